@@ -1,0 +1,34 @@
+#include "core/build_info.h"
+
+#include "core/cpu_features.h"
+#include "core/thread_pool.h"
+
+#ifdef DAGNET_HAVE_CUDA
+#include "cuda/cuda_runtime_info.h"
+#endif
+
+namespace dagnet {
+
+BuildInfo build_info() {
+  BuildInfo info;
+  info.version = DAGNET_VERSION;
+  info.build_type = DAGNET_BUILD_TYPE;
+#ifdef DAGNET_HAVE_CUDA
+  info.cuda_compiled = true;
+#else
+  info.cuda_compiled = false;
+#endif
+  info.cpu_isa = cpu_isa_name(active_cpu_isa());
+  info.threads = num_threads();
+  return info;
+}
+
+std::vector<std::string> available_devices() {
+  std::vector<std::string> devices{"cpu"};
+#ifdef DAGNET_HAVE_CUDA
+  for (int i = 0; i < cuda_device_count(); ++i) devices.push_back("cuda:" + std::to_string(i));
+#endif
+  return devices;
+}
+
+}  // namespace dagnet

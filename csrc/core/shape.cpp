@@ -1,0 +1,47 @@
+#include "core/shape.h"
+
+#include <limits>
+
+#include "core/error.h"
+
+namespace dagnet {
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += shape[i] < 0 ? std::string("None") : std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+bool is_fully_known(const Shape& shape) {
+  for (int64_t d : shape)
+    if (d < 0) return false;
+  return true;
+}
+
+int64_t product(const Shape& shape, size_t begin, size_t end) {
+  int64_t n = 1;
+  for (size_t i = begin; i < end; ++i) {
+    int64_t d = shape[i];
+    check(d >= 0, ErrorKind::Value, "shape ", shape_str(shape), " has an unknown dimension");
+    check(d == 0 || n <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ",
+          shape_str(shape), " has too many elements");
+    n *= d;
+  }
+  return n;
+}
+
+int64_t num_elements(const Shape& shape) { return product(shape, 0, shape.size()); }
+
+int normalize_axis(int64_t axis, size_t rank, const std::string& what) {
+  int64_t r = static_cast<int64_t>(rank);
+  check(axis >= -r && axis < r, ErrorKind::Value, what, ": axis ", axis, " is out of range for rank ", r);
+  return static_cast<int>(axis < 0 ? axis + r : axis);
+}
+
+bool dims_compatible(int64_t a, int64_t b) { return a < 0 || b < 0 || a == b; }
+
+}  // namespace dagnet

@@ -1,0 +1,141 @@
+#include "core/thread_pool.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+
+namespace dagnet {
+
+namespace {
+thread_local bool t_inside_task = false;
+
+struct InsideTask {
+  bool previous;
+  InsideTask() : previous(t_inside_task) { t_inside_task = true; }
+  ~InsideTask() { t_inside_task = previous; }
+};
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  threads = std::max(1, threads);
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+void ThreadPool::run_chunks(Job& job) {
+  InsideTask inside;
+  for (;;) {
+    int64_t begin = job.next.fetch_add(job.chunk);
+    if (begin >= job.n) return;
+    int64_t end = std::min(job.n, begin + job.chunk);
+    try {
+      (*job.fn)(begin, end);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(job.error_mutex);
+      if (!job.error) job.error = std::current_exception();
+      job.next.store(job.n);  // stop handing out chunks
+    }
+  }
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen = 0;
+  for (;;) {
+    Job* job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      job = job_;
+    }
+    run_chunks(*job);
+    if (job->unfinished_workers.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  int64_t max_chunks = (n + grain - 1) / grain;
+  std::unique_lock<std::mutex> submit(submit_, std::defer_lock);
+  if (workers_.empty() || max_chunks == 1 || t_inside_task || !submit.try_lock()) {
+    InsideTask inside;
+    fn(0, n);
+    return;
+  }
+  // A few chunks per thread balance uneven chunk costs without much scheduling overhead.
+  int64_t chunks = std::min<int64_t>(max_chunks, 4 * size());
+  Job job;
+  job.fn = &fn;
+  job.n = n;
+  job.chunk = (n + chunks - 1) / chunks;
+  job.unfinished_workers.store(static_cast<int>(workers_.size()));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = &job;
+    ++generation_;
+  }
+  wake_.notify_all();
+  run_chunks(job);
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    finished_.wait(lock, [&] { return job.unfinished_workers.load() == 0; });
+    job_ = nullptr;
+  }
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+namespace {
+int default_threads() {
+  if (const char* env = std::getenv("DAGNET_NUM_THREADS")) {
+    try {
+      int n = std::stoi(env);
+      if (n >= 1) return n;
+    } catch (...) {
+    }
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(hw) : 1;
+}
+
+std::unique_ptr<ThreadPool>& pool_slot() {
+  static std::unique_ptr<ThreadPool> pool;
+  return pool;
+}
+std::mutex& pool_mutex() {
+  static std::mutex m;
+  return m;
+}
+}  // namespace
+
+ThreadPool& thread_pool() {
+  std::lock_guard<std::mutex> lock(pool_mutex());
+  auto& pool = pool_slot();
+  if (!pool) pool = std::make_unique<ThreadPool>(default_threads());
+  return *pool;
+}
+
+void set_num_threads(int threads) {
+  check(threads >= 1, ErrorKind::Value, "set_num_threads: need at least 1 thread, got ", threads);
+  std::lock_guard<std::mutex> lock(pool_mutex());
+  pool_slot() = std::make_unique<ThreadPool>(threads);
+}
+
+int num_threads() { return thread_pool().size(); }
+
+}  // namespace dagnet

@@ -1,0 +1,67 @@
+// One process-wide pool of worker threads and a blocking parallel-for over it.
+// Size: DAGNET_NUM_THREADS, else the number of cores. The calling thread works too,
+// so a pool of size N runs N chunks at once. Calls made from inside a task (an
+// executor running independent graph branches at once, each calling a kernel that
+// itself parallelises) run inline, so the pool is never oversubscribed.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace dagnet {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  // Calls fn(begin, end) on disjoint chunks covering [0, n), each at least `grain`
+  // long (except the last). Returns after every chunk ran; rethrows the first
+  // exception a chunk threw.
+  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+ private:
+  struct Job {
+    const std::function<void(int64_t, int64_t)>* fn = nullptr;
+    int64_t n = 0;
+    int64_t chunk = 1;
+    std::atomic<int64_t> next{0};
+    std::atomic<int> unfinished_workers{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+  };
+  void worker_loop();
+  static void run_chunks(Job& job);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;                 // guards job_/generation_/stop_
+  std::condition_variable wake_;     // workers wait here for a new generation
+  std::condition_variable finished_; // the caller waits here for the workers
+  Job* job_ = nullptr;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::mutex submit_;                // one parallel_for at a time; others run inline
+};
+
+// The process-wide pool (created on first use).
+ThreadPool& thread_pool();
+// Replace the pool with one of `threads` threads (>= 1). Not to be called while a
+// parallel_for is running.
+void set_num_threads(int threads);
+int num_threads();
+
+// Convenience: parallel_for on the process-wide pool.
+inline void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  thread_pool().parallel_for(n, grain, fn);
+}
+
+}  // namespace dagnet

@@ -1,0 +1,143 @@
+#include "cpu/activation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/thread_pool.h"
+
+namespace dagnet::cpu {
+
+Activation parse_activation(const std::string& name) {
+  if (name == "linear" || name.empty()) return Activation::Linear;
+  if (name == "relu") return Activation::Relu;
+  if (name == "elu") return Activation::Elu;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "softmax") return Activation::Softmax;
+  fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
+}
+
+const char* activation_name(Activation act) {
+  switch (act) {
+    case Activation::Linear: return "linear";
+    case Activation::Relu: return "relu";
+    case Activation::Elu: return "elu";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Tanh: return "tanh";
+    case Activation::Softmax: return "softmax";
+  }
+  return "?";
+}
+
+namespace {
+constexpr int64_t kGrain = 1 << 14;
+
+template <typename T>
+T sigmoid(T x) {
+  // Split by sign so exp never overflows.
+  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+  T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+// Calls fn(outer_index, inner_index) for every softmax line, in parallel.
+template <typename Fn>
+void for_each_line(const ActivationLayout& l, Fn fn) {
+  int64_t lines = l.outer * l.inner;
+  parallel_for(lines, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, l.length)), [&](int64_t b, int64_t e) {
+    for (int64_t line = b; line < e; ++line) fn(line / l.inner, line % l.inner);
+  });
+}
+}  // namespace
+
+template <typename T>
+void activation_forward(Activation act, double alpha_d, const ActivationLayout& layout, const T* x, T* y) {
+  const int64_t n = layout.size();
+  const T alpha = static_cast<T>(alpha_d);
+  if (act == Activation::Softmax) {
+    for_each_line(layout, [&](int64_t o, int64_t i) {
+      const int64_t base = o * layout.length * layout.inner + i, stride = layout.inner;
+      T m = x[base];
+      for (int64_t k = 1; k < layout.length; ++k) m = std::max(m, x[base + k * stride]);
+      T sum = 0;
+      for (int64_t k = 0; k < layout.length; ++k) {
+        T e = std::exp(x[base + k * stride] - m);
+        y[base + k * stride] = e;
+        sum += e;
+      }
+      T inv = T(1) / sum;
+      for (int64_t k = 0; k < layout.length; ++k) y[base + k * stride] *= inv;
+    });
+    return;
+  }
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    switch (act) {
+      case Activation::Linear:
+        if (x != y) std::copy(x + b, x + e, y + b);
+        break;
+      case Activation::Relu:
+        for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : T(0);
+        break;
+      case Activation::Elu:
+        for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : alpha * std::expm1(x[k]);
+        break;
+      case Activation::Sigmoid:
+        for (int64_t k = b; k < e; ++k) y[k] = sigmoid(x[k]);
+        break;
+      case Activation::Tanh:
+        for (int64_t k = b; k < e; ++k) y[k] = std::tanh(x[k]);
+        break;
+      case Activation::Softmax: break;
+    }
+  });
+}
+
+template <typename T>
+void activation_backward(Activation act, double alpha_d, const ActivationLayout& layout, const T* dy, const T* y,
+                         T* dx) {
+  const int64_t n = layout.size();
+  const T alpha = static_cast<T>(alpha_d);
+  if (act == Activation::Softmax) {
+    // dx_k = y_k * (dy_k - sum_j dy_j y_j)
+    for_each_line(layout, [&](int64_t o, int64_t i) {
+      const int64_t base = o * layout.length * layout.inner + i, stride = layout.inner;
+      T dot = 0;
+      for (int64_t k = 0; k < layout.length; ++k) dot += dy[base + k * stride] * y[base + k * stride];
+      for (int64_t k = 0; k < layout.length; ++k) {
+        int64_t at = base + k * stride;
+        dx[at] = y[at] * (dy[at] - dot);
+      }
+    });
+    return;
+  }
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    switch (act) {
+      case Activation::Linear:
+        if (dx != dy) std::copy(dy + b, dy + e, dx + b);
+        break;
+      case Activation::Relu:
+        for (int64_t k = b; k < e; ++k) dx[k] = y[k] > T(0) ? dy[k] : T(0);
+        break;
+      case Activation::Elu:  // y > 0 exactly when x > 0; below, f'(x) = alpha * e^x = y + alpha
+        for (int64_t k = b; k < e; ++k) dx[k] = y[k] > T(0) ? dy[k] : dy[k] * (y[k] + alpha);
+        break;
+      case Activation::Sigmoid:
+        for (int64_t k = b; k < e; ++k) dx[k] = dy[k] * y[k] * (T(1) - y[k]);
+        break;
+      case Activation::Tanh:
+        for (int64_t k = b; k < e; ++k) dx[k] = dy[k] * (T(1) - y[k] * y[k]);
+        break;
+      case Activation::Softmax: break;
+    }
+  });
+}
+
+template void activation_forward<float>(Activation, double, const ActivationLayout&, const float*, float*);
+template void activation_forward<double>(Activation, double, const ActivationLayout&, const double*, double*);
+template void activation_backward<float>(Activation, double, const ActivationLayout&, const float*, const float*,
+                                         float*);
+template void activation_backward<double>(Activation, double, const ActivationLayout&, const double*,
+                                          const double*, double*);
+
+}  // namespace dagnet::cpu

@@ -1,0 +1,29 @@
+// Activation functions and their gradients. Gradients are written in terms of the
+// activation's output y, so the backward pass never needs the pre-activation input.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace dagnet::cpu {
+
+enum class Activation { Linear, Relu, Elu, Sigmoid, Tanh, Softmax };
+
+Activation parse_activation(const std::string& name);  // throws a Value error listing the names
+const char* activation_name(Activation act);
+
+// The tensor is viewed as outer x length x inner; softmax normalises along `length`,
+// the others ignore the layout. `alpha` is ELU's.
+struct ActivationLayout {
+  int64_t outer = 1, length = 1, inner = 1;
+  int64_t size() const { return outer * length * inner; }
+};
+
+template <typename T>
+void activation_forward(Activation act, double alpha, const ActivationLayout& layout, const T* x, T* y);
+
+// dx = dy * f'(x), computed from y = f(x). dx may alias dy.
+template <typename T>
+void activation_backward(Activation act, double alpha, const ActivationLayout& layout, const T* dy, const T* y,
+                         T* dx);
+
+}  // namespace dagnet::cpu

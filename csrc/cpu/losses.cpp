@@ -1,0 +1,110 @@
+#include "cpu/losses.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/thread_pool.h"
+
+namespace dagnet::cpu {
+
+namespace {
+template <typename T>
+T clip(T p) {
+  const T lo = static_cast<T>(kKerasEpsilon), hi = T(1) - static_cast<T>(kKerasEpsilon);
+  return std::min(std::max(p, lo), hi);
+}
+template <typename T>
+bool inside_clip(T p) {
+  return p >= static_cast<T>(kKerasEpsilon) && p <= T(1) - static_cast<T>(kKerasEpsilon);
+}
+
+// Per-row loss sums, accumulated in double and reduced in row order so the result
+// does not depend on the thread count.
+template <typename T>
+double row_loss(Loss loss, const T* p, const T* t, int64_t cols) {
+  double acc = 0;
+  switch (loss) {
+    case Loss::MeanSquaredError:
+      for (int64_t c = 0; c < cols; ++c) {
+        double d = static_cast<double>(p[c]) - static_cast<double>(t[c]);
+        acc += d * d;
+      }
+      return acc / static_cast<double>(cols);
+    case Loss::BinaryCrossentropy:
+      for (int64_t c = 0; c < cols; ++c) {
+        T q = clip(p[c]);
+        acc -= static_cast<double>(t[c]) * std::log(static_cast<double>(q)) +
+               (1.0 - static_cast<double>(t[c])) * std::log(static_cast<double>(T(1) - q));
+      }
+      return acc / static_cast<double>(cols);
+    case Loss::CategoricalCrossentropy: {
+      T sum = 0;
+      for (int64_t c = 0; c < cols; ++c) sum += p[c];
+      for (int64_t c = 0; c < cols; ++c) acc -= static_cast<double>(t[c]) * std::log(static_cast<double>(clip(p[c] / sum)));
+      return acc;
+    }
+  }
+  return 0;
+}
+}  // namespace
+
+template <typename T>
+T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols) {
+  if (rows == 0) return T(0);
+  std::vector<double> per_row(static_cast<size_t>(rows));
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) per_row[r] = row_loss(loss, pred + r * cols, target + r * cols, cols);
+  });
+  double total = 0;
+  for (double v : per_row) total += v;
+  return static_cast<T>(total / static_cast<double>(rows));
+}
+
+template <typename T>
+void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred) {
+  if (rows == 0) return;
+  const T per_row = upstream / static_cast<T>(rows);
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const T* p = pred + r * cols;
+      const T* t = target + r * cols;
+      T* d = d_pred + r * cols;
+      switch (loss) {
+        case Loss::MeanSquaredError: {
+          const T k = T(2) * per_row / static_cast<T>(cols);
+          for (int64_t c = 0; c < cols; ++c) d[c] = k * (p[c] - t[c]);
+          break;
+        }
+        case Loss::BinaryCrossentropy: {
+          const T k = per_row / static_cast<T>(cols);
+          for (int64_t c = 0; c < cols; ++c)
+            d[c] = inside_clip(p[c]) ? k * (-(t[c] / p[c]) + (T(1) - t[c]) / (T(1) - p[c])) : T(0);
+          break;
+        }
+        case Loss::CategoricalCrossentropy: {
+          // q = clip(p / S); with g_i = dL/dq_i = -t_i / q_i (0 where clipped),
+          // dL/dp_j = (g_j - sum_i g_i q_i) / S.
+          T sum = 0;
+          for (int64_t c = 0; c < cols; ++c) sum += p[c];
+          T dot = 0;
+          for (int64_t c = 0; c < cols; ++c) {
+            T q = p[c] / sum;
+            T g = inside_clip(q) ? -t[c] / q : T(0);
+            d[c] = g;
+            dot += g * q;
+          }
+          for (int64_t c = 0; c < cols; ++c) d[c] = per_row * (d[c] - dot) / sum;
+          break;
+        }
+      }
+    }
+  });
+}
+
+template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t);
+template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t);
+template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*);
+template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*);
+
+}  // namespace dagnet::cpu

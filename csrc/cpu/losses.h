@@ -1,0 +1,22 @@
+// Keras losses with the default "sum over batch size" reduction: per-sample losses
+// averaged over every position but the last axis. Probabilities are clipped to
+// [eps, 1 - eps] with Keras's eps = 1e-7, and the gradient is zero where clipping bit,
+// as TensorFlow's clip_by_value gradient is.
+#pragma once
+#include <cstdint>
+
+namespace dagnet::cpu {
+
+enum class Loss { MeanSquaredError, BinaryCrossentropy, CategoricalCrossentropy };
+
+constexpr double kKerasEpsilon = 1e-7;
+
+// pred/target are rows x cols (cols = last axis). Returns the scalar loss.
+template <typename T>
+T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols);
+
+// d_pred = upstream * d(loss)/d(pred).
+template <typename T>
+void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred);
+
+}  // namespace dagnet::cpu

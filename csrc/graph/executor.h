@@ -1,0 +1,67 @@
+// Runs a scheduled subgraph. Construction picks the nodes and their order once; the
+// first run for each signature of input shapes makes a plan (concrete shapes, arena
+// offsets, prebuilt kernel arguments) that later runs with those shapes reuse, so a
+// steady-state run allocates nothing but the fetched results.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "graph/graph.h"
+#include "graph/scheduler.h"
+
+namespace dagnet {
+
+struct ExecutorOptions {
+  bool reuse_memory = true;       // share arena bytes between buffers with disjoint lifetimes
+  bool parallel_branches = true;  // run the independent nodes of a wave concurrently
+};
+
+struct PlanStats {
+  size_t arena_bytes = 0;  // bytes of the arena for intermediates and scratch
+  size_t naive_bytes = 0;  // bytes without any reuse
+  int buffers = 0;         // planned buffers
+  int inplace = 0;         // outputs that took over their input's buffer
+  int waves = 0;
+  int nodes = 0;
+};
+
+class Executor {
+ public:
+  // `fetches` are returned by run(); `effects` are nodes run for their side effects
+  // (optimizer updates). Every input the fetches and effects depend on must be fed.
+  Executor(std::shared_ptr<Graph> graph, std::vector<ValueId> fetches, std::vector<NodeId> effects = {},
+           ExecutorOptions options = {});
+  ~Executor();
+
+  // The graph inputs run() expects, in the order it expects them.
+  const std::vector<ValueId>& required_inputs() const { return required_inputs_; }
+  const std::vector<ValueId>& fetches() const { return fetches_; }
+  const Schedule& schedule() const { return schedule_; }
+  const Graph& graph() const { return *graph_; }
+
+  // One call: runs every scheduled node and returns the fetched values (fresh tensors).
+  std::vector<Tensor> run(const std::vector<Tensor>& feeds);
+
+  // The plan for these input shapes (made if needed), for inspection and tests.
+  PlanStats plan_stats(const std::vector<Shape>& input_shapes);
+  size_t cached_plans() const { return plans_.size(); }
+
+ private:
+  struct Plan;
+  Plan& plan_for(const std::vector<Shape>& input_shapes);
+  std::unique_ptr<Plan> make_plan(const std::vector<Shape>& input_shapes) const;
+  void check_feeds(const std::vector<Tensor>& feeds) const;
+
+  std::shared_ptr<Graph> graph_;
+  std::vector<ValueId> fetches_;
+  std::vector<NodeId> effects_;
+  ExecutorOptions options_;
+  Schedule schedule_;
+  std::vector<ValueId> required_inputs_;
+  std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
+  std::mutex run_mutex_;
+};
+
+}  // namespace dagnet

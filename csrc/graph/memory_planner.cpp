@@ -1,0 +1,55 @@
+#include "graph/memory_planner.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/storage.h"
+
+namespace dagnet {
+
+namespace {
+size_t aligned(size_t bytes) { return (bytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment; }
+}  // namespace
+
+MemoryPlan plan_memory(const std::vector<BufferRequest>& requests, bool reuse) {
+  MemoryPlan plan;
+  plan.offsets.assign(requests.size(), 0);
+  for (const auto& r : requests) plan.naive_bytes += aligned(r.bytes);
+  if (!reuse) {
+    size_t offset = 0;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      plan.offsets[i] = offset;
+      offset += aligned(requests[i].bytes);
+    }
+    plan.arena_bytes = offset;
+    return plan;
+  }
+
+  std::vector<size_t> by_size(requests.size());
+  std::iota(by_size.begin(), by_size.end(), 0);
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](size_t a, size_t b) { return requests[a].bytes > requests[b].bytes; });
+  std::vector<size_t> placed;
+  std::vector<std::pair<size_t, size_t>> busy;  // [offset, end) of overlapping placed buffers
+  for (size_t i : by_size) {
+    const BufferRequest& r = requests[i];
+    size_t need = aligned(r.bytes);
+    busy.clear();
+    for (size_t j : placed) {
+      const BufferRequest& o = requests[j];
+      if (o.first <= r.last && r.first <= o.last) busy.emplace_back(plan.offsets[j], plan.offsets[j] + aligned(o.bytes));
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t offset = 0;
+    for (const auto& [begin, end] : busy) {
+      if (begin >= offset + need) break;  // the gap before this block fits
+      offset = std::max(offset, end);
+    }
+    plan.offsets[i] = offset;
+    plan.arena_bytes = std::max(plan.arena_bytes, offset + need);
+    placed.push_back(i);
+  }
+  return plan;
+}
+
+}  // namespace dagnet

@@ -1,0 +1,63 @@
+#include "graph/op.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "graph/graph.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+std::string InferContext::where() const { return cat("node '", node_name_, "' (", op_.name, ")"); }
+
+void InferContext::fail(const std::string& message) const {
+  std::string shapes;
+  for (size_t i = 0; i < inputs_.size(); ++i) shapes += (i ? ", " : "") + shape_str(inputs_[i].shape);
+  throw Error(ErrorKind::Value, cat(where(), ": ", message, "; input shapes: ", shapes));
+}
+
+void InferContext::require_float(size_t i) const {
+  check(is_floating(dtype(i)), ErrorKind::Type, where(), ": input ", i, " must be float32 or float64, got ",
+        dtype_name(dtype(i)));
+}
+
+void InferContext::require_same_dtype(size_t first, size_t last) const {
+  for (size_t i = first + 1; i < last; ++i)
+    check(dtype(i) == dtype(first), ErrorKind::Type, where(), ": input ", i, " has dtype ", dtype_name(dtype(i)),
+          " but input ", first, " has ", dtype_name(dtype(first)));
+}
+
+const Attrs& KernelContext::attrs() const { return node.attrs; }
+
+namespace {
+std::map<std::string, std::unique_ptr<OpDef>>& table() {
+  static std::map<std::string, std::unique_ptr<OpDef>> ops;
+  return ops;
+}
+void ensure_registered() {
+  static std::once_flag once;
+  std::call_once(once, [] { register_all_ops(); });
+}
+}  // namespace
+
+void register_op(OpDef op) {
+  auto name = op.name;
+  table()[name] = std::make_unique<OpDef>(std::move(op));
+}
+
+const OpDef& find_op(const std::string& name) {
+  ensure_registered();
+  auto it = table().find(name);
+  check(it != table().end(), ErrorKind::Value, "unknown op '", name, "'");
+  return *it->second;
+}
+
+std::vector<std::string> op_names() {
+  ensure_registered();
+  std::vector<std::string> names;
+  for (auto& kv : table()) names.push_back(kv.first);
+  return names;
+}
+
+}  // namespace dagnet

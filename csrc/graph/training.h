@@ -1,0 +1,46 @@
+// A training step as one native call: the graph gets backward nodes (autodiff) and one
+// optimizer-update node per parameter, and one executor runs forward, loss, backward
+// and the updates together, planned as a single schedule.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/executor.h"
+
+namespace dagnet {
+
+struct OptimizerConfig {
+  std::string name = "sgd";
+  double learning_rate = 0.01;
+  double momentum = 0.0;
+  bool nesterov = false;
+};
+
+class Trainer {
+ public:
+  Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
+          std::vector<ValueId> extra_fetches = {}, ExecutorOptions options = {});
+
+  // Feeds follow executor().required_inputs(); returns the loss, then extra fetches.
+  std::vector<Tensor> step(const std::vector<Tensor>& feeds);
+
+  double learning_rate() const;
+  void set_learning_rate(double lr);
+  const std::vector<ValueId>& gradients() const { return gradients_; }
+  const std::vector<ValueId>& params() const { return params_; }
+  // Optimizer slot values (e.g. momentum buffers), one list per parameter.
+  const std::vector<std::vector<ValueId>>& slots() const { return slots_; }
+  Executor& executor() { return *executor_; }
+
+ private:
+  std::shared_ptr<Graph> graph_;
+  std::vector<ValueId> params_;
+  std::vector<ValueId> gradients_;
+  std::vector<std::vector<ValueId>> slots_;
+  OptimizerConfig config_;
+  Tensor learning_rate_;  // float64 scalar read by the update kernels, so changing it needs no replanning
+  std::unique_ptr<Executor> executor_;
+};
+
+}  // namespace dagnet

@@ -1,0 +1,84 @@
+// dense: y = activation(x @ kernel + bias) over the last axis of x, Keras's Dense.
+// Inputs: x (..., in), kernel (in, units), optional bias (units,).
+// Attributes: activation (linear|relu|elu|sigmoid|tanh|softmax), alpha (ELU).
+#include "cpu/activation.h"
+#include "cpu/gemm.h"
+#include "core/thread_pool.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+namespace {
+std::vector<TensorSpec> infer_dense(const InferContext& ctx) {
+  ctx.require_float(0);
+  ctx.require_same_dtype(0, ctx.num_inputs());
+  const Shape& x = ctx.shape(0);
+  const Shape& w = ctx.shape(1);
+  ctx.require(!x.empty(), "the input needs at least one axis");
+  ctx.require(w.size() == 2, "the kernel must be 2-D (in, units)");
+  ctx.require(dims_compatible(x.back(), w[0]), "the input's last axis (", x.back(), ") does not match the kernel's ",
+              w[0], " input units");
+  if (ctx.num_inputs() == 3) {
+    const Shape& b = ctx.shape(2);
+    ctx.require(b.size() == 1 && dims_compatible(b[0], w[1]), "the bias must have shape (", w[1], ",)");
+  }
+  cpu::parse_activation(ctx.attrs().get_string("activation", "linear"));
+  Shape out(x.begin(), x.end() - 1);
+  out.push_back(w[1]);
+  return {{out, ctx.dtype(0)}};
+}
+
+void dense_cpu(const KernelContext& ctx) {
+  const Tensor &x = ctx.inputs[0], &w = ctx.inputs[1];
+  const Tensor& y = ctx.outputs[0];
+  const int64_t K = w.dim(0), N = w.dim(1), M = product(x.shape(), 0, x.rank() - 1);
+  const auto act = cpu::parse_activation(ctx.attrs().get_string("activation", "linear"));
+  const double alpha = ctx.attrs().get_float("alpha", 1.0);
+  dispatch_float(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* out = y.data<T>();
+    cpu::gemm<T>(false, false, M, N, K, x.data<T>(), K, w.data<T>(), N, out, N, false);
+    const T* bias = ctx.inputs.size() == 3 ? ctx.inputs[2].data<T>() : nullptr;
+    // Epilogue by row blocks: bias and activation while the rows are still in cache.
+    parallel_for(M, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, N)), [&](int64_t b, int64_t e) {
+      if (bias)
+        for (int64_t r = b; r < e; ++r)
+          for (int64_t c = 0; c < N; ++c) out[r * N + c] += bias[c];
+      cpu::ActivationLayout rows{e - b, N, 1};
+      cpu::activation_forward<T>(act, alpha, rows, out + b * N, out + b * N);
+    });
+  });
+}
+
+std::vector<ValueId> dense_backward(GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+  ValueId x = node.inputs[0], w = node.inputs[1], y = node.outputs[0];
+  ValueId dz = grads[0];
+  std::string act = node.attrs.get_string("activation", "linear");
+  if (cpu::parse_activation(act) != cpu::Activation::Linear) {
+    Attrs a;
+    a.set("kind", act);
+    a.set("alpha", node.attrs.get_float("alpha", 1.0));
+    dz = gb.emit("activation_grad", {dz, y}, a);
+  }
+  ValueId dx = gb.emit("matmul", {dz, w}, attrs_of({{"transpose_b", int64_t(1)}}));
+  ValueId dw = gb.emit("matmul", {x, dz}, attrs_of({{"transpose_a", int64_t(1)}}));
+  std::vector<ValueId> result{dx, dw};
+  if (node.inputs.size() == 3) result.push_back(gb.emit("sum_leading_axes", {dz}));
+  return result;
+}
+}  // namespace
+
+void register_dense_ops() {
+  OpDef op;
+  op.name = "dense";
+  op.min_inputs = 2;
+  op.max_inputs = 3;
+  op.attrs = {{"activation", AttrType::String}, {"alpha", AttrType::Float}};
+  op.infer = infer_dense;
+  op.cpu = dense_cpu;
+  op.backward = dense_backward;
+  register_op(std::move(op));
+}
+
+}  // namespace dagnet

@@ -1,0 +1,48 @@
+// fill_like: a tensor shaped like its input, filled with `value` (gradient seeds, zeros).
+// scale: x * factor (loss weights).
+#include "cpu/elementwise.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+void register_elementwise_ops() {
+  OpDef fill;
+  fill.name = "fill_like";
+  fill.attrs = {{"value", AttrType::Float}};
+  fill.shape_only_from = 0;
+  fill.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> { return {{ctx.shape(0), ctx.dtype(0)}}; };
+  fill.cpu = [](const KernelContext& ctx) {
+    const Tensor& out = ctx.outputs[0];
+    double value = ctx.attrs().get_float("value", 0.0);
+    switch (out.dtype()) {
+      case DType::f32: cpu::fill<float>(out.data<float>(), static_cast<float>(value), out.numel()); break;
+      case DType::f64: cpu::fill<double>(out.data<double>(), value, out.numel()); break;
+      case DType::i32: cpu::fill<int32_t>(out.data<int32_t>(), static_cast<int32_t>(value), out.numel()); break;
+      case DType::i64: cpu::fill<int64_t>(out.data<int64_t>(), static_cast<int64_t>(value), out.numel()); break;
+    }
+  };
+  register_op(std::move(fill));
+
+  OpDef scale;
+  scale.name = "scale";
+  scale.attrs = {{"factor", AttrType::Float}};
+  scale.inplace_input = 0;
+  scale.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    return {{ctx.shape(0), ctx.dtype(0)}};
+  };
+  scale.cpu = [](const KernelContext& ctx) {
+    dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::scale<T>(ctx.inputs[0].data<T>(), static_cast<T>(ctx.attrs().get_float("factor", 1.0)),
+                    ctx.outputs[0].data<T>(), ctx.outputs[0].numel());
+    });
+  };
+  scale.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+    return std::vector<ValueId>{gb.emit("scale", {grads[0]}, node.attrs)};
+  };
+  register_op(std::move(scale));
+}
+
+}  // namespace dagnet

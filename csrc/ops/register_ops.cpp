@@ -1,0 +1,17 @@
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+void register_all_ops() {
+  register_matmul_ops();
+  register_dense_ops();
+  register_activation_ops();
+  register_add_ops();
+  register_concatenate_ops();
+  register_loss_ops();
+  register_elementwise_ops();
+  register_reduce_ops();
+  register_sgd_ops();
+}
+
+}  // namespace dagnet

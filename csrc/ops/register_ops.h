@@ -1,0 +1,19 @@
+// Registers every op family into the op table (called once, on first lookup).
+// Explicit calls rather than static initialisers, which a static library would drop.
+#pragma once
+
+namespace dagnet {
+
+void register_all_ops();
+
+void register_matmul_ops();
+void register_dense_ops();
+void register_activation_ops();
+void register_add_ops();
+void register_concatenate_ops();
+void register_loss_ops();
+void register_elementwise_ops();
+void register_reduce_ops();
+void register_sgd_ops();
+
+}  // namespace dagnet

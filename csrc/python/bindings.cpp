@@ -1,0 +1,337 @@
+// pybind11 bindings of the engine. Bindings only: conversions between NumPy and
+// engine tensors, and argument plumbing. No engine logic lives here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "core/build_info.h"
+#include "core/error.h"
+#include "core/tensor.h"
+#include "core/thread_pool.h"
+#include "graph/autodiff.h"
+#include "graph/executor.h"
+#include "graph/graph.h"
+#include "graph/training.h"
+
+namespace py = pybind11;
+using namespace dagnet;
+
+namespace {
+
+const char* buffer_format(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "f";
+    case DType::f64: return "d";
+    case DType::i32: return "i";
+    case DType::i64: return "q";
+  }
+  return "?";
+}
+
+// The engine dtype of a NumPy array, or a Type error naming `what`.
+DType dtype_of_array(const py::array& a, const std::string& what) {
+  py::dtype dt = a.dtype();
+  if (dt.is(py::dtype::of<float>())) return DType::f32;
+  if (dt.is(py::dtype::of<double>())) return DType::f64;
+  if (dt.kind() == 'i' && dt.itemsize() == 4) return DType::i32;
+  if (dt.kind() == 'i' && dt.itemsize() == 8) return DType::i64;
+  if (dt.kind() == 'f' && dt.itemsize() == 4) return DType::f32;
+  if (dt.kind() == 'f' && dt.itemsize() == 8) return DType::f64;
+  fail(ErrorKind::Type, what, ": unsupported dtype ", std::string(py::str(dt)),
+       " (the engine takes float32, float64, int32 or int64)");
+}
+
+Shape shape_of_array(const py::array& a) { return Shape(a.shape(), a.shape() + a.ndim()); }
+
+// A copy of `a` in engine-owned, 64-byte aligned memory.
+Tensor copy_from_array(const py::array& a, const std::string& what) {
+  DType dtype = dtype_of_array(a, what);
+  py::array contiguous = py::array::ensure(a, py::array::c_style);
+  Tensor t = Tensor::empty(shape_of_array(contiguous), dtype);
+  if (t.nbytes()) std::memcpy(t.raw(), contiguous.data(), t.nbytes());
+  return t;
+}
+
+// A zero-copy view of `a` when it is C-contiguous and aligned, else a copy. The caller
+// keeps `a` alive for as long as the tensor is used.
+Tensor borrow_array(const py::array& a, const std::string& what) {
+  DType dtype = dtype_of_array(a, what);
+  bool aligned = reinterpret_cast<uintptr_t>(a.data()) % dtype_size(dtype) == 0;
+  if (!(a.flags() & py::array::c_style) || !aligned) return copy_from_array(a, what);
+  Shape shape = shape_of_array(a);
+  size_t bytes = static_cast<size_t>(num_elements(shape)) * dtype_size(dtype);
+  auto storage = Storage::borrow(const_cast<void*>(a.data()), bytes, nullptr);
+  return Tensor::view(storage, 0, shape, dtype);
+}
+
+// A NumPy array sharing the tensor's bytes (the array keeps the storage alive).
+py::array to_numpy(const Tensor& t) {
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides(t.rank());
+  py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.dtype()));
+  for (size_t i = t.rank(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= std::max<py::ssize_t>(1, shape[i]);
+  }
+  auto* keep = new Tensor(t);
+  py::capsule owner(keep, [](void* p) { delete static_cast<Tensor*>(p); });
+  return py::array(py::dtype(buffer_format(t.dtype())), shape, strides, t.raw(), owner);
+}
+
+Attrs attrs_from_dict(const py::dict& d) {
+  Attrs attrs;
+  for (auto item : d) {
+    std::string key = py::str(item.first);
+    py::handle v = item.second;
+    if (py::isinstance<py::bool_>(v)) attrs.set(key, static_cast<int64_t>(v.cast<bool>()));
+    else if (py::isinstance<py::int_>(v)) attrs.set(key, v.cast<int64_t>());
+    else if (py::isinstance<py::float_>(v)) attrs.set(key, v.cast<double>());
+    else if (py::isinstance<py::str>(v)) attrs.set(key, v.cast<std::string>());
+    else if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+      std::vector<int64_t> ints;
+      for (auto e : v) {
+        if (!py::isinstance<py::int_>(e) || py::isinstance<py::bool_>(e))
+          fail(ErrorKind::Type, "attribute '", key, "': lists may only hold ints");
+        ints.push_back(e.cast<int64_t>());
+      }
+      attrs.set(key, ints);
+    } else {
+      fail(ErrorKind::Type, "attribute '", key, "': unsupported value type ",
+           std::string(py::str(py::type::handle_of(v).attr("__name__"))));
+    }
+  }
+  return attrs;
+}
+
+py::object attr_to_python(const AttrValue& v) {
+  return std::visit([](const auto& x) -> py::object { return py::cast(x); }, v);
+}
+
+// Feeds as a list (in required-input order) or a dict keyed by input name. Arrays are
+// kept in `keep` so the borrowed views stay valid through the run.
+std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<ValueId>& required, py::handle feeds,
+                                      std::vector<py::array>& keep) {
+  std::vector<Tensor> out;
+  auto add = [&](py::handle obj, ValueId input) {
+    const std::string& name = graph.value(input).name;
+    py::array a = py::array::ensure(obj);
+    if (!a) fail(ErrorKind::Type, "input '", name, "': expected an array, got ", std::string(py::str(obj.get_type())));
+    keep.push_back(a);
+    out.push_back(borrow_array(a, "input '" + name + "'"));
+  };
+  if (py::isinstance<py::dict>(feeds)) {
+    py::dict d = py::reinterpret_borrow<py::dict>(feeds);
+    for (ValueId in : required) {
+      const std::string& name = graph.value(in).name;
+      if (!d.contains(name)) fail(ErrorKind::Value, "missing input '", name, "'");
+      add(d[py::str(name)], in);
+    }
+  } else {
+    py::sequence seq = py::reinterpret_borrow<py::sequence>(feeds);
+    check(seq.size() == required.size(), ErrorKind::Value, "expected ", required.size(), " input(s), got ",
+          seq.size());
+    for (size_t i = 0; i < required.size(); ++i) add(seq[i], required[i]);
+  }
+  return out;
+}
+
+py::list results_to_python(const std::vector<Tensor>& results) {
+  py::list out;
+  for (const Tensor& t : results) out.append(to_numpy(t));
+  return out;
+}
+
+std::vector<std::string> input_names(const Graph& g, const std::vector<ValueId>& ids) {
+  std::vector<std::string> names;
+  for (ValueId id : ids) names.push_back(g.value(id).name);
+  return names;
+}
+
+py::dict stats_to_dict(const PlanStats& s) {
+  py::dict d;
+  d["arena_bytes"] = s.arena_bytes;
+  d["naive_bytes"] = s.naive_bytes;
+  d["buffers"] = s.buffers;
+  d["inplace"] = s.inplace;
+  d["waves"] = s.waves;
+  d["nodes"] = s.nodes;
+  return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_engine, m) {
+  m.doc() = "dagnet native engine (bindings only)";
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyObject* type = PyExc_RuntimeError;
+      switch (e.kind()) {
+        case ErrorKind::Value: type = PyExc_ValueError; break;
+        case ErrorKind::Type: type = PyExc_TypeError; break;
+        case ErrorKind::Index: type = PyExc_IndexError; break;
+        case ErrorKind::Memory: type = PyExc_MemoryError; break;
+        case ErrorKind::Runtime: type = PyExc_RuntimeError; break;
+      }
+      PyErr_SetString(type, e.what());
+    }
+  });
+
+  m.def("info", [] {
+    BuildInfo b = build_info();
+    py::dict d;
+    d["version"] = b.version;
+    d["build_type"] = b.build_type;
+    d["cpu_isa"] = b.cpu_isa;
+    d["cuda"] = b.cuda_compiled;
+    d["threads"] = b.threads;
+    d["devices"] = available_devices();
+    return d;
+  });
+  m.def("devices", &available_devices);
+  m.def("set_num_threads", &set_num_threads, py::arg("threads"));
+  m.def("num_threads", &num_threads);
+  m.def("op_names", &op_names);
+
+  py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
+      .def_static("from_numpy", [](py::array a) { return copy_from_array(a, "Tensor.from_numpy"); })
+      .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape())); })
+      .def_property_readonly("dtype", [](const Tensor& t) { return std::string(dtype_name(t.dtype())); })
+      .def("numpy", &to_numpy, "A NumPy array sharing this tensor's memory")
+      .def_buffer([](const Tensor& t) {
+        std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides(t.rank());
+        py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.dtype()));
+        for (size_t i = t.rank(); i-- > 0;) {
+          strides[i] = stride;
+          stride *= std::max<py::ssize_t>(1, shape[i]);
+        }
+        return py::buffer_info(t.raw(), static_cast<py::ssize_t>(dtype_size(t.dtype())), buffer_format(t.dtype()),
+                               static_cast<py::ssize_t>(t.rank()), shape, strides);
+      });
+
+  py::class_<Graph, std::shared_ptr<Graph>>(m, "Graph")
+      .def(py::init<>())
+      .def(
+          "input",
+          [](Graph& g, const std::string& name, const std::vector<int64_t>& shape, const std::string& dtype) {
+            return g.add_input(name, shape, dtype_from_name(dtype));
+          },
+          py::arg("name"), py::arg("shape"), py::arg("dtype") = "float32",
+          "Adds a named input; -1 in the shape is a dimension known only at run time.")
+      .def(
+          "param",
+          [](Graph& g, const std::string& name, py::array value) {
+            return g.add_param(name, copy_from_array(value, "parameter '" + name + "'"));
+          },
+          py::arg("name"), py::arg("value"), "Adds a parameter holding a copy of `value`.")
+      .def(
+          "param_tensor",
+          [](const Graph& g, ValueId id) {
+            const Value& v = g.value(id);
+            check(v.kind == ValueKind::Param, ErrorKind::Value, "value '", v.name, "' is not a parameter");
+            return v.data;
+          },
+          py::arg("value"), "The tensor bound to a parameter (shared; np.asarray views it).")
+      .def(
+          "node",
+          [](Graph& g, const std::string& op, const std::vector<ValueId>& inputs, py::object attrs,
+             const std::string& name) {
+            Attrs a = attrs.is_none() ? Attrs() : attrs_from_dict(attrs.cast<py::dict>());
+            return g.add_node(op, inputs, a, name);
+          },
+          py::arg("op"), py::arg("inputs"), py::arg("attrs") = py::none(), py::arg("name") = "",
+          "Adds a node; returns the ids of its outputs.")
+      .def("shape", [](const Graph& g, ValueId id) { return g.value(id).spec.shape; })
+      .def("dtype", [](const Graph& g, ValueId id) { return std::string(dtype_name(g.value(id).spec.dtype)); })
+      .def("value_name", [](const Graph& g, ValueId id) { return g.value(id).name; })
+      .def("value_kind",
+           [](const Graph& g, ValueId id) {
+             switch (g.value(id).kind) {
+               case ValueKind::Input: return "input";
+               case ValueKind::Param: return "param";
+               default: return "intermediate";
+             }
+           })
+      .def("producer", [](const Graph& g, ValueId id) { return g.value(id).producer; })
+      .def("node_info",
+           [](const Graph& g, NodeId id) {
+             const Node& n = g.node(id);
+             py::dict d, attrs;
+             for (const auto& [k, v] : n.attrs.values()) attrs[py::str(k)] = attr_to_python(v);
+             d["name"] = n.name;
+             d["op"] = n.op->name;
+             d["inputs"] = n.inputs;
+             d["outputs"] = n.outputs;
+             d["attrs"] = attrs;
+             return d;
+           })
+      .def_property_readonly("num_values", &Graph::num_values)
+      .def_property_readonly("num_nodes", &Graph::num_nodes)
+      .def_property_readonly("inputs", &Graph::inputs);
+
+  m.def("gradients", &add_gradients, py::arg("graph"), py::arg("loss"), py::arg("wrt"),
+        "Adds backward nodes; returns d(loss)/d(w) value ids, one per w.");
+
+  py::class_<Executor>(m, "Executor")
+      .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
+                       bool reuse_memory, bool parallel_branches) {
+             return std::make_unique<Executor>(g, fetches, effects, ExecutorOptions{reuse_memory, parallel_branches});
+           }),
+           py::arg("graph"), py::arg("fetches"), py::arg("effects") = std::vector<NodeId>{},
+           py::arg("reuse_memory") = true, py::arg("parallel_branches") = true)
+      .def(
+          "run",
+          [](Executor& ex, py::handle feeds) {
+            std::vector<py::array> keep;  // keeps borrowed inputs alive through the run
+            std::vector<Tensor> tensors = feeds_from_python(ex.graph(), ex.required_inputs(), feeds, keep);
+            std::vector<Tensor> results;
+            {
+              py::gil_scoped_release release;
+              results = ex.run(tensors);
+            }
+            return results_to_python(results);
+          },
+          py::arg("feeds"), "Runs once; feeds are a list (required_inputs order) or a dict by input name.")
+      .def_property_readonly("required_inputs",
+                             [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
+      .def("plan_stats",
+           [](Executor& ex, const std::vector<Shape>& shapes) { return stats_to_dict(ex.plan_stats(shapes)); })
+      .def_property_readonly("cached_plans", &Executor::cached_plans);
+
+  py::class_<Trainer>(m, "Trainer")
+      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
+                       double learning_rate, double momentum, bool nesterov, std::vector<ValueId> fetches,
+                       bool reuse_memory, bool parallel_branches) {
+             OptimizerConfig config{optimizer, learning_rate, momentum, nesterov};
+             return std::make_unique<Trainer>(g, loss, params, config, fetches,
+                                              ExecutorOptions{reuse_memory, parallel_branches});
+           }),
+           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+           py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
+           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+           py::arg("parallel_branches") = true)
+      .def(
+          "step",
+          [](Trainer& tr, py::handle feeds) {
+            std::vector<py::array> keep;
+            std::vector<Tensor> tensors =
+                feeds_from_python(tr.executor().graph(), tr.executor().required_inputs(), feeds, keep);
+            std::vector<Tensor> results;
+            {
+              py::gil_scoped_release release;
+              results = tr.step(tensors);
+            }
+            return results_to_python(results);
+          },
+          py::arg("feeds"), "One training step (forward, loss, backward, update); returns [loss, *fetches].")
+      .def_property("learning_rate", &Trainer::learning_rate, &Trainer::set_learning_rate)
+      .def_property_readonly("gradients", &Trainer::gradients)
+      .def_property_readonly("slots", &Trainer::slots)
+      .def_property_readonly(
+          "required_inputs",
+          [](Trainer& tr) { return input_names(tr.executor().graph(), tr.executor().required_inputs()); })
+      .def("plan_stats", [](Trainer& tr, const std::vector<Shape>& shapes) {
+        return stats_to_dict(tr.executor().plan_stats(shapes));
+      });
+}
