@@ -1,0 +1,16 @@
+"""Direct access to the native graph engine.
+
+This is the layer the Keras front end lowers into; it is usable on its own:
+
+    g = Graph()
+    x = g.input("x", [-1, 4])                     # -1: known at run time
+    w = g.param("w", np.zeros((4, 2), np.float32))
+    y, = g.node("dense", [x, w], {"activation": "relu"})
+    Executor(g, [y]).run({"x": batch})            # -> [array]
+
+A ``Trainer`` adds autodiff and optimizer-update nodes to the graph and runs forward,
+loss, backward and the update in one native call per ``step``.
+"""
+from ._engine import Executor, Graph, Tensor, Trainer, gradients, num_threads, op_names, set_num_threads
+
+__all__ = ["Graph", "Executor", "Trainer", "Tensor", "gradients", "set_num_threads", "num_threads", "op_names"]
