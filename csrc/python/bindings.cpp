@@ -226,6 +226,11 @@ PYBIND11_MODULE(_engine, m) {
           },
           py::arg("name"), py::arg("value"), "Adds a parameter holding a copy of `value`.")
       .def(
+          "bind_param",
+          [](Graph& g, const std::string& name, const Tensor& tensor) { return g.add_param(name, tensor); },
+          py::arg("name"), py::arg("tensor"),
+          "Adds a parameter sharing `tensor`'s memory (a weight used by several graphs).")
+      .def(
           "param_tensor",
           [](const Graph& g, ValueId id) {
             const Value& v = g.value(id);

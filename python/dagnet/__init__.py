@@ -1,11 +1,21 @@
 """dagnet: the Keras functional API on a native C++17/CUDA engine.
 
-The engine lives in ``dagnet._engine`` (bindings only); ``dagnet.engine`` is the thin
-Python entry to the native graph, and the Keras-compatible front end builds on it.
+    from dagnet import Input, Model, layers
+    x = Input(shape=(32,))
+    y = layers.Dense(10, activation="softmax")(layers.Dense(64, activation="relu")(x))
+    model = Model(x, y)
+
+The engine lives in ``dagnet._engine`` (bindings only); ``dagnet.engine`` is the thin entry
+to the native graph that models lower into.
 """
 from . import _engine
-from ._info import info, devices
+from ._info import devices, info
+from . import activations, initializers, ops, regularizers, utils
+from . import layers, models
+from .layers import Input, InputLayer
+from .models import Model, Sequential
 
 __version__ = _engine.info()["version"]
 
-__all__ = ["info", "devices", "__version__"]
+__all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
+           "initializers", "regularizers", "utils", "info", "devices", "__version__"]

@@ -1,0 +1,158 @@
+"""Lowering into the native graph.
+
+A layer's ``call`` is written once, with ``dagnet.ops``. To infer output shapes, to run
+eagerly, and to build a model's training or prediction graph, the call is *traced*:
+its inputs are ``GraphTensor``s (values of a native graph under construction) and every
+op adds a node to that graph. The engine's shape rules then give the output shapes and
+its errors name the layer. There is no second graph representation in Python.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import _engine
+
+_builders: list["GraphBuilder"] = []
+
+
+def current_builder() -> "GraphBuilder | None":
+    """The builder an op on a non-tensor value (a weight, a constant) should emit into."""
+    return _builders[-1] if _builders else None
+
+
+class GraphBuilder:
+    """A native graph being built, plus the bookkeeping to bind weights by identity."""
+
+    def __init__(self, training: bool = False):
+        self.graph = _engine.Graph()
+        self.training = training
+        self._params: dict[int, int] = {}
+        self._keep: list[Any] = []  # variables and constants whose memory the graph uses
+        self._scopes: list[str] = []
+        self.masks: dict[int, GraphTensor] = {}  # value id -> its Keras mask
+
+    # -- values -------------------------------------------------------------------
+    def input(self, name: str, shape, dtype: str) -> "GraphTensor":
+        dims = [-1 if d is None else int(d) for d in shape]
+        return GraphTensor(self, self.graph.input(name, dims, dtype))
+
+    def param(self, variable) -> "GraphTensor":
+        """The graph value of a Variable; one per variable, so shared weights stay shared."""
+        key = id(variable)
+        if key not in self._params:
+            self._params[key] = self.graph.bind_param(variable.path, variable._tensor)
+            self._keep.append(variable)
+        return GraphTensor(self, self._params[key])
+
+    def constant(self, value, dtype: str | None = None) -> "GraphTensor":
+        array = np.asarray(value, dtype=dtype)
+        if array.dtype == np.float16 or array.dtype == np.bool_ or array.dtype.kind == "u":
+            array = array.astype(np.int32 if array.dtype.kind in "bu" else np.float32)
+        tensor = _engine.Tensor.from_numpy(np.ascontiguousarray(array))
+        self._keep.append(tensor)
+        return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
+
+    def node(self, op: str, inputs, attrs: dict | None = None, name: str | None = None) -> list["GraphTensor"]:
+        ids = [self.as_value(x).id for x in inputs]
+        outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
+        return [GraphTensor(self, v) for v in outs]
+
+    def as_value(self, x, dtype: str | None = None) -> "GraphTensor":
+        from .variables import Variable
+
+        if isinstance(x, GraphTensor):
+            if x.builder is not self:
+                raise ValueError("a tensor from another graph was used here; "
+                                 "symbolic tensors cannot cross models this way")
+            return x
+        if isinstance(x, Variable):
+            return self.param(x)
+        return self.constant(x, dtype)
+
+    # -- naming ---------------------------------------------------------------------
+    def scope_name(self, fallback: str) -> str:
+        return self._scopes[-1] if self._scopes else fallback
+
+    @contextlib.contextmanager
+    def scope(self, name: str) -> Iterator[None]:
+        self._scopes.append(name)
+        try:
+            yield
+        finally:
+            self._scopes.pop()
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator["GraphBuilder"]:
+        _builders.append(self)
+        try:
+            yield self
+        finally:
+            _builders.pop()
+
+
+class GraphTensor:
+    """A value of a native graph under construction (what ``call`` sees while tracing)."""
+
+    __slots__ = ("builder", "id")
+
+    def __init__(self, builder: GraphBuilder, value_id: int):
+        self.builder = builder
+        self.id = value_id
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(None if d < 0 else d for d in self.builder.graph.shape(self.id))
+
+    @property
+    def dtype(self) -> str:
+        return self.builder.graph.dtype(self.id)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.builder.graph.shape(self.id))
+
+    def __repr__(self) -> str:
+        return f"<GraphTensor shape={self.shape} dtype={self.dtype}>"
+
+
+def _install_operators(cls) -> None:
+    """Arithmetic, comparison, matmul and indexing on symbolic tensors record ops."""
+
+    def binary(name, swap=False):
+        def method(self, other):
+            from . import ops
+
+            fn = getattr(ops, name)
+            return fn(other, self) if swap else fn(self, other)
+
+        return method
+
+    for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+                         ("matmul", "matmul"), ("pow", "power")]:
+        setattr(cls, f"__{dunder}__", binary(name))
+        setattr(cls, f"__r{dunder}__", binary(name, swap=True))
+    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")]:
+        setattr(cls, f"__{dunder}__", binary(name))
+
+    def neg(self):
+        from . import ops
+        return ops.negative(self)
+
+    def getitem(self, key):
+        from . import ops
+        return ops.slice_by_index(self, key)
+
+    def abs_(self):
+        from . import ops
+        return ops.absolute(self)
+
+    cls.__neg__ = neg
+    cls.__abs__ = abs_
+    cls.__getitem__ = getitem
+    cls.__hash__ = object.__hash__
+
+
+_install_operators(GraphTensor)

@@ -1,0 +1,38 @@
+"""Flatten and rebuild nested structures (tensor, list, tuple, dict) the way Keras does:
+dicts flatten in sorted key order, lists and tuples in order."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def is_nested(x) -> bool:
+    return isinstance(x, (list, tuple, dict))
+
+
+def flatten(structure) -> list:
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    return [structure]
+
+
+def pack_sequence_as(structure, flat: list):
+    """Rebuild `structure` with the leaves of `flat`, in flatten order."""
+    leaves = iter(flat)
+
+    def build(s):
+        if isinstance(s, dict):
+            values = {key: build(s[key]) for key in sorted(s)}
+            return {key: values[key] for key in s}
+        if isinstance(s, tuple) and hasattr(s, "_fields"):
+            return type(s)(*[build(item) for item in s])
+        if isinstance(s, (list, tuple)):
+            return type(s)(build(item) for item in s)
+        return next(leaves)
+
+    return build(structure)
+
+
+def map_structure(fn: Callable[[Any], Any], structure):
+    return pack_sequence_as(structure, [fn(leaf) for leaf in flatten(structure)])

@@ -1,0 +1,182 @@
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import _random, activations as activations_module, initializers, ops, regularizers
+from .._tracing import GraphTensor
+from ..ops._dispatch import emit
+from .input_spec import InputSpec
+from .layer import Layer
+
+
+def builder_of(x):
+    return x.builder
+
+
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
+                             f"units={units}")
+        self.units = int(units)
+        self.activation = activations_module.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        in_dim = input_shape[-1]
+        if in_dim is None:
+            raise ValueError(f'Layer "{self.name}": the last dimension of the input must be known to build a '
+                             f"Dense layer, got input shape {input_shape}")
+        self.kernel = self.add_weight(shape=(in_dim, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer, name="bias") if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
+
+    def call(self, inputs):
+        b = builder_of(inputs)
+        weights = [inputs, b.param(self.kernel)] + ([b.param(self.bias)] if self.use_bias else [])
+        fused = activations_module.engine_kind(self.activation)
+        if fused is not None:
+            return emit(b, "dense", weights, {"activation": fused})
+        return self.activation(emit(b, "dense", weights, {"activation": "linear"}))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations_module.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
+                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
+                "kernel_constraint": None, "bias_constraint": None}
+
+
+def _serialize_regularizer(r):
+    if r is None:
+        return None
+    return {"module": "keras.regularizers", "class_name": type(r).__name__, "config": r.get_config(),
+            "registered_name": None}
+
+
+class Activation(Layer):
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations_module.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Inverted dropout in training (a fresh mask every step, from the layer's seed); identity otherwise."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                             f"Received: rate={rate}")
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        # The engine advances this counter every training step, so each step draws a new mask.
+        self._rng_state = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False,
+                                          name="seed_generator_state")
+        self._seed = int(self.seed) if self.seed is not None else _random.draw_seed()
+
+    @property
+    def weights(self):
+        return []  # the RNG counter is state, not a weight (Keras keeps it out of weights too)
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0:
+            return inputs
+        b = builder_of(inputs)
+        y, _mask = b.node("dropout", [inputs, b.param(self._rng_state)], {"rate": self.rate, "seed": self._seed})
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
+
+
+class Flatten(Layer):
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or "channels_last"
+        self.input_spec = InputSpec(min_ndim=1)
+
+    def call(self, inputs):
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = ops.transpose(inputs, [0] + list(range(2, inputs.ndim)) + [1])
+        return emit(builder_of(inputs), "reshape", [inputs], {"shape": [0, -1]})
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class Reshape(Layer):
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+        if sum(1 for d in self.target_shape if d == -1) > 1:
+            raise ValueError(f"There must be at most one unknown dimension (-1) in target_shape. "
+                             f"Received: target_shape={self.target_shape}")
+
+    def call(self, inputs):
+        shape = [0] + [-1 if d is None else int(d) for d in self.target_shape]
+        return emit(builder_of(inputs), "reshape", [inputs], {"shape": shape})
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors written with dagnet.ops (or tensor operators)."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self._output_shape = output_shape
+        self._mask = mask
+        self._fn_takes_mask = "mask" in inspect.signature(function).parameters
+        self._fn_takes_training = "training" in inspect.signature(function).parameters
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_takes_mask:
+            kwargs["mask"] = mask
+        if self._fn_takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self._mask):
+            return self._mask(inputs, mask)
+        return self._mask
+
+    def get_config(self):
+        import marshal
+        import base64
+
+        code = base64.b64encode(marshal.dumps(self.function.__code__)).decode("ascii")
+        return {**super().get_config(), "function": {"class_name": "__lambda__", "config": {"code": code}},
+                "arguments": self.arguments, "output_shape": self._output_shape}

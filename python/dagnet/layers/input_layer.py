@@ -1,0 +1,70 @@
+"""InputLayer and Input(): the entry points of a functional model."""
+from __future__ import annotations
+
+from .. import _naming
+from ..keras_tensor import KerasTensor
+from ..node import Node
+from .layer import Layer
+
+
+class InputLayer(Layer):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
+                 name=None, optional=False, **kwargs):
+        if "input_shape" in kwargs:  # Keras 2 spelling
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        kwargs.pop("ragged", None)
+        super().__init__(name=name or _naming.uniquify("input_layer"), dtype=dtype, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `batch_size` and `batch_shape` at the same time.")
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received: {input_tensor}")
+            batch_shape = input_tensor.shape
+        if shape is None and batch_shape is None:
+            raise ValueError("You must pass a `shape` argument.")
+        if shape is not None:
+            if isinstance(shape, int):
+                shape = (shape,)
+            try:
+                shape = tuple(shape)
+            except TypeError:
+                raise ValueError(f"Cannot convert '{shape}' to a shape.") from None
+            batch_shape = (batch_size,) + shape
+        batch_shape = tuple(batch_shape)
+        for d in batch_shape:
+            if d is not None and (not isinstance(d, int) or d < 0):
+                raise ValueError(f"Cannot convert '{batch_shape[1:]}' to a shape: dimensions must be "
+                                 f"non-negative ints or None")
+        self._batch_shape = batch_shape
+        self.sparse = bool(sparse)
+        self.optional = optional
+        self.built = True
+        tensor = KerasTensor(batch_shape, dtype=self.dtype, name=self.name)
+        Node(self, (), {}, [tensor])
+        self._output_tensor = tensor
+
+    @property
+    def batch_shape(self):
+        return self._batch_shape
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": self._batch_shape, "dtype": self.dtype, "sparse": self.sparse, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False, **kwargs) -> KerasTensor:
+    """A symbolic input of the given shape (without the batch axis); None = variable length."""
+    if "batch_input_shape" in kwargs and batch_shape is None:
+        batch_shape = kwargs.pop("batch_input_shape")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments passed to Input: {kwargs}")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
+                       name=name, input_tensor=tensor, optional=optional)
+    return layer._output_tensor

@@ -1,0 +1,398 @@
+"""The Layer base class: callable on symbolic tensors (adds a node), on NumPy arrays
+(runs at once in the engine) and on traced tensors (emits native nodes while a model is
+being lowered). Weights are created in ``build`` from the first input shape."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import _naming, _tree, initializers as initializers_module, regularizers as regularizers_module
+from .._tracing import GraphBuilder, GraphTensor, current_builder
+from ..engine import Executor
+from ..keras_tensor import KerasTensor
+from ..node import Node
+from ..variables import Variable
+from .input_spec import InputSpec, check_input_spec
+
+_BASE_KWARGS = {"trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim",
+                "weights", "activity_regularizer", "autocast"}
+
+
+class Layer:
+    """Base class of all layers; subclass it and write ``build`` and ``call``."""
+
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
+        unknown = set(kwargs) - _BASE_KWARGS
+        if unknown:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"A layer name must be a string, got {name!r}")
+        self.name = name or _naming.auto_name(self)
+        self._trainable = bool(trainable)
+        self.dtype = _standard_dtype(dtype)
+        self.built = False
+        self.supports_masking = False
+        self.input_spec: InputSpec | list | None = None
+        self._inbound_nodes: list[Node] = []
+        self._outbound_nodes: list[Node] = []
+        self._own_weights: list[Variable] = []
+        self._build_shapes = None
+        self._eager_runs: dict = {}
+        self._initial_weights = kwargs.get("weights")
+        # Keras lets the first layer of a Sequential carry the model's input shape.
+        batch_size = kwargs.get("batch_size")
+        if kwargs.get("batch_input_shape") is not None:
+            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif kwargs.get("input_shape") is not None:
+            self._batch_input_shape = (batch_size,) + tuple(kwargs["input_shape"])
+        elif kwargs.get("input_dim") is not None:
+            self._batch_input_shape = (batch_size, kwargs["input_dim"])
+        signature = inspect.signature(self.call).parameters
+        self._call_takes_training = "training" in signature
+        self._call_takes_mask = "mask" in signature
+
+    # -- what subclasses write ----------------------------------------------------
+    def build(self, input_shape) -> None:
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output; layers that support masking pass it through."""
+        return mask if self.supports_masking else None
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for an input shape, found by tracing call in the engine."""
+        structure = _shape_structure_to_tensors(input_shape, self.dtype)
+        outputs = self(structure)
+        return _tree.map_structure(lambda t: t.shape, outputs)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    # -- weights ----------------------------------------------------------------------
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, **kwargs) -> Variable:
+        """Creates a weight (Keras 3 order: shape first; a leading str is Keras 2's name)."""
+        if args and isinstance(args[0], str):
+            name, args = args[0], args[1:]
+        if args:
+            shape, args = args[0], args[1:]
+        if args:
+            initializer = args[0]
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = _standard_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.startswith("float") else "zeros"
+        init = initializers_module.get(initializer)
+        name = name or f"variable_{len(self._own_weights)}"
+        value = init(shape, dtype=dtype)
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        variable.regularizer = regularizers_module.get(regularizer)
+        self._own_weights.append(variable)
+        return variable
+
+    def _tracked_layers(self) -> list["Layer"]:
+        found, seen = [], set()
+        for key, value in vars(self).items():
+            if key.startswith("_inbound") or key.startswith("_outbound"):
+                continue
+            for item in (value if isinstance(value, (list, tuple)) else [value]):
+                if isinstance(item, Layer) and item is not self and id(item) not in seen:
+                    seen.add(id(item))
+                    found.append(item)
+        return found
+
+    def _all_weights(self) -> list[Variable]:
+        weights, seen = [], set()
+        for w in [w for w in self._own_weights if w.trainable] + [w for w in self._own_weights if not w.trainable]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                weights.append(w)
+        for layer in self._tracked_layers():
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    weights.append(w)
+        return weights
+
+    @property
+    def weights(self) -> list[Variable]:
+        return self._all_weights()
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        seen = {id(w) for w in own}
+        for layer in self._tracked_layers():
+            own += [w for w in layer.trainable_weights if id(w) not in seen and not seen.add(id(w))]
+        return own
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._tracked_layers():
+            layer.trainable = value
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        params = self.weights
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
+                             f"length {len(weights)}, but the layer was expecting {len(params)} weights.")
+        for variable, value in zip(params, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != variable.shape:
+                raise ValueError(f"Layer {self.name} weight shape {variable.shape} is not compatible with "
+                                 f"provided weight shape {tuple(value.shape)}.")
+        for variable, value in zip(params, weights):
+            variable.assign(value)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                             "built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """Regularisation terms as (Variable, regularizer) pairs, lowered in training."""
+        return [(w, w.regularizer) for w in self.weights if w.regularizer is not None]
+
+    # -- calling ------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        flat = _tree.flatten((args, kwargs))
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return self._symbolic_call(args, kwargs)
+        if any(isinstance(x, GraphTensor) for x in flat):
+            builder = next(x.builder for x in flat if isinstance(x, GraphTensor))
+            return self._traced_call(builder, args, kwargs)
+        if current_builder() is not None and not any(isinstance(x, np.ndarray) for x in flat):
+            return self._traced_call(current_builder(), args, kwargs)
+        return self._eager_call(args, kwargs)
+
+    def _symbolic_call(self, args, kwargs):
+        builder = GraphBuilder()
+        values = {}
+        with builder.active():
+            for i, tensor in enumerate(x for x in _tree.flatten((args, kwargs)) if isinstance(x, KerasTensor)):
+                if id(tensor) in values:
+                    continue
+                traced = builder.input(f"{self.name}_input_{i}", tensor.shape, tensor.dtype)
+                mask = tensor._keras_mask
+                if mask is not None:
+                    builder.masks[traced.id] = builder.input(f"{self.name}_mask_{i}", mask.shape, mask.dtype)
+                values[id(tensor)] = traced
+            traced_args, traced_kwargs = _tree.map_structure(
+                lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (args, kwargs))
+            outputs = self._traced_call(builder, traced_args, traced_kwargs)
+        symbolic = _tree.map_structure(lambda t: _to_keras_tensor(builder, t), outputs)
+        Node(self, args, kwargs, symbolic)
+        return symbolic
+
+    def _traced_call(self, builder: GraphBuilder, args, kwargs):
+        inputs = args[0] if args else kwargs.get("inputs")
+        rest = args[1:] if args else ()
+        if not args and "inputs" in kwargs:
+            kwargs = {k: v for k, v in kwargs.items() if k != "inputs"}
+        with builder.active():
+            inputs = _tree.map_structure(lambda x: x if isinstance(x, GraphTensor) else builder.as_value(x)
+                                         if isinstance(x, (np.ndarray, Variable)) else x, inputs)
+            if self.input_spec is not None:
+                check_input_spec(self, inputs)
+            self._maybe_build(inputs)
+            call_kwargs = dict(kwargs)
+            if self._call_takes_training and call_kwargs.get("training") is None:
+                call_kwargs["training"] = builder.training
+            masks = _tree.map_structure(lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None,
+                                        inputs)
+            has_mask = any(m is not None for m in _tree.flatten(masks))
+            if self._call_takes_mask and call_kwargs.get("mask") is None and has_mask:
+                call_kwargs["mask"] = masks
+            with builder.scope(self.name):
+                outputs = self.call(inputs, *rest, **call_kwargs)
+                outputs = _tree.map_structure(
+                    lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs)
+                out_masks = self.compute_mask(inputs, masks if has_mask else None)
+        if out_masks is not None:
+            flat_out, flat_masks = _tree.flatten(outputs), _tree.flatten(out_masks)
+            if len(flat_masks) == 1 and len(flat_out) > 1:
+                flat_masks = flat_masks * len(flat_out)
+            for out, mask in zip(flat_out, flat_masks):
+                if mask is not None and isinstance(out, GraphTensor):
+                    builder.masks[out.id] = builder.as_value(mask)
+        return outputs
+
+    def _maybe_build(self, inputs) -> None:
+        if self.built:
+            return
+        shapes = _tree.map_structure(lambda t: t.shape if hasattr(t, "shape") else None, inputs)
+        self._build_shapes = shapes
+        self.build(shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def _eager_call(self, args, kwargs):
+        arrays = [_as_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
+        training = bool(kwargs.get("training") or False)
+        static = tuple((k, v) for k, v in sorted(kwargs.items()) if isinstance(v, (int, float, str, bool, type(None))))
+        key = (tuple((a.shape, a.dtype.str) for a in arrays), training, static)
+        run = self._eager_runs.get(key)
+        if run is None:
+            builder = GraphBuilder(training=training)
+            with builder.active():
+                traced = iter([builder.input(f"x{i}", a.shape, a.dtype.name) for i, a in enumerate(arrays)])
+                traced_args, traced_kwargs = _tree.map_structure(
+                    lambda x: next(traced) if _is_array_like(x) else x, (args, kwargs))
+                outputs = self._traced_call(builder, traced_args, traced_kwargs)
+            flat = _tree.flatten(outputs)
+            run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
+            self._eager_runs[key] = run
+        executor, outputs, _ = run
+        return _tree.pack_sequence_as(outputs, executor.run(arrays))
+
+    # -- the node API -------------------------------------------------------------------
+    def _node_attribute(self, index: int, attribute: str, what: str):
+        if not self._inbound_nodes:
+            raise RuntimeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        if not 0 <= index < len(self._inbound_nodes):
+            raise ValueError(f"Asked to get {what} at node {index}, but the layer has only "
+                             f"{len(self._inbound_nodes)} inbound nodes.")
+        values = getattr(self._inbound_nodes[index], attribute)
+        return values[0] if isinstance(values, list) and len(values) == 1 else values
+
+    def _single_node_attribute(self, attribute: str, what: str, accessor: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the notion of "
+                                 f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.')
+        return self._node_attribute(0, attribute, what)
+
+    @property
+    def input(self):
+        return self._single_node_attribute("input_tensors", "input", "get_input_at")
+
+    @property
+    def output(self):
+        return self._single_node_attribute("output_tensors", "output", "get_output_at")
+
+    def _shape_over_nodes(self, attribute: str, what: str, accessor: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        shapes = {repr(getattr(node, attribute)) for node in self._inbound_nodes}
+        if len(shapes) > 1:
+            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. '
+                                 f'Hence the notion of "{what}" is ill-defined for the layer. Use '
+                                 f"`{accessor}(node_index)` instead.")
+        return getattr(self._inbound_nodes[0], attribute)
+
+    @property
+    def input_shape(self):
+        return self._shape_over_nodes("input_shapes", "input shape", "get_input_shape_at")
+
+    @property
+    def output_shape(self):
+        return self._shape_over_nodes("output_shapes", "output shape", "get_output_shape_at")
+
+    def get_input_at(self, node_index: int):
+        return self._node_attribute(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index: int):
+        return self._node_attribute(node_index, "output_tensors", "output")
+
+    def get_input_shape_at(self, node_index: int):
+        return self._node_attribute(node_index, "input_shapes", "input shape")
+
+    def get_output_shape_at(self, node_index: int):
+        return self._node_attribute(node_index, "output_shapes", "output shape")
+
+    def get_input_mask_at(self, node_index: int):
+        tensors = self._node_attribute(node_index, "input_tensors", "input")
+        return _tree.map_structure(lambda t: t._keras_mask, tensors)
+
+    def get_output_mask_at(self, node_index: int):
+        tensors = self._node_attribute(node_index, "output_tensors", "output")
+        return _tree.map_structure(lambda t: t._keras_mask, tensors)
+
+    @property
+    def inbound_nodes(self) -> list[Node]:
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self) -> list[Node]:
+        return self._outbound_nodes
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _standard_dtype(dtype) -> str:
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
+        dtype = dtype.get("config", {}).get("name", "float32")
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return "float32"
+    return np.dtype(getattr(dtype, "name", dtype)).name
+
+
+def _is_array_like(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic))
+
+
+def _as_array(x) -> np.ndarray:
+    a = np.asarray(x)
+    if a.dtype == np.float64 or a.dtype == np.float16:
+        return a.astype(np.float32)
+    if a.dtype == np.bool_:
+        return a.astype(np.float32)
+    if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
+        return a.astype(np.int64)
+    return a
+
+
+def _to_keras_tensor(builder: GraphBuilder, value) -> KerasTensor:
+    if value is None:
+        return None
+    tensor = KerasTensor(value.shape, value.dtype)
+    mask = builder.masks.get(value.id)
+    if mask is not None:
+        tensor._keras_mask = KerasTensor(mask.shape, mask.dtype)
+    return tensor
+
+
+def _shape_structure_to_tensors(shape, dtype):
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [KerasTensor(s, dtype) for s in shape]
+    return KerasTensor(shape, dtype)

@@ -1,0 +1,157 @@
+"""Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
+and their functional forms."""
+from __future__ import annotations
+
+from .. import ops
+from ..ops._dispatch import emit
+from .layer import Layer
+
+
+class _Merge(Layer):
+    _min_inputs = 2
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, list) or len(input_shape) < self._min_inputs:
+            raise ValueError(f'A merge layer ("{self.name}") should be called on a list of at least '
+                             f"{self._min_inputs} inputs. Got {len(input_shape) if isinstance(input_shape, list) else 1} "
+                             "input(s).")
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or all(m is None for m in mask):
+            return None
+        masks = [m for m in mask if m is not None]
+        out = masks[0]
+        for m in masks[1:]:
+            out = ops.multiply(out, m)
+        return out
+
+
+class Add(_Merge):
+    def call(self, inputs):
+        return emit(inputs[0].builder, "add", list(inputs))
+
+
+class Subtract(_Merge):
+    def build(self, input_shape):
+        super().build(input_shape)
+        if len(input_shape) != 2:
+            raise ValueError(f'A `Subtract` layer ("{self.name}") should be called on exactly 2 inputs. '
+                             f"Received: {len(input_shape)} inputs")
+
+    def call(self, inputs):
+        return ops.subtract(inputs[0], inputs[1])
+
+
+class Multiply(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = ops.multiply(out, x)
+        return out
+
+
+class Average(_Merge):
+    def call(self, inputs):
+        total = emit(inputs[0].builder, "add", list(inputs))
+        return emit(inputs[0].builder, "scale", [total], {"factor": 1.0 / len(inputs)})
+
+
+class Maximum(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = ops.maximum(out, x)
+        return out
+
+
+class Minimum(_Merge):
+    def call(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = ops.minimum(out, x)
+        return out
+
+
+class Concatenate(_Merge):
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return emit(inputs[0].builder, "concatenate", list(inputs), {"axis": int(self.axis)})
+
+    def compute_mask(self, inputs, mask=None):
+        # A position is valid if it is valid in every input (inputs without a mask count as valid).
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = [m if m is not None else ops.ones_like(_first_channel(x)) for x, m in zip(inputs, mask)]
+        out = full[0]
+        for m in full[1:]:
+            out = ops.multiply(out, ops.cast(m, out.dtype))
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+def _first_channel(x):
+    return ops.slice_by_index(x, (Ellipsis, 0))
+
+
+class Dot(_Merge):
+    """Dot product along `axes` of two batched tensors (optionally L2-normalised first)."""
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes = axes
+        self.normalize = normalize
+        self.supports_masking = False
+
+    def call(self, inputs):
+        a, b = inputs
+        axes = self.axes if isinstance(self.axes, (list, tuple)) else (self.axes, self.axes)
+        axes = [ax % x.ndim for ax, x in zip(axes, (a, b))]
+        if self.normalize:
+            a = _l2_normalize(a, axes[0])
+            b = _l2_normalize(b, axes[1])
+        if a.ndim == 2 and b.ndim == 2:
+            return ops.sum(ops.multiply(a, b), axis=1, keepdims=True)
+        # Move the contracted axes into batch_matmul position: a (B, M, K) x b (B, K, N).
+        a = ops.transpose(a, [0] + [i for i in range(1, a.ndim) if i != axes[0]] + [axes[0]])
+        b = ops.transpose(b, [0, axes[1]] + [i for i in range(1, b.ndim) if i != axes[1]])
+        return emit(a.builder, "batch_matmul", [a, b])
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _l2_normalize(x, axis):
+    norm = ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=axis, keepdims=True), 1e-12))
+    return ops.divide(x, norm)
+
+
+def _functional(cls):
+    def merge(inputs, **kwargs):
+        return cls(**kwargs)(inputs)
+
+    merge.__name__ = cls.__name__.lower()
+    merge.__doc__ = f"Functional form of `{cls.__name__}`: `{cls.__name__.lower()}(inputs, **kwargs)`."
+    return merge
+
+
+add, subtract, multiply, average = _functional(Add), _functional(Subtract), _functional(Multiply), _functional(Average)
+maximum, minimum = _functional(Maximum), _functional(Minimum)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """Functional form of `Concatenate`."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes, normalize=False, **kwargs):
+    """Functional form of `Dot`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -1,0 +1,92 @@
+"""Max/average pooling 1D/2D and their global forms."""
+from __future__ import annotations
+
+from ..ops._dispatch import emit
+from .conv import _tuple
+from .input_spec import InputSpec
+from .layer import Layer
+
+
+class _Pooling(Layer):
+    rank = 2
+    mode = "max"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = _tuple(pool_size, self.rank, "pool_size")
+        self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, "strides")
+        self.padding = padding.lower()
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: {padding}")
+        self.data_format = data_format or "channels_last"
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        return emit(inputs.builder, f"{self.mode}_pool{self.rank}d", [inputs],
+                    {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding,
+                     "data_format": self.data_format})
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
+                "strides": self.strides, "data_format": self.data_format}
+
+
+class MaxPooling1D(_Pooling):
+    rank, mode = 1, "max"
+
+
+class MaxPooling2D(_Pooling):
+    rank, mode = 2, "max"
+
+
+class AveragePooling1D(_Pooling):
+    rank, mode = 1, "avg"
+
+
+class AveragePooling2D(_Pooling):
+    rank, mode = 2, "avg"
+
+
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+
+
+class _GlobalPooling(Layer):
+    rank = 2
+    mode = "max"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format or "channels_last"
+        self.keepdims = keepdims
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        out = emit(inputs.builder, f"global_{self.mode}_pool", [inputs], {"data_format": self.data_format})
+        if self.keepdims:
+            axis = 1 if self.data_format == "channels_last" else 2
+            for _ in range(self.rank):
+                out = emit(inputs.builder, "expand_dims", [out], {"axis": axis})
+        return out
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    rank, mode = 1, "max"
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    rank, mode = 2, "max"
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    rank, mode = 1, "avg"
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    rank, mode = 2, "avg"
+
+
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D

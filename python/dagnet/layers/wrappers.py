@@ -1,0 +1,38 @@
+"""TimeDistributed: applies a layer (or a whole model) to every time step by folding time
+into the batch axis: (B, T, ...) -> (B*T, ...) -> layer -> (B, T, ...)."""
+from __future__ import annotations
+
+from .. import _tree
+from ..ops._dispatch import emit
+from .input_spec import InputSpec
+from .layer import Layer
+
+
+class TimeDistributed(Layer):
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. "
+                             f"Received: {layer}")
+        self.layer = layer
+        self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=3)
+
+    def build(self, input_shape):
+        if len(input_shape) < 3:
+            raise ValueError(f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
+                             f"dimensions, received: {input_shape}")
+
+    def call(self, inputs, training=None, mask=None):
+        b = inputs.builder
+        folded = emit(b, "merge_leading_axes", [inputs])
+        kwargs = {"training": training} if self.layer._call_takes_training else {}
+        outputs = self.layer(folded, **kwargs)
+        return _tree.map_structure(lambda y: emit(b, "split_leading_axes", [y, inputs]), outputs)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def get_config(self):
+        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__,
+                                                  "config": self.layer.get_config()}}

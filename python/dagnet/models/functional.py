@@ -1,0 +1,191 @@
+"""Model: a graph of layer calls from inputs to outputs, itself a layer (callable,
+nestable, shareable). Lowering runs each node's layer in depth order on traced tensors,
+so nested and shared structure becomes one native graph with weights shared by identity."""
+from __future__ import annotations
+
+import warnings
+
+from .. import _naming, _tree
+from ..keras_tensor import KerasTensor
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer
+from .graph_map import map_graph
+
+
+class Model(Layer):
+    """``Model(inputs, outputs, name=None)``; subclass it and write ``call`` for a custom model."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        for legacy in ("input", "output"):
+            if legacy in kwargs:
+                raise TypeError(f"Keyword argument not understood: '{legacy}' (use `{legacy}s=`)")
+        if kwargs.get("name") is None:
+            kwargs["name"] = _naming.auto_name(self)
+        super().__init__(**kwargs)
+
+    # Compile / fit / evaluate / predict live in the training mixin (added by dagnet.training).
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+
+    def get_layer(self, name=None, index=None):
+        if name is not None and index is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    @property
+    def layers(self) -> list[Layer]:
+        return [layer for layer in self._tracked_layers()]
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another "
+                             "name.")
+
+
+class Functional(Model):
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        for what, structure in (("inputs", inputs), ("outputs", outputs)):
+            flat = _tree.flatten(structure)
+            if not flat:
+                raise ValueError(f"`{what}` of a Functional model cannot be empty.")
+            bad = [x for x in flat if not isinstance(x, KerasTensor)]
+            if bad:
+                raise ValueError(f"All `{what}` values must be KerasTensors. Received: {what}={structure} "
+                                 f"including invalid value {bad[0]!r} of type {type(bad[0])}")
+        if isinstance(inputs, dict):
+            for key, tensor in inputs.items():
+                if key != tensor.name:
+                    warnings.warn("When providing `inputs` as a dict, all keys in the dict must match the names of "
+                                  f"the corresponding tensors. Received key '{key}' mapping to value {tensor} which "
+                                  f"has name '{tensor.name}'. Change the tensor name to '{key}' (via "
+                                  f"`Input(..., name='{key}')`)", stacklevel=2)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self.inputs = _tree.flatten(inputs)
+        self.outputs = _tree.flatten(outputs)
+        if len({id(x) for x in self.inputs}) != len(self.inputs):
+            raise ValueError(f"The list of inputs passed to the model is redundant. All inputs should only appear "
+                             f"once. Received: inputs={inputs}")
+        for x in self.inputs:
+            operation = x._keras_history.operation
+            if not isinstance(operation, InputLayer):
+                raise ValueError(f"Model inputs must come from `Input` (a tensor produced by an `InputLayer`). "
+                                 f"Received {x}, produced by layer '{getattr(operation, 'name', None)}'. To build "
+                                 "a model on an intermediate tensor, start the sub-model with a new `Input`.")
+        self._network_nodes, self._nodes_by_depth, self._operations, self._operations_by_depth = map_graph(
+            self.inputs, self.outputs)
+        self.built = True
+        self.supports_masking = True
+
+    # -- structure ------------------------------------------------------------------------
+    @property
+    def operations(self) -> list:
+        return list(self._operations)
+
+    def _tracked_layers(self) -> list[Layer]:
+        return [op for op in self._operations if not getattr(op, "_is_raw_operation", False)]
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        shapes = _tree.map_structure(lambda x: x.shape, self._inputs_struct)
+        return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = _tree.map_structure(lambda x: x.shape, self._outputs_struct)
+        return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
+
+    @property
+    def input_names(self) -> list[str]:
+        return [x._keras_history.operation.name for x in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        if isinstance(self._outputs_struct, dict):
+            return sorted(self._outputs_struct)
+        names, seen = [], {}
+        for x in self.outputs:
+            name = x._keras_history.operation.name
+            count = seen.get(name, 0)
+            seen[name] = count + 1
+            names.append(name if count == 0 else f"{name}_{count}")
+        return names
+
+    def build(self, input_shape):
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # the inner layers already attached masks to the traced outputs
+
+    # -- running ------------------------------------------------------------------------
+    def _flatten_inputs(self, inputs) -> list:
+        """The call's inputs, one per model input, by position or by name (never by sorted keys)."""
+        if isinstance(inputs, dict):
+            if isinstance(self._inputs_struct, dict):
+                keys = list(self._inputs_struct)
+                names = keys
+            else:
+                keys = [x.name for x in self.inputs]
+                names = self.input_names
+            missing = [k for k, n in zip(keys, names) if k not in inputs and n not in inputs]
+            if missing:
+                raise ValueError(f'Model "{self.name}": missing data for input(s) {missing}. Received keys: '
+                                 f"{sorted(inputs)}")
+            values = [inputs[k] if k in inputs else inputs[n] for k, n in zip(keys, names)]
+            if isinstance(self._inputs_struct, dict):
+                by_key = dict(zip(keys, values))
+                return [by_key[k] for k in self._input_keys_in_flat_order()]
+            return values
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(self.inputs):
+            raise ValueError(f'Model "{self.name}" expects {len(self.inputs)} input(s), but it received '
+                             f"{len(flat)} input tensors.")
+        return flat
+
+    def _input_keys_in_flat_order(self) -> list:
+        return sorted(self._inputs_struct)
+
+    def call(self, inputs, training=None, mask=None):
+        values = {id(x): v for x, v in zip(self.inputs, self._flatten_inputs(inputs))}
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                if node.is_input or any(id(x) not in values for x in node.input_tensors):
+                    continue
+                args, kwargs = _tree.map_structure(
+                    lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (node.call_args, node.call_kwargs))
+                outputs = node.operation(*args, **kwargs)
+                for x, y in zip(node.outputs, _tree.flatten(outputs)):
+                    values[id(x)] = y
+        missing = [x for x in self.outputs if id(x) not in values]
+        if missing:
+            raise ValueError(f"Output {missing[0]} is not connected to `inputs` of model '{self.name}'")
+        return _tree.pack_sequence_as(self._outputs_struct, [values[id(x)] for x in self.outputs])

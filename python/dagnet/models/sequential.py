@@ -1,0 +1,137 @@
+"""Sequential: a plain stack of layers. With a known input shape (an Input first, or
+input_shape= on the first layer) it is a functional model at once; otherwise it builds
+itself on the first call."""
+from __future__ import annotations
+
+from .. import _naming
+from ..keras_tensor import KerasTensor
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer
+from .functional import Functional, Model
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(name=name or _naming.auto_name("Sequential"), trainable=trainable)
+        self._stack: list[Layer] = []
+        self._functional: Functional | None = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
+
+    def add(self, layer, rebuild: bool = True) -> None:
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.operation, InputLayer):
+            layer = layer._keras_history.operation
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `Layer` can be added to a Sequential model. Received: {layer} "
+                             f"(of type {type(layer)})")
+        if isinstance(layer, InputLayer) and self._stack and isinstance(self._stack[0], InputLayer):
+            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                             f"{self._stack[0].batch_shape}. You cannot add a different Input layer to it.")
+        names = {l.name for l in self._stack}
+        if layer.name in names:
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
+                             f"'{layer.name}' is already the name of a layer in this model.")
+        self._stack.append(layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        layer = self._stack.pop()
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    def _maybe_rebuild(self) -> None:
+        self.built = False
+        self._functional = None
+        if not self._stack:
+            return
+        first = self._stack[0]
+        if isinstance(first, InputLayer):
+            self._build_graph(first.batch_shape, first.dtype)
+        elif getattr(first, "_batch_input_shape", None) is not None:
+            self._build_graph(first._batch_input_shape, first.dtype)
+
+    def _build_graph(self, batch_shape, dtype) -> None:
+        first = self._stack[0]
+        if isinstance(first, InputLayer):
+            inputs = first._output_tensor
+        else:
+            inputs = InputLayer(batch_shape=batch_shape, dtype=dtype)._output_tensor
+        x = inputs
+        for layer in self.layers:
+            x = layer(x)
+        self._functional = Functional(inputs, x, name=self.name)
+        self.built = True
+
+    def build(self, input_shape=None) -> None:
+        if self._functional is not None:
+            return
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        if isinstance(input_shape, list):
+            raise ValueError("Sequential model inputs must be a single tensor")
+        self._build_graph(tuple(input_shape), self._stack[0].dtype if self._stack else "float32")
+
+    def _maybe_build(self, inputs) -> None:
+        if self._functional is None:
+            self.build(inputs.shape)
+
+    def call(self, inputs, training=None, mask=None):
+        return self._functional.call(inputs, training=training, mask=mask)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    @property
+    def layers(self) -> list[Layer]:
+        return [layer for layer in self._stack if not isinstance(layer, InputLayer)]
+
+    def _tracked_layers(self) -> list[Layer]:
+        return self.layers
+
+    def _require_graph(self) -> Functional:
+        if self._functional is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input yet: call it on data or "
+                                 "give its first layer an `input_shape`, or start it with an `Input`.")
+        return self._functional
+
+    @property
+    def inputs(self):
+        return self._require_graph().inputs
+
+    @property
+    def outputs(self):
+        return self._require_graph().outputs
+
+    @property
+    def input(self):
+        return self._require_graph().input
+
+    @property
+    def output(self):
+        return self._require_graph().output
+
+    @property
+    def input_shape(self):
+        return self._require_graph().input_shape
+
+    @property
+    def output_shape(self):
+        return self._require_graph().output_shape
+
+    @property
+    def input_names(self):
+        return self._require_graph().input_names
+
+    @property
+    def output_names(self):
+        return self._require_graph().output_names
+
+    @property
+    def _nodes_by_depth(self):
+        return self._require_graph()._nodes_by_depth
+
+    def _flatten_inputs(self, inputs):
+        return self._require_graph()._flatten_inputs(inputs)

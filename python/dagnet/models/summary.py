@@ -1,0 +1,232 @@
+"""model.summary(): the Keras 3 table (Layer (type), Output Shape, Param #, and
+Connected to for non-sequential graphs), with nested models as one row per call or
+expanded, and the parameter totals with their memory size."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+
+from .. import _tree
+
+
+def _format_shape(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def _output_shape_cell(layer) -> str:
+    if not layer._inbound_nodes:
+        build = getattr(layer, "_build_shapes", None)
+        return "?" if build is None else _format_shape(build)
+    outputs = layer._inbound_nodes[-1].output_tensors  # a shared layer shows its last call, as Keras
+    shapes = [_format_shape(x.shape) for x in outputs]
+    return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+
+
+def _params_cell(layer) -> str:
+    if not getattr(layer, "built", True):
+        return "0 (unbuilt)"
+    return f"{layer.count_params():,}"
+
+
+def _is_sequential_like(model) -> bool:
+    from .functional import Functional
+    from .sequential import Sequential
+
+    if isinstance(model, Sequential) or not isinstance(model, Functional):
+        return True
+    nodes = []
+    for group in model._nodes_by_depth.values():
+        if len(group) > 1 or (len(group) == 1 and len(group[0].input_tensors) > 1):
+            return False
+        nodes += group
+    node_ids = {id(n) for n in nodes}
+    for layer in model.layers:
+        if sum(1 for node in layer._inbound_nodes if id(node) in node_ids) > 1:
+            return False
+    return True
+
+
+def _memory_size(weights) -> int:
+    return int(sum(np.prod(w.shape) * np.dtype(w.dtype).itemsize for w in weights))
+
+
+def readable_memory_size(size: float) -> str:
+    for unit in ["B", "KB", "MB", "GB", "TB", "PB"]:
+        if size / 1024 < 1:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Word-wrap a cell; a word longer than the cell is cut (as rich folds it)."""
+    if width <= 0:
+        return [text]
+    lines, current = [], ""
+    for word in re.split(r"(?<= )", text):
+        while len(word) > width:
+            if current:
+                lines.append(current.rstrip())
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if len(current) + len(word.rstrip()) > width:
+            lines.append(current.rstrip())
+            current = word
+        else:
+            current += word
+    if current or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+def _render_table(header, rows, widths, alignment) -> list[str]:
+    def rule(left, mid, right, fill):
+        return left + mid.join(fill * (w + 2) for w in widths) + right
+
+    def cells(values, vertical):
+        wrapped = [_wrap(str(v), w) for v, w in zip(values, widths)]
+        height = max(len(c) for c in wrapped)
+        out = []
+        for i in range(height):
+            parts = []
+            for lines, w, align in zip(wrapped, widths, alignment):
+                text = lines[i] if i < len(lines) else ""
+                text = text.rjust(w) if align == "right" else text.center(w) if align == "center" else text.ljust(w)
+                parts.append(" " + text + " ")
+            out.append(vertical + vertical.join(parts) + vertical)
+        return out
+
+    lines = [rule("┏", "┳", "┓", "━")]
+    lines += cells(header, "┃")
+    lines.append(rule("┡", "╇", "┩", "━"))
+    for i, row in enumerate(rows):
+        if i:
+            lines.append(rule("├", "┼", "┤", "─"))
+        lines += cells(row, "│")
+    lines.append(rule("└", "┴", "┘", "─"))
+    return lines
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, layer_range=None) -> None:
+    from .functional import Functional
+
+    sequential_like = _is_sequential_like(model)
+    layers = list(model._operations) if type(model) is Functional else list(model.layers)
+    if sequential_like:
+        default_length, positions = 88, positions or [0.45, 0.80, 1.0]
+        header, alignment = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
+    else:
+        default_length, positions = 108, positions or [0.3, 0.56, 0.74, 1.0]
+        header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+        alignment = ["left", "left", "right", "left"]
+    if show_trainable:
+        default_length += 12
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header.append("Trainable")
+        alignment.append("center")
+    default_length = min(default_length, shutil.get_terminal_size().columns - 4)
+    line_length = line_length or default_length
+    if positions[-1] <= 1:
+        positions = [int(p * line_length) for p in positions]
+    widths, current = [], 0
+    for position in positions:
+        width = int(position) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        widths.append(width)
+        current += width
+    # Each cell takes two padding spaces and the table one border per column plus one:
+    # take that from the columns so the table is line_length wide.
+    overhead = 3 * len(widths) + 1
+    shrink = [max(1, w - 3) for w in widths]
+    shrink[-1] = max(1, shrink[-1] - (overhead - 3 * len(widths)))
+
+    relevant = set()
+    if isinstance(model, Functional):
+        relevant = {id(n) for group in model._nodes_by_depth.values() for n in group}
+
+    def connections(layer) -> str:
+        parts = []
+        for node in layer._inbound_nodes:
+            if relevant and id(node) not in relevant:
+                continue
+            for x in node.input_tensors:
+                op, node_index, tensor_index = x._keras_history
+                parts.append(f"{op.name}[{node_index}][{tensor_index}]")
+        return ", ".join(parts) if parts else "-"
+
+    def rows_for(layer, level=0) -> list[list[str]]:
+        prefix = "   " * level + "└ " if level else ""
+        row = [f"{prefix}{layer.name} ({_class_name(layer)})", _output_shape_cell(layer), _params_cell(layer)]
+        if not sequential_like:
+            row.append(connections(layer) if level == 0 else "")
+        if show_trainable:
+            row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        rows = [row]
+        if expand_nested and hasattr(layer, "layers") and isinstance(layer, _model_class()):
+            inner_layers = layer._operations if isinstance(layer, Functional) else layer.layers
+            for inner in inner_layers:
+                rows += rows_for(inner, level + 1)
+        return rows
+
+    start, stop = _layer_range(layers, layer_range)
+    rows = [row for layer in layers[start:stop] for row in rows_for(layer)]
+
+    trainable = model.trainable_weights
+    non_trainable = model.non_trainable_weights
+    trainable_count = sum(int(np.prod(w.shape)) for w in trainable)
+    non_trainable_count = sum(int(np.prod(w.shape)) for w in non_trainable)
+    optimizer_vars = _optimizer_variables(model)
+    optimizer_count = sum(int(np.prod(np.shape(v))) for v in optimizer_vars)
+    optimizer_bytes = int(sum(np.asarray(v).nbytes for v in optimizer_vars))
+    total = trainable_count + non_trainable_count + optimizer_count
+    total_bytes = _memory_size(trainable) + _memory_size(non_trainable) + optimizer_bytes
+
+    lines = [f'Model: "{model.name}"']
+    lines += _render_table(header, rows, shrink, alignment)
+    lines.append(f" Total params: {total:,} ({readable_memory_size(total_bytes)})")
+    lines.append(f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})")
+    lines.append(f" Non-trainable params: {non_trainable_count:,} "
+                 f"({readable_memory_size(_memory_size(non_trainable))})")
+    if optimizer_vars:
+        lines.append(f" Optimizer params: {optimizer_count:,} ({readable_memory_size(optimizer_bytes)})")
+    text = "\n".join(lines)
+    (print_fn or print)(text)
+
+
+def _class_name(layer) -> str:
+    from .functional import Functional
+
+    if type(layer) is Functional:
+        return "Functional"
+    return type(layer).__name__
+
+
+def _model_class():
+    from .functional import Model
+
+    return Model
+
+
+def _optimizer_variables(model) -> list:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not getattr(optimizer, "built", False):
+        return []
+    return list(optimizer.variables)
+
+
+def _layer_range(layers, layer_range):
+    if layer_range is None:
+        return 0, len(layers)
+    if len(layer_range) != 2:
+        raise ValueError(f"layer_range must be a list or tuple of length 2. Received: layer_range={layer_range}")
+    names = [layer.name for layer in layers]
+    starts = [i for i, n in enumerate(names) if re.match(layer_range[0], n)]
+    ends = [i for i, n in enumerate(names) if re.match(layer_range[1], n)]
+    if not starts or not ends:
+        raise ValueError(f"Passed layer_range does not match any layer name: {layer_range}")
+    return starts[0], ends[-1] + 1

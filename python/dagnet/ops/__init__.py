@@ -1,0 +1,16 @@
+"""``dagnet.ops``: the ``keras.ops`` names, on symbolic tensors, traced tensors and arrays.
+
+Each op is written once as a lowering function that adds native nodes. Called on
+KerasTensors it records a node in the functional graph (Keras 3's raw operations);
+called while a layer is traced it emits into that graph; called on NumPy arrays it runs
+at once in the engine and returns NumPy.
+"""
+from ._dispatch import convert_to_numpy, convert_to_tensor, op, shape
+from .math import *  # noqa: F401,F403
+from .math import __all__ as _math_all
+from .nn import *  # noqa: F401,F403
+from .nn import __all__ as _nn_all
+from .shape_ops import *  # noqa: F401,F403
+from .shape_ops import __all__ as _shape_all
+
+__all__ = ["convert_to_numpy", "convert_to_tensor", "shape", "op"] + _math_all + _nn_all + _shape_all

@@ -1,0 +1,97 @@
+"""How an op runs, by the kind of its arguments (symbolic, traced or concrete)."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import _naming, _tree
+from .._tracing import GraphBuilder, GraphTensor, current_builder
+from ..engine import Executor
+from ..keras_tensor import KerasTensor
+from ..variables import Variable
+
+
+def op(lower):
+    """Makes a public op from ``lower(builder, *args, **kwargs)``, which adds nodes."""
+
+    @functools.wraps(lower)
+    def run(*args, **kwargs):
+        flat = _tree.flatten((args, kwargs))
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return _symbolic_operation(lower.__name__, run)(*args, **kwargs)
+        builder = next((x.builder for x in flat if isinstance(x, GraphTensor)), None) or current_builder()
+        if builder is not None:
+            with builder.active():
+                return lower(builder, *args, **kwargs)
+        return _run_eagerly(lower, args, kwargs)
+
+    run._lower = lower
+    return run
+
+
+def _run_eagerly(lower, args, kwargs):
+    builder = GraphBuilder()
+    with builder.active():
+        outputs = lower(builder, *args, **kwargs)
+    flat = _tree.flatten(outputs)
+    results = Executor(builder.graph, [t.id for t in flat]).run([])
+    return _tree.pack_sequence_as(outputs, results)
+
+
+def _symbolic_operation(name: str, fn):
+    from ..layers.op_layer import OpLayer
+
+    return OpLayer(fn, name=_naming.uniquify(name))
+
+
+def dtype_of(x) -> str | None:
+    if isinstance(x, (GraphTensor, Variable, KerasTensor)):
+        return x.dtype
+    if isinstance(x, np.ndarray):
+        return x.dtype.name
+    return None
+
+
+def as_values(builder: GraphBuilder, *xs):
+    """Graph values for op operands; Python scalars take the dtype of a tensor operand."""
+    dtype = next((dtype_of(x) for x in xs if dtype_of(x) is not None), "float32")
+    values = []
+    for x in xs:
+        if isinstance(x, (GraphTensor, Variable)):
+            values.append(builder.as_value(x))
+        else:
+            array = np.asarray(x)
+            if array.dtype == np.float64 and not isinstance(x, np.ndarray):
+                array = array.astype(dtype)
+            elif array.dtype.kind in "iub" and not isinstance(x, np.ndarray):
+                array = array.astype(dtype)
+            elif array.dtype == np.float64 and dtype == "float32":
+                array = array.astype(np.float32)
+            values.append(builder.constant(array))
+    return values
+
+
+def emit(builder: GraphBuilder, op_name: str, inputs, attrs=None, name=None):
+    """Adds one node; returns its single output (or the list when there are several)."""
+    outs = builder.node(op_name, inputs, attrs, name)
+    return outs[0] if len(outs) == 1 else outs
+
+
+@op
+def convert_to_tensor(builder, x, dtype=None):
+    value = builder.as_value(x if dtype is None else np.asarray(x, dtype=dtype))
+    return value
+
+
+def convert_to_numpy(x) -> np.ndarray:
+    if isinstance(x, Variable):
+        return x.numpy()
+    if isinstance(x, (KerasTensor, GraphTensor)):
+        raise TypeError("convert_to_numpy needs a concrete value, not a symbolic tensor")
+    return np.asarray(x)
+
+
+def shape(x) -> tuple:
+    """The shape as a tuple (None for dimensions known only at run time)."""
+    return tuple(x.shape)

@@ -1,0 +1,64 @@
+"""Weight regularizers (Keras): penalties added to the training loss."""
+from __future__ import annotations
+
+
+class Regularizer:
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class L1L2(Regularizer):
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1, self.l2 = float(l1), float(l2)
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+class L2(Regularizer):
+    def __init__(self, l2=0.01):
+        self.l2 = float(l2)
+        self.l1 = 0.0
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+class L1(Regularizer):
+    def __init__(self, l1=0.01):
+        self.l1 = float(l1)
+        self.l2 = 0.0
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+def l2(l2=0.01) -> L2:
+    return L2(l2)
+
+
+def l1(l1=0.01) -> L1:
+    return L1(l1)
+
+
+def l1_l2(l1=0.01, l2=0.01) -> L1L2:
+    return L1L2(l1, l2)
+
+
+_BY_NAME = {"l2": L2, "L2": L2, "l1": L1, "L1": L1, "l1_l2": L1L2, "L1L2": L1L2}
+
+
+def get(identifier):
+    if identifier is None or isinstance(identifier, Regularizer):
+        return identifier
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
+        return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
