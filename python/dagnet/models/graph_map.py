@@ -70,8 +70,9 @@ def map_graph(inputs: list, outputs: list):
                         f"The tensor comes from layer '{x._keras_history.operation.name}', which cannot be reached "
                         f"from the model's inputs {[i.name for i in inputs]}. The following previous layers were "
                         f"accessed without issue: {reached}")
-            if not node.is_input:
-                reached.append(node.operation.name)
+            if node.is_input:
+                continue  # an Input the model was not given computes nothing
+            reached.append(node.operation.name)
             for x in node.outputs:
                 computable.add(id(x))
 
