@@ -61,25 +61,31 @@ def readable_memory_size(size: float) -> str:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Word-wrap a cell; a word longer than the cell is cut (as rich folds it)."""
-    if width <= 0:
-        return [text]
-    lines, current = [], ""
-    for word in re.split(r"(?<= )", text):
-        while len(word) > width:
-            if current:
-                lines.append(current.rstrip())
-                current = ""
-            lines.append(word[:width])
-            word = word[width:]
-        if len(current) + len(word.rstrip()) > width:
-            lines.append(current.rstrip())
-            current = word
+    """Word-wrap a cell as rich does: break at spaces; a word longer than the cell ends in '…'."""
+    body = text.lstrip(" ")
+    lines, current = [], text[: len(text) - len(body)]  # keep a nested row's indent
+    for word in body.split(" "):
+        if len(word) > width:
+            word = word[: width - 1] + "…"
+        candidate = current + word if not current.strip() else current + " " + word
+        if len(candidate) <= width:
+            current = candidate
         else:
-            current += word
-    if current or not lines:
-        lines.append(current.rstrip())
+            lines.append(current)
+            current = word
+    lines.append(current)
     return lines
+
+
+def _ratio_reduce(total: int, values: list[int]) -> list[int]:
+    """rich's ratio_reduce with equal ratios: take `total` off the columns, front to back."""
+    remaining, ratio, result = total, len(values), []
+    for value in values:
+        taken = min(value, round(remaining / ratio))
+        result.append(value - taken)
+        remaining -= taken
+        ratio -= 1
+    return result
 
 
 def _render_table(header, rows, widths, alignment) -> list[str]:
@@ -139,11 +145,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
             raise ValueError("Insufficient console width to print summary.")
         widths.append(width)
         current += width
-    # Each cell takes two padding spaces and the table one border per column plus one:
-    # take that from the columns so the table is line_length wide.
-    overhead = 3 * len(widths) + 1
-    shrink = [max(1, w - 3) for w in widths]
-    shrink[-1] = max(1, shrink[-1] - (overhead - 3 * len(widths)))
+    # Keras renders with rich: each column is its width plus two padding spaces, and the
+    # excess over line_length (less the borders) is taken off the columns by ratio_reduce.
+    padded = [w + 2 for w in widths]
+    excess = sum(padded) - (line_length - len(widths) - 1)
+    shrink = [w - 2 for w in (_ratio_reduce(excess, padded) if excess > 0 else padded)]
 
     relevant = set()
     if isinstance(model, Functional):
@@ -163,7 +169,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         prefix = "   " * level + "└ " if level else ""
         row = [f"{prefix}{layer.name} ({_class_name(layer)})", _output_shape_cell(layer), _params_cell(layer)]
         if not sequential_like:
-            row.append(connections(layer) if level == 0 else "")
+            row.append(connections(layer) if level == 0 else "-")
         if show_trainable:
             row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
         rows = [row]
