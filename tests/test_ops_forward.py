@@ -170,3 +170,21 @@ def test_fill_scale_and_sum_leading_axes():
     np.testing.assert_array_equal(run_op("sum_leading_axes", [x])[0], x.sum(axis=(0, 1)))
     np.testing.assert_array_equal(run_op("fill_like", [x.astype(np.int32)], {"value": 7})[0],
                                   np.full((2, 3, 4), 7, np.int32))
+
+
+def test_accuracy_metrics():
+    rng = np.random.default_rng(11)
+    p = rng.uniform(size=(20, 4)).astype(np.float32)
+    labels = rng.integers(0, 4, 20)
+    onehot = np.eye(4, dtype=np.float32)[labels]
+    want = np.mean(p.argmax(1) == labels)
+    assert run_op("accuracy", [p, onehot], {"kind": "categorical"})[0] == pytest.approx(want)
+    assert run_op("accuracy", [p, labels.astype(np.int64)], {"kind": "sparse_categorical"})[0] == pytest.approx(want)
+    assert run_op("accuracy", [p, labels[:, None].astype(np.float32)],
+                  {"kind": "sparse_categorical"})[0] == pytest.approx(want)
+    binary_t = (rng.uniform(size=(20, 1)) > 0.5).astype(np.float32)
+    pb = p[:, :1]
+    assert run_op("accuracy", [pb, binary_t], {"kind": "binary"})[0] == pytest.approx(
+        np.mean((pb > 0.5) == binary_t))
+    assert run_op("accuracy", [pb, binary_t], {"kind": "binary", "threshold": 0.2})[0] == pytest.approx(
+        np.mean((pb > 0.2) == binary_t))

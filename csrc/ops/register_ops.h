@@ -15,5 +15,6 @@ void register_loss_ops();
 void register_elementwise_ops();
 void register_reduce_ops();
 void register_sgd_ops();
+void register_metrics_ops();
 
 }  // namespace dagnet

@@ -1,0 +1,70 @@
+// accuracy(y_pred, y_true): attrs kind (binary|categorical|sparse_categorical),
+// threshold (binary, default 0.5). A float scalar: the batch's accuracy. Sparse labels
+// may be (...) or (..., 1), int or float. Not differentiable.
+#include <vector>
+
+#include "cpu/accuracy.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+namespace {
+cpu::AccuracyKind parse_kind(const std::string& kind) {
+  if (kind == "binary") return cpu::AccuracyKind::Binary;
+  if (kind == "categorical") return cpu::AccuracyKind::Categorical;
+  if (kind == "sparse_categorical") return cpu::AccuracyKind::SparseCategorical;
+  fail(ErrorKind::Value, "unknown accuracy kind '", kind, "' (binary, categorical, sparse_categorical)");
+}
+
+// Labels/targets as doubles whatever their dtype.
+std::vector<double> as_doubles(const Tensor& t) {
+  std::vector<double> out(static_cast<size_t>(t.numel()));
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    switch (t.dtype()) {
+      case DType::f32: out[i] = t.data<float>()[i]; break;
+      case DType::f64: out[i] = t.data<double>()[i]; break;
+      case DType::i32: out[i] = t.data<int32_t>()[i]; break;
+      case DType::i64: out[i] = static_cast<double>(t.data<int64_t>()[i]); break;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+void register_metrics_ops() {
+  OpDef op;
+  op.name = "accuracy";
+  op.min_inputs = op.max_inputs = 2;
+  op.attrs = {{"kind", AttrType::String}, {"threshold", AttrType::Float}};
+  op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    auto kind = parse_kind(ctx.attrs().get_string("kind", "categorical"));
+    const Shape &p = ctx.shape(0), &t = ctx.shape(1);
+    ctx.require(!p.empty(), "y_pred needs at least one axis");
+    if (kind == cpu::AccuracyKind::SparseCategorical) {
+      bool ok = t.size() + 1 == p.size() || (t.size() == p.size() && dims_compatible(t.back(), 1));
+      for (size_t d = 0; ok && d + 1 < p.size(); ++d) ok = dims_compatible(p[d], t[d]);
+      ctx.require(ok, "sparse labels must have shape y_pred.shape[:-1] (or with a trailing 1)");
+    } else {
+      bool ok = t.size() == p.size();
+      for (size_t d = 0; ok && d < p.size(); ++d) ok = dims_compatible(p[d], t[d]);
+      ctx.require(ok, "y_true and y_pred shapes differ");
+    }
+    return {{{}, ctx.dtype(0)}};
+  };
+  op.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    auto kind = parse_kind(ctx.attrs().get_string("kind", "categorical"));
+    int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
+    std::vector<double> target = as_doubles(ctx.inputs[1]);
+    double threshold = ctx.attrs().get_float("threshold", 0.5);
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      *ctx.outputs[0].data<T>() = static_cast<T>(cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(), threshold));
+    });
+  };
+  register_op(std::move(op));
+}
+
+}  // namespace dagnet
