@@ -19,3 +19,4 @@ __version__ = _engine.info()["version"]
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
            "initializers", "regularizers", "utils", "info", "devices", "__version__"]
+from . import losses, metrics, optimizers  # noqa: E402

@@ -10,9 +10,10 @@ from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from .graph_map import map_graph
+from .training import TrainingMixin
 
 
-class Model(Layer):
+class Model(TrainingMixin, Layer):
     """``Model(inputs, outputs, name=None)``; subclass it and write ``call`` for a custom model."""
 
     def __new__(cls, *args, **kwargs):

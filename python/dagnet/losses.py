@@ -1,0 +1,131 @@
+"""Losses with Keras names and semantics. Each lowers to one fused native op that
+returns the batch's mean loss ("sum over batch size"); a callable written with
+dagnet.ops works too (its per-sample values are averaged)."""
+from __future__ import annotations
+
+from . import ops
+from ._tracing import GraphTensor
+
+
+class Loss:
+    """Base class; subclasses name the native op (and its from-logits variant)."""
+
+    op_name = ""
+    logits_op_name = ""
+
+    def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size", **kwargs):
+        self.from_logits = bool(from_logits)
+        self.name = name or _snake(type(self).__name__)
+        if reduction not in ("sum_over_batch_size", "auto", None):
+            raise ValueError(f"{type(self).__name__}: reduction '{reduction}' is not supported")
+        self.reduction = "sum_over_batch_size"
+        self.options = kwargs
+
+    def lower(self, builder, y_true, y_pred) -> GraphTensor:
+        name = self.logits_op_name if self.from_logits else self.op_name
+        if not name:
+            raise ValueError(f"{type(self).__name__} does not support from_logits=True")
+        if y_true.dtype != y_pred.dtype and not self._integer_labels():
+            y_true = ops.cast(y_true, y_pred.dtype)
+        return builder.node(name, [y_pred, y_true])[0]
+
+    def _integer_labels(self) -> bool:
+        return False
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        from .ops._dispatch import _run_eagerly
+
+        import numpy as np
+
+        y_pred = np.asarray(y_pred, dtype="float32")
+        y_true = np.asarray(y_true)
+        return _run_eagerly(lambda b: self.lower(b, b.constant(y_true if self._integer_labels() else
+                                                               y_true.astype(y_pred.dtype)), b.constant(y_pred)),
+                            (), {})
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+
+
+def _snake(name: str) -> str:
+    from ._naming import to_snake_case
+
+    return to_snake_case(name)
+
+
+class MeanSquaredError(Loss):
+    op_name = "mse"
+
+
+class MeanAbsoluteError(Loss):
+    op_name = "mae"
+
+
+class BinaryCrossentropy(Loss):
+    op_name, logits_op_name = "binary_crossentropy", "binary_crossentropy_logits"
+
+
+class CategoricalCrossentropy(Loss):
+    op_name, logits_op_name = "categorical_crossentropy", "categorical_crossentropy_logits"
+
+
+class SparseCategoricalCrossentropy(Loss):
+    op_name, logits_op_name = "sparse_categorical_crossentropy", "sparse_categorical_crossentropy_logits"
+
+    def _integer_labels(self) -> bool:
+        return True
+
+
+class LossFunctionWrapper(Loss):
+    """A user callable fn(y_true, y_pred) written with dagnet.ops; per-sample values are averaged."""
+
+    def __init__(self, fn, name=None):
+        super().__init__(name=name or getattr(fn, "__name__", "custom_loss"))
+        self.fn = fn
+
+    def lower(self, builder, y_true, y_pred):
+        with builder.active():
+            values = self.fn(y_true, y_pred)
+            values = builder.as_value(values)
+            return values if values.ndim == 0 else ops.mean(values)
+
+
+def mean_squared_error(y_true, y_pred):
+    return ops.mean(ops.square(ops.subtract(y_pred, y_true)), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    return ops.mean(ops.absolute(ops.subtract(y_pred, y_true)), axis=-1)
+
+
+mse, mae = mean_squared_error, mean_absolute_error
+
+_BY_NAME = {
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError, "MeanAbsoluteError": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+}
+_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError}
+
+
+def get(identifier) -> Loss | None:
+    if identifier is None:
+        return None
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier not in _BY_NAME:
+            raise ValueError(f"Could not interpret loss identifier: {identifier}")
+        loss = _BY_NAME[identifier]()
+        loss.name = identifier if identifier.islower() else loss.name
+        return loss
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise ValueError(f"Could not interpret loss identifier: {identifier}")

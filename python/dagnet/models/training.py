@@ -1,0 +1,518 @@
+"""compile / fit / evaluate / predict. The model is lowered once per input signature into
+a native graph holding the forward pass, every loss and metric, the regularisers, the
+backward pass and the optimizer updates; each batch is one native call."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import _tree, losses as losses_module, metrics as metrics_module, optimizers as optimizers_module
+from .._tracing import GraphBuilder
+from ..engine import Executor, Trainer
+from . import data as data_module
+
+
+class _Compiled:
+    """What compile() resolved: per-output losses, weights and metrics."""
+
+    def __init__(self, model, loss, loss_weights, metrics):
+        names = model._output_keys()
+        self.names = names
+        self.losses = _per_output(loss, names, "loss", losses_module.get)
+        if all(l is None for l in self.losses) and loss is not None:
+            raise ValueError("No loss could be matched to the model's outputs")
+        self.loss_weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, names, "loss_weights",
+                                                                                  lambda w: w)]
+        self.metric_ids = _per_output_metrics(metrics, names)
+
+
+def _per_output(config, names, what, convert):
+    n = len(names)
+    if config is None:
+        return [None] * n
+    if isinstance(config, dict):
+        unknown = [k for k in config if k not in names]
+        if unknown:
+            raise ValueError(f"In the dict argument `{what}`, key '{unknown[0]}' does not correspond to any model "
+                             f"output. Received:\n{what}={config}. Expected keys: {names}")
+        return [convert(config[k]) if k in config else None for k in names]
+    if isinstance(config, (list, tuple)):
+        if len(config) != n:
+            raise ValueError(f"`{what}` has {len(config)} entries but the model has {n} outputs {names}")
+        return [convert(c) for c in config]
+    return [convert(config) for _ in names]
+
+
+def _per_output_metrics(metrics, names):
+    n = len(names)
+    if metrics is None:
+        return [[] for _ in names]
+    if isinstance(metrics, dict):
+        unknown = [k for k in metrics if k not in names]
+        if unknown:
+            raise ValueError(f"Invalid `metrics` argument: key '{unknown[0]}' is not a model output. Expected keys: "
+                             f"{names}")
+        return [_as_list(metrics.get(k)) for k in names]
+    metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+    if n > 1 and len(metrics) == n and all(isinstance(m, (list, tuple)) or m is None for m in metrics):
+        return [_as_list(m) for m in metrics]
+    return [list(metrics) for _ in names]
+
+
+def _as_list(m):
+    if m is None:
+        return []
+    return list(m) if isinstance(m, (list, tuple)) else [m]
+
+
+class _Runner:
+    """A lowered graph for one input signature: what to feed, in which order, and what comes back."""
+
+    def __init__(self, engine, feed_order, names, graph):
+        self.engine = engine
+        self.feed_order = feed_order  # ("x"|"y", index) per required engine input
+        self.names = names            # log name of each fetched value (train/eval)
+        self._graph = graph
+
+    def feeds(self, x, y):
+        return [x[i] if kind == "x" else y[i] for kind, i in self.feed_order]
+
+    @property
+    def learning_rate(self):
+        return self.engine.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self.engine.learning_rate = value
+
+    @property
+    def slots(self):
+        return self.engine.slots
+
+    @property
+    def iterations(self):
+        return getattr(self.engine, "iterations", 0)
+
+
+class TrainingMixin:
+    """Mixed into Model."""
+
+    compiled = False
+    optimizer = None
+    stop_training = False
+
+    # -- compile ------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        self.optimizer = optimizers_module.get(optimizer)
+        self._compiled = _Compiled(self, loss, loss_weights, metrics)
+        self.loss = loss
+        self.compiled = True
+        self._train_runners: dict = {}
+        self._eval_runners: dict = {}
+        self.stop_training = False
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before using the model for {what}.")
+
+    def _output_keys(self) -> list[str]:
+        struct = self._graph_model()._outputs_struct
+        return list(struct) if isinstance(struct, dict) else self.output_names
+
+    def _graph_model(self):
+        model = getattr(self, "_functional", None) or self
+        if not hasattr(model, "_outputs_struct"):
+            raise ValueError(f"Model '{self.name}' has no known inputs yet; build it (call it on data or give "
+                             "it an Input) before training.")
+        return model
+
+    # -- data ------------------------------------------------------------------------------------
+    def _input_specs(self):
+        model = self._graph_model()
+        return [(x.shape, x.dtype) for x in model.inputs]
+
+    def _align_x(self, x, warned=None):
+        model = self._graph_model()
+        keys = list(model._inputs_struct) if isinstance(model._inputs_struct, dict) else None
+        names = keys if keys else model.input_names
+        if keys:
+            order = sorted(keys)  # the flat input order of a dict-built model
+            by_key = dict(zip(keys, data_module.align(x, keys, [self._spec_by_key(k) for k in keys], "input",
+                                                      warned=warned)))
+            return [by_key[k] for k in order]
+        return data_module.align(x, names, self._input_specs(), "input", warned=warned)
+
+    def _spec_by_key(self, key):
+        tensor = self._graph_model()._inputs_struct[key]
+        return tensor.shape, tensor.dtype
+
+    def _align_y(self, y, warned=None):
+        if y is None:
+            return None
+        model = self._graph_model()
+        names = self._output_keys()
+        specs = []
+        for tensor, loss in zip(model.outputs if not isinstance(model._outputs_struct, dict)
+                                else [model._outputs_struct[k] for k in names], self._compiled.losses):
+            shape, dtype = tensor.shape, "float32"
+            if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
+                shape, dtype = shape[:-1], "int64"
+            specs.append((shape, dtype))
+        arrays = data_module.align(y, names, [_loose(s) for s in specs], "target", warned=warned)
+        return arrays
+
+    # -- lowering ---------------------------------------------------------------------------------
+    def _lower_outputs(self, builder):
+        model = self._graph_model()
+        inputs = [builder.input(f"x{i}", t.shape, t.dtype) for i, t in enumerate(model.inputs)]
+        structured = _tree.pack_sequence_as(model._inputs_struct, inputs)
+        outputs = self._traced_call(builder, (structured,), {})
+        if isinstance(model._outputs_struct, dict):
+            flat = [outputs[k] for k in self._output_keys()]
+        else:
+            flat = _tree.flatten(outputs)
+        return inputs, flat
+
+    def _lower_losses(self, builder, outputs, y_specs):
+        """Targets, per-output losses and metrics, and the weighted total with regularisers."""
+        c = self._compiled
+        targets, loss_values, metric_values, names = [], [], [], []
+        multi = len(outputs) > 1
+        for j, (out, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
+            targets.append(builder.input(f"y{j}", [None] * len(shape), dtype))
+        total_terms = []
+        for j, (out, target, loss) in enumerate(zip(outputs, targets, c.losses)):
+            if loss is None:
+                continue
+            value = loss.lower(builder, target, out)
+            loss_values.append(value)
+            names.append(f"{c.names[j]}_loss" if multi else None)
+            weight = c.loss_weights[j]
+            total_terms.append(value if weight == 1.0 else builder.node("scale", [value], {"factor": weight})[0])
+        for variable in self.weights:
+            regularizer = getattr(variable, "regularizer", None)
+            if regularizer is None:
+                continue
+            param = builder.param(variable)
+            if getattr(regularizer, "l2", 0.0):
+                total_terms.append(builder.node("l2_penalty", [param], {"l2": regularizer.l2})[0])
+            if getattr(regularizer, "l1", 0.0):
+                from .. import ops
+
+                total_terms.append(ops.multiply(ops.sum(ops.absolute(param)), regularizer.l1))
+        if not total_terms:
+            raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
+        total = total_terms[0] if len(total_terms) == 1 else builder.node("add", total_terms)[0]
+        metric_names = []
+        for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
+            for identifier in c.metric_ids[j]:
+                metric = metrics_module.get(identifier, y_shape, out.shape)
+                metric_values.append(metric.lower(builder, target, out))
+                metric_names.append(f"{c.names[j]}_{metric.name}" if multi else metric.name)
+        fetch_names = ["loss"] + [n for n in names if n is not None] + metric_names
+        fetches = [total] + [v for v, n in zip(loss_values, names) if n is not None] + metric_values
+        return targets, fetches, fetch_names
+
+    def _signature(self, x, y):
+        # Batch size is not part of it: the engine plans each batch size under one graph.
+        return (tuple((a.shape[1:], a.dtype.str) for a in x), tuple((a.shape[1:], a.dtype.str) for a in y or ()))
+
+    def _feed_order(self, required, n_x):
+        order = []
+        for name in required:
+            order.append(("x", int(name[1:])) if name.startswith("x") else ("y", int(name[1:])))
+        return order
+
+    def _train_runner(self, x, y):
+        key = self._signature(x, y)
+        runner = self._train_runners.get(key)
+        if runner is None:
+            builder = GraphBuilder(training=True)
+            with builder.active():
+                _, outputs = self._lower_outputs(builder)
+                _, fetches, names = self._lower_losses(builder, outputs, _target_specs(y))
+                params = [builder.param(v).id for v in self.trainable_weights]
+            if not params:
+                warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=3)
+            engine = Trainer(builder.graph, fetches[0].id, params, learning_rate=self.optimizer.learning_rate,
+                             fetches=[f.id for f in fetches[1:]], **self.optimizer._engine_kwargs())
+            runner = _Runner(engine, self._feed_order(engine.required_inputs, len(x)), names, builder.graph)
+            self.optimizer._trainers.append(runner)
+            self._train_runners[key] = runner
+        return runner
+
+    def _eval_runner(self, x, y):
+        key = self._signature(x, y)
+        runner = self._eval_runners.get(key)
+        if runner is None:
+            builder = GraphBuilder(training=False)
+            with builder.active():
+                _, outputs = self._lower_outputs(builder)
+                _, fetches, names = self._lower_losses(builder, outputs, _target_specs(y))
+            engine = Executor(builder.graph, [f.id for f in fetches])
+            runner = _Runner(engine, self._feed_order(engine.required_inputs, len(x)), names, builder.graph)
+            self._eval_runners[key] = runner
+        return runner
+
+    def _predict_runner(self, x):
+        cache = self.__dict__.setdefault("_predict_runners", {})
+        key = self._signature(x, None)
+        runner = cache.get(key)
+        if runner is None:
+            builder = GraphBuilder(training=False)
+            with builder.active():
+                _, outputs = self._lower_outputs(builder)
+            engine = Executor(builder.graph, [o.id for o in outputs])
+            runner = _Runner(engine, self._feed_order(engine.required_inputs, len(x)), None, builder.graph)
+            cache[key] = runner
+        return runner
+
+    # -- one batch -----------------------------------------------------------------------------
+    def _train_step(self, x, y):
+        runner = self._train_runner(x, y)
+        values = runner.engine.step(runner.feeds(x, y))
+        return dict(zip(runner.names, (float(v) for v in values)))
+
+    def _test_step(self, x, y):
+        runner = self._eval_runner(x, y)
+        values = runner.engine.run(runner.feeds(x, y))
+        return dict(zip(runner.names, (float(v) for v in values)))
+
+    def _predict_step(self, x):
+        runner = self._predict_runner(x)
+        return runner.engine.run(runner.feeds(x, None))
+
+    def _structure_outputs(self, flat):
+        model = self._graph_model()
+        if isinstance(model._outputs_struct, dict):
+            return dict(zip(self._output_keys(), flat))
+        if len(flat) == 1 and not isinstance(model._outputs_struct, (list, tuple)):
+            return flat[0]
+        return list(flat)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._require_compiled("training")
+        _no_weights(sample_weight, class_weight)
+        xs, ys = self._align_x(x), self._align_y(y)
+        data_module.check_cardinality(xs, ys)
+        logs = self._train_step(xs, ys)
+        return logs if return_dict else _logs_result(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._require_compiled("evaluation")
+        _no_weights(sample_weight, None)
+        xs, ys = self._align_x(x), self._align_y(y)
+        data_module.check_cardinality(xs, ys)
+        logs = self._test_step(xs, ys)
+        return logs if return_dict else _logs_result(logs)
+
+    def predict_on_batch(self, x):
+        return self._structure_outputs(self._predict_step(self._align_x(x)))
+
+    # -- loops ---------------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        batch_size = batch_size or 32
+        if data_module.is_batch_iterable(x):
+            pieces = []
+            for i, batch in enumerate(_iterate(x, steps)):
+                batch_x = batch[0] if isinstance(batch, tuple) else batch
+                pieces.append(self._predict_step(self._align_x(batch_x)))
+        else:
+            xs = self._align_x(x)
+            n = data_module.check_cardinality(xs, None)
+            pieces = [self._predict_step(data_module.take(xs, slice(s, s + batch_size)))
+                      for s in range(0, n, batch_size)]
+        if not pieces:
+            raise ValueError("predict() received no data")
+        flat = [np.concatenate([p[k] for p in pieces], axis=0) for k in range(len(pieces[0]))]
+        return self._structure_outputs(flat)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        self._require_compiled("evaluation")
+        _no_weights(sample_weight, None)
+        from .. import callbacks as callbacks_module
+
+        verbose = 1 if verbose == "auto" else verbose
+        batches = list(self._batches(x, y, batch_size or 32, shuffle=False, steps=steps))
+        cb = callbacks_module.CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
+                                           verbose=verbose, epochs=1, steps=len(batches))
+        cb.on_test_begin()
+        totals, count = {}, 0
+        for step, (bx, by) in enumerate(batches):
+            cb.on_test_batch_begin(step)
+            logs = self._test_step(bx, by)
+            n = len(bx[0])
+            for k, v in logs.items():
+                totals[k] = totals.get(k, 0.0) + v * n
+            count += n
+            cb.on_test_batch_end(step, {k: v / count for k, v in totals.items()})
+        logs = {k: v / max(count, 1) for k, v in totals.items()}
+        cb.on_test_end(logs)
+        return logs if return_dict else _logs_result(logs)
+
+    def _batches(self, x, y, batch_size, shuffle, steps=None, index=None):
+        """Yields aligned (x_list, y_list) batches from arrays or a batch iterable."""
+        if data_module.is_batch_iterable(x):
+            for batch in _iterate(x, steps):
+                if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                    raise ValueError("A generator for fit/evaluate must yield (x, y) or (x, y, sample_weight) tuples")
+                _no_weights(batch[2] if len(batch) > 2 else None, None)
+                bx, by = self._align_x(batch[0]), self._align_y(batch[1])
+                data_module.check_cardinality(bx, by)
+                yield bx, by
+            return
+        xs, ys = (x, y) if index is not None else (self._align_x(x), self._align_y(y))
+        n = data_module.check_cardinality(xs, ys)
+        order = index if index is not None else np.arange(n)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            if not shuffle and len(chunk) and chunk[-1] - chunk[0] == len(chunk) - 1:
+                chunk = slice(int(chunk[0]), int(chunk[-1]) + 1)  # contiguous: views, no copies
+            yield data_module.take(xs, chunk), data_module.take(ys, chunk)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
+        self._require_compiled("training")
+        _no_weights(sample_weight, class_weight)
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
+        from .. import callbacks as callbacks_module
+
+        verbose = 1 if verbose == "auto" else verbose
+        batch_size = batch_size or 32
+        iterable = data_module.is_batch_iterable(x)
+        warned: set = set()
+        val_x = val_y = None
+        if iterable:
+            if validation_split:
+                raise ValueError("`validation_split` is only supported for arrays, not generators")
+            xs = ys = None
+            steps = steps_per_epoch if steps_per_epoch is not None else _len_or_none(x)
+        else:
+            xs, ys = self._align_x(x, warned), self._align_y(y, warned)
+            if ys is None:
+                raise ValueError("fit() needs targets `y` (or a generator of (x, y) batches)")
+            n = data_module.check_cardinality(xs, ys)
+            if validation_split and validation_data is None:
+                if not 0 < validation_split < 1:
+                    raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+                split_at = int(n * (1.0 - validation_split))  # the last fraction validates, as in Keras
+                val_x, val_y = data_module.take(xs, slice(split_at, n)), data_module.take(ys, slice(split_at, n))
+                xs, ys = data_module.take(xs, slice(0, split_at)), data_module.take(ys, slice(0, split_at))
+                n = split_at
+            steps = math.ceil(n / batch_size)
+        if validation_data is not None:
+            if data_module.is_batch_iterable(validation_data):
+                val_iter = validation_data
+            else:
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                    raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
+                _no_weights(validation_data[2] if len(validation_data) == 3 else None, None)
+                val_x, val_y = self._align_x(validation_data[0], warned), self._align_y(validation_data[1], warned)
+                val_iter = None
+        else:
+            val_iter = None
+
+        history_callbacks = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                                          model=self, verbose=verbose, epochs=epochs, steps=steps)
+        self.stop_training = False
+        history_callbacks.on_train_begin()
+        epoch_logs: dict = {}
+        nan_reported = False
+        interrupted = None
+        rng = np.random.default_rng() if shuffle else None
+        for epoch in range(initial_epoch, epochs):
+            history_callbacks.on_epoch_begin(epoch)
+            totals, count, step = {}, 0, -1
+            if iterable:
+                batches = self._batches(x, None, batch_size, False, steps)
+            else:
+                order = rng.permutation(len(xs[0])) if shuffle else np.arange(len(xs[0]))
+                batches = self._batches(xs, ys, batch_size, shuffle, index=order)
+            try:
+                for step, (bx, by) in enumerate(batches):
+                    history_callbacks.on_train_batch_begin(step)
+                    logs = self._train_step(bx, by)
+                    if not nan_reported and not math.isfinite(logs["loss"]):
+                        warnings.warn(f"The loss is {logs['loss']} at epoch {epoch + 1}, batch {step}. Check the data "
+                                      "and the learning rate (TerminateOnNaN stops training when this happens).",
+                                      stacklevel=2)
+                        nan_reported = True
+                    size = len(bx[0])
+                    for k, v in logs.items():
+                        totals[k] = totals.get(k, 0.0) + v * size
+                    count += size
+                    history_callbacks.on_train_batch_end(step, {k: v / count for k, v in totals.items()})
+                    if self.stop_training:
+                        break
+            except KeyboardInterrupt as exc:
+                # The interrupted native step either finished or never started: weights are consistent.
+                interrupted = (epoch, step, exc)
+                self.stop_training = True
+            epoch_logs = {k: v / max(count, 1) for k, v in totals.items()}
+            if interrupted is None and (val_x is not None or val_iter is not None) and \
+                    (epoch + 1) % validation_freq == 0:
+                val_logs = self.evaluate(val_iter if val_iter is not None else val_x,
+                                         None if val_iter is not None else val_y,
+                                         batch_size=validation_batch_size or batch_size, verbose=0,
+                                         steps=validation_steps, return_dict=True)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            history_callbacks.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        history_callbacks.on_train_end(epoch_logs)
+        if interrupted is not None:
+            epoch, step, _ = interrupted
+            warnings.warn(f"Training interrupted (KeyboardInterrupt) during epoch {epoch + 1} after batch {step}; "
+                          "the weights are those after the last completed step.", stacklevel=2)
+        return self.history
+
+
+def _target_specs(y):
+    """(shape with the batch axis unknown, dtype) of each target array."""
+    return [((None,) + tuple(a.shape[1:]), a.dtype.name) for a in y]
+
+
+def _loose(spec):
+    shape, dtype = spec
+    return tuple([None] + list(shape[1:])), dtype
+
+
+def _iterate(source, steps):
+    if hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(source, "__next__"):
+        count = len(source) if steps is None else min(steps, len(source))
+        for i in range(count):
+            yield source[i]
+        return
+    iterator = iter(source)
+    produced = 0
+    while steps is None or produced < steps:
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+        produced += 1
+
+
+def _len_or_none(x):
+    try:
+        return len(x)
+    except TypeError:
+        return None
+
+
+def _logs_result(logs: dict):
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _no_weights(sample_weight, class_weight):
+    if sample_weight is not None or class_weight is not None:
+        raise ValueError("sample_weight and class_weight are not supported yet")

@@ -1,0 +1,130 @@
+"""Optimizers with Keras's names, defaults and update formulas. The update itself is a
+fused native op per parameter inside the training step; these objects carry the
+hyper-parameters, and the learning rate can change between steps (callbacks)."""
+from __future__ import annotations
+
+
+class Optimizer:
+    name = "optimizer"
+
+    def __init__(self, learning_rate=0.001, name=None, **kwargs):
+        if "lr" in kwargs:  # Keras 2 spelling
+            learning_rate = kwargs.pop("lr")
+        for ignored in ("decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
+                        "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                        "gradient_accumulation_steps"):
+            value = kwargs.pop(ignored, None)
+            if value not in (None, 0, 0.0, False):
+                raise ValueError(f"{type(self).__name__}: `{ignored}` is not supported yet")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
+        if callable(learning_rate):
+            raise ValueError("learning-rate schedule objects are not supported; use the LearningRateScheduler "
+                             "callback")
+        self._learning_rate = float(learning_rate)
+        self.name = name or self.name
+        self._trainers: list = []  # native trainers whose steps read this learning rate
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        self._learning_rate = float(value)
+        for trainer in self._trainers:
+            trainer.learning_rate = self._learning_rate
+
+    lr = learning_rate
+
+    @property
+    def built(self) -> bool:
+        return bool(self._trainers)
+
+    @property
+    def iterations(self) -> int:
+        return self._trainers[-1].iterations if self._trainers and hasattr(self._trainers[-1], "iterations") else 0
+
+    @property
+    def variables(self) -> list:
+        """Optimizer state (slot arrays), as NumPy views."""
+        import numpy as np
+
+        if not self._trainers:
+            return []
+        trainer, graph = self._trainers[-1], self._trainers[-1]._graph
+        return [np.asarray(graph.param_tensor(v)) for slots in trainer.slots for v in slots]
+
+    def _engine_kwargs(self) -> dict:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class SGD(Optimizer):
+    name = "SGD"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "sgd", "momentum": self.momentum, "nesterov": self.nesterov}
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    name = "adam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
+                 **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adam", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": bool(self.amsgrad)}
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+
+class RMSprop(Optimizer):
+    name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
+                 **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        if centered:
+            raise ValueError("RMSprop(centered=True) is not supported yet")
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "rmsprop", "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+
+
+def get(identifier) -> Optimizer:
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
+        return _BY_NAME[identifier.lower()]()
+    if isinstance(identifier, dict) and str(identifier.get("class_name", "")).lower() in _BY_NAME:
+        return _BY_NAME[identifier["class_name"].lower()].from_config(identifier.get("config", {}))
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
