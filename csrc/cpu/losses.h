@@ -7,13 +7,29 @@
 
 namespace dagnet::cpu {
 
-enum class Loss { MeanSquaredError, BinaryCrossentropy, CategoricalCrossentropy };
+enum class Loss {
+  MeanSquaredError,
+  MeanAbsoluteError,
+  BinaryCrossentropy,
+  CategoricalCrossentropy,
+  BinaryCrossentropyLogits,       // TF's sigmoid_cross_entropy_with_logits
+  CategoricalCrossentropyLogits,  // TF's softmax_cross_entropy_with_logits
+};
 
 constexpr double kKerasEpsilon = 1e-7;
 
 // pred/target are rows x cols (cols = last axis). Returns the scalar loss.
 template <typename T>
 T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols);
+
+// Sparse categorical crossentropy: labels are class indices (validated by the caller).
+// Probabilities (Keras): -log(clip(p_label)) + log(sum_i clip(p_i)); from logits:
+// -log_softmax(x)_label.
+template <typename T>
+T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols);
+template <typename T>
+void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
+                                  int64_t cols, T* d_pred);
 
 // d_pred = upstream * d(loss)/d(pred).
 template <typename T>

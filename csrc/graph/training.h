@@ -10,11 +10,18 @@
 
 namespace dagnet {
 
+// Hyper-parameters of the supported optimizers (Keras names and defaults); each
+// optimizer reads the ones it has.
 struct OptimizerConfig {
-  std::string name = "sgd";
+  std::string name = "sgd";  // sgd | adam | rmsprop
   double learning_rate = 0.01;
-  double momentum = 0.0;
-  bool nesterov = false;
+  double momentum = 0.0;     // sgd, rmsprop
+  bool nesterov = false;     // sgd
+  double beta_1 = 0.9;       // adam
+  double beta_2 = 0.999;     // adam
+  double epsilon = 1e-7;     // adam, rmsprop
+  bool amsgrad = false;      // adam
+  double rho = 0.9;          // rmsprop
 };
 
 class Trainer {
@@ -32,14 +39,19 @@ class Trainer {
   // Optimizer slot values (e.g. momentum buffers), one list per parameter.
   const std::vector<std::vector<ValueId>>& slots() const { return slots_; }
   Executor& executor() { return *executor_; }
+  // Completed training steps (Keras's optimizer.iterations).
+  int64_t iterations() const { return *iterations_.data<int64_t>(); }
 
  private:
+  NodeId add_update(size_t index, ValueId lr, ValueId iterations);
+
   std::shared_ptr<Graph> graph_;
   std::vector<ValueId> params_;
   std::vector<ValueId> gradients_;
   std::vector<std::vector<ValueId>> slots_;
   OptimizerConfig config_;
   Tensor learning_rate_;  // float64 scalar read by the update kernels, so changing it needs no replanning
+  Tensor iterations_;     // int64 step counter
   std::unique_ptr<Executor> executor_;
 };
 

@@ -1,6 +1,9 @@
-// Loss ops: (y_pred, y_true) -> scalar, Keras semantics (see cpu/losses.h).
-// mse, binary_crossentropy, categorical_crossentropy, and <loss>_grad:
-// (upstream scalar, y_pred, y_true) -> d y_pred. No gradient flows to y_true.
+// Loss ops: (y_pred, y_true) -> scalar batch mean, Keras semantics (see cpu/losses.h):
+// mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+// and the fused, numerically stable *_logits forms (Keras's from_logits=True). Each has a
+// <loss>_grad op: (upstream scalar, y_pred, y_true) -> d y_pred. No gradient flows to y_true.
+#include <vector>
+
 #include "cpu/losses.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
@@ -58,9 +61,87 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   };
   register_op(std::move(bwd));
 }
+
+// Class labels as int64, validated: a label outside [0, classes) is an error naming the
+// node and the label, never an out-of-bounds read.
+std::vector<int64_t> checked_labels(const KernelContext& ctx, const Tensor& labels, int64_t classes) {
+  std::vector<int64_t> out(static_cast<size_t>(labels.numel()));
+  for (int64_t i = 0; i < labels.numel(); ++i) {
+    double v = 0;
+    switch (labels.dtype()) {
+      case DType::i32: v = labels.data<int32_t>()[i]; break;
+      case DType::i64: v = static_cast<double>(labels.data<int64_t>()[i]); break;
+      case DType::f32: v = labels.data<float>()[i]; break;
+      case DType::f64: v = labels.data<double>()[i]; break;
+    }
+    check(v >= 0 && v < static_cast<double>(classes) && v == static_cast<double>(static_cast<int64_t>(v)),
+          ErrorKind::Value, "node '", ctx.node.name, "' (", ctx.node.op->name, "): label ", v, " at position ", i,
+          " is not a class index in [0, ", classes, ")");
+    out[i] = static_cast<int64_t>(v);
+  }
+  return out;
+}
+
+void require_sparse_pair(const InferContext& ctx, size_t pred, size_t labels) {
+  ctx.require_float(pred);
+  const Shape &p = ctx.shape(pred), &t = ctx.shape(labels);
+  ctx.require(!p.empty(), "y_pred needs at least one axis");
+  bool ok = t.size() + 1 == p.size() || (t.size() == p.size() && dims_compatible(t.back(), 1));
+  for (size_t d = 0; ok && d + 1 < p.size(); ++d) ok = dims_compatible(p[d], t[d]);
+  ctx.require(ok, "sparse labels must have shape y_pred.shape[:-1] (or with a trailing 1): y_pred has shape ",
+              shape_str(p), " but y_true has shape ", shape_str(t));
+}
+
+void register_sparse_loss(const std::string& name, bool from_logits) {
+  OpDef fwd;
+  fwd.name = name;
+  fwd.min_inputs = fwd.max_inputs = 2;
+  fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_sparse_pair(ctx, 0, 1);
+    return {{{}, ctx.dtype(0)}};
+  };
+  fwd.cpu = [from_logits](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
+    std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[1], cols);
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols);
+    });
+  };
+  fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+    return std::vector<ValueId>{gb.emit(name + "_grad", {grads[0], node.inputs[0], node.inputs[1]}), kNoValue};
+  };
+  register_op(std::move(fwd));
+
+  OpDef bwd;
+  bwd.name = name + "_grad";
+  bwd.min_inputs = bwd.max_inputs = 3;
+  bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
+    require_sparse_pair(ctx, 1, 2);
+    return {{ctx.shape(1), ctx.dtype(1)}};
+  };
+  bwd.cpu = [from_logits](const KernelContext& ctx) {
+    const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1];
+    int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
+    std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[2], cols);
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels.data(), rows, cols,
+                                           ctx.outputs[0].data<T>());
+    });
+  };
+  register_op(std::move(bwd));
+}
 }  // namespace
 
 void register_loss_ops() {
+  register_loss("mae", cpu::Loss::MeanAbsoluteError);
+  register_loss("binary_crossentropy_logits", cpu::Loss::BinaryCrossentropyLogits);
+  register_loss("categorical_crossentropy_logits", cpu::Loss::CategoricalCrossentropyLogits);
+  register_sparse_loss("sparse_categorical_crossentropy", false);
+  register_sparse_loss("sparse_categorical_crossentropy_logits", true);
   register_loss("mse", cpu::Loss::MeanSquaredError);
   register_loss("binary_crossentropy", cpu::Loss::BinaryCrossentropy);
   register_loss("categorical_crossentropy", cpu::Loss::CategoricalCrossentropy);

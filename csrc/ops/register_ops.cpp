@@ -13,6 +13,10 @@ void register_all_ops() {
   register_reduce_ops();
   register_sgd_ops();
   register_metrics_ops();
+  register_reshape_ops();
+  register_embedding_ops();
+  register_regularizer_ops();
+  register_optimizer_ops();
 }
 
 }  // namespace dagnet

@@ -16,5 +16,9 @@ void register_elementwise_ops();
 void register_reduce_ops();
 void register_sgd_ops();
 void register_metrics_ops();
+void register_reshape_ops();
+void register_embedding_ops();
+void register_regularizer_ops();
+void register_optimizer_ops();
 
 }  // namespace dagnet

@@ -306,16 +306,19 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Trainer>(m, "Trainer")
       .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
-                       double learning_rate, double momentum, bool nesterov, std::vector<ValueId> fetches,
-                       bool reuse_memory, bool parallel_branches) {
-             OptimizerConfig config{optimizer, learning_rate, momentum, nesterov};
+                       double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
+                       double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
+                       bool parallel_branches) {
+             OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
              return std::make_unique<Trainer>(g, loss, params, config, fetches,
                                               ExecutorOptions{reuse_memory, parallel_branches});
            }),
            py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
            py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
-           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-           py::arg("parallel_branches") = true)
+           py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
+           py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+           py::arg("parallel_branches") = true,
+           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop; Keras formulas) to the graph.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -332,6 +335,7 @@ PYBIND11_MODULE(_engine, m) {
           py::arg("feeds"), "One training step (forward, loss, backward, update); returns [loss, *fetches].")
       .def_property("learning_rate", &Trainer::learning_rate, &Trainer::set_learning_rate)
       .def_property_readonly("gradients", &Trainer::gradients)
+      .def_property_readonly("iterations", &Trainer::iterations)
       .def_property_readonly("slots", &Trainer::slots)
       .def_property_readonly(
           "required_inputs",

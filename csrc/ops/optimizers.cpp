@@ -1,0 +1,97 @@
+// Fused optimizer updates, in place, Keras 3 formulas and defaults:
+//   adam_update(param, grad, learning_rate, iterations, m, v[, v_hat])
+//     attrs beta_1 (0.9), beta_2 (0.999), epsilon (1e-7), amsgrad (0/1):
+//     t = iterations + 1; alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
+//     m += (g - m)(1 - beta_1); v += (g^2 - v)(1 - beta_2); [v_hat = max(v_hat, v); v = v_hat]
+//     param -= alpha m / (sqrt(v) + epsilon)
+//   rmsprop_update(param, grad, learning_rate, velocity[, momentum])
+//     attrs rho (0.9), momentum (0.0), epsilon (1e-7):
+//     velocity = rho velocity + (1 - rho) g^2; increment = lr g / sqrt(velocity + epsilon)
+//     with momentum: buf = momentum buf + increment; param -= buf; else param -= increment
+//   increment_counter(iterations): +1 on the int64 step counter, ordered after every
+//     update that reads it (the scheduler runs in-place writers after other readers).
+// learning_rate is a float64 scalar parameter, so schedules change it without replanning.
+#include "cpu/optimizers.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+namespace {
+void require_update_inputs(const InferContext& ctx, size_t first_slot) {
+  ctx.require_float(0);
+  ctx.require(ctx.shape(0) == ctx.shape(1) && ctx.dtype(1) == ctx.dtype(0),
+              "the gradient must match the parameter's shape and dtype");
+  ctx.require(ctx.shape(2).empty() && ctx.dtype(2) == DType::f64, "the learning rate must be a float64 scalar");
+  for (size_t i = first_slot; i < ctx.num_inputs(); ++i)
+    ctx.require(ctx.shape(i) == ctx.shape(0) && ctx.dtype(i) == ctx.dtype(0), "optimizer slot ", i,
+                " must match the parameter");
+}
+}  // namespace
+
+void register_optimizer_ops() {
+  OpDef adam;
+  adam.name = "adam_update";
+  adam.min_inputs = 6;
+  adam.max_inputs = 7;
+  adam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+                {"amsgrad", AttrType::Int}};
+  adam.mutates = {0, 4, 5, 6};
+  adam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_update_inputs(ctx, 4);
+    ctx.require(ctx.shape(3).empty() && ctx.dtype(3) == DType::i64, "iterations must be an int64 scalar");
+    ctx.require((ctx.attrs().get_int("amsgrad", 0) != 0) == (ctx.num_inputs() == 7),
+                "amsgrad needs a v_hat input, and only then");
+    return {};
+  };
+  adam.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    double lr = *ctx.inputs[2].data<double>();
+    int64_t step = *ctx.inputs[3].data<int64_t>();
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* v_hat = ctx.inputs.size() == 7 ? ctx.inputs[6].data<T>() : nullptr;
+      cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(),
+                          v_hat, p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
+                          ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7));
+    });
+  };
+  register_op(std::move(adam));
+
+  OpDef rms;
+  rms.name = "rmsprop_update";
+  rms.min_inputs = 4;
+  rms.max_inputs = 5;
+  rms.attrs = {{"rho", AttrType::Float}, {"momentum", AttrType::Float}, {"epsilon", AttrType::Float}};
+  rms.mutates = {0, 3, 4};
+  rms.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_update_inputs(ctx, 3);
+    ctx.require((ctx.attrs().get_float("momentum", 0.0) > 0) == (ctx.num_inputs() == 5),
+                "momentum > 0 needs a momentum buffer input, and only then");
+    return {};
+  };
+  rms.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    double lr = *ctx.inputs[2].data<double>();
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* buffer = ctx.inputs.size() == 5 ? ctx.inputs[4].data<T>() : nullptr;
+      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, p.numel(), lr,
+                             ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
+                             ctx.attrs().get_float("epsilon", 1e-7));
+    });
+  };
+  register_op(std::move(rms));
+
+  OpDef counter;
+  counter.name = "increment_counter";
+  counter.mutates = {0};
+  counter.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require(ctx.shape(0).empty() && ctx.dtype(0) == DType::i64, "the counter must be an int64 scalar");
+    return {};
+  };
+  counter.cpu = [](const KernelContext& ctx) { ++*ctx.inputs[0].data<int64_t>(); };
+  register_op(std::move(counter));
+}
+
+}  // namespace dagnet
