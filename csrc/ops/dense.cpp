@@ -3,7 +3,7 @@
 // Attributes: activation (linear|relu|elu|sigmoid|tanh|softmax), alpha (ELU).
 #include "cpu/activation.h"
 #include "cpu/gemm.h"
-#include "core/thread_pool.h"
+#include "cpu/epilogue.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -40,14 +40,7 @@ void dense_cpu(const KernelContext& ctx) {
     T* out = y.data<T>();
     cpu::gemm<T>(false, false, M, N, K, x.data<T>(), K, w.data<T>(), N, out, N, false);
     const T* bias = ctx.inputs.size() == 3 ? ctx.inputs[2].data<T>() : nullptr;
-    // Epilogue by row blocks: bias and activation while the rows are still in cache.
-    parallel_for(M, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, N)), [&](int64_t b, int64_t e) {
-      if (bias)
-        for (int64_t r = b; r < e; ++r)
-          for (int64_t c = 0; c < N; ++c) out[r * N + c] += bias[c];
-      cpu::ActivationLayout rows{e - b, N, 1};
-      cpu::activation_forward<T>(act, alpha, rows, out + b * N, out + b * N);
-    });
+    cpu::bias_activation_rows<T>(out, M, N, bias, act, alpha);
   });
 }
 

@@ -17,6 +17,8 @@ void register_all_ops() {
   register_embedding_ops();
   register_regularizer_ops();
   register_optimizer_ops();
+  register_conv_ops();
+  register_pooling_ops();
 }
 
 }  // namespace dagnet

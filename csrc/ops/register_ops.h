@@ -20,5 +20,7 @@ void register_reshape_ops();
 void register_embedding_ops();
 void register_regularizer_ops();
 void register_optimizer_ops();
+void register_conv_ops();
+void register_pooling_ops();
 
 }  // namespace dagnet

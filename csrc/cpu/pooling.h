@@ -1,0 +1,32 @@
+// Max and average pooling over windows, in either data format (through index strides).
+// 'same' padding never contributes: max ignores it and the average divides by the
+// number of real elements in the window, as Keras/TensorFlow do.
+#pragma once
+#include <cstdint>
+
+namespace dagnet::cpu {
+
+struct PoolShape {
+  int64_t n, h, w, c;
+  int64_t kh, kw, sh, sw, pad_top, pad_left, oh, ow;
+  bool channels_first;
+  int64_t in_index(int64_t i, int64_t y, int64_t x, int64_t ch) const {
+    return channels_first ? ((i * c + ch) * h + y) * w + x : ((i * h + y) * w + x) * c + ch;
+  }
+  int64_t out_index(int64_t i, int64_t y, int64_t x, int64_t ch) const {
+    return channels_first ? ((i * c + ch) * oh + y) * ow + x : ((i * oh + y) * ow + x) * c + ch;
+  }
+};
+
+template <typename T>
+void max_pool(const PoolShape& s, const T* x, T* y);
+template <typename T>
+void avg_pool(const PoolShape& s, const T* x, T* y);
+// dx = 0, then each output's gradient goes to the first maximum of its window.
+template <typename T>
+void max_pool_grad(const PoolShape& s, const T* x, const T* dy, T* dx);
+// dx = 0, then each output's gradient is spread evenly over its window's real elements.
+template <typename T>
+void avg_pool_grad(const PoolShape& s, const T* dy, T* dx);
+
+}  // namespace dagnet::cpu

@@ -1,0 +1,47 @@
+// Sliding-window geometry shared by convolutions and pooling, with TensorFlow/Keras
+// padding semantics:
+//   valid:  out = floor((in - ((k-1)*d + 1)) / s) + 1, and an empty output is an error
+//   same:   out = ceil(in / s); total pad = max((out-1)*s + (k-1)*d + 1 - in, 0),
+//           pad_before = total / 2 (the odd extra goes at the end)
+//   causal: (conv1d) pad (k-1)*d at the start only, then valid
+// 1-D windows are 2-D windows with height 1.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "graph/op.h"
+
+namespace dagnet {
+
+struct WindowGeometry {
+  int64_t batch = 0, in_h = 1, in_w = 0, channels = 0;  // input (logical NHWC)
+  int64_t k_h = 1, k_w = 1, s_h = 1, s_w = 1, d_h = 1, d_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  int64_t out_h = 1, out_w = 0;
+  bool channels_first = false;
+};
+
+// Per spatial axis: output size and padding before, or -1 when the input size is unknown.
+struct AxisWindow {
+  int64_t out = -1;
+  int64_t pad_before = 0;
+};
+
+// Throws (through ctx when given, else a plain Value error) for an empty output.
+AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding,
+                       const InferContext* ctx, const char* axis_name);
+
+// Reads rank-many ints from attribute `name` (default all 1), checking they are >= 1.
+std::vector<int64_t> window_ints(const Attrs& attrs, const std::string& name, size_t rank, const InferContext* ctx,
+                                 std::vector<int64_t> fallback = {});
+
+// Spatial dims and channels of an input of spatial rank 1 or 2 in either data format.
+struct SpatialLayout {
+  std::vector<int64_t> spatial;
+  int64_t batch = 0, channels = 0;
+  bool channels_first = false;
+};
+SpatialLayout read_layout(const Shape& x, size_t spatial_rank, const std::string& data_format, const InferContext* ctx);
+Shape make_shape(int64_t batch, const std::vector<int64_t>& spatial, int64_t channels, bool channels_first);
+
+}  // namespace dagnet
