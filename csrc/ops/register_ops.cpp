@@ -19,6 +19,7 @@ void register_all_ops() {
   register_optimizer_ops();
   register_conv_ops();
   register_pooling_ops();
+  register_lstm_ops();
 }
 
 }  // namespace dagnet

@@ -22,5 +22,6 @@ void register_regularizer_ops();
 void register_optimizer_ops();
 void register_conv_ops();
 void register_pooling_ops();
+void register_lstm_ops();
 
 }  // namespace dagnet

@@ -1,0 +1,170 @@
+#include "cpu/lstm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "cpu/elementwise.h"
+#include "cpu/gemm.h"
+
+namespace dagnet::cpu {
+
+namespace {
+template <typename T>
+T activate(RnnActivation a, T x) {
+  switch (a) {
+    case RnnActivation::Tanh: return std::tanh(x);
+    case RnnActivation::Sigmoid: return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
+    case RnnActivation::HardSigmoid: return std::min(T(1), std::max(T(0), x / T(6) + T(0.5)));
+    case RnnActivation::Relu: return x > 0 ? x : T(0);
+    case RnnActivation::Linear: return x;
+  }
+  return x;
+}
+
+// Derivative expressed through the activation's output y.
+template <typename T>
+T derivative_from_output(RnnActivation a, T y) {
+  switch (a) {
+    case RnnActivation::Tanh: return T(1) - y * y;
+    case RnnActivation::Sigmoid: return y * (T(1) - y);
+    case RnnActivation::HardSigmoid: return (y > T(0) && y < T(1)) ? T(1) / T(6) : T(0);
+    case RnnActivation::Relu: return y > 0 ? T(1) : T(0);
+    case RnnActivation::Linear: return T(1);
+  }
+  return T(1);
+}
+
+int64_t row_grain(int64_t units) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, units)); }
+}  // namespace
+
+int64_t lstm_forward_scratch(const LstmShape& s) {
+  // projections for all steps + h, c and previous-output buffers
+  return s.batch * s.steps * 4 * s.units + 3 * s.batch * s.units;
+}
+
+int64_t lstm_backward_scratch(const LstmShape& s) {
+  // dZ and H_prev (input-time order) + dh, dc, d_out carries
+  return s.batch * s.steps * 4 * s.units + s.batch * s.steps * s.units + 3 * s.batch * s.units;
+}
+
+template <typename T>
+void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
+  const int64_t B = s.batch, Tn = s.steps, F = s.features, U = s.units, G = 4 * U;
+  T* proj = a.scratch;  // (B, Tn, 4U): x W + b in input-time order
+  T* h = proj + B * Tn * G;
+  T* c = h + B * U;
+  T* out = c + B * U;
+  gemm<T>(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false);
+  parallel_for(B * Tn, row_grain(G), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r)
+      for (int64_t j = 0; j < G; ++j) proj[r * G + j] += a.bias[j];
+  });
+  for (int64_t i = 0; i < B * U; ++i) {
+    h[i] = a.h0 ? a.h0[i] : T(0);
+    c[i] = a.c0 ? a.c0[i] : T(0);
+    out[i] = T(0);
+  }
+  for (int64_t t = 0; t < Tn; ++t) {
+    const int64_t it = s.input_step(t);
+    T* z = proj + it * G;  // row b at z + b * Tn * G
+    gemm<T>(false, false, B, G, U, h, U, a.recurrent, G, z, Tn * G, true);
+    parallel_for(B, row_grain(U), [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        const T* zb = z + b * Tn * G;
+        T* gb = a.gates + (b * Tn + t) * G;
+        const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
+        for (int64_t k = 0; k < U; ++k) {
+          const T ig = activate(s.recurrent_activation, zb[k]);
+          const T fg = activate(s.recurrent_activation, zb[U + k]);
+          const T gg = activate(s.activation, zb[2 * U + k]);
+          const T og = activate(s.recurrent_activation, zb[3 * U + k]);
+          gb[k] = ig, gb[U + k] = fg, gb[2 * U + k] = gg, gb[3 * U + k] = og;
+          if (valid) {
+            const T cn = fg * c[b * U + k] + ig * gg;
+            c[b * U + k] = cn;
+            h[b * U + k] = og * activate(s.activation, cn);
+            out[b * U + k] = h[b * U + k];
+          }
+        }
+        std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
+        std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
+        if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, out + b * U, sizeof(T) * U);
+      }
+    });
+  }
+  if (!s.return_sequences) std::memcpy(a.output, out, sizeof(T) * B * U);
+  std::memcpy(a.h_last, h, sizeof(T) * B * U);
+  std::memcpy(a.c_last, c, sizeof(T) * B * U);
+}
+
+template <typename T>
+void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
+  const int64_t B = s.batch, Tn = s.steps, F = s.features, U = s.units, G = 4 * U;
+  T* dz_all = a.scratch;             // (B, Tn, 4U), input-time order
+  T* h_prev_all = dz_all + B * Tn * G;  // (B, Tn, U): the state each step started from
+  T* dh = h_prev_all + B * Tn * U;
+  T* dc = dh + B * U;
+  T* dout = dc + B * U;  // gradient reaching out_t from later repeated outputs
+  for (int64_t i = 0; i < B * U; ++i) {
+    dh[i] = a.d_h_last[i];
+    dc[i] = a.d_c_last[i];
+    dout[i] = s.return_sequences ? T(0) : a.d_output[i];
+  }
+  for (int64_t t = Tn - 1; t >= 0; --t) {
+    const int64_t it = s.input_step(t);
+    parallel_for(B, row_grain(U), [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        const T* gb = a.gates + (b * Tn + t) * G;
+        const T* c_prev = t > 0 ? a.cells + (b * Tn + t - 1) * U : (a.c0 ? a.c0 + b * U : nullptr);
+        const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
+        const T* c_now = a.cells + (b * Tn + t) * U;
+        T* dz = dz_all + (b * Tn + it) * G;
+        T* hp = h_prev_all + (b * Tn + it) * U;
+        const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
+        for (int64_t k = 0; k < U; ++k) {
+          hp[k] = h_prev ? h_prev[k] : T(0);
+          T d_out_t = dout[b * U + k] + (s.return_sequences ? a.d_output[(b * Tn + t) * U + k] : T(0));
+          if (!valid) {  // the step passed state and output through unchanged
+            dout[b * U + k] = d_out_t;
+            dz[k] = dz[U + k] = dz[2 * U + k] = dz[3 * U + k] = T(0);
+            continue;
+          }
+          dout[b * U + k] = T(0);
+          const T ig = gb[k], fg = gb[U + k], gg = gb[2 * U + k], og = gb[3 * U + k];
+          const T ac = activate(s.activation, c_now[k]);
+          const T dh_new = dh[b * U + k] + d_out_t;
+          const T dc_new = dc[b * U + k] + dh_new * og * derivative_from_output(s.activation, ac);
+          const T cp = c_prev ? c_prev[k] : T(0);
+          dz[k] = dc_new * gg * derivative_from_output(s.recurrent_activation, ig);
+          dz[U + k] = dc_new * cp * derivative_from_output(s.recurrent_activation, fg);
+          dz[2 * U + k] = dc_new * ig * derivative_from_output(s.activation, gg);
+          dz[3 * U + k] = dh_new * ac * derivative_from_output(s.recurrent_activation, og);
+          dc[b * U + k] = dc_new * fg;
+          dh[b * U + k] = T(0);  // replaced by dz U^T below
+        }
+      }
+    });
+    // dh_{t-1} += dz_t U^T (masked rows contribute dz = 0 and keep their carried dh).
+    gemm<T>(false, true, B, U, G, dz_all + it * G, Tn * G, a.recurrent, G, dh, U, true);
+  }
+  // One GEMM each over all steps.
+  gemm<T>(false, true, B * Tn, F, G, dz_all, G, a.kernel, G, a.dx, F, false);
+  gemm<T>(true, false, F, G, B * Tn, a.x, F, dz_all, G, a.d_kernel, G, false);
+  gemm<T>(true, false, U, G, B * Tn, h_prev_all, U, dz_all, G, a.d_recurrent, G, false);
+  if (B * Tn == 0) {
+    fill<T>(a.d_kernel, T(0), F * G);
+    fill<T>(a.d_recurrent, T(0), U * G);
+  }
+  sum_rows<T>(dz_all, B * Tn, G, a.d_bias);
+  if (a.d_h0) std::memcpy(a.d_h0, dh, sizeof(T) * B * U);
+  if (a.d_c0) std::memcpy(a.d_c0, dc, sizeof(T) * B * U);
+}
+
+template void lstm_forward<float>(const LstmShape&, const LstmForward<float>&);
+template void lstm_forward<double>(const LstmShape&, const LstmForward<double>&);
+template void lstm_backward<float>(const LstmShape&, const LstmBackward<float>&);
+template void lstm_backward<double>(const LstmShape&, const LstmBackward<double>&);
+
+}  // namespace dagnet::cpu

@@ -1,0 +1,53 @@
+// LSTM over a whole sequence (Keras semantics: gates i, f, c, o; kernel (in, 4u),
+// recurrent (u, 4u), bias (4u)), forward and backpropagation through time.
+//
+// Step t (processing order; with go_backwards it reads input step T-1-t):
+//   z = x W + h U + b;  i, f, o = ra(z_i, z_f, z_o);  g = a(z_c)
+//   c~ = f c + i g;  h~ = o a(c~)
+//   a masked step (m = 0) keeps the state: c = m c~ + (1-m) c, h = m h~ + (1-m) h,
+//   and repeats the previous output, which starts at zero (Keras 3, zero_output_for_mask
+//   false): out_t = m h~ + (1-m) out_{t-1}.
+// The input projection x W + b runs as one GEMM for all steps before the loop; only
+// h U stays inside it. Saved for backward (processing order): activated gates, cells c
+// and states h after every step.
+#pragma once
+#include <cstdint>
+
+namespace dagnet::cpu {
+
+enum class RnnActivation { Tanh, Sigmoid, HardSigmoid, Relu, Linear };
+
+struct LstmShape {
+  int64_t batch, steps, features, units;
+  bool go_backwards, return_sequences;
+  RnnActivation activation, recurrent_activation;
+  int64_t input_step(int64_t t) const { return go_backwards ? steps - 1 - t : t; }
+};
+
+template <typename T>
+struct LstmForward {
+  const T *x, *kernel, *recurrent, *bias, *h0, *c0;  // h0/c0 may be null (zeros)
+  const double* mask;                                 // (batch, steps) or null
+  T *output, *h_last, *c_last, *gates, *cells, *hiddens;
+  T* scratch;  // lstm_forward_scratch elements
+};
+
+template <typename T>
+struct LstmBackward {
+  const T *d_output, *d_h_last, *d_c_last;
+  const T *x, *kernel, *recurrent, *h0, *c0;
+  const double* mask;
+  const T *gates, *cells, *hiddens;
+  T *dx, *d_kernel, *d_recurrent, *d_bias, *d_h0, *d_c0;  // d_h0/d_c0 may be null
+  T* scratch;  // lstm_backward_scratch elements
+};
+
+int64_t lstm_forward_scratch(const LstmShape& s);
+int64_t lstm_backward_scratch(const LstmShape& s);
+
+template <typename T>
+void lstm_forward(const LstmShape& s, const LstmForward<T>& a);
+template <typename T>
+void lstm_backward(const LstmShape& s, const LstmBackward<T>& a);
+
+}  // namespace dagnet::cpu

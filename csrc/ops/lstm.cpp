@@ -1,0 +1,190 @@
+// lstm(x, kernel, recurrent_kernel, bias[, h0, c0][, mask]) — see cpu/lstm.h for the math.
+//   x (batch, time, in); kernel (in, 4u); recurrent_kernel (u, 4u); bias (4u,);
+//   h0, c0 (batch, u) when has_initial_state; mask (batch, time), any dtype, nonzero =
+//   valid, when has_mask. attrs: return_sequences, has_initial_state, has_mask,
+//   go_backwards (0/1), activation (tanh), recurrent_activation (sigmoid).
+// Outputs: [output, h_T, c_T, gates, cells, hiddens]: output is (batch, time, u) with
+// return_sequences else (batch, u); the last three are saved for the backward pass.
+// lstm_grad(d_output, d_h, d_c, x, kernel, recurrent, gates, cells, hiddens[, h0, c0][, mask])
+//   -> [dx, d_kernel, d_recurrent, d_bias(, d_h0, d_c0)].
+#include <vector>
+
+#include "cpu/lstm.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+namespace {
+cpu::RnnActivation parse(const std::string& name, const InferContext* ctx) {
+  if (name == "tanh") return cpu::RnnActivation::Tanh;
+  if (name == "sigmoid") return cpu::RnnActivation::Sigmoid;
+  if (name == "hard_sigmoid") return cpu::RnnActivation::HardSigmoid;
+  if (name == "relu") return cpu::RnnActivation::Relu;
+  if (name == "linear") return cpu::RnnActivation::Linear;
+  std::string m = cat("unsupported recurrent activation '", name, "' (tanh, sigmoid, hard_sigmoid, relu, linear)");
+  if (ctx) ctx->fail(m);
+  fail(ErrorKind::Value, m);
+}
+
+struct Layout {  // where the optional inputs sit
+  bool initial_state, mask;
+  size_t h0 = 0, c0 = 0, mask_at = 0;
+};
+Layout layout(const Attrs& attrs, size_t first_optional) {
+  Layout l{attrs.get_int("has_initial_state", 0) != 0, attrs.get_int("has_mask", 0) != 0};
+  size_t next = first_optional;
+  if (l.initial_state) {
+    l.h0 = next++;
+    l.c0 = next++;
+  }
+  if (l.mask) l.mask_at = next++;
+  return l;
+}
+
+cpu::LstmShape shape_of(const Shape& x, const Shape& recurrent, const Attrs& attrs) {
+  return {x[0], x[1], x[2], recurrent[0], attrs.get_int("go_backwards", 0) != 0,
+          attrs.get_int("return_sequences", 0) != 0, parse(attrs.get_string("activation", "tanh"), nullptr),
+          parse(attrs.get_string("recurrent_activation", "sigmoid"), nullptr)};
+}
+
+std::vector<double> mask_values(const Tensor& m) {
+  std::vector<double> out(static_cast<size_t>(m.numel()));
+  for (int64_t i = 0; i < m.numel(); ++i) {
+    switch (m.dtype()) {
+      case DType::f32: out[i] = m.data<float>()[i]; break;
+      case DType::f64: out[i] = m.data<double>()[i]; break;
+      case DType::i32: out[i] = m.data<int32_t>()[i]; break;
+      case DType::i64: out[i] = static_cast<double>(m.data<int64_t>()[i]); break;
+    }
+  }
+  return out;
+}
+
+std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
+  Layout l = layout(ctx.attrs(), 4);
+  ctx.require(ctx.num_inputs() == 4 + 2 * l.initial_state + l.mask,
+              "the inputs do not match has_initial_state / has_mask");
+  ctx.require_float(0);
+  ctx.require_same_dtype(0, 4);
+  const Shape &x = ctx.shape(0), &w = ctx.shape(1), &r = ctx.shape(2), &b = ctx.shape(3);
+  ctx.require(x.size() == 3, "the input must be 3-D (batch, time, features)");
+  ctx.require(r.size() == 2 && (r[1] < 0 || r[0] < 0 || r[1] == 4 * r[0]), "the recurrent kernel must be (units, 4*units)");
+  const int64_t u = r[0];
+  ctx.require(w.size() == 2 && dims_compatible(w[0], x[2]) && dims_compatible(w[1], 4 * u),
+              "the kernel must be (features, 4*units) = (", x[2], ", ", 4 * u, ")");
+  ctx.require(b.size() == 1 && dims_compatible(b[0], 4 * u), "the bias must be (4*units,) = (", 4 * u, ",)");
+  if (l.initial_state)
+    for (size_t i : {l.h0, l.c0}) {
+      ctx.require(ctx.dtype(i) == ctx.dtype(0), "the initial state must have the input's dtype");
+      const Shape& s = ctx.shape(i);
+      ctx.require(s.size() == 2 && dims_compatible(s[0], x[0]) && dims_compatible(s[1], u),
+                  "each initial state must be (batch, units) = (", x[0], ", ", u, ")");
+    }
+  if (l.mask) {
+    const Shape& m = ctx.shape(l.mask_at);
+    ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], x[1]),
+                "the mask must be (batch, time)");
+  }
+  parse(ctx.attrs().get_string("activation", "tanh"), &ctx);
+  parse(ctx.attrs().get_string("recurrent_activation", "sigmoid"), &ctx);
+  const DType dt = ctx.dtype(0);
+  Shape out = ctx.attrs().get_int("return_sequences", 0) ? Shape{x[0], x[1], u} : Shape{x[0], u};
+  return {{out, dt}, {{x[0], u}, dt}, {{x[0], u}, dt}, {{x[0], x[1], 4 * u}, dt}, {{x[0], x[1], u}, dt},
+          {{x[0], x[1], u}, dt}};
+}
+
+const std::vector<AttrSpec> kAttrs = {{"return_sequences", AttrType::Int}, {"has_initial_state", AttrType::Int},
+                                      {"has_mask", AttrType::Int},         {"go_backwards", AttrType::Int},
+                                      {"activation", AttrType::String},    {"recurrent_activation", AttrType::String}};
+}  // namespace
+
+void register_lstm_ops() {
+  OpDef fwd;
+  fwd.name = "lstm";
+  fwd.min_inputs = 4;
+  fwd.max_inputs = 7;
+  fwd.attrs = kAttrs;
+  fwd.infer = infer_lstm;
+  fwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
+    return static_cast<size_t>(cpu::lstm_forward_scratch(shape_of(in[0].shape, in[2].shape, attrs))) *
+           dtype_size(in[0].dtype);
+  };
+  fwd.cpu = [](const KernelContext& ctx) {
+    const Tensor& x = ctx.inputs[0];
+    cpu::LstmShape s = shape_of(x.shape(), ctx.inputs[2].shape(), ctx.attrs());
+    Layout l = layout(ctx.attrs(), 4);
+    std::vector<double> mask = l.mask ? mask_values(ctx.inputs[l.mask_at]) : std::vector<double>{};
+    dispatch_float(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::LstmForward<T> a{x.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[2].data<T>(), ctx.inputs[3].data<T>(),
+                            l.initial_state ? ctx.inputs[l.h0].data<T>() : nullptr,
+                            l.initial_state ? ctx.inputs[l.c0].data<T>() : nullptr, l.mask ? mask.data() : nullptr,
+                            ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
+                            ctx.outputs[3].data<T>(), ctx.outputs[4].data<T>(), ctx.outputs[5].data<T>(),
+                            static_cast<T*>(ctx.workspace)};
+      cpu::lstm_forward<T>(s, a);
+    });
+  };
+  fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+    Layout l = layout(node.attrs, 4);
+    std::vector<ValueId> in{grads[0], grads[1], grads[2], node.inputs[0], node.inputs[1], node.inputs[2],
+                            node.outputs[3], node.outputs[4], node.outputs[5]};
+    if (l.initial_state) {
+      in.push_back(node.inputs[l.h0]);
+      in.push_back(node.inputs[l.c0]);
+    }
+    if (l.mask) in.push_back(node.inputs[l.mask_at]);
+    std::vector<ValueId> d = gb.emit_multi("lstm_grad", in, node.attrs);
+    std::vector<ValueId> result{d[0], d[1], d[2], d[3]};
+    if (l.initial_state) {
+      result.push_back(d[4]);
+      result.push_back(d[5]);
+    }
+    if (l.mask) result.push_back(kNoValue);
+    return result;
+  };
+  register_op(std::move(fwd));
+
+  OpDef bwd;
+  bwd.name = "lstm_grad";
+  bwd.min_inputs = 9;
+  bwd.max_inputs = 12;
+  bwd.attrs = kAttrs;
+  bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    Layout l = layout(ctx.attrs(), 9);
+    ctx.require(ctx.num_inputs() == 9 + 2 * l.initial_state + l.mask,
+                "the inputs do not match has_initial_state / has_mask");
+    const DType dt = ctx.dtype(3);
+    std::vector<TensorSpec> out{{ctx.shape(3), dt}, {ctx.shape(4), dt}, {ctx.shape(5), dt}, {{ctx.shape(4)[1]}, dt}};
+    if (l.initial_state) {
+      out.push_back({ctx.shape(l.h0), dt});
+      out.push_back({ctx.shape(l.c0), dt});
+    }
+    return out;
+  };
+  bwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
+    return static_cast<size_t>(cpu::lstm_backward_scratch(shape_of(in[3].shape, in[5].shape, attrs))) *
+           dtype_size(in[3].dtype);
+  };
+  bwd.cpu = [](const KernelContext& ctx) {
+    const Tensor& x = ctx.inputs[3];
+    cpu::LstmShape s = shape_of(x.shape(), ctx.inputs[5].shape(), ctx.attrs());
+    Layout l = layout(ctx.attrs(), 9);
+    std::vector<double> mask = l.mask ? mask_values(ctx.inputs[l.mask_at]) : std::vector<double>{};
+    dispatch_float(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      auto in = [&](size_t i) { return ctx.inputs[i].data<T>(); };
+      cpu::LstmBackward<T> a{in(0), in(1), in(2), in(3), in(4), in(5),
+                             l.initial_state ? in(l.h0) : nullptr, l.initial_state ? in(l.c0) : nullptr,
+                             l.mask ? mask.data() : nullptr, in(6), in(7), in(8),
+                             ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
+                             ctx.outputs[3].data<T>(), l.initial_state ? ctx.outputs[4].data<T>() : nullptr,
+                             l.initial_state ? ctx.outputs[5].data<T>() : nullptr, static_cast<T*>(ctx.workspace)};
+      cpu::lstm_backward<T>(s, a);
+    });
+  };
+  register_op(std::move(bwd));
+}
+
+}  // namespace dagnet

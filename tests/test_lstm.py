@@ -1,0 +1,113 @@
+"""The lstm op against a NumPy reference (Keras 3 semantics, masks of every pattern,
+initial state, go_backwards), float64 finite-difference gradients through time, errors."""
+import numpy as np
+import pytest
+
+from lstm_reference import lstm as ref_lstm
+from helpers import fd_check, mse_to, run_op
+from dagnet.engine import Graph
+
+
+def params(rng, features, units, dtype=np.float64):
+    return (rng.standard_normal((features, 4 * units)).astype(dtype) * 0.5,
+            rng.standard_normal((units, 4 * units)).astype(dtype) * 0.5,
+            rng.standard_normal(4 * units).astype(dtype) * 0.1)
+
+
+MASKS = {
+    "none": None,
+    "right_padded": np.array([[1, 1, 1, 1, 0], [1, 1, 0, 0, 0], [1, 1, 1, 1, 1]]),
+    "holes": np.array([[1, 0, 1, 0, 1], [0, 1, 1, 0, 1], [1, 1, 0, 1, 0]]),
+    "row_fully_masked": np.array([[0, 0, 0, 0, 0], [1, 0, 1, 1, 1], [0, 0, 0, 1, 0]]),
+}
+
+
+@pytest.mark.parametrize("mask_name", list(MASKS))
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("initial_state", [False, True])
+def test_lstm_forward(mask_name, return_sequences, go_backwards, initial_state):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5, 4))
+    w, u, b = params(rng, 4, 6)
+    mask = MASKS[mask_name]
+    inputs = [x, w, u, b]
+    attrs = {"return_sequences": int(return_sequences), "go_backwards": int(go_backwards)}
+    h0 = c0 = None
+    if initial_state:
+        h0, c0 = rng.standard_normal((3, 6)), rng.standard_normal((3, 6))
+        inputs += [h0, c0]
+        attrs["has_initial_state"] = 1
+    if mask is not None:
+        inputs.append(mask.astype(np.int32))
+        attrs["has_mask"] = 1
+    out, h, c, *_ = run_op("lstm", inputs, attrs)
+    m = None if mask is None else (mask[:, ::-1] if go_backwards else mask)
+    want_out, want_h, want_c = ref_lstm(x[:, ::-1] if go_backwards else x, w, u, b, h0, c0, m,
+                                        return_sequences)
+    np.testing.assert_allclose(out, want_out, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h, want_h, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(c, want_c, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (1, 7, 3), (4, 1, 2)])
+def test_lstm_forward_float32_small_shapes(shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w, u, b = params(rng, shape[2], 3, np.float32)
+    out, h, c, *_ = run_op("lstm", [x, w, u, b], {"return_sequences": 1})
+    want, want_h, _ = ref_lstm(x.astype(np.float64), w, u, b, return_sequences=True)
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h, want_h, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mask_name", ["none", "holes", "row_fully_masked"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_lstm_gradients(mask_name, return_sequences):
+    rng = np.random.default_rng(2)
+    mask = MASKS[mask_name]
+    x = rng.standard_normal((3, 5, 2))
+    w, u, b = params(rng, 2, 3)
+    h0, c0 = rng.standard_normal((3, 3)) * 0.5, rng.standard_normal((3, 3)) * 0.5
+    attrs = {"return_sequences": int(return_sequences), "has_initial_state": 1}
+
+    def build(g, ids):
+        inputs = list(ids)
+        a = dict(attrs)
+        if mask is not None:
+            inputs.append(g.param("mask", mask.astype(np.float64)))
+            a["has_mask"] = 1
+        out, h, c, *_ = g.node("lstm", inputs, a)
+        terms = [mse_to(g, out, rng), mse_to(g, h, rng), mse_to(g, c, rng)]  # gradient from all three outputs
+        return g.node("add", terms)[0]
+
+    fd_check(build, [x, w, u, b, h0, c0], rng)
+
+
+def test_lstm_gradient_go_backwards_without_state():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 4, 3))
+    w, u, b = params(rng, 3, 2)
+
+    def build(g, ids):
+        out, *_ = g.node("lstm", ids, {"go_backwards": 1, "return_sequences": 1})
+        return mse_to(g, out, rng)
+
+    fd_check(build, [x, w, u, b], rng)
+
+
+def test_lstm_unknown_time_and_errors():
+    g = Graph()
+    x = g.input("x", [-1, -1, 4])
+    w = g.param("w", np.zeros((4, 8), np.float32))
+    u = g.param("u", np.zeros((2, 8), np.float32))
+    b = g.param("b", np.zeros(8, np.float32))
+    out, h, c, *_ = g.node("lstm", [x, w, u, b], {"return_sequences": 1})
+    assert g.shape(out) == [-1, -1, 2] and g.shape(h) == [-1, 2]
+    bad = g.param("bad", np.zeros((5, 8), np.float32))
+    with pytest.raises(ValueError, match=r"'enc' \(lstm\): the kernel must be \(features, 4\*units\) = \(4, 8\)"):
+        g.node("lstm", [x, bad, u, b], name="enc")
+    with pytest.raises(ValueError, match="unsupported recurrent activation 'softsign'"):
+        g.node("lstm", [x, w, u, b], {"activation": "softsign"})
+    with pytest.raises(ValueError, match="do not match has_initial_state"):
+        g.node("lstm", [x, w, u, b], {"has_mask": 1})
