@@ -20,6 +20,14 @@ void register_all_ops() {
   register_conv_ops();
   register_pooling_ops();
   register_lstm_ops();
+  register_binary_ops();
+  register_unary_ops();
+  register_reduce_axes_ops();
+  register_transpose_ops();
+  register_slice_ops();
+  register_expand_ops();
+  register_batch_matmul_ops();
+  register_cast_dropout_ops();
 }
 
 }  // namespace dagnet

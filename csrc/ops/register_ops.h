@@ -23,5 +23,13 @@ void register_optimizer_ops();
 void register_conv_ops();
 void register_pooling_ops();
 void register_lstm_ops();
+void register_binary_ops();
+void register_unary_ops();
+void register_reduce_axes_ops();
+void register_transpose_ops();
+void register_slice_ops();
+void register_expand_ops();
+void register_batch_matmul_ops();
+void register_cast_dropout_ops();
 
 }  // namespace dagnet

@@ -1,0 +1,92 @@
+// cast(x) attr dtype: converts element types; the gradient casts back between floats and
+// stops at integers.
+// dropout(x, rng_state) attrs rate, seed: Keras's inverted dropout, y = x * keep / (1 - rate),
+// outputs [y, keep]. keep is drawn from a counter-based hash of (seed, rng_state, index),
+// so masks do not depend on the thread count; the op advances the int64 rng_state
+// parameter every run, so each training step draws a fresh mask. Backward: g * keep / (1 - rate).
+#include <cstdint>
+
+#include "core/thread_pool.h"
+#include "ops/broadcast.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+namespace {
+uint64_t splitmix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+void register_cast_dropout_ops() {
+  OpDef cast;
+  cast.name = "cast";
+  cast.attrs = {{"dtype", AttrType::String}};
+  cast.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    return {{ctx.shape(0), dtype_from_name(ctx.attrs().get_string("dtype", "float32"))}};
+  };
+  cast.cpu = [](const KernelContext& ctx) {
+    const Tensor &x = ctx.inputs[0], &y = ctx.outputs[0];
+    dispatch_any(x.dtype(), [&](auto in_tag) {
+      using In = decltype(in_tag);
+      dispatch_any(y.dtype(), [&](auto out_tag) {
+        using Out = decltype(out_tag);
+        const In* px = x.data<In>();
+        Out* py = y.data<Out>();
+        for (int64_t i = 0; i < x.numel(); ++i) py[i] = static_cast<Out>(px[i]);
+      });
+    });
+  };
+  cast.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+    DType in = gb.spec(node.inputs[0]).dtype, out = gb.spec(node.outputs[0]).dtype;
+    if (!is_floating(in) || !is_floating(out)) return std::vector<ValueId>{kNoValue};
+    return std::vector<ValueId>{gb.emit("cast", {grads[0]}, attrs_of({{"dtype", std::string(dtype_name(in))}}))};
+  };
+  register_op(std::move(cast));
+
+  OpDef dropout;
+  dropout.name = "dropout";
+  dropout.min_inputs = dropout.max_inputs = 2;
+  dropout.attrs = {{"rate", AttrType::Float}, {"seed", AttrType::Int}};
+  dropout.mutates = {1};
+  dropout.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    ctx.require(ctx.shape(1).empty() && ctx.dtype(1) == DType::i64, "the rng state must be an int64 scalar");
+    double rate = ctx.attrs().get_float("rate", 0.5);
+    ctx.require(rate >= 0 && rate < 1, "rate must be in [0, 1), got ", rate);
+    return {{ctx.shape(0), ctx.dtype(0)}, {ctx.shape(0), ctx.dtype(0)}};
+  };
+  dropout.cpu = [](const KernelContext& ctx) {
+    const Tensor& x = ctx.inputs[0];
+    int64_t* state = ctx.inputs[1].data<int64_t>();
+    const double rate = ctx.attrs().get_float("rate", 0.5);
+    const uint64_t stream = splitmix64(static_cast<uint64_t>(ctx.attrs().get_int("seed", 0)) ^
+                                       splitmix64(static_cast<uint64_t>(*state)));
+    dispatch_float(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* px = x.data<T>();
+      T *py = ctx.outputs[0].data<T>(), *keep = ctx.outputs[1].data<T>();
+      const T scale = static_cast<T>(1.0 / (1.0 - rate));
+      parallel_for(x.numel(), 1 << 14, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          double u = static_cast<double>(splitmix64(stream + static_cast<uint64_t>(i)) >> 11) * 0x1.0p-53;
+          keep[i] = u >= rate ? T(1) : T(0);
+          py[i] = px[i] * keep[i] * scale;
+        }
+      });
+    });
+    ++*state;
+  };
+  dropout.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+    ValueId masked = gb.emit("binary", {grads[0], node.outputs[1]}, attrs_of({{"kind", std::string("multiply")}}));
+    double rate = node.attrs.get_float("rate", 0.5);
+    return std::vector<ValueId>{gb.emit("scale", {masked}, attrs_of({{"factor", 1.0 / (1.0 - rate)}})), kNoValue};
+  };
+  register_op(std::move(dropout));
+}
+
+}  // namespace dagnet

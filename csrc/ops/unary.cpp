@@ -1,0 +1,59 @@
+// unary(x) attr kind: neg exp log sqrt square abs sign reciprocal log1p expm1 softplus sin
+// cos floor round rsqrt. unary_grad(g, x, y) = g * f'(x) (zero for sign, floor, round).
+#include "cpu/elementwise_math.h"
+#include "core/thread_pool.h"
+#include "ops/dispatch.h"
+#include "ops/register_ops.h"
+
+namespace dagnet {
+
+void register_unary_ops() {
+  OpDef fwd;
+  fwd.name = "unary";
+  fwd.attrs = {{"kind", AttrType::String}};
+  fwd.inplace_input = 0;
+  fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
+    return {{ctx.shape(0), ctx.dtype(0)}};
+  };
+  fwd.cpu = [](const KernelContext& ctx) {
+    auto kind = cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
+    dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* x = ctx.inputs[0].data<T>();
+      T* y = ctx.outputs[0].data<T>();
+      parallel_for(ctx.outputs[0].numel(), 1 << 14, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) y[i] = cpu::apply_unary(kind, x[i]);
+      });
+    });
+  };
+  fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+    return std::vector<ValueId>{gb.emit("unary_grad", {grads[0], node.inputs[0], node.outputs[0]}, node.attrs)};
+  };
+  register_op(std::move(fwd));
+
+  OpDef bwd;
+  bwd.name = "unary_grad";
+  bwd.min_inputs = bwd.max_inputs = 3;
+  bwd.attrs = {{"kind", AttrType::String}};
+  bwd.inplace_input = 0;
+  bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_same_dtype(0, 3);
+    return {{ctx.shape(1), ctx.dtype(0)}};
+  };
+  bwd.cpu = [](const KernelContext& ctx) {
+    auto kind = cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
+    dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T *g = ctx.inputs[0].data<T>(), *x = ctx.inputs[1].data<T>(), *y = ctx.inputs[2].data<T>();
+      T* dx = ctx.outputs[0].data<T>();
+      parallel_for(ctx.outputs[0].numel(), 1 << 14, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dx[i] = g[i] * cpu::unary_derivative(kind, x[i], y[i]);
+      });
+    });
+  };
+  register_op(std::move(bwd));
+}
+
+}  // namespace dagnet
