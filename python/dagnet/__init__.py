@@ -20,3 +20,4 @@ __version__ = _engine.info()["version"]
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
            "initializers", "regularizers", "utils", "info", "devices", "__version__"]
 from . import losses, metrics, optimizers  # noqa: E402
+from . import callbacks  # noqa: E402

@@ -30,12 +30,8 @@ def _convert(value, dtype: str, shape: tuple, what: str) -> np.ndarray:
     array = np.asarray(value)
     if array.dtype == object:
         raise TypeError(f"{what}: could not convert the data to a numeric array")
-    if dtype.startswith("int") and array.dtype.kind == "f":
+    if array.dtype.name != dtype:  # Keras converts each input to its Input's dtype
         array = array.astype(dtype)
-    elif array.dtype.name != dtype and not (dtype.startswith("int") and array.dtype.kind in "iu"):
-        array = array.astype(dtype)
-    elif array.dtype.kind == "u":
-        array = array.astype("int64")
     array = _fit_rank(array, shape, what)
     for axis, (want, got) in enumerate(zip(shape, array.shape)):
         if axis > 0 and want is not None and want != got:
