@@ -77,7 +77,7 @@ void activation_forward(Activation act, double alpha_d, const ActivationLayout& 
         if (x != y) std::copy(x + b, x + e, y + b);
         break;
       case Activation::Relu:
-        for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : T(0);
+        for (int64_t k = b; k < e; ++k) y[k] = x[k] < T(0) ? T(0) : x[k];  // NaN stays NaN, as in TF
         break;
       case Activation::Elu:
         for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : alpha * std::expm1(x[k]);

@@ -17,7 +17,7 @@ T activate(RnnActivation a, T x) {
     case RnnActivation::Tanh: return std::tanh(x);
     case RnnActivation::Sigmoid: return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
     case RnnActivation::HardSigmoid: return std::min(T(1), std::max(T(0), x / T(6) + T(0.5)));
-    case RnnActivation::Relu: return x > 0 ? x : T(0);
+    case RnnActivation::Relu: return x < 0 ? T(0) : x;
     case RnnActivation::Linear: return x;
   }
   return x;

@@ -51,7 +51,7 @@ class GraphBuilder:
         array = np.asarray(value, dtype=dtype)
         if array.dtype == np.float16 or array.dtype == np.bool_ or array.dtype.kind == "u":
             array = array.astype(np.int32 if array.dtype.kind in "bu" else np.float32)
-        tensor = _engine.Tensor.from_numpy(np.ascontiguousarray(array))
+        tensor = _engine.Tensor.from_numpy(np.array(array, order="C"))
         self._keep.append(tensor)
         return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
 

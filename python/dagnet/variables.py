@@ -11,7 +11,7 @@ from ._tracing import _install_operators
 
 class Variable:
     def __init__(self, value, name: str, trainable: bool = True, dtype: str = "float32", path: str | None = None):
-        array = np.ascontiguousarray(np.asarray(value, dtype=dtype))
+        array = np.array(value, dtype=dtype, order="C")  # (ascontiguousarray would turn a scalar into shape (1,))
         self._tensor = _engine.Tensor.from_numpy(array)
         self.name = name
         self.path = path or name
