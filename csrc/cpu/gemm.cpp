@@ -1,53 +1,199 @@
 #include "cpu/gemm.h"
 
 #include <algorithm>
-#include <vector>
+#include <cstdlib>
+#include <cstring>
 
+#include "core/error.h"
 #include "core/thread_pool.h"
+#include "cpu/gemm_kernels.h"
 
 namespace dagnet::cpu {
 
 namespace {
-// Rows of C per task: enough work to amortise scheduling.
-int64_t row_grain(int64_t N, int64_t K) { return std::max<int64_t>(1, 65536 / std::max<int64_t>(1, N * K / 8 + 1)); }
-}  // namespace
+constexpr int64_t kKC = 256;   // depth of a block: an NR-wide B panel (kc x 32 floats) fills L1
+constexpr int64_t kNC = 4096;  // columns of B packed at once (L2/L3 resident)
+constexpr int kMaxMR = 16, kMaxNR = 32;
 
-template <typename T>
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B,
-          int64_t ldb, T* C, int64_t ldc, bool accumulate) {
-  if (M == 0 || N == 0) return;
-  // With op(B) row-major (K x N) the inner loop streams rows of B and C.
-  std::vector<T> b_transposed;
-  if (trans_b) {
-    b_transposed.resize(static_cast<size_t>(K * N));
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t k = 0; k < K; ++k) b_transposed[k * N + n] = B[n * ldb + k];
-    B = b_transposed.data();
-    ldb = N;
-  }
-  constexpr int64_t kBlockK = 256;
-  parallel_for(M, row_grain(N, K), [&](int64_t row_begin, int64_t row_end) {
-    for (int64_t i = row_begin; i < row_end; ++i) {
-      T* c = C + i * ldc;
-      if (!accumulate) std::fill(c, c + N, T(0));
+// A grow-only, 64-byte aligned scratch area; one per thread, reused across calls so the
+// steady state allocates nothing.
+struct PackBuffer {
+  float* data = nullptr;
+  size_t capacity = 0;
+  float* ensure(size_t floats) {
+    if (floats > capacity) {
+      std::free(data);
+      capacity = std::max(floats, capacity * 2);
+      data = static_cast<float*>(std::aligned_alloc(64, (capacity * sizeof(float) + 63) / 64 * 64));
+      check(data != nullptr, ErrorKind::Memory, "out of memory packing a GEMM operand");
     }
-    for (int64_t k0 = 0; k0 < K; k0 += kBlockK) {
-      int64_t k1 = std::min(K, k0 + kBlockK);
-      for (int64_t i = row_begin; i < row_end; ++i) {
-        T* __restrict c = C + i * ldc;
-        for (int64_t k = k0; k < k1; ++k) {
-          const T a = trans_a ? A[k * lda + i] : A[i * lda + k];
-          const T* __restrict b = B + k * ldb;
-          for (int64_t j = 0; j < N; ++j) c[j] += a * b[j];
+    return data;
+  }
+  ~PackBuffer() { std::free(data); }
+};
+thread_local PackBuffer t_pack_a, t_pack_b;
+
+struct Problem {
+  bool ta, tb;
+  int64_t M, N, K;
+  const float *A, *B;
+  int64_t lda, ldb;
+  float* C;
+  int64_t ldc;
+  bool accumulate;
+  const GemmEpilogue* epilogue;
+};
+
+// Rows [i0, i0 + mc) and depths [p0, p0 + kc) of op(A) as MR-row panels, zero-padded.
+void pack_a(const Problem& p, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* dst) {
+  for (int64_t q = 0; q < mc; q += mr, dst += mr * kc) {
+    const int64_t rows = std::min<int64_t>(mr, mc - q);
+    if (p.ta) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = p.A + (p0 + k) * p.lda + i0 + q;
+        float* out = dst + k * mr;
+        for (int64_t r = 0; r < rows; ++r) out[r] = src[r];
+        for (int64_t r = rows; r < mr; ++r) out[r] = 0.0f;
+      }
+    } else {
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* src = p.A + (i0 + q + r) * p.lda + p0;
+        for (int64_t k = 0; k < kc; ++k) dst[k * mr + r] = src[k];
+      }
+      for (int64_t r = rows; r < mr; ++r)
+        for (int64_t k = 0; k < kc; ++k) dst[k * mr + r] = 0.0f;
+    }
+  }
+}
+
+// Panel `panel` (NR columns from j0 + panel * nr) of op(B) rows [p0, p0 + kc), zero-padded.
+void pack_b_panel(const Problem& p, int64_t j0, int64_t nc, int64_t panel, int64_t p0, int64_t kc, int nr, float* dst) {
+  const int64_t j = j0 + panel * nr, cols = std::min<int64_t>(nr, nc - panel * nr);
+  if (p.tb) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const float* src = p.B + (j + c) * p.ldb + p0;
+      for (int64_t k = 0; k < kc; ++k) dst[k * nr + c] = src[k];
+    }
+    for (int64_t c = cols; c < nr; ++c)
+      for (int64_t k = 0; k < kc; ++k) dst[k * nr + c] = 0.0f;
+  } else {
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* src = p.B + (p0 + k) * p.ldb + j;
+      float* out = dst + k * nr;
+      std::memcpy(out, src, sizeof(float) * cols);
+      for (int64_t c = cols; c < nr; ++c) out[c] = 0.0f;
+    }
+  }
+}
+
+void apply_epilogue(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, int64_t j, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = c + r * ldc;
+    if (e.bias)
+      for (int64_t x = 0; x < cols; ++x) row[x] += e.bias[j + x];
+    activation_forward<float>(e.activation, e.alpha, ActivationLayout{1, cols, 1}, row, row);
+  }
+}
+
+// Multiplies packed A rows [i0, i0 + mc) by packed B panels [first, last) into C.
+void macro_kernel(const Problem& p, const GemmKernel& kern, const float* a_packed, int64_t i0, int64_t mc,
+                  const float* b_packed, int64_t j0, int64_t nc, int64_t first_panel, int64_t last_panel, int64_t kc,
+                  bool accumulate, bool last_depth) {
+  const int mr = kern.mr, nr = kern.nr;
+  alignas(64) float tile[kMaxMR * kMaxNR];
+  const bool epilogue = last_depth && p.epilogue &&
+                        (p.epilogue->bias || p.epilogue->activation != Activation::Linear);
+  for (int64_t panel = first_panel; panel < last_panel; ++panel) {
+    const int64_t j = j0 + panel * nr, cols = std::min<int64_t>(nr, nc - panel * nr);
+    const float* b = b_packed + panel * nr * kc;
+    for (int64_t q = 0; q < mc; q += mr) {
+      const int64_t i = i0 + q, rows = std::min<int64_t>(mr, mc - q);
+      const float* a = a_packed + q * kc;
+      float* c = p.C + i * p.ldc + j;
+      if (rows == mr && cols == nr) {
+        kern.run(kc, a, b, c, p.ldc, accumulate);
+      } else {  // edge tile: compute into a full tile, copy the valid part
+        if (accumulate)
+          for (int64_t r = 0; r < rows; ++r) std::memcpy(tile + r * nr, c + r * p.ldc, sizeof(float) * cols);
+        kern.run(kc, a, b, tile, nr, accumulate);
+        for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * p.ldc, tile + r * nr, sizeof(float) * cols);
+      }
+      if (epilogue) apply_epilogue(*p.epilogue, c, p.ldc, rows, j, cols);
+    }
+  }
+}
+
+void packed_gemm(const Problem& p) {
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  const int mr = kern.mr, nr = kern.nr;
+  const int64_t mc_block = mr * 16;
+  const int threads = thread_pool().size();
+  // With few rows each B panel is reused by few tiles, so L1 residency matters less than
+  // the per-block cost (packing, C reloads, thread hand-offs): take deeper K blocks.
+  const int64_t kc_block = p.M <= 2 * mc_block ? 4 * kKC : kKC;
+  for (int64_t j0 = 0; j0 < p.N; j0 += kNC) {
+    const int64_t nc = std::min(kNC, p.N - j0);
+    const int64_t panels = (nc + nr - 1) / nr;
+    for (int64_t p0 = 0; p0 < p.K; p0 += kc_block) {
+      const int64_t kc = std::min(kc_block, p.K - p0);
+      const bool accumulate = p.accumulate || p0 > 0, last_depth = p0 + kc == p.K;
+      float* b_packed = t_pack_b.ensure(static_cast<size_t>(panels * nr * kc));
+      parallel_for(panels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, kc)), [&](int64_t b, int64_t e) {
+        for (int64_t panel = b; panel < e; ++panel) pack_b_panel(p, j0, nc, panel, p0, kc, nr, b_packed + panel * nr * kc);
+      });
+      const int64_t m_blocks = (p.M + mc_block - 1) / mc_block;
+      if (m_blocks >= threads || panels < 2) {
+        // Enough row blocks: each thread packs and multiplies its own blocks of A.
+        parallel_for(m_blocks, 1, [&](int64_t b, int64_t e) {
+          for (int64_t blk = b; blk < e; ++blk) {
+            const int64_t i0 = blk * mc_block, mc = std::min(mc_block, p.M - i0);
+            float* a_packed = t_pack_a.ensure(static_cast<size_t>((mc + mr) * kc));
+            pack_a(p, i0, mc, p0, kc, mr, a_packed);
+            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, 0, panels, kc, accumulate, last_depth);
+          }
+        });
+      } else {
+        // Few rows (skinny M): share each packed A block and split the B panels instead.
+        for (int64_t i0 = 0; i0 < p.M; i0 += mc_block) {
+          const int64_t mc = std::min(mc_block, p.M - i0);
+          float* a_packed = t_pack_a.ensure(static_cast<size_t>((mc + mr) * kc));
+          pack_a(p, i0, mc, p0, kc, mr, a_packed);
+          parallel_for(panels, 1, [&](int64_t b, int64_t e) {
+            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, b, e, kc, accumulate, last_depth);
+          });
         }
       }
     }
-  });
+  }
 }
 
-template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t,
-                          float*, int64_t, bool);
-template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, const double*, int64_t,
-                           double*, int64_t, bool);
+void run_float(const Problem& p) {
+  if (p.M == 0 || p.N == 0) return;
+  if (p.K == 0) {
+    for (int64_t i = 0; i < p.M; ++i)
+      if (!p.accumulate) std::fill(p.C + i * p.ldc, p.C + i * p.ldc + p.N, 0.0f);
+    if (p.epilogue) apply_epilogue(*p.epilogue, p.C, p.ldc, p.M, 0, p.N);
+    return;
+  }
+  packed_gemm(p);
+}
+}  // namespace
+
+template <>
+void gemm<float>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                 int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+  run_float(Problem{ta, tb, M, N, K, A, B, lda, ldb, C, ldc, accumulate, nullptr});
+}
+
+template <>
+void gemm<double>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B,
+                  int64_t ldb, double* C, int64_t ldc, bool accumulate) {
+  gemm_reference<double>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+void gemm_epilogue(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                   int64_t ldb, float* C, int64_t ldc, bool accumulate, const GemmEpilogue& epilogue) {
+  run_float(Problem{ta, tb, M, N, K, A, B, lda, ldb, C, ldc, accumulate, &epilogue});
+}
 
 }  // namespace dagnet::cpu

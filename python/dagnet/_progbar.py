@@ -1,22 +1,42 @@
-"""A Keras-style progress bar. On a terminal it redraws one line in place
-(`12/50 ━━━━━━━━━━━━━━━━━━━━ 1s 21ms/step - loss: 0.6931`); when output goes to a file or
-pipe it prints one plain line per bar when it finishes, so logs stay readable."""
-from __future__ import annotations
+"""A Keras 3 style text progress bar, used by ``callbacks.ProgbarLogger``.
 
+Output matches ``keras.utils.Progbar`` (Keras 3.15):
+
+* ``verbose=1`` on an interactive display (a TTY, Jupyter, PyCharm): one live line rewritten
+  in place with ``\\b``/``\\r``, throttled to one redraw per ``interval`` seconds::
+
+      12/50 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - loss: 0.6931 - acc: 0.5000
+
+  (step counter in bold, done part of the bar green, the rest white, the ETA in bold).
+* ``verbose=1`` anywhere else (a log file, a pipe): only the final line of each bar, plain
+  text.  Keras 3 treats every POSIX process as interactive and fills log files with
+  ``\\r`` redraws and colour codes; one clean line per epoch is what a log wants.
+* ``verbose=2``: one line when the bar finishes, ``50/50 - 0s - 3ms/step - loss: 0.6931``.
+  (Keras picks scientific notation there by ``value > 1e-3``, so it prints -0.5 as
+  ``-5.0000e-01``; both modes here use the magnitude, as Keras's verbose=1 does.)
+
+Time is read through the module-level ``_now`` so tests can drive a fake clock.
+"""
 import math
+import os
 import sys
 import time
 
+import numpy as np
 
-def format_time_per_unit(seconds: float, unit: str) -> str:
-    if seconds >= 1 or seconds == 0:
-        return f" {seconds:.0f}s/{unit}"
-    if seconds >= 1e-3:
-        return f" {seconds * 1e3:.0f}ms/{unit}"
-    return f" {seconds * 1e6:.0f}us/{unit}"
+__all__ = ["Progbar", "format_eta", "format_time_per_unit", "format_value", "print_msg"]
+
+_now = time.time
+
+_BOLD = "\x1b[1m"
+_GREEN = "\x1b[32m"
+_WHITE = "\x1b[37m"
+_RESET = "\x1b[0m"
+_BAR_CHAR = "━"
 
 
-def format_eta(seconds: float) -> str:
+def format_eta(seconds):
+    """Keras's ETA text: ``'42s'``, ``'1:02'`` (m:ss) or ``'1:02:03'`` (h:mm:ss)."""
     if seconds > 3600:
         return "%d:%02d:%02d" % (seconds // 3600, (seconds % 3600) // 60, seconds % 60)
     if seconds > 60:
@@ -24,104 +44,213 @@ def format_eta(seconds: float) -> str:
     return "%ds" % seconds
 
 
-def format_value(value: float) -> str:
+def format_time_per_unit(seconds, unit_name="step"):
+    """Keras's per-unit duration: ``'2s/step'``, ``'3ms/step'`` or ``'25us/step'``.
+
+    Zero (nothing measured yet) is shown as ``'0s/step'``, as Keras does.
+    """
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/{unit_name}"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/{unit_name}"
+    return f"{seconds * 1e6:.0f}us/{unit_name}"
+
+
+def format_value(value):
+    """A metric value as the bar shows it: 4 decimals, scientific below 1e-3 in magnitude."""
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
-class Progbar:
-    """Progress of `target` steps (None: unknown). Values are averaged over steps unless
-    they are in `stateful_metrics`, which are shown as given."""
+def print_msg(message, line_break=True, stream=None):
+    """Writes ``message`` to ``stream`` (default: the current ``sys.stdout``) and flushes.
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None, unit_name="step",
-                 stream=None):
+    Like Keras, a console whose encoding cannot show the bar character gets ``=`` instead,
+    and anything else it cannot encode is dropped rather than raising mid-training.
+    """
+    stream = stream if stream is not None else sys.stdout
+    message = f"{message}\n" if line_break else str(message)
+    try:
+        stream.write(message)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        message = message.replace(_BAR_CHAR, "=")
+        stream.write(message.encode(encoding, errors="ignore").decode(encoding))
+    stream.flush()
+
+
+def _is_interactive(stream):
+    """Whether the bar can be redrawn in place on ``stream``."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        if isatty is not None and isatty():
+            return True
+    except ValueError:  # a closed stream
+        return False
+    # Notebooks and PyCharm's console render '\r' even though they are not TTYs.
+    return "ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ
+
+
+class Progbar:
+    """Displays a progress bar, Keras 3 style.
+
+    Args:
+        target: Total number of steps expected, ``None`` if unknown.
+        width: Width of the bar, in characters.
+        verbose: 0 (silent), 1 (live bar) or 2 (one line when done).
+        interval: Minimum time between two redraws of the live bar, in seconds.
+        stateful_metrics: Names of metrics shown as given, not averaged.  Every other
+            metric is shown as its running average over steps (weighted by the number of
+            steps, or samples when counting samples, since the previous update).
+        stateless_metrics: The converse: names to average, every other metric is shown
+            as given.  Give at most one of the two.
+        unit_name: Name of what ``current`` counts, for the ``3ms/step`` field.
+        stream: Where to write; ``None`` means ``sys.stdout`` at the time of writing.
+    """
+
+    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
+                 stateless_metrics=None, unit_name="step", stream=None):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError(
+                "Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
+                "`stateful_metrics` is used to make metrics stateless by default (with an "
+                "exclusion list), while `stateless_metrics` is used to make metrics "
+                "stateful by default (with an exclusion list).")
         self.target = target
         self.width = width
         self.verbose = verbose
         self.interval = interval
-        self.stateful_metrics = set(stateful_metrics or ())
         self.unit_name = unit_name
-        self.stream = stream or sys.stdout
-        self._dynamic = (hasattr(self.stream, "isatty") and self.stream.isatty()) or "ipykernel" in sys.modules
-        self._values: dict = {}
-        self._order: list = []
-        self._seen = 0
-        self._start = time.time()
-        self._last_update = 0.0
-        self._after_first_step = None
-        self._prev_width = 0
+        self.stateful_metrics = set(stateful_metrics or ()) if stateless_metrics is None else None
+        self.stateless_metrics = set(stateless_metrics) if stateless_metrics is not None else None
+        self._stream = stream
+        self._dynamic_display = _is_interactive(stream if stream is not None else sys.stdout)
+        self._seen_so_far = 0
+        # name -> [weighted sum, weight]; a stateful value is stored as [value, 1].
+        self._values = {}
+        self._values_order = []
+        self._start = _now()
+        self._last_update = None
+        self._time_after_first_step = None
+        self._prev_total_width = 0
 
-    def _step_duration(self, current: int, now: float) -> float:
-        if not current:
-            return 0.0
-        if self._after_first_step is not None and current > 1:
-            per_step = (now - self._after_first_step) / (current - 1)  # the first step is not representative
-        else:
-            per_step = (now - self._start) / current
-        if current == 1:
-            self._after_first_step = now
-        return per_step
+    def _averaged(self, name):
+        if self.stateful_metrics is not None:
+            return name not in self.stateful_metrics
+        return name in self.stateless_metrics
 
-    def update(self, current: int, values=None, finalize=None) -> None:
+    def update(self, current, values=None, finalize=None):
+        """Moves the bar to step ``current``.
+
+        Args:
+            current: Index of the current step (1-based count of steps done).
+            values: ``(name, value)`` pairs (or a dict) for the last step.  Averaged names
+                accumulate ``value`` weighted by the steps since the previous update;
+                the others are displayed as given.
+            finalize: Whether this is the last update; default ``current >= target``.
+                A finalizing update shows every value as given: callers pass the
+                epoch's final (already aggregated) logs there.
+        """
         if finalize is None:
             finalize = self.target is not None and current >= self.target
-        for name, value in values or []:
-            if name not in self._order:
-                self._order.append(name)
-            if name in self.stateful_metrics or finalize:
-                self._values[name] = [value, 1]
+        if isinstance(values, dict):
+            values = values.items()
+        for name, value in values or ():
+            if name not in self._values:
+                self._values_order.append(name)
+            if self._averaged(name) and not finalize:
+                # max(..., 1): an update that repeats the previous step still counts once.
+                weight = max(current - self._seen_so_far, 1)
+                total = self._values.get(name)
+                if total is None:
+                    self._values[name] = [value * weight, weight]
+                else:
+                    total[0] += value * weight
+                    total[1] += weight
             else:
-                weight = max(current - self._seen, 1)
-                total, count = self._values.get(name, [0.0, 0])
-                self._values[name] = [total + value * weight, count + weight]
-        self._seen = current
-        now = time.time()
-        per_step = self._step_duration(current, now)
+                self._values[name] = [value, 1]
+        self._seen_so_far = current
+
+        now = _now()
+        time_per_unit = self._estimate_step_duration(current, now)
         if self.verbose == 1:
-            if not finalize and (not self._dynamic or now - self._last_update < self.interval):
-                return
-            self._last_update = now
-            self._write_bar(current, per_step, now, finalize)
-        elif self.verbose == 2 and finalize:
-            counter = self._counter(current)
-            line = f"{counter} - {now - self._start:.0f}s -{format_time_per_unit(per_step, self.unit_name)}"
-            self.stream.write(line + self._metrics() + "\n")
-            self.stream.flush()
+            if not self._dynamic_display:
+                if finalize:
+                    print_msg(self._live_line(current, now, time_per_unit, finalize,
+                                              color=False)[0],
+                              stream=self._stream)
+            else:
+                if (self._last_update is not None and now - self._last_update < self.interval
+                        and not finalize):
+                    return  # throttled: keep the redraw rate bounded on fast loops
+                line, visible_width = self._live_line(current, now, time_per_unit, finalize,
+                                                      color=True)
+                # Step back over the previous line and blank whatever the new one does not
+                # cover, so a shorter line leaves no debris.
+                message = "\b" * self._prev_total_width + "\r" + line
+                if self._prev_total_width > visible_width:
+                    message += " " * (self._prev_total_width - visible_width)
+                if finalize:
+                    message += "\n"
+                print_msg(message, line_break=False, stream=self._stream)
+                self._prev_total_width = visible_width
+        elif self.verbose == 2:
+            if finalize and self.target is not None and self.target > 0:
+                numdigits = int(math.log10(self.target)) + 1
+                line = f"%{numdigits}d/%d" % (current, self.target)
+                line += f" - {now - self._start:.0f}s"
+                line += f" - {format_time_per_unit(time_per_unit, self.unit_name)}"
+                line += self._metrics_text()
+                print_msg(line, stream=self._stream)
+        self._last_update = now
 
-    def add(self, n: int, values=None) -> None:
-        self.update(self._seen + n, values)
+    def add(self, n, values=None):
+        """Advances the bar by ``n`` steps; see ``update``."""
+        self.update(self._seen_so_far + n, values)
 
-    def _counter(self, current: int) -> str:
-        if self.target is None or self.target <= 0:
-            return "%7d/Unknown" % current
-        digits = int(math.log10(self.target)) + 1
-        return f"%{digits}d/%d" % (current, self.target)
+    def _live_line(self, current, now, time_per_unit, finalize, color):
+        """The verbose=1 line and its visible width (without colour codes)."""
+        def paint(text, code):
+            return f"{code}{text}{_RESET}" if color else text
 
-    def _metrics(self) -> str:
+        if self.target is not None and self.target > 0:
+            numdigits = int(math.log10(self.target)) + 1
+            counter = f"%{numdigits}d/%d" % (current, self.target)
+            done = int(self.width * float(current) / self.target)
+            filled, empty = _BAR_CHAR * done, _BAR_CHAR * (self.width - done)
+            bar = paint(counter, _BOLD) + " "
+            if filled:
+                bar += paint(filled, _GREEN)
+            bar += paint(empty, _WHITE)
+            width = len(counter) + 1 + len(filled) + len(empty)
+        else:
+            bar = "%7d/Unknown" % current
+            width = len(bar)
+        if self.target is not None and self.target > 0 and not finalize:
+            clock = format_eta(time_per_unit * (self.target - current))
+        else:
+            clock = f"{now - self._start:.0f}s"  # elapsed since the bar started
+        rest = f" {format_time_per_unit(time_per_unit, self.unit_name)}" + self._metrics_text()
+        line = bar + " " + paint(clock, _BOLD) + rest
+        return line, width + 1 + len(clock) + len(rest)
+
+    def _metrics_text(self):
         text = ""
-        for name in self._order:
-            total, count = self._values[name]
-            text += f" - {name}: {format_value(total / max(1, count))}"
+        for name in self._values_order:
+            total, weight = self._values[name]
+            if not isinstance(total, float):
+                total = float(np.mean(total))
+            text += f" - {name}: {format_value(total / max(1, weight))}"
         return text
 
-    def _write_bar(self, current: int, per_step: float, now: float, finalize: bool) -> None:
-        bar = self._counter(current)
-        if self.target:
-            filled = int(self.width * min(current / self.target, 1.0))
-            if self._dynamic:  # green for done, grey for to do, as Keras draws it
-                bar += f" \x1b[32m{'━' * filled}\x1b[0m\x1b[37m{'━' * (self.width - filled)}\x1b[0m"
-            else:  # logs get no escape codes (and only the finished, full bar)
-                bar += " " + "━" * self.width
-        if self.target and not finalize:
-            info = f" {format_eta(per_step * (self.target - current))}"
+    def _estimate_step_duration(self, current, now):
+        """Seconds per step.  The first step (tracing, allocation) is not representative,
+        so once past it the estimate counts from the end of step 1, as Keras does."""
+        if not current:
+            return 0
+        if self._time_after_first_step is not None and current > 1:
+            time_per_unit = (now - self._time_after_first_step) / (current - 1)
         else:
-            info = f" {now - self._start:.0f}s"
-        info += format_time_per_unit(per_step, self.unit_name) + self._metrics()
-        line = bar + info
-        if self._dynamic:
-            width = len(line) - (18 if self.target else 0)  # escape codes take no columns
-            pad = " " * max(self._prev_width - width, 0)
-            self.stream.write("\r" + line + pad + ("\n" if finalize else ""))
-            self._prev_width = width
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            time_per_unit = (now - self._start) / current
+        if current == 1:
+            self._time_after_first_step = now
+        return time_per_unit

@@ -1,0 +1,45 @@
+// AVX-512 micro-kernel: a 12 x 32 tile of C in 24 zmm accumulators (two per row), B's
+// 32 floats per k in two more, A broadcast straight from memory into each FMA.
+#include "cpu/gemm_kernels.h"
+
+#if defined(DAGNET_X86_KERNELS)
+#include <immintrin.h>
+
+namespace dagnet::cpu {
+
+namespace {
+constexpr int kMR = 12, kNR = 32;
+
+void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  __m512 lo[kMR], hi[kMR];
+#pragma GCC unroll 12
+  for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * kNR), _MM_HINT_T0);
+#pragma GCC unroll 12
+    for (int i = 0; i < kMR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+      hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+    }
+    a += kMR;
+    b += kNR;
+  }
+#pragma GCC unroll 12
+  for (int i = 0; i < kMR; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      lo[i] = _mm512_add_ps(lo[i], _mm512_loadu_ps(row));
+      hi[i] = _mm512_add_ps(hi[i], _mm512_loadu_ps(row + 16));
+    }
+    _mm512_storeu_ps(row, lo[i]);
+    _mm512_storeu_ps(row + 16, hi[i]);
+  }
+}
+}  // namespace
+
+GemmKernel gemm_kernel_avx512() { return {kMR, kNR, kernel, "avx512 12x32"}; }
+
+}  // namespace dagnet::cpu
+#endif

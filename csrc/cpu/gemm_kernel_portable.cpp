@@ -1,0 +1,42 @@
+// Portable micro-kernel (4 x 16 tile, plain C++ the compiler vectorises for the baseline
+// ISA), and the run-time choice between it and the ISA-specific kernels.
+#include "core/cpu_features.h"
+#include "cpu/gemm_kernels.h"
+
+namespace dagnet::cpu {
+
+namespace {
+constexpr int kMR = 4, kNR = 16;
+
+void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+  float acc[kMR][kNR] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    for (int i = 0; i < kMR; ++i) {
+      const float ai = a[i];
+      for (int j = 0; j < kNR; ++j) acc[i][j] += ai * b[j];
+    }
+    a += kMR;
+    b += kNR;
+  }
+  for (int i = 0; i < kMR; ++i)
+    for (int j = 0; j < kNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+}
+}  // namespace
+
+GemmKernel gemm_kernel_portable() { return {kMR, kNR, kernel, "portable 4x16"}; }
+
+GemmKernel gemm_kernel_for_cpu() {
+  static const GemmKernel chosen = [] {
+#if defined(DAGNET_X86_KERNELS)
+    switch (active_cpu_isa()) {
+      case CpuIsa::AVX512: return gemm_kernel_avx512();
+      case CpuIsa::AVX2_FMA: return gemm_kernel_avx2();
+      case CpuIsa::Portable: break;
+    }
+#endif
+    return gemm_kernel_portable();
+  }();
+  return chosen;
+}
+
+}  // namespace dagnet::cpu

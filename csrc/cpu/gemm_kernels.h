@@ -1,0 +1,23 @@
+// float32 GEMM micro-kernels: C[MR x NR] (+)= A_panel[MR x kc] * B_panel[kc x NR], with
+// A packed column by column (MR floats per k) and B packed row by row (NR floats per k).
+// One kernel per ISA, chosen at run time; each lives in a file compiled for its ISA only.
+#pragma once
+#include <cstdint>
+
+namespace dagnet::cpu {
+
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+
+struct GemmKernel {
+  int mr, nr;
+  MicroKernel run;
+  const char* name;
+};
+
+// Defined only where the build targets x86-64; selected by gemm_kernel_for_cpu().
+GemmKernel gemm_kernel_avx512();
+GemmKernel gemm_kernel_avx2();
+GemmKernel gemm_kernel_portable();
+GemmKernel gemm_kernel_for_cpu();
+
+}  // namespace dagnet::cpu
