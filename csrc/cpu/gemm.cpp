@@ -95,27 +95,31 @@ void apply_epilogue(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, 
   }
 }
 
-// Multiplies packed A rows [i0, i0 + mc) by packed B panels [first, last) into C.
+// Multiplies packed A rows [i0, i0 + mc) by B panels [first, last) into C. With
+// direct_b, full panels are read in place from row-major B (rows p0.. of it); only a
+// partial last panel comes from the packed buffer.
 void macro_kernel(const Problem& p, const GemmKernel& kern, const float* a_packed, int64_t i0, int64_t mc,
-                  const float* b_packed, int64_t j0, int64_t nc, int64_t first_panel, int64_t last_panel, int64_t kc,
-                  bool accumulate, bool last_depth) {
+                  const float* b_packed, int64_t j0, int64_t nc, int64_t first_panel, int64_t last_panel, int64_t p0,
+                  int64_t kc, bool accumulate, bool last_depth, bool direct_b) {
   const int mr = kern.mr, nr = kern.nr;
   alignas(64) float tile[kMaxMR * kMaxNR];
   const bool epilogue = last_depth && p.epilogue &&
                         (p.epilogue->bias || p.epilogue->activation != Activation::Linear);
   for (int64_t panel = first_panel; panel < last_panel; ++panel) {
     const int64_t j = j0 + panel * nr, cols = std::min<int64_t>(nr, nc - panel * nr);
-    const float* b = b_packed + panel * nr * kc;
+    const bool in_place = direct_b && cols == nr;
+    const float* b = in_place ? p.B + p0 * p.ldb + j : b_packed + panel * nr * kc;
+    const int64_t b_stride = in_place ? p.ldb : nr;
     for (int64_t q = 0; q < mc; q += mr) {
       const int64_t i = i0 + q, rows = std::min<int64_t>(mr, mc - q);
       const float* a = a_packed + q * kc;
       float* c = p.C + i * p.ldc + j;
       if (rows == mr && cols == nr) {
-        kern.run(kc, a, b, c, p.ldc, accumulate);
+        kern.run(kc, a, b, b_stride, c, p.ldc, accumulate);
       } else {  // edge tile: compute into a full tile, copy the valid part
         if (accumulate)
           for (int64_t r = 0; r < rows; ++r) std::memcpy(tile + r * nr, c + r * p.ldc, sizeof(float) * cols);
-        kern.run(kc, a, b, tile, nr, accumulate);
+        kern.run(kc, a, b, b_stride, tile, nr, accumulate);
         for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * p.ldc, tile + r * nr, sizeof(float) * cols);
       }
       if (epilogue) apply_epilogue(*p.epilogue, c, p.ldc, rows, j, cols);
@@ -130,7 +134,10 @@ void packed_gemm(const Problem& p) {
   const int threads = thread_pool().size();
   // With few rows each B panel is reused by few tiles, so L1 residency matters less than
   // the per-block cost (packing, C reloads, thread hand-offs): take deeper K blocks.
-  const int64_t kc_block = p.M <= 2 * mc_block ? 4 * kKC : kKC;
+  const bool few_rows = p.M <= 2 * mc_block;
+  const int64_t kc_block = few_rows ? 4 * kKC : kKC;
+  // Packing B pays only when many row tiles reuse it; with few rows, read it in place.
+  const bool direct_b = few_rows && !p.tb;
   for (int64_t j0 = 0; j0 < p.N; j0 += kNC) {
     const int64_t nc = std::min(kNC, p.N - j0);
     const int64_t panels = (nc + nr - 1) / nr;
@@ -138,9 +145,14 @@ void packed_gemm(const Problem& p) {
       const int64_t kc = std::min(kc_block, p.K - p0);
       const bool accumulate = p.accumulate || p0 > 0, last_depth = p0 + kc == p.K;
       float* b_packed = t_pack_b.ensure(static_cast<size_t>(panels * nr * kc));
-      parallel_for(panels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, kc)), [&](int64_t b, int64_t e) {
-        for (int64_t panel = b; panel < e; ++panel) pack_b_panel(p, j0, nc, panel, p0, kc, nr, b_packed + panel * nr * kc);
-      });
+      if (direct_b) {
+        if (nc % nr) pack_b_panel(p, j0, nc, panels - 1, p0, kc, nr, b_packed + (panels - 1) * nr * kc);
+      } else {
+        parallel_for(panels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, kc)), [&](int64_t b, int64_t e) {
+          for (int64_t panel = b; panel < e; ++panel)
+            pack_b_panel(p, j0, nc, panel, p0, kc, nr, b_packed + panel * nr * kc);
+        });
+      }
       const int64_t m_blocks = (p.M + mc_block - 1) / mc_block;
       if (m_blocks >= threads || panels < 2) {
         // Enough row blocks: each thread packs and multiplies its own blocks of A.
@@ -149,7 +161,7 @@ void packed_gemm(const Problem& p) {
             const int64_t i0 = blk * mc_block, mc = std::min(mc_block, p.M - i0);
             float* a_packed = t_pack_a.ensure(static_cast<size_t>((mc + mr) * kc));
             pack_a(p, i0, mc, p0, kc, mr, a_packed);
-            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, 0, panels, kc, accumulate, last_depth);
+            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, 0, panels, p0, kc, accumulate, last_depth, direct_b);
           }
         });
       } else {
@@ -159,12 +171,45 @@ void packed_gemm(const Problem& p) {
           float* a_packed = t_pack_a.ensure(static_cast<size_t>((mc + mr) * kc));
           pack_a(p, i0, mc, p0, kc, mr, a_packed);
           parallel_for(panels, 1, [&](int64_t b, int64_t e) {
-            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, b, e, kc, accumulate, last_depth);
+            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, b, e, p0, kc, accumulate, last_depth, direct_b);
           });
         }
       }
     }
   }
+}
+
+thread_local PackBuffer t_split_partials;
+
+// A small C with a deep K (e.g. 32 x 100 x 10240) has too few tiles to share out, so
+// each thread takes a slice of K instead and the partial products are summed.
+void split_k_gemm(const Problem& p, int threads) {
+  const int64_t chunk = ((p.K + threads - 1) / threads + 7) / 8 * 8;
+  const int64_t area = p.M * p.N;
+  float* partials = t_split_partials.ensure(static_cast<size_t>(area * (threads - 1)));
+  parallel_for(threads, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t k0 = t * chunk, k1 = std::min(p.K, k0 + chunk);
+      Problem part = p;
+      part.A = p.ta ? p.A + k0 * p.lda : p.A + k0;
+      part.B = p.tb ? p.B + k0 : p.B + k0 * p.ldb;
+      part.K = std::max<int64_t>(0, k1 - k0);
+      part.epilogue = nullptr;
+      if (t > 0) {
+        part.C = partials + (t - 1) * area;
+        part.ldc = p.N;
+        part.accumulate = false;
+      }
+      if (part.K > 0) packed_gemm(part);  // nested parallel_for calls run inline
+      else if (t > 0) std::fill(part.C, part.C + area, 0.0f);
+    }
+  });
+  for (int64_t t = 1; t < threads; ++t) {
+    const float* src = partials + (t - 1) * area;
+    for (int64_t i = 0; i < p.M; ++i)
+      for (int64_t j = 0; j < p.N; ++j) p.C[i * p.ldc + j] += src[i * p.N + j];
+  }
+  if (p.epilogue) apply_epilogue(*p.epilogue, p.C, p.ldc, p.M, 0, p.N);
 }
 
 void run_float(const Problem& p) {
@@ -173,6 +218,13 @@ void run_float(const Problem& p) {
     for (int64_t i = 0; i < p.M; ++i)
       if (!p.accumulate) std::fill(p.C + i * p.ldc, p.C + i * p.ldc + p.N, 0.0f);
     if (p.epilogue) apply_epilogue(*p.epilogue, p.C, p.ldc, p.M, 0, p.N);
+    return;
+  }
+  const int threads = thread_pool().size();
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  const int64_t tiles = ((p.M + kern.mr - 1) / kern.mr) * ((p.N + kern.nr - 1) / kern.nr);
+  if (threads > 1 && tiles < 4 * threads && p.K >= 1024 * threads) {
+    split_k_gemm(p, threads);
     return;
   }
   packed_gemm(p);

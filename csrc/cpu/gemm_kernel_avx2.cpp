@@ -10,12 +10,12 @@ namespace dagnet::cpu {
 namespace {
 constexpr int kMR = 6, kNR = 16;
 
-void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void kernel(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc, bool accumulate) {
   __m256 lo[kMR], hi[kMR];
 #pragma GCC unroll 6
   for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm256_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < kMR; ++i) {
       const __m256 ai = _mm256_broadcast_ss(a + i);
@@ -23,7 +23,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, b
       hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
     }
     a += kMR;
-    b += kNR;
+    b += b_stride;
   }
 #pragma GCC unroll 6
   for (int i = 0; i < kMR; ++i) {

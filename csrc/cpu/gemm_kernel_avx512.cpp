@@ -10,13 +10,13 @@ namespace dagnet::cpu {
 namespace {
 constexpr int kMR = 12, kNR = 32;
 
-void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void kernel(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc, bool accumulate) {
   __m512 lo[kMR], hi[kMR];
 #pragma GCC unroll 12
   for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * kNR), _MM_HINT_T0);
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * b_stride), _MM_HINT_T0);
 #pragma GCC unroll 12
     for (int i = 0; i < kMR; ++i) {
       const __m512 ai = _mm512_set1_ps(a[i]);
@@ -24,7 +24,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, b
       hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
     }
     a += kMR;
-    b += kNR;
+    b += b_stride;
   }
 #pragma GCC unroll 12
   for (int i = 0; i < kMR; ++i) {

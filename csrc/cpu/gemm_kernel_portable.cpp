@@ -8,7 +8,7 @@ namespace dagnet::cpu {
 namespace {
 constexpr int kMR = 4, kNR = 16;
 
-void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate) {
+void kernel(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc, bool accumulate) {
   float acc[kMR][kNR] = {};
   for (int64_t k = 0; k < kc; ++k) {
     for (int i = 0; i < kMR; ++i) {
@@ -16,7 +16,7 @@ void kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, b
       for (int j = 0; j < kNR; ++j) acc[i][j] += ai * b[j];
     }
     a += kMR;
-    b += kNR;
+    b += b_stride;
   }
   for (int i = 0; i < kMR; ++i)
     for (int j = 0; j < kNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];

@@ -1,12 +1,14 @@
 // float32 GEMM micro-kernels: C[MR x NR] (+)= A_panel[MR x kc] * B_panel[kc x NR], with
-// A packed column by column (MR floats per k) and B packed row by row (NR floats per k).
+// A packed column by column (MR floats per k) and B read as NR floats per k, b_stride
+// apart: NR when B is packed, ldb when a full panel is read in place from row-major B.
 // One kernel per ISA, chosen at run time; each lives in a file compiled for its ISA only.
 #pragma once
 #include <cstdint>
 
 namespace dagnet::cpu {
 
-using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc,
+                             bool accumulate);
 
 struct GemmKernel {
   int mr, nr;

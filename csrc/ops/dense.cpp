@@ -35,6 +35,17 @@ void dense_cpu(const KernelContext& ctx) {
   const int64_t K = w.dim(0), N = w.dim(1), M = product(x.shape(), 0, x.rank() - 1);
   const auto act = cpu::parse_activation(ctx.attrs().get_string("activation", "linear"));
   const double alpha = ctx.attrs().get_float("alpha", 1.0);
+  if (x.dtype() == DType::f32) {
+    // Bias and activation run on each tile of the GEMM as it finishes (softmax needs
+    // whole rows, so it follows in a row pass).
+    const float* bias = ctx.inputs.size() == 3 ? ctx.inputs[2].data<float>() : nullptr;
+    const bool softmax = act == cpu::Activation::Softmax;
+    cpu::GemmEpilogue epilogue{bias, softmax ? cpu::Activation::Linear : act, alpha};
+    cpu::gemm_epilogue(false, false, M, N, K, x.data<float>(), K, w.data<float>(), N, y.data<float>(), N, false,
+                       epilogue);
+    if (softmax) cpu::bias_activation_rows<float>(y.data<float>(), M, N, nullptr, act, alpha);
+    return;
+  }
   dispatch_float(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* out = y.data<T>();
