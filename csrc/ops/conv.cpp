@@ -8,6 +8,7 @@
 // stride 1, no padding) convolution is one GEMM on the input itself. Backward:
 //   d kernel = im2col(x)^T @ dy;  d x = col2im(dy @ kernel^T);  d bias = sums of dy
 // as conv{1,2}d_grad_kernel, conv{1,2}d_grad_input and conv_grad_bias nodes.
+#include <type_traits>
 #include <vector>
 
 #include "cpu/activation.h"
@@ -94,6 +95,9 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
     scratch = y_nhwc + out_elements(c);
   }
   const int64_t chunk = c.images_per_chunk(), per_image = s.oh * s.ow, K = s.k();
+  const bool softmax = act == cpu::Activation::Softmax;
+  // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
+  constexpr bool fused = std::is_same_v<T, float>;
   for (int64_t first = 0; first < s.n; first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);
     const T* a = x_nhwc + first * s.h * s.w * s.c;
@@ -101,12 +105,19 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
       cpu::im2col(x_nhwc, s, first, last, scratch);
       a = scratch;
     }
-    cpu::gemm<T>(false, false, (last - first) * per_image, c.filters, K, a, K, kernel, c.filters,
-                 y_nhwc + first * per_image * c.filters, c.filters, false);
+    T* out = y_nhwc + first * per_image * c.filters;
+    const int64_t rows = (last - first) * per_image;
+    if constexpr (fused) {
+      cpu::GemmEpilogue epilogue{bias, softmax ? cpu::Activation::Linear : act, alpha};
+      cpu::gemm_epilogue(false, false, rows, c.filters, K, a, K, kernel, c.filters, out, c.filters, false, epilogue);
+    } else {
+      cpu::gemm<T>(false, false, rows, c.filters, K, a, K, kernel, c.filters, out, c.filters, false);
+    }
   }
-  const bool softmax_after = c.channels_first && act == cpu::Activation::Softmax;
-  cpu::bias_activation_rows<T>(y_nhwc, s.n * per_image, c.filters, bias, softmax_after ? cpu::Activation::Linear : act,
-                               alpha);
+  const bool softmax_after = c.channels_first && softmax;
+  if (!fused || (softmax && !softmax_after))
+    cpu::bias_activation_rows<T>(y_nhwc, s.n * per_image, c.filters, fused ? nullptr : bias,
+                                 softmax_after ? cpu::Activation::Linear : act, alpha);
   if (c.channels_first) {
     cpu::channels_last_to_first(y_nhwc, s.n, c.filters, per_image, y);
     if (softmax_after)  // Keras's softmax takes the last axis, which is width here
