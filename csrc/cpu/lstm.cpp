@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
+#include <type_traits>
 
 #include "core/thread_pool.h"
 #include "cpu/elementwise.h"
+#include "cpu/fast_math.h"
 #include "cpu/gemm.h"
 
 namespace dagnet::cpu {
@@ -36,7 +39,35 @@ T derivative_from_output(RnnActivation a, T y) {
   return T(1);
 }
 
-int64_t row_grain(int64_t units) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, units)); }
+// y[k] = f(x[k]); float32 sigmoid / tanh use the vectorisable forms.
+template <typename T>
+void apply_activation(RnnActivation f, const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (f == RnnActivation::Sigmoid) {
+      for (int64_t k = 0; k < n; ++k) y[k] = fast_sigmoid(x[k]);
+      return;
+    }
+    if (f == RnnActivation::Tanh) {
+      for (int64_t k = 0; k < n; ++k) y[k] = fast_tanh(x[k]);
+      return;
+    }
+  }
+  for (int64_t k = 0; k < n; ++k) y[k] = activate(f, x[k]);
+}
+
+// The four gate blocks of one row: i, f, o through the recurrent activation, c through the activation.
+template <typename T>
+void activate_gates(const LstmShape& s, const T* z, T* gates, int64_t units) {
+  apply_activation(s.recurrent_activation, z, gates, 2 * units);
+  apply_activation(s.activation, z + 2 * units, gates + 2 * units, units);
+  apply_activation(s.recurrent_activation, z + 3 * units, gates + 3 * units, units);
+}
+
+// Batch rows per thread: an even share (the recurrence itself is sequential in time).
+int64_t batch_slice(int64_t batch) {
+  const int64_t threads = thread_pool().size();
+  return std::max<int64_t>(1, (batch + threads - 1) / threads);
+}
 }  // namespace
 
 int64_t lstm_forward_scratch(const LstmShape& s) {
@@ -57,7 +88,7 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   T* c = h + B * U;
   T* out = c + B * U;
   gemm<T>(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false);
-  parallel_for(B * Tn, row_grain(G), [&](int64_t b, int64_t e) {
+  parallel_for(B * Tn, std::max<int64_t>(1, 8192 / G), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r)
       for (int64_t j = 0; j < G; ++j) proj[r * G + j] += a.bias[j];
   });
@@ -66,34 +97,35 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
     c[i] = a.c0 ? a.c0[i] : T(0);
     out[i] = T(0);
   }
-  for (int64_t t = 0; t < Tn; ++t) {
-    const int64_t it = s.input_step(t);
-    T* z = proj + it * G;  // row b at z + b * Tn * G
-    gemm<T>(false, false, B, G, U, h, U, a.recurrent, G, z, Tn * G, true);
-    parallel_for(B, row_grain(U), [&](int64_t b0, int64_t b1) {
+  // Rows of the batch recur independently, so each thread runs the whole time loop for
+  // its own slice: no synchronisation per step (the small per-step GEMMs run inline).
+  parallel_for(B, batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    for (int64_t t = 0; t < Tn; ++t) {
+      const int64_t it = s.input_step(t);
+      T* z = proj + (b0 * Tn + it) * G;  // row b at z + (b - b0) * Tn * G
+      gemm<T>(false, false, rows, G, U, h + b0 * U, U, a.recurrent, G, z, Tn * G, true);
       for (int64_t b = b0; b < b1; ++b) {
-        const T* zb = z + b * Tn * G;
+        const T* zb = proj + (b * Tn + it) * G;
         T* gb = a.gates + (b * Tn + t) * G;
         const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
-        for (int64_t k = 0; k < U; ++k) {
-          const T ig = activate(s.recurrent_activation, zb[k]);
-          const T fg = activate(s.recurrent_activation, zb[U + k]);
-          const T gg = activate(s.activation, zb[2 * U + k]);
-          const T og = activate(s.recurrent_activation, zb[3 * U + k]);
-          gb[k] = ig, gb[U + k] = fg, gb[2 * U + k] = gg, gb[3 * U + k] = og;
-          if (valid) {
-            const T cn = fg * c[b * U + k] + ig * gg;
-            c[b * U + k] = cn;
-            h[b * U + k] = og * activate(s.activation, cn);
-            out[b * U + k] = h[b * U + k];
+        activate_gates(s, zb, gb, U);
+        if (valid) {
+          T* cb = c + b * U;
+          T* hb = h + b * U;
+          for (int64_t k = 0; k < U; ++k) cb[k] = gb[U + k] * cb[k] + gb[k] * gb[2 * U + k];
+          apply_activation(s.activation, cb, hb, U);
+          for (int64_t k = 0; k < U; ++k) {
+            hb[k] *= gb[3 * U + k];
+            out[b * U + k] = hb[k];
           }
         }
         std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
         std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
         if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, out + b * U, sizeof(T) * U);
       }
-    });
-  }
+    }
+  });
   if (!s.return_sequences) std::memcpy(a.output, out, sizeof(T) * B * U);
   std::memcpy(a.h_last, h, sizeof(T) * B * U);
   std::memcpy(a.c_last, c, sizeof(T) * B * U);
@@ -112,9 +144,10 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
     dc[i] = a.d_c_last[i];
     dout[i] = s.return_sequences ? T(0) : a.d_output[i];
   }
-  for (int64_t t = Tn - 1; t >= 0; --t) {
-    const int64_t it = s.input_step(t);
-    parallel_for(B, row_grain(U), [&](int64_t b0, int64_t b1) {
+  parallel_for(B, batch_slice(B), [&](int64_t b0, int64_t b1) {
+    std::vector<T> act_c(static_cast<size_t>(U));  // a(c_t) of one row
+    for (int64_t t = Tn - 1; t >= 0; --t) {
+      const int64_t it = s.input_step(t);
       for (int64_t b = b0; b < b1; ++b) {
         const T* gb = a.gates + (b * Tn + t) * G;
         const T* c_prev = t > 0 ? a.cells + (b * Tn + t - 1) * U : (a.c0 ? a.c0 + b * U : nullptr);
@@ -123,6 +156,7 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
         T* dz = dz_all + (b * Tn + it) * G;
         T* hp = h_prev_all + (b * Tn + it) * U;
         const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
+        if (valid) apply_activation(s.activation, c_now, act_c.data(), U);
         for (int64_t k = 0; k < U; ++k) {
           hp[k] = h_prev ? h_prev[k] : T(0);
           T d_out_t = dout[b * U + k] + (s.return_sequences ? a.d_output[(b * Tn + t) * U + k] : T(0));
@@ -133,7 +167,7 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
           }
           dout[b * U + k] = T(0);
           const T ig = gb[k], fg = gb[U + k], gg = gb[2 * U + k], og = gb[3 * U + k];
-          const T ac = activate(s.activation, c_now[k]);
+          const T ac = act_c[k];
           const T dh_new = dh[b * U + k] + d_out_t;
           const T dc_new = dc[b * U + k] + dh_new * og * derivative_from_output(s.activation, ac);
           const T cp = c_prev ? c_prev[k] : T(0);
@@ -145,10 +179,10 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
           dh[b * U + k] = T(0);  // replaced by dz U^T below
         }
       }
-    });
-    // dh_{t-1} += dz_t U^T (masked rows contribute dz = 0 and keep their carried dh).
-    gemm<T>(false, true, B, U, G, dz_all + it * G, Tn * G, a.recurrent, G, dh, U, true);
-  }
+      // dh_{t-1} += dz_t U^T for this slice (masked rows have dz = 0 and keep their carried dh).
+      gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, dh + b0 * U, U, true);
+    }
+  });
   // One GEMM each over all steps.
   gemm<T>(false, true, B * Tn, F, G, dz_all, G, a.kernel, G, a.dx, F, false);
   gemm<T>(true, false, F, G, B * Tn, a.x, F, dz_all, G, a.d_kernel, G, false);
