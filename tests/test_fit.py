@@ -192,3 +192,19 @@ def test_dict_feeding_by_name_and_missing_keys():
     with pytest.raises(ValueError, match="cardinality"):
         model.fit([xa, xb[:4]], y, verbose=0)
     assert math.isfinite(h1.history["loss"][0])
+
+
+def test_masked_sequence_loss_and_accuracy_match_keras():
+    """Embedding(mask_zero) -> LSTM(return_sequences) -> TimeDistributed softmax: the loss and the
+    accuracy average over valid steps only. Weights and expected numbers come from Keras 3.15."""
+    import os
+
+    data = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_masked_sequence.npz"))
+    tok = Input(shape=(None,), dtype="int32")
+    e = layers.Embedding(12, 4, mask_zero=True)(tok)
+    s = layers.LSTM(5, return_sequences=True)(e)
+    model = Model(tok, layers.TimeDistributed(layers.Dense(3, activation="softmax"))(s))
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.set_weights([data[f"arr_{i}"] for i in range(6)])
+    loss, acc = model.test_on_batch(data["x"], data["y"])
+    np.testing.assert_allclose([loss, acc], data["expected"], rtol=1e-5)

@@ -13,9 +13,11 @@ int64_t argmax(const V* row, int64_t n) {
 }  // namespace
 
 template <typename T>
-double accuracy(AccuracyKind kind, const T* pred, int64_t rows, int64_t cols, const double* target, double threshold) {
+double accuracy(AccuracyKind kind, const T* pred, int64_t rows, int64_t cols, const double* target, double threshold,
+                const double* mask) {
   int64_t correct = 0, total = 0;
   for (int64_t r = 0; r < rows; ++r) {
+    if (mask && mask[r] == 0) continue;
     const T* p = pred + r * cols;
     switch (kind) {
       case AccuracyKind::Binary:
@@ -35,7 +37,7 @@ double accuracy(AccuracyKind kind, const T* pred, int64_t rows, int64_t cols, co
   return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
 }
 
-template double accuracy<float>(AccuracyKind, const float*, int64_t, int64_t, const double*, double);
-template double accuracy<double>(AccuracyKind, const double*, int64_t, int64_t, const double*, double);
+template double accuracy<float>(AccuracyKind, const float*, int64_t, int64_t, const double*, double, const double*);
+template double accuracy<double>(AccuracyKind, const double*, int64_t, int64_t, const double*, double, const double*);
 
 }  // namespace dagnet::cpu

@@ -68,24 +68,41 @@ double row_loss(Loss loss, const T* p, const T* t, int64_t cols) {
 }
 }  // namespace
 
+// The divisor of a batch mean: the row count, or the mask's sum (valid rows).
 template <typename T>
-T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols) {
-  if (rows == 0) return T(0);
-  std::vector<double> per_row(static_cast<size_t>(rows));
-  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) per_row[r] = row_loss(loss, pred + r * cols, target + r * cols, cols);
-  });
-  double total = 0;
-  for (double v : per_row) total += v;
-  return static_cast<T>(total / static_cast<double>(rows));
+double mean_divisor(const T* mask, int64_t rows) {
+  if (!mask) return static_cast<double>(rows);
+  double valid = 0;
+  for (int64_t r = 0; r < rows; ++r) valid += mask[r] != T(0) ? 1.0 : 0.0;
+  return valid;
 }
 
 template <typename T>
-void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred) {
+T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask) {
+  if (rows == 0) return T(0);
+  std::vector<double> per_row(static_cast<size_t>(rows));
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r)
+      per_row[r] = (mask && mask[r] == T(0)) ? 0.0 : row_loss(loss, pred + r * cols, target + r * cols, cols);
+  });
+  double total = 0;
+  for (double v : per_row) total += v;
+  const double divisor = mean_divisor(mask, rows);
+  return divisor > 0 ? static_cast<T>(total / divisor) : T(0);
+}
+
+template <typename T>
+void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred,
+                   const T* mask) {
   if (rows == 0) return;
-  const T per_row = upstream / static_cast<T>(rows);
+  const double divisor = mean_divisor(mask, rows);
+  const T per_row = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
+      if (mask && mask[r] == T(0)) {
+        std::fill(d_pred + r * cols, d_pred + (r + 1) * cols, T(0));
+        continue;
+      }
       const T* p = pred + r * cols;
       const T* t = target + r * cols;
       T* d = d_pred + r * cols;
@@ -148,11 +165,16 @@ void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_
 }
 
 template <typename T>
-T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols) {
+T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols,
+                              const T* mask) {
   if (rows == 0) return T(0);
   std::vector<double> per_row(static_cast<size_t>(rows));
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
+      if (mask && mask[r] == T(0)) {
+        per_row[r] = 0;
+        continue;
+      }
       const T* p = pred + r * cols;
       // Both forms are -log_softmax(z)_label: z = x, or z = log(clip(p)) (Keras feeds the
       // log of the clipped probabilities to TF's sparse softmax crossentropy).
@@ -168,18 +190,24 @@ T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* la
   });
   double total = 0;
   for (double v : per_row) total += v;
-  return static_cast<T>(total / static_cast<double>(rows));
+  const double divisor = mean_divisor(mask, rows);
+  return divisor > 0 ? static_cast<T>(total / divisor) : T(0);
 }
 
 template <typename T>
 void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
-                                  int64_t cols, T* d_pred) {
+                                  int64_t cols, T* d_pred, const T* mask) {
   if (rows == 0) return;
-  const T per_row = upstream / static_cast<T>(rows);
+  const double divisor = mean_divisor(mask, rows);
+  const T per_row = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const T* p = pred + r * cols;
       T* d = d_pred + r * cols;
+      if (mask && mask[r] == T(0)) {
+        std::fill(d, d + cols, T(0));
+        continue;
+      }
       const int64_t label = labels[r];
       if (from_logits) {
         // softmax(x) - onehot(label)
@@ -202,15 +230,18 @@ void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, c
   });
 }
 
-template float sparse_crossentropy_forward<float>(bool, const float*, const int64_t*, int64_t, int64_t);
-template double sparse_crossentropy_forward<double>(bool, const double*, const int64_t*, int64_t, int64_t);
-template void sparse_crossentropy_backward<float>(bool, float, const float*, const int64_t*, int64_t, int64_t, float*);
+template float sparse_crossentropy_forward<float>(bool, const float*, const int64_t*, int64_t, int64_t, const float*);
+template double sparse_crossentropy_forward<double>(bool, const double*, const int64_t*, int64_t, int64_t,
+                                                    const double*);
+template void sparse_crossentropy_backward<float>(bool, float, const float*, const int64_t*, int64_t, int64_t, float*,
+                                                  const float*);
 template void sparse_crossentropy_backward<double>(bool, double, const double*, const int64_t*, int64_t, int64_t,
-                                                   double*);
+                                                   double*, const double*);
 
-template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t);
-template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t);
-template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*);
-template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*);
+template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*);
+template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*);
+template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*, const float*);
+template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*,
+                                    const double*);
 
 }  // namespace dagnet::cpu

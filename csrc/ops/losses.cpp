@@ -22,12 +22,41 @@ void require_matching_pair(const InferContext& ctx, size_t pred, size_t target) 
   ctx.require(!p.empty(), "y_pred needs at least one axis");
 }
 
+// An optional mask (y_pred.shape[:-1], y_pred's dtype; 0 = masked) follows y_true.
+void require_row_mask(const InferContext& ctx, size_t pred, size_t mask) {
+  if (ctx.num_inputs() <= mask) return;
+  const Shape &p = ctx.shape(pred), &m = ctx.shape(mask);
+  bool ok = m.size() + 1 == p.size() && ctx.dtype(mask) == ctx.dtype(pred);
+  for (size_t d = 0; ok && d < m.size(); ++d) ok = dims_compatible(m[d], p[d]);
+  ctx.require(ok, "the mask must have y_pred's dtype and shape ", shape_str(Shape(p.begin(), p.end() - 1)),
+              ", got ", shape_str(m));
+}
+
+template <typename T>
+const T* mask_of(const KernelContext& ctx, size_t index) {
+  return ctx.inputs.size() > index ? ctx.inputs[index].data<T>() : nullptr;
+}
+
+std::vector<ValueId> grad_inputs(const Node& node, ValueId upstream) {
+  std::vector<ValueId> in{upstream, node.inputs[0], node.inputs[1]};
+  if (node.inputs.size() == 3) in.push_back(node.inputs[2]);
+  return in;
+}
+
+std::vector<ValueId> loss_grads(GradBuilder& gb, const std::string& name, const Node& node, ValueId upstream) {
+  std::vector<ValueId> result{gb.emit(name + "_grad", grad_inputs(node, upstream)), kNoValue};
+  if (node.inputs.size() == 3) result.push_back(kNoValue);
+  return result;
+}
+
 void register_loss(const std::string& name, cpu::Loss loss) {
   OpDef fwd;
   fwd.name = name;
-  fwd.min_inputs = fwd.max_inputs = 2;
+  fwd.min_inputs = 2;
+  fwd.max_inputs = 3;
   fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_matching_pair(ctx, 0, 1);
+    require_row_mask(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
   fwd.cpu = [loss](const KernelContext& ctx) {
@@ -35,20 +64,22 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols);
+      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols, mask_of<T>(ctx, 2));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
-    return std::vector<ValueId>{gb.emit(name + "_grad", {grads[0], node.inputs[0], node.inputs[1]}), kNoValue};
+    return loss_grads(gb, name, node, grads[0]);
   };
   register_op(std::move(fwd));
 
   OpDef bwd;
   bwd.name = name + "_grad";
-  bwd.min_inputs = bwd.max_inputs = 3;
+  bwd.min_inputs = 3;
+  bwd.max_inputs = 4;
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
     require_matching_pair(ctx, 1, 2);
+    require_row_mask(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
   bwd.cpu = [loss](const KernelContext& ctx) {
@@ -56,7 +87,8 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>());
+      cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>(),
+                            mask_of<T>(ctx, 3));
     });
   };
   register_op(std::move(bwd));
@@ -95,9 +127,11 @@ void require_sparse_pair(const InferContext& ctx, size_t pred, size_t labels) {
 void register_sparse_loss(const std::string& name, bool from_logits) {
   OpDef fwd;
   fwd.name = name;
-  fwd.min_inputs = fwd.max_inputs = 2;
+  fwd.min_inputs = 2;
+  fwd.max_inputs = 3;
   fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_sparse_pair(ctx, 0, 1);
+    require_row_mask(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
   fwd.cpu = [from_logits](const KernelContext& ctx) {
@@ -106,20 +140,23 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[1], cols);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols);
+      *ctx.outputs[0].data<T>() =
+          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols, mask_of<T>(ctx, 2));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
-    return std::vector<ValueId>{gb.emit(name + "_grad", {grads[0], node.inputs[0], node.inputs[1]}), kNoValue};
+    return loss_grads(gb, name, node, grads[0]);
   };
   register_op(std::move(fwd));
 
   OpDef bwd;
   bwd.name = name + "_grad";
-  bwd.min_inputs = bwd.max_inputs = 3;
+  bwd.min_inputs = 3;
+  bwd.max_inputs = 4;
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
     require_sparse_pair(ctx, 1, 2);
+    require_row_mask(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
   bwd.cpu = [from_logits](const KernelContext& ctx) {
@@ -129,7 +166,7 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels.data(), rows, cols,
-                                           ctx.outputs[0].data<T>());
+                                           ctx.outputs[0].data<T>(), mask_of<T>(ctx, 3));
     });
   };
   register_op(std::move(bwd));

@@ -35,7 +35,8 @@ std::vector<double> as_doubles(const Tensor& t) {
 void register_metrics_ops() {
   OpDef op;
   op.name = "accuracy";
-  op.min_inputs = op.max_inputs = 2;
+  op.min_inputs = 2;
+  op.max_inputs = 3;  // an optional mask (y_pred.shape[:-1]) limits the mean to valid positions
   op.attrs = {{"kind", AttrType::String}, {"threshold", AttrType::Float}};
   op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
@@ -58,10 +59,12 @@ void register_metrics_ops() {
     auto kind = parse_kind(ctx.attrs().get_string("kind", "categorical"));
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     std::vector<double> target = as_doubles(ctx.inputs[1]);
+    std::vector<double> mask = ctx.inputs.size() == 3 ? as_doubles(ctx.inputs[2]) : std::vector<double>{};
     double threshold = ctx.attrs().get_float("threshold", 0.5);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = static_cast<T>(cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(), threshold));
+      *ctx.outputs[0].data<T>() = static_cast<T>(
+          cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(), threshold, mask.empty() ? nullptr : mask.data()));
     });
   };
   register_op(std::move(op));

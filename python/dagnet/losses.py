@@ -21,13 +21,15 @@ class Loss:
         self.reduction = "sum_over_batch_size"
         self.options = kwargs
 
-    def lower(self, builder, y_true, y_pred) -> GraphTensor:
+    def lower(self, builder, y_true, y_pred, mask=None) -> GraphTensor:
+        """The batch loss; with a mask (y_pred.shape[:-1]) the mean covers valid positions only."""
         name = self.logits_op_name if self.from_logits else self.op_name
         if not name:
             raise ValueError(f"{type(self).__name__} does not support from_logits=True")
         if y_true.dtype != y_pred.dtype and not self._integer_labels():
             y_true = ops.cast(y_true, y_pred.dtype)
-        return builder.node(name, [y_pred, y_true])[0]
+        inputs = [y_pred, y_true] + ([_as_mask(mask, y_pred)] if mask is not None else [])
+        return builder.node(name, inputs)[0]
 
     def _integer_labels(self) -> bool:
         return False
@@ -45,6 +47,10 @@ class Loss:
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+
+
+def _as_mask(mask, like):
+    return mask if mask.dtype == like.dtype else ops.cast(mask, like.dtype)
 
 
 def _snake(name: str) -> str:
@@ -83,11 +89,15 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name or getattr(fn, "__name__", "custom_loss"))
         self.fn = fn
 
-    def lower(self, builder, y_true, y_pred):
+    def lower(self, builder, y_true, y_pred, mask=None):
         with builder.active():
-            values = self.fn(y_true, y_pred)
-            values = builder.as_value(values)
-            return values if values.ndim == 0 else ops.mean(values)
+            values = builder.as_value(self.fn(y_true, y_pred))
+            if values.ndim == 0:
+                return values
+            if mask is not None and tuple(values.shape) == tuple(mask.shape):
+                weights = _as_mask(mask, values)
+                return ops.divide(ops.sum(ops.multiply(values, weights)), ops.maximum(ops.sum(weights), 1e-7))
+            return ops.mean(values)
 
 
 def mean_squared_error(y_true, y_pred):

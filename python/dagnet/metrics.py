@@ -10,8 +10,8 @@ class Metric:
     def __init__(self, name=None):
         self.name = name or _snake(type(self).__name__)
 
-    def lower(self, builder, y_true, y_pred):
-        raise NotImplementedError
+    def lower(self, builder, y_true, y_pred, mask=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement lower()")
 
 
 def _snake(name):
@@ -27,8 +27,9 @@ class _Accuracy(Metric):
         super().__init__(name)
         self.threshold = threshold
 
-    def lower(self, builder, y_true, y_pred):
-        return builder.node("accuracy", [y_pred, y_true], {"kind": self.kind, "threshold": float(self.threshold)})[0]
+    def lower(self, builder, y_true, y_pred, mask=None):
+        inputs = [y_pred, y_true] + ([mask] if mask is not None else [])
+        return builder.node("accuracy", inputs, {"kind": self.kind, "threshold": float(self.threshold)})[0]
 
 
 class BinaryAccuracy(_Accuracy):
@@ -46,8 +47,8 @@ class SparseCategoricalAccuracy(_Accuracy):
 class _LossMetric(Metric):
     loss_class = None
 
-    def lower(self, builder, y_true, y_pred):
-        return self.loss_class().lower(builder, y_true, y_pred)
+    def lower(self, builder, y_true, y_pred, mask=None):
+        return self.loss_class().lower(builder, y_true, y_pred, mask)
 
 
 class MeanSquaredError(_LossMetric):
@@ -63,10 +64,8 @@ class FunctionMetric(Metric):
         super().__init__(name or getattr(fn, "__name__", "metric"))
         self.fn = fn
 
-    def lower(self, builder, y_true, y_pred):
-        with builder.active():
-            values = builder.as_value(self.fn(y_true, y_pred))
-            return values if values.ndim == 0 else ops.mean(values)
+    def lower(self, builder, y_true, y_pred, mask=None):
+        return losses_module.LossFunctionWrapper(self.fn).lower(builder, y_true, y_pred, mask)
 
 
 def get(identifier, y_true_shape, y_pred_shape) -> Metric:

@@ -262,16 +262,22 @@ class Layer:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
+    def _eager_input_specs(self, arrays) -> list:
+        """(shape, dtype) to trace an eager call with: the arrays' own (models override)."""
+        return [(a.shape, a.dtype.name) for a in arrays]
+
     def _eager_call(self, args, kwargs):
         arrays = [_as_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
+        specs = self._eager_input_specs(arrays)
+        arrays = [a if a.dtype.name == dtype else a.astype(dtype) for a, (_, dtype) in zip(arrays, specs)]
         training = bool(kwargs.get("training") or False)
         static = tuple((k, v) for k, v in sorted(kwargs.items()) if isinstance(v, (int, float, str, bool, type(None))))
-        key = (tuple((a.shape, a.dtype.str) for a in arrays), training, static)
+        key = (tuple((tuple(shape), dtype) for shape, dtype in specs), training, static)
         run = self._eager_runs.get(key)
         if run is None:
             builder = GraphBuilder(training=training)
             with builder.active():
-                traced = iter([builder.input(f"x{i}", a.shape, a.dtype.name) for i, a in enumerate(arrays)])
+                traced = iter([builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(specs)])
                 traced_args, traced_kwargs = _tree.map_structure(
                     lambda x: next(traced) if _is_array_like(x) else x, (args, kwargs))
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)

@@ -144,6 +144,13 @@ class Functional(Model):
     def build(self, input_shape):
         self.built = True
 
+    def _eager_input_specs(self, arrays) -> list:
+        # Trace with the model's own input specs (None dims unknown) when the arrays fit
+        # them, so every batch size and sequence length shares one graph and only plans.
+        if len(arrays) == len(self.inputs) and all(a.ndim == len(t.shape) for a, t in zip(arrays, self.inputs)):
+            return [(t.shape, t.dtype) for t in self.inputs]
+        return super()._eager_input_specs(arrays)
+
     def compute_mask(self, inputs, mask=None):
         return None  # the inner layers already attached masks to the traced outputs
 

@@ -186,10 +186,11 @@ class TrainingMixin:
         for j, (out, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
             targets.append(builder.input(f"y{j}", [None] * len(shape), dtype))
         total_terms = []
+        masks = [builder.masks.get(out.id) for out in outputs]  # Keras averages masked outputs over valid steps
         for j, (out, target, loss) in enumerate(zip(outputs, targets, c.losses)):
             if loss is None:
                 continue
-            value = loss.lower(builder, target, out)
+            value = loss.lower(builder, target, out, masks[j])
             loss_values.append(value)
             names.append(f"{c.names[j]}_loss" if multi else None)
             weight = c.loss_weights[j]
@@ -212,15 +213,18 @@ class TrainingMixin:
         for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
             for identifier in c.metric_ids[j]:
                 metric = metrics_module.get(identifier, y_shape, out.shape)
-                metric_values.append(metric.lower(builder, target, out))
+                metric_values.append(metric.lower(builder, target, out, masks[j]))
                 metric_names.append(f"{c.names[j]}_{metric.name}" if multi else metric.name)
         fetch_names = ["loss"] + [n for n in names if n is not None] + metric_names
         fetches = [total] + [v for v, n in zip(loss_values, names) if n is not None] + metric_values
         return targets, fetches, fetch_names
 
     def _signature(self, x, y):
-        # Batch size is not part of it: the engine plans each batch size under one graph.
-        return (tuple((a.shape[1:], a.dtype.str) for a in x), tuple((a.shape[1:], a.dtype.str) for a in y or ()))
+        # The graph is lowered from the model's symbolic inputs (None dims stay unknown), so
+        # a new batch size or sequence length is only a new engine plan, not a new graph.
+        # Targets contribute rank, dtype and last dim (which picks the accuracy variant).
+        return (tuple((a.ndim, a.dtype.str) for a in x),
+                tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()))
 
     def _feed_order(self, required, n_x):
         order = []
@@ -476,8 +480,8 @@ class TrainingMixin:
 
 
 def _target_specs(y):
-    """(shape with the batch axis unknown, dtype) of each target array."""
-    return [((None,) + tuple(a.shape[1:]), a.dtype.name) for a in y]
+    """(shape with every axis unknown but the last, dtype) of each target array."""
+    return [(tuple([None] * (a.ndim - 1) + [a.shape[-1]]) if a.ndim else (), a.dtype.name) for a in y]
 
 
 def _loose(spec):
