@@ -208,3 +208,21 @@ def test_masked_sequence_loss_and_accuracy_match_keras():
     model.set_weights([data[f"arr_{i}"] for i in range(6)])
     loss, acc = model.test_on_batch(data["x"], data["y"])
     np.testing.assert_allclose([loss, acc], data["expected"], rtol=1e-5)
+
+
+def test_frozen_layers_and_nested_models_in_fit():
+    inner_in = Input(shape=(4,))
+    inner = Model(inner_in, layers.Dense(4, activation="tanh", name="inner_dense")(inner_in))
+    frozen = layers.Dense(4, name="frozen")
+    x = Input(shape=(4,))
+    out = layers.Dense(1, name="head")(frozen(inner(x)))
+    model = Model(x, out)
+    frozen.trainable = False
+    model.compile(optimizer="sgd", loss="mse")
+    before = {l.name: [w.copy() for w in l.get_weights()] for l in (inner, frozen)}
+    rng = np.random.default_rng(5)
+    model.fit(rng.standard_normal((32, 4)), rng.standard_normal((32, 1)), epochs=2, verbose=0)
+    for a, b in zip(before["frozen"], frozen.get_weights()):
+        np.testing.assert_array_equal(a, b)  # trainable = False: untouched
+    assert any(not np.array_equal(a, b) for a, b in zip(before[inner.name], inner.get_weights()))  # nested: trained
+    assert len(model.trainable_weights) == 4 and len(model.non_trainable_weights) == 2
