@@ -98,7 +98,17 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
   const bool softmax = act == cpu::Activation::Softmax;
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
-  for (int64_t first = 0; first < s.n; first += chunk) {
+  if constexpr (fused) {
+    if (!s.is_pointwise()) {
+      // Implicit GEMM: the GEMM packs its A panels straight from the image (no im2col buffer).
+      cpu::GemmEpilogue epilogue{bias, softmax ? cpu::Activation::Linear : act, alpha};
+      cpu::PackA gather = [&](int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* dst) {
+        cpu::pack_im2col_panels(x_nhwc, s, i0, mc, p0, kc, mr, dst);
+      };
+      cpu::gemm_packed_a(s.n * per_image, c.filters, K, gather, kernel, c.filters, y_nhwc, c.filters, false, epilogue);
+    }
+  }
+  for (int64_t first = 0; first < s.n && !(fused && !s.is_pointwise()); first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);
     const T* a = x_nhwc + first * s.h * s.w * s.c;
     if (!s.is_pointwise()) {
