@@ -113,27 +113,37 @@ int default_threads() {
   return hw ? static_cast<int>(hw) : 1;
 }
 
-std::unique_ptr<ThreadPool>& pool_slot() {
-  static std::unique_ptr<ThreadPool> pool;
+// The current pool is read on every parallel_for, so the lookup is one atomic load;
+// the mutex only guards creating or replacing it. Replaced pools are kept alive (a
+// caller may still be inside one) until exit.
+std::atomic<ThreadPool*>& current_pool() {
+  static std::atomic<ThreadPool*> pool{nullptr};
   return pool;
 }
 std::mutex& pool_mutex() {
   static std::mutex m;
   return m;
 }
+std::vector<std::unique_ptr<ThreadPool>>& all_pools() {
+  static std::vector<std::unique_ptr<ThreadPool>> pools;
+  return pools;
+}
 }  // namespace
 
 ThreadPool& thread_pool() {
+  if (ThreadPool* pool = current_pool().load(std::memory_order_acquire)) return *pool;
   std::lock_guard<std::mutex> lock(pool_mutex());
-  auto& pool = pool_slot();
-  if (!pool) pool = std::make_unique<ThreadPool>(default_threads());
-  return *pool;
+  if (ThreadPool* pool = current_pool().load(std::memory_order_acquire)) return *pool;
+  all_pools().push_back(std::make_unique<ThreadPool>(default_threads()));
+  current_pool().store(all_pools().back().get(), std::memory_order_release);
+  return *all_pools().back();
 }
 
 void set_num_threads(int threads) {
   check(threads >= 1, ErrorKind::Value, "set_num_threads: need at least 1 thread, got ", threads);
   std::lock_guard<std::mutex> lock(pool_mutex());
-  pool_slot() = std::make_unique<ThreadPool>(threads);
+  all_pools().push_back(std::make_unique<ThreadPool>(threads));
+  current_pool().store(all_pools().back().get(), std::memory_order_release);
 }
 
 int num_threads() { return thread_pool().size(); }

@@ -41,6 +41,28 @@ T sigmoid(T x) {
   return e / (T(1) + e);
 }
 
+template <typename T>
+void elementwise(Activation act, T alpha, const T* x, T* y, int64_t b, int64_t e) {
+  switch (act) {
+    case Activation::Linear:
+      if (x != y) std::copy(x + b, x + e, y + b);
+      break;
+    case Activation::Relu:
+      for (int64_t k = b; k < e; ++k) y[k] = x[k] < T(0) ? T(0) : x[k];  // NaN stays NaN, as in TF
+      break;
+    case Activation::Elu:
+      for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : alpha * std::expm1(x[k]);
+      break;
+    case Activation::Sigmoid:
+      for (int64_t k = b; k < e; ++k) y[k] = sigmoid(x[k]);
+      break;
+    case Activation::Tanh:
+      for (int64_t k = b; k < e; ++k) y[k] = std::tanh(x[k]);
+      break;
+    case Activation::Softmax: break;
+  }
+}
+
 // Calls fn(outer_index, inner_index) for every softmax line, in parallel.
 template <typename Fn>
 void for_each_line(const ActivationLayout& l, Fn fn) {
@@ -71,26 +93,12 @@ void activation_forward(Activation act, double alpha_d, const ActivationLayout& 
     });
     return;
   }
-  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    switch (act) {
-      case Activation::Linear:
-        if (x != y) std::copy(x + b, x + e, y + b);
-        break;
-      case Activation::Relu:
-        for (int64_t k = b; k < e; ++k) y[k] = x[k] < T(0) ? T(0) : x[k];  // NaN stays NaN, as in TF
-        break;
-      case Activation::Elu:
-        for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : alpha * std::expm1(x[k]);
-        break;
-      case Activation::Sigmoid:
-        for (int64_t k = b; k < e; ++k) y[k] = sigmoid(x[k]);
-        break;
-      case Activation::Tanh:
-        for (int64_t k = b; k < e; ++k) y[k] = std::tanh(x[k]);
-        break;
-      case Activation::Softmax: break;
-    }
-  });
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) { elementwise(act, alpha, x, y, b, e); });
+}
+
+template <typename T>
+void activation_forward_serial(Activation act, double alpha, const T* x, T* y, int64_t n) {
+  elementwise(act, static_cast<T>(alpha), x, y, 0, n);
 }
 
 template <typename T>
@@ -135,6 +143,8 @@ void activation_backward(Activation act, double alpha_d, const ActivationLayout&
 
 template void activation_forward<float>(Activation, double, const ActivationLayout&, const float*, float*);
 template void activation_forward<double>(Activation, double, const ActivationLayout&, const double*, double*);
+template void activation_forward_serial<float>(Activation, double, const float*, float*, int64_t);
+template void activation_forward_serial<double>(Activation, double, const double*, double*, int64_t);
 template void activation_backward<float>(Activation, double, const ActivationLayout&, const float*, const float*,
                                          float*);
 template void activation_backward<double>(Activation, double, const ActivationLayout&, const double*,

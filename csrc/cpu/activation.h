@@ -21,6 +21,11 @@ struct ActivationLayout {
 template <typename T>
 void activation_forward(Activation act, double alpha, const ActivationLayout& layout, const T* x, T* y);
 
+// Elementwise activations (not softmax) on one contiguous run, on the calling thread:
+// for epilogues that already run inside a parallel task.
+template <typename T>
+void activation_forward_serial(Activation act, double alpha, const T* x, T* y, int64_t n);
+
 // dx = dy * f'(x), computed from y = f(x). dx may alias dy.
 template <typename T>
 void activation_backward(Activation act, double alpha, const ActivationLayout& layout, const T* dy, const T* y,

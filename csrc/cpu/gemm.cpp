@@ -96,7 +96,7 @@ void apply_epilogue(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, 
     float* row = c + r * ldc;
     if (e.bias)
       for (int64_t x = 0; x < cols; ++x) row[x] += e.bias[j + x];
-    activation_forward<float>(e.activation, e.alpha, ActivationLayout{1, cols, 1}, row, row);
+    if (e.activation != Activation::Linear) activation_forward_serial<float>(e.activation, e.alpha, row, row, cols);
   }
 }
 

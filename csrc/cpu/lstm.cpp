@@ -10,6 +10,7 @@
 #include "cpu/elementwise.h"
 #include "cpu/fast_math.h"
 #include "cpu/gemm.h"
+#include "cpu/lstm_gates.h"
 
 namespace dagnet::cpu {
 
@@ -87,11 +88,19 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   T* h = proj + B * Tn * G;
   T* c = h + B * U;
   T* out = c + B * U;
-  gemm<T>(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false);
-  parallel_for(B * Tn, std::max<int64_t>(1, 8192 / G), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r)
-      for (int64_t j = 0; j < G; ++j) proj[r * G + j] += a.bias[j];
-  });
+  if constexpr (std::is_same_v<T, float>) {
+    gemm_epilogue(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false, GemmEpilogue{a.bias});
+  } else {
+    gemm<T>(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false);
+    parallel_for(B * Tn, std::max<int64_t>(1, 8192 / G), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r)
+        for (int64_t j = 0; j < G; ++j) proj[r * G + j] += a.bias[j];
+    });
+  }
+  // The default activations in float32 take the ISA-specific fused row step.
+  const bool fast_rows = std::is_same_v<T, float> && s.activation == RnnActivation::Tanh &&
+                         s.recurrent_activation == RnnActivation::Sigmoid;
+  const LstmRowStep row_step = lstm_row_step_for_cpu();
   for (int64_t i = 0; i < B * U; ++i) {
     h[i] = a.h0 ? a.h0[i] : T(0);
     c[i] = a.c0 ? a.c0[i] : T(0);
@@ -109,6 +118,16 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
         const T* zb = proj + (b * Tn + it) * G;
         T* gb = a.gates + (b * Tn + t) * G;
         const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
+        if constexpr (std::is_same_v<T, float>) {
+          if (fast_rows) {
+            row_step(zb, gb, c + b * U, h + b * U, U, valid);
+            if (valid) std::memcpy(out + b * U, h + b * U, sizeof(T) * U);
+            std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
+            std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
+            if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, out + b * U, sizeof(T) * U);
+            continue;
+          }
+        }
         activate_gates(s, zb, gb, U);
         if (valid) {
           T* cb = c + b * U;

@@ -1,0 +1,9 @@
+#include "cpu/lstm_gates.h"
+
+#if defined(DAGNET_X86_KERNELS)
+#include "cpu/lstm_gates_body.h"
+
+namespace dagnet::cpu {
+LstmRowStep lstm_row_step_avx512() { return lstm_row_step_impl; }
+}  // namespace dagnet::cpu
+#endif
