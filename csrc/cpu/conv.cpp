@@ -29,62 +29,6 @@ void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols
   });
 }
 
-void pack_im2col_panels(const float* x, const ConvShape& s, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr,
-                        float* dst) {
-  const int64_t per_image = s.oh * s.ow;
-  for (int64_t q = 0; q < mc; q += mr, dst += mr * kc) {
-    const int64_t rows = std::min<int64_t>(mr, mc - q);
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t row = i0 + q + r, image = row / per_image, pos = row % per_image;
-      const int64_t oy = pos / s.ow, ox = pos % s.ow;
-      // Walk the depth range window position by window position; channels are contiguous.
-      int64_t k = p0;
-      while (k < p0 + kc) {
-        const int64_t window = k / s.c, ch = k % s.c;
-        const int64_t ky = window / s.kw, kx = window % s.kw;
-        const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh, ix = ox * s.sw - s.pad_left + kx * s.dw;
-        const int64_t len = std::min(s.c - ch, p0 + kc - k);
-        float* out = dst + (k - p0) * mr + r;
-        if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) {
-          for (int64_t j = 0; j < len; ++j) out[j * mr] = 0.0f;
-        } else {
-          const float* src = x + ((image * s.h + iy) * s.w + ix) * s.c + ch;
-          for (int64_t j = 0; j < len; ++j) out[j * mr] = src[j];
-        }
-        k += len;
-      }
-    }
-    for (int64_t r = rows; r < mr; ++r)
-      for (int64_t k = 0; k < kc; ++k) dst[k * mr + r] = 0.0f;
-  }
-}
-
-void pack_im2col_transposed_panels(const float* x, const ConvShape& s, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-                                   int mr, float* dst) {
-  const int64_t per_image = s.oh * s.ow;
-  for (int64_t q = 0; q < mc; q += mr, dst += mr * kc) {
-    const int64_t rows = std::min<int64_t>(mr, mc - q);
-    for (int64_t k = 0; k < kc; ++k) {
-      const int64_t position = p0 + k, image = position / per_image, pos = position % per_image;
-      const int64_t oy = pos / s.ow, ox = pos % s.ow;
-      float* out = dst + k * mr;
-      int64_t r = 0;
-      while (r < rows) {  // consecutive rows are consecutive channels of one window offset
-        const int64_t idx = i0 + q + r, window = idx / s.c, ch = idx % s.c;
-        const int64_t ky = window / s.kw, kx = window % s.kw;
-        const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh, ix = ox * s.sw - s.pad_left + kx * s.dw;
-        const int64_t len = std::min(s.c - ch, rows - r);
-        if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w)
-          std::fill(out + r, out + r + len, 0.0f);
-        else
-          std::memcpy(out + r, x + ((image * s.h + iy) * s.w + ix) * s.c + ch, sizeof(float) * len);
-        r += len;
-      }
-      std::fill(out + rows, out + mr, 0.0f);
-    }
-  }
-}
-
 template <typename T>
 void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, T* dx) {
   const int64_t k = s.k();

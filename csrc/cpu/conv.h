@@ -23,16 +23,6 @@ struct ConvShape {
 template <typename T>
 void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols);
 
-// Implicit-GEMM packing: rows [i0, i0 + mc) (output positions over all images) and
-// depths [p0, p0 + kc) of the im2col matrix, written as mr-row panels (see gemm_packed_a).
-void pack_im2col_panels(const float* x, const ConvShape& s, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr,
-                        float* dst);
-
-// The transposed gather for d kernel = im2col(x)^T dy: rows [i0, i0 + mc) are kernel
-// offsets (ky, kx, channel), depths [p0, p0 + kc) are output positions over all images.
-void pack_im2col_transposed_panels(const float* x, const ConvShape& s, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
-                                   int mr, float* dst);
-
 // dx[image] += scatter of cols for images in [first, last) (dx must be zeroed first).
 template <typename T>
 void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, T* dx);

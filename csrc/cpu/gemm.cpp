@@ -42,15 +42,10 @@ struct Problem {
   int64_t ldc;
   bool accumulate;
   const GemmEpilogue* epilogue;
-  const PackA* custom_a = nullptr;  // produces packed A panels instead of reading A
 };
 
 // Rows [i0, i0 + mc) and depths [p0, p0 + kc) of op(A) as MR-row panels, zero-padded.
 void pack_a(const Problem& p, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* dst) {
-  if (p.custom_a) {
-    (*p.custom_a)(i0, mc, p0, kc, mr, dst);
-    return;
-  }
   for (int64_t q = 0; q < mc; q += mr, dst += mr * kc) {
     const int64_t rows = std::min<int64_t>(mr, mc - q);
     if (p.ta) {
@@ -228,7 +223,7 @@ void run_float(const Problem& p) {
   const int threads = thread_pool().size();
   const GemmKernel kern = gemm_kernel_for_cpu();
   const int64_t tiles = ((p.M + kern.mr - 1) / kern.mr) * ((p.N + kern.nr - 1) / kern.nr);
-  if (threads > 1 && tiles < 4 * threads && p.K >= 1024 * threads && !p.custom_a) {
+  if (threads > 1 && tiles < 4 * threads && p.K >= 1024 * threads) {
     split_k_gemm(p, threads);
     return;
   }
@@ -246,13 +241,6 @@ template <>
 void gemm<double>(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B,
                   int64_t ldb, double* C, int64_t ldc, bool accumulate) {
   gemm_reference<double>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
-}
-
-void gemm_packed_a(int64_t M, int64_t N, int64_t K, const PackA& pack, const float* B, int64_t ldb, float* C,
-                   int64_t ldc, bool accumulate, const GemmEpilogue& epilogue) {
-  Problem p{false, false, M, N, K, nullptr, B, 0, ldb, C, ldc, accumulate, &epilogue};
-  p.custom_a = &pack;
-  run_float(p);
 }
 
 void gemm_epilogue(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,

@@ -6,7 +6,6 @@
 // checks) runs a straightforward blocked loop.
 #pragma once
 #include <cstdint>
-#include <functional>
 
 #include "cpu/activation.h"
 
@@ -27,14 +26,6 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* 
 // float32 GEMM with a fused epilogue (dense and convolution outputs).
 void gemm_epilogue(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
                    const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate, const GemmEpilogue& epilogue);
-
-// float32 GEMM whose A operand is produced by `pack_a` instead of read from memory
-// (implicit GEMM: a convolution gathers im2col rows straight from the image). pack_a
-// must write rows [i0, i0 + mc) and depths [p0, p0 + kc) of A as panels of `mr` rows:
-// dst[(row / mr) * mr * kc + k * mr + row % mr], zero-filling rows past mc.
-using PackA = std::function<void(int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* dst)>;
-void gemm_packed_a(int64_t M, int64_t N, int64_t K, const PackA& pack_a, const float* B, int64_t ldb, float* C,
-                   int64_t ldc, bool accumulate, const GemmEpilogue& epilogue);
 
 // The blocked reference loop (any float type); tests compare the fast path against it.
 template <typename T>

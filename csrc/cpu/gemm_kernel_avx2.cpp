@@ -36,9 +36,39 @@ void kernel(int64_t kc, const float* a, const float* b, int64_t b_stride, float*
     _mm256_storeu_ps(row + 8, hi[i]);
   }
 }
+void kernel_indirect(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c, int64_t ldc,
+                     bool accumulate) {
+  __m256 lo[kMR], hi[kMR];
+  const float* rows[kMR];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR; ++i) {
+    lo[i] = hi[i] = _mm256_setzero_ps();
+    rows[i] = a_rows[i];
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMR; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(rows[i] + k);
+      lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+      hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+    }
+    b += b_stride;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(row));
+      hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, lo[i]);
+    _mm256_storeu_ps(row + 8, hi[i]);
+  }
+}
 }  // namespace
 
-GemmKernel gemm_kernel_avx2() { return {kMR, kNR, kernel, "avx2 6x16"}; }
+GemmKernel gemm_kernel_avx2() { return {kMR, kNR, kernel, "avx2 6x16", kernel_indirect}; }
 
 }  // namespace dagnet::cpu
 #endif

@@ -10,10 +10,16 @@ namespace dagnet::cpu {
 using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc,
                              bool accumulate);
 
+// The same tile, with A's rows read in place through pointers (row i, depth k at
+// a_rows[i][k]): convolution reads input pixels this way without im2col or packing.
+using IndirectMicroKernel = void (*)(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride,
+                                     float* c, int64_t ldc, bool accumulate);
+
 struct GemmKernel {
   int mr, nr;
   MicroKernel run;
   const char* name;
+  IndirectMicroKernel run_indirect;
 };
 
 // Defined only where the build targets x86-64; selected by gemm_kernel_for_cpu().

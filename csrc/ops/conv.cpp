@@ -13,6 +13,7 @@
 
 #include "cpu/activation.h"
 #include "cpu/conv.h"
+#include "cpu/conv_indirect.h"
 #include "cpu/elementwise.h"
 #include "cpu/epilogue.h"
 #include "cpu/gemm.h"
@@ -100,12 +101,9 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
   constexpr bool fused = std::is_same_v<T, float>;
   if constexpr (fused) {
     if (!s.is_pointwise()) {
-      // Implicit GEMM: the GEMM packs its A panels straight from the image (no im2col buffer).
+      // Indirect GEMM: the micro-kernel reads input pixels in place (no im2col buffer).
       cpu::GemmEpilogue epilogue{bias, softmax ? cpu::Activation::Linear : act, alpha};
-      cpu::PackA gather = [&](int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* dst) {
-        cpu::pack_im2col_panels(x_nhwc, s, i0, mc, p0, kc, mr, dst);
-      };
-      cpu::gemm_packed_a(s.n * per_image, c.filters, K, gather, kernel, c.filters, y_nhwc, c.filters, false, epilogue);
+      cpu::conv2d_indirect(x_nhwc, s, kernel, c.filters, epilogue, y_nhwc);
     }
   }
   for (int64_t first = 0; first < s.n && !(fused && !s.is_pointwise()); first += chunk) {
@@ -178,17 +176,6 @@ void conv_grad_kernel(const ConvSetup& c, const T* dy, const T* x, T* dkernel, T
   }
   const int64_t chunk = c.images_per_chunk(), per_image = s.oh * s.ow, K = s.k();
   if (s.n == 0) cpu::fill<T>(dkernel, T(0), K * c.filters);
-  if constexpr (std::is_same_v<T, float>) {
-    if (!s.is_pointwise()) {
-      // Implicit GEMM over every output position at once: im2col(x)^T gathered while packing.
-      cpu::PackA gather = [&](int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* dst) {
-        cpu::pack_im2col_transposed_panels(x_nhwc, s, i0, mc, p0, kc, mr, dst);
-      };
-      cpu::gemm_packed_a(K, c.filters, s.n * per_image, gather, dy_nhwc, c.filters, dkernel, c.filters, false,
-                         cpu::GemmEpilogue{});
-      return;
-    }
-  }
   for (int64_t first = 0; first < s.n; first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);
     const T* a = x_nhwc + first * s.h * s.w * s.c;

@@ -1,0 +1,83 @@
+#include "cpu/conv_indirect.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "cpu/gemm_kernels.h"
+
+namespace dagnet::cpu {
+
+namespace {
+constexpr int64_t kChannelChunk = 256;  // depth per micro-kernel call
+constexpr int kMaxMR = 16;
+}  // namespace
+
+void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, int64_t filters,
+                     const GemmEpilogue& epilogue, float* y) {
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  const int mr = kern.mr, nr = kern.nr;
+  const int64_t M = s.n * s.oh * s.ow, K = s.k(), panels = (filters + nr - 1) / nr;
+  const int64_t padded_f = panels * nr;
+  // A partial last panel of filters is read from a zero-padded copy of its columns.
+  std::vector<float> edge_panel;
+  const int64_t edge_cols = filters % nr;
+  if (edge_cols) {
+    edge_panel.assign(static_cast<size_t>(K * nr), 0.0f);
+    for (int64_t k = 0; k < K; ++k)
+      std::memcpy(edge_panel.data() + k * nr, kernel + k * filters + (panels - 1) * nr, sizeof(float) * edge_cols);
+  }
+  const std::vector<float> zeros(static_cast<size_t>(std::min(s.c, kChannelChunk)), 0.0f);
+  const bool has_epilogue = epilogue.bias || epilogue.activation != Activation::Linear;
+  const int64_t tiles = (M + mr - 1) / mr;
+
+  parallel_for(tiles, 4, [&](int64_t t0, int64_t t1) {
+    std::vector<float> buffer(static_cast<size_t>(mr * padded_f));
+    const float* base[kMaxMR];
+    const float* rows[kMaxMR];
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t i = t * mr, nrows = std::min<int64_t>(mr, M - i);
+      const bool direct = nrows == mr && !edge_cols;  // write straight into y
+      float* c = direct ? y + i * filters : buffer.data();
+      const int64_t ldc = direct ? filters : padded_f;
+      bool accumulate = false;
+      for (int64_t ky = 0; ky < s.kh; ++ky)
+        for (int64_t kx = 0; kx < s.kw; ++kx) {
+          for (int r = 0; r < mr; ++r) {
+            base[r] = nullptr;
+            if (r >= nrows) continue;
+            const int64_t pos = i + r, image = pos / (s.oh * s.ow), rest = pos % (s.oh * s.ow);
+            const int64_t iy = (rest / s.ow) * s.sh - s.pad_top + ky * s.dh;
+            const int64_t ix = (rest % s.ow) * s.sw - s.pad_left + kx * s.dw;
+            if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) base[r] = x + ((image * s.h + iy) * s.w + ix) * s.c;
+          }
+          const int64_t window = ky * s.kw + kx;
+          for (int64_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
+            const int64_t kc = std::min(kChannelChunk, s.c - c0);
+            for (int r = 0; r < mr; ++r) rows[r] = base[r] ? base[r] + c0 : zeros.data();
+            const int64_t k0 = window * s.c + c0;
+            for (int64_t p = 0; p < panels; ++p) {  // the same pixels feed every filter panel: L1 hits
+              const bool edge = edge_cols && p == panels - 1;
+              const float* b = edge ? edge_panel.data() + k0 * nr : kernel + k0 * filters + p * nr;
+              kern.run_indirect(kc, rows, b, edge ? nr : filters, c + p * nr, ldc, accumulate);
+            }
+            accumulate = true;
+          }
+        }
+      float* out = y + i * filters;
+      if (!direct)
+        for (int64_t r = 0; r < nrows; ++r) std::memcpy(out + r * filters, buffer.data() + r * padded_f, sizeof(float) * filters);
+      if (has_epilogue)
+        for (int64_t r = 0; r < nrows; ++r) {
+          float* row = out + r * filters;
+          if (epilogue.bias)
+            for (int64_t f = 0; f < filters; ++f) row[f] += epilogue.bias[f];
+          if (epilogue.activation != Activation::Linear)
+            activation_forward_serial<float>(epilogue.activation, epilogue.alpha, row, row, filters);
+        }
+    }
+  });
+}
+
+}  // namespace dagnet::cpu
