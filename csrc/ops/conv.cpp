@@ -133,6 +133,25 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
   }
 }
 
+// With stride 1, d x is the convolution of dy with the kernel flipped in space and with
+// its channel axes swapped (a "full" correlation): padding (k-1)*d - pad at the start.
+// That runs on the indirect convolution kernel, with no col2im scatter.
+bool grad_input_as_convolution(const ConvSetup& c, const float* dy_nhwc, const float* kernel, float* dx_nhwc) {
+  const cpu::ConvShape& s = c.s;
+  if (s.sh != 1 || s.sw != 1 || s.is_pointwise()) return false;
+  std::vector<float> flipped(static_cast<size_t>(s.kh * s.kw * c.filters * s.c));
+  for (int64_t ky = 0; ky < s.kh; ++ky)
+    for (int64_t kx = 0; kx < s.kw; ++kx)
+      for (int64_t ci = 0; ci < s.c; ++ci)
+        for (int64_t f = 0; f < c.filters; ++f)
+          flipped[(((s.kh - 1 - ky) * s.kw + (s.kw - 1 - kx)) * c.filters + f) * s.c + ci] =
+              kernel[((ky * s.kw + kx) * s.c + ci) * c.filters + f];
+  cpu::ConvShape t{s.n, s.oh, s.ow, c.filters, s.kh, s.kw, 1, 1, s.dh, s.dw,
+                   (s.kh - 1) * s.dh - s.pad_top, (s.kw - 1) * s.dw - s.pad_left, s.h, s.w};
+  cpu::conv2d_indirect(dy_nhwc, t, flipped.data(), s.c, cpu::GemmEpilogue{}, dx_nhwc);
+  return true;
+}
+
 template <typename T>
 void conv_grad_input(const ConvSetup& c, const T* dy, const T* kernel, T* dx, T* scratch) {
   const cpu::ConvShape& s = c.s;
@@ -146,7 +165,11 @@ void conv_grad_input(const ConvSetup& c, const T* dy, const T* kernel, T* dx, T*
     scratch = dx_nhwc + in_elements(s);
   }
   const int64_t chunk = c.images_per_chunk(), per_image = s.oh * s.ow, K = s.k();
-  if (s.is_pointwise()) {
+  bool as_convolution = false;
+  if constexpr (std::is_same_v<T, float>) as_convolution = grad_input_as_convolution(c, dy_nhwc, kernel, dx_nhwc);
+  if (as_convolution) {
+    // done by the indirect convolution kernel
+  } else if (s.is_pointwise()) {
     cpu::gemm<T>(false, true, s.n * per_image, s.c, c.filters, dy_nhwc, c.filters, kernel, c.filters, dx_nhwc, s.c,
                  false);
   } else {
