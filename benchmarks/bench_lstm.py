@@ -5,22 +5,13 @@ Needs `pip install torch==2.13.0`.
     python benchmarks/bench_lstm.py [--threads N]
 """
 import argparse
-import time
 
 import numpy as np
 
 import dagnet
 from dagnet.engine import Executor, Graph, gradients, set_num_threads
+from _timing import best_ms as best, print_table
 
-
-def best(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times) * 1e3
 
 
 def main():
@@ -65,10 +56,8 @@ def main():
 
     t_fwd = best(torch_forward, args.repeats)
     t_bwd = best(torch_backward, args.repeats)
-    print(f"LSTM({units}) over ({batch}, {steps}, {features}), threads {threads}, torch {torch.__version__}")
-    print(f"{'':22s}{'dagnet ms':>10s}{'torch ms':>10s}{'torch/dagnet':>14s}")
-    for name, d, t in [("forward", d_fwd, t_fwd), ("forward+backward", d_bwd, t_bwd)]:
-        print(f"{name:22s}{d:10.2f}{t:10.2f}{t / d:13.2f}x")
+    print_table(f"LSTM({units}) over ({batch}, {steps}, {features}), threads {threads}, torch {torch.__version__}",
+                [("forward", d_fwd, t_fwd), ("forward+backward", d_bwd, t_bwd)])
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def test_learning_rate_callbacks_change_the_native_step():
     history = model.fit(x, y, epochs=3, verbose=0, callbacks=[schedule, probe])
     assert seen == pytest.approx([0.1, 0.05, 0.1 / 3])
     assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3])
-    runner = next(iter(model._train_runners.values()))
+    runner = next(r for (kind, _), r in model._runners.items() if kind == "train")
     assert runner.learning_rate == pytest.approx(0.1 / 3)
     model.optimizer.learning_rate = 0.0
     w = model.get_weights()

@@ -112,8 +112,7 @@ class TrainingMixin:
         self._compiled = _Compiled(self, loss, loss_weights, metrics)
         self.loss = loss
         self.compiled = True
-        self._train_runners: dict = {}
-        self._eval_runners: dict = {}
+        self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
         self.stop_training = False
 
     def _require_compiled(self, what):
@@ -226,69 +225,52 @@ class TrainingMixin:
         return (tuple((a.ndim, a.dtype.str) for a in x),
                 tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()))
 
-    def _feed_order(self, required, n_x):
-        order = []
-        for name in required:
-            order.append(("x", int(name[1:])) if name.startswith("x") else ("y", int(name[1:])))
-        return order
+    @staticmethod
+    def _feed_order(required):
+        """Engine inputs are named x<i> / y<j>; map each to the batch list it comes from."""
+        return [("x" if name.startswith("x") else "y", int(name[1:])) for name in required]
 
-    def _train_runner(self, x, y):
-        key = self._signature(x, y)
-        runner = self._train_runners.get(key)
-        if runner is None:
-            builder = GraphBuilder(training=True)
-            with builder.active():
-                _, outputs = self._lower_outputs(builder)
+    def _runner(self, kind: str, x, y):
+        """The lowered graph for this signature: 'train' (one native step with updates),
+        'eval' (losses and metrics) or 'predict' (outputs), built on first use."""
+        cache = self.__dict__.setdefault("_runners", {})
+        key = (kind, self._signature(x, y))
+        runner = cache.get(key)
+        if runner is not None:
+            return runner
+        builder = GraphBuilder(training=kind == "train")
+        with builder.active():
+            _, outputs = self._lower_outputs(builder)
+            names = None
+            if kind != "predict":
                 _, fetches, names = self._lower_losses(builder, outputs, _target_specs(y))
-                params = [builder.param(v).id for v in self.trainable_weights]
+            params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
+        if kind == "train":
             if not params:
-                warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=3)
+                warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=4)
             engine = Trainer(builder.graph, fetches[0].id, params, learning_rate=self.optimizer.learning_rate,
                              fetches=[f.id for f in fetches[1:]], **self.optimizer._engine_kwargs())
-            runner = _Runner(engine, self._feed_order(engine.required_inputs, len(x)), names, builder.graph)
+        else:
+            engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
+        runner = _Runner(engine, self._feed_order(engine.required_inputs), names, builder.graph)
+        if kind == "train":
             self.optimizer._trainers.append(runner)
-            self._train_runners[key] = runner
-        return runner
-
-    def _eval_runner(self, x, y):
-        key = self._signature(x, y)
-        runner = self._eval_runners.get(key)
-        if runner is None:
-            builder = GraphBuilder(training=False)
-            with builder.active():
-                _, outputs = self._lower_outputs(builder)
-                _, fetches, names = self._lower_losses(builder, outputs, _target_specs(y))
-            engine = Executor(builder.graph, [f.id for f in fetches])
-            runner = _Runner(engine, self._feed_order(engine.required_inputs, len(x)), names, builder.graph)
-            self._eval_runners[key] = runner
-        return runner
-
-    def _predict_runner(self, x):
-        cache = self.__dict__.setdefault("_predict_runners", {})
-        key = self._signature(x, None)
-        runner = cache.get(key)
-        if runner is None:
-            builder = GraphBuilder(training=False)
-            with builder.active():
-                _, outputs = self._lower_outputs(builder)
-            engine = Executor(builder.graph, [o.id for o in outputs])
-            runner = _Runner(engine, self._feed_order(engine.required_inputs, len(x)), None, builder.graph)
-            cache[key] = runner
+        cache[key] = runner
         return runner
 
     # -- one batch -----------------------------------------------------------------------------
     def _train_step(self, x, y):
-        runner = self._train_runner(x, y)
+        runner = self._runner("train", x, y)
         values = runner.engine.step(runner.feeds(x, y))
         return dict(zip(runner.names, (float(v) for v in values)))
 
     def _test_step(self, x, y):
-        runner = self._eval_runner(x, y)
+        runner = self._runner("eval", x, y)
         values = runner.engine.run(runner.feeds(x, y))
         return dict(zip(runner.names, (float(v) for v in values)))
 
     def _predict_step(self, x):
-        runner = self._predict_runner(x)
+        runner = self._runner("predict", x, None)
         return runner.engine.run(runner.feeds(x, None))
 
     def _structure_outputs(self, flat):

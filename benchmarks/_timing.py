@@ -1,0 +1,21 @@
+"""Timing helpers shared by the benchmarks: best-of-N wall time."""
+import time
+
+
+def best_ms(fn, repeats: int) -> float:
+    """The fastest of `repeats` calls after one warm-up, in milliseconds."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times) * 1e3
+
+
+def print_table(title: str, rows) -> None:
+    """rows: (name, dagnet ms, peer ms); prints both and peer/dagnet (> 1: dagnet faster)."""
+    print(title)
+    print(f"{'':22s}{'dagnet ms':>10s}{'torch ms':>10s}{'torch/dagnet':>14s}")
+    for name, ours, theirs in rows:
+        print(f"{name:22s}{ours:10.2f}{theirs:10.2f}{theirs / ours:13.2f}x")
