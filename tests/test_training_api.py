@@ -87,7 +87,11 @@ def test_multi_output_loss_weights_and_names():
     y_reg = rng.standard_normal(32).astype("float32")  # (32,) is expanded to the output's (32, 1)
     y_cls = np.eye(3, dtype="float32")[rng.integers(0, 3, 32)]
     logs = model.test_on_batch(data, {"reg": y_reg, "cls": y_cls}, return_dict=True)
-    assert list(logs) == ["loss", "reg_loss", "cls_loss", "cls_accuracy"]
+    assert list(logs) == ["cls_accuracy", "cls_loss", "loss", "reg_loss"]  # sorted, as Keras 3
+    assert model.metrics_names == ["loss", "compile_metrics", "reg_loss", "cls_loss"]
+    values = model.evaluate(data, [y_reg, y_cls], verbose=0)  # loss, output losses, then sorted metrics
+    np.testing.assert_allclose(values, [logs["loss"], logs["reg_loss"], logs["cls_loss"], logs["cls_accuracy"]],
+                               rtol=1e-5)
     assert logs["loss"] == pytest.approx(0.25 * logs["reg_loss"] + 2.0 * logs["cls_loss"], rel=1e-5)
     pred_reg, pred_cls = model.predict(data, verbose=0)
     assert logs["reg_loss"] == pytest.approx(np.mean((pred_reg[:, 0] - y_reg) ** 2), rel=1e-4)

@@ -115,6 +115,21 @@ class TrainingMixin:
         self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
         self.stop_training = False
 
+    def _output_loss_names(self) -> list:
+        c = getattr(self, "_compiled", None)
+        if c is None or len(c.names) < 2:
+            return []
+        return [f"{name}_loss" for name, loss in zip(c.names, c.losses) if loss is not None]
+
+    @property
+    def metrics_names(self) -> list:
+        """Keras 3's names: 'loss', 'compile_metrics' when metrics were compiled, then each
+        output's loss for a multi-output model."""
+        if not self.compiled:
+            return []
+        has_metrics = any(self._compiled.metric_ids)
+        return ["loss"] + (["compile_metrics"] if has_metrics else []) + self._output_loss_names()
+
     def _require_compiled(self, what):
         if not self.compiled:
             raise RuntimeError(f"You must call `compile()` before using the model for {what}.")
@@ -287,7 +302,7 @@ class TrainingMixin:
         xs, ys = self._align_x(x), self._align_y(y)
         data_module.check_cardinality(xs, ys)
         logs = self._train_step(xs, ys)
-        return logs if return_dict else _logs_result(logs)
+        return _sorted_logs(logs) if return_dict else _logs_result(logs, self._output_loss_names())
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("evaluation")
@@ -295,7 +310,7 @@ class TrainingMixin:
         xs, ys = self._align_x(x), self._align_y(y)
         data_module.check_cardinality(xs, ys)
         logs = self._test_step(xs, ys)
-        return logs if return_dict else _logs_result(logs)
+        return _sorted_logs(logs) if return_dict else _logs_result(logs, self._output_loss_names())
 
     def predict_on_batch(self, x):
         return self._structure_outputs(self._predict_step(self._align_x(x)))
@@ -338,9 +353,9 @@ class TrainingMixin:
                 totals[k] = totals.get(k, 0.0) + v * n
             count += n
             cb.on_test_batch_end(step, {k: v / count for k, v in totals.items()})
-        logs = {k: v / max(count, 1) for k, v in totals.items()}
+        logs = _sorted_logs({k: v / max(count, 1) for k, v in totals.items()})
         cb.on_test_end(logs)
-        return logs if return_dict else _logs_result(logs)
+        return logs if return_dict else _logs_result(logs, self._output_loss_names())
 
     def _batches(self, x, y, batch_size, shuffle, steps=None, index=None):
         """Yields aligned (x_list, y_list) batches from arrays or a batch iterable."""
@@ -494,9 +509,20 @@ def _len_or_none(x):
         return None
 
 
-def _logs_result(logs: dict):
-    values = list(logs.values())
+def _keras_order(logs: dict, output_losses: list) -> list:
+    """Keras 3's result order: the total loss, each output's loss (output order), then the
+    other metrics sorted by name."""
+    first = ["loss"] + [name for name in output_losses if name in logs]
+    return first + sorted(k for k in logs if k not in first)
+
+
+def _logs_result(logs: dict, output_losses: list):
+    values = [logs[k] for k in _keras_order(logs, output_losses)]
     return values[0] if len(values) == 1 else values
+
+
+def _sorted_logs(logs: dict) -> dict:
+    return {k: logs[k] for k in sorted(logs)}
 
 
 def _no_weights(sample_weight, class_weight):
