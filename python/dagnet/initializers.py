@@ -33,7 +33,11 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        # Keras adds keys over versions (e.g. input_axes); take the ones this class has.
+        import inspect
+
+        accepted = inspect.signature(cls.__init__).parameters
+        return cls(**{k: v for k, v in config.items() if k in accepted})
 
 
 class _Seeded(Initializer):

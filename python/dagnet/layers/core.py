@@ -174,9 +174,31 @@ class Lambda(Layer):
         return self._mask
 
     def get_config(self):
-        import marshal
         import base64
+        import marshal
 
+        # Keras's format for a lambda: its marshalled bytecode (same Python version only).
         code = base64.b64encode(marshal.dumps(self.function.__code__)).decode("ascii")
-        return {**super().get_config(), "function": {"class_name": "__lambda__", "config": {"code": code}},
+        return {**super().get_config(),
+                "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
+                                                                    "closure": None}},
                 "arguments": self.arguments, "output_shape": self._output_shape}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        import base64
+        import marshal
+        import types
+
+        from .. import ops
+        from ..saving.serialization_lib import clean_layer_config
+
+        config = dict(config)
+        fn = config.pop("function")
+        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
+            code = marshal.loads(base64.b64decode(fn["config"]["code"]))
+            scope = {"ops": ops, **(custom_objects or {})}
+            fn = types.FunctionType(code, scope)
+        elif isinstance(fn, str):
+            fn = (custom_objects or {}).get(fn) or getattr(ops, fn)
+        return cls(fn, **clean_layer_config(cls, config))

@@ -71,11 +71,15 @@ class Layer:
         return _tree.map_structure(lambda t: t.shape, outputs)
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        from ..saving.serialization_lib import dtype_policy
+
+        return {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
 
     @classmethod
     def from_config(cls, config: dict):
-        return cls(**config)
+        from ..saving.serialization_lib import clean_layer_config
+
+        return cls(**clean_layer_config(cls, config))
 
     # -- weights ----------------------------------------------------------------------
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,

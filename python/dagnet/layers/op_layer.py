@@ -21,3 +21,12 @@ class OpLayer(Layer):
         config = super().get_config()
         config["function"] = getattr(self._fn, "__name__", "op")
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        from .. import ops
+
+        name = config.get("function")
+        if not hasattr(ops, name or ""):
+            raise ValueError(f"Unknown op '{name}' in a saved raw operation")
+        return cls(getattr(ops, name), name=config.get("name"))

@@ -16,9 +16,13 @@ class LSTM(Layer):
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", **kwargs):
+                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", zero_output_for_mask=False,
+                 **kwargs):
         kwargs.pop("implementation", None)
         super().__init__(**kwargs)
+        if zero_output_for_mask:
+            raise ValueError("LSTM(zero_output_for_mask=True) is not supported: masked steps repeat the previous "
+                             "output (Keras's default)")
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, got "
                              f"{units}.")
@@ -115,4 +119,5 @@ class LSTM(Layer):
                 "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
                 "bias_constraint": None, "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                 "seed": None, "return_sequences": self.return_sequences, "return_state": self.return_state,
-                "go_backwards": self.go_backwards, "stateful": False, "unroll": False}
+                "go_backwards": self.go_backwards, "stateful": False, "unroll": False,
+                "zero_output_for_mask": False}

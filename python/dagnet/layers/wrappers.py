@@ -34,5 +34,14 @@ class TimeDistributed(Layer):
         return mask
 
     def get_config(self):
-        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__,
-                                                  "config": self.layer.get_config()}}
+        from ..saving.serialization_lib import serialize_keras_object
+
+        return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.serialization_lib import clean_layer_config, deserialize_keras_object
+
+        config = dict(config)
+        layer = deserialize_keras_object(config.pop("layer"), custom_objects)
+        return cls(layer, **clean_layer_config(cls, config))

@@ -57,6 +57,23 @@ class Model(TrainingMixin, Layer):
     def layers(self) -> list[Layer]:
         return [layer for layer in self._tracked_layers()]
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
+        if "input_layers" in config and "output_layers" in config:
+            from .model_config import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as JSON (Keras 3's format); see models.model_from_json."""
+        import json
+
+        from ..saving.serialization_lib import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
+
     @layers.setter
     def layers(self, _):
         raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another "
@@ -153,6 +170,11 @@ class Functional(Model):
 
     def compute_mask(self, inputs, mask=None):
         return None  # the inner layers already attached masks to the traced outputs
+
+    def get_config(self) -> dict:
+        from .model_config import functional_get_config
+
+        return functional_get_config(self)
 
     # -- running ------------------------------------------------------------------------
     def _flatten_inputs(self, inputs) -> list:

@@ -135,3 +135,24 @@ class Sequential(Model):
 
     def _flatten_inputs(self, inputs):
         return self._require_graph()._flatten_inputs(inputs)
+
+    def get_config(self) -> dict:
+        from ..saving.serialization_lib import serialize_keras_object
+
+        config = {"name": self.name, "trainable": self.trainable,
+                  "layers": [serialize_keras_object(layer) for layer in self._stack]}
+        if self._functional is not None:
+            config["build_input_shape"] = list(self._functional.inputs[0].shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.serialization_lib import deserialize_keras_object
+
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config["layers"]:
+            model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)
+        model._maybe_rebuild()
+        if model._functional is None and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
+        return model

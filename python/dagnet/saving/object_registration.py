@@ -1,0 +1,45 @@
+"""Registering custom classes and functions so configs can name them (Keras's
+`saving.register_keras_serializable` and `custom_objects`)."""
+from __future__ import annotations
+
+import contextlib
+
+_REGISTERED: dict = {}
+_SCOPES: list = []
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None):
+    """Class/function decorator: registers `obj` under '<package>>name'."""
+
+    def decorator(obj):
+        registered = f"{package}>{name or obj.__name__}"
+        if registered in _REGISTERED:
+            raise ValueError(f"{registered} has already been registered to {_REGISTERED[registered]}")
+        _REGISTERED[registered] = obj
+        obj._registered_name = registered
+        return obj
+
+    return decorator
+
+
+def registered_name_of(obj) -> str | None:
+    return getattr(obj if isinstance(obj, type) else type(obj), "_registered_name", None)
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects: dict):
+    _SCOPES.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        _SCOPES.pop()
+
+
+def get_registered_object(name: str, custom_objects: dict | None = None):
+    """Looks a name up in `custom_objects`, the active scopes, then the registry."""
+    for table in [custom_objects or {}] + _SCOPES[::-1]:
+        if name in table:
+            return table[name]
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    return None

@@ -1,0 +1,128 @@
+"""serialize_keras_object / deserialize_keras_object in Keras 3's format:
+{"module", "class_name", "config", "registered_name"} for layers, models, initializers,
+regularizers; strings for built-in activations; "__keras_tensor__" entries for the
+symbolic tensors in a functional model's nodes."""
+from __future__ import annotations
+
+import inspect
+
+from .. import activations, initializers, regularizers
+from .object_registration import get_registered_object, registered_name_of
+
+# Keys recent Keras versions write that dagnet's layers do not use (they describe
+# quantisation / LoRA state the engine does not have).
+_IGNORED_CONFIG_KEYS = {"quantization_config", "lora_rank", "lora_alpha", "lora_enabled"}
+
+
+def _layer_classes() -> dict:
+    from .. import layers, models
+
+    table = {name: getattr(layers, name) for name in dir(layers) if isinstance(getattr(layers, name), type)}
+    table.update({"Functional": models.Functional, "Model": models.Model, "Sequential": models.Sequential})
+    return table
+
+
+def dtype_policy(dtype: str) -> dict:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
+
+
+def serialize_keras_object(obj):
+    from ..keras_tensor import KerasTensor
+    from ..layers.layer import Layer
+
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, KerasTensor):
+        op, node, tensor = obj._keras_history
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(obj.shape), "dtype": obj.dtype,
+                           "keras_history": [op.name, node, tensor]}}
+    if isinstance(obj, Layer):
+        registered = registered_name_of(obj)
+        entry = {"module": "keras.layers" if not registered else None, "class_name": type(obj).__name__,
+                 "config": obj.get_config(), "registered_name": registered}
+        from ..models.functional import Functional
+
+        if isinstance(obj, Functional) and not registered:
+            entry["module"] = "keras.src.models.functional"
+        if obj.built and getattr(obj, "_build_shapes", None) is not None:
+            entry["build_config"] = {"input_shape": _listify(obj._build_shapes)}
+        return entry
+    if isinstance(obj, initializers.Initializer):
+        return initializers.serialize(obj)
+    if isinstance(obj, regularizers.Regularizer):
+        return {"module": "keras.regularizers", "class_name": type(obj).__name__, "config": obj.get_config(),
+                "registered_name": None}
+    if callable(obj):
+        name = activations.serialize(obj)
+        return registered_name_of(obj) or name
+    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj)}")
+
+
+def _listify(x):
+    if isinstance(x, (list, tuple)):
+        return [_listify(v) for v in x]
+    return x
+
+
+def deserialize_keras_object(config, custom_objects=None):
+    """A layer, model, initializer or regularizer from its config (or a nested structure)."""
+    if config is None or isinstance(config, (bool, int, float, str)):
+        return config
+    if isinstance(config, list):
+        return [deserialize_keras_object(x, custom_objects) for x in config]
+    if not isinstance(config, dict):
+        raise TypeError(f"Cannot deserialize {config!r}")
+    if "class_name" not in config:
+        return {k: deserialize_keras_object(v, custom_objects) for k, v in config.items()}
+    class_name = config["class_name"]
+    if class_name == "__keras_tensor__":
+        raise ValueError("symbolic tensors are resolved by the functional model, not deserialised alone")
+    inner = config.get("config", {})
+    module = config.get("module") or ""
+    cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or \
+        get_registered_object(class_name, custom_objects)
+    if cls is None and module.startswith("keras.src.ops"):
+        return _raw_operation(class_name, inner)
+    if cls is None and "initializers" in module:
+        return initializers.get(config)
+    if cls is None and "regularizers" in module:
+        return regularizers.get(config)
+    if cls is None:
+        cls = _layer_classes().get(class_name)
+    if cls is None:
+        raise ValueError(f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
+                         "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
+                         f"Full object config: {config}")
+    if hasattr(cls, "from_config"):
+        return cls.from_config(dict(inner), **_custom_kwarg(cls, custom_objects))
+    return cls(**inner)
+
+
+def _raw_operation(class_name: str, config: dict):
+    """A Keras 3 raw op (e.g. ops.numpy.NotEqual, recorded for a mask) as the dagnet op."""
+    from .. import ops
+    from .._naming import to_snake_case
+    from ..layers.op_layer import OpLayer
+
+    name = to_snake_case(class_name)
+    if not hasattr(ops, name):
+        raise ValueError(f"The saved model uses the Keras op '{class_name}', which dagnet.ops does not have")
+    return OpLayer(getattr(ops, name), name=config.get("name"))
+
+
+def _custom_kwarg(cls, custom_objects):
+    try:
+        params = inspect.signature(cls.from_config).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"custom_objects": custom_objects} if "custom_objects" in params else {}
+
+
+def clean_layer_config(cls, config: dict) -> dict:
+    """Drops keys Keras writes that dagnet's layers do not take."""
+    return {k: v for k, v in config.items() if k not in _IGNORED_CONFIG_KEYS}
