@@ -41,6 +41,7 @@ class Trainer {
   Executor& executor() { return *executor_; }
   // Completed training steps (Keras's optimizer.iterations).
   int64_t iterations() const { return *iterations_.data<int64_t>(); }
+  void set_iterations(int64_t steps) { *iterations_.data<int64_t>() = steps; }  // restoring a saved optimizer
 
  private:
   NodeId add_update(size_t index, ValueId lr, ValueId iterations);

@@ -335,7 +335,9 @@ PYBIND11_MODULE(_engine, m) {
           py::arg("feeds"), "One training step (forward, loss, backward, update); returns [loss, *fetches].")
       .def_property("learning_rate", &Trainer::learning_rate, &Trainer::set_learning_rate)
       .def_property_readonly("gradients", &Trainer::gradients)
-      .def_property_readonly("iterations", &Trainer::iterations)
+      .def_property("iterations", &Trainer::iterations, &Trainer::set_iterations)
+      .def("slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; },
+           py::arg("value"), "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
       .def_property_readonly(
           "required_inputs",

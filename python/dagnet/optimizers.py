@@ -10,12 +10,14 @@ class Optimizer:
     def __init__(self, learning_rate=0.001, name=None, **kwargs):
         if "lr" in kwargs:  # Keras 2 spelling
             learning_rate = kwargs.pop("lr")
-        for ignored in ("decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
-                        "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
-                        "gradient_accumulation_steps"):
-            value = kwargs.pop(ignored, None)
+        # Keras configs carry these; only their "off" values are supported here.
+        kwargs.pop("ema_momentum", None)
+        kwargs.pop("ema_overwrite_frequency", None)
+        for unsupported in ("decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
+                            "loss_scale_factor", "gradient_accumulation_steps"):
+            value = kwargs.pop(unsupported, None)
             if value not in (None, 0, 0.0, False):
-                raise ValueError(f"{type(self).__name__}: `{ignored}` is not supported yet")
+                raise ValueError(f"{type(self).__name__}: `{unsupported}` is not supported yet")
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
         if callable(learning_rate):

@@ -26,4 +26,19 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     return type(model).from_config(config)
 
 
-__all__ = ["Model", "Functional", "Sequential", "model_from_json", "model_from_config", "clone_model"]
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """A model saved with `model.save(path)` (`.keras`, Keras 3's format; Keras's files too)."""
+    import os
+
+    from ..saving.keras_file import load_model as _load
+
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file: {filepath}")
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"File format not supported: filepath={filepath}. dagnet loads `.keras` files.")
+    return _load(filepath, custom_objects=custom_objects, compile=compile)
+
+
+__all__ = ["Model", "Functional", "Sequential", "model_from_json", "model_from_config", "clone_model",
+           "load_model"]

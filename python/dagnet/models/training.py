@@ -95,6 +95,10 @@ class _Runner:
     def iterations(self):
         return getattr(self.engine, "iterations", 0)
 
+    @iterations.setter
+    def iterations(self, steps):
+        self.engine.iterations = int(steps)
+
 
 class TrainingMixin:
     """Mixed into Model."""
@@ -110,6 +114,7 @@ class TrainingMixin:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         self.optimizer = optimizers_module.get(optimizer)
         self._compiled = _Compiled(self, loss, loss_weights, metrics)
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
         self.loss = loss
         self.compiled = True
         self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
@@ -270,8 +275,74 @@ class TrainingMixin:
         runner = _Runner(engine, self._feed_order(engine.required_inputs), names, builder.graph)
         if kind == "train":
             self.optimizer._trainers.append(runner)
+            pending = self.__dict__.pop("_pending_optimizer_state", None)
+            if pending is not None:
+                _restore_optimizer_state(runner, pending)
         cache[key] = runner
         return runner
+
+    # -- saving ---------------------------------------------------------------------------------
+    def _optimizer_state(self):
+        """Keras's optimizer variables: iterations, learning rate, then each trainable
+        variable's slots (Adam: m, v[, v_hat]; SGD: momentum; RMSprop: velocity[, momentum])."""
+        runners = [r for (kind, _), r in self.__dict__.get("_runners", {}).items() if kind == "train"]
+        if not runners:
+            return None
+        runner = runners[-1]
+        state = [np.array(runner.iterations, dtype="int64"), np.array(self.optimizer.learning_rate, dtype="float32")]
+        for slots in runner.slots:
+            state += [np.asarray(runner.engine.slot_tensor(v)).copy() for v in slots]
+        return state
+
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
+        import os
+
+        from ..saving.keras_file import save_model
+
+        filepath = os.fspath(filepath)
+        if not filepath.endswith(".keras"):
+            raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` extension to the "
+                             f"filepath. Received: filepath={filepath}")
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False")
+        save_model(self, filepath, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
+        import os
+
+        from ..saving import weights_h5
+
+        filepath = os.fspath(filepath)
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False")
+        if filepath.endswith(".weights.h5"):
+            weights_h5.save_weights(self, filepath)
+        elif filepath.endswith(".h5"):
+            from ..saving.atomic import atomic_path
+            from ..saving.legacy_h5 import save_legacy_weights
+
+            with atomic_path(filepath) as tmp, weights_h5._h5py().File(tmp, "w") as f:
+                save_legacy_weights(self, f)
+        else:
+            raise ValueError(f"The filename must end in `.weights.h5` (or `.h5` for the tf.keras layout). "
+                             f"Received: filepath={filepath}")
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        import os
+
+        from ..saving import weights_h5
+
+        filepath = os.fspath(filepath)
+        if not os.path.exists(filepath):
+            raise FileNotFoundError(f"No such file: {filepath}")
+        if filepath.endswith(".keras"):
+            from ..saving.keras_file import load_weights_from_archive
+
+            load_weights_from_archive(self, filepath)
+        else:
+            weights_h5.load_weights(self, filepath)
 
     # -- one batch -----------------------------------------------------------------------------
     def _train_step(self, x, y):
@@ -507,6 +578,16 @@ def _len_or_none(x):
         return len(x)
     except TypeError:
         return None
+
+
+def _restore_optimizer_state(runner, state) -> None:
+    slots = [v for per_param in runner.slots for v in per_param]
+    if len(state) != 2 + len(slots):
+        raise ValueError(f"The saved optimizer state has {len(state) - 2} slot variables; this optimizer has "
+                         f"{len(slots)} (was the model compiled with a different optimizer?)")
+    runner.iterations = int(state[0])
+    for value, slot in zip(state[2:], slots):
+        np.asarray(runner.engine.slot_tensor(slot))[...] = value
 
 
 def _keras_order(logs: dict, output_losses: list) -> list:

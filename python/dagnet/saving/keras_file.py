@@ -1,0 +1,91 @@
+"""The `.keras` archive (Keras 3): a zip holding metadata.json, config.json (the model's
+config plus its compile config) and model.weights.h5 (weights and, optionally, the
+optimizer's state). Writes are atomic."""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import zipfile
+
+from .. import __version__
+from .atomic import atomic_path
+from .serialization_lib import deserialize_keras_object, serialize_keras_object
+from .weights_h5 import _h5py, read_h5, write_h5
+
+KERAS_VERSION = "3.15.1"  # the format version written; dagnet's own version goes in metadata too
+
+
+def _compile_config(model) -> dict | None:
+    if not getattr(model, "compiled", False):
+        return None
+    loss = model.loss
+    return {"optimizer": {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
+                          "config": model.optimizer.get_config(), "registered_name": None},
+            "loss": serialize_keras_object(loss) if not isinstance(loss, (str, type(None), list, dict)) else loss,
+            "loss_weights": model._compile_args.get("loss_weights"), "metrics": model._compile_args.get("metrics"),
+            "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def save_model(model, path: str, include_optimizer: bool = True) -> None:
+    config = serialize_keras_object(model)
+    compile_config = _compile_config(model)
+    if compile_config:
+        config["compile_config"] = compile_config
+    metadata = {"keras_version": KERAS_VERSION, "dagnet_version": __version__,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    weights = io.BytesIO()
+    h5py = _h5py()
+    with h5py.File(weights, "w") as f:
+        write_h5(model, f, model._optimizer_state() if include_optimizer and compile_config else None)
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config))
+            archive.writestr("model.weights.h5", weights.getvalue())
+
+
+def _open_archive(path: str) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(path, "r")
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{path!r} is not a valid .keras file (truncated or corrupt): {exc}") from exc
+    missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
+    if missing:
+        raise ValueError(f"{path!r} is not a valid .keras file: it lacks {sorted(missing)}")
+    return archive
+
+
+def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: bool = True):
+    with _open_archive(path) as archive:
+        try:
+            config = json.loads(archive.read("config.json"))
+            weights = archive.read("model.weights.h5")
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise ValueError(f"{path!r} is corrupt: {exc}") from exc
+    compile_config = config.pop("compile_config", None)
+    model = deserialize_keras_object(config, custom_objects)
+    h5py = _h5py()
+    with h5py.File(io.BytesIO(weights), "r") as f:
+        optimizer_state = read_h5(model, f)
+    if compile and compile_config:
+        from .. import losses, optimizers
+
+        loss = compile_config.get("loss")
+        if isinstance(loss, dict) and "class_name" in loss:
+            loss = losses.get(loss["class_name"]).__class__.from_config(loss.get("config", {})) \
+                if hasattr(losses.Loss, "from_config") else losses.get(loss["class_name"])
+        model.compile(optimizer=optimizers.get(compile_config["optimizer"]), loss=loss,
+                      loss_weights=compile_config.get("loss_weights"), metrics=compile_config.get("metrics"))
+        if optimizer_state is not None:
+            model._pending_optimizer_state = optimizer_state
+    return model
+
+
+def load_weights_from_archive(model, path: str) -> None:
+    with _open_archive(path) as archive:
+        weights = archive.read("model.weights.h5")
+    with _h5py().File(io.BytesIO(weights), "r") as f:
+        read_h5(model, f)
