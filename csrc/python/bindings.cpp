@@ -11,6 +11,7 @@
 #include "graph/autodiff.h"
 #include "graph/executor.h"
 #include "graph/graph.h"
+#include "graph/serialize.h"
 #include "graph/training.h"
 
 namespace py = pybind11;
@@ -277,6 +278,56 @@ PYBIND11_MODULE(_engine, m) {
 
   m.def("gradients", &add_gradients, py::arg("graph"), py::arg("loss"), py::arg("wrt"),
         "Adds backward nodes; returns d(loss)/d(w) value ids, one per w.");
+
+  m.def(
+      "write_programs",
+      [](const std::string& path, py::list programs) {
+        std::vector<Program> out;
+        for (py::handle item : programs) {
+          py::dict d = py::reinterpret_borrow<py::dict>(item);
+          Program p;
+          p.name = d["name"].cast<std::string>();
+          p.graph = d["graph"].cast<std::shared_ptr<Graph>>();
+          p.fetches = d["fetches"].cast<std::vector<ValueId>>();
+          p.loss = d.contains("loss") ? d["loss"].cast<ValueId>() : kNoValue;
+          p.params = d.contains("params") ? d["params"].cast<std::vector<ValueId>>() : std::vector<ValueId>{};
+          if (d.contains("optimizer")) {
+            py::dict o = d["optimizer"].cast<py::dict>();
+            p.optimizer.name = o["optimizer"].cast<std::string>();
+            p.optimizer.learning_rate = o["learning_rate"].cast<double>();
+            auto get = [&](const char* k, double fallback) { return o.contains(k) ? o[k].cast<double>() : fallback; };
+            p.optimizer.momentum = get("momentum", 0.0);
+            p.optimizer.beta_1 = get("beta_1", 0.9);
+            p.optimizer.beta_2 = get("beta_2", 0.999);
+            p.optimizer.epsilon = get("epsilon", 1e-7);
+            p.optimizer.rho = get("rho", 0.9);
+            p.optimizer.nesterov = o.contains("nesterov") && o["nesterov"].cast<bool>();
+            p.optimizer.amsgrad = o.contains("amsgrad") && o["amsgrad"].cast<bool>();
+          }
+          out.push_back(std::move(p));
+        }
+        write_programs(path, out);
+      },
+      py::arg("path"), py::arg("programs"), "Writes graphs with weights for the native runner (dagnet-bench).");
+  m.def(
+      "read_program_names",
+      [](const std::string& path) {
+        std::vector<std::string> names;
+        for (const Program& p : read_programs(path)) names.push_back(p.name);
+        return names;
+      },
+      py::arg("path"));
+  m.def(
+      "write_tensors",
+      [](const std::string& path, py::list arrays) {
+        std::vector<Tensor> tensors;
+        for (py::handle a : arrays) tensors.push_back(copy_from_array(py::array::ensure(a), "write_tensors"));
+        write_tensors(path, tensors);
+      },
+      py::arg("path"), py::arg("arrays"));
+  m.def(
+      "read_tensors", [](const std::string& path) { return results_to_python(read_tensors(path)); },
+      py::arg("path"));
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,

@@ -308,6 +308,35 @@ class TrainingMixin:
             raise FileExistsError(f"{filepath} exists and overwrite=False")
         save_model(self, filepath, include_optimizer=include_optimizer)
 
+    def export_native(self, filepath) -> None:
+        """Writes the lowered prediction graph (and, when compiled, the training graph with its
+        losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
+        import os
+
+        from .. import _engine
+        from ..saving.atomic import atomic_path
+
+        programs = []
+        builder = GraphBuilder(training=False)
+        with builder.active():
+            _, outputs = self._lower_outputs(builder)
+        programs.append({"name": "predict", "graph": builder.graph, "fetches": [o.id for o in outputs]})
+        if self.compiled:
+            builder = GraphBuilder(training=True)
+            with builder.active():
+                _, outputs = self._lower_outputs(builder)
+                specs = []
+                for out, loss in zip(outputs, self._compiled.losses):
+                    sparse = isinstance(loss, losses_module.SparseCategoricalCrossentropy)
+                    specs.append((out.shape[:-1], "int64") if sparse else (out.shape, out.dtype))
+                _, fetches, _ = self._lower_losses(builder, outputs, specs)
+                params = [builder.param(v).id for v in self.trainable_weights]
+            optimizer = {**self.optimizer._engine_kwargs(), "learning_rate": self.optimizer.learning_rate}
+            programs.append({"name": "train", "graph": builder.graph, "fetches": [fetches[0].id],
+                             "loss": fetches[0].id, "params": params, "optimizer": optimizer})
+        with atomic_path(os.fspath(filepath)) as tmp:
+            _engine.write_programs(tmp, programs)
+
     def save_weights(self, filepath, overwrite=True):
         """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
         import os

@@ -1,0 +1,281 @@
+#include "graph/serialize.h"
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+namespace dagnet {
+
+namespace {
+constexpr char kProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '1'};
+constexpr char kTensorMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'T', '1'};
+
+class Writer {
+ public:
+  explicit Writer(const std::string& path) : path_(path), out_(path, std::ios::binary) {
+    check(out_.good(), ErrorKind::Value, "cannot write ", path);
+  }
+  void bytes(const void* p, size_t n) { out_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n)); }
+  template <typename T>
+  void pod(T v) { bytes(&v, sizeof(T)); }
+  void str(const std::string& s) {
+    pod<uint32_t>(static_cast<uint32_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  void shape(const Shape& s) {
+    pod<uint32_t>(static_cast<uint32_t>(s.size()));
+    for (int64_t d : s) pod<int64_t>(d);
+  }
+  void finish() {
+    out_.flush();
+    check(out_.good(), ErrorKind::Runtime, "writing ", path_, " failed");
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    check(in_.good(), ErrorKind::Value, "cannot open ", path);
+  }
+  void bytes(void* p, size_t n) {
+    in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n));
+    check(static_cast<size_t>(in_.gcount()) == n, ErrorKind::Value, path_, " is truncated or corrupt");
+  }
+  template <typename T>
+  T pod() {
+    T v;
+    bytes(&v, sizeof(T));
+    return v;
+  }
+  uint32_t count(uint32_t limit = 1u << 24) {
+    uint32_t n = pod<uint32_t>();
+    check(n <= limit, ErrorKind::Value, path_, " is corrupt (a count of ", n, ")");
+    return n;
+  }
+  std::string str() {
+    std::string s(count(1u << 20), '\0');
+    bytes(s.data(), s.size());
+    return s;
+  }
+  Shape shape() {
+    Shape s(count(64));
+    for (auto& d : s) d = pod<int64_t>();
+    return s;
+  }
+  DType dtype() {
+    uint8_t d = pod<uint8_t>();
+    check(d <= static_cast<uint8_t>(DType::i64), ErrorKind::Value, path_, " is corrupt (dtype ", int(d), ")");
+    return static_cast<DType>(d);
+  }
+  void magic(const char (&expected)[8]) {
+    char m[8];
+    bytes(m, 8);
+    check(std::memcmp(m, expected, 8) == 0, ErrorKind::Value, path_, " is not a dagnet file");
+  }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+};
+
+void write_attrs(Writer& w, const Attrs& attrs) {
+  w.pod<uint32_t>(static_cast<uint32_t>(attrs.values().size()));
+  for (const auto& [key, value] : attrs.values()) {
+    w.str(key);
+    w.pod<uint8_t>(static_cast<uint8_t>(value.index()));
+    if (auto* i = std::get_if<int64_t>(&value)) w.pod<int64_t>(*i);
+    else if (auto* f = std::get_if<double>(&value)) w.pod<double>(*f);
+    else if (auto* s = std::get_if<std::string>(&value)) w.str(*s);
+    else w.shape(std::get<std::vector<int64_t>>(value));
+  }
+}
+
+Attrs read_attrs(Reader& r) {
+  Attrs attrs;
+  for (uint32_t n = r.count(1024); n-- > 0;) {
+    std::string key = r.str();
+    switch (r.pod<uint8_t>()) {
+      case 0: attrs.set(key, r.pod<int64_t>()); break;
+      case 1: attrs.set(key, r.pod<double>()); break;
+      case 2: attrs.set(key, r.str()); break;
+      case 3: attrs.set(key, r.shape()); break;
+      default: fail(ErrorKind::Value, "corrupt attribute '", key, "'");
+    }
+  }
+  return attrs;
+}
+
+void write_tensor_bytes(Writer& w, const Tensor& t) { w.bytes(t.raw(), t.nbytes()); }
+
+void write_program(Writer& w, const Program& p) {
+  const Graph& g = *p.graph;
+  w.str(p.name);
+  w.pod<uint32_t>(static_cast<uint32_t>(g.num_values()));
+  for (size_t v = 0; v < g.num_values(); ++v) {
+    const Value& value = g.value(static_cast<ValueId>(v));
+    w.pod<uint8_t>(static_cast<uint8_t>(value.kind));
+    w.str(value.name);
+    w.pod<uint8_t>(static_cast<uint8_t>(value.spec.dtype));
+    w.shape(value.spec.shape);
+    w.pod<int32_t>(value.producer);
+    if (value.kind == ValueKind::Param) write_tensor_bytes(w, value.data);
+  }
+  w.pod<uint32_t>(static_cast<uint32_t>(g.num_nodes()));
+  for (size_t n = 0; n < g.num_nodes(); ++n) {
+    const Node& node = g.node(static_cast<NodeId>(n));
+    w.str(node.op->name);
+    w.str(node.name);
+    w.pod<uint32_t>(static_cast<uint32_t>(node.inputs.size()));
+    for (ValueId in : node.inputs) w.pod<int32_t>(in);
+    w.pod<uint32_t>(static_cast<uint32_t>(node.outputs.size()));
+    write_attrs(w, node.attrs);
+  }
+  auto ids = [&](const std::vector<ValueId>& list) {
+    w.pod<uint32_t>(static_cast<uint32_t>(list.size()));
+    for (ValueId id : list) w.pod<int32_t>(id);
+  };
+  ids(p.fetches);
+  w.pod<int32_t>(p.loss);
+  ids(p.params);
+  const OptimizerConfig& o = p.optimizer;
+  w.str(o.name);
+  for (double d : {o.learning_rate, o.momentum, o.beta_1, o.beta_2, o.epsilon, o.rho}) w.pod<double>(d);
+  w.pod<uint8_t>(o.nesterov);
+  w.pod<uint8_t>(o.amsgrad);
+}
+
+Program read_program(Reader& r) {
+  Program p;
+  p.name = r.str();
+  p.graph = std::make_shared<Graph>();
+  Graph& g = *p.graph;
+  struct PendingValue {
+    ValueKind kind;
+    std::string name;
+    DType dtype;
+    Shape shape;
+    int32_t producer;
+    Tensor data;
+  };
+  std::vector<PendingValue> values(r.count());
+  for (auto& v : values) {
+    uint8_t kind = r.pod<uint8_t>();
+    check(kind <= 2, ErrorKind::Value, "corrupt value kind");
+    v.kind = static_cast<ValueKind>(kind);
+    v.name = r.str();
+    v.dtype = r.dtype();
+    v.shape = r.shape();
+    v.producer = r.pod<int32_t>();
+    if (v.kind == ValueKind::Param) {
+      v.data = Tensor::empty(v.shape, v.dtype);
+      r.bytes(v.data.raw(), v.data.nbytes());
+    }
+  }
+  struct PendingNode {
+    std::string op, name;
+    std::vector<ValueId> inputs;
+    uint32_t outputs;
+    Attrs attrs;
+  };
+  std::vector<PendingNode> nodes(r.count());
+  for (auto& n : nodes) {
+    n.op = r.str();
+    n.name = r.str();
+    n.inputs.resize(r.count(4096));
+    for (auto& id : n.inputs) id = r.pod<int32_t>();
+    n.outputs = r.count(4096);
+    n.attrs = read_attrs(r);
+  }
+  // Replay in value order: a node is added when its first output's id comes up, so every
+  // id is the same as in the written graph.
+  size_t next_node = 0;
+  for (size_t v = 0; v < values.size(); ++v) {
+    const PendingValue& pv = values[v];
+    ValueId got;
+    if (pv.kind == ValueKind::Input) {
+      got = g.add_input(pv.name, pv.shape, pv.dtype);
+    } else if (pv.kind == ValueKind::Param) {
+      got = g.add_param(pv.name, pv.data);
+    } else {
+      check(pv.producer >= 0 && static_cast<size_t>(pv.producer) < nodes.size(), ErrorKind::Value,
+            "corrupt program: value ", v, " has no producer");
+      if (static_cast<size_t>(pv.producer) < next_node) continue;  // a later output of a node already added
+      check(static_cast<size_t>(pv.producer) == next_node, ErrorKind::Value, "corrupt program: nodes out of order");
+      const PendingNode& n = nodes[next_node++];
+      for (ValueId in : n.inputs)
+        check(in >= 0 && static_cast<size_t>(in) < v, ErrorKind::Value, "corrupt program: node '", n.name,
+              "' reads value ", in, " before it exists");
+      std::vector<ValueId> outs = g.add_node(n.op, n.inputs, n.attrs, n.name);
+      check(outs.size() == n.outputs && !outs.empty(), ErrorKind::Value, "corrupt program: node '", n.name,
+            "' has ", outs.size(), " outputs, the file says ", n.outputs);
+      got = outs[0];
+    }
+    check(got == static_cast<ValueId>(v), ErrorKind::Value, "corrupt program: value ids diverge at ", v);
+  }
+  // Nodes without outputs (none are exported today) would follow here.
+  auto ids = [&]() {
+    std::vector<ValueId> list(r.count());
+    for (auto& id : list) {
+      id = r.pod<int32_t>();
+      check(id >= 0 && static_cast<size_t>(id) < g.num_values(), ErrorKind::Value, "corrupt program: value id ", id);
+    }
+    return list;
+  };
+  p.fetches = ids();
+  p.loss = r.pod<int32_t>();
+  p.params = ids();
+  OptimizerConfig& o = p.optimizer;
+  o.name = r.str();
+  for (double* d : {&o.learning_rate, &o.momentum, &o.beta_1, &o.beta_2, &o.epsilon, &o.rho}) *d = r.pod<double>();
+  o.nesterov = r.pod<uint8_t>() != 0;
+  o.amsgrad = r.pod<uint8_t>() != 0;
+  return p;
+}
+}  // namespace
+
+void write_programs(const std::string& path, const std::vector<Program>& programs) {
+  Writer w(path);
+  w.bytes(kProgramMagic, 8);
+  w.pod<uint32_t>(static_cast<uint32_t>(programs.size()));
+  for (const Program& p : programs) write_program(w, p);
+  w.finish();
+}
+
+std::vector<Program> read_programs(const std::string& path) {
+  Reader r(path);
+  r.magic(kProgramMagic);
+  std::vector<Program> programs(r.count(16));
+  for (auto& p : programs) p = read_program(r);
+  return programs;
+}
+
+void write_tensors(const std::string& path, const std::vector<Tensor>& tensors) {
+  Writer w(path);
+  w.bytes(kTensorMagic, 8);
+  w.pod<uint32_t>(static_cast<uint32_t>(tensors.size()));
+  for (const Tensor& t : tensors) {
+    w.pod<uint8_t>(static_cast<uint8_t>(t.dtype()));
+    w.shape(t.shape());
+    write_tensor_bytes(w, t);
+  }
+  w.finish();
+}
+
+std::vector<Tensor> read_tensors(const std::string& path) {
+  Reader r(path);
+  r.magic(kTensorMagic);
+  std::vector<Tensor> tensors(r.count(4096));
+  for (auto& t : tensors) {
+    DType dtype = r.dtype();
+    Shape shape = r.shape();
+    t = Tensor::empty(shape, dtype);
+    r.bytes(t.raw(), t.nbytes());
+  }
+  return tensors;
+}
+
+}  // namespace dagnet

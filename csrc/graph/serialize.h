@@ -1,0 +1,35 @@
+// The native program file: graphs with their weights and roles, written by
+// model.export_native() and read by the dagnet-bench runner without Python.
+// Layout (little-endian): "DAGNETP1", u32 program count, then per program: the values
+// (kind, name, dtype, shape; a parameter's bytes), the nodes (op, name, input ids,
+// output count, attributes), fetches, loss id (-1: none), trained parameters and the
+// optimizer config. Reading replays everything through Graph::add_* so every shape
+// rule and attribute check runs again; a truncated or inconsistent file is an error.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "graph/training.h"
+
+namespace dagnet {
+
+struct Program {
+  std::string name;  // "predict", "train"
+  std::shared_ptr<Graph> graph;
+  std::vector<ValueId> fetches;
+  ValueId loss = kNoValue;
+  std::vector<ValueId> params;
+  OptimizerConfig optimizer;
+};
+
+void write_programs(const std::string& path, const std::vector<Program>& programs);
+std::vector<Program> read_programs(const std::string& path);
+
+// Plain tensor files (inputs / outputs of a native run): "DAGNETT1", u32 count, then per
+// tensor dtype, shape and bytes.
+void write_tensors(const std::string& path, const std::vector<Tensor>& tensors);
+std::vector<Tensor> read_tensors(const std::string& path);
+
+}  // namespace dagnet
