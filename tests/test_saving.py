@@ -138,3 +138,41 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]  # no temporary left behind
     np.testing.assert_array_equal(models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_nested_and_shared_models_round_trip_through_keras_files(tmp_path):
+    vin = dagnet.Input(shape=(6,))
+    encoder = dagnet.Model(vin, dagnet.layers.Dense(4, activation="tanh")(vin), name="encoder")
+    a, b = dagnet.Input(shape=(6,), name="a"), dagnet.Input(shape=(6,), name="b")
+    shared = dagnet.layers.Dense(3, name="shared")
+    merged = dagnet.layers.concatenate([shared(encoder(a)), shared(encoder(b))])
+    model = dagnet.Model([a, b], dagnet.layers.Dense(1, name="out")(merged))
+    model.compile(optimizer="rmsprop", loss="mse")
+    rng = np.random.default_rng(3)
+    x = [rng.standard_normal((5, 6)).astype("float32"), rng.standard_normal((5, 6)).astype("float32")]
+    model.fit(x, rng.standard_normal((5, 1)).astype("float32"), epochs=2, verbose=0)
+    model.save(tmp_path / "n.keras")
+    loaded = models.load_model(tmp_path / "n.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.get_layer("encoder").count_params() == 28 and loaded.count_params() == model.count_params()
+
+
+def test_remaining_layer_types_round_trip(tmp_path):
+    L = dagnet.layers
+    a, b = dagnet.Input(shape=(8, 8, 3)), dagnet.Input(shape=(8, 8, 3))
+    s = L.Subtract()([a, b])
+    m = L.Multiply()([a, s])
+    n = L.Minimum()([L.Add()([a, b]), m])
+    p1 = L.GlobalMaxPooling2D()(L.MaxPooling2D(2)(n))
+    p2 = L.GlobalAveragePooling2D()(L.AveragePooling2D(2, strides=1)(n))
+    seq = dagnet.Input(shape=(6, 4))
+    p3 = L.Flatten()(L.AveragePooling1D(2)(seq))
+    d = L.Dot(axes=1)([p1, p2])
+    out = L.Dense(1)(L.concatenate([p1, p2, p3, d]))
+    model = dagnet.Model([a, b, seq], out)
+    model.save(tmp_path / "r.keras")
+    loaded = models.load_model(tmp_path / "r.keras")
+    rng = np.random.default_rng(4)
+    x = [rng.standard_normal((2, 8, 8, 3)).astype("float32"), rng.standard_normal((2, 8, 8, 3)).astype("float32"),
+         rng.standard_normal((2, 6, 4)).astype("float32")]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
