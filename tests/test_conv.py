@@ -122,3 +122,39 @@ def test_conv_errors_name_node_and_sizes():
     unknown = g.input("u", [-1, -1, -1, 8])
     y, = g.node("conv2d", [unknown, k3], {"padding": "same", "strides": [2, 2]})
     assert g.shape(y) == [-1, -1, -1, 4]
+
+
+@pytest.mark.parametrize("attrs", [{"padding": "same"}, {"padding": "valid", "strides": [2, 1]},
+                                   {"padding": "same", "dilation": [2, 2]}, {"padding": "valid", "strides": [2, 2]}])
+def test_float32_gradients_match_float64(attrs):
+    """float32 takes the fast paths (indirect kernels when channels fill the register
+    width); they must agree with the float64 reference paths."""
+    from dagnet.engine import Executor, Graph, gradients
+
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, 9, 7, 32))
+    w = rng.standard_normal((3, 3, 32, 20)) * 0.1
+    results = {}
+    for dtype in (np.float32, np.float64):
+        g = Graph()
+        xi, wi = g.param("x", x.astype(dtype)), g.param("w", w.astype(dtype))
+        y, = g.node("conv2d", [xi, wi], attrs)
+        t = g.param("t", np.ones(g.shape(y), dtype))
+        loss, = g.node("mse", [y, t])
+        results[dtype] = Executor(g, [y] + gradients(g, loss, [xi, wi])).run([])
+    for got, want in zip(results[np.float32], results[np.float64]):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("isa", ["portable", "avx2"])
+def test_float32_conv_paths_under_other_isas(isa):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, %r); import test_conv; "
+            "[test_conv.test_float32_gradients_match_float64(a) for a in "
+            "[{'padding': 'same'}, {'padding': 'valid', 'strides': [2, 1]}]]") % os.path.dirname(__file__)
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, DAGNET_CPU_ISA=isa),
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

@@ -80,4 +80,48 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
   });
 }
 
+bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const float* dy, int64_t filters,
+                                     float* d_kernel) {
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  const int mr = kern.mr, nr = kern.nr;
+  if (s.c % nr != 0) return false;
+  const int64_t positions = s.n * s.oh * s.ow, K = s.k();
+  const int64_t row_tiles = (filters + mr - 1) / mr, panels = K / nr;
+  std::vector<float> dkt(static_cast<size_t>(row_tiles * mr * K), 0.0f);  // d kernel^T, rows padded to mr
+  std::vector<float> a_packed(static_cast<size_t>(row_tiles * mr * kChannelChunk));
+  const std::vector<float> zeros(static_cast<size_t>(nr), 0.0f);
+  for (int64_t p0 = 0; p0 < positions; p0 += kChannelChunk) {
+    const int64_t kc = std::min(kChannelChunk, positions - p0);
+    // A = dy^T: for each depth (position) the filters are contiguous in dy.
+    for (int64_t t = 0; t < row_tiles; ++t) {
+      float* dst = a_packed.data() + t * mr * kc;
+      for (int64_t k = 0; k < kc; ++k)
+        for (int r = 0; r < mr; ++r) {
+          const int64_t f = t * mr + r;
+          dst[k * mr + r] = f < filters ? dy[(p0 + k) * filters + f] : 0.0f;
+        }
+    }
+    parallel_for(panels, 1, [&](int64_t b0, int64_t b1) {
+      std::vector<const float*> rows(static_cast<size_t>(kc));
+      for (int64_t panel = b0; panel < b1; ++panel) {
+        const int64_t col = panel * nr, window = col / s.c, c0 = col % s.c;
+        const int64_t ky = window / s.kw, kx = window % s.kw;
+        for (int64_t k = 0; k < kc; ++k) {
+          const int64_t pos = p0 + k, image = pos / (s.oh * s.ow), rest = pos % (s.oh * s.ow);
+          const int64_t iy = (rest / s.ow) * s.sh - s.pad_top + ky * s.dh;
+          const int64_t ix = (rest % s.ow) * s.sw - s.pad_left + kx * s.dw;
+          rows[k] = (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) ? x + ((image * s.h + iy) * s.w + ix) * s.c + c0
+                                                                  : zeros.data();
+        }
+        for (int64_t t = 0; t < row_tiles; ++t)
+          kern.run_indirect_b(kc, a_packed.data() + t * mr * kc, rows.data(), dkt.data() + t * mr * K + col, K,
+                              p0 > 0);
+      }
+    });
+  }
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t f = 0; f < filters; ++f) d_kernel[k * filters + f] = dkt[f * K + k];
+  return true;
+}
+
 }  // namespace dagnet::cpu

@@ -14,4 +14,11 @@ namespace dagnet::cpu {
 void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, int64_t filters,
                      const GemmEpilogue& epilogue, float* y);
 
+// d kernel (kh*kw*cin, filters) of a convolution from x (NHWC) and dy (positions x filters),
+// computed as d kernel^T = dy^T * im2col(x) with im2col's rows read in place through
+// pointers. Needs cin to be a multiple of the kernel width NR; returns false otherwise
+// (the caller then takes the im2col path).
+bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const float* dy, int64_t filters,
+                                     float* d_kernel);
+
 }  // namespace dagnet::cpu

@@ -66,9 +66,36 @@ void kernel_indirect(int64_t kc, const float* const* a_rows, const float* b, int
     _mm256_storeu_ps(row + 8, hi[i]);
   }
 }
+void kernel_indirect_b(int64_t kc, const float* a, const float* const* b_rows, float* c, int64_t ldc,
+                       bool accumulate) {
+  __m256 lo[kMR], hi[kMR];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = b_rows[k];
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMR; ++i) {
+      const __m256 ai = _mm256_broadcast_ss(a + i);
+      lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
+      hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
+    }
+    a += kMR;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      lo[i] = _mm256_add_ps(lo[i], _mm256_loadu_ps(row));
+      hi[i] = _mm256_add_ps(hi[i], _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, lo[i]);
+    _mm256_storeu_ps(row + 8, hi[i]);
+  }
+}
 }  // namespace
 
-GemmKernel gemm_kernel_avx2() { return {kMR, kNR, kernel, "avx2 6x16", kernel_indirect}; }
+GemmKernel gemm_kernel_avx2() { return {kMR, kNR, kernel, "avx2 6x16", kernel_indirect, kernel_indirect_b}; }
 
 }  // namespace dagnet::cpu
 #endif

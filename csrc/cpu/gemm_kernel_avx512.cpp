@@ -67,9 +67,36 @@ void kernel_indirect(int64_t kc, const float* const* a_rows, const float* b, int
     _mm512_storeu_ps(row + 16, hi[i]);
   }
 }
+void kernel_indirect_b(int64_t kc, const float* a, const float* const* b_rows, float* c, int64_t ldc,
+                       bool accumulate) {
+  __m512 lo[kMR], hi[kMR];
+#pragma GCC unroll 12
+  for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* b = b_rows[k];
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+    for (int i = 0; i < kMR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      lo[i] = _mm512_fmadd_ps(ai, b0, lo[i]);
+      hi[i] = _mm512_fmadd_ps(ai, b1, hi[i]);
+    }
+    a += kMR;
+  }
+#pragma GCC unroll 12
+  for (int i = 0; i < kMR; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) {
+      lo[i] = _mm512_add_ps(lo[i], _mm512_loadu_ps(row));
+      hi[i] = _mm512_add_ps(hi[i], _mm512_loadu_ps(row + 16));
+    }
+    _mm512_storeu_ps(row, lo[i]);
+    _mm512_storeu_ps(row + 16, hi[i]);
+  }
+}
 }  // namespace
 
-GemmKernel gemm_kernel_avx512() { return {kMR, kNR, kernel, "avx512 12x32", kernel_indirect}; }
+GemmKernel gemm_kernel_avx512() { return {kMR, kNR, kernel, "avx512 12x32", kernel_indirect, kernel_indirect_b}; }
 
 }  // namespace dagnet::cpu
 #endif

@@ -15,11 +15,17 @@ using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t
 using IndirectMicroKernel = void (*)(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride,
                                      float* c, int64_t ldc, bool accumulate);
 
+// And with B's rows read through pointers (depth k, columns at b_rows[k][0..NR)): the
+// convolution kernel gradient reads input pixels as B this way.
+using IndirectBMicroKernel = void (*)(int64_t kc, const float* a, const float* const* b_rows, float* c, int64_t ldc,
+                                      bool accumulate);
+
 struct GemmKernel {
   int mr, nr;
   MicroKernel run;
   const char* name;
   IndirectMicroKernel run_indirect;
+  IndirectBMicroKernel run_indirect_b;
 };
 
 // Defined only where the build targets x86-64; selected by gemm_kernel_for_cpu().

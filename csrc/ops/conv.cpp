@@ -199,6 +199,10 @@ void conv_grad_kernel(const ConvSetup& c, const T* dy, const T* x, T* dkernel, T
   }
   const int64_t chunk = c.images_per_chunk(), per_image = s.oh * s.ow, K = s.k();
   if (s.n == 0) cpu::fill<T>(dkernel, T(0), K * c.filters);
+  if constexpr (std::is_same_v<T, float>) {
+    if (s.n > 0 && !s.is_pointwise() && cpu::conv2d_kernel_gradient_indirect(x_nhwc, s, dy_nhwc, c.filters, dkernel))
+      return;
+  }
   for (int64_t first = 0; first < s.n; first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);
     const T* a = x_nhwc + first * s.h * s.w * s.c;
