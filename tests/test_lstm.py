@@ -111,3 +111,38 @@ def test_lstm_unknown_time_and_errors():
         g.node("lstm", [x, w, u, b], {"activation": "softsign"})
     with pytest.raises(ValueError, match="do not match has_initial_state"):
         g.node("lstm", [x, w, u, b], {"has_mask": 1})
+
+
+@pytest.mark.parametrize("units", [8, 16])
+@pytest.mark.parametrize("mask_name", ["none", "holes"])
+def test_float32_fast_paths_match_reference(units, mask_name):
+    """float32 with 4*units filling the kernel width takes the fused paths (indirect
+    projection and recurrent products, vectorised gates); 13 rows leave partial tiles."""
+    rng = np.random.default_rng(5)
+    batch, steps = 13, 5
+    x = rng.standard_normal((batch, steps, 6)).astype(np.float32)
+    w, u, b = params(rng, 6, units, np.float32)
+    h0, c0 = (rng.standard_normal((batch, units)).astype(np.float32) * 0.5 for _ in range(2))
+    mask = None if mask_name == "none" else (rng.uniform(size=(batch, steps)) > 0.3).astype(np.float32)
+    inputs, attrs = [x, w, u, b, h0, c0], {"return_sequences": 1, "has_initial_state": 1}
+    if mask is not None:
+        inputs.append(mask)
+        attrs["has_mask"] = 1
+    out, h, c, *_ = run_op("lstm", inputs, attrs)
+    want, want_h, want_c = ref_lstm(x.astype(np.float64), w, u, b, h0, c0, mask, return_sequences=True)
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(c, want_c, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("isa", ["portable", "avx2"])
+def test_float32_fast_paths_under_other_isas(isa):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, %r); import test_lstm; "
+            "test_lstm.test_float32_fast_paths_match_reference(16, 'holes'); "
+            "test_lstm.test_float32_fast_paths_match_reference(8, 'none')") % os.path.dirname(__file__)
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, DAGNET_CPU_ISA=isa),
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

@@ -8,8 +8,10 @@
 
 #include "core/thread_pool.h"
 #include "cpu/elementwise.h"
+#include "cpu/conv_indirect.h"
 #include "cpu/fast_math.h"
 #include "cpu/gemm.h"
+#include "cpu/gemm_kernels.h"
 #include "cpu/lstm_gates.h"
 
 namespace dagnet::cpu {
@@ -64,6 +66,33 @@ void activate_gates(const LstmShape& s, const T* z, T* gates, int64_t units) {
   apply_activation(s.recurrent_activation, z + 3 * units, gates + 3 * units, units);
 }
 
+// z[r, :] += h[r, :] U for `rows` rows: the per-step recurrent product, straight on the
+// micro-kernel (h rows read in place, U's columns in place) with no packing or blocking
+// overhead, which dominates at these sizes. Needs 4u to be a multiple of the kernel's NR.
+bool recurrent_product(const float* h, int64_t rows, int64_t units, const float* recurrent, float* z, int64_t ldz,
+                       const float* zero_row) {
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  const int mr = kern.mr, nr = kern.nr;
+  const int64_t G = 4 * units;
+  if (G % nr != 0) return false;
+  const float* ptrs[16];
+  alignas(64) float tile[16 * 32];
+  for (int64_t r0 = 0; r0 < rows; r0 += mr) {
+    const int64_t n = std::min<int64_t>(mr, rows - r0);
+    for (int i = 0; i < mr; ++i) ptrs[i] = i < n ? h + (r0 + i) * units : zero_row;
+    for (int64_t col = 0; col < G; col += nr) {
+      if (n == mr) {
+        kern.run_indirect(units, ptrs, recurrent + col, G, z + r0 * ldz + col, ldz, true);
+      } else {
+        kern.run_indirect(units, ptrs, recurrent + col, G, tile, nr, false);
+        for (int64_t i = 0; i < n; ++i)
+          for (int j = 0; j < nr; ++j) z[(r0 + i) * ldz + col + j] += tile[i * nr + j];
+      }
+    }
+  }
+  return true;
+}
+
 // Batch rows per thread: an even share (the recurrence itself is sequential in time).
 int64_t batch_slice(int64_t batch) {
   const int64_t threads = thread_pool().size();
@@ -89,7 +118,10 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   T* c = h + B * U;
   T* out = c + B * U;
   if constexpr (std::is_same_v<T, float>) {
-    gemm_epilogue(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false, GemmEpilogue{a.bias});
+    // x W + b for every step at once, as a pointwise convolution over the (batch * time)
+    // rows: the indirect kernel reads x's rows in place instead of packing them.
+    ConvShape rows{1, 1, B * Tn, F, 1, 1, 1, 1, 1, 1, 0, 0, 1, B * Tn};
+    conv2d_indirect(a.x, rows, a.kernel, G, GemmEpilogue{a.bias}, proj);
   } else {
     gemm<T>(false, false, B * Tn, G, F, a.x, F, a.kernel, G, proj, G, false);
     parallel_for(B * Tn, std::max<int64_t>(1, 8192 / G), [&](int64_t b, int64_t e) {
@@ -108,12 +140,16 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   }
   // Rows of the batch recur independently, so each thread runs the whole time loop for
   // its own slice: no synchronisation per step (the small per-step GEMMs run inline).
+  const std::vector<T> zero_row(static_cast<size_t>(U), T(0));
   parallel_for(B, batch_slice(B), [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
       T* z = proj + (b0 * Tn + it) * G;  // row b at z + (b - b0) * Tn * G
-      gemm<T>(false, false, rows, G, U, h + b0 * U, U, a.recurrent, G, z, Tn * G, true);
+      bool done = false;
+      if constexpr (std::is_same_v<T, float>)
+        done = recurrent_product(h + b0 * U, rows, U, a.recurrent, z, Tn * G, zero_row.data());
+      if (!done) gemm<T>(false, false, rows, G, U, h + b0 * U, U, a.recurrent, G, z, Tn * G, true);
       for (int64_t b = b0; b < b1; ++b) {
         const T* zb = proj + (b * Tn + it) * G;
         T* gb = a.gates + (b * Tn + t) * G;
