@@ -3,7 +3,10 @@ import time
 
 
 def best_ms(fn, repeats: int) -> float:
-    """The fastest of `repeats` calls after one warm-up, in milliseconds."""
+    """The fastest of `repeats` calls after one warm-up, in milliseconds. Starts with a
+    pause: both libraries' idle threads spin for a while after a call, and on two cores a
+    spinning peer slows the other down."""
+    time.sleep(0.3)
     fn()
     times = []
     for _ in range(repeats):

@@ -100,6 +100,41 @@ def test_reduce(kind, axes, keepdims):
     fd_check(build, [x], rng)
 
 
+@pytest.mark.parametrize("kind", ["sum", "mean", "max", "min", "prod"])
+@pytest.mark.parametrize("shape,axes", [((3, 70001), [1]), ((70001,), []), ((5, 67, 300), [1]), ((4, 1, 300), [0, 1]),
+                                        ((2, 3, 5, 7), [1, 2]), ((6, 5, 4), [0, 2]), ((300, 7), [0])])
+def test_reduce_large_float32(kind, shape, axes):
+    """Sizes past the kernels' lane, tile and block widths, one block of axes or not."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0.999, 1.001, shape).astype(np.float32)
+    fn = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod}[kind]
+    got, = run_op("reduce", [x], {"kind": kind, "axes": axes})
+    want = fn(x.astype(np.float64), axis=tuple(axes) if axes else None)
+    np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-5)
+    dx, = run_op("reduce_grad", [np.ones_like(got) * 2, x, got], {"kind": kind, "axes": axes})
+    if kind in ("sum", "mean"):
+        count = x.size // max(got.size, 1)
+        np.testing.assert_allclose(dx, np.full(shape, 2 / (count if kind == "mean" else 1), np.float32), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_reduce_integers(dtype):
+    x = np.arange(-50000, 70000, dtype=dtype).reshape(4, -1)
+    for kind, fn in [("sum", np.sum), ("max", np.max), ("min", np.min)]:
+        for axes in ([], [1], [0]):
+            got, = run_op("reduce", [x], {"kind": kind, "axes": axes})
+            np.testing.assert_array_equal(got, fn(x, axis=tuple(axes) if axes else None).astype(dtype))
+
+
+def test_reduce_over_empty_axes():
+    x = np.zeros((3, 0), np.float32)
+    np.testing.assert_array_equal(run_op("reduce", [x], {"kind": "sum", "axes": [1]})[0], np.zeros(3))
+    np.testing.assert_array_equal(run_op("reduce", [x], {"kind": "prod", "axes": [1]})[0], np.ones(3))
+    assert np.isnan(run_op("reduce", [x], {"kind": "mean", "axes": [1]})[0]).all()
+    with pytest.raises(ValueError, match="max over an empty axis"):
+        run_op("reduce", [x], {"kind": "max", "axes": [1]})
+
+
 def test_reduce_gradient_rules_for_ties_and_zeros():
     x = np.array([[1.0, 3.0, 3.0], [0.0, 2.0, 0.0]])
     g = Graph()

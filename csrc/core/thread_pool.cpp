@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -11,6 +12,27 @@ namespace dagnet {
 
 namespace {
 thread_local bool t_inside_task = false;
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+inline void cpu_relax() { _mm_pause(); }
+#else
+inline void cpu_relax() { std::this_thread::yield(); }
+#endif
+
+// Polls `done` for up to kSpin before the caller falls back to blocking; true if it came.
+constexpr auto kSpin = std::chrono::microseconds(100);
+template <typename Done>
+bool spin_until(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
+}
 
 struct InsideTask {
   bool previous;
@@ -53,6 +75,7 @@ void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
     Job* job;
+    spin_until([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -92,6 +115,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   }
   wake_.notify_all();
   run_chunks(job);
+  spin_until([&] { return job.unfinished_workers.load(std::memory_order_acquire) == 0; });
   {
     std::unique_lock<std::mutex> lock(mutex_);
     finished_.wait(lock, [&] { return job.unfinished_workers.load() == 0; });

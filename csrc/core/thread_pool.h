@@ -3,6 +3,9 @@
 // so a pool of size N runs N chunks at once. Calls made from inside a task (an
 // executor running independent graph branches at once, each calling a kernel that
 // itself parallelises) run inline, so the pool is never oversubscribed.
+// Workers and the caller spin briefly before sleeping: kernels such as an LSTM step or a
+// chunked convolution issue parallel_fors a few tens of microseconds apart, and a
+// condition-variable wake-up costs about that much each time.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -47,8 +50,8 @@ class ThreadPool {
   std::condition_variable wake_;     // workers wait here for a new generation
   std::condition_variable finished_; // the caller waits here for the workers
   Job* job_ = nullptr;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};  // written under mutex_, polled while spinning
+  std::atomic<bool> stop_{false};
   std::mutex submit_;                // one parallel_for at a time; others run inline
 };
 

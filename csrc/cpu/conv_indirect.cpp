@@ -11,6 +11,7 @@ namespace dagnet::cpu {
 
 namespace {
 constexpr int64_t kChannelChunk = 256;  // depth per micro-kernel call
+constexpr int64_t kPositionChunk = 512;  // depth per micro-kernel call of the kernel gradient
 constexpr int kMaxMR = 16;
 }  // namespace
 
@@ -36,21 +37,27 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
     std::vector<float> buffer(static_cast<size_t>(mr * padded_f));
     const float* base[kMaxMR];
     const float* rows[kMaxMR];
+    const float* image_of[kMaxMR];
+    int64_t iy0[kMaxMR], ix0[kMaxMR];
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t i = t * mr, nrows = std::min<int64_t>(mr, M - i);
       const bool direct = nrows == mr && !edge_cols;  // write straight into y
       float* c = direct ? y + i * filters : buffer.data();
       const int64_t ldc = direct ? filters : padded_f;
+      for (int r = 0; r < nrows; ++r) {  // window corners, once per tile (divisions are slow)
+        const int64_t pos = i + r, image = pos / (s.oh * s.ow), rest = pos % (s.oh * s.ow);
+        image_of[r] = x + image * s.h * s.w * s.c;
+        iy0[r] = (rest / s.ow) * s.sh - s.pad_top;
+        ix0[r] = (rest % s.ow) * s.sw - s.pad_left;
+      }
       bool accumulate = false;
       for (int64_t ky = 0; ky < s.kh; ++ky)
         for (int64_t kx = 0; kx < s.kw; ++kx) {
           for (int r = 0; r < mr; ++r) {
             base[r] = nullptr;
             if (r >= nrows) continue;
-            const int64_t pos = i + r, image = pos / (s.oh * s.ow), rest = pos % (s.oh * s.ow);
-            const int64_t iy = (rest / s.ow) * s.sh - s.pad_top + ky * s.dh;
-            const int64_t ix = (rest % s.ow) * s.sw - s.pad_left + kx * s.dw;
-            if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) base[r] = x + ((image * s.h + iy) * s.w + ix) * s.c;
+            const int64_t iy = iy0[r] + ky * s.dh, ix = ix0[r] + kx * s.dw;
+            if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) base[r] = image_of[r] + (iy * s.w + ix) * s.c;
           }
           const int64_t window = ky * s.kw + kx;
           for (int64_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
@@ -85,42 +92,49 @@ bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const f
   const GemmKernel kern = gemm_kernel_for_cpu();
   const int mr = kern.mr, nr = kern.nr;
   if (s.c % nr != 0) return false;
-  const int64_t positions = s.n * s.oh * s.ow, K = s.k();
-  const int64_t row_tiles = (filters + mr - 1) / mr, panels = K / nr;
+  const int64_t positions = s.n * s.oh * s.ow, K = s.k(), panels = K / nr;
+  const int64_t full_tiles = filters / mr, edge_rows = filters % mr, row_tiles = full_tiles + (edge_rows ? 1 : 0);
   std::vector<float> dkt(static_cast<size_t>(row_tiles * mr * K), 0.0f);  // d kernel^T, rows padded to mr
-  std::vector<float> a_packed(static_cast<size_t>(row_tiles * mr * kChannelChunk));
+  // A = dy^T needs no packing: depth k's MR filters are contiguous in dy, rows `filters`
+  // apart. Only a last partial tile of filters is copied, zero-padded to MR.
+  std::vector<float> edge_a(edge_rows ? static_cast<size_t>(mr * kPositionChunk) : 0, 0.0f);
+  struct Origin {  // a position's window corner: computed once per chunk, not per panel
+    const float* image;
+    int64_t iy, ix;
+  };
+  std::vector<Origin> origin(static_cast<size_t>(kPositionChunk));
   const std::vector<float> zeros(static_cast<size_t>(nr), 0.0f);
-  for (int64_t p0 = 0; p0 < positions; p0 += kChannelChunk) {
-    const int64_t kc = std::min(kChannelChunk, positions - p0);
-    // A = dy^T: for each depth (position) the filters are contiguous in dy.
-    for (int64_t t = 0; t < row_tiles; ++t) {
-      float* dst = a_packed.data() + t * mr * kc;
-      for (int64_t k = 0; k < kc; ++k)
-        for (int r = 0; r < mr; ++r) {
-          const int64_t f = t * mr + r;
-          dst[k * mr + r] = f < filters ? dy[(p0 + k) * filters + f] : 0.0f;
-        }
+  for (int64_t p0 = 0; p0 < positions; p0 += kPositionChunk) {
+    const int64_t kc = std::min(kPositionChunk, positions - p0);
+    for (int64_t k = 0; k < kc; ++k) {
+      const int64_t pos = p0 + k, image = pos / (s.oh * s.ow), rest = pos % (s.oh * s.ow);
+      origin[k] = {x + image * s.h * s.w * s.c, (rest / s.ow) * s.sh - s.pad_top, (rest % s.ow) * s.sw - s.pad_left};
     }
+    if (edge_rows)
+      for (int64_t k = 0; k < kc; ++k)
+        std::memcpy(edge_a.data() + k * mr, dy + (p0 + k) * filters + full_tiles * mr, sizeof(float) * edge_rows);
     parallel_for(panels, 1, [&](int64_t b0, int64_t b1) {
-      std::vector<const float*> rows(static_cast<size_t>(kc));
+      const float* rows[kPositionChunk];
       for (int64_t panel = b0; panel < b1; ++panel) {
         const int64_t col = panel * nr, window = col / s.c, c0 = col % s.c;
-        const int64_t ky = window / s.kw, kx = window % s.kw;
+        const int64_t dy_off = (window / s.kw) * s.dh, dx_off = (window % s.kw) * s.dw;
         for (int64_t k = 0; k < kc; ++k) {
-          const int64_t pos = p0 + k, image = pos / (s.oh * s.ow), rest = pos % (s.oh * s.ow);
-          const int64_t iy = (rest / s.ow) * s.sh - s.pad_top + ky * s.dh;
-          const int64_t ix = (rest % s.ow) * s.sw - s.pad_left + kx * s.dw;
-          rows[k] = (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) ? x + ((image * s.h + iy) * s.w + ix) * s.c + c0
+          const int64_t iy = origin[k].iy + dy_off, ix = origin[k].ix + dx_off;
+          rows[k] = (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) ? origin[k].image + (iy * s.w + ix) * s.c + c0
                                                                   : zeros.data();
         }
-        for (int64_t t = 0; t < row_tiles; ++t)
-          kern.run_indirect_b(kc, a_packed.data() + t * mr * kc, rows.data(), dkt.data() + t * mr * K + col, K,
-                              p0 > 0);
+        for (int64_t t = 0; t < row_tiles; ++t) {
+          const bool edge = t == full_tiles;
+          const float* a = edge ? edge_a.data() : dy + p0 * filters + t * mr;
+          kern.run_indirect_b(kc, a, edge ? mr : filters, rows, dkt.data() + t * mr * K + col, K, p0 > 0);
+        }
       }
     });
   }
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t f = 0; f < filters; ++f) d_kernel[k * filters + f] = dkt[f * K + k];
+  parallel_for(K, 64, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k)
+      for (int64_t f = 0; f < filters; ++f) d_kernel[k * filters + f] = dkt[f * K + k];
+  });
   return true;
 }
 

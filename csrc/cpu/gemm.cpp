@@ -223,7 +223,7 @@ void run_float(const Problem& p) {
   const int threads = thread_pool().size();
   const GemmKernel kern = gemm_kernel_for_cpu();
   const int64_t tiles = ((p.M + kern.mr - 1) / kern.mr) * ((p.N + kern.nr - 1) / kern.nr);
-  if (threads > 1 && tiles < 4 * threads && p.K >= 1024 * threads) {
+  if (threads > 1 && tiles < 8 * threads && p.K >= 1024 * threads) {
     split_k_gemm(p, threads);
     return;
   }

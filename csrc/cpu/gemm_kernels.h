@@ -15,10 +15,11 @@ using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t
 using IndirectMicroKernel = void (*)(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride,
                                      float* c, int64_t ldc, bool accumulate);
 
-// And with B's rows read through pointers (depth k, columns at b_rows[k][0..NR)): the
-// convolution kernel gradient reads input pixels as B this way.
-using IndirectBMicroKernel = void (*)(int64_t kc, const float* a, const float* const* b_rows, float* c, int64_t ldc,
-                                      bool accumulate);
+// And with B's rows read through pointers (depth k, columns at b_rows[k][0..NR)) and A's
+// MR values for depth k at a + k * a_stride (MR when packed; a row stride when A^T is read
+// in place): the convolution kernel gradient reads input pixels as B and dy as A this way.
+using IndirectBMicroKernel = void (*)(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows,
+                                      float* c, int64_t ldc, bool accumulate);
 
 struct GemmKernel {
   int mr, nr;

@@ -6,6 +6,7 @@
 #include <set>
 #include <vector>
 
+#include "cpu/reduce.h"
 #include "cpu/strided.h"
 #include "ops/broadcast.h"
 #include "ops/dispatch.h"
@@ -14,7 +15,7 @@
 namespace dagnet {
 
 namespace {
-enum class ReduceKind { Sum, Mean, Max, Min, Prod };
+using cpu::ReduceKind;
 
 ReduceKind parse_reduce(const std::string& k) {
   if (k == "sum") return ReduceKind::Sum;
@@ -70,10 +71,17 @@ void register_reduce_axes_ops() {
     const Tensor &x = ctx.inputs[0], &y = ctx.outputs[0];
     auto kind = parse_reduce(ctx.attrs().get_string("kind", "sum"));
     auto reduced = reduced_axes(ctx.attrs(), x.rank(), "reduce");
+    cpu::ReduceGeometry geometry;
+    const bool extreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
+    const bool empty_extreme = extreme && x.numel() == 0 && y.numel() > 0;
+    check(!empty_extreme, ErrorKind::Value, "node '", ctx.node.name, "' (reduce): ",
+          kind == ReduceKind::Max ? "max" : "min", " over an empty axis");
+    const bool block = cpu::collapse_reduction(x.shape(), reduced, &geometry);
     dispatch_any(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
       T* py = y.data<T>();
+      if (block) return cpu::reduce_middle<T>(px, geometry, kind, py);
       std::vector<bool> seen(static_cast<size_t>(y.numel()), false);
       std::vector<double> acc(static_cast<size_t>(y.numel()), kind == ReduceKind::Prod ? 1.0 : 0.0);
       const std::vector<int64_t> strides[1] = {output_strides(x.shape(), reduced)};
@@ -121,6 +129,9 @@ void register_reduce_axes_ops() {
       using T = decltype(tag);
       const T *pg = g.data<T>(), *px = x.data<T>(), *py = y.data<T>();
       T* pd = dx.data<T>();
+      cpu::ReduceGeometry geometry;
+      if ((kind == ReduceKind::Sum || kind == ReduceKind::Mean) && cpu::collapse_reduction(x.shape(), reduced, &geometry))
+        return cpu::spread_middle<T>(pg, geometry, kind == ReduceKind::Mean, pd);
       const std::vector<int64_t> strides[1] = {output_strides(x.shape(), reduced)};
       const int64_t base[1] = {0};
       const double count = y.numel() ? static_cast<double>(x.numel()) / static_cast<double>(y.numel()) : 1.0;
