@@ -146,3 +146,26 @@ def test_float32_fast_paths_under_other_isas(isa):
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, DAGNET_CPU_ISA=isa),
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_inference_plan_skips_saved_activations():
+    """A forward-only plan leaves the gates/cells/hiddens kept for backward unallocated and
+    still computes the same outputs as a plan that keeps them."""
+    from dagnet.engine import Executor
+    rng = np.random.default_rng(7)
+    b, t, f, u = 5, 9, 6, 32
+    x = rng.standard_normal((b, t, f)).astype(np.float32)
+    mask = (rng.random((b, t)) > 0.3).astype(np.float32)
+    g = Graph()
+    xi, mi = g.input("x", [b, t, f]), g.input("m", [b, t])
+    params = [g.param(n, (rng.standard_normal(s) * 0.3).astype(np.float32))
+              for n, s in (("w", (f, 4 * u)), ("r", (u, 4 * u)), ("bias", (4 * u,)))]
+    outs = g.node("lstm", [xi] + params + [mi], {"return_sequences": 1, "has_mask": 1})
+    inference = Executor(g, outs[:3])
+    keeping = Executor(g, outs)
+    got = inference.run([x, mask])
+    full = keeping.run([x, mask])
+    for a, want in zip(got, full[:3]):
+        np.testing.assert_array_equal(a, want)
+    saved_bytes = b * t * (4 * u + u + u) * 4
+    assert Executor(g, [outs[0]]).plan_stats([[b, t, f], [b, t]])["arena_bytes"] < saved_bytes

@@ -141,8 +141,10 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   // Rows of the batch recur independently, so each thread runs the whole time loop for
   // its own slice: no synchronisation per step (the small per-step GEMMs run inline).
   const std::vector<T> zero_row(static_cast<size_t>(U), T(0));
+  const bool save = a.gates != nullptr;
   parallel_for(B, batch_slice(B), [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
+    std::vector<T> gate_row(save ? 0 : static_cast<size_t>(G));  // inference: gates of one row at a time
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
       T* z = proj + (b0 * Tn + it) * G;  // row b at z + (b - b0) * Tn * G
@@ -152,14 +154,16 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
       if (!done) gemm<T>(false, false, rows, G, U, h + b0 * U, U, a.recurrent, G, z, Tn * G, true);
       for (int64_t b = b0; b < b1; ++b) {
         const T* zb = proj + (b * Tn + it) * G;
-        T* gb = a.gates + (b * Tn + t) * G;
+        T* gb = save ? a.gates + (b * Tn + t) * G : gate_row.data();
         const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
         if constexpr (std::is_same_v<T, float>) {
           if (fast_rows) {
             row_step(zb, gb, c + b * U, h + b * U, U, valid);
             if (valid) std::memcpy(out + b * U, h + b * U, sizeof(T) * U);
-            std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
-            std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
+            if (save) {
+              std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
+              std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
+            }
             if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, out + b * U, sizeof(T) * U);
             continue;
           }
@@ -175,8 +179,10 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
             out[b * U + k] = hb[k];
           }
         }
-        std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
-        std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
+        if (save) {
+          std::memcpy(a.cells + (b * Tn + t) * U, c + b * U, sizeof(T) * U);
+          std::memcpy(a.hiddens + (b * Tn + t) * U, h + b * U, sizeof(T) * U);
+        }
         if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, out + b * U, sizeof(T) * U);
       }
     }

@@ -28,8 +28,9 @@ template <typename T>
 struct LstmForward {
   const T *x, *kernel, *recurrent, *bias, *h0, *c0;  // h0/c0 may be null (zeros)
   const double* mask;                                 // (batch, steps) or null
-  T *output, *h_last, *c_last, *gates, *cells, *hiddens;
-  T* scratch;  // lstm_forward_scratch elements
+  T *output, *h_last, *c_last;
+  T *gates, *cells, *hiddens;  // saved for backward; all null when nothing needs them
+  T* scratch;                  // lstm_forward_scratch elements
 };
 
 template <typename T>

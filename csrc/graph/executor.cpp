@@ -101,11 +101,13 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   // caller owns them; everything else lives in the arena.
   std::vector<char> fetched(num_values, 0);
   for (ValueId v : fetches_) fetched[v] = 1;
-  std::vector<int> readers(num_values, 0);
+  std::vector<int> readers(num_values, 0), any_use(num_values, 0);
   for (NodeId n : schedule_.order) {
     const Node& node = g.node(n);
-    for (size_t i = 0; i < node.inputs.size(); ++i)
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (!is_shape_only(node, i)) ++readers[node.inputs[i]];
+      ++any_use[node.inputs[i]];
+    }
   }
   std::vector<BufferRequest> requests;
   std::vector<int> buffer_of(num_values, -1);
@@ -121,6 +123,8 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       ValueId out = node.outputs[k];
       if (fetched[out]) continue;
+      const int saved_from = node.op->saved_outputs_from;
+      if (saved_from >= 0 && static_cast<int>(k) >= saved_from && any_use[out] == 0) continue;  // left undefined
       if (k == 0 && node.op->inplace_input >= 0 && options_.reuse_memory) {
         ValueId in = node.inputs[node.op->inplace_input];
         int b = buffer_of[in];

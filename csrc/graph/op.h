@@ -92,6 +92,10 @@ struct OpDef {
   // Inputs at and after this index are read for their shapes only (known from the
   // plan), so the planner does not keep their bytes alive for this node.
   int shape_only_from = -1;
+  // Outputs at and after this index exist only for the backward pass (saved activations).
+  // A plan in which nothing reads or fetches them binds them undefined and allocates
+  // nothing; the kernel must then skip writing them (inference does less work).
+  int saved_outputs_from = -1;
 };
 
 // The global op table.

@@ -106,6 +106,7 @@ void register_lstm_ops() {
   fwd.max_inputs = 7;
   fwd.attrs = kAttrs;
   fwd.infer = infer_lstm;
+  fwd.saved_outputs_from = 3;
   fwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
     return static_cast<size_t>(cpu::lstm_forward_scratch(shape_of(in[0].shape, in[2].shape, attrs))) *
            dtype_size(in[0].dtype);
@@ -117,11 +118,12 @@ void register_lstm_ops() {
     std::vector<double> mask = l.mask ? mask_values(ctx.inputs[l.mask_at]) : std::vector<double>{};
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
+      auto saved = [](const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };  // null in inference plans
       cpu::LstmForward<T> a{x.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[2].data<T>(), ctx.inputs[3].data<T>(),
                             l.initial_state ? ctx.inputs[l.h0].data<T>() : nullptr,
                             l.initial_state ? ctx.inputs[l.c0].data<T>() : nullptr, l.mask ? mask.data() : nullptr,
                             ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
-                            ctx.outputs[3].data<T>(), ctx.outputs[4].data<T>(), ctx.outputs[5].data<T>(),
+                            saved(ctx.outputs[3]), saved(ctx.outputs[4]), saved(ctx.outputs[5]),
                             static_cast<T*>(ctx.workspace)};
       cpu::lstm_forward<T>(s, a);
     });
