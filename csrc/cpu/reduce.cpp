@@ -174,13 +174,23 @@ void reduce_middle(const T* x, const ReduceGeometry& g, ReduceKind kind, T* y) {
 
 template <typename T>
 void spread_middle(const T* g, const ReduceGeometry& geometry, bool mean, T* dx) {
-  const int64_t rows = geometry.outer * geometry.middle, inner = geometry.inner;
-  const T scale = mean ? static_cast<T>(1.0 / static_cast<double>(std::max<int64_t>(1, geometry.middle))) : T(1);
-  parallel_for(rows, std::max<int64_t>(1, kBlock / std::max<int64_t>(1, inner)), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const T* src = g + (r / geometry.middle) * inner;
-      T* dst = dx + r * inner;
-      for (int64_t i = 0; i < inner; ++i) dst[i] = src[i] * scale;
+  const int64_t middle = geometry.middle, inner = geometry.inner;
+  const T scale = mean ? static_cast<T>(1.0 / static_cast<double>(std::max<int64_t>(1, middle))) : T(1);
+  // Work items: blocks of about kBlock elements within one outer index.
+  const int64_t rows_per_block = std::max<int64_t>(1, kBlock / std::max<int64_t>(1, inner));
+  const int64_t blocks = (middle + rows_per_block - 1) / rows_per_block;
+  parallel_for(geometry.outer * blocks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t item = b; item < e; ++item) {
+      const int64_t o = item / blocks, r0 = (item % blocks) * rows_per_block;
+      const int64_t r1 = std::min(middle, r0 + rows_per_block);
+      const T* src = g + o * inner;
+      T* dst = dx + (o * middle + r0) * inner;
+      if (inner == 1) {
+        std::fill(dst, dst + (r1 - r0), src[0] * scale);
+        continue;
+      }
+      for (int64_t r = r0; r < r1; ++r, dst += inner)
+        for (int64_t i = 0; i < inner; ++i) dst[i] = src[i] * scale;
     }
   });
 }
