@@ -33,6 +33,26 @@ def test_binary_on_integers():
     np.testing.assert_array_equal(run_op("binary", [a, b], {"kind": "not_equal"})[0], (a != b).astype(np.int64))
 
 
+@pytest.mark.parametrize("sa,sb", [((300, 70), (70,)), ((3, 1, 5000), (1, 4, 1)), ((50, 7, 90), (50, 7, 1)),
+                                   ((6, 40000), (6, 1)), ((41, 1, 3), (7, 1))])
+def test_broadcasting_at_sizes_that_split_across_threads(sa, sb):
+    """Broadcast walks (row by row, in parallel) and the sums back to each operand's shape."""
+    rng = np.random.default_rng(12)
+    a, b = rng.uniform(0.5, 2.0, sa).astype(np.float32), rng.uniform(0.5, 2.0, sb).astype(np.float32)
+    got, = run_op("binary", [a, b], {"kind": "multiply"})
+    np.testing.assert_allclose(got, a * b, rtol=1e-6)
+    cond = (rng.random(got.shape) > 0.5).astype(np.float32)
+    np.testing.assert_array_equal(run_op("where", [cond, a, b])[0], np.where(cond != 0, a, b))
+    g = rng.standard_normal(got.shape).astype(np.float32)
+    da, db = run_op("binary_grad", [g, a, b], {"kind": "multiply"})
+    np.testing.assert_allclose(da, g * b, rtol=1e-6)
+    for full, like in ((da, a), (db, b)):
+        summed, = run_op("sum_to_shape", [full, like])
+        lead = full.ndim - like.ndim
+        axes = tuple(range(lead)) + tuple(d + lead for d in range(like.ndim) if like.shape[d] == 1 and full.shape[d + lead] != 1)
+        np.testing.assert_allclose(summed, full.astype(np.float64).sum(axis=axes).reshape(like.shape), rtol=1e-4, atol=1e-3)
+
+
 @pytest.mark.parametrize("kind", list(BINARY))
 @pytest.mark.parametrize("sa,sb", [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), ())])
 def test_binary_gradients(kind, sa, sb):

@@ -6,6 +6,7 @@
 // Backward: binary_grad / where_grad give each operand's gradient at the output's shape,
 // then sum_to_shape(g, like) sums it over the axes that operand was broadcast along.
 #include "cpu/elementwise_math.h"
+#include "cpu/reduce.h"
 #include "cpu/strided.h"
 #include "core/thread_pool.h"
 #include "ops/broadcast.h"
@@ -40,8 +41,8 @@ void broadcast_apply2(const Tensor& a, const Tensor& b, const Tensor& out, Fn fn
     const std::vector<int64_t> strides[2] = {cpu::broadcast_strides(a.shape(), out.shape()),
                                              cpu::broadcast_strides(b.shape(), out.shape())};
     const int64_t base[2] = {0, 0};
-    cpu::for_each_index<2>(out.shape(), strides, base,
-                           [&](int64_t i, const int64_t* off) { po[i] = fn(pa[off[0]], pb[off[1]]); });
+    cpu::parallel_for_each_index<2>(out.shape(), strides, base,
+                                    [&](int64_t i, const int64_t* off) { po[i] = fn(pa[off[0]], pb[off[1]]); });
   }
 }
 
@@ -101,7 +102,7 @@ void register_binary_ops() {
       const int64_t base[2] = {0, 0};
       const T *pg = g.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
       T *da = ctx.outputs[0].data<T>(), *db = ctx.outputs[1].data<T>();
-      cpu::for_each_index<2>(g.shape(), strides, base, [&](int64_t i, const int64_t* off) {
+      cpu::parallel_for_each_index<2>(g.shape(), strides, base, [&](int64_t i, const int64_t* off) {
         T pa_d, pb_d;
         cpu::binary_partials(kind, pa[off[0]], pb[off[1]], pa_d, pb_d);
         da[i] = pg[i] * pa_d;
@@ -126,6 +127,13 @@ void register_binary_ops() {
       using T = decltype(tag);
       T* po = out.data<T>();
       const T* pg = g.data<T>();
+      // Usually the summed axes form one block (a bias broadcast over the batch): a reduction.
+      std::vector<bool> summed(g.rank(), true);
+      const size_t lead = g.rank() - out.rank();
+      for (size_t d = lead; d < g.rank(); ++d) summed[d] = out.shape()[d - lead] == 1 && g.shape()[d] != 1;
+      cpu::ReduceGeometry geometry;
+      if (cpu::collapse_reduction(g.shape(), summed, &geometry))
+        return cpu::reduce_middle<T>(pg, geometry, cpu::ReduceKind::Sum, po);
       std::fill(po, po + out.numel(), T(0));
       const std::vector<int64_t> strides[1] = {cpu::broadcast_strides(out.shape(), g.shape())};
       const int64_t base[1] = {0};
@@ -151,8 +159,9 @@ void register_binary_ops() {
       const int64_t base[3] = {0, 0, 0};
       const T *pc = c.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
       T* po = out.data<T>();
-      cpu::for_each_index<3>(out.shape(), strides, base,
-                             [&](int64_t i, const int64_t* off) { po[i] = pc[off[0]] != T(0) ? pa[off[1]] : pb[off[2]]; });
+      cpu::parallel_for_each_index<3>(out.shape(), strides, base, [&](int64_t i, const int64_t* off) {
+        po[i] = pc[off[0]] != T(0) ? pa[off[1]] : pb[off[2]];
+      });
     });
   };
   where.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) -> std::vector<ValueId> {
@@ -179,7 +188,7 @@ void register_binary_ops() {
       const int64_t base[1] = {0};
       const T *pg = g.data<T>(), *pc = c.data<T>();
       T *da = ctx.outputs[0].data<T>(), *db = ctx.outputs[1].data<T>();
-      cpu::for_each_index<1>(g.shape(), strides, base, [&](int64_t i, const int64_t* off) {
+      cpu::parallel_for_each_index<1>(g.shape(), strides, base, [&](int64_t i, const int64_t* off) {
         bool take_a = pc[off[0]] != T(0);
         da[i] = take_a ? pg[i] : T(0);
         db[i] = take_a ? T(0) : pg[i];

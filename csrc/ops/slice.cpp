@@ -126,7 +126,7 @@ void register_slice_ops() {
       T* py = y.data<T>();
       const std::vector<int64_t> strides[1] = {read};
       const int64_t start[1] = {base};
-      cpu::for_each_index<1>(walk, strides, start, [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
+      cpu::parallel_for_each_index<1>(walk, strides, start, [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
     });
   };
   fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
