@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "cpu/fast_math.h"
 
 namespace dagnet::cpu {
 
@@ -43,6 +45,23 @@ T sigmoid(T x) {
 
 template <typename T>
 void elementwise(Activation act, T alpha, const T* x, T* y, int64_t b, int64_t e) {
+  if constexpr (std::is_same_v<T, float>) {  // vectorisable forms (libm's are scalar calls)
+    switch (act) {
+      case Activation::Elu:
+        for (int64_t k = b; k < e; ++k) {
+          const float v = x[k];
+          y[k] = v > 0.0f ? v : alpha * fast_expm1(v);
+        }
+        return;
+      case Activation::Sigmoid:
+        for (int64_t k = b; k < e; ++k) y[k] = fast_sigmoid(x[k]);
+        return;
+      case Activation::Tanh:
+        for (int64_t k = b; k < e; ++k) y[k] = fast_tanh(x[k]);
+        return;
+      default: break;
+    }
+  }
   switch (act) {
     case Activation::Linear:
       if (x != y) std::copy(x + b, x + e, y + b);
@@ -124,11 +143,19 @@ void activation_backward(Activation act, double alpha_d, const ActivationLayout&
       case Activation::Linear:
         if (dx != dy) std::copy(dy + b, dy + e, dx + b);
         break;
+      // Loads before the select: a conditional load keeps the compiler from vectorising
+      // (dx may alias dy), and a branch on random signs mispredicts half the time.
       case Activation::Relu:
-        for (int64_t k = b; k < e; ++k) dx[k] = y[k] > T(0) ? dy[k] : T(0);
+        for (int64_t k = b; k < e; ++k) {
+          const T g = dy[k];
+          dx[k] = y[k] > T(0) ? g : T(0);
+        }
         break;
       case Activation::Elu:  // y > 0 exactly when x > 0; below, f'(x) = alpha * e^x = y + alpha
-        for (int64_t k = b; k < e; ++k) dx[k] = y[k] > T(0) ? dy[k] : dy[k] * (y[k] + alpha);
+        for (int64_t k = b; k < e; ++k) {
+          const T g = dy[k], v = y[k];
+          dx[k] = v > T(0) ? g : g * (v + alpha);
+        }
         break;
       case Activation::Sigmoid:
         for (int64_t k = b; k < e; ++k) dx[k] = dy[k] * y[k] * (T(1) - y[k]);

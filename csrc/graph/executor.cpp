@@ -1,6 +1,8 @@
 #include "graph/executor.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 
 #include "core/thread_pool.h"
 #include "graph/memory_planner.h"
@@ -14,6 +16,24 @@ struct Slot {
   bool is_output;
   int index;
 };
+
+std::atomic<bool> g_profiling{false};
+std::mutex g_profile_mutex;
+std::map<std::string, OpProfile>& profile_table() {
+  static std::map<std::string, OpProfile> table;
+  return table;
+}
+
+void run_profiled(const KernelContext& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  ctx.node.op->cpu(ctx);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::lock_guard<std::mutex> lock(g_profile_mutex);
+  OpProfile& p = profile_table()[ctx.node.op->name];
+  p.op = ctx.node.op->name;
+  ++p.calls;
+  p.seconds += seconds;
+}
 
 bool is_shape_only(const Node& node, size_t input_index) {
   return node.op->shape_only_from >= 0 && static_cast<int>(input_index) >= node.op->shape_only_from;
@@ -275,7 +295,8 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& feeds) {
     auto run_one = [&](int s) {
       Plan::Step& step = plan.steps[s];
       KernelContext ctx{*step.node, step.inputs, step.outputs, step.workspace, step.workspace_bytes};
-      step.node->op->cpu(ctx);
+      if (g_profiling.load(std::memory_order_relaxed)) run_profiled(ctx);
+      else step.node->op->cpu(ctx);
     };
     if (wave.parallel) {
       thread_pool().parallel_for(static_cast<int64_t>(wave.steps.size()), 1, [&](int64_t b, int64_t e) {
@@ -288,6 +309,17 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& feeds) {
   for (size_t j = 0; j < fetches_.size(); ++j)
     if (graph_->value(fetches_[j]).kind == ValueKind::Param) results[j] = graph_->value(fetches_[j]).data.clone();
   return results;
+}
+
+void set_op_profiling(bool on) { g_profiling.store(on); }
+
+std::vector<OpProfile> take_op_profile() {
+  std::lock_guard<std::mutex> lock(g_profile_mutex);
+  std::vector<OpProfile> out;
+  for (auto& [name, p] : profile_table()) out.push_back(p);
+  profile_table().clear();
+  std::sort(out.begin(), out.end(), [](const OpProfile& a, const OpProfile& b) { return a.seconds > b.seconds; });
+  return out;
 }
 
 }  // namespace dagnet

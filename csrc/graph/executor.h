@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "graph/graph.h"
@@ -26,6 +27,17 @@ struct PlanStats {
   int waves = 0;
   int nodes = 0;
 };
+
+// Op-level profiling for every executor in the process (off by default: one relaxed
+// atomic load per node when off). take_op_profile returns totals since the last call,
+// slowest op first, and clears them.
+struct OpProfile {
+  std::string op;
+  int64_t calls = 0;
+  double seconds = 0;
+};
+void set_op_profiling(bool on);
+std::vector<OpProfile> take_op_profile();
 
 class Executor {
  public:

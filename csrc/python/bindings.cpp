@@ -194,6 +194,13 @@ PYBIND11_MODULE(_engine, m) {
   m.def("set_num_threads", &set_num_threads, py::arg("threads"));
   m.def("num_threads", &num_threads);
   m.def("op_names", &op_names);
+  m.def("set_op_profiling", &set_op_profiling, py::arg("on"),
+        "Time every kernel call of every executor (process-wide; off by default).");
+  m.def("take_op_profile", [] {
+    py::list rows;
+    for (const OpProfile& p : take_op_profile()) rows.append(py::make_tuple(p.op, p.calls, p.seconds * 1e3));
+    return rows;
+  }, "[(op, calls, total ms)] since the last call, slowest first; clears the totals.");
 
   py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
       .def_static("from_numpy", [](py::array a) { return copy_from_array(a, "Tensor.from_numpy"); })

@@ -10,7 +10,12 @@ This is the layer the Keras front end lowers into; it is usable on its own:
 
 A ``Trainer`` adds autodiff and optimizer-update nodes to the graph and runs forward,
 loss, backward and the update in one native call per ``step``.
-"""
-from ._engine import Executor, Graph, Tensor, Trainer, gradients, num_threads, op_names, set_num_threads
 
-__all__ = ["Graph", "Executor", "Trainer", "Tensor", "gradients", "set_num_threads", "num_threads", "op_names"]
+``set_op_profiling(True)`` times every kernel call; ``take_op_profile()`` returns
+``[(op, calls, total ms)]``, slowest first, for finding where a model's time goes.
+"""
+from ._engine import (Executor, Graph, Tensor, Trainer, gradients, num_threads, op_names, set_num_threads,
+                      set_op_profiling, take_op_profile)
+
+__all__ = ["Graph", "Executor", "Trainer", "Tensor", "gradients", "set_num_threads", "num_threads", "op_names",
+           "set_op_profiling", "take_op_profile"]
