@@ -15,73 +15,147 @@ Window window(const PoolShape& s, int64_t oy, int64_t ox) {
   return {std::max<int64_t>(y, 0), std::min(y + s.kh, s.h), std::max<int64_t>(x, 0), std::min(x + s.kw, s.w)};
 }
 
-// Runs fn(image, oy, ox, channel) for every output, parallel over (image, output row).
-template <typename Fn>
-void for_each_output(const PoolShape& s, Fn fn) {
-  parallel_for(s.n * s.oh, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, s.ow * s.c)), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r)
-      for (int64_t ox = 0; ox < s.ow; ++ox)
-        for (int64_t ch = 0; ch < s.c; ++ch) fn(r / s.oh, r % s.oh, ox, ch);
-  });
+// Channels are the inner loop (contiguous with channels_last, so it vectorises): the
+// offset of channel ch at pixel (y, x) of image i is image + (y * w + x) * pixel + ch * channel.
+struct Strides {
+  int64_t image, pixel, channel, out_image, out_pixel;
+};
+Strides strides_of(const PoolShape& s) {
+  if (s.channels_first) return {s.c * s.h * s.w, 1, s.h * s.w, s.c * s.oh * s.ow, 1};
+  return {s.h * s.w * s.c, s.c, 1, s.oh * s.ow * s.c, s.c};
 }
+int64_t out_channel_stride(const PoolShape& s) { return s.channels_first ? s.oh * s.ow : 1; }
 
-// Gradients scatter into overlapping windows, so each thread owns whole images.
+constexpr int64_t kChannelBlock = 256;  // channels per task; also the per-thread scratch size
+
+// Runs fn(image, oy, ox, c0, c1) for every output pixel and block of channels, in
+// parallel over (image, channel block): tasks never share an input element's channel,
+// so gradient scatters into overlapping windows need no synchronisation.
 template <typename Fn>
-void for_each_image(const PoolShape& s, Fn fn) {
-  parallel_for(s.n, 1, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
+void for_each_pixel(const PoolShape& s, Fn fn) {
+  const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
+  const int64_t per_task = std::max<int64_t>(1, s.oh * s.ow * std::min(s.c, kChannelBlock) * s.kh * s.kw);
+  parallel_for(s.n * blocks, std::max<int64_t>(1, 16384 / per_task), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t i = t / blocks, c0 = (t % blocks) * kChannelBlock, c1 = std::min(s.c, c0 + kChannelBlock);
       for (int64_t oy = 0; oy < s.oh; ++oy)
-        for (int64_t ox = 0; ox < s.ow; ++ox)
-          for (int64_t ch = 0; ch < s.c; ++ch) fn(i, oy, ox, ch);
+        for (int64_t ox = 0; ox < s.ow; ++ox) fn(i, oy, ox, c0, c1);
+    }
   });
 }
 }  // namespace
 
 template <typename T>
 void max_pool(const PoolShape& s, const T* x, T* y) {
-  for_each_output(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t ch) {
-    Window w = window(s, oy, ox);
-    T best = x[s.in_index(i, w.y0, w.x0, ch)];
+  const Strides st = strides_of(s);
+  const int64_t ocs = out_channel_stride(s);
+  for_each_pixel(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t c0, int64_t c1) {
+    T best[kChannelBlock];
+    const Window w = window(s, oy, ox);
+    const T* img = x + i * st.image;
+    const T* first = img + (w.y0 * s.w + w.x0) * st.pixel;
+    for (int64_t ch = c0; ch < c1; ++ch) best[ch - c0] = first[ch * st.channel];
     for (int64_t yy = w.y0; yy < w.y1; ++yy)
-      for (int64_t xx = w.x0; xx < w.x1; ++xx) best = std::max(best, x[s.in_index(i, yy, xx, ch)]);
-    y[s.out_index(i, oy, ox, ch)] = best;
+      for (int64_t xx = w.x0; xx < w.x1; ++xx) {
+        const T* px = img + (yy * s.w + xx) * st.pixel;
+        for (int64_t ch = c0; ch < c1; ++ch) {
+          const T v = px[ch * st.channel];
+          best[ch - c0] = best[ch - c0] < v ? v : best[ch - c0];
+        }
+      }
+    T* out = y + i * st.out_image + (oy * s.ow + ox) * st.out_pixel;
+    for (int64_t ch = c0; ch < c1; ++ch) out[ch * ocs] = best[ch - c0];
   });
 }
 
 template <typename T>
 void avg_pool(const PoolShape& s, const T* x, T* y) {
-  for_each_output(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t ch) {
-    Window w = window(s, oy, ox);
-    T sum = 0;
+  const Strides st = strides_of(s);
+  const int64_t ocs = out_channel_stride(s);
+  for_each_pixel(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t c0, int64_t c1) {
+    T sum[kChannelBlock] = {};
+    const Window w = window(s, oy, ox);
+    const T* img = x + i * st.image;
     for (int64_t yy = w.y0; yy < w.y1; ++yy)
-      for (int64_t xx = w.x0; xx < w.x1; ++xx) sum += x[s.in_index(i, yy, xx, ch)];
-    y[s.out_index(i, oy, ox, ch)] = sum / static_cast<T>((w.y1 - w.y0) * (w.x1 - w.x0));
+      for (int64_t xx = w.x0; xx < w.x1; ++xx) {
+        const T* px = img + (yy * s.w + xx) * st.pixel;
+        for (int64_t ch = c0; ch < c1; ++ch) sum[ch - c0] += px[ch * st.channel];
+      }
+    const T count = static_cast<T>((w.y1 - w.y0) * (w.x1 - w.x0));
+    T* out = y + i * st.out_image + (oy * s.ow + ox) * st.out_pixel;
+    for (int64_t ch = c0; ch < c1; ++ch) out[ch * ocs] = sum[ch - c0] / count;
   });
 }
+
+namespace {
+// One output pixel's channels [0, nc) of max_pool_grad, with the channel stride a constant
+// 1 for channels_last so the loops vectorise. Two passes: the window's maximum per
+// channel, then the gradient to the first element equal to it (`left` is what is still
+// to place).
+template <typename T, bool kContiguous>
+void max_grad_pixel(const PoolShape& s, const Window& w, int64_t pixel, int64_t channel_stride,
+                    const T* __restrict img, const T* __restrict g, int64_t g_stride, T* __restrict d, int64_t nc) {
+  const int64_t cs = kContiguous ? 1 : channel_stride;
+  T best[kChannelBlock], left[kChannelBlock];
+  const T* first = img + (w.y0 * s.w + w.x0) * pixel;
+  for (int64_t ch = 0; ch < nc; ++ch) best[ch] = first[ch * cs];
+  for (int64_t yy = w.y0; yy < w.y1; ++yy)
+    for (int64_t xx = w.x0; xx < w.x1; ++xx) {
+      const T* px = img + (yy * s.w + xx) * pixel;
+      for (int64_t ch = 0; ch < nc; ++ch) {
+        const T v = px[ch * cs];
+        best[ch] = best[ch] < v ? v : best[ch];
+      }
+    }
+  for (int64_t ch = 0; ch < nc; ++ch) left[ch] = g[ch * g_stride];
+  for (int64_t yy = w.y0; yy < w.y1; ++yy)
+    for (int64_t xx = w.x0; xx < w.x1; ++xx) {
+      const int64_t p = (yy * s.w + xx) * pixel;
+      for (int64_t ch = 0; ch < nc; ++ch) {
+        // A 0/1 factor instead of a select: baseline x86-64 has no blend, and a branch on
+        // where the maximum sits mispredicts (a NaN gradient may then reach more elements).
+        const T give = static_cast<T>(img[p + ch * cs] == best[ch]) * left[ch];
+        d[p + ch * cs] += give;
+        left[ch] -= give;
+      }
+    }
+}
+}  // namespace
 
 template <typename T>
 void max_pool_grad(const PoolShape& s, const T* x, const T* dy, T* dx) {
   std::fill(dx, dx + s.n * s.h * s.w * s.c, T(0));
-  for_each_image(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t ch) {
-    Window w = window(s, oy, ox);
-    int64_t best = s.in_index(i, w.y0, w.x0, ch);
-    for (int64_t yy = w.y0; yy < w.y1; ++yy)
-      for (int64_t xx = w.x0; xx < w.x1; ++xx) {
-        int64_t at = s.in_index(i, yy, xx, ch);
-        if (x[at] > x[best]) best = at;
-      }
-    dx[best] += dy[s.out_index(i, oy, ox, ch)];
+  const Strides st = strides_of(s);
+  const int64_t ocs = out_channel_stride(s);
+  for_each_pixel(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t c0, int64_t c1) {
+    const Window w = window(s, oy, ox);
+    const T* img = x + i * st.image + c0 * st.channel;
+    const T* g = dy + i * st.out_image + (oy * s.ow + ox) * st.out_pixel + c0 * ocs;
+    T* d = dx + i * st.image + c0 * st.channel;
+    if (st.channel == 1)
+      max_grad_pixel<T, true>(s, w, st.pixel, 1, img, g, ocs, d, c1 - c0);
+    else
+      max_grad_pixel<T, false>(s, w, st.pixel, st.channel, img, g, ocs, d, c1 - c0);
   });
 }
 
 template <typename T>
 void avg_pool_grad(const PoolShape& s, const T* dy, T* dx) {
   std::fill(dx, dx + s.n * s.h * s.w * s.c, T(0));
-  for_each_image(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t ch) {
-    Window w = window(s, oy, ox);
-    T share = dy[s.out_index(i, oy, ox, ch)] / static_cast<T>((w.y1 - w.y0) * (w.x1 - w.x0));
+  const Strides st = strides_of(s);
+  const int64_t ocs = out_channel_stride(s);
+  for_each_pixel(s, [&](int64_t i, int64_t oy, int64_t ox, int64_t c0, int64_t c1) {
+    T share[kChannelBlock];
+    const Window w = window(s, oy, ox);
+    const T count = static_cast<T>((w.y1 - w.y0) * (w.x1 - w.x0));
+    const T* g = dy + i * st.out_image + (oy * s.ow + ox) * st.out_pixel;
+    for (int64_t ch = c0; ch < c1; ++ch) share[ch - c0] = g[ch * ocs] / count;
+    T* d = dx + i * st.image;
     for (int64_t yy = w.y0; yy < w.y1; ++yy)
-      for (int64_t xx = w.x0; xx < w.x1; ++xx) dx[s.in_index(i, yy, xx, ch)] += share;
+      for (int64_t xx = w.x0; xx < w.x1; ++xx) {
+        T* px = d + (yy * s.w + xx) * st.pixel;
+        for (int64_t ch = c0; ch < c1; ++ch) px[ch * st.channel] += share[ch - c0];
+      }
   });
 }
 
