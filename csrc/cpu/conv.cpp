@@ -7,24 +7,40 @@
 
 namespace dagnet::cpu {
 
+namespace {
+// c values from src (or zeros): an inline loop for the few channels of a first layer
+// (where a memcpy call per tap costs more than the copy), memcpy otherwise.
+template <typename T>
+inline void copy_taps(const T* src, int64_t c, T* dst) {
+  if (c < 16) {
+    for (int64_t i = 0; i < c; ++i) dst[i] = src ? src[i] : T(0);
+  } else if (src) {
+    std::memcpy(dst, src, sizeof(T) * c);
+  } else {
+    std::fill(dst, dst + c, T(0));
+  }
+}
+}  // namespace
+
 template <typename T>
 void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols) {
-  const int64_t rows = (last - first) * s.oh * s.ow, k = s.k();
-  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, k)), [&](int64_t b, int64_t e) {
+  const int64_t k = s.k();
+  // One task per (image, output row): no divisions per position.
+  parallel_for((last - first) * s.oh, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, k * s.ow)),
+               [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
-      const int64_t image = first + r / (s.oh * s.ow), pos = r % (s.oh * s.ow);
-      const int64_t oy = pos / s.ow, ox = pos % s.ow;
-      T* dst = cols + r * k;
-      for (int64_t ky = 0; ky < s.kh; ++ky) {
-        const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
-        for (int64_t kx = 0; kx < s.kw; ++kx, dst += s.c) {
-          const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
-          if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w)
-            std::fill(dst, dst + s.c, T(0));
-          else
-            std::memcpy(dst, x + ((image * s.h + iy) * s.w + ix) * s.c, sizeof(T) * s.c);
+      const int64_t image = first + r / s.oh, oy = r % s.oh;
+      const T* img = x + image * s.h * s.w * s.c;
+      T* dst = cols + r * s.ow * k;
+      for (int64_t ox = 0; ox < s.ow; ++ox)
+        for (int64_t ky = 0; ky < s.kh; ++ky) {
+          const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+          const bool row_in = iy >= 0 && iy < s.h;
+          for (int64_t kx = 0; kx < s.kw; ++kx, dst += s.c) {
+            const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
+            copy_taps<T>(row_in && ix >= 0 && ix < s.w ? img + (iy * s.w + ix) * s.c : nullptr, s.c, dst);
+          }
         }
-      }
     }
   });
 }

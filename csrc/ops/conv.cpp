@@ -25,6 +25,9 @@ namespace dagnet {
 
 namespace {
 constexpr int64_t kChunkElements = int64_t(1) << 22;  // im2col scratch per chunk (16 MiB of float32)
+// The indirect kernel's depth per window is the channel count; below this, each call is
+// mostly overhead and im2col (depth kh*kw*c per row) + GEMM is faster.
+constexpr int64_t kIndirectMinChannels = 16;
 
 struct ConvSetup {
   cpu::ConvShape s{};
@@ -99,14 +102,15 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
   const bool softmax = act == cpu::Activation::Softmax;
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
+  const bool indirect = fused && !s.is_pointwise() && s.c >= kIndirectMinChannels;
   if constexpr (fused) {
-    if (!s.is_pointwise()) {
+    if (indirect) {
       // Indirect GEMM: the micro-kernel reads input pixels in place (no im2col buffer).
       cpu::GemmEpilogue epilogue{bias, softmax ? cpu::Activation::Linear : act, alpha};
       cpu::conv2d_indirect(x_nhwc, s, kernel, c.filters, epilogue, y_nhwc);
     }
   }
-  for (int64_t first = 0; first < s.n && !(fused && !s.is_pointwise()); first += chunk) {
+  for (int64_t first = 0; first < s.n && !indirect; first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);
     const T* a = x_nhwc + first * s.h * s.w * s.c;
     if (!s.is_pointwise()) {
@@ -139,6 +143,10 @@ void conv_forward(const ConvSetup& c, const T* x, const T* kernel, const T* bias
 bool grad_input_as_convolution(const ConvSetup& c, const float* dy_nhwc, const float* kernel, float* dx_nhwc) {
   const cpu::ConvShape& s = c.s;
   if (s.sh != 1 || s.sw != 1 || s.is_pointwise()) return false;
+  // It computes h*w positions with the input's channels as its filters: worth it when
+  // those fill the kernel's register width and the output is not much smaller than the
+  // input (with 'valid' on small images the zero padding would be most of the work).
+  if (s.c < kIndirectMinChannels || s.oh * s.ow * 4 < s.h * s.w * 3) return false;
   std::vector<float> flipped(static_cast<size_t>(s.kh * s.kw * c.filters * s.c));
   for (int64_t ky = 0; ky < s.kh; ++ky)
     for (int64_t kx = 0; kx < s.kw; ++kx)
