@@ -24,6 +24,7 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
   // A partial last panel of filters is read from a zero-padded copy of its columns.
   std::vector<float> edge_panel;
   const int64_t edge_cols = filters % nr;
+  const bool half_edge = edge_cols && edge_cols <= nr / 2;  // the last panel on the half-width kernel
   if (edge_cols) {
     edge_panel.assign(static_cast<size_t>(K * nr), 0.0f);
     for (int64_t k = 0; k < K; ++k)
@@ -67,7 +68,8 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
             for (int64_t p = 0; p < panels; ++p) {  // the same pixels feed every filter panel: L1 hits
               const bool edge = edge_cols && p == panels - 1;
               const float* b = edge ? edge_panel.data() + k0 * nr : kernel + k0 * filters + p * nr;
-              kern.run_indirect(kc, rows, b, edge ? nr : filters, c + p * nr, ldc, accumulate);
+              const auto run = edge && half_edge ? kern.run_indirect_half : kern.run_indirect;
+              run(kc, rows, b, edge ? nr : filters, c + p * nr, ldc, accumulate);
             }
             accumulate = true;
           }

@@ -27,6 +27,10 @@ struct GemmKernel {
   const char* name;
   IndirectMicroKernel run_indirect;
   IndirectBMicroKernel run_indirect_b;
+  // run_indirect for an MR x NR/2 tile (reads and writes only the first NR/2 columns): a
+  // last panel of at most NR/2 columns (convolutions with 10 or 16 filters) then does
+  // half the arithmetic of a zero-padded full panel.
+  IndirectMicroKernel run_indirect_half;
 };
 
 // Defined only where the build targets x86-64; selected by gemm_kernel_for_cpu().
