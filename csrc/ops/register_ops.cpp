@@ -12,6 +12,7 @@ void register_all_ops() {
   register_elementwise_ops();
   register_reduce_ops();
   register_sgd_ops();
+  register_constraint_ops();
   register_metrics_ops();
   register_reshape_ops();
   register_embedding_ops();

@@ -15,6 +15,7 @@ void register_loss_ops();
 void register_elementwise_ops();
 void register_reduce_ops();
 void register_sgd_ops();
+void register_constraint_ops();
 void register_metrics_ops();
 void register_reshape_ops();
 void register_embedding_ops();
