@@ -3,6 +3,8 @@
 being lowered). Weights are created in ``build`` from the first input shape."""
 from __future__ import annotations
 
+import contextlib
+
 import inspect
 
 import numpy as np
@@ -17,6 +19,33 @@ from .input_spec import InputSpec, check_input_spec
 
 _BASE_KWARGS = {"trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim",
                 "weights", "activity_regularizer", "autocast"}
+
+
+_NAME_SCOPES: list = []  # (name, owner) pairs, as Keras's backend name scopes
+
+
+@contextlib.contextmanager
+def name_scope(owner):
+    """Open `owner`'s name scope (a layer, or a plain string); a layer already at the top
+    is not pushed again (Keras's name_scope(caller=...))."""
+    name = owner if isinstance(owner, str) else owner.name
+    push = not (_NAME_SCOPES and not isinstance(owner, str) and _NAME_SCOPES[-1][1] is owner)
+    if push:
+        _NAME_SCOPES.append((name, owner))
+    try:
+        yield
+    finally:
+        if push:
+            _NAME_SCOPES.pop()
+
+
+def _weight_path(layer, name: str) -> str:
+    """Keras 3's variable.path: the open name scopes, the layer's own, then the weight name
+    ('sequential/dense/kernel' for a layer first built inside a Sequential's build)."""
+    scopes = [n for n, _ in _NAME_SCOPES]
+    if not (_NAME_SCOPES and _NAME_SCOPES[-1][1] is layer):
+        scopes.append(layer.name)
+    return "/".join(scopes + [name])
 
 
 class Layer:
@@ -98,7 +127,7 @@ class Layer:
         init = initializers_module.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
         value = init(shape, dtype=dtype)
-        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=_weight_path(self, name))
         variable.regularizer = regularizers_module.get(regularizer)
         self._own_weights.append(variable)
         return variable
@@ -232,7 +261,8 @@ class Layer:
                                          if isinstance(x, (np.ndarray, Variable)) else x, inputs)
             if self.input_spec is not None:
                 check_input_spec(self, inputs)
-            self._maybe_build(inputs)
+            with name_scope(self):
+                self._maybe_build(inputs)
             call_kwargs = dict(kwargs)
             if self._call_takes_training and call_kwargs.get("training") is None:
                 call_kwargs["training"] = builder.training
@@ -241,7 +271,7 @@ class Layer:
             has_mask = any(m is not None for m in _tree.flatten(masks))
             if self._call_takes_mask and call_kwargs.get("mask") is None and has_mask:
                 call_kwargs["mask"] = masks
-            with builder.scope(self.name):
+            with builder.scope(self.name), name_scope(self):
                 outputs = self.call(inputs, *rest, **call_kwargs)
                 outputs = _tree.map_structure(
                     lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs)
@@ -304,7 +334,10 @@ class Layer:
     def _single_node_attribute(self, attribute: str, what: str, accessor: str):
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
-        if len(self._inbound_nodes) > 1:
+        # Keras 3 answers with the first node; a layer the user called several times is refused
+        # (the Keras 2 contract). Nodes from Sequential (re)builds do not count as calls.
+        calls = [n for n in self._inbound_nodes if not getattr(n, "_sequential_build", False)]
+        if len(calls) > 1:
             raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the notion of "
                                  f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.')
         return self._node_attribute(0, attribute, what)

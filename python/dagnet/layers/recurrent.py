@@ -74,6 +74,9 @@ class LSTM(Layer):
                                         name="bias")
         else:
             self.bias = None
+        for variable in self._own_weights:  # Keras keeps them on its LSTMCell: 'lstm/lstm_cell/kernel'
+            scope, _, name = variable.path.rpartition("/")
+            variable.path = f"{scope}/lstm_cell/{name}"
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if isinstance(inputs, (list, tuple)):
