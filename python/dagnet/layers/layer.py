@@ -4,12 +4,14 @@ being lowered). Weights are created in ``build`` from the first input shape."""
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import inspect
 
 import numpy as np
 
-from .. import _naming, _tree, initializers as initializers_module, regularizers as regularizers_module
+from .. import _naming, _tree, constraints as constraints_module, initializers as initializers_module
+from .. import regularizers as regularizers_module
 from .._tracing import GraphBuilder, GraphTensor, current_builder
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
@@ -48,8 +50,49 @@ def _weight_path(layer, name: str) -> str:
     return "/".join(scopes + [name])
 
 
+def _is_model(layer) -> bool:
+    from ..models.functional import Model
+
+    return isinstance(layer, Model)
+
+
+def serialize_regularizer(r):
+    if r is None:
+        return None
+    return {"module": "keras.regularizers", "class_name": type(r).__name__, "config": r.get_config(),
+            "registered_name": None}
+
+
+def _not_applied(layer, argument: str) -> None:
+    """Constraints and activity regularizers are kept, serialized and loaded, but dagnet's
+    training does not apply them yet: say so rather than train differently in silence."""
+    import warnings
+
+    warnings.warn(f"{type(layer).__name__} '{layer.name}': `{argument}` is stored and serialized, but dagnet "
+                  "does not apply it during training.", stacklevel=3)
+
+
 class Layer:
     """Base class of all layers; subclass it and write ``build`` and ``call``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("build")
+        if original is None or getattr(original, "_marks_built", False):
+            return
+
+        @functools.wraps(original)
+        def build(self, *args, **kw):
+            # As Keras's build wrapper: a layer built by hand is built (a later call keeps
+            # its weights) and remembers the shape it was built for.
+            result = original(self, *args, **kw)
+            if not self.built and self._build_shapes is None and args and not _is_model(self):
+                self._build_shapes = args[0]
+            self.built = True
+            return result
+
+        build._marks_built = True
+        cls.build = build
 
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
@@ -70,6 +113,9 @@ class Layer:
         self._build_shapes = None
         self._eager_runs: dict = {}
         self._initial_weights = kwargs.get("weights")
+        self.activity_regularizer = regularizers_module.get(kwargs.get("activity_regularizer"))
+        if self.activity_regularizer is not None:
+            _not_applied(self, "activity_regularizer")
         # Keras lets the first layer of a Sequential carry the model's input shape.
         batch_size = kwargs.get("batch_size")
         if kwargs.get("batch_input_shape") is not None:
@@ -102,7 +148,10 @@ class Layer:
     def get_config(self) -> dict:
         from ..saving.serialization_lib import dtype_policy
 
-        return {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+        if getattr(self, "activity_regularizer", None) is not None:
+            config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
@@ -129,6 +178,7 @@ class Layer:
         value = init(shape, dtype=dtype)
         variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=_weight_path(self, name))
         variable.regularizer = regularizers_module.get(regularizer)
+        variable.constraint = constraints_module.get(constraint)
         self._own_weights.append(variable)
         return variable
 
