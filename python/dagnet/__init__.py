@@ -10,7 +10,7 @@ to the native graph that models lower into.
 """
 from . import _engine
 from ._info import devices, info
-from . import activations, initializers, ops, regularizers, utils
+from . import activations, constraints, initializers, ops, regularizers, utils
 from . import layers, models
 from .layers import Input, InputLayer
 from .models import Model, Sequential
@@ -18,6 +18,6 @@ from .models import Model, Sequential
 __version__ = _engine.info()["version"]
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
-           "initializers", "regularizers", "utils", "info", "devices", "__version__"]
+           "initializers", "constraints", "regularizers", "utils", "info", "devices", "__version__"]
 from . import losses, metrics, optimizers  # noqa: E402
 from . import callbacks  # noqa: E402

@@ -1,6 +1,8 @@
 """Weight regularizers (Keras): penalties added to the training loss."""
 from __future__ import annotations
 
+import numpy as np
+
 
 class Regularizer:
     def get_config(self) -> dict:
@@ -34,7 +36,7 @@ class L1(Regularizer):
         self.l2 = 0.0
 
     def get_config(self):
-        return {"l1": self.l1}
+        return {"l1": float(np.float32(self.l1))}  # Keras keeps L1's factor as a float32 tensor
 
 
 def l2(l2=0.01) -> L2:

@@ -1,9 +1,9 @@
 """Conv1D and Conv2D (Keras weight layouts: kernel (k, cin, filters) / (kh, kw, cin, filters))."""
 from __future__ import annotations
 
-from .. import activations as activations_module, initializers, regularizers
+from .. import activations as activations_module, constraints, initializers, regularizers
 from ..ops._dispatch import emit
-from .core import _serialize_regularizer
+from .core import _constraint, _serialize_regularizer
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -22,7 +22,7 @@ class _Conv(Layer):
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")
@@ -47,6 +47,8 @@ class _Conv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = _constraint(self, kernel_constraint, "kernel_constraint")
+        self.bias_constraint = _constraint(self, bias_constraint, "bias_constraint")
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
     def build(self, input_shape):
@@ -57,9 +59,10 @@ class _Conv(Layer):
                              f"Received input shape {input_shape} with data_format={self.data_format}")
         self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.filters),
                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      name="kernel")
+                                      constraint=self.kernel_constraint, name="kernel")
         self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer, name="bias") if self.use_bias else None
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                    name="bias") if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
 
     def call(self, inputs):
@@ -80,7 +83,9 @@ class _Conv(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
                 "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class Conv1D(_Conv):

@@ -5,11 +5,11 @@ import inspect
 
 import numpy as np
 
-from .. import _random, activations as activations_module, initializers, ops, regularizers
+from .. import _random, activations as activations_module, constraints, initializers, ops, regularizers
 from .._tracing import GraphTensor
 from ..ops._dispatch import emit
 from .input_spec import InputSpec
-from .layer import Layer
+from .layer import Layer, _not_applied, serialize_regularizer
 
 
 def builder_of(x):
@@ -19,8 +19,11 @@ def builder_of(x):
 class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(**kwargs)
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if lora_rank is not None or quantization_config is not None:
+            raise ValueError("Dense: LoRA (lora_rank) and quantization_config are not supported by dagnet")
         if not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
                              f"units={units}")
@@ -31,6 +34,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = _constraint(self, kernel_constraint, "kernel_constraint")
+        self.bias_constraint = _constraint(self, bias_constraint, "bias_constraint")
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -40,9 +45,11 @@ class Dense(Layer):
             raise ValueError(f'Layer "{self.name}": the last dimension of the input must be known to build a '
                              f"Dense layer, got input shape {input_shape}")
         self.kernel = self.add_weight(shape=(in_dim, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer, name="bias") if self.use_bias else None
+                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                    name="bias") if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
@@ -60,14 +67,19 @@ class Dense(Layer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
                 "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "kernel_constraint": None, "bias_constraint": None}
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}
 
 
 def _serialize_regularizer(r):
-    if r is None:
-        return None
-    return {"module": "keras.regularizers", "class_name": type(r).__name__, "config": r.get_config(),
-            "registered_name": None}
+    return serialize_regularizer(r)
+
+
+def _constraint(layer, identifier, argument):
+    constraint = constraints.get(identifier)
+    if constraint is not None:
+        _not_applied(layer, argument)
+    return constraint
 
 
 class Activation(Layer):
@@ -88,7 +100,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
+        if not 0 <= rate <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
                              f"Received: rate={rate}")
         self.rate = float(rate)
@@ -109,9 +121,28 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
+        if self.rate == 1:
+            return ops.zeros_like(inputs)
         b = builder_of(inputs)
-        y, _mask = b.node("dropout", [inputs, b.param(self._rng_state)], {"rate": self.rate, "seed": self._seed})
-        return y
+        if self.noise_shape is None:
+            y, _mask = b.node("dropout", [inputs, b.param(self._rng_state)], {"rate": self.rate, "seed": self._seed})
+            return y
+        # One mask of noise_shape (None: the input's size), broadcast over the size-1 axes.
+        shape, noise_shape = tuple(inputs.shape), tuple(self.noise_shape)
+        if len(noise_shape) != len(shape):
+            raise ValueError(f'Layer "{self.name}": noise_shape {self.noise_shape} does not match the rank of the '
+                             f"input shape {shape}")
+        reference = inputs
+        for axis, (dim, size) in enumerate(zip(noise_shape, shape)):
+            if dim is None or dim == size:
+                continue
+            if dim != 1:
+                raise ValueError(f'Layer "{self.name}": noise_shape {self.noise_shape} is incompatible with the '
+                                 f"input shape {shape} (each entry must be None, 1 or the input's size)")
+            reference = ops.max(reference, axis=axis, keepdims=True)
+        mask, _ = b.node("dropout", [ops.ones_like(reference), b.param(self._rng_state)],
+                         {"rate": self.rate, "seed": self._seed})
+        return inputs * mask
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
@@ -178,7 +209,7 @@ class Lambda(Layer):
         import marshal
 
         # Keras's format for a lambda: its marshalled bytecode (same Python version only).
-        code = base64.b64encode(marshal.dumps(self.function.__code__)).decode("ascii")
+        code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode("ascii")  # Keras: codecs base64, with newlines
         return {**super().get_config(),
                 "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
                                                                     "closure": None}},
@@ -196,7 +227,7 @@ class Lambda(Layer):
         config = dict(config)
         fn = config.pop("function")
         if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
-            code = marshal.loads(base64.b64decode(fn["config"]["code"]))
+            code = marshal.loads(base64.decodebytes(fn["config"]["code"].encode("ascii")))
             scope = {"ops": ops, **(custom_objects or {})}
             fn = types.FunctionType(code, scope)
         elif isinstance(fn, str):

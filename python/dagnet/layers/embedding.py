@@ -2,17 +2,25 @@
 index 0 a padding value whose positions are masked for the layers downstream."""
 from __future__ import annotations
 
-from .. import initializers, ops, regularizers
+from .. import constraints, initializers, ops, regularizers
+from .core import _constraint, _serialize_regularizer
 from ..ops._dispatch import emit
 from .layer import Layer
 
 
 class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):
-        if input_length is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_length,)
-        super().__init__(**kwargs)
+                 embeddings_constraint=None, mask_zero=False, input_length=None, weights=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
+        if input_length is not None:
+            import warnings
+
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.")
+            if "input_shape" not in kwargs:  # Keras 2 scripts relied on it to set the input shape
+                kwargs["input_shape"] = (input_length,)
+        if lora_rank is not None or quantization_config is not None:
+            raise ValueError("Embedding: LoRA (lora_rank) and quantization_config are not supported by dagnet")
+        super().__init__(weights=weights, **kwargs)
         if not isinstance(input_dim, int) or input_dim <= 0 or not isinstance(output_dim, int) or output_dim <= 0:
             raise ValueError(f"Both `input_dim` and `output_dim` should be positive integers. Received "
                              f"input_dim={input_dim} and output_dim={output_dim}")
@@ -20,6 +28,7 @@ class Embedding(Layer):
         self.output_dim = output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = _constraint(self, embeddings_constraint, "embeddings_constraint")
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self.input_length = input_length
@@ -27,7 +36,8 @@ class Embedding(Layer):
     def build(self, input_shape):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
-                                          regularizer=self.embeddings_regularizer, name="embeddings")
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint, name="embeddings")
 
     def call(self, inputs):
         b = inputs.builder
@@ -43,5 +53,7 @@ class Embedding(Layer):
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": None, "activity_regularizer": None, "embeddings_constraint": None,
-                "mask_zero": self.mask_zero}
+                "embeddings_regularizer": _serialize_regularizer(self.embeddings_regularizer),
+                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero, "quantization_config": None}

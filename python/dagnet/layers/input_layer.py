@@ -14,7 +14,8 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        kwargs.pop("ragged", None)
+        if kwargs.pop("ragged", None):
+            raise ValueError("Ragged inputs are not supported by dagnet (Keras supports them only on TensorFlow)")
         super().__init__(name=name or _naming.uniquify("input_layer"), dtype=dtype, **kwargs)
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
@@ -55,7 +56,8 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_shape": self._batch_shape, "dtype": self.dtype, "sparse": self.sparse, "name": self.name}
+        return {"batch_shape": self._batch_shape, "dtype": self.dtype, "sparse": self.sparse, "ragged": False,
+                "name": self.name, "optional": self.optional}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,

@@ -3,11 +3,15 @@
 being lowered). Weights are created in ``build`` from the first input shape."""
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import inspect
 
 import numpy as np
 
-from .. import _naming, _tree, initializers as initializers_module, regularizers as regularizers_module
+from .. import _naming, _tree, constraints as constraints_module, initializers as initializers_module
+from .. import regularizers as regularizers_module
 from .._tracing import GraphBuilder, GraphTensor, current_builder
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
@@ -19,8 +23,76 @@ _BASE_KWARGS = {"trainable", "name", "dtype", "input_shape", "batch_input_shape"
                 "weights", "activity_regularizer", "autocast"}
 
 
+_NAME_SCOPES: list = []  # (name, owner) pairs, as Keras's backend name scopes
+
+
+@contextlib.contextmanager
+def name_scope(owner):
+    """Open `owner`'s name scope (a layer, or a plain string); a layer already at the top
+    is not pushed again (Keras's name_scope(caller=...))."""
+    name = owner if isinstance(owner, str) else owner.name
+    push = not (_NAME_SCOPES and not isinstance(owner, str) and _NAME_SCOPES[-1][1] is owner)
+    if push:
+        _NAME_SCOPES.append((name, owner))
+    try:
+        yield
+    finally:
+        if push:
+            _NAME_SCOPES.pop()
+
+
+def _weight_path(layer, name: str) -> str:
+    """Keras 3's variable.path: the open name scopes, the layer's own, then the weight name
+    ('sequential/dense/kernel' for a layer first built inside a Sequential's build)."""
+    scopes = [n for n, _ in _NAME_SCOPES]
+    if not (_NAME_SCOPES and _NAME_SCOPES[-1][1] is layer):
+        scopes.append(layer.name)
+    return "/".join(scopes + [name])
+
+
+def _is_model(layer) -> bool:
+    from ..models.functional import Model
+
+    return isinstance(layer, Model)
+
+
+def serialize_regularizer(r):
+    if r is None:
+        return None
+    return {"module": "keras.regularizers", "class_name": type(r).__name__, "config": r.get_config(),
+            "registered_name": None}
+
+
+def _not_applied(layer, argument: str) -> None:
+    """Constraints and activity regularizers are kept, serialized and loaded, but dagnet's
+    training does not apply them yet: say so rather than train differently in silence."""
+    import warnings
+
+    warnings.warn(f"{type(layer).__name__} '{layer.name}': `{argument}` is stored and serialized, but dagnet "
+                  "does not apply it during training.", stacklevel=3)
+
+
 class Layer:
     """Base class of all layers; subclass it and write ``build`` and ``call``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("build")
+        if original is None or getattr(original, "_marks_built", False):
+            return
+
+        @functools.wraps(original)
+        def build(self, *args, **kw):
+            # As Keras's build wrapper: a layer built by hand is built (a later call keeps
+            # its weights) and remembers the shape it was built for.
+            result = original(self, *args, **kw)
+            if not self.built and self._build_shapes is None and args and not _is_model(self):
+                self._build_shapes = args[0]
+            self.built = True
+            return result
+
+        build._marks_built = True
+        cls.build = build
 
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
@@ -41,6 +113,9 @@ class Layer:
         self._build_shapes = None
         self._eager_runs: dict = {}
         self._initial_weights = kwargs.get("weights")
+        self.activity_regularizer = regularizers_module.get(kwargs.get("activity_regularizer"))
+        if self.activity_regularizer is not None:
+            _not_applied(self, "activity_regularizer")
         # Keras lets the first layer of a Sequential carry the model's input shape.
         batch_size = kwargs.get("batch_size")
         if kwargs.get("batch_input_shape") is not None:
@@ -73,7 +148,10 @@ class Layer:
     def get_config(self) -> dict:
         from ..saving.serialization_lib import dtype_policy
 
-        return {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+        if getattr(self, "activity_regularizer", None) is not None:
+            config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
@@ -98,8 +176,9 @@ class Layer:
         init = initializers_module.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
         value = init(shape, dtype=dtype)
-        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=_weight_path(self, name))
         variable.regularizer = regularizers_module.get(regularizer)
+        variable.constraint = constraints_module.get(constraint)
         self._own_weights.append(variable)
         return variable
 
@@ -232,7 +311,8 @@ class Layer:
                                          if isinstance(x, (np.ndarray, Variable)) else x, inputs)
             if self.input_spec is not None:
                 check_input_spec(self, inputs)
-            self._maybe_build(inputs)
+            with name_scope(self):
+                self._maybe_build(inputs)
             call_kwargs = dict(kwargs)
             if self._call_takes_training and call_kwargs.get("training") is None:
                 call_kwargs["training"] = builder.training
@@ -241,7 +321,7 @@ class Layer:
             has_mask = any(m is not None for m in _tree.flatten(masks))
             if self._call_takes_mask and call_kwargs.get("mask") is None and has_mask:
                 call_kwargs["mask"] = masks
-            with builder.scope(self.name):
+            with builder.scope(self.name), name_scope(self):
                 outputs = self.call(inputs, *rest, **call_kwargs)
                 outputs = _tree.map_structure(
                     lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs)
@@ -304,7 +384,10 @@ class Layer:
     def _single_node_attribute(self, attribute: str, what: str, accessor: str):
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
-        if len(self._inbound_nodes) > 1:
+        # Keras 3 answers with the first node; a layer the user called several times is refused
+        # (the Keras 2 contract). Nodes from Sequential (re)builds do not count as calls.
+        calls = [n for n in self._inbound_nodes if not getattr(n, "_sequential_build", False)]
+        if len(calls) > 1:
             raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the notion of "
                                  f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.')
         return self._node_attribute(0, attribute, what)

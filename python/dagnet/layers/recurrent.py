@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations as activations_module, initializers, regularizers
-from .core import _serialize_regularizer
+from .. import activations as activations_module, constraints, initializers, ops, regularizers
+from .core import Dropout, _constraint, _serialize_regularizer
 from .input_spec import InputSpec
-from .layer import Layer
+from .layer import Layer, _not_applied
 
 
 class LSTM(Layer):
@@ -19,10 +19,7 @@ class LSTM(Layer):
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", zero_output_for_mask=False,
                  **kwargs):
         kwargs.pop("implementation", None)
-        super().__init__(**kwargs)
-        if zero_output_for_mask:
-            raise ValueError("LSTM(zero_output_for_mask=True) is not supported: masked steps repeat the previous "
-                             "output (Keras's default)")
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, got "
                              f"{units}.")
@@ -39,8 +36,20 @@ class LSTM(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
+        self.kernel_constraint = _constraint(self, kernel_constraint, "kernel_constraint")
+        self.recurrent_constraint = _constraint(self, recurrent_constraint, "recurrent_constraint")
+        self.bias_constraint = _constraint(self, bias_constraint, "bias_constraint")
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        if self.recurrent_dropout:
+            _not_applied(self, "recurrent_dropout")
+        self.seed = seed
+        self.unroll = bool(unroll)  # a speed hint in Keras; the native loop gives the same results
+        self.use_cudnn = use_cudnn
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        # Input dropout as Keras's LSTMCell applies it: one mask per sequence, the same at every step.
+        self._input_dropout = _Hidden(Dropout(self.dropout, noise_shape=(None, 1, None), seed=seed,
+                                              name=f"{self.name}_input_dropout")) if self.dropout else None
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards
@@ -56,9 +65,11 @@ class LSTM(Layer):
                              f"shape {input_shape}")
         u = self.units
         self.kernel = self.add_weight(shape=(features, 4 * u), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.recurrent_kernel = self.add_weight(shape=(u, 4 * u), initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer, name="recurrent_kernel")
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint, name="recurrent_kernel")
         if self.use_bias:
             if self.unit_forget_bias:
                 init = self.bias_initializer
@@ -71,14 +82,19 @@ class LSTM(Layer):
             else:
                 initializer = self.bias_initializer
             self.bias = self.add_weight(shape=(4 * u,), initializer=initializer, regularizer=self.bias_regularizer,
-                                        name="bias")
+                                        constraint=self.bias_constraint, name="bias")
         else:
             self.bias = None
+        for variable in self._own_weights:  # Keras keeps them on its LSTMCell: 'lstm/lstm_cell/kernel'
+            scope, _, name = variable.path.rpartition("/")
+            variable.path = f"{scope}/lstm_cell/{name}"
 
     def call(self, inputs, mask=None, training=None, initial_state=None):
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
         b = inputs.builder
+        if training and self._input_dropout is not None:
+            inputs = self._input_dropout.layer(inputs, training=True)
         bias = b.param(self.bias) if self.bias is not None else b.constant(np.zeros(4 * self.units, inputs.dtype))
         operands = [inputs, b.param(self.kernel), b.param(self.recurrent_kernel), bias]
         attrs = {"return_sequences": int(self.return_sequences), "go_backwards": int(self.go_backwards),
@@ -97,6 +113,8 @@ class LSTM(Layer):
             attrs["has_mask"] = 1
         outputs = b.node("lstm", operands, attrs)
         output, h, c = outputs[:3]
+        if self.zero_output_for_mask and self.return_sequences and mask is not None:
+            output = output * ops.expand_dims(ops.cast(mask, output.dtype), -1)
         return [output, h, c] if self.return_state else output
 
     def compute_mask(self, inputs, mask=None):
@@ -116,8 +134,18 @@ class LSTM(Layer):
                 "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
                 "recurrent_regularizer": _serialize_regularizer(self.recurrent_regularizer),
                 "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
-                "bias_constraint": None, "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-                "seed": None, "return_sequences": self.return_sequences, "return_state": self.return_state,
-                "go_backwards": self.go_backwards, "stateful": False, "unroll": False,
-                "zero_output_for_mask": False}
+                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint), "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
+                "return_sequences": self.return_sequences, "return_state": self.return_state,
+                "go_backwards": self.go_backwards, "stateful": False, "unroll": self.unroll,
+                "zero_output_for_mask": self.zero_output_for_mask}
+
+
+class _Hidden:
+    """Holds a helper layer out of sight of weight tracking and saving."""
+
+    def __init__(self, layer):
+        self.layer = layer

@@ -35,8 +35,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
+    if filepath.endswith((".h5", ".hdf5")):
+        from ..saving.legacy_h5 import load_model_h5
+
+        return load_model_h5(filepath, custom_objects=custom_objects, compile=compile)
     if not filepath.endswith(".keras"):
-        raise ValueError(f"File format not supported: filepath={filepath}. dagnet loads `.keras` files.")
+        raise ValueError(f"File format not supported: filepath={filepath}. dagnet loads `.keras` files (and "
+                         "legacy `.h5` ones).")
     return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 

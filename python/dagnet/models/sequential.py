@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import _naming
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
-from ..layers.layer import Layer
+from ..layers.layer import Layer, name_scope
 from .functional import Functional, Model
 
 
@@ -28,6 +28,9 @@ class Sequential(Model):
         if isinstance(layer, InputLayer) and self._stack and isinstance(self._stack[0], InputLayer):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{self._stack[0].batch_shape}. You cannot add a different Input layer to it.")
+        if not self._stack and getattr(layer, "_batch_input_shape", None) is not None:
+            # Legacy input_shape= on the first layer: an InputLayer made once, as Keras 3 does.
+            self._stack.append(InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype))
         names = {l.name for l in self._stack}
         if layer.name in names:
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
@@ -48,21 +51,22 @@ class Sequential(Model):
         if not self._stack:
             return
         first = self._stack[0]
-        if isinstance(first, InputLayer):
+        if isinstance(first, InputLayer) and len(self._stack) > 1:
             self._build_graph(first.batch_shape, first.dtype)
-        elif getattr(first, "_batch_input_shape", None) is not None:
-            self._build_graph(first._batch_input_shape, first.dtype)
 
     def _build_graph(self, batch_shape, dtype) -> None:
-        first = self._stack[0]
-        if isinstance(first, InputLayer):
-            inputs = first._output_tensor
-        else:
-            inputs = InputLayer(batch_shape=batch_shape, dtype=dtype)._output_tensor
+        if not isinstance(self._stack[0], InputLayer):
+            # Built from a call or build(): the InputLayer joins the stack for good (Keras 3).
+            self._stack.insert(0, InputLayer(batch_shape=batch_shape, dtype=dtype))
+        inputs = self._stack[0]._output_tensor
         x = inputs
-        for layer in self.layers:
-            x = layer(x)
-        self._functional = Functional(inputs, x, name=self.name)
+        with name_scope(self):  # Keras builds inside the Sequential's scope: 'sequential/dense/kernel'
+            for layer in self.layers:
+                x = layer(x)
+                # Each (re)build calls the layers anew, as in Keras 3; those nodes are the model's
+                # own, so they do not make a layer "shared" for layer.input / layer.output.
+                layer._inbound_nodes[-1]._sequential_build = True
+        self._functional = Functional(inputs, x)  # auto-named: each build takes a "functional" name, as in Keras 3
         self.built = True
 
     def build(self, input_shape=None) -> None:

@@ -3,6 +3,7 @@ Connected to for non-sequential graphs), with nested models as one row per call 
 expanded, and the parameter totals with their memory size."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -88,13 +89,42 @@ def _ratio_reduce(total: int, values: list[int]) -> list[int]:
     return result
 
 
+def _ratio_distribute(total: int, ratios: list[int]) -> list[int]:
+    """rich's ratio_distribute (no minimums): share `total` out in proportion to `ratios`."""
+    total_ratio, remaining, result = sum(ratios), total, []
+    for ratio in ratios:
+        share = -(-ratio * remaining // total_ratio) if total_ratio > 0 else remaining
+        result.append(share)
+        total_ratio -= ratio
+        remaining -= share
+    return result
+
+
+def _rich_column_widths(widths: list[int], line_length: int) -> list[int]:
+    """The padded column widths rich gives a Table(width=line_length) of fixed-width columns:
+    each clamped to the table's inner width, the excess taken off evenly, any shortfall
+    shared out in proportion (a table with a width expands to it)."""
+    inner = line_length - len(widths) - 1
+    if inner < 1:
+        return [0] * len(widths)
+    padded = [min(w + 2, inner) or 1 for w in widths]
+    total = sum(padded)
+    if total > inner:
+        padded = _ratio_reduce(total - inner, padded)
+    elif total < inner:
+        padded = [w + extra for w, extra in zip(padded, _ratio_distribute(inner - total, padded))]
+    return padded
+
+
 def _render_table(header, rows, widths, alignment) -> list[str]:
     def rule(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
-    def cells(values, vertical):
+    def cells(values, vertical, bottom=False):
         wrapped = [_wrap(str(v), w) for v, w in zip(values, widths)]
         height = max(len(c) for c in wrapped)
+        if bottom:  # rich aligns header cells to the bottom of their row
+            wrapped = [[""] * (height - len(c)) + c for c in wrapped]
         out = []
         for i in range(height):
             parts = []
@@ -106,7 +136,7 @@ def _render_table(header, rows, widths, alignment) -> list[str]:
         return out
 
     lines = [rule("┏", "┳", "┓", "━")]
-    lines += cells(header, "┃")
+    lines += cells(header, "┃", bottom=True)
     lines.append(rule("┡", "╇", "┩", "━"))
     for i, row in enumerate(rows):
         if i:
@@ -136,20 +166,15 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         alignment.append("center")
     default_length = min(default_length, shutil.get_terminal_size().columns - 4)
     line_length = line_length or default_length
-    if positions[-1] <= 1:
-        positions = [int(p * line_length) for p in positions]
     widths, current = [], 0
-    for position in positions:
-        width = int(position) - current
+    for position in positions:  # Keras scales every position by line_length
+        width = int(position * line_length) - current
         if width < 4:
             raise ValueError("Insufficient console width to print summary.")
         widths.append(width)
         current += width
-    # Keras renders with rich: each column is its width plus two padding spaces, and the
-    # excess over line_length (less the borders) is taken off the columns by ratio_reduce.
-    padded = [w + 2 for w in widths]
-    excess = sum(padded) - (line_length - len(widths) - 1)
-    shrink = [w - 2 for w in (_ratio_reduce(excess, padded) if excess > 0 else padded)]
+    widths = widths[:len(header)]  # extra positions make no columns
+    shrink = [w - 2 for w in _rich_column_widths(widths, line_length)]
 
     relevant = set()
     if isinstance(model, Functional):
@@ -192,16 +217,60 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     total = trainable_count + non_trainable_count + optimizer_count
     total_bytes = _memory_size(trainable) + _memory_size(non_trainable) + optimizer_bytes
 
-    lines = [f'Model: "{model.name}"']
-    lines += _render_table(header, rows, shrink, alignment)
-    lines.append(f" Total params: {total:,} ({readable_memory_size(total_bytes)})")
-    lines.append(f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})")
-    lines.append(f" Non-trainable params: {non_trainable_count:,} "
-                 f"({readable_memory_size(_memory_size(non_trainable))})")
+    # Keras prints through a rich console: text lines word-wrap at the console width and
+    # table lines wider than the console are cropped.
+    console = _console_width()
+    lines = _fold_text(f'Model: "{model.name}"', console)
+    lines += [line[:console] for line in _render_table(header, rows, shrink, alignment)]
+    texts = [f" Total params: {total:,} ({readable_memory_size(total_bytes)})",
+             f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})",
+             f" Non-trainable params: {non_trainable_count:,} "
+             f"({readable_memory_size(_memory_size(non_trainable))})"]
     if optimizer_vars:
-        lines.append(f" Optimizer params: {optimizer_count:,} ({readable_memory_size(optimizer_bytes)})")
+        texts.append(f" Optimizer params: {optimizer_count:,} ({readable_memory_size(optimizer_bytes)})")
+    for text in texts:
+        lines += _fold_text(text, console)
     text = "\n".join(lines)
-    (print_fn or print)(text)
+    if print_fn is None:
+        print(text)
+    else:  # Keras hands print_fn the console capture, which ends in a newline
+        print_fn(text + "\n")
+
+
+def _console_width() -> int:
+    """The width rich gives a console: the first of stdin/stdout/stderr that is a terminal,
+    overridden by $COLUMNS, else 80."""
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+            break
+        except (AttributeError, ValueError, OSError):
+            pass
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+    return width or 80
+
+
+def _fold_text(text: str, width: int) -> list[str]:
+    """rich's Text.wrap (word wrap, overlong words folded, trailing spaces kept)."""
+    lines, current = [], ""
+    for word in re.findall(r"\s*\S+\s*", text):
+        length = len(word.rstrip())
+        if len(current) + length <= width:
+            current += word
+        elif length > width:
+            if current:
+                lines.append(current)
+            chunks = [word[i:i + width] for i in range(0, len(word), width)]
+            lines += chunks[:-1]
+            current = chunks[-1]
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    return [line if len(line) <= width else line[:width] + line[width:].rstrip() for line in lines]
 
 
 def _class_name(layer) -> str:
@@ -219,20 +288,28 @@ def _model_class():
 
 
 def _optimizer_variables(model) -> list:
+    """What Keras's optimizer.variables holds once built: iterations (int64), the learning
+    rate (float32), then the slot variables."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not getattr(optimizer, "built", False):
         return []
-    return list(optimizer.variables)
+    return [np.zeros((), np.int64), np.zeros((), np.float32)] + list(optimizer.variables)
 
 
 def _layer_range(layers, layer_range):
     if layer_range is None:
         return 0, len(layers)
     if len(layer_range) != 2:
-        raise ValueError(f"layer_range must be a list or tuple of length 2. Received: layer_range={layer_range}")
+        raise ValueError("layer_range must be a list or tuple of length 2. Received: "
+                         f"layer_range = {layer_range} of length {len(layer_range)}")
+    if not isinstance(layer_range[0], str) or not isinstance(layer_range[1], str):
+        raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
     names = [layer.name for layer in layers]
     starts = [i for i, n in enumerate(names) if re.match(layer_range[0], n)]
     ends = [i for i, n in enumerate(names) if re.match(layer_range[1], n)]
     if not starts or not ends:
-        raise ValueError(f"Passed layer_range does not match any layer name: {layer_range}")
-    return starts[0], ends[-1] + 1
+        raise ValueError("Passed layer_names do not match the layer names in the model. "
+                         f"Received: {layer_range}")
+    if min(starts) > max(ends):
+        return min(ends), max(starts) + 1
+    return min(starts), max(ends) + 1

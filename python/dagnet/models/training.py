@@ -301,6 +301,18 @@ class TrainingMixin:
         from ..saving.keras_file import save_model
 
         filepath = os.fspath(filepath)
+        if filepath.endswith((".h5", ".hdf5")):  # Keras 3 still writes the legacy whole-model HDF5
+            import warnings
+
+            from ..saving.legacy_h5 import save_model_h5
+
+            warnings.warn("You are saving your model as an HDF5 file via `model.save()`. This file format is "
+                          "considered legacy. We recommend using instead the native Keras format, e.g. "
+                          "`model.save('my_model.keras')`.")
+            if not overwrite and os.path.exists(filepath):
+                raise FileExistsError(f"{filepath} exists and overwrite=False")
+            save_model_h5(self, filepath, include_optimizer=include_optimizer)
+            return
         if not filepath.endswith(".keras"):
             raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` extension to the "
                              f"filepath. Received: filepath={filepath}")

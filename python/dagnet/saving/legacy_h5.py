@@ -42,3 +42,79 @@ def save_legacy_weights(model, f) -> None:
         group.attrs["weight_names"] = names
         for name, w in zip(names, layer.weights):
             group.create_dataset(name.decode("utf8"), data=w.numpy())
+
+
+# -- whole-model legacy HDF5 (`model.save("m.h5")`, which Keras 3 still writes and reads) --------
+def _legacy_layer_weights(layer) -> list:
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def _write_subset(group, weights) -> None:
+    names = [str(w.path).encode("utf8") for w in weights]
+    group.attrs["weight_names"] = np.array(names, dtype=object) if names else np.array([], dtype="float64")
+    for name, w in zip(names, weights):
+        group.create_dataset(name.decode("utf8"), data=np.asarray(w.numpy()))
+
+
+def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
+    """Keras 3's legacy_h5_format.save_model_to_hdf5: the model config (and training config)
+    as JSON file attributes, the weights under `model_weights`, one group per layer."""
+    import json
+
+    from .atomic import atomic_path
+    from .keras_file import KERAS_VERSION, _compile_config
+    from .serialization_lib import serialize_keras_object
+    from .weights_h5 import _h5py
+
+    h5py = _h5py()
+    entry = serialize_keras_object(model)
+    model_config = {"class_name": entry["class_name"], "config": entry["config"]}
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["keras_version"] = KERAS_VERSION
+            f.attrs["backend"] = "tensorflow"
+            f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
+            compile_config = _compile_config(model) if include_optimizer else None
+            if compile_config:
+                optimizer = compile_config.pop("optimizer")
+                compile_config["optimizer_config"] = {"class_name": optimizer["class_name"],
+                                                      "config": optimizer["config"]}
+                f.attrs["training_config"] = json.dumps(compile_config).encode("utf8")
+            group = f.create_group("model_weights")
+            group.attrs["layer_names"] = np.array([layer.name.encode("utf8") for layer in model.layers], dtype=object)
+            group.attrs["backend"] = b"tensorflow"
+            group.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
+            for layer in sorted(model.layers, key=lambda layer: layer.name):
+                _write_subset(group.create_group(layer.name), _legacy_layer_weights(layer))
+            _write_subset(group.create_group("top_level_model_weights"), [])
+
+
+def load_model_h5(path: str, custom_objects=None, compile: bool = True):
+    import json
+
+    from .serialization_lib import deserialize_keras_object
+    from .weights_h5 import _h5py
+
+    h5py = _h5py()
+    with h5py.File(path, "r") as f:
+        model_config = f.attrs.get("model_config")
+        if model_config is None:
+            raise ValueError(f"No model config found in the file at {path}.")
+        if hasattr(model_config, "decode"):
+            model_config = model_config.decode("utf-8")
+        model = deserialize_keras_object(json.loads(model_config), custom_objects)
+        load_legacy_weights(model, f)
+        training_config = f.attrs.get("training_config") if compile else None
+    if training_config is not None:
+        from .. import losses, optimizers
+
+        if hasattr(training_config, "decode"):
+            training_config = training_config.decode("utf-8")
+        training_config = json.loads(training_config)
+        optimizer = training_config.get("optimizer_config")
+        loss = training_config.get("loss")
+        if isinstance(loss, dict) and "class_name" in loss:
+            loss = losses.get(loss["class_name"])
+        model.compile(optimizer=optimizers.get(optimizer) if optimizer else "rmsprop", loss=loss,
+                      loss_weights=training_config.get("loss_weights"), metrics=training_config.get("metrics"))
+    return model

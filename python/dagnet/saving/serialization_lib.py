@@ -47,8 +47,13 @@ def serialize_keras_object(obj):
                  "config": obj.get_config(), "registered_name": registered}
         from ..models.functional import Functional
 
+        from ..models.sequential import Sequential
+
         if isinstance(obj, Functional) and not registered:
             entry["module"] = "keras.src.models.functional"
+            entry["registered_name"] = "Functional"  # as Keras 3 writes it
+        elif type(obj) is Sequential:
+            entry["module"] = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
         if obj.built and getattr(obj, "_build_shapes", None) is not None:
             entry["build_config"] = {"input_shape": _listify(obj._build_shapes)}
         return entry

@@ -1,0 +1,103 @@
+"""Weight constraints (Keras 3 `keras.constraints`): projections applied to a weight after
+each optimizer update. Layers take them (kernel_constraint=..., ...), attach them to their
+variables (`variable.constraint`) and serialize them as Keras does."""
+from __future__ import annotations
+
+import numpy as np
+
+_EPSILON = 1e-7
+
+
+class Constraint:
+    def __call__(self, w):
+        return w
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+class MaxNorm(Constraint):
+    def __init__(self, max_value=2, axis=0):
+        self.max_value, self.axis = max_value, axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = np.sqrt(np.sum(np.square(w), axis=_axis(self.axis), keepdims=True))
+        return (w * (np.clip(norms, 0, self.max_value) / (_EPSILON + norms))).astype(w.dtype)
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    def __call__(self, w):
+        w = np.asarray(w)
+        return np.maximum(w, 0).astype(w.dtype)
+
+
+class UnitNorm(Constraint):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = np.sqrt(np.sum(np.square(w), axis=_axis(self.axis), keepdims=True))
+        return (w / (_EPSILON + norms)).astype(w.dtype)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = np.sqrt(np.sum(np.square(w), axis=_axis(self.axis), keepdims=True))
+        desired = self.rate * np.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        return (w * (desired / (_EPSILON + norms))).astype(w.dtype)
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+
+_BY_NAME = {"MaxNorm": MaxNorm, "max_norm": MaxNorm, "NonNeg": NonNeg, "non_neg": NonNeg,
+            "UnitNorm": UnitNorm, "unit_norm": UnitNorm, "MinMaxNorm": MinMaxNorm, "min_max_norm": MinMaxNorm,
+            "Constraint": Constraint}
+
+
+def serialize(constraint):
+    if constraint is None:
+        return None
+    from .saving.object_registration import registered_name_of
+
+    registered = registered_name_of(constraint) if not type(constraint).__name__ in _BY_NAME else None
+    return {"module": "keras.constraints" if not registered else None, "class_name": type(constraint).__name__,
+            "config": constraint.get_config(), "registered_name": registered}
+
+
+def deserialize(config, custom_objects=None):
+    return get(config)
+
+
+def get(identifier):
+    if identifier is None or isinstance(identifier, Constraint):
+        return identifier
+    if isinstance(identifier, str) and identifier in _BY_NAME:
+        return _BY_NAME[identifier]()
+    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
+        return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config") or {})
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
