@@ -17,7 +17,7 @@ from . import data as data_module
 class _Compiled:
     """What compile() resolved: per-output losses, weights and metrics."""
 
-    def __init__(self, model, loss, loss_weights, metrics):
+    def __init__(self, model, loss, loss_weights, metrics, weighted_metrics=None):
         names = model._output_keys()
         self.names = names
         self.losses = _per_output(loss, names, "loss", losses_module.get)
@@ -26,6 +26,7 @@ class _Compiled:
         self.loss_weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, names, "loss_weights",
                                                                                   lambda w: w)]
         self.metric_ids = _per_output_metrics(metrics, names)
+        self.weighted_metric_ids = _per_output_metrics(weighted_metrics, names)
 
 
 def _per_output(config, names, what, convert):
@@ -56,8 +57,10 @@ def _per_output_metrics(metrics, names):
                              f"{names}")
         return [_as_list(metrics.get(k)) for k in names]
     metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-    if n > 1 and len(metrics) == n and all(isinstance(m, (list, tuple)) or m is None for m in metrics):
+    if n > 1 and len(metrics) == n:
+        # Keras 3: a list as long as the outputs gives each output its metric (or list).
         return [_as_list(m) for m in metrics]
+    # Otherwise every output gets every metric (Keras 2; Keras 3 rejects this).
     return [list(metrics) for _ in names]
 
 
@@ -70,10 +73,10 @@ def _as_list(m):
 class _Runner:
     """A lowered graph for one input signature: what to feed, in which order, and what comes back."""
 
-    def __init__(self, engine, feed_order, names, graph):
+    def __init__(self, engine, feed_order, plan, graph):
         self.engine = engine
         self.feed_order = feed_order  # ("x"|"y"|"w", index) per required engine input
-        self.names = names            # log name of each fetched value (train/eval)
+        self.plan = plan              # how fetched values become logs (train/eval)
         self._graph = graph
 
     def feeds(self, x, y, w=None):
@@ -114,8 +117,8 @@ class TrainingMixin:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         self.optimizer = optimizers_module.get(optimizer)
-        self._compiled = _Compiled(self, loss, loss_weights, metrics)
-        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
+        self._compiled = _Compiled(self, loss, loss_weights, metrics, weighted_metrics)
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.loss = loss
         self.compiled = True
         self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
@@ -133,7 +136,8 @@ class TrainingMixin:
         output's loss for a multi-output model."""
         if not self.compiled:
             return []
-        has_metrics = any(self._compiled.metric_ids)
+        has_metrics = self._compile_args.get("metrics") is not None or \
+            self._compile_args.get("weighted_metrics") is not None
         return ["loss"] + (["compile_metrics"] if has_metrics else []) + self._output_loss_names()
 
     def _require_compiled(self, what):
@@ -200,24 +204,28 @@ class TrainingMixin:
 
     def _lower_losses(self, builder, outputs, y_specs, w_ranks=None):
         """Targets, per-output losses and metrics, and the weighted total with regularisers.
-        `w_ranks`: per output, the rank of its fed sample weights (input w<j>), or None."""
+        `w_ranks`: per output, the rank of its fed sample weights (input w<j>), or None.
+        Returns the targets, the fetched values and the _LogPlan that turns them into logs."""
+        from .. import ops
+
         c = self._compiled
-        targets, loss_values, metric_values, names = [], [], [], []
+        plan = _LogPlan()
+        targets, fetches = [], []
         multi = len(outputs) > 1
         for j, (out, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
             targets.append(builder.input(f"y{j}", [None] * len(shape), dtype))
         w_ranks = w_ranks or [None] * len(outputs)
-        total_terms = []
+        sample_weights = [None] * len(outputs)
+        total_terms, output_losses = [], []
         masks = [builder.masks.get(out.id) for out in outputs]  # Keras averages masked outputs over valid steps
         for j, (out, target, loss) in enumerate(zip(outputs, targets, c.losses)):
             if loss is None:
                 continue
-            weights = None
             if w_ranks[j] is not None:
-                weights = builder.input(f"w{j}", [None] * w_ranks[j], out.dtype)
-            value = loss.lower(builder, target, out, masks[j], sample_weight=weights)
-            loss_values.append(value)
-            names.append(f"{c.names[j]}_loss" if multi else None)
+                sample_weights[j] = builder.input(f"w{j}", [None] * w_ranks[j], out.dtype)
+            value = loss.lower(builder, target, out, masks[j], sample_weight=sample_weights[j])
+            if multi:
+                output_losses.append((f"{c.names[j]}_loss", value, j))
             weight = c.loss_weights[j]
             total_terms.append(value if weight == 1.0 else builder.node("scale", [value], {"factor": weight})[0])
         for variable in self.weights:
@@ -228,21 +236,51 @@ class TrainingMixin:
             if getattr(regularizer, "l2", 0.0):
                 total_terms.append(builder.node("l2_penalty", [param], {"l2": regularizer.l2})[0])
             if getattr(regularizer, "l1", 0.0):
-                from .. import ops
-
                 total_terms.append(ops.multiply(ops.sum(ops.absolute(param)), regularizer.l1))
         if not total_terms:
             raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
         total = total_terms[0] if len(total_terms) == 1 else builder.node("add", total_terms)[0]
-        metric_names = []
-        for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
-            for identifier in c.metric_ids[j]:
-                metric = metrics_module.get(identifier, y_shape, out.shape)
-                metric_values.append(metric.lower(builder, target, out, masks[j]))
-                metric_names.append(f"{c.names[j]}_{metric.name}" if multi else metric.name)
-        fetch_names = ["loss"] + [n for n in names if n is not None] + metric_names
-        fetches = [total] + [v for v, n in zip(loss_values, names) if n is not None] + metric_values
-        return targets, fetches, fetch_names
+
+        def fetch(value):
+            fetches.append(value)
+            return len(fetches) - 1
+
+        # Keras's loss tracker weighs a batch by its size; each output's loss tracker by
+        # y_pred[0].shape[0] (see _LogPlan).
+        plan.mean("loss", fetch(total), ("batch",))
+        for name, value, j in output_losses:
+            plan.mean(name, fetch(value), ("outdim", j))
+        counts = {}
+
+        def count_of(j, weights, weighted):
+            """How a batch's mean over output j's positions is weighed in the epoch mean."""
+            if weights is None:
+                return ("rows", j, outputs[j].ndim - 1)
+            if masks[j] is None:
+                return ("swsum", j)  # the weights are the fed sample weights: summed in Python
+            if (j, weighted) not in counts:
+                counts[(j, weighted)] = ("fetch", fetch(ops.sum(weights)))
+            return counts[(j, weighted)]
+
+        used = set()
+        for weighted in (False, True):
+            for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
+                ids = c.weighted_metric_ids[j] if weighted else c.metric_ids[j]
+                sw = sample_weights[j] if weighted else None
+                for identifier in ids:
+                    metric = metrics_module.get(identifier, y_shape, out.shape)
+                    name = _metric_log_name(metric.name, c.names[j] if multi else None, weighted, used)
+                    if getattr(metric, "reduction", "mean") == "sums":
+                        values = metric.lower_sums(builder, target, out, masks[j], sw)
+                        plan.sums(name, [fetch(v) for v in values], metric.result_from_sums)
+                        continue
+                    value = metric.lower(builder, target, out, masks[j], sw)
+                    weights = masks[j] if sw is None else (sw if masks[j] is None else ops.multiply(
+                        sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype)))
+                    if weights is not None and weights.dtype != out.dtype:
+                        weights = ops.cast(weights, out.dtype)
+                    plan.mean(name, fetch(value), count_of(j, weights, weighted), metric.result)
+        return targets, fetches, plan
 
     def _signature(self, x, y, w=None):
         # The graph is lowered from the model's symbolic inputs (None dims stay unknown), so
@@ -269,9 +307,9 @@ class TrainingMixin:
         builder = GraphBuilder(training=kind == "train")
         with builder.active():
             _, outputs = self._lower_outputs(builder)
-            names = None
+            plan = None
             if kind != "predict":
-                _, fetches, names = self._lower_losses(builder, outputs, _target_specs(y), _weight_ranks(w))
+                _, fetches, plan = self._lower_losses(builder, outputs, _target_specs(y), _weight_ranks(w))
             params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
         if kind == "train":
             if not params:
@@ -280,7 +318,7 @@ class TrainingMixin:
                              fetches=[f.id for f in fetches[1:]], **self.optimizer._engine_kwargs())
         else:
             engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
-        runner = _Runner(engine, self._feed_order(engine.required_inputs), names, builder.graph)
+        runner = _Runner(engine, self._feed_order(engine.required_inputs), plan, builder.graph)
         if kind == "train":
             self.optimizer._trainers.append(runner)
             pending = self.__dict__.pop("_pending_optimizer_state", None)
@@ -383,14 +421,13 @@ class TrainingMixin:
 
     # -- one batch -----------------------------------------------------------------------------
     def _train_step(self, x, y, w=None):
+        """One native training step; returns (plan, fetched values) for a _LogAccumulator."""
         runner = self._runner("train", x, y, w)
-        values = runner.engine.step(runner.feeds(x, y, w))
-        return dict(zip(runner.names, (float(v) for v in values)))
+        return runner.plan, [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
 
     def _test_step(self, x, y, w=None):
         runner = self._runner("eval", x, y, w)
-        values = runner.engine.run(runner.feeds(x, y, w))
-        return dict(zip(runner.names, (float(v) for v in values)))
+        return runner.plan, [float(v) for v in runner.engine.run(runner.feeds(x, y, w))]
 
     def _predict_step(self, x):
         runner = self._runner("predict", x, None)
@@ -409,7 +446,7 @@ class TrainingMixin:
         xs, ys = self._align_x(x), self._align_y(y)
         ws = self._align_weights(sample_weight, class_weight, ys)
         data_module.check_cardinality(xs, ys, ws)
-        logs = self._train_step(xs, ys, ws)
+        logs = _LogAccumulator().add(*self._train_step(xs, ys, ws), xs, ys, ws).result()
         return _sorted_logs(logs) if return_dict else _logs_result(logs, self._output_loss_names())
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -417,7 +454,7 @@ class TrainingMixin:
         xs, ys = self._align_x(x), self._align_y(y)
         ws = self._align_weights(sample_weight, None, ys)
         data_module.check_cardinality(xs, ys, ws)
-        logs = self._test_step(xs, ys, ws)
+        logs = _LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws).result()
         return _sorted_logs(logs) if return_dict else _logs_result(logs, self._output_loss_names())
 
     def predict_on_batch(self, x):
@@ -451,11 +488,10 @@ class TrainingMixin:
         cb = callbacks_module.CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                                            verbose=verbose, epochs=1, steps=len(batches))
         cb.on_test_begin()
-        means = _EpochMeans(self._output_loss_names())
+        means = _LogAccumulator()
         for step, (bx, by, bw) in enumerate(batches):
             cb.on_test_batch_begin(step)
-            logs = self._test_step(bx, by, bw)
-            means.add(logs, bx, by)
+            means.add(*self._test_step(bx, by, bw), bx, by, bw)
             cb.on_test_batch_end(step, means.result())
         logs = _sorted_logs(means.result())
         cb.on_test_end(logs)
@@ -609,7 +645,7 @@ class TrainingMixin:
         rng = np.random.default_rng() if shuffle else None
         for epoch in range(initial_epoch, epochs):
             history_callbacks.on_epoch_begin(epoch)
-            means, step = _EpochMeans(self._output_loss_names()), -1
+            means, step = _LogAccumulator(), -1
             if iterable:
                 batches = self._batches(x, None, batch_size, False, steps)
             else:
@@ -618,13 +654,13 @@ class TrainingMixin:
             try:
                 for step, (bx, by, bw) in enumerate(batches):
                     history_callbacks.on_train_batch_begin(step)
-                    logs = self._train_step(bx, by, bw)
-                    if not nan_reported and not math.isfinite(logs["loss"]):
-                        warnings.warn(f"The loss is {logs['loss']} at epoch {epoch + 1}, batch {step}. Check the data "
+                    plan, values = self._train_step(bx, by, bw)
+                    if not nan_reported and not math.isfinite(values[0]):
+                        warnings.warn(f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
                                       "and the learning rate (TerminateOnNaN stops training when this happens).",
                                       stacklevel=2)
                         nan_reported = True
-                    means.add(logs, bx, by)
+                    means.add(plan, values, bx, by, bw)
                     history_callbacks.on_train_batch_end(step, means.result())
                     if self.stop_training:
                         break
@@ -652,28 +688,91 @@ class TrainingMixin:
         return self.history
 
 
-class _EpochMeans:
-    """Keras's running means over the batches of an epoch. The total loss and the metrics
-    weigh each batch by its size (equal to Keras's per-sample means); each output's loss
-    tracker in Keras 3 weighs a batch by `y_pred[0].shape[0]` (the output's second dim),
-    a constant for fixed-shape outputs: a plain mean of the batch values."""
+class _LogPlan:
+    """How a lowered graph's fetched values become Keras's logs. Each log is built from
+    accumulators: a fetched value times a per-batch multiplier, summed over batches.
 
-    def __init__(self, output_losses):
-        self.output_index = {name: j for j, name in enumerate(output_losses)}
-        self.totals, self.weights = {}, {}
+    multipliers: ("batch",) batch size; ("outdim", j) output j's y.shape[1] (what Keras 3's
+    per-output loss trackers weigh batches by: a constant for fixed-shape outputs, so a plain
+    mean of the batches); ("rows", j, r) the positions of output j (product of y.shape[:r]);
+    ("swsum", j) the sum of output j's fed sample weights; ("fetch", k) fetched value k;
+    ("one",) 1 (a sum)."""
 
-    def add(self, logs, bx, by):
-        size = len(bx[0]) if bx else (len(by[0]) if by else 1)
-        for k, v in logs.items():
-            weight = size
-            if k in self.output_index:
-                y = by[self.output_index[k]] if by is not None and self.output_index[k] < len(by) else None
-                weight = y.shape[1] if y is not None and y.ndim >= 2 else 1
-            self.totals[k] = self.totals.get(k, 0.0) + v * weight
-            self.weights[k] = self.weights.get(k, 0) + weight
+    def __init__(self):
+        self.slots = []  # (fetch index or None for 1, multiplier)
+        self.logs = []   # (name, slot indices, fn(sums) -> value)
+
+    def _slot(self, index, multiplier):
+        self.slots.append((index, multiplier))
+        return len(self.slots) - 1
+
+    def mean(self, name, index, multiplier, finalize=None):
+        num, den = self._slot(index, multiplier), self._slot(None, multiplier)
+        self.logs.append((name, (num, den), lambda s: _finalized(finalize, s[0] / s[1] if s[1] else 0.0)))
+
+    def sums(self, name, indices, fn):
+        self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: float(fn(s))))
+
+
+def _finalized(fn, value):
+    return float(value if fn is None else fn(value))
+
+
+class _LogAccumulator:
+    """Keras's stateful metrics over the batches of an epoch (or one *_on_batch call)."""
+
+    def __init__(self):
+        self.plan, self.sums = None, None
+
+    def add(self, plan, values, bx, by, bw=None):
+        if self.plan is not plan:
+            if self.plan is not None and [n for n, _, _ in self.plan.logs] != [n for n, _, _ in plan.logs]:
+                self.sums = None  # a different graph with different logs: start afresh
+            self.plan = plan
+            if self.sums is None or len(self.sums) != len(plan.slots):
+                self.sums = [0.0] * len(plan.slots)
+        for k, (index, multiplier) in enumerate(plan.slots):
+            value = 1.0 if index is None else values[index]
+            self.sums[k] += value * _multiplier(multiplier, values, bx, by, bw)
+        return self
 
     def result(self):
-        return {k: v / self.weights[k] if self.weights[k] else 0.0 for k, v in self.totals.items()}
+        if self.plan is None:
+            return {}
+        return {name: fn([self.sums[k] for k in slots]) for name, slots, fn in self.plan.logs}
+
+
+def _multiplier(spec, values, bx, by, bw):
+    kind = spec[0]
+    if kind == "batch":
+        return len(bx[0]) if bx else (len(by[0]) if by else 1)
+    if kind == "outdim":
+        y = by[spec[1]]
+        return y.shape[1] if y.ndim >= 2 else 1
+    if kind == "rows":
+        y = by[spec[1]]
+        return int(np.prod(y.shape[:spec[2]])) if spec[2] <= y.ndim else len(y)
+    if kind == "swsum":
+        return float(np.sum(bw[spec[1]]))
+    if kind == "fetch":
+        return values[spec[1]]
+    return 1.0
+
+
+def _metric_log_name(name, output, weighted, used):
+    """Keras 3's CompileMetrics names: '<output>_<name>', a repeat gets '_1', '_2', ...; a
+    weighted metric whose name is taken becomes 'weighted_<name>'."""
+    full = f"{output}_{name}" if output else name
+    if full in used:
+        if weighted:
+            full = f"{output}_weighted_{name}" if output else f"weighted_{name}"
+        if full in used:
+            index = 1
+            while f"{full}_{index}" in used:
+                index += 1
+            full = f"{full}_{index}"
+    used.add(full)
+    return full
 
 
 def _target_specs(y):
