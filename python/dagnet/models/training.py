@@ -378,6 +378,11 @@ class TrainingMixin:
                 _, fetches, _ = self._lower_losses(builder, outputs, specs)
                 params = [builder.param(v).id for v in self.trainable_weights]
             optimizer = {**self.optimizer._engine_kwargs(), "learning_rate": self.optimizer.learning_rate}
+            extras = [k for k in ("centered", "clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
+                      if optimizer.pop(k, None)]
+            if extras:
+                raise ValueError(f"export_native: the native program format does not carry the optimizer "
+                                 f"options {extras}")
             programs.append({"name": "train", "graph": builder.graph, "fetches": [fetches[0].id],
                              "loss": fetches[0].id, "params": params, "optimizer": optimizer})
         with atomic_path(os.fspath(filepath)) as tmp:
