@@ -214,3 +214,17 @@ def test_weighted_loss_ops_value_and_gradient(op, masked):
     g = Graph()
     value = Executor(g, [build(g, [g.param("p", pred)])]).run([])[0]
     assert value == pytest.approx(np.sum(np.array(per_row) * weights * valid) / valid.sum(), 1e-12)
+
+
+def test_label_smoothing_matches_keras():
+    p = np.abs(data(4, 3, 3)) + 0.1
+    p = p / p.sum(-1, keepdims=True)
+    yt = np.eye(3, dtype="float32")[[0, 2, 1, 2]]
+    assert float(losses.CategoricalCrossentropy(label_smoothing=0.2)(yt, p)) == pytest.approx(1.3272795677185059, 1e-6)
+    assert float(losses.CategoricalCrossentropy(label_smoothing=0.2, from_logits=True)(yt, p)) == \
+        pytest.approx(1.1304086446762085, 1e-6)
+    assert float(losses.BinaryCrossentropy(label_smoothing=0.1)(yt, p)) == pytest.approx(0.7569535970687866, 1e-6)
+    assert float(losses.BinaryCrossentropy(label_smoothing=0.1, from_logits=True)(
+        yt, p, sample_weight=np.array([1, 0, 2, 1.0]))) == pytest.approx(0.7500330209732056, 1e-6)
+    with pytest.raises(TypeError):
+        losses.MeanSquaredError(bogus=1)

@@ -19,7 +19,20 @@ class Loss:
         if reduction not in ("sum_over_batch_size", "auto", None):
             raise ValueError(f"{type(self).__name__}: reduction '{reduction}' is not supported")
         self.reduction = "sum_over_batch_size"
-        self.options = kwargs
+        self.label_smoothing = float(kwargs.pop("label_smoothing", 0.0) or 0.0)
+        if self.label_smoothing and not isinstance(self, (BinaryCrossentropy, CategoricalCrossentropy)):
+            raise ValueError(f"{type(self).__name__} does not take `label_smoothing`")
+        if kwargs.get("axis", -1) != -1:
+            raise ValueError(f"{type(self).__name__}: only axis=-1 is supported, got axis={kwargs['axis']}")
+        kwargs.pop("axis", None)
+        kwargs.pop("dtype", None)
+        for option in ("ignore_class",):
+            if kwargs.get(option) is not None:
+                raise ValueError(f"{type(self).__name__}: `{option}` is not supported")
+            kwargs.pop(option, None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
+        self.options = {}
 
     def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None) -> GraphTensor:
         """The batch loss; with a mask (y_pred.shape[:-1]) the mean covers valid positions only.
@@ -30,6 +43,10 @@ class Loss:
             raise ValueError(f"{type(self).__name__} does not support from_logits=True")
         if y_true.dtype != y_pred.dtype and not self._integer_labels():
             y_true = ops.cast(y_true, y_pred.dtype)
+        if self.label_smoothing:
+            # Keras: y * (1 - s) + s / classes (categorical) or + s / 2 (binary)
+            share = 0.5 if isinstance(self, BinaryCrossentropy) else 1.0 / y_pred.shape[-1]
+            y_true = ops.add(ops.multiply(y_true, 1.0 - self.label_smoothing), self.label_smoothing * share)
         inputs = [y_pred, y_true] + ([_as_mask(mask, y_pred)] if mask is not None else [])
         if sample_weight is None:
             return builder.node(name, inputs)[0]
@@ -57,7 +74,10 @@ class Loss:
         return _run_eagerly(lower, (), {})
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+        config = {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+        if isinstance(self, (BinaryCrossentropy, CategoricalCrossentropy)):
+            config["label_smoothing"] = self.label_smoothing
+        return config
 
 
 def rows_weights(sample_weight, rows_shape, dtype="float32"):
