@@ -5,13 +5,16 @@
 
 namespace dagnet::cpu {
 
-enum class AccuracyKind { Binary, Categorical, SparseCategorical };
+enum class AccuracyKind { Binary, Categorical, SparseCategorical, TopKCategorical, SparseTopKCategorical };
 
 // pred: rows x cols. target: rows x cols (binary, categorical) or rows labels (sparse,
 // read as double). Returns the fraction of correct predictions; binary counts elements.
-// mask (one per row, nullable): masked rows are left out of the mean.
+// mask (one weight per row, nullable): the mean is weighted by it, so 0 leaves a row out
+// (a Keras mask) and sample weights give Keras's weighted accuracy. The top-k kinds
+// count a row as correct when its true class (argmax of the target, or the label) is in
+// the k highest predictions; as TensorFlow's in_top_k, ties at the boundary count as in.
 template <typename T>
 double accuracy(AccuracyKind kind, const T* pred, int64_t rows, int64_t cols, const double* target, double threshold,
-                const double* mask);
+                const double* mask, int64_t k = 5);
 
 }  // namespace dagnet::cpu

@@ -68,6 +68,12 @@ double row_loss(Loss loss, const T* p, const T* t, int64_t cols) {
 }
 }  // namespace
 
+// A row's sample weight (1 without weights).
+template <typename T>
+double row_weight(const T* weights, int64_t r) {
+  return weights ? static_cast<double>(weights[r]) : 1.0;
+}
+
 // The divisor of a batch mean: the row count, or the mask's sum (valid rows).
 template <typename T>
 double mean_divisor(const T* mask, int64_t rows) {
@@ -78,12 +84,14 @@ double mean_divisor(const T* mask, int64_t rows) {
 }
 
 template <typename T>
-T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask) {
+T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask,
+               const T* weights) {
   if (rows == 0) return T(0);
   std::vector<double> per_row(static_cast<size_t>(rows));
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r)
-      per_row[r] = (mask && mask[r] == T(0)) ? 0.0 : row_loss(loss, pred + r * cols, target + r * cols, cols);
+      per_row[r] = (mask && mask[r] == T(0)) ? 0.0
+                   : row_weight(weights, r) * row_loss(loss, pred + r * cols, target + r * cols, cols);
   });
   double total = 0;
   for (double v : per_row) total += v;
@@ -93,16 +101,17 @@ T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t 
 
 template <typename T>
 void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred,
-                   const T* mask) {
+                   const T* mask, const T* weights) {
   if (rows == 0) return;
   const double divisor = mean_divisor(mask, rows);
-  const T per_row = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
+  const T row_scale = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       if (mask && mask[r] == T(0)) {
         std::fill(d_pred + r * cols, d_pred + (r + 1) * cols, T(0));
         continue;
       }
+      const T per_row = weights ? row_scale * weights[r] : row_scale;
       const T* p = pred + r * cols;
       const T* t = target + r * cols;
       T* d = d_pred + r * cols;
@@ -166,7 +175,7 @@ void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_
 
 template <typename T>
 T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols,
-                              const T* mask) {
+                              const T* mask, const T* weights) {
   if (rows == 0) return T(0);
   std::vector<double> per_row(static_cast<size_t>(rows));
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
@@ -185,7 +194,7 @@ T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* la
         sum += std::exp(z - m);
       }
       double z_label = from_logits ? static_cast<double>(p[labels[r]]) : std::log(static_cast<double>(clip(p[labels[r]])));
-      per_row[r] = m + std::log(sum) - z_label;
+      per_row[r] = row_weight(weights, r) * (m + std::log(sum) - z_label);
     }
   });
   double total = 0;
@@ -196,10 +205,10 @@ T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* la
 
 template <typename T>
 void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
-                                  int64_t cols, T* d_pred, const T* mask) {
+                                  int64_t cols, T* d_pred, const T* mask, const T* weights) {
   if (rows == 0) return;
   const double divisor = mean_divisor(mask, rows);
-  const T per_row = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
+  const T row_scale = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const T* p = pred + r * cols;
@@ -208,6 +217,7 @@ void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, c
         std::fill(d, d + cols, T(0));
         continue;
       }
+      const T per_row = weights ? row_scale * weights[r] : row_scale;
       const int64_t label = labels[r];
       if (from_logits) {
         // softmax(x) - onehot(label)
@@ -230,18 +240,21 @@ void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, c
   });
 }
 
-template float sparse_crossentropy_forward<float>(bool, const float*, const int64_t*, int64_t, int64_t, const float*);
-template double sparse_crossentropy_forward<double>(bool, const double*, const int64_t*, int64_t, int64_t,
-                                                    const double*);
-template void sparse_crossentropy_backward<float>(bool, float, const float*, const int64_t*, int64_t, int64_t, float*,
+template float sparse_crossentropy_forward<float>(bool, const float*, const int64_t*, int64_t, int64_t, const float*,
                                                   const float*);
+template double sparse_crossentropy_forward<double>(bool, const double*, const int64_t*, int64_t, int64_t,
+                                                    const double*, const double*);
+template void sparse_crossentropy_backward<float>(bool, float, const float*, const int64_t*, int64_t, int64_t, float*,
+                                                  const float*, const float*);
 template void sparse_crossentropy_backward<double>(bool, double, const double*, const int64_t*, int64_t, int64_t,
-                                                   double*, const double*);
+                                                   double*, const double*, const double*);
 
-template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*);
-template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*);
-template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*, const float*);
+template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*, const float*);
+template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*,
+                                     const double*);
+template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*, const float*,
+                                   const float*);
 template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*,
-                                    const double*);
+                                    const double*, const double*);
 
 }  // namespace dagnet::cpu

@@ -19,24 +19,27 @@ enum class Loss {
 constexpr double kKerasEpsilon = 1e-7;
 
 // pred/target are rows x cols (cols = last axis). Returns the scalar loss. With a mask
-// (one weight per row, 0 = masked) the mean runs over the valid rows only:
-// sum(mask * loss) / sum(mask), 0 when nothing is valid (Keras's masked losses).
+// (one value per row, 0 = masked) the mean runs over the valid rows only:
+// sum(loss over valid rows) / count(valid rows), 0 when nothing is valid (Keras's masked
+// losses). Sample weights (one per row) multiply each row's loss without changing the
+// divisor: Keras's "sum_over_batch_size" is sum(w * loss) / rows (or / valid rows).
 template <typename T>
-T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask = nullptr);
+T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask = nullptr,
+               const T* weights = nullptr);
 
 // Sparse categorical crossentropy: labels are class indices (validated by the caller).
 // Probabilities (Keras): -log(clip(p_label)) + log(sum_i clip(p_i)); from logits:
 // -log_softmax(x)_label.
 template <typename T>
 T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols,
-                              const T* mask = nullptr);
+                              const T* mask = nullptr, const T* weights = nullptr);
 template <typename T>
 void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
-                                  int64_t cols, T* d_pred, const T* mask = nullptr);
+                                  int64_t cols, T* d_pred, const T* mask = nullptr, const T* weights = nullptr);
 
 // d_pred = upstream * d(loss)/d(pred).
 template <typename T>
 void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred,
-                   const T* mask = nullptr);
+                   const T* mask = nullptr, const T* weights = nullptr);
 
 }  // namespace dagnet::cpu

@@ -8,12 +8,14 @@ namespace dagnet::cpu {
 
 template <typename T>
 void adam_update(T* param, const T* grad, T* m, T* v, T* v_hat, int64_t n, double lr, int64_t step, double beta_1,
-                 double beta_2, double epsilon) {
+                 double beta_2, double epsilon, double weight_decay) {
   const double t = static_cast<double>(step + 1);
+  const T wd = static_cast<T>(weight_decay), lr_t = static_cast<T>(lr);
   const T alpha = static_cast<T>(lr * std::sqrt(1 - std::pow(beta_2, t)) / (1 - std::pow(beta_1, t)));
   const T b1 = static_cast<T>(1 - beta_1), b2 = static_cast<T>(1 - beta_2), eps = static_cast<T>(epsilon);
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
+      if (weight_decay != 0) param[i] -= param[i] * wd * lr_t;
       const T g = grad[i];
       m[i] += (g - m[i]) * b1;
       v[i] += (g * g - v[i]) * b2;
@@ -28,15 +30,21 @@ void adam_update(T* param, const T* grad, T* m, T* v, T* v_hat, int64_t n, doubl
 }
 
 template <typename T>
-void rmsprop_update(T* param, const T* grad, T* velocity, T* momentum_buffer, int64_t n, double lr_d, double rho_d,
-                    double momentum_d, double epsilon_d) {
+void rmsprop_update(T* param, const T* grad, T* velocity, T* momentum_buffer, T* average_grad, int64_t n, double lr_d,
+                    double rho_d, double momentum_d, double epsilon_d, double weight_decay) {
   const T lr = static_cast<T>(lr_d), rho = static_cast<T>(rho_d), mom = static_cast<T>(momentum_d);
-  const T eps = static_cast<T>(epsilon_d);
+  const T eps = static_cast<T>(epsilon_d), wd = static_cast<T>(weight_decay);
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
+      if (weight_decay != 0) param[i] -= param[i] * wd * lr;
       const T g = grad[i];
       velocity[i] = rho * velocity[i] + (T(1) - rho) * g * g;
-      const T increment = lr * g / std::sqrt(velocity[i] + eps);
+      T denominator = velocity[i] + eps;
+      if (average_grad) {  // centered: subtract the squared running mean of the gradient
+        average_grad[i] = rho * average_grad[i] + (T(1) - rho) * g;
+        denominator = velocity[i] - average_grad[i] * average_grad[i] + eps;
+      }
+      const T increment = lr * g / std::sqrt(denominator);
       if (momentum_buffer) {
         momentum_buffer[i] = mom * momentum_buffer[i] + increment;
         param[i] -= momentum_buffer[i];
@@ -48,11 +56,12 @@ void rmsprop_update(T* param, const T* grad, T* velocity, T* momentum_buffer, in
 }
 
 template void adam_update<float>(float*, const float*, float*, float*, float*, int64_t, double, int64_t, double,
-                                 double, double);
+                                 double, double, double);
 template void adam_update<double>(double*, const double*, double*, double*, double*, int64_t, double, int64_t, double,
-                                  double, double);
-template void rmsprop_update<float>(float*, const float*, float*, float*, int64_t, double, double, double, double);
-template void rmsprop_update<double>(double*, const double*, double*, double*, int64_t, double, double, double,
-                                     double);
+                                  double, double, double);
+template void rmsprop_update<float>(float*, const float*, float*, float*, float*, int64_t, double, double, double,
+                                    double, double);
+template void rmsprop_update<double>(double*, const double*, double*, double*, double*, int64_t, double, double,
+                                     double, double, double);
 
 }  // namespace dagnet::cpu

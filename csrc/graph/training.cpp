@@ -20,6 +20,7 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
           "' is not a parameter and cannot be trained");
 
   gradients_ = add_gradients(*graph_, loss, params_);
+  clip_gradients();
 
   learning_rate_ = Tensor::zeros({}, DType::f64);
   set_learning_rate(config_.learning_rate);
@@ -46,6 +47,7 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations) {
     return slots.back();
   };
   Attrs attrs;
+  if (config_.weight_decay != 0) attrs.set("weight_decay", config_.weight_decay);
   std::vector<ValueId> inputs{param, gradients_[index], lr};
   std::string op;
   if (config_.name == "sgd") {
@@ -68,12 +70,70 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations) {
     attrs.set("rho", config_.rho);
     attrs.set("momentum", config_.momentum);
     attrs.set("epsilon", config_.epsilon);
+    attrs.set("centered", static_cast<int64_t>(config_.centered));
     inputs.push_back(slot("velocity"));
     if (config_.momentum > 0) inputs.push_back(slot("momentum"));
+    if (config_.centered) inputs.push_back(slot("average_gradient"));
   }
   graph_->add_node(op, inputs, attrs, prefix + op);
   slots_.push_back(slots);
   return static_cast<NodeId>(graph_->num_nodes() - 1);
+}
+
+// Keras's _clip_gradients as graph nodes: g * c / max(||g||, c) per variable (clipnorm),
+// g * c / max(global norm, c) (global_clipnorm), or clip(g, -c, c) (clipvalue).
+void Trainer::clip_gradients() {
+  const double c = config_.clipnorm > 0 ? config_.clipnorm
+                   : config_.global_clipnorm > 0 ? config_.global_clipnorm : config_.clipvalue;
+  if (!(c > 0) || gradients_.empty()) return;
+  auto binary = [&](const char* kind, ValueId a, ValueId b) {
+    Attrs attrs;
+    attrs.set("kind", std::string(kind));
+    return graph_->add_node("binary", {a, b}, attrs, std::string("optimizer/clip/") + kind)[0];
+  };
+  auto constant = [&](const TensorSpec& spec, double value, const std::string& name) {
+    Tensor t = Tensor::zeros({}, spec.dtype);
+    if (spec.dtype == DType::f64) *t.data<double>() = value;
+    else *t.data<float>() = static_cast<float>(value);
+    return graph_->add_param("optimizer/clip/" + name, t);
+  };
+  auto squared_norm = [&](ValueId g) {
+    Attrs sq, sum;
+    sq.set("kind", std::string("square"));
+    sum.set("kind", std::string("sum"));
+    sum.set("axes", std::vector<int64_t>{});
+    sum.set("keepdims", int64_t{0});
+    ValueId squared = graph_->add_node("unary", {g}, sq, "optimizer/clip/square")[0];
+    return graph_->add_node("reduce", {squared}, sum, "optimizer/clip/sum")[0];
+  };
+  auto sqrt = [&](ValueId x) {
+    Attrs a;
+    a.set("kind", std::string("sqrt"));
+    return graph_->add_node("unary", {x}, a, "optimizer/clip/sqrt")[0];
+  };
+  if (config_.clipnorm > 0 || config_.global_clipnorm > 0) {
+    ValueId global = kNoValue;
+    if (config_.clipnorm <= 0) {
+      ValueId total = kNoValue;
+      for (ValueId g : gradients_) {
+        ValueId s = squared_norm(g);
+        if (graph_->value(s).spec.dtype != graph_->value(gradients_[0]).spec.dtype) continue;
+        total = total == kNoValue ? s : binary("add", total, s);
+      }
+      global = sqrt(total);
+    }
+    for (ValueId& g : gradients_) {
+      const TensorSpec spec = graph_->value(g).spec;
+      ValueId cv = constant(spec, c, "c");
+      ValueId norm = global != kNoValue ? global : sqrt(squared_norm(g));
+      g = binary("divide", binary("multiply", g, cv), binary("maximum", norm, cv));
+    }
+  } else {
+    for (ValueId& g : gradients_) {
+      const TensorSpec spec = graph_->value(g).spec;
+      g = binary("minimum", binary("maximum", g, constant(spec, -c, "low")), constant(spec, c, "high"));
+    }
+  }
 }
 
 std::vector<Tensor> Trainer::step(const std::vector<Tensor>& feeds) { return executor_->run(feeds); }

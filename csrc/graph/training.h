@@ -22,6 +22,11 @@ struct OptimizerConfig {
   double epsilon = 1e-7;     // adam, rmsprop
   bool amsgrad = false;      // adam
   double rho = 0.9;          // rmsprop
+  bool centered = false;     // rmsprop
+  // Keras 3 base-optimizer options (0 = off). Gradients are clipped first (clipnorm per
+  // variable, else global_clipnorm over all, else clipvalue elementwise), then
+  // weight_decay shrinks each parameter (p -= p * wd * lr) before its update.
+  double clipnorm = 0.0, global_clipnorm = 0.0, clipvalue = 0.0, weight_decay = 0.0;
 };
 
 class Trainer {
@@ -44,6 +49,7 @@ class Trainer {
   void set_iterations(int64_t steps) { *iterations_.data<int64_t>() = steps; }  // restoring a saved optimizer
 
  private:
+  void clip_gradients();
   NodeId add_update(size_t index, ValueId lr, ValueId iterations);
 
   std::shared_ptr<Graph> graph_;

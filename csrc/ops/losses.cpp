@@ -2,6 +2,9 @@
 // mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 // and the fused, numerically stable *_logits forms (Keras's from_logits=True). Each has a
 // <loss>_grad op: (upstream scalar, y_pred, y_true) -> d y_pred. No gradient flows to y_true.
+// Optional trailing inputs: a row mask (y_pred.shape[:-1]; 0 = masked, the mean covers valid
+// rows), then, when attr weighted=1, per-row sample weights (same shape) multiplying each
+// row's loss (Keras's sample_weight; the divisor stays the row / valid-row count).
 #include <vector>
 
 #include "cpu/losses.h"
@@ -23,29 +26,49 @@ void require_matching_pair(const InferContext& ctx, size_t pred, size_t target) 
 }
 
 // An optional mask (y_pred.shape[:-1], y_pred's dtype; 0 = masked) follows y_true.
-void require_row_mask(const InferContext& ctx, size_t pred, size_t mask) {
-  if (ctx.num_inputs() <= mask) return;
+void require_row_mask(const InferContext& ctx, size_t pred, size_t mask, const char* what = "the mask") {
   const Shape &p = ctx.shape(pred), &m = ctx.shape(mask);
   bool ok = m.size() + 1 == p.size() && ctx.dtype(mask) == ctx.dtype(pred);
   for (size_t d = 0; ok && d < m.size(); ++d) ok = dims_compatible(m[d], p[d]);
-  ctx.require(ok, "the mask must have y_pred's dtype and shape ", shape_str(Shape(p.begin(), p.end() - 1)),
+  ctx.require(ok, what, " must have y_pred's dtype and shape ", shape_str(Shape(p.begin(), p.end() - 1)),
               ", got ", shape_str(m));
 }
 
+// The optional inputs after (y_pred, y_true) at `first`: [mask] then [weights] (attr weighted).
+struct Extras {
+  size_t mask = 0, weights = 0;  // input indices; 0 = absent
+};
+
+Extras extras_of(const Attrs& attrs, size_t num_inputs, size_t first) {
+  Extras e;
+  size_t extra = num_inputs > first ? num_inputs - first : 0;
+  bool weighted = attrs.get_int("weighted", 0) != 0;
+  check(!weighted || extra >= 1, ErrorKind::Value, "weighted=1 needs a sample-weight input");
+  if (weighted) e.weights = num_inputs - 1;
+  if (extra - (weighted ? 1 : 0) == 1) e.mask = first;
+  return e;
+}
+
 template <typename T>
-const T* mask_of(const KernelContext& ctx, size_t index) {
-  return ctx.inputs.size() > index ? ctx.inputs[index].data<T>() : nullptr;
+const T* input_or_null(const KernelContext& ctx, size_t index) {
+  return index ? ctx.inputs[index].data<T>() : nullptr;
+}
+
+void require_extras(const InferContext& ctx, size_t pred, size_t first) {
+  Extras e = extras_of(ctx.attrs(), ctx.num_inputs(), first);
+  if (e.mask) require_row_mask(ctx, pred, e.mask);
+  if (e.weights) require_row_mask(ctx, pred, e.weights, "the sample weights");
 }
 
 std::vector<ValueId> grad_inputs(const Node& node, ValueId upstream) {
-  std::vector<ValueId> in{upstream, node.inputs[0], node.inputs[1]};
-  if (node.inputs.size() == 3) in.push_back(node.inputs[2]);
+  std::vector<ValueId> in{upstream};
+  in.insert(in.end(), node.inputs.begin(), node.inputs.end());
   return in;
 }
 
 std::vector<ValueId> loss_grads(GradBuilder& gb, const std::string& name, const Node& node, ValueId upstream) {
-  std::vector<ValueId> result{gb.emit(name + "_grad", grad_inputs(node, upstream)), kNoValue};
-  if (node.inputs.size() == 3) result.push_back(kNoValue);
+  std::vector<ValueId> result(node.inputs.size(), kNoValue);
+  result[0] = gb.emit(name + "_grad", grad_inputs(node, upstream), node.attrs);
   return result;
 }
 
@@ -53,18 +76,21 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   OpDef fwd;
   fwd.name = name;
   fwd.min_inputs = 2;
-  fwd.max_inputs = 3;
+  fwd.max_inputs = 4;
+  fwd.attrs = {{"weighted", AttrType::Int}};
   fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_matching_pair(ctx, 0, 1);
-    require_row_mask(ctx, 0, 2);
+    require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
   fwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &p = ctx.inputs[0], &t = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
+    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols, mask_of<T>(ctx, 2));
+      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols,
+                                                       input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -75,20 +101,22 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   OpDef bwd;
   bwd.name = name + "_grad";
   bwd.min_inputs = 3;
-  bwd.max_inputs = 4;
+  bwd.max_inputs = 5;
+  bwd.attrs = {{"weighted", AttrType::Int}};
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
     require_matching_pair(ctx, 1, 2);
-    require_row_mask(ctx, 1, 3);
+    require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
   bwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1], &t = ctx.inputs[2];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
+    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>(),
-                            mask_of<T>(ctx, 3));
+                            input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
     });
   };
   register_op(std::move(bwd));
@@ -128,20 +156,23 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
   OpDef fwd;
   fwd.name = name;
   fwd.min_inputs = 2;
-  fwd.max_inputs = 3;
+  fwd.max_inputs = 4;
+  fwd.attrs = {{"weighted", AttrType::Int}};
   fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_sparse_pair(ctx, 0, 1);
-    require_row_mask(ctx, 0, 2);
+    require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
   fwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[1], cols);
+    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() =
-          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols, mask_of<T>(ctx, 2));
+      *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(
+          from_logits, p.data<T>(), labels.data(), rows, cols, input_or_null<T>(ctx, e.mask),
+          input_or_null<T>(ctx, e.weights));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -152,21 +183,24 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
   OpDef bwd;
   bwd.name = name + "_grad";
   bwd.min_inputs = 3;
-  bwd.max_inputs = 4;
+  bwd.max_inputs = 5;
+  bwd.attrs = {{"weighted", AttrType::Int}};
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
     require_sparse_pair(ctx, 1, 2);
-    require_row_mask(ctx, 1, 3);
+    require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
   bwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[2], cols);
+    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels.data(), rows, cols,
-                                           ctx.outputs[0].data<T>(), mask_of<T>(ctx, 3));
+                                           ctx.outputs[0].data<T>(), input_or_null<T>(ctx, e.mask),
+                                           input_or_null<T>(ctx, e.weights));
     });
   };
   register_op(std::move(bwd));

@@ -1,5 +1,5 @@
-// accuracy(y_pred, y_true): attrs kind (binary|categorical|sparse_categorical),
-// threshold (binary, default 0.5). A float scalar: the batch's accuracy. Sparse labels
+// accuracy(y_pred, y_true): attrs kind (binary|categorical|sparse_categorical|
+// top_k_categorical|sparse_top_k_categorical), threshold (binary, default 0.5), k (top-k, default 5). A float scalar: the batch's accuracy. Sparse labels
 // may be (...) or (..., 1), int or float. Not differentiable.
 #include <vector>
 
@@ -14,7 +14,10 @@ cpu::AccuracyKind parse_kind(const std::string& kind) {
   if (kind == "binary") return cpu::AccuracyKind::Binary;
   if (kind == "categorical") return cpu::AccuracyKind::Categorical;
   if (kind == "sparse_categorical") return cpu::AccuracyKind::SparseCategorical;
-  fail(ErrorKind::Value, "unknown accuracy kind '", kind, "' (binary, categorical, sparse_categorical)");
+  if (kind == "top_k_categorical") return cpu::AccuracyKind::TopKCategorical;
+  if (kind == "sparse_top_k_categorical") return cpu::AccuracyKind::SparseTopKCategorical;
+  fail(ErrorKind::Value, "unknown accuracy kind '", kind,
+       "' (binary, categorical, sparse_categorical, top_k_categorical, sparse_top_k_categorical)");
 }
 
 // Labels/targets as doubles whatever their dtype.
@@ -36,14 +39,14 @@ void register_metrics_ops() {
   OpDef op;
   op.name = "accuracy";
   op.min_inputs = 2;
-  op.max_inputs = 3;  // an optional mask (y_pred.shape[:-1]) limits the mean to valid positions
-  op.attrs = {{"kind", AttrType::String}, {"threshold", AttrType::Float}};
+  op.max_inputs = 3;  // optional per-row weights (y_pred.shape[:-1]): a mask (0 = left out) or sample weights
+  op.attrs = {{"kind", AttrType::String}, {"threshold", AttrType::Float}, {"k", AttrType::Int}};
   op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
     auto kind = parse_kind(ctx.attrs().get_string("kind", "categorical"));
     const Shape &p = ctx.shape(0), &t = ctx.shape(1);
     ctx.require(!p.empty(), "y_pred needs at least one axis");
-    if (kind == cpu::AccuracyKind::SparseCategorical) {
+    if (kind == cpu::AccuracyKind::SparseCategorical || kind == cpu::AccuracyKind::SparseTopKCategorical) {
       bool ok = t.size() + 1 == p.size() || (t.size() == p.size() && dims_compatible(t.back(), 1));
       for (size_t d = 0; ok && d + 1 < p.size(); ++d) ok = dims_compatible(p[d], t[d]);
       ctx.require(ok, "sparse labels must have shape y_pred.shape[:-1] (or with a trailing 1)");
@@ -61,10 +64,11 @@ void register_metrics_ops() {
     std::vector<double> target = as_doubles(ctx.inputs[1]);
     std::vector<double> mask = ctx.inputs.size() == 3 ? as_doubles(ctx.inputs[2]) : std::vector<double>{};
     double threshold = ctx.attrs().get_float("threshold", 0.5);
+    int64_t k = ctx.attrs().get_int("k", 5);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() = static_cast<T>(
-          cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(), threshold, mask.empty() ? nullptr : mask.data()));
+          cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(), threshold, mask.empty() ? nullptr : mask.data(), k));
     });
   };
   register_op(std::move(op));

@@ -4,12 +4,15 @@
 //     t = iterations + 1; alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
 //     m += (g - m)(1 - beta_1); v += (g^2 - v)(1 - beta_2); [v_hat = max(v_hat, v); v = v_hat]
 //     param -= alpha m / (sqrt(v) + epsilon)
-//   rmsprop_update(param, grad, learning_rate, velocity[, momentum])
-//     attrs rho (0.9), momentum (0.0), epsilon (1e-7):
+//   rmsprop_update(param, grad, learning_rate, velocity[, momentum][, average_gradient])
+//     attrs rho (0.9), momentum (0.0), epsilon (1e-7), centered (0/1):
 //     velocity = rho velocity + (1 - rho) g^2; increment = lr g / sqrt(velocity + epsilon)
+//     centered: average_gradient = rho avg + (1 - rho) g; the denominator is
+//     sqrt(velocity - average_gradient^2 + epsilon)
 //     with momentum: buf = momentum buf + increment; param -= buf; else param -= increment
 //   increment_counter(iterations): +1 on the int64 step counter, ordered after every
 //     update that reads it (the scheduler runs in-place writers after other readers).
+// Both take attr weight_decay (0): Keras 3 first applies param -= param * weight_decay * lr.
 // learning_rate is a float64 scalar parameter, so schedules change it without replanning.
 #include "cpu/optimizers.h"
 #include "ops/dispatch.h"
@@ -35,7 +38,7 @@ void register_optimizer_ops() {
   adam.min_inputs = 6;
   adam.max_inputs = 7;
   adam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
-                {"amsgrad", AttrType::Int}};
+                {"amsgrad", AttrType::Int}, {"weight_decay", AttrType::Float}};
   adam.mutates = {0, 4, 5, 6};
   adam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_update_inputs(ctx, 4);
@@ -53,7 +56,8 @@ void register_optimizer_ops() {
       T* v_hat = ctx.inputs.size() == 7 ? ctx.inputs[6].data<T>() : nullptr;
       cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(),
                           v_hat, p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
-                          ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7));
+                          ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7),
+                          ctx.attrs().get_float("weight_decay", 0.0));
     });
   };
   register_op(std::move(adam));
@@ -61,24 +65,31 @@ void register_optimizer_ops() {
   OpDef rms;
   rms.name = "rmsprop_update";
   rms.min_inputs = 4;
-  rms.max_inputs = 5;
-  rms.attrs = {{"rho", AttrType::Float}, {"momentum", AttrType::Float}, {"epsilon", AttrType::Float}};
-  rms.mutates = {0, 3, 4};
+  rms.max_inputs = 6;
+  rms.attrs = {{"rho", AttrType::Float}, {"momentum", AttrType::Float}, {"epsilon", AttrType::Float},
+               {"centered", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  rms.mutates = {0, 3, 4, 5};
   rms.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_update_inputs(ctx, 3);
-    ctx.require((ctx.attrs().get_float("momentum", 0.0) > 0) == (ctx.num_inputs() == 5),
-                "momentum > 0 needs a momentum buffer input, and only then");
+    size_t expected = 4 + (ctx.attrs().get_float("momentum", 0.0) > 0 ? 1 : 0) +
+                      (ctx.attrs().get_int("centered", 0) != 0 ? 1 : 0);
+    ctx.require(ctx.num_inputs() == expected,
+                "rmsprop_update takes a momentum buffer when momentum > 0 and an average-gradient buffer when "
+                "centered, and only then");
     return {};
   };
   rms.cpu = [](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
     double lr = *ctx.inputs[2].data<double>();
+    const bool has_momentum = ctx.attrs().get_float("momentum", 0.0) > 0;
+    const bool centered = ctx.attrs().get_int("centered", 0) != 0;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      T* buffer = ctx.inputs.size() == 5 ? ctx.inputs[4].data<T>() : nullptr;
-      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, p.numel(), lr,
-                             ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
-                             ctx.attrs().get_float("epsilon", 1e-7));
+      T* buffer = has_momentum ? ctx.inputs[4].data<T>() : nullptr;
+      T* average = centered ? ctx.inputs[has_momentum ? 5 : 4].data<T>() : nullptr;
+      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, average,
+                             p.numel(), lr, ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
+                             ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
     });
   };
   register_op(std::move(rms));

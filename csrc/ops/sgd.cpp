@@ -1,5 +1,5 @@
 // sgd_update(param, grad, learning_rate[, velocity]): Keras SGD, in place on param and
-// velocity. Attributes: momentum, nesterov. No outputs: it runs for its effect.
+// velocity. Attributes: momentum, nesterov, weight_decay (Keras 3: p -= p * wd * lr first). No outputs: it runs for its effect.
 #include "cpu/sgd.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
@@ -11,7 +11,7 @@ void register_sgd_ops() {
   op.name = "sgd_update";
   op.min_inputs = 3;
   op.max_inputs = 4;
-  op.attrs = {{"momentum", AttrType::Float}, {"nesterov", AttrType::Int}};
+  op.attrs = {{"momentum", AttrType::Float}, {"nesterov", AttrType::Int}, {"weight_decay", AttrType::Float}};
   op.mutates = {0, 3};
   op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
@@ -32,7 +32,8 @@ void register_sgd_ops() {
       using T = decltype(tag);
       T* velocity = ctx.inputs.size() == 4 ? ctx.inputs[3].data<T>() : nullptr;
       cpu::sgd_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), velocity, p.numel(), lr,
-                         ctx.attrs().get_float("momentum", 0.0), ctx.attrs().get_int("nesterov", 0) != 0);
+                         ctx.attrs().get_float("momentum", 0.0), ctx.attrs().get_int("nesterov", 0) != 0,
+                         ctx.attrs().get_float("weight_decay", 0.0));
     });
   };
   register_op(std::move(op));

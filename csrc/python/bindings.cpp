@@ -366,8 +366,14 @@ PYBIND11_MODULE(_engine, m) {
       .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
                        double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
                        double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
-                       bool parallel_branches) {
+                       bool parallel_branches, bool centered, double clipnorm, double global_clipnorm,
+                       double clipvalue, double weight_decay) {
              OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
+             config.centered = centered;
+             config.clipnorm = clipnorm;
+             config.global_clipnorm = global_clipnorm;
+             config.clipvalue = clipvalue;
+             config.weight_decay = weight_decay;
              return std::make_unique<Trainer>(g, loss, params, config, fetches,
                                               ExecutorOptions{reuse_memory, parallel_branches});
            }),
@@ -375,7 +381,8 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
            py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
            py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-           py::arg("parallel_branches") = true,
+           py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
+           py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
            "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop; Keras formulas) to the graph.")
       .def(
           "step",

@@ -19,17 +19,39 @@ class Loss:
         if reduction not in ("sum_over_batch_size", "auto", None):
             raise ValueError(f"{type(self).__name__}: reduction '{reduction}' is not supported")
         self.reduction = "sum_over_batch_size"
-        self.options = kwargs
+        self.label_smoothing = float(kwargs.pop("label_smoothing", 0.0) or 0.0)
+        if self.label_smoothing and not isinstance(self, (BinaryCrossentropy, CategoricalCrossentropy)):
+            raise ValueError(f"{type(self).__name__} does not take `label_smoothing`")
+        if kwargs.get("axis", -1) != -1:
+            raise ValueError(f"{type(self).__name__}: only axis=-1 is supported, got axis={kwargs['axis']}")
+        kwargs.pop("axis", None)
+        kwargs.pop("dtype", None)
+        for option in ("ignore_class",):
+            if kwargs.get(option) is not None:
+                raise ValueError(f"{type(self).__name__}: `{option}` is not supported")
+            kwargs.pop(option, None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
+        self.options = {}
 
-    def lower(self, builder, y_true, y_pred, mask=None) -> GraphTensor:
-        """The batch loss; with a mask (y_pred.shape[:-1]) the mean covers valid positions only."""
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None) -> GraphTensor:
+        """The batch loss; with a mask (y_pred.shape[:-1]) the mean covers valid positions only.
+        Sample weights (y_pred.shape[:-1]) multiply the per-sample losses; the divisor stays the
+        number of (valid) positions, as Keras's "sum_over_batch_size" reduction does."""
         name = self.logits_op_name if self.from_logits else self.op_name
         if not name:
             raise ValueError(f"{type(self).__name__} does not support from_logits=True")
         if y_true.dtype != y_pred.dtype and not self._integer_labels():
             y_true = ops.cast(y_true, y_pred.dtype)
+        if self.label_smoothing:
+            # Keras: y * (1 - s) + s / classes (categorical) or + s / 2 (binary)
+            share = 0.5 if isinstance(self, BinaryCrossentropy) else 1.0 / y_pred.shape[-1]
+            y_true = ops.add(ops.multiply(y_true, 1.0 - self.label_smoothing), self.label_smoothing * share)
         inputs = [y_pred, y_true] + ([_as_mask(mask, y_pred)] if mask is not None else [])
-        return builder.node(name, inputs)[0]
+        if sample_weight is None:
+            return builder.node(name, inputs)[0]
+        inputs.append(_as_mask(sample_weight, y_pred))
+        return builder.node(name, inputs, {"weighted": 1})[0]
 
     def _integer_labels(self) -> bool:
         return False
@@ -41,12 +63,39 @@ class Loss:
 
         y_pred = np.asarray(y_pred, dtype="float32")
         y_true = np.asarray(y_true)
-        return _run_eagerly(lambda b: self.lower(b, b.constant(y_true if self._integer_labels() else
-                                                               y_true.astype(y_pred.dtype)), b.constant(y_pred)),
-                            (), {})
+        if sample_weight is not None:
+            sample_weight = rows_weights(sample_weight, y_pred.shape[:-1], y_pred.dtype)
+
+        def lower(b):
+            target = b.constant(y_true if self._integer_labels() else y_true.astype(y_pred.dtype))
+            weights = None if sample_weight is None else b.constant(sample_weight)
+            return self.lower(b, target, b.constant(y_pred), sample_weight=weights)
+
+        return _run_eagerly(lower, (), {})
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+        config = {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+        if isinstance(self, (BinaryCrossentropy, CategoricalCrossentropy)):
+            config["label_smoothing"] = self.label_smoothing
+        return config
+
+
+def rows_weights(sample_weight, rows_shape, dtype="float32"):
+    """Sample weights as one value per loss position (y_pred.shape[:-1]): a trailing axis of
+    size 1 is dropped, and per-sample weights broadcast over the remaining positions."""
+    import numpy as np
+
+    rows_shape = tuple(rows_shape)
+    w = np.asarray(sample_weight, dtype=dtype)
+    if w.ndim == len(rows_shape) + 1 and w.shape[-1] == 1:
+        w = w[..., 0]
+    if w.ndim < len(rows_shape):
+        w = w.reshape(w.shape + (1,) * (len(rows_shape) - w.ndim))
+    try:
+        return np.ascontiguousarray(np.broadcast_to(w, rows_shape))
+    except ValueError:
+        raise ValueError(f"sample_weight of shape {np.shape(sample_weight)} does not match the per-sample losses "
+                         f"of shape {rows_shape}") from None
 
 
 def _as_mask(mask, like):
@@ -89,14 +138,20 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name or getattr(fn, "__name__", "custom_loss"))
         self.fn = fn
 
-    def lower(self, builder, y_true, y_pred, mask=None):
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
         with builder.active():
             values = builder.as_value(self.fn(y_true, y_pred))
-            if values.ndim == 0:
+            if values.ndim == 0 and sample_weight is None:
                 return values
+            if sample_weight is not None:
+                weights = _as_mask(sample_weight, values)
+                if values.ndim == 0 or (values.ndim == weights.ndim + 1 and values.shape[-1] == 1):
+                    values = ops.multiply(values, ops.expand_dims(weights, -1) if values.ndim else weights)
+                else:
+                    values = ops.multiply(values, weights)
             if mask is not None and tuple(values.shape) == tuple(mask.shape):
-                weights = _as_mask(mask, values)
-                return ops.divide(ops.sum(ops.multiply(values, weights)), ops.maximum(ops.sum(weights), 1e-7))
+                valid = _as_mask(mask, values)
+                return ops.divide(ops.sum(ops.multiply(values, valid)), ops.maximum(ops.sum(valid), 1e-7))
             return ops.mean(values)
 
 

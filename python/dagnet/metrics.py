@@ -1,5 +1,8 @@
-"""Metrics computed inside the native step, as batch means; the fit loop averages
-them over an epoch weighted by batch size, which equals Keras's stateful means."""
+"""Metrics computed inside the native step. A mean metric lowers to the batch's weighted
+mean over valid positions; the training loop accumulates it weighted by the batch's
+count (positions, valid positions or the sum of sample weights), which reproduces
+Keras's stateful means exactly. Confusion-count metrics (Precision, Recall, ...) lower
+to batch sums that the loop adds up before dividing."""
 from __future__ import annotations
 
 from . import losses as losses_module
@@ -7,11 +10,42 @@ from . import ops
 
 
 class Metric:
-    def __init__(self, name=None):
-        self.name = name or _snake(type(self).__name__)
+    """Base class. Subclasses give `values(y_true, y_pred)` (per-sample values, shape
+    y_pred.shape[:-1], written with dagnet.ops) or override `lower`."""
 
-    def lower(self, builder, y_true, y_pred, mask=None):
-        raise NotImplementedError(f"{type(self).__name__} must implement lower()")
+    reduction = "mean"  # or "sums": lower_sums() / result_from_sums()
+
+    def __init__(self, name=None, dtype=None):
+        from ._naming import auto_name
+
+        self.name = name or auto_name(type(self).__name__)  # 'precision', 'precision_1', ... as Keras
+        self.dtype = dtype
+
+    def values(self, y_true, y_pred):
+        raise NotImplementedError(f"{type(self).__name__} must implement values() or lower()")
+
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        """The batch value: the mean of the per-sample values weighted by `sample_weight`
+        (one weight per position, a mask and/or sample weights; None: all 1)."""
+        with builder.active():
+            if y_true.dtype != y_pred.dtype:
+                y_true = ops.cast(y_true, y_pred.dtype)
+            values = builder.as_value(self.values(y_true, y_pred))
+            return _weighted_mean(values, _merge(mask, sample_weight, values))
+
+    def result(self, mean):
+        """The reported value from the accumulated mean."""
+        return mean
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
 
 
 def _snake(name):
@@ -20,74 +54,442 @@ def _snake(name):
     return to_snake_case(name)
 
 
-class _Accuracy(Metric):
+def _merge(mask, sample_weight, like):
+    """One weight per position from a mask and sample weights (either may be None)."""
+    weights = [w if w.dtype == like.dtype else ops.cast(w, like.dtype) for w in (mask, sample_weight)
+               if w is not None]
+    if not weights:
+        return None
+    return weights[0] if len(weights) == 1 else ops.multiply(weights[0], weights[1])
+
+
+def _weighted_mean(values, weights):
+    if weights is None:
+        return ops.mean(values)
+    if values.ndim == weights.ndim + 1 and values.shape[-1] == 1:
+        values = ops.squeeze(values, -1)
+    if values.ndim == 0:
+        return values
+    return ops.divide(ops.sum(ops.multiply(values, weights)), ops.maximum(ops.sum(weights), 1e-12))
+
+
+# -- accuracy (one native op) ---------------------------------------------------------------
+class _NativeAccuracy(Metric):
     kind = "categorical"
 
-    def __init__(self, name=None, threshold=0.5):
-        super().__init__(name)
-        self.threshold = threshold
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
 
-    def lower(self, builder, y_true, y_pred, mask=None):
-        inputs = [y_pred, y_true] + ([mask] if mask is not None else [])
-        return builder.node("accuracy", inputs, {"kind": self.kind, "threshold": float(self.threshold)})[0]
+    def _attrs(self):
+        return {"kind": self.kind}
+
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        with builder.active():
+            weights = _merge(mask, sample_weight, y_pred)
+            inputs = [y_pred, y_true] + ([weights] if weights is not None else [])
+            return builder.node("accuracy", inputs, self._attrs())[0]
 
 
-class BinaryAccuracy(_Accuracy):
+class BinaryAccuracy(_NativeAccuracy):
     kind = "binary"
 
+    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+        super().__init__(name, dtype)
+        self.threshold = float(threshold)
 
-class CategoricalAccuracy(_Accuracy):
+    def _attrs(self):
+        return {"kind": self.kind, "threshold": self.threshold}
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
+
+
+class CategoricalAccuracy(_NativeAccuracy):
     kind = "categorical"
 
+    def __init__(self, name="categorical_accuracy", dtype=None):
+        super().__init__(name, dtype)
 
-class SparseCategoricalAccuracy(_Accuracy):
+
+class SparseCategoricalAccuracy(_NativeAccuracy):
     kind = "sparse_categorical"
 
+    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+        super().__init__(name, dtype)
 
+
+class TopKCategoricalAccuracy(_NativeAccuracy):
+    kind = "top_k_categorical"
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(name, dtype)
+        self.k = int(k)
+
+    def _attrs(self):
+        return {"kind": self.kind, "k": self.k}
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+
+class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
+    kind = "sparse_top_k_categorical"
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+        if from_sorted_ids:
+            raise ValueError("SparseTopKCategoricalAccuracy(from_sorted_ids=True) is not supported")
+        super().__init__(k, name, dtype)
+
+
+class Accuracy(Metric):
+    """How often predictions equal labels (elementwise)."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        return ops.mean(ops.equal(y_true, y_pred), axis=-1)
+
+
+# -- regression and probabilistic means ------------------------------------------------------
 class _LossMetric(Metric):
+    """A metric computed with a native loss op (one per-sample loss per position)."""
+
     loss_class = None
 
-    def lower(self, builder, y_true, y_pred, mask=None):
-        return self.loss_class().lower(builder, y_true, y_pred, mask)
+    def __init__(self, name=None, dtype=None, **loss_kwargs):
+        super().__init__(name, dtype)
+        self.loss_kwargs = loss_kwargs
+
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        loss = self.loss_class(**self.loss_kwargs)
+        with builder.active():
+            if sample_weight is None:
+                return loss.lower(builder, y_true, y_pred, mask)
+            weights = _merge(mask, sample_weight, y_pred)
+            # sum(w * loss) / positions, divided by mean(w): the weighted mean.
+            value = loss.lower(builder, y_true, y_pred, None, sample_weight=weights)
+            return ops.divide(value, ops.maximum(ops.mean(weights), 1e-12))
+
+    def get_config(self):
+        return {**super().get_config(), **self.loss_kwargs}
 
 
 class MeanSquaredError(_LossMetric):
     loss_class = losses_module.MeanSquaredError
 
+    def __init__(self, name="mean_squared_error", dtype=None):
+        super().__init__(name, dtype)
+
+
+class RootMeanSquaredError(_LossMetric):
+    loss_class = losses_module.MeanSquaredError
+
+    def __init__(self, name="root_mean_squared_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def result(self, mean):
+        return float(mean) ** 0.5
+
 
 class MeanAbsoluteError(_LossMetric):
     loss_class = losses_module.MeanAbsoluteError
 
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(name, dtype)
 
-class FunctionMetric(Metric):
-    def __init__(self, fn, name=None):
-        super().__init__(name or getattr(fn, "__name__", "metric"))
+
+class BinaryCrossentropy(_LossMetric):
+    loss_class = losses_module.BinaryCrossentropy
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
+        if label_smoothing:
+            raise ValueError("BinaryCrossentropy metric: `label_smoothing` is not supported")
+        super().__init__(name, dtype, from_logits=from_logits)
+
+
+class CategoricalCrossentropy(_LossMetric):
+    loss_class = losses_module.CategoricalCrossentropy
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
+        if label_smoothing or axis != -1:
+            raise ValueError("CategoricalCrossentropy metric: `label_smoothing` and `axis` are not supported")
+        super().__init__(name, dtype, from_logits=from_logits)
+
+
+class SparseCategoricalCrossentropy(_LossMetric):
+    loss_class = losses_module.SparseCategoricalCrossentropy
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+        if axis != -1:
+            raise ValueError("SparseCategoricalCrossentropy metric: `axis` is not supported")
+        super().__init__(name, dtype, from_logits=from_logits)
+
+
+_EPSILON = 1e-7
+
+
+def _clip_eps(x):
+    return ops.clip(x, _EPSILON, 1.0 - _EPSILON)
+
+
+class MeanAbsolutePercentageError(Metric):
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        diff = ops.absolute(ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.absolute(y_true), _EPSILON)))
+        return ops.multiply(ops.mean(diff, axis=-1), 100.0)
+
+
+class MeanSquaredLogarithmicError(Metric):
+    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        first = ops.log(ops.add(ops.maximum(y_pred, _EPSILON), 1.0))
+        second = ops.log(ops.add(ops.maximum(y_true, _EPSILON), 1.0))
+        return ops.mean(ops.square(ops.subtract(first, second)), axis=-1)
+
+
+class Hinge(Metric):
+    def __init__(self, name="hinge", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        return ops.mean(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0), axis=-1)
+
+
+class SquaredHinge(Metric):
+    def __init__(self, name="squared_hinge", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        return ops.mean(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0)),
+                        axis=-1)
+
+
+def _signed(y_true):
+    """Keras's hinge labels: {0, 1} become {-1, 1}."""
+    return ops.where(ops.equal(y_true, 0.0), -1.0, y_true)
+
+
+class KLDivergence(Metric):
+    def __init__(self, name="kl_divergence", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        t, p = ops.clip(y_true, _EPSILON, 1.0), ops.clip(y_pred, _EPSILON, 1.0)
+        return ops.sum(ops.multiply(t, ops.log(ops.divide(t, p))), axis=-1)
+
+
+class Poisson(Metric):
+    def __init__(self, name="poisson", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, _EPSILON)))), axis=-1)
+
+
+class LogCoshError(Metric):
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        x = ops.subtract(y_pred, y_true)
+        # log(cosh(x)) = x + softplus(-2x) - log(2)
+        return ops.mean(ops.subtract(ops.add(x, ops.softplus(ops.multiply(x, -2.0))), 0.6931471805599453), axis=-1)
+
+
+class CosineSimilarity(Metric):
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        if axis != -1:
+            raise ValueError("CosineSimilarity: only axis=-1 is supported")
+        super().__init__(name, dtype)
+
+    def values(self, y_true, y_pred):
+        def l2_normalize(x):
+            return ops.multiply(x, ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12)))
+
+        return ops.sum(ops.multiply(l2_normalize(y_true), l2_normalize(y_pred)), axis=-1)
+
+
+# -- confusion counts ----------------------------------------------------------------------
+class _ConfusionMetric(Metric):
+    """Counts over every element (Keras flattens predictions and labels), thresholded."""
+
+    reduction = "sums"
+    counts = ()  # which of tp, fp, tn, fn the result needs
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name, dtype)
+        if top_k is not None or class_id is not None:
+            raise ValueError(f"{type(self).__name__}: `top_k` and `class_id` are not supported")
+        if isinstance(thresholds, (list, tuple)):
+            if len(thresholds) != 1:
+                raise ValueError(f"{type(self).__name__}: only a single threshold is supported")
+            thresholds = thresholds[0]
+        self.thresholds = 0.5 if thresholds is None else float(thresholds)
+
+    def lower_sums(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        with builder.active():
+            if y_true.dtype != y_pred.dtype:
+                y_true = ops.cast(y_true, y_pred.dtype)
+            predicted = ops.greater(y_pred, self.thresholds)
+            actual = ops.not_equal(y_true, 0.0)
+            weights = _merge(mask, sample_weight, y_pred)
+            if weights is not None and weights.ndim + 1 == y_pred.ndim:
+                weights = ops.expand_dims(weights, -1)
+
+            def count(a, b):
+                both = ops.multiply(a, b)
+                return ops.sum(both if weights is None else ops.multiply(both, weights))
+
+            table = {"tp": lambda: count(predicted, actual),
+                     "fp": lambda: count(predicted, ops.subtract(1.0, actual)),
+                     "tn": lambda: count(ops.subtract(1.0, predicted), ops.subtract(1.0, actual)),
+                     "fn": lambda: count(ops.subtract(1.0, predicted), actual)}
+            return [table[c]() for c in self.counts]
+
+    def result_from_sums(self, sums):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.thresholds}
+
+
+def _ratio(a, b):
+    return a / b if b else 0.0
+
+
+class Precision(_ConfusionMetric):
+    counts = ("tp", "fp")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds, top_k, class_id, name, dtype)
+
+    def result_from_sums(self, sums):
+        return _ratio(sums[0], sums[0] + sums[1])
+
+
+class Recall(_ConfusionMetric):
+    counts = ("tp", "fn")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds, top_k, class_id, name, dtype)
+
+    def result_from_sums(self, sums):
+        return _ratio(sums[0], sums[0] + sums[1])
+
+
+class _Count(_ConfusionMetric):
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(thresholds, None, None, name, dtype)
+
+    def result_from_sums(self, sums):
+        return sums[0]
+
+
+class TruePositives(_Count):
+    counts = ("tp",)
+
+
+class FalsePositives(_Count):
+    counts = ("fp",)
+
+
+class TrueNegatives(_Count):
+    counts = ("tn",)
+
+
+class FalseNegatives(_Count):
+    counts = ("fn",)
+
+
+# -- functions and wrappers ------------------------------------------------------------------
+class MeanMetricWrapper(Metric):
+    """A function fn(y_true, y_pred) -> per-sample values, averaged like Keras's Mean."""
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
         self.fn = fn
+        self.fn_kwargs = kwargs
 
-    def lower(self, builder, y_true, y_pred, mask=None):
-        return losses_module.LossFunctionWrapper(self.fn).lower(builder, y_true, y_pred, mask)
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        with builder.active():
+            values = builder.as_value(self.fn(y_true, y_pred, **self.fn_kwargs))
+            return _weighted_mean(values, _merge(mask, sample_weight, values))
 
 
-def get(identifier, y_true_shape, y_pred_shape) -> Metric:
-    """A metric object; 'accuracy' picks binary / sparse / categorical from the shapes, as Keras does."""
+FunctionMetric = MeanMetricWrapper
+
+
+def _function(cls, name, **fixed):
+    def fn(y_true, y_pred, **kwargs):
+        return cls(**{**fixed, **kwargs}).values(y_true, y_pred)
+
+    fn.__name__ = name
+    return fn
+
+
+mean_absolute_percentage_error = _function(MeanAbsolutePercentageError, "mean_absolute_percentage_error")
+mean_squared_logarithmic_error = _function(MeanSquaredLogarithmicError, "mean_squared_logarithmic_error")
+hinge = _function(Hinge, "hinge")
+squared_hinge = _function(SquaredHinge, "squared_hinge")
+kl_divergence = _function(KLDivergence, "kl_divergence")
+poisson = _function(Poisson, "poisson")
+mean_squared_error = losses_module.mean_squared_error
+mean_absolute_error = losses_module.mean_absolute_error
+mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
+    mean_squared_logarithmic_error
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    return ops.mean(ops.equal(y_true, ops.greater(y_pred, threshold)), axis=-1)
+
+
+_CLASSES = [Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
+            SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
+            MeanAbsolutePercentageError, MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
+            SparseCategoricalCrossentropy, Hinge, SquaredHinge, KLDivergence, Poisson, LogCoshError,
+            CosineSimilarity, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives]
+_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
+_BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
+                 "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+                 "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
+                 "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy, "rmse": RootMeanSquaredError,
+                 "logcosh": LogCoshError, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence})
+_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
+              mean_absolute_percentage_error: MeanAbsolutePercentageError,
+              mean_squared_logarithmic_error: MeanSquaredLogarithmicError, hinge: Hinge, squared_hinge: SquaredHinge,
+              kl_divergence: KLDivergence, poisson: Poisson}
+
+
+def get(identifier, y_true_shape=None, y_pred_shape=None) -> Metric:
+    """A metric object named as Keras names it in logs: a string keeps its spelling
+    ('acc', 'mse'); 'accuracy'/'acc' picks binary / sparse / categorical from the shapes."""
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
-        name = identifier
-        if identifier in ("accuracy", "acc"):
-            binary = y_pred_shape[-1] == 1
-            sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] != 1)
+        if identifier.lower() in ("accuracy", "acc"):
+            binary = y_pred_shape is not None and y_pred_shape[-1] == 1
+            sparse = y_true_shape is not None and y_pred_shape is not None and (
+                len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] != 1))
             cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
-            return cls(name=name)
-        table = {"binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
-                 "sparse_categorical_accuracy": SparseCategoricalAccuracy, "mse": MeanSquaredError,
-                 "mean_squared_error": MeanSquaredError, "mae": MeanAbsoluteError,
-                 "mean_absolute_error": MeanAbsoluteError}
-        if identifier not in table:
+            return cls(name=identifier)
+        if identifier not in _BY_NAME:
             raise ValueError(f"Could not interpret metric identifier: {identifier}")
-        return table[identifier](name=name)
+        return _BY_NAME[identifier](name=identifier)
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = _BY_NAME.get(identifier["class_name"])
+        if cls is None:
+            raise ValueError(f"Could not interpret metric identifier: {identifier}")
+        return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier](name=identifier.__name__)
     if callable(identifier):
-        return FunctionMetric(identifier)
+        return MeanMetricWrapper(identifier)
     raise ValueError(f"Could not interpret metric identifier: {identifier}")

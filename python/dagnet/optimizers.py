@@ -13,11 +13,18 @@ class Optimizer:
         # Keras configs carry these; only their "off" values are supported here.
         kwargs.pop("ema_momentum", None)
         kwargs.pop("ema_overwrite_frequency", None)
-        for unsupported in ("decay", "clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
-                            "loss_scale_factor", "gradient_accumulation_steps"):
+        for unsupported in ("decay", "use_ema", "loss_scale_factor", "gradient_accumulation_steps"):
             value = kwargs.pop(unsupported, None)
             if value not in (None, 0, 0.0, False):
-                raise ValueError(f"{type(self).__name__}: `{unsupported}` is not supported yet")
+                raise ValueError(f"{type(self).__name__}: `{unsupported}` is not supported")
+        self.weight_decay = kwargs.pop("weight_decay", None)
+        self.clipnorm = kwargs.pop("clipnorm", None)
+        self.global_clipnorm = kwargs.pop("global_clipnorm", None)
+        self.clipvalue = kwargs.pop("clipvalue", None)
+        if sum(v is not None for v in (self.clipnorm, self.global_clipnorm, self.clipvalue)) > 1:
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
+                             f"global_clipnorm={self.global_clipnorm}")
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
         if callable(learning_rate):
@@ -60,8 +67,14 @@ class Optimizer:
     def _engine_kwargs(self) -> dict:
         raise NotImplementedError
 
+    def _common_engine_kwargs(self) -> dict:
+        """Clipping and weight decay, as the native Trainer takes them (0 = off)."""
+        return {"clipnorm": float(self.clipnorm or 0.0), "global_clipnorm": float(self.global_clipnorm or 0.0),
+                "clipvalue": float(self.clipvalue or 0.0), "weight_decay": float(self.weight_decay or 0.0)}
+
     def get_config(self) -> dict:
-        return {"name": self.name, "learning_rate": self.learning_rate}
+        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
 
     @classmethod
     def from_config(cls, config):
@@ -79,7 +92,8 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _engine_kwargs(self):
-        return {"optimizer": "sgd", "momentum": self.momentum, "nesterov": self.nesterov}
+        return {"optimizer": "sgd", "momentum": self.momentum, "nesterov": self.nesterov,
+                **self._common_engine_kwargs()}
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -95,7 +109,7 @@ class Adam(Optimizer):
 
     def _engine_kwargs(self):
         return {"optimizer": "adam", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": bool(self.amsgrad)}
+                "amsgrad": bool(self.amsgrad), **self._common_engine_kwargs()}
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
@@ -108,18 +122,31 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
                  **kwargs):
         super().__init__(learning_rate, name, **kwargs)
-        if centered:
-            raise ValueError("RMSprop(centered=True) is not supported yet")
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
 
     def _engine_kwargs(self):
-        return {"optimizer": "rmsprop", "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+        return {"optimizer": "rmsprop", "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered, **self._common_engine_kwargs()}
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}
+class AdamW(Adam):
+    """Adam with Keras 3's decoupled weight decay (default 0.004)."""
+
+    name = "adamw"
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, name=None, **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW}
 
 
 def get(identifier) -> Optimizer:

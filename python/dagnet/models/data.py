@@ -77,12 +77,16 @@ def align(data, names: list[str], specs: list[tuple], kind: str, struct_keys: li
             zip(values, names, specs)]
 
 
-def check_cardinality(x: list, y: list | None) -> int:
+def check_cardinality(x: list, y: list | None, sample_weight: list | None = None) -> int:
     sizes_x = [len(a) for a in x]
     sizes_y = [len(a) for a in (y or [])]
-    if len(set(sizes_x + sizes_y)) > 1:
-        raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
-                         f"x sizes: {', '.join(map(str, sizes_x))}; y sizes: {', '.join(map(str, sizes_y))}")
+    sizes_w = [len(a) for a in (sample_weight or []) if a is not None]
+    if len(set(sizes_x + sizes_y + sizes_w)) > 1:
+        message = ("Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
+                   f"x sizes: {', '.join(map(str, sizes_x))}; y sizes: {', '.join(map(str, sizes_y))}")
+        if sizes_w:
+            message += f"; sample_weight sizes: {', '.join(map(str, sizes_w))}"
+        raise ValueError(message)
     return sizes_x[0] if sizes_x else (sizes_y[0] if sizes_y else 0)
 
 

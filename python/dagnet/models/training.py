@@ -17,7 +17,7 @@ from . import data as data_module
 class _Compiled:
     """What compile() resolved: per-output losses, weights and metrics."""
 
-    def __init__(self, model, loss, loss_weights, metrics):
+    def __init__(self, model, loss, loss_weights, metrics, weighted_metrics=None):
         names = model._output_keys()
         self.names = names
         self.losses = _per_output(loss, names, "loss", losses_module.get)
@@ -26,6 +26,7 @@ class _Compiled:
         self.loss_weights = [1.0 if w is None else float(w) for w in _per_output(loss_weights, names, "loss_weights",
                                                                                   lambda w: w)]
         self.metric_ids = _per_output_metrics(metrics, names)
+        self.weighted_metric_ids = _per_output_metrics(weighted_metrics, names)
 
 
 def _per_output(config, names, what, convert):
@@ -56,8 +57,10 @@ def _per_output_metrics(metrics, names):
                              f"{names}")
         return [_as_list(metrics.get(k)) for k in names]
     metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-    if n > 1 and len(metrics) == n and all(isinstance(m, (list, tuple)) or m is None for m in metrics):
+    if n > 1 and len(metrics) == n:
+        # Keras 3: a list as long as the outputs gives each output its metric (or list).
         return [_as_list(m) for m in metrics]
+    # Otherwise every output gets every metric (Keras 2; Keras 3 rejects this).
     return [list(metrics) for _ in names]
 
 
@@ -70,14 +73,15 @@ def _as_list(m):
 class _Runner:
     """A lowered graph for one input signature: what to feed, in which order, and what comes back."""
 
-    def __init__(self, engine, feed_order, names, graph):
+    def __init__(self, engine, feed_order, plan, graph):
         self.engine = engine
-        self.feed_order = feed_order  # ("x"|"y", index) per required engine input
-        self.names = names            # log name of each fetched value (train/eval)
+        self.feed_order = feed_order  # ("x"|"y"|"w", index) per required engine input
+        self.plan = plan              # how fetched values become logs (train/eval)
         self._graph = graph
 
-    def feeds(self, x, y):
-        return [x[i] if kind == "x" else y[i] for kind, i in self.feed_order]
+    def feeds(self, x, y, w=None):
+        sources = {"x": x, "y": y, "w": w}
+        return [sources[kind][i] for kind, i in self.feed_order]
 
     @property
     def learning_rate(self):
@@ -113,8 +117,8 @@ class TrainingMixin:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         self.optimizer = optimizers_module.get(optimizer)
-        self._compiled = _Compiled(self, loss, loss_weights, metrics)
-        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
+        self._compiled = _Compiled(self, loss, loss_weights, metrics, weighted_metrics)
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.loss = loss
         self.compiled = True
         self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
@@ -132,7 +136,8 @@ class TrainingMixin:
         output's loss for a multi-output model."""
         if not self.compiled:
             return []
-        has_metrics = any(self._compiled.metric_ids)
+        has_metrics = self._compile_args.get("metrics") is not None or \
+            self._compile_args.get("weighted_metrics") is not None
         return ["loss"] + (["compile_metrics"] if has_metrics else []) + self._output_loss_names()
 
     def _require_compiled(self, what):
@@ -197,21 +202,30 @@ class TrainingMixin:
             flat = _tree.flatten(outputs)
         return inputs, flat
 
-    def _lower_losses(self, builder, outputs, y_specs):
-        """Targets, per-output losses and metrics, and the weighted total with regularisers."""
+    def _lower_losses(self, builder, outputs, y_specs, w_ranks=None):
+        """Targets, per-output losses and metrics, and the weighted total with regularisers.
+        `w_ranks`: per output, the rank of its fed sample weights (input w<j>), or None.
+        Returns the targets, the fetched values and the _LogPlan that turns them into logs."""
+        from .. import ops
+
         c = self._compiled
-        targets, loss_values, metric_values, names = [], [], [], []
+        plan = _LogPlan()
+        targets, fetches = [], []
         multi = len(outputs) > 1
         for j, (out, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
             targets.append(builder.input(f"y{j}", [None] * len(shape), dtype))
-        total_terms = []
+        w_ranks = w_ranks or [None] * len(outputs)
+        sample_weights = [None] * len(outputs)
+        total_terms, output_losses = [], []
         masks = [builder.masks.get(out.id) for out in outputs]  # Keras averages masked outputs over valid steps
         for j, (out, target, loss) in enumerate(zip(outputs, targets, c.losses)):
             if loss is None:
                 continue
-            value = loss.lower(builder, target, out, masks[j])
-            loss_values.append(value)
-            names.append(f"{c.names[j]}_loss" if multi else None)
+            if w_ranks[j] is not None:
+                sample_weights[j] = builder.input(f"w{j}", [None] * w_ranks[j], out.dtype)
+            value = loss.lower(builder, target, out, masks[j], sample_weight=sample_weights[j])
+            if multi:
+                output_losses.append((f"{c.names[j]}_loss", value, j))
             weight = c.loss_weights[j]
             total_terms.append(value if weight == 1.0 else builder.node("scale", [value], {"factor": weight})[0])
         for variable in self.weights:
@@ -222,48 +236,80 @@ class TrainingMixin:
             if getattr(regularizer, "l2", 0.0):
                 total_terms.append(builder.node("l2_penalty", [param], {"l2": regularizer.l2})[0])
             if getattr(regularizer, "l1", 0.0):
-                from .. import ops
-
                 total_terms.append(ops.multiply(ops.sum(ops.absolute(param)), regularizer.l1))
         if not total_terms:
             raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
         total = total_terms[0] if len(total_terms) == 1 else builder.node("add", total_terms)[0]
-        metric_names = []
-        for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
-            for identifier in c.metric_ids[j]:
-                metric = metrics_module.get(identifier, y_shape, out.shape)
-                metric_values.append(metric.lower(builder, target, out, masks[j]))
-                metric_names.append(f"{c.names[j]}_{metric.name}" if multi else metric.name)
-        fetch_names = ["loss"] + [n for n in names if n is not None] + metric_names
-        fetches = [total] + [v for v, n in zip(loss_values, names) if n is not None] + metric_values
-        return targets, fetches, fetch_names
 
-    def _signature(self, x, y):
+        def fetch(value):
+            fetches.append(value)
+            return len(fetches) - 1
+
+        # Keras's loss tracker weighs a batch by its size; each output's loss tracker by
+        # y_pred[0].shape[0] (see _LogPlan).
+        plan.mean("loss", fetch(total), ("batch",))
+        for name, value, j in output_losses:
+            plan.mean(name, fetch(value), ("outdim", j))
+        counts = {}
+
+        def count_of(j, weights, weighted):
+            """How a batch's mean over output j's positions is weighed in the epoch mean."""
+            if weights is None:
+                return ("rows", j, outputs[j].ndim - 1)
+            if masks[j] is None:
+                return ("swsum", j)  # the weights are the fed sample weights: summed in Python
+            if (j, weighted) not in counts:
+                counts[(j, weighted)] = ("fetch", fetch(ops.sum(weights)))
+            return counts[(j, weighted)]
+
+        used = set()
+        for weighted in (False, True):
+            for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
+                ids = c.weighted_metric_ids[j] if weighted else c.metric_ids[j]
+                sw = sample_weights[j] if weighted else None
+                for identifier in ids:
+                    metric = metrics_module.get(identifier, y_shape, out.shape)
+                    name = _metric_log_name(metric.name, c.names[j] if multi else None, weighted, used)
+                    if getattr(metric, "reduction", "mean") == "sums":
+                        values = metric.lower_sums(builder, target, out, masks[j], sw)
+                        plan.sums(name, [fetch(v) for v in values], metric.result_from_sums)
+                        continue
+                    value = metric.lower(builder, target, out, masks[j], sw)
+                    weights = masks[j] if sw is None else (sw if masks[j] is None else ops.multiply(
+                        sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype)))
+                    if weights is not None and weights.dtype != out.dtype:
+                        weights = ops.cast(weights, out.dtype)
+                    plan.mean(name, fetch(value), count_of(j, weights, weighted), metric.result)
+        return targets, fetches, plan
+
+    def _signature(self, x, y, w=None):
         # The graph is lowered from the model's symbolic inputs (None dims stay unknown), so
         # a new batch size or sequence length is only a new engine plan, not a new graph.
-        # Targets contribute rank, dtype and last dim (which picks the accuracy variant).
+        # Targets contribute rank, dtype and last dim (which picks the accuracy variant);
+        # sample weights their rank per output.
         return (tuple((a.ndim, a.dtype.str) for a in x),
-                tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()))
+                tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()),
+                _weight_ranks(w))
 
     @staticmethod
     def _feed_order(required):
-        """Engine inputs are named x<i> / y<j>; map each to the batch list it comes from."""
-        return [("x" if name.startswith("x") else "y", int(name[1:])) for name in required]
+        """Engine inputs are named x<i> / y<j> / w<j>; map each to the batch list it comes from."""
+        return [(name[0], int(name[1:])) for name in required]
 
-    def _runner(self, kind: str, x, y):
+    def _runner(self, kind: str, x, y, w=None):
         """The lowered graph for this signature: 'train' (one native step with updates),
         'eval' (losses and metrics) or 'predict' (outputs), built on first use."""
         cache = self.__dict__.setdefault("_runners", {})
-        key = (kind, self._signature(x, y))
+        key = (kind, self._signature(x, y, w))
         runner = cache.get(key)
         if runner is not None:
             return runner
         builder = GraphBuilder(training=kind == "train")
         with builder.active():
             _, outputs = self._lower_outputs(builder)
-            names = None
+            plan = None
             if kind != "predict":
-                _, fetches, names = self._lower_losses(builder, outputs, _target_specs(y))
+                _, fetches, plan = self._lower_losses(builder, outputs, _target_specs(y), _weight_ranks(w))
             params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
         if kind == "train":
             if not params:
@@ -272,7 +318,7 @@ class TrainingMixin:
                              fetches=[f.id for f in fetches[1:]], **self.optimizer._engine_kwargs())
         else:
             engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
-        runner = _Runner(engine, self._feed_order(engine.required_inputs), names, builder.graph)
+        runner = _Runner(engine, self._feed_order(engine.required_inputs), plan, builder.graph)
         if kind == "train":
             self.optimizer._trainers.append(runner)
             pending = self.__dict__.pop("_pending_optimizer_state", None)
@@ -344,6 +390,11 @@ class TrainingMixin:
                 _, fetches, _ = self._lower_losses(builder, outputs, specs)
                 params = [builder.param(v).id for v in self.trainable_weights]
             optimizer = {**self.optimizer._engine_kwargs(), "learning_rate": self.optimizer.learning_rate}
+            extras = [k for k in ("centered", "clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
+                      if optimizer.pop(k, None)]
+            if extras:
+                raise ValueError(f"export_native: the native program format does not carry the optimizer "
+                                 f"options {extras}")
             programs.append({"name": "train", "graph": builder.graph, "fetches": [fetches[0].id],
                              "loss": fetches[0].id, "params": params, "optimizer": optimizer})
         with atomic_path(os.fspath(filepath)) as tmp:
@@ -386,15 +437,14 @@ class TrainingMixin:
             weights_h5.load_weights(self, filepath)
 
     # -- one batch -----------------------------------------------------------------------------
-    def _train_step(self, x, y):
-        runner = self._runner("train", x, y)
-        values = runner.engine.step(runner.feeds(x, y))
-        return dict(zip(runner.names, (float(v) for v in values)))
+    def _train_step(self, x, y, w=None):
+        """One native training step; returns (plan, fetched values) for a _LogAccumulator."""
+        runner = self._runner("train", x, y, w)
+        return runner.plan, [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
 
-    def _test_step(self, x, y):
-        runner = self._runner("eval", x, y)
-        values = runner.engine.run(runner.feeds(x, y))
-        return dict(zip(runner.names, (float(v) for v in values)))
+    def _test_step(self, x, y, w=None):
+        runner = self._runner("eval", x, y, w)
+        return runner.plan, [float(v) for v in runner.engine.run(runner.feeds(x, y, w))]
 
     def _predict_step(self, x):
         runner = self._runner("predict", x, None)
@@ -410,18 +460,18 @@ class TrainingMixin:
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("training")
-        _no_weights(sample_weight, class_weight)
         xs, ys = self._align_x(x), self._align_y(y)
-        data_module.check_cardinality(xs, ys)
-        logs = self._train_step(xs, ys)
+        ws = self._align_weights(sample_weight, class_weight, ys)
+        data_module.check_cardinality(xs, ys, ws)
+        logs = _LogAccumulator().add(*self._train_step(xs, ys, ws), xs, ys, ws).result()
         return _sorted_logs(logs) if return_dict else _logs_result(logs, self._output_loss_names())
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("evaluation")
-        _no_weights(sample_weight, None)
         xs, ys = self._align_x(x), self._align_y(y)
-        data_module.check_cardinality(xs, ys)
-        logs = self._test_step(xs, ys)
+        ws = self._align_weights(sample_weight, None, ys)
+        data_module.check_cardinality(xs, ys, ws)
+        logs = _LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws).result()
         return _sorted_logs(logs) if return_dict else _logs_result(logs, self._output_loss_names())
 
     def predict_on_batch(self, x):
@@ -448,52 +498,114 @@ class TrainingMixin:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         self._require_compiled("evaluation")
-        _no_weights(sample_weight, None)
         from .. import callbacks as callbacks_module
 
         verbose = 1 if verbose == "auto" else verbose
-        batches = list(self._batches(x, y, batch_size or 32, shuffle=False, steps=steps))
+        batches = list(self._batches(x, y, batch_size or 32, shuffle=False, steps=steps, sample_weight=sample_weight))
         cb = callbacks_module.CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
                                            verbose=verbose, epochs=1, steps=len(batches))
         cb.on_test_begin()
-        totals, count = {}, 0
-        for step, (bx, by) in enumerate(batches):
+        means = _LogAccumulator()
+        for step, (bx, by, bw) in enumerate(batches):
             cb.on_test_batch_begin(step)
-            logs = self._test_step(bx, by)
-            n = len(bx[0])
-            for k, v in logs.items():
-                totals[k] = totals.get(k, 0.0) + v * n
-            count += n
-            cb.on_test_batch_end(step, {k: v / count for k, v in totals.items()})
-        logs = _sorted_logs({k: v / max(count, 1) for k, v in totals.items()})
+            means.add(*self._test_step(bx, by, bw), bx, by, bw)
+            cb.on_test_batch_end(step, means.result())
+        logs = _sorted_logs(means.result())
         cb.on_test_end(logs)
         return logs if return_dict else _logs_result(logs, self._output_loss_names())
 
-    def _batches(self, x, y, batch_size, shuffle, steps=None, index=None):
-        """Yields aligned (x_list, y_list) batches from arrays or a batch iterable."""
+    def _batches(self, x, y, batch_size, shuffle, steps=None, index=None, sample_weight=None):
+        """Yields aligned (x_list, y_list, weights_list_or_None) batches from arrays or a batch
+        iterable. With `index`, x, y and sample_weight are already aligned lists."""
         if data_module.is_batch_iterable(x):
             for batch in _iterate(x, steps):
                 if not isinstance(batch, (tuple, list)) or len(batch) < 2:
                     raise ValueError("A generator for fit/evaluate must yield (x, y) or (x, y, sample_weight) tuples")
-                _no_weights(batch[2] if len(batch) > 2 else None, None)
                 bx, by = self._align_x(batch[0]), self._align_y(batch[1])
-                data_module.check_cardinality(bx, by)
-                yield bx, by
+                bw = self._align_weights(batch[2] if len(batch) > 2 else None, None, by)
+                data_module.check_cardinality(bx, by, bw)
+                yield bx, by, bw
             return
-        xs, ys = (x, y) if index is not None else (self._align_x(x), self._align_y(y))
-        n = data_module.check_cardinality(xs, ys)
+        if index is not None:
+            xs, ys, ws = x, y, sample_weight
+        else:
+            xs, ys = self._align_x(x), self._align_y(y)
+            ws = self._align_weights(sample_weight, None, ys)
+        n = data_module.check_cardinality(xs, ys, ws)
         order = index if index is not None else np.arange(n)
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
             if not shuffle and len(chunk) and chunk[-1] - chunk[0] == len(chunk) - 1:
                 chunk = slice(int(chunk[0]), int(chunk[-1]) + 1)  # contiguous: views, no copies
-            yield data_module.take(xs, chunk), data_module.take(ys, chunk)
+            yield data_module.take(xs, chunk), data_module.take(ys, chunk), _take_weights(ws, chunk)
+
+    def _align_weights(self, sample_weight, class_weight, ys):
+        """Keras's sample weights, one float array (or None) per output, shaped like that
+        output's per-sample losses; `class_weight` ({class: weight}) becomes sample weights
+        from the targets of a single-output model."""
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            if ys is None:
+                raise ValueError("`class_weight` needs targets `y`")
+            if len(ys) != 1:
+                raise ValueError("`class_weight` is only supported for Models with a single output.")
+            if not isinstance(class_weight, dict):
+                raise ValueError(f"`class_weight` must be a dict mapping class indices to weights. "
+                                 f"Received: class_weight={class_weight}")
+            sample_weight = _class_weight_to_sample_weights(ys[0], class_weight)
+        if sample_weight is None:
+            return None
+        if ys is None:
+            raise ValueError("`sample_weight` needs targets `y`")
+        names = self._output_keys()
+        n = len(names)
+        if isinstance(sample_weight, dict):
+            unknown = [k for k in sample_weight if k not in names]
+            if unknown:
+                raise ValueError(f"Unknown entries in sample_weight dictionary: {unknown}. Only expected the "
+                                 f"following keys: {names}")
+            per_output = [sample_weight.get(k) for k in names]
+        elif isinstance(sample_weight, (list, tuple)) and n > 1:
+            if len(sample_weight) != n:
+                raise ValueError(f"You should provide one `sample_weight` array per output in `y`: the model has "
+                                 f"{n} outputs but received {len(sample_weight)} sample weight arrays.")
+            per_output = list(sample_weight)
+        else:
+            if isinstance(sample_weight, (list, tuple)) and len(sample_weight) == 1 and \
+                    np.ndim(sample_weight[0]) >= 1:
+                sample_weight = sample_weight[0]
+            array = np.asarray(sample_weight)
+            if n > 1 and not (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
+                raise ValueError("For a model with multiple outputs, when providing a single `sample_weight` array, "
+                                 "it should only have one scalar score per sample (i.e. shape `(num_samples,)`). If "
+                                 "you want to use non-scalar sample weights, pass a `sample_weight` argument with "
+                                 "one array per model output.")
+            per_output = [array] * n
+        model = self._graph_model()
+        outputs = [model._outputs_struct[k] for k in names] if isinstance(model._outputs_struct, dict) \
+            else model.outputs
+        result = []
+        for w, out, y, loss in zip(per_output, outputs, ys, self._compiled.losses):
+            if w is None or loss is None:
+                result.append(None)
+                continue
+            rows = len(out.shape) - 1  # per-sample losses have y_pred.shape[:-1]
+            w = np.asarray(w)
+            if w.dtype == object or w.dtype.kind not in "biuf":
+                raise ValueError(f"sample_weight must be numeric, got dtype {w.dtype}")
+            if w.ndim == 0:
+                raise ValueError("sample_weight must be an array with one weight per sample, not a scalar")
+            y_rows = y.shape[:rows] if y.ndim >= rows else y.shape + (1,) * (rows - y.ndim)
+            from ..losses import rows_weights
+
+            result.append(rows_weights(w, y_rows, out.dtype))
+        return result if any(w is not None for w in result) else None
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
         self._require_compiled("training")
-        _no_weights(sample_weight, class_weight)
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         from .. import callbacks as callbacks_module
@@ -502,23 +614,29 @@ class TrainingMixin:
         batch_size = batch_size or 32
         iterable = data_module.is_batch_iterable(x)
         warned: set = set()
-        val_x = val_y = None
+        val_x = val_y = val_w = None
         if iterable:
             if validation_split:
                 raise ValueError("`validation_split` is only supported for arrays, not generators")
-            xs = ys = None
+            if class_weight is not None or sample_weight is not None:
+                raise ValueError("`class_weight` and `sample_weight` are not supported for generator inputs; yield "
+                                 "(x, y, sample_weight) batches instead.")
+            xs = ys = ws = None
             steps = steps_per_epoch if steps_per_epoch is not None else _len_or_none(x)
         else:
             xs, ys = self._align_x(x, warned), self._align_y(y, warned)
             if ys is None:
                 raise ValueError("fit() needs targets `y` (or a generator of (x, y) batches)")
-            n = data_module.check_cardinality(xs, ys)
+            ws = self._align_weights(sample_weight, class_weight, ys)
+            n = data_module.check_cardinality(xs, ys, ws)
             if validation_split and validation_data is None:
                 if not 0 < validation_split < 1:
                     raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
                 split_at = int(n * (1.0 - validation_split))  # the last fraction validates, as in Keras
                 val_x, val_y = data_module.take(xs, slice(split_at, n)), data_module.take(ys, slice(split_at, n))
+                val_w = _take_weights(ws, slice(split_at, n))
                 xs, ys = data_module.take(xs, slice(0, split_at)), data_module.take(ys, slice(0, split_at))
+                ws = _take_weights(ws, slice(0, split_at))
                 n = split_at
             steps = math.ceil(n / batch_size)
         if validation_data is not None:
@@ -527,8 +645,9 @@ class TrainingMixin:
             else:
                 if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
                     raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
-                _no_weights(validation_data[2] if len(validation_data) == 3 else None, None)
                 val_x, val_y = self._align_x(validation_data[0], warned), self._align_y(validation_data[1], warned)
+                val_w = self._align_weights(validation_data[2] if len(validation_data) == 3 else None, None, val_y)
+                data_module.check_cardinality(val_x, val_y, val_w)
                 val_iter = None
         else:
             val_iter = None
@@ -543,38 +662,36 @@ class TrainingMixin:
         rng = np.random.default_rng() if shuffle else None
         for epoch in range(initial_epoch, epochs):
             history_callbacks.on_epoch_begin(epoch)
-            totals, count, step = {}, 0, -1
+            means, step = _LogAccumulator(), -1
             if iterable:
                 batches = self._batches(x, None, batch_size, False, steps)
             else:
                 order = rng.permutation(len(xs[0])) if shuffle else np.arange(len(xs[0]))
-                batches = self._batches(xs, ys, batch_size, shuffle, index=order)
+                batches = self._batches(xs, ys, batch_size, shuffle, index=order, sample_weight=ws)
             try:
-                for step, (bx, by) in enumerate(batches):
+                for step, (bx, by, bw) in enumerate(batches):
                     history_callbacks.on_train_batch_begin(step)
-                    logs = self._train_step(bx, by)
-                    if not nan_reported and not math.isfinite(logs["loss"]):
-                        warnings.warn(f"The loss is {logs['loss']} at epoch {epoch + 1}, batch {step}. Check the data "
+                    plan, values = self._train_step(bx, by, bw)
+                    if not nan_reported and not math.isfinite(values[0]):
+                        warnings.warn(f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
                                       "and the learning rate (TerminateOnNaN stops training when this happens).",
                                       stacklevel=2)
                         nan_reported = True
-                    size = len(bx[0])
-                    for k, v in logs.items():
-                        totals[k] = totals.get(k, 0.0) + v * size
-                    count += size
-                    history_callbacks.on_train_batch_end(step, {k: v / count for k, v in totals.items()})
+                    means.add(plan, values, bx, by, bw)
+                    history_callbacks.on_train_batch_end(step, means.result())
                     if self.stop_training:
                         break
             except KeyboardInterrupt as exc:
                 # The interrupted native step either finished or never started: weights are consistent.
                 interrupted = (epoch, step, exc)
                 self.stop_training = True
-            epoch_logs = {k: v / max(count, 1) for k, v in totals.items()}
+            epoch_logs = means.result()
             if interrupted is None and (val_x is not None or val_iter is not None) and \
                     (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(val_iter if val_iter is not None else val_x,
                                          None if val_iter is not None else val_y,
                                          batch_size=validation_batch_size or batch_size, verbose=0,
+                                         sample_weight=None if val_iter is not None else val_w,
                                          steps=validation_steps, return_dict=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             history_callbacks.on_epoch_end(epoch, epoch_logs)
@@ -586,6 +703,93 @@ class TrainingMixin:
             warnings.warn(f"Training interrupted (KeyboardInterrupt) during epoch {epoch + 1} after batch {step}; "
                           "the weights are those after the last completed step.", stacklevel=2)
         return self.history
+
+
+class _LogPlan:
+    """How a lowered graph's fetched values become Keras's logs. Each log is built from
+    accumulators: a fetched value times a per-batch multiplier, summed over batches.
+
+    multipliers: ("batch",) batch size; ("outdim", j) output j's y.shape[1] (what Keras 3's
+    per-output loss trackers weigh batches by: a constant for fixed-shape outputs, so a plain
+    mean of the batches); ("rows", j, r) the positions of output j (product of y.shape[:r]);
+    ("swsum", j) the sum of output j's fed sample weights; ("fetch", k) fetched value k;
+    ("one",) 1 (a sum)."""
+
+    def __init__(self):
+        self.slots = []  # (fetch index or None for 1, multiplier)
+        self.logs = []   # (name, slot indices, fn(sums) -> value)
+
+    def _slot(self, index, multiplier):
+        self.slots.append((index, multiplier))
+        return len(self.slots) - 1
+
+    def mean(self, name, index, multiplier, finalize=None):
+        num, den = self._slot(index, multiplier), self._slot(None, multiplier)
+        self.logs.append((name, (num, den), lambda s: _finalized(finalize, s[0] / s[1] if s[1] else 0.0)))
+
+    def sums(self, name, indices, fn):
+        self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: float(fn(s))))
+
+
+def _finalized(fn, value):
+    return float(value if fn is None else fn(value))
+
+
+class _LogAccumulator:
+    """Keras's stateful metrics over the batches of an epoch (or one *_on_batch call)."""
+
+    def __init__(self):
+        self.plan, self.sums = None, None
+
+    def add(self, plan, values, bx, by, bw=None):
+        if self.plan is not plan:
+            if self.plan is not None and [n for n, _, _ in self.plan.logs] != [n for n, _, _ in plan.logs]:
+                self.sums = None  # a different graph with different logs: start afresh
+            self.plan = plan
+            if self.sums is None or len(self.sums) != len(plan.slots):
+                self.sums = [0.0] * len(plan.slots)
+        for k, (index, multiplier) in enumerate(plan.slots):
+            value = 1.0 if index is None else values[index]
+            self.sums[k] += value * _multiplier(multiplier, values, bx, by, bw)
+        return self
+
+    def result(self):
+        if self.plan is None:
+            return {}
+        return {name: fn([self.sums[k] for k in slots]) for name, slots, fn in self.plan.logs}
+
+
+def _multiplier(spec, values, bx, by, bw):
+    kind = spec[0]
+    if kind == "batch":
+        return len(bx[0]) if bx else (len(by[0]) if by else 1)
+    if kind == "outdim":
+        y = by[spec[1]]
+        return y.shape[1] if y.ndim >= 2 else 1
+    if kind == "rows":
+        y = by[spec[1]]
+        return int(np.prod(y.shape[:spec[2]])) if spec[2] <= y.ndim else len(y)
+    if kind == "swsum":
+        return float(np.sum(bw[spec[1]]))
+    if kind == "fetch":
+        return values[spec[1]]
+    return 1.0
+
+
+def _metric_log_name(name, output, weighted, used):
+    """Keras 3's CompileMetrics names: '<output>_<name>', a repeat gets '_1', '_2', ...; a
+    weighted metric whose name is taken becomes 'weighted_<name>'."""
+    full = f"{output}_{name}" if output else name
+    if full in used:
+        if weighted:
+            full = f"{output}_weighted_{name}" if output else f"weighted_{name}"
+        if full in used:
+            index = 1
+            while f"{full}_{index}" in used:
+                index += 1
+            full = f"{full}_{index}"
+    used.add(full)
+    return full
 
 
 def _target_specs(y):
@@ -647,6 +851,25 @@ def _sorted_logs(logs: dict) -> dict:
     return {k: logs[k] for k in sorted(logs)}
 
 
-def _no_weights(sample_weight, class_weight):
-    if sample_weight is not None or class_weight is not None:
-        raise ValueError("sample_weight and class_weight are not supported yet")
+def _weight_ranks(w):
+    return None if w is None else tuple(None if a is None else a.ndim for a in w)
+
+
+def _take_weights(ws, index):
+    if ws is None:
+        return None
+    return [None if w is None else (w[index] if isinstance(index, slice) else np.take(w, index, axis=0))
+            for w in ws]
+
+
+def _class_weight_to_sample_weights(y, class_weight):
+    """Keras's conversion: the class of each sample is its (rounded) label, or the argmax of a
+    one-hot target; classes missing from the dict weigh 1."""
+    y = np.asarray(y)
+    if y.ndim > 1:
+        y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
+    if y.ndim != 1:
+        raise ValueError("`class_weight` needs one class per sample (targets of shape (samples,), (samples, 1) or "
+                         f"one-hot (samples, classes)); received targets of shape {np.shape(y)}")
+    labels = np.round(y).astype("int32")
+    return np.array([class_weight.get(int(c), 1.0) for c in labels], dtype="float32")
