@@ -72,9 +72,8 @@ def test_layer_configs_match_keras3():
             assert g[key] == e[key], (name, key)
 
 
-def test_constraints_and_activity_regularizers_are_kept_with_a_warning():
-    with pytest.warns(UserWarning, match="does not apply it during training"):
-        d = L.Dense(2, kernel_constraint="max_norm")
+def test_constraints_are_kept_and_serialized():
+    d = L.Dense(2, kernel_constraint="max_norm")
     assert isinstance(d.kernel_constraint, dagnet.constraints.MaxNorm)
     d.build((None, 3))
     assert isinstance(d.kernel.constraint, dagnet.constraints.MaxNorm)

@@ -5,7 +5,7 @@
 namespace dagnet {
 
 Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
-                 std::vector<ValueId> extra_fetches, ExecutorOptions options)
+                 std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints)
     : graph_(std::move(graph)), params_(std::move(params)), config_(std::move(optimizer)) {
   check(graph_ != nullptr, ErrorKind::Value, "Trainer needs a graph");
   const std::string& name = config_.name;
@@ -29,6 +29,15 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   ValueId iterations = graph_->add_param("optimizer/iterations", iterations_);
   std::vector<NodeId> updates;
   for (size_t i = 0; i < params_.size(); ++i) updates.push_back(add_update(i, lr, iterations));
+  // Built after the updates, so each runs after its parameter's update (writers of one
+  // value keep their build order).
+  for (const ParamConstraint& c : constraints) {
+    check(c.param_index < params_.size(), ErrorKind::Value, "constraint for parameter ", c.param_index, " of ",
+          params_.size());
+    const ValueId p = params_[c.param_index];
+    graph_->add_node("constrain", {p}, c.attrs, "optimizer/" + graph_->value(p).name + "/constrain");
+    updates.push_back(static_cast<NodeId>(graph_->num_nodes() - 1));
+  }
   graph_->add_node("increment_counter", {iterations}, {}, "optimizer/increment_iterations");
   updates.push_back(static_cast<NodeId>(graph_->num_nodes() - 1));
 

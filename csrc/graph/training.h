@@ -29,10 +29,18 @@ struct OptimizerConfig {
   double clipnorm = 0.0, global_clipnorm = 0.0, clipvalue = 0.0, weight_decay = 0.0;
 };
 
+// A Keras weight constraint on params[param_index]: attributes of the `constrain` op,
+// which runs right after that parameter's update, inside the same step.
+struct ParamConstraint {
+  size_t param_index;
+  Attrs attrs;
+};
+
 class Trainer {
  public:
   Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
-          std::vector<ValueId> extra_fetches = {}, ExecutorOptions options = {});
+          std::vector<ValueId> extra_fetches = {}, ExecutorOptions options = {},
+          std::vector<ParamConstraint> constraints = {});
 
   // Feeds follow executor().required_inputs(); returns the loss, then extra fetches.
   std::vector<Tensor> step(const std::vector<Tensor>& feeds);

@@ -367,15 +367,20 @@ PYBIND11_MODULE(_engine, m) {
                        double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
                        double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
                        bool parallel_branches, bool centered, double clipnorm, double global_clipnorm,
-                       double clipvalue, double weight_decay) {
+                       double clipvalue, double weight_decay, const py::list& constraints) {
              OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
              config.centered = centered;
              config.clipnorm = clipnorm;
              config.global_clipnorm = global_clipnorm;
              config.clipvalue = clipvalue;
              config.weight_decay = weight_decay;
+             std::vector<ParamConstraint> constrained;
+             for (py::handle item : constraints) {
+               auto pair = item.cast<py::tuple>();
+               constrained.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
+             }
              return std::make_unique<Trainer>(g, loss, params, config, fetches,
-                                              ExecutorOptions{reuse_memory, parallel_branches});
+                                              ExecutorOptions{reuse_memory, parallel_branches}, constrained);
            }),
            py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
            py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
@@ -383,7 +388,9 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
            py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
            py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
-           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop; Keras formulas) to the graph.")
+           py::arg("constraints") = py::list(),
+           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop; Keras formulas) to the graph; "
+           "constraints: [(param index, constrain-op attrs)] applied after those updates.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {

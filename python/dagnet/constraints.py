@@ -1,6 +1,11 @@
 """Weight constraints (Keras 3 `keras.constraints`): projections applied to a weight after
 each optimizer update. Layers take them (kernel_constraint=..., ...), attach them to their
-variables (`variable.constraint`) and serialize them as Keras does."""
+variables (`variable.constraint`) and serialize them as Keras does.
+
+In training, the built-in constraints run natively inside the training step (the engine's
+`constrain` op, right after the weight's update); any other callable, a custom
+`Constraint` subclass included, is applied to the weight (as a NumPy array) after each
+step, before the next."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +16,11 @@ _EPSILON = 1e-7
 class Constraint:
     def __call__(self, w):
         return w
+
+    def native_attrs(self, ndim: int):
+        """Attributes of the engine's `constrain` op doing this, or None (then the training
+        loop calls the constraint itself after each step)."""
+        return None
 
     def get_config(self) -> dict:
         return {}
@@ -32,11 +42,18 @@ class MaxNorm(Constraint):
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
 
+    def native_attrs(self, ndim):
+        return _builtin_only(self, MaxNorm, {"kind": "max_norm", "axes": _axes(self.axis, ndim),
+                                             "max_value": float(self.max_value)})
+
 
 class NonNeg(Constraint):
     def __call__(self, w):
         w = np.asarray(w)
         return np.maximum(w, 0).astype(w.dtype)
+
+    def native_attrs(self, ndim):
+        return _builtin_only(self, NonNeg, {"kind": "non_neg"})
 
 
 class UnitNorm(Constraint):
@@ -50,6 +67,9 @@ class UnitNorm(Constraint):
 
     def get_config(self):
         return {"axis": self.axis}
+
+    def native_attrs(self, ndim):
+        return _builtin_only(self, UnitNorm, {"kind": "unit_norm", "axes": _axes(self.axis, ndim)})
 
 
 class MinMaxNorm(Constraint):
@@ -65,9 +85,30 @@ class MinMaxNorm(Constraint):
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
+    def native_attrs(self, ndim):
+        return _builtin_only(self, MinMaxNorm, {"kind": "min_max_norm", "axes": _axes(self.axis, ndim),
+                                                "min_value": float(self.min_value),
+                                                "max_value": float(self.max_value), "rate": float(self.rate)})
+
 
 def _axis(axis):
     return tuple(axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def _axes(axis, ndim):
+    """Keras's `axis` (int, list or None = all) as the op's list (empty = all)."""
+    if axis is None:
+        return []
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in axes:
+        if not -ndim <= int(a) < ndim:
+            raise ValueError(f"constraint axis {a} is out of range for a weight of rank {ndim}")
+    return [int(a) for a in axes]
+
+
+def _builtin_only(constraint, cls, attrs):
+    # A subclass may override __call__; only the class's own formula is native.
+    return attrs if type(constraint).__call__ is cls.__call__ else None
 
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm

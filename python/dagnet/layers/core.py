@@ -76,10 +76,7 @@ def _serialize_regularizer(r):
 
 
 def _constraint(layer, identifier, argument):
-    constraint = constraints.get(identifier)
-    if constraint is not None:
-        _not_applied(layer, argument)
-    return constraint
+    return constraints.get(identifier)
 
 
 class Activation(Layer):

@@ -70,8 +70,27 @@ def _as_list(m):
     return list(m) if isinstance(m, (list, tuple)) else [m]
 
 
+def _constraints_of(variables):
+    """Split trainable variables' constraints into the engine's (index, attrs) list and the
+    variables whose constraint Python applies after each step."""
+    native, python_side = [], []
+    for index, variable in enumerate(variables):
+        constraint = getattr(variable, "constraint", None)
+        if constraint is None:
+            continue
+        native_attrs = getattr(constraint, "native_attrs", None)
+        attrs = native_attrs(variable.ndim) if native_attrs else None
+        if attrs is not None:
+            native.append((index, attrs))
+        else:
+            python_side.append(variable)
+    return native, python_side
+
+
 class _Runner:
     """A lowered graph for one input signature: what to feed, in which order, and what comes back."""
+
+    python_constraints = ()  # variables whose (custom) constraint runs after each step
 
     def __init__(self, engine, feed_order, plan, graph):
         self.engine = engine
@@ -314,12 +333,15 @@ class TrainingMixin:
         if kind == "train":
             if not params:
                 warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=4)
+            native, python_side = _constraints_of(self.trainable_weights)
             engine = Trainer(builder.graph, fetches[0].id, params, learning_rate=self.optimizer.learning_rate,
-                             fetches=[f.id for f in fetches[1:]], **self.optimizer._engine_kwargs())
+                             fetches=[f.id for f in fetches[1:]], constraints=native,
+                             **self.optimizer._engine_kwargs())
         else:
             engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
         runner = _Runner(engine, self._feed_order(engine.required_inputs), plan, builder.graph)
         if kind == "train":
+            runner.python_constraints = python_side
             self.optimizer._trainers.append(runner)
             pending = self.__dict__.pop("_pending_optimizer_state", None)
             if pending is not None:
@@ -440,7 +462,10 @@ class TrainingMixin:
     def _train_step(self, x, y, w=None):
         """One native training step; returns (plan, fetched values) for a _LogAccumulator."""
         runner = self._runner("train", x, y, w)
-        return runner.plan, [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
+        values = [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
+        for variable in runner.python_constraints:  # custom constraints; built-in ones ran natively
+            variable.assign(variable.constraint(variable.value.copy()))
+        return runner.plan, values
 
     def _test_step(self, x, y, w=None):
         runner = self._runner("eval", x, y, w)
