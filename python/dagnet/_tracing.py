@@ -33,6 +33,9 @@ class GraphBuilder:
         self._keep: list[Any] = []  # variables and constants whose memory the graph uses
         self._scopes: list[str] = []
         self.masks: dict[int, GraphTensor] = {}  # value id -> its Keras mask
+        # Layers' activity-regularization penalties met while tracing; training adds them
+        # to the total loss (Keras's layer.add_loss).
+        self.activity_losses: list[GraphTensor] = []
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape, dtype: str) -> "GraphTensor":

@@ -9,7 +9,7 @@ from .. import _random, activations as activations_module, constraints, initiali
 from .._tracing import GraphTensor
 from ..ops._dispatch import emit
 from .input_spec import InputSpec
-from .layer import Layer, _not_applied, serialize_regularizer
+from .layer import Layer, serialize_regularizer
 
 
 def builder_of(x):

@@ -114,8 +114,6 @@ class Layer:
         self._eager_runs: dict = {}
         self._initial_weights = kwargs.get("weights")
         self.activity_regularizer = regularizers_module.get(kwargs.get("activity_regularizer"))
-        if self.activity_regularizer is not None:
-            _not_applied(self, "activity_regularizer")
         # Keras lets the first layer of a Sequential carry the model's input shape.
         batch_size = kwargs.get("batch_size")
         if kwargs.get("batch_input_shape") is not None:
@@ -326,6 +324,8 @@ class Layer:
                 outputs = _tree.map_structure(
                     lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs)
                 out_masks = self.compute_mask(inputs, masks if has_mask else None)
+                if self.activity_regularizer is not None:
+                    self._record_activity_losses(builder, outputs)
         if out_masks is not None:
             flat_out, flat_masks = _tree.flatten(outputs), _tree.flatten(out_masks)
             if len(flat_masks) == 1 and len(flat_out) > 1:
@@ -334,6 +334,19 @@ class Layer:
                 if mask is not None and isinstance(out, GraphTensor):
                     builder.masks[out.id] = builder.as_value(mask)
         return outputs
+
+    def _record_activity_losses(self, builder: GraphBuilder, outputs) -> None:
+        """Keras 3: the regularizer's penalty on each output, divided by the batch size."""
+        from .. import ops
+
+        for out in _tree.flatten(outputs):
+            if not isinstance(out, GraphTensor):
+                continue
+            loss = self.activity_regularizer(out)
+            if out.ndim > 0:  # the batch size, counted at run time (it may be None here)
+                rows = ops.sum(out, axis=tuple(range(1, out.ndim))) if out.ndim > 1 else out
+                loss = ops.divide(loss, ops.sum(ops.ones_like(rows)))
+            builder.activity_losses.append(loss)
 
     def _maybe_build(self, inputs) -> None:
         if self.built:

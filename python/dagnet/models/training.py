@@ -256,6 +256,7 @@ class TrainingMixin:
                 total_terms.append(builder.node("l2_penalty", [param], {"l2": regularizer.l2})[0])
             if getattr(regularizer, "l1", 0.0):
                 total_terms.append(ops.multiply(ops.sum(ops.absolute(param)), regularizer.l1))
+        total_terms += builder.activity_losses  # recorded while the outputs were traced
         if not total_terms:
             raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
         total = total_terms[0] if len(total_terms) == 1 else builder.node("add", total_terms)[0]
