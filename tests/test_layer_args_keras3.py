@@ -121,3 +121,22 @@ def test_lstm_input_dropout_only_in_training():
 def test_embedding_input_length_warns_as_keras3():
     with pytest.warns(UserWarning, match="input_length` is deprecated"):
         L.Embedding(10, 3, input_length=5)
+
+
+def test_lstm_recurrent_dropout_applies_in_training_only():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 5, 3)).astype("float32")
+    i = Input((5, 3))
+    lstm = L.LSTM(4, recurrent_dropout=0.5, seed=3)
+    model = Model(i, lstm(i))
+    plain = L.LSTM(4)
+    reference = Model(i, plain(i))
+    plain.set_weights(lstm.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference.predict(x, verbose=0), rtol=1e-6)
+    a, b = np.asarray(model(x, training=True)), np.asarray(model(x, training=True))
+    assert not np.allclose(a, b)  # a fresh mask per call
+    assert not np.allclose(a, reference.predict(x, verbose=0))
+    model.compile("sgd", "mse")
+    before = model.get_weights()[1].copy()
+    model.fit(x, np.zeros((6, 4), "float32"), verbose=0)
+    assert not np.allclose(model.get_weights()[1], before)  # the recurrent kernel trains through the mask

@@ -169,3 +169,32 @@ def test_inference_plan_skips_saved_activations():
         np.testing.assert_array_equal(a, want)
     saved_bytes = b * t * (4 * u + u + u) * 4
     assert Executor(g, [outs[0]]).plan_stats([[b, t, f], [b, t]])["arena_bytes"] < saved_bytes
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("units", [3, 32])
+def test_lstm_recurrent_dropout_mask(dtype, units):
+    """A fixed (batch, units) mask on h where it feeds the recurrence (recurrent dropout),
+    with masking and an initial state; forward against NumPy, gradients by finite differences."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 6, 5))
+    w, u, b = params(rng, 5, units)
+    h0, c0 = rng.standard_normal((4, units)) * 0.5, rng.standard_normal((4, units)) * 0.5
+    mask = np.array([[1, 0, 1, 1, 0, 1], [0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1], [0, 1, 1, 0, 1, 1]], np.float64)
+    rmask = (rng.random((4, units)) > 0.4) / 0.6
+    attrs = {"return_sequences": 1, "has_initial_state": 1, "has_mask": 1, "has_recurrent_mask": 1}
+    cast = [a.astype(dtype) for a in (x, w, u, b, h0, c0, mask, rmask)]
+    out, h, c = run_op("lstm", cast, attrs)[:3]
+    want, want_h, want_c = ref_lstm(x, w, u, b, h0, c0, mask, return_sequences=True, recurrent_mask=rmask)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out, want, **tol)
+    np.testing.assert_allclose(c, want_c, **tol)
+    if dtype == np.float32 or units == 32:
+        return
+
+    def build(g, ids):
+        extra = [g.param("mask", mask), g.param("rmask", rmask)]
+        o, hh, cc, *_ = g.node("lstm", list(ids) + extra, attrs)
+        return g.node("add", [mse_to(g, o, rng), mse_to(g, hh, rng), mse_to(g, cc, rng)])[0]
+
+    fd_check(build, [x, w, u, b, h0, c0], rng)

@@ -145,13 +145,19 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   parallel_for(B, batch_slice(B), [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
     std::vector<T> gate_row(save ? 0 : static_cast<size_t>(G));  // inference: gates of one row at a time
+    std::vector<T> dropped(a.recurrent_mask ? static_cast<size_t>(rows * U) : 0);  // h * r for this slice
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
       T* z = proj + (b0 * Tn + it) * G;  // row b at z + (b - b0) * Tn * G
+      const T* h_in = h + b0 * U;
+      if (a.recurrent_mask) {
+        for (int64_t i = 0; i < rows * U; ++i) dropped[i] = h_in[i] * a.recurrent_mask[b0 * U + i];
+        h_in = dropped.data();
+      }
       bool done = false;
       if constexpr (std::is_same_v<T, float>)
-        done = recurrent_product(h + b0 * U, rows, U, a.recurrent, z, Tn * G, zero_row.data());
-      if (!done) gemm<T>(false, false, rows, G, U, h + b0 * U, U, a.recurrent, G, z, Tn * G, true);
+        done = recurrent_product(h_in, rows, U, a.recurrent, z, Tn * G, zero_row.data());
+      if (!done) gemm<T>(false, false, rows, G, U, h_in, U, a.recurrent, G, z, Tn * G, true);
       for (int64_t b = b0; b < b1; ++b) {
         const T* zb = proj + (b * Tn + it) * G;
         T* gb = save ? a.gates + (b * Tn + t) * G : gate_row.data();
@@ -207,6 +213,7 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
   }
   parallel_for(B, batch_slice(B), [&](int64_t b0, int64_t b1) {
     std::vector<T> act_c(static_cast<size_t>(U));  // a(c_t) of one row
+    std::vector<T> through(a.recurrent_mask ? static_cast<size_t>((b1 - b0) * U) : 0);  // dz U^T before * r
     for (int64_t t = Tn - 1; t >= 0; --t) {
       const int64_t it = s.input_step(t);
       for (int64_t b = b0; b < b1; ++b) {
@@ -218,8 +225,9 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
         T* hp = h_prev_all + (b * Tn + it) * U;
         const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
         if (valid) apply_activation(s.activation, c_now, act_c.data(), U);
+        const T* r = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
         for (int64_t k = 0; k < U; ++k) {
-          hp[k] = h_prev ? h_prev[k] : T(0);
+          hp[k] = h_prev ? (r ? h_prev[k] * r[k] : h_prev[k]) : T(0);  // what fed the recurrence
           T d_out_t = dout[b * U + k] + (s.return_sequences ? a.d_output[(b * Tn + t) * U + k] : T(0));
           if (!valid) {  // the step passed state and output through unchanged
             dout[b * U + k] = d_out_t;
@@ -241,7 +249,14 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
         }
       }
       // dh_{t-1} += dz_t U^T for this slice (masked rows have dz = 0 and keep their carried dh).
-      gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, dh + b0 * U, U, true);
+      if (!a.recurrent_mask) {
+        gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, dh + b0 * U, U,
+                true);
+      } else {  // h entered as h * r, so its gradient is (dz U^T) * r
+        gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, through.data(), U,
+                false);
+        for (int64_t i = 0; i < (b1 - b0) * U; ++i) dh[b0 * U + i] += through[i] * a.recurrent_mask[b0 * U + i];
+      }
     }
   });
   // One GEMM each over all steps.

@@ -7,6 +7,8 @@
 //   a masked step (m = 0) keeps the state: c = m c~ + (1-m) c, h = m h~ + (1-m) h,
 //   and repeats the previous output, which starts at zero (Keras 3, zero_output_for_mask
 //   false): out_t = m h~ + (1-m) out_{t-1}.
+// Recurrent dropout multiplies h by a fixed (batch, units) mask r where it feeds the
+// recurrence: z = x W + (h * r) U + b (one mask per sequence, as Keras draws it).
 // The input projection x W + b runs as one GEMM for all steps before the loop; only
 // h U stays inside it. Saved for backward (processing order): activated gates, cells c
 // and states h after every step.
@@ -28,6 +30,7 @@ template <typename T>
 struct LstmForward {
   const T *x, *kernel, *recurrent, *bias, *h0, *c0;  // h0/c0 may be null (zeros)
   const double* mask;                                 // (batch, steps) or null
+  const T* recurrent_mask;  // (batch, units) or null: recurrent dropout, z += (h * m) U at every step
   T *output, *h_last, *c_last;
   T *gates, *cells, *hiddens;  // saved for backward; all null when nothing needs them
   T* scratch;                  // lstm_forward_scratch elements
@@ -38,6 +41,7 @@ struct LstmBackward {
   const T *d_output, *d_h_last, *d_c_last;
   const T *x, *kernel, *recurrent, *h0, *c0;
   const double* mask;
+  const T* recurrent_mask;  // as in LstmForward
   const T *gates, *cells, *hiddens;
   T *dx, *d_kernel, *d_recurrent, *d_bias, *d_h0, *d_c0;  // d_h0/d_c0 may be null
   T* scratch;  // lstm_backward_scratch elements

@@ -1,11 +1,12 @@
-// lstm(x, kernel, recurrent_kernel, bias[, h0, c0][, mask]) — see cpu/lstm.h for the math.
+// lstm(x, kernel, recurrent_kernel, bias[, h0, c0][, mask][, recurrent_mask]) — see cpu/lstm.h.
 //   x (batch, time, in); kernel (in, 4u); recurrent_kernel (u, 4u); bias (4u,);
 //   h0, c0 (batch, u) when has_initial_state; mask (batch, time), any dtype, nonzero =
-//   valid, when has_mask. attrs: return_sequences, has_initial_state, has_mask,
+//   valid, when has_mask; recurrent_mask (batch, u), recurrent dropout's scaled 0/1 mask,
+//   when has_recurrent_mask. attrs: return_sequences, has_initial_state, has_mask,
 //   go_backwards (0/1), activation (tanh), recurrent_activation (sigmoid).
 // Outputs: [output, h_T, c_T, gates, cells, hiddens]: output is (batch, time, u) with
 // return_sequences else (batch, u); the last three are saved for the backward pass.
-// lstm_grad(d_output, d_h, d_c, x, kernel, recurrent, gates, cells, hiddens[, h0, c0][, mask])
+// lstm_grad(d_output, d_h, d_c, x, kernel, recurrent, gates, cells, hiddens[, h0, c0][, mask][, rmask])
 //   -> [dx, d_kernel, d_recurrent, d_bias(, d_h0, d_c0)].
 #include <vector>
 
@@ -28,17 +29,20 @@ cpu::RnnActivation parse(const std::string& name, const InferContext* ctx) {
 }
 
 struct Layout {  // where the optional inputs sit
-  bool initial_state, mask;
-  size_t h0 = 0, c0 = 0, mask_at = 0;
+  bool initial_state, mask, recurrent_mask;
+  size_t h0 = 0, c0 = 0, mask_at = 0, recurrent_mask_at = 0;
+  size_t count() const { return 2 * initial_state + mask + recurrent_mask; }
 };
 Layout layout(const Attrs& attrs, size_t first_optional) {
-  Layout l{attrs.get_int("has_initial_state", 0) != 0, attrs.get_int("has_mask", 0) != 0};
+  Layout l{attrs.get_int("has_initial_state", 0) != 0, attrs.get_int("has_mask", 0) != 0,
+           attrs.get_int("has_recurrent_mask", 0) != 0};
   size_t next = first_optional;
   if (l.initial_state) {
     l.h0 = next++;
     l.c0 = next++;
   }
   if (l.mask) l.mask_at = next++;
+  if (l.recurrent_mask) l.recurrent_mask_at = next++;
   return l;
 }
 
@@ -63,8 +67,8 @@ std::vector<double> mask_values(const Tensor& m) {
 
 std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
   Layout l = layout(ctx.attrs(), 4);
-  ctx.require(ctx.num_inputs() == 4 + 2 * l.initial_state + l.mask,
-              "the inputs do not match has_initial_state / has_mask");
+  ctx.require(ctx.num_inputs() == 4 + l.count(),
+              "the inputs do not match has_initial_state / has_mask / has_recurrent_mask");
   ctx.require_float(0);
   ctx.require_same_dtype(0, 4);
   const Shape &x = ctx.shape(0), &w = ctx.shape(1), &r = ctx.shape(2), &b = ctx.shape(3);
@@ -86,6 +90,12 @@ std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
     ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], x[1]),
                 "the mask must be (batch, time)");
   }
+  if (l.recurrent_mask) {
+    const Shape& m = ctx.shape(l.recurrent_mask_at);
+    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(0), "the recurrent dropout mask must have the input's dtype");
+    ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], u),
+                "the recurrent dropout mask must be (batch, units) = (", x[0], ", ", u, ")");
+  }
   parse(ctx.attrs().get_string("activation", "tanh"), &ctx);
   parse(ctx.attrs().get_string("recurrent_activation", "sigmoid"), &ctx);
   const DType dt = ctx.dtype(0);
@@ -95,7 +105,8 @@ std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
 }
 
 const std::vector<AttrSpec> kAttrs = {{"return_sequences", AttrType::Int}, {"has_initial_state", AttrType::Int},
-                                      {"has_mask", AttrType::Int},         {"go_backwards", AttrType::Int},
+                                      {"has_mask", AttrType::Int},         {"has_recurrent_mask", AttrType::Int},
+                                      {"go_backwards", AttrType::Int},
                                       {"activation", AttrType::String},    {"recurrent_activation", AttrType::String}};
 }  // namespace
 
@@ -103,7 +114,7 @@ void register_lstm_ops() {
   OpDef fwd;
   fwd.name = "lstm";
   fwd.min_inputs = 4;
-  fwd.max_inputs = 7;
+  fwd.max_inputs = 8;
   fwd.attrs = kAttrs;
   fwd.infer = infer_lstm;
   fwd.saved_outputs_from = 3;
@@ -122,6 +133,7 @@ void register_lstm_ops() {
       cpu::LstmForward<T> a{x.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[2].data<T>(), ctx.inputs[3].data<T>(),
                             l.initial_state ? ctx.inputs[l.h0].data<T>() : nullptr,
                             l.initial_state ? ctx.inputs[l.c0].data<T>() : nullptr, l.mask ? mask.data() : nullptr,
+                            l.recurrent_mask ? ctx.inputs[l.recurrent_mask_at].data<T>() : nullptr,
                             ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
                             saved(ctx.outputs[3]), saved(ctx.outputs[4]), saved(ctx.outputs[5]),
                             static_cast<T*>(ctx.workspace)};
@@ -137,6 +149,7 @@ void register_lstm_ops() {
       in.push_back(node.inputs[l.c0]);
     }
     if (l.mask) in.push_back(node.inputs[l.mask_at]);
+    if (l.recurrent_mask) in.push_back(node.inputs[l.recurrent_mask_at]);
     std::vector<ValueId> d = gb.emit_multi("lstm_grad", in, node.attrs);
     std::vector<ValueId> result{d[0], d[1], d[2], d[3]};
     if (l.initial_state) {
@@ -144,6 +157,7 @@ void register_lstm_ops() {
       result.push_back(d[5]);
     }
     if (l.mask) result.push_back(kNoValue);
+    if (l.recurrent_mask) result.push_back(kNoValue);  // a random mask: no gradient
     return result;
   };
   register_op(std::move(fwd));
@@ -151,12 +165,12 @@ void register_lstm_ops() {
   OpDef bwd;
   bwd.name = "lstm_grad";
   bwd.min_inputs = 9;
-  bwd.max_inputs = 12;
+  bwd.max_inputs = 13;
   bwd.attrs = kAttrs;
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     Layout l = layout(ctx.attrs(), 9);
-    ctx.require(ctx.num_inputs() == 9 + 2 * l.initial_state + l.mask,
-                "the inputs do not match has_initial_state / has_mask");
+    ctx.require(ctx.num_inputs() == 9 + l.count(),
+                "the inputs do not match has_initial_state / has_mask / has_recurrent_mask");
     const DType dt = ctx.dtype(3);
     std::vector<TensorSpec> out{{ctx.shape(3), dt}, {ctx.shape(4), dt}, {ctx.shape(5), dt}, {{ctx.shape(4)[1]}, dt}};
     if (l.initial_state) {
@@ -179,7 +193,8 @@ void register_lstm_ops() {
       auto in = [&](size_t i) { return ctx.inputs[i].data<T>(); };
       cpu::LstmBackward<T> a{in(0), in(1), in(2), in(3), in(4), in(5),
                              l.initial_state ? in(l.h0) : nullptr, l.initial_state ? in(l.c0) : nullptr,
-                             l.mask ? mask.data() : nullptr, in(6), in(7), in(8),
+                             l.mask ? mask.data() : nullptr, l.recurrent_mask ? in(l.recurrent_mask_at) : nullptr,
+                             in(6), in(7), in(8),
                              ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
                              ctx.outputs[3].data<T>(), l.initial_state ? ctx.outputs[4].data<T>() : nullptr,
                              l.initial_state ? ctx.outputs[5].data<T>() : nullptr, static_cast<T*>(ctx.workspace)};

@@ -63,15 +63,6 @@ def serialize_regularizer(r):
             "registered_name": None}
 
 
-def _not_applied(layer, argument: str) -> None:
-    """Constraints and activity regularizers are kept, serialized and loaded, but dagnet's
-    training does not apply them yet: say so rather than train differently in silence."""
-    import warnings
-
-    warnings.warn(f"{type(layer).__name__} '{layer.name}': `{argument}` is stored and serialized, but dagnet "
-                  "does not apply it during training.", stacklevel=3)
-
-
 class Layer:
     """Base class of all layers; subclass it and write ``build`` and ``call``."""
 

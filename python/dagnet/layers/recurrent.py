@@ -7,7 +7,7 @@ import numpy as np
 from .. import activations as activations_module, constraints, initializers, ops, regularizers
 from .core import Dropout, _constraint, _serialize_regularizer
 from .input_spec import InputSpec
-from .layer import Layer, _not_applied
+from .layer import Layer
 
 
 class LSTM(Layer):
@@ -41,8 +41,6 @@ class LSTM(Layer):
         self.bias_constraint = _constraint(self, bias_constraint, "bias_constraint")
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
-        if self.recurrent_dropout:
-            _not_applied(self, "recurrent_dropout")
         self.seed = seed
         self.unroll = bool(unroll)  # a speed hint in Keras; the native loop gives the same results
         self.use_cudnn = use_cudnn
@@ -50,6 +48,12 @@ class LSTM(Layer):
         # Input dropout as Keras's LSTMCell applies it: one mask per sequence, the same at every step.
         self._input_dropout = _Hidden(Dropout(self.dropout, noise_shape=(None, 1, None), seed=seed,
                                               name=f"{self.name}_input_dropout")) if self.dropout else None
+        # Recurrent dropout: one (batch, units) mask per sequence on h where it feeds the
+        # recurrence (the engine's lstm takes it as an input). Keras draws a mask per gate;
+        # one mask shared by the four gates keeps the product a single GEMM per step.
+        self._recurrent_dropout = _Hidden(Dropout(self.recurrent_dropout, seed=None if seed is None else seed + 1,
+                                                  name=f"{self.name}_recurrent_dropout")) \
+            if 0.0 < self.recurrent_dropout < 1.0 else None
         self.return_sequences = return_sequences
         self.return_state = return_state
         self.go_backwards = go_backwards
@@ -111,6 +115,10 @@ class LSTM(Layer):
         if mask is not None:
             operands.append(mask)
             attrs["has_mask"] = 1
+        if training and self._recurrent_dropout is not None:
+            ones = ops.zeros_like(inputs[:, 0, :1]) + b.constant(np.ones(self.units, inputs.dtype))  # (batch, units)
+            operands.append(self._recurrent_dropout.layer(ones, training=True))
+            attrs["has_recurrent_mask"] = 1
         outputs = b.node("lstm", operands, attrs)
         output, h, c = outputs[:3]
         if self.zero_output_for_mask and self.return_sequences and mask is not None:
