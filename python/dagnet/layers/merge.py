@@ -30,12 +30,48 @@ class _Merge(Layer):
         return out
 
 
-class Add(_Merge):
+class _Elementwise(_Merge):
+    """Merges whose inputs must agree in shape, size-1 dimensions broadcasting as in Keras."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        shape = tuple(input_shape[0][1:])
+        for other in input_shape[1:]:
+            shape = _broadcast_merge_shapes(self.name, shape, tuple(other[1:]))
+
+    def _combine(self, inputs, native_op, pairwise):
+        if all(tuple(x.shape[1:]) == tuple(inputs[0].shape[1:]) for x in inputs):
+            return emit(inputs[0].builder, native_op, list(inputs))
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = pairwise(out, x)
+        return out
+
+
+def _broadcast_merge_shapes(name, a, b):
+    """Keras's elementwise-merge shape rule on shapes without the batch axis."""
+    if len(a) != len(b):
+        return a if len(a) > len(b) else b  # ranks differing: Keras expands the shorter one
+    out = []
+    for i, j in zip(a, b):
+        if i is None or j is None:
+            out.append(None)
+        elif i == 1 or j == 1:
+            out.append(j if i == 1 else i)
+        elif i != j:
+            raise ValueError(f"Inputs have incompatible shapes. Received shapes {a} and {b} "
+                             f'(layer "{name}")')
+        else:
+            out.append(i)
+    return tuple(out)
+
+
+class Add(_Elementwise):
     def call(self, inputs):
-        return emit(inputs[0].builder, "add", list(inputs))
+        return self._combine(inputs, "add", ops.add)
 
 
-class Subtract(_Merge):
+class Subtract(_Elementwise):
     def build(self, input_shape):
         super().build(input_shape)
         if len(input_shape) != 2:
@@ -46,7 +82,7 @@ class Subtract(_Merge):
         return ops.subtract(inputs[0], inputs[1])
 
 
-class Multiply(_Merge):
+class Multiply(_Elementwise):
     def call(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
@@ -54,13 +90,13 @@ class Multiply(_Merge):
         return out
 
 
-class Average(_Merge):
+class Average(_Elementwise):
     def call(self, inputs):
-        total = emit(inputs[0].builder, "add", list(inputs))
+        total = self._combine(inputs, "add", ops.add)
         return emit(inputs[0].builder, "scale", [total], {"factor": 1.0 / len(inputs)})
 
 
-class Maximum(_Merge):
+class Maximum(_Elementwise):
     def call(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
@@ -68,7 +104,7 @@ class Maximum(_Merge):
         return out
 
 
-class Minimum(_Merge):
+class Minimum(_Elementwise):
     def call(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
@@ -80,6 +116,18 @@ class Concatenate(_Merge):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        rank = len(input_shape[0])
+        axis = self.axis % rank if -rank <= self.axis < rank else None
+        ranks_agree = all(len(s) == rank for s in input_shape)
+        if axis is None or not ranks_agree or any(
+                a is not None and b is not None and a != b
+                for s in input_shape[1:] for d, (a, b) in enumerate(zip(input_shape[0], s)) if d != axis):
+            raise ValueError("A `Concatenate` layer requires inputs with matching shapes except for the "
+                             f"concatenation axis. Received: input_shape={[tuple(s) for s in input_shape]} "
+                             f'(layer "{self.name}", axis {self.axis})')
 
     def call(self, inputs):
         return emit(inputs[0].builder, "concatenate", list(inputs), {"axis": int(self.axis)})

@@ -66,7 +66,8 @@ def map_graph(inputs: list, outputs: list):
             for x in node.input_tensors:
                 if id(x) not in computable:
                     raise ValueError(
-                        f"Graph disconnected: cannot find parent for tensor {x} at layer '{node.operation.name}'. "
+                        f"Graph disconnected: the outputs are not connected to `inputs`. Cannot find parent for "
+                        f"tensor {x} at layer '{node.operation.name}'. "
                         f"The tensor comes from layer '{x._keras_history.operation.name}', which cannot be reached "
                         f"from the model's inputs {[i.name for i in inputs]}. The following previous layers were "
                         f"accessed without issue: {reached}")
