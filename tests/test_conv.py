@@ -126,14 +126,16 @@ def test_conv_errors_name_node_and_sizes():
 
 @pytest.mark.parametrize("attrs", [{"padding": "same"}, {"padding": "valid", "strides": [2, 1]},
                                    {"padding": "same", "dilation": [2, 2]}, {"padding": "valid", "strides": [2, 2]}])
-def test_float32_gradients_match_float64(attrs):
+@pytest.mark.parametrize("channels,filters", [(32, 20), (32, 10), (17, 40), (4, 7)])
+def test_float32_gradients_match_float64(attrs, channels, filters):
     """float32 takes the fast paths (indirect kernels when channels fill the register
-    width); they must agree with the float64 reference paths."""
+    width, half-width kernels for a narrow last panel of filters, im2col for few
+    channels); they must agree with the float64 reference paths."""
     from dagnet.engine import Executor, Graph, gradients
 
     rng = np.random.default_rng(9)
-    x = rng.standard_normal((3, 9, 7, 32))
-    w = rng.standard_normal((3, 3, 32, 20)) * 0.1
+    x = rng.standard_normal((3, 9, 7, channels))
+    w = rng.standard_normal((3, 3, channels, filters)) * 0.1
     results = {}
     for dtype in (np.float32, np.float64):
         g = Graph()
@@ -153,8 +155,9 @@ def test_float32_conv_paths_under_other_isas(isa):
     import sys
 
     code = ("import sys; sys.path.insert(0, %r); import test_conv; "
-            "[test_conv.test_float32_gradients_match_float64(a) for a in "
-            "[{'padding': 'same'}, {'padding': 'valid', 'strides': [2, 1]}]]") % os.path.dirname(__file__)
+            "[test_conv.test_float32_gradients_match_float64(a, c, f) for a in "
+            "[{'padding': 'same'}, {'padding': 'valid', 'strides': [2, 1]}] for c, f in [(32, 20), (17, 40)]]"
+            ) % os.path.dirname(__file__)
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, DAGNET_CPU_ISA=isa),
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
