@@ -51,7 +51,7 @@ def test_dense_epilogue(act):
     from reference import dense
 
     rng = np.random.default_rng(2)
-    for m, k, n in [(37, 19, 45), (300, 64, 129), (1, 1, 1)]:
+    for m, k, n in [(37, 19, 45), (300, 64, 129), (1, 1, 1), (61, 23, 10)]:  # n <= 16: one contiguous run
         x = rng.standard_normal((m, k)).astype(np.float32)
         w = rng.standard_normal((k, n)).astype(np.float32)
         b = rng.standard_normal(n).astype(np.float32)

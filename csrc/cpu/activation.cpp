@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
-#include "cpu/fast_math.h"
+#include "cpu/activation_rows.h"
 
 namespace dagnet::cpu {
 
@@ -45,21 +45,11 @@ T sigmoid(T x) {
 
 template <typename T>
 void elementwise(Activation act, T alpha, const T* x, T* y, int64_t b, int64_t e) {
-  if constexpr (std::is_same_v<T, float>) {  // vectorisable forms (libm's are scalar calls)
-    switch (act) {
-      case Activation::Elu:
-        for (int64_t k = b; k < e; ++k) {
-          const float v = x[k];
-          y[k] = v > 0.0f ? v : alpha * fast_expm1(v);
-        }
-        return;
-      case Activation::Sigmoid:
-        for (int64_t k = b; k < e; ++k) y[k] = fast_sigmoid(x[k]);
-        return;
-      case Activation::Tanh:
-        for (int64_t k = b; k < e; ++k) y[k] = fast_tanh(x[k]);
-        return;
-      default: break;
+  if constexpr (std::is_same_v<T, float>) {  // polynomial forms, vectorised for the CPU's ISA
+    if (act == Activation::Elu || act == Activation::Sigmoid || act == Activation::Tanh) {
+      static const ActivationRows rows = activation_rows_for_cpu();
+      rows(act, alpha, x + b, y + b, e - b);
+      return;
     }
   }
   switch (act) {

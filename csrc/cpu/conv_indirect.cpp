@@ -77,14 +77,13 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
       float* out = y + i * filters;
       if (!direct)
         for (int64_t r = 0; r < nrows; ++r) std::memcpy(out + r * filters, buffer.data() + r * padded_f, sizeof(float) * filters);
-      if (has_epilogue)
-        for (int64_t r = 0; r < nrows; ++r) {
-          float* row = out + r * filters;
-          if (epilogue.bias)
-            for (int64_t f = 0; f < filters; ++f) row[f] += epilogue.bias[f];
-          if (epilogue.activation != Activation::Linear)
-            activation_forward_serial<float>(epilogue.activation, epilogue.alpha, row, row, filters);
-        }
+      if (has_epilogue) {  // the tile's rows are back to back in y
+        if (epilogue.bias)
+          for (int64_t r = 0; r < nrows; ++r)
+            for (int64_t f = 0; f < filters; ++f) out[r * filters + f] += epilogue.bias[f];
+        if (epilogue.activation != Activation::Linear)
+          activation_forward_serial<float>(epilogue.activation, epilogue.alpha, out, out, nrows * filters);
+      }
     }
   });
 }

@@ -87,12 +87,15 @@ void pack_b_panel(const Problem& p, int64_t j0, int64_t nc, int64_t panel, int64
 }
 
 void apply_epilogue(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, int64_t j, int64_t cols) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = c + r * ldc;
-    if (e.bias)
-      for (int64_t x = 0; x < cols; ++x) row[x] += e.bias[j + x];
-    if (e.activation != Activation::Linear) activation_forward_serial<float>(e.activation, e.alpha, row, row, cols);
+  if (e.bias)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t x = 0; x < cols; ++x) c[r * ldc + x] += e.bias[j + x];
+  if (e.activation == Activation::Linear) return;
+  if (ldc == cols) {  // rows back to back (narrow outputs): one run, not one short call per row
+    activation_forward_serial<float>(e.activation, e.alpha, c, c, rows * cols);
+    return;
   }
+  for (int64_t r = 0; r < rows; ++r) activation_forward_serial<float>(e.activation, e.alpha, c + r * ldc, c + r * ldc, cols);
 }
 
 // Multiplies packed A rows [i0, i0 + mc) by B panels [first, last) into C. With
@@ -110,6 +113,7 @@ void macro_kernel(const Problem& p, const GemmKernel& kern, const float* a_packe
     const bool in_place = direct_b && cols == nr;
     const float* b = in_place ? p.B + p0 * p.ldb + j : b_packed + panel * nr * kc;
     const int64_t b_stride = in_place ? p.ldb : nr;
+    const MicroKernel run = cols <= nr / 2 ? kern.run_half : kern.run;  // a narrow last panel: half the work
     for (int64_t q = 0; q < mc; q += mr) {
       const int64_t i = i0 + q, rows = std::min<int64_t>(mr, mc - q);
       const float* a = a_packed + q * kc;
@@ -119,7 +123,7 @@ void macro_kernel(const Problem& p, const GemmKernel& kern, const float* a_packe
       } else {  // edge tile: compute into a full tile, copy the valid part
         if (accumulate)
           for (int64_t r = 0; r < rows; ++r) std::memcpy(tile + r * nr, c + r * p.ldc, sizeof(float) * cols);
-        kern.run(kc, a, b, b_stride, tile, nr, accumulate);
+        run(kc, a, b, b_stride, tile, nr, accumulate);
         for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * p.ldc, tile + r * nr, sizeof(float) * cols);
       }
       if (epilogue) apply_epilogue(*p.epilogue, c, p.ldc, rows, j, cols);

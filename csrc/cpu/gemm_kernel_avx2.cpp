@@ -93,6 +93,24 @@ void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float
     _mm256_storeu_ps(row + 8, hi[i]);
   }
 }
+void kernel_half(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc, bool accumulate) {
+  __m256 acc[kMR];
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR; ++i) acc[i] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+#pragma GCC unroll 6
+    for (int i = 0; i < kMR; ++i) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + i), b0, acc[i]);
+    a += kMR;
+    b += b_stride;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < kMR; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) acc[i] = _mm256_add_ps(acc[i], _mm256_loadu_ps(row));
+    _mm256_storeu_ps(row, acc[i]);
+  }
+}
 void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
                           int64_t ldc, bool accumulate) {
   __m256 acc[kMR];
@@ -118,7 +136,7 @@ void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b
 }  // namespace
 
 GemmKernel gemm_kernel_avx2() {
-  return {kMR, kNR, kernel, "avx2 6x16", kernel_indirect, kernel_indirect_b, kernel_indirect_half};
+  return {kMR, kNR, kernel, "avx2 6x16", kernel_indirect, kernel_indirect_b, kernel_indirect_half, kernel_half};
 }
 
 }  // namespace dagnet::cpu

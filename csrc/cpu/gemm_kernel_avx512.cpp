@@ -94,6 +94,24 @@ void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float
     _mm512_storeu_ps(row + 16, hi[i]);
   }
 }
+void kernel_half(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc, bool accumulate) {
+  __m512 acc[kMR];
+#pragma GCC unroll 12
+  for (int i = 0; i < kMR; ++i) acc[i] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_loadu_ps(b);
+#pragma GCC unroll 12
+    for (int i = 0; i < kMR; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, acc[i]);
+    a += kMR;
+    b += b_stride;
+  }
+#pragma GCC unroll 12
+  for (int i = 0; i < kMR; ++i) {
+    float* row = c + i * ldc;
+    if (accumulate) acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row));
+    _mm512_storeu_ps(row, acc[i]);
+  }
+}
 void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
                           int64_t ldc, bool accumulate) {
   __m512 acc[kMR];
@@ -119,7 +137,7 @@ void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b
 }  // namespace
 
 GemmKernel gemm_kernel_avx512() {
-  return {kMR, kNR, kernel, "avx512 12x32", kernel_indirect, kernel_indirect_b, kernel_indirect_half};
+  return {kMR, kNR, kernel, "avx512 12x32", kernel_indirect, kernel_indirect_b, kernel_indirect_half, kernel_half};
 }
 
 }  // namespace dagnet::cpu

@@ -46,6 +46,20 @@ void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float
   for (int i = 0; i < kMR; ++i)
     for (int j = 0; j < kNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
+void kernel_half(int64_t kc, const float* a, const float* b, int64_t b_stride, float* c, int64_t ldc, bool accumulate) {
+  constexpr int kHalf = kNR / 2;
+  float acc[kMR][kHalf] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    for (int i = 0; i < kMR; ++i) {
+      const float ai = a[i];
+      for (int j = 0; j < kHalf; ++j) acc[i][j] += ai * b[j];
+    }
+    a += kMR;
+    b += b_stride;
+  }
+  for (int i = 0; i < kMR; ++i)
+    for (int j = 0; j < kHalf; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+}
 void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
                           int64_t ldc, bool accumulate) {
   constexpr int kHalf = kNR / 2;
@@ -63,7 +77,7 @@ void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b
 }  // namespace
 
 GemmKernel gemm_kernel_portable() {
-  return {kMR, kNR, kernel, "portable 4x16", kernel_indirect, kernel_indirect_b, kernel_indirect_half};
+  return {kMR, kNR, kernel, "portable 4x16", kernel_indirect, kernel_indirect_b, kernel_indirect_half, kernel_half};
 }
 
 GemmKernel gemm_kernel_for_cpu() {

@@ -31,6 +31,7 @@ struct GemmKernel {
   // last panel of at most NR/2 columns (convolutions with 10 or 16 filters) then does
   // half the arithmetic of a zero-padded full panel.
   IndirectMicroKernel run_indirect_half;
+  MicroKernel run_half;  // run for an MR x NR/2 tile, for a last GEMM panel of at most NR/2 columns
 };
 
 // Defined only where the build targets x86-64; selected by gemm_kernel_for_cpu().
