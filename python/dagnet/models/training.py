@@ -358,7 +358,9 @@ class TrainingMixin:
         if not runners:
             return None
         runner = runners[-1]
-        state = [np.array(runner.iterations, dtype="int64"), np.array(self.optimizer.learning_rate, dtype="float32")]
+        state = [np.array(runner.iterations, dtype="int64")]
+        if self.optimizer._schedule is None:  # Keras has no learning-rate variable for a schedule
+            state.append(np.array(self.optimizer.learning_rate, dtype="float32"))
         for slots in runner.slots:
             state += [np.asarray(runner.engine.slot_tensor(v)).copy() for v in slots]
         return state
@@ -415,6 +417,8 @@ class TrainingMixin:
             optimizer = {**self.optimizer._engine_kwargs(), "learning_rate": self.optimizer.learning_rate}
             extras = [k for k in ("centered", "clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
                       if optimizer.pop(k, None)]
+            if self.optimizer._schedule is not None:
+                extras.append("learning-rate schedule")
             if extras:
                 raise ValueError(f"export_native: the native program format does not carry the optimizer "
                                  f"options {extras}")
@@ -463,6 +467,7 @@ class TrainingMixin:
     def _train_step(self, x, y, w=None):
         """One native training step; returns (plan, fetched values) for a _LogAccumulator."""
         runner = self._runner("train", x, y, w)
+        self.optimizer._before_step(runner)
         values = [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
         for variable in runner.python_constraints:  # custom constraints; built-in ones ran natively
             variable.assign(variable.constraint(variable.value.copy()))
@@ -853,11 +858,12 @@ def _len_or_none(x):
 
 def _restore_optimizer_state(runner, state) -> None:
     slots = [v for per_param in runner.slots for v in per_param]
-    if len(state) != 2 + len(slots):
+    # [iterations, learning_rate, *slots], or [iterations, *slots] for a schedule (no rate variable).
+    if len(state) - len(slots) not in (1, 2):
         raise ValueError(f"The saved optimizer state has {len(state) - 2} slot variables; this optimizer has "
                          f"{len(slots)} (was the model compiled with a different optimizer?)")
     runner.iterations = int(state[0])
-    for value, slot in zip(state[2:], slots):
+    for value, slot in zip(state[len(state) - len(slots):], slots):
         np.asarray(runner.engine.slot_tensor(slot))[...] = value
 
 

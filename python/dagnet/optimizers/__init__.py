@@ -3,6 +3,11 @@ fused native op per parameter inside the training step; these objects carry the
 hyper-parameters, and the learning rate can change between steps (callbacks)."""
 from __future__ import annotations
 
+import numpy as np
+
+from . import schedules
+from .schedules import LearningRateSchedule
+
 
 class Optimizer:
     name = "optimizer"
@@ -27,22 +32,46 @@ class Optimizer:
                              f"global_clipnorm={self.global_clipnorm}")
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
-        if callable(learning_rate):
-            raise ValueError("learning-rate schedule objects are not supported; use the LearningRateScheduler "
-                             "callback")
-        self._learning_rate = float(learning_rate)
         self.name = name or self.name
         self._trainers: list = []  # native trainers whose steps read this learning rate
+        self._schedule = None  # a LearningRateSchedule or a no-argument callable, evaluated per step
+        self._learning_rate = 0.0
+        self.learning_rate = learning_rate
 
     @property
-    def learning_rate(self) -> float:
+    def learning_rate(self):
+        """The rate the next step uses: a float, or a schedule's value at `iterations`."""
+        if self._schedule is not None:
+            return self._current_learning_rate(self.iterations)
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
+        if isinstance(value, dict):
+            value = schedules.deserialize(value)
+        if isinstance(value, LearningRateSchedule) or callable(value):
+            self._schedule = value
+            return
+        if isinstance(self._schedule, LearningRateSchedule):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
+                            "need the learning rate to be settable, you should instantiate the optimizer with a "
+                            "float `learning_rate` argument.")
+        self._schedule = None
         self._learning_rate = float(value)
         for trainer in self._trainers:
             trainer.learning_rate = self._learning_rate
+
+    def _current_learning_rate(self, step: int) -> float:
+        """The schedule's rate at `step` completed updates (Keras calls it with optimizer.iterations)."""
+        schedule = self._schedule
+        value = schedule(np.int64(step)) if isinstance(schedule, LearningRateSchedule) else schedule()
+        return float(np.asarray(value))
+
+    def _before_step(self, runner) -> None:
+        """Called before each native step: a schedule sets that step's rate."""
+        if self._schedule is not None:
+            runner.engine.learning_rate = self._current_learning_rate(runner.engine.iterations)
 
     lr = learning_rate
 
@@ -72,12 +101,22 @@ class Optimizer:
         return {"clipnorm": float(self.clipnorm or 0.0), "global_clipnorm": float(self.global_clipnorm or 0.0),
                 "clipvalue": float(self.clipvalue or 0.0), "weight_decay": float(self.weight_decay or 0.0)}
 
+    def _learning_rate_config(self):
+        if isinstance(self._schedule, LearningRateSchedule):
+            return schedules.serialize(self._schedule)
+        if self._schedule is not None:
+            return float(self.learning_rate)
+        return self._learning_rate
+
     def get_config(self) -> dict:
-        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": self.weight_decay,
+        return {"name": self.name, "learning_rate": self._learning_rate_config(), "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
 
 
