@@ -185,7 +185,68 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW}
+class Adagrad(Optimizer):
+    """Keras 3's Adagrad: accumulator += g^2; p -= lr g / sqrt(accumulator + epsilon)."""
+
+    name = "adagrad"
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adagrad", "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon, **self._common_engine_kwargs()}
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Keras 3's Adadelta (rho 0.95; the learning rate scales the Adadelta step)."""
+
+    name = "adadelta"
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adadelta", "rho": self.rho, "epsilon": self.epsilon, **self._common_engine_kwargs()}
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Keras 3's Adamax (Adam with the infinity norm)."""
+
+    name = "adamax"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adamax", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                **self._common_engine_kwargs()}
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Adamax):
+    """Keras 3's Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
+
+    name = "nadam"
+
+    def _engine_kwargs(self):
+        return {**super()._engine_kwargs(), "optimizer": "nadam"}
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,
+            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
 
 
 def get(identifier) -> Optimizer:
