@@ -61,5 +61,5 @@ def test_rmsprop(momentum):
 
 def test_unknown_optimizer():
     g, loss, w, *_ = linear_problem()
-    with pytest.raises(ValueError, match="unknown optimizer 'adagrad'"):
-        Trainer(g, loss, [w], optimizer="adagrad")
+    with pytest.raises(ValueError, match="unknown optimizer 'adafactor'"):
+        Trainer(g, loss, [w], optimizer="adafactor")

@@ -21,10 +21,86 @@ bool inside_clip(T p) {
 
 // Per-row loss sums, accumulated in double and reduced in row order so the result
 // does not depend on the thread count.
+// Hinge labels: t in {0, 1} across the whole batch means -1 / +1 labels (Keras's
+// convert_binary_labels_to_hinge).
 template <typename T>
-double row_loss(Loss loss, const T* p, const T* t, int64_t cols) {
+bool binary_labels(const T* target, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (target[i] != T(0) && target[i] != T(1)) return false;
+  return true;
+}
+
+// Keras's l2 normalisation scale: min(rsqrt(sum x^2), 1 / eps).
+template <typename T>
+double inverse_norm(const T* x, int64_t cols, bool* capped = nullptr) {
+  double sq = 0;
+  for (int64_t c = 0; c < cols; ++c) sq += static_cast<double>(x[c]) * static_cast<double>(x[c]);
+  const double inv = 1.0 / std::sqrt(sq), cap = 1.0 / kKerasEpsilon;
+  if (capped) *capped = !(inv < cap);
+  return inv < cap ? inv : cap;
+}
+
+template <typename T>
+double row_loss(Loss loss, const T* p, const T* t, int64_t cols, double param, bool binary) {
   double acc = 0;
+  const double eps = kKerasEpsilon;
   switch (loss) {
+    case Loss::Huber:
+      for (int64_t c = 0; c < cols; ++c) {
+        double x = static_cast<double>(p[c]) - static_cast<double>(t[c]), a = std::abs(x);
+        acc += a <= param ? 0.5 * x * x : param * a - 0.5 * param * param;
+      }
+      return acc / static_cast<double>(cols);
+    case Loss::LogCosh:
+      for (int64_t c = 0; c < cols; ++c) {
+        double x = static_cast<double>(p[c]) - static_cast<double>(t[c]), z = -2 * x;
+        acc += x + (std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z)))) - std::log(2.0);
+      }
+      return acc / static_cast<double>(cols);
+    case Loss::Hinge:
+    case Loss::SquaredHinge:
+      for (int64_t c = 0; c < cols; ++c) {
+        double y = binary ? 2.0 * static_cast<double>(t[c]) - 1.0 : static_cast<double>(t[c]);
+        double v = std::max(1.0 - y * static_cast<double>(p[c]), 0.0);
+        acc += loss == Loss::Hinge ? v : v * v;
+      }
+      return acc / static_cast<double>(cols);
+    case Loss::CategoricalHinge: {
+      double pos = 0, neg = -INFINITY;
+      for (int64_t c = 0; c < cols; ++c) {
+        pos += static_cast<double>(t[c]) * static_cast<double>(p[c]);
+        neg = std::max(neg, (1.0 - static_cast<double>(t[c])) * static_cast<double>(p[c]));
+      }
+      return std::max(neg - pos + 1.0, 0.0);
+    }
+    case Loss::KLDivergence:
+      for (int64_t c = 0; c < cols; ++c) {
+        double tc = std::min(std::max(static_cast<double>(t[c]), eps), 1.0);
+        double pc = std::min(std::max(static_cast<double>(p[c]), eps), 1.0);
+        acc += tc * std::log(tc / pc);
+      }
+      return acc;
+    case Loss::Poisson:
+      for (int64_t c = 0; c < cols; ++c)
+        acc += static_cast<double>(p[c]) - static_cast<double>(t[c]) * std::log(static_cast<double>(p[c]) + eps);
+      return acc / static_cast<double>(cols);
+    case Loss::CosineSimilarity: {
+      const double ip = inverse_norm(p, cols), it = inverse_norm(t, cols);
+      for (int64_t c = 0; c < cols; ++c) acc -= static_cast<double>(t[c]) * it * static_cast<double>(p[c]) * ip;
+      return acc;
+    }
+    case Loss::MeanSquaredLogarithmicError:
+      for (int64_t c = 0; c < cols; ++c) {
+        double d = std::log(std::max(static_cast<double>(p[c]), eps) + 1.0) -
+                   std::log(std::max(static_cast<double>(t[c]), eps) + 1.0);
+        acc += d * d;
+      }
+      return acc / static_cast<double>(cols);
+    case Loss::MeanAbsolutePercentageError:
+      for (int64_t c = 0; c < cols; ++c)
+        acc += std::abs((static_cast<double>(t[c]) - static_cast<double>(p[c])) /
+                        std::max(std::abs(static_cast<double>(t[c])), eps));
+      return 100.0 * acc / static_cast<double>(cols);
     case Loss::MeanSquaredError:
       for (int64_t c = 0; c < cols; ++c) {
         double d = static_cast<double>(p[c]) - static_cast<double>(t[c]);
@@ -85,13 +161,14 @@ double mean_divisor(const T* mask, int64_t rows) {
 
 template <typename T>
 T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask,
-               const T* weights) {
+               const T* weights, double param) {
   if (rows == 0) return T(0);
+  const bool binary = (loss == Loss::Hinge || loss == Loss::SquaredHinge) && binary_labels(target, rows * cols);
   std::vector<double> per_row(static_cast<size_t>(rows));
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r)
       per_row[r] = (mask && mask[r] == T(0)) ? 0.0
-                   : row_weight(weights, r) * row_loss(loss, pred + r * cols, target + r * cols, cols);
+                   : row_weight(weights, r) * row_loss(loss, pred + r * cols, target + r * cols, cols, param, binary);
   });
   double total = 0;
   for (double v : per_row) total += v;
@@ -101,8 +178,10 @@ T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t 
 
 template <typename T>
 void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred,
-                   const T* mask, const T* weights) {
+                   const T* mask, const T* weights, double param) {
   if (rows == 0) return;
+  const bool binary = (loss == Loss::Hinge || loss == Loss::SquaredHinge) && binary_labels(target, rows * cols);
+  const T eps = static_cast<T>(kKerasEpsilon);
   const double divisor = mean_divisor(mask, rows);
   const T row_scale = divisor > 0 ? static_cast<T>(upstream / divisor) : T(0);
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
@@ -115,7 +194,74 @@ void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_
       const T* p = pred + r * cols;
       const T* t = target + r * cols;
       T* d = d_pred + r * cols;
+      const T k_mean = per_row / static_cast<T>(cols);
       switch (loss) {
+        case Loss::Huber: {
+          const T delta = static_cast<T>(param);
+          for (int64_t c = 0; c < cols; ++c) {
+            const T x = p[c] - t[c];
+            d[c] = k_mean * (std::abs(x) <= delta ? x : x > 0 ? delta : x < 0 ? -delta : T(0));
+          }
+          break;
+        }
+        case Loss::LogCosh:
+          for (int64_t c = 0; c < cols; ++c) d[c] = k_mean * std::tanh(p[c] - t[c]);
+          break;
+        case Loss::Hinge:
+        case Loss::SquaredHinge:
+          for (int64_t c = 0; c < cols; ++c) {
+            const T y = binary ? T(2) * t[c] - T(1) : t[c];
+            const T v = T(1) - y * p[c];
+            d[c] = v >= T(0) ? k_mean * -y * (loss == Loss::Hinge ? T(1) : T(2) * v) : T(0);
+          }
+          break;
+        case Loss::CategoricalHinge: {
+          T pos = 0, neg = -INFINITY;
+          for (int64_t c = 0; c < cols; ++c) {
+            pos += t[c] * p[c];
+            neg = std::max(neg, (T(1) - t[c]) * p[c]);
+          }
+          if (neg - pos + T(1) < T(0)) {
+            std::fill(d, d + cols, T(0));
+            break;
+          }
+          T ties = 0;
+          for (int64_t c = 0; c < cols; ++c) ties += (T(1) - t[c]) * p[c] == neg ? T(1) : T(0);
+          for (int64_t c = 0; c < cols; ++c)
+            d[c] = per_row * (((T(1) - t[c]) * p[c] == neg ? (T(1) - t[c]) / ties : T(0)) - t[c]);
+          break;
+        }
+        case Loss::KLDivergence:
+          for (int64_t c = 0; c < cols; ++c) {
+            const T tc = std::min(std::max(t[c], eps), T(1));
+            d[c] = p[c] >= eps && p[c] <= T(1) ? -per_row * tc / p[c] : T(0);
+          }
+          break;
+        case Loss::Poisson:
+          for (int64_t c = 0; c < cols; ++c) d[c] = k_mean * (T(1) - t[c] / (p[c] + eps));
+          break;
+        case Loss::CosineSimilarity: {
+          bool capped = false;
+          const T ip = static_cast<T>(inverse_norm(p, cols, &capped)), it = static_cast<T>(inverse_norm(t, cols));
+          T dot = 0;  // sum(t_hat p)
+          for (int64_t c = 0; c < cols; ++c) dot += t[c] * it * p[c];
+          for (int64_t c = 0; c < cols; ++c)
+            d[c] = -per_row * (capped ? t[c] * it * ip : t[c] * it * ip - dot * p[c] * ip * ip * ip);
+          break;
+        }
+        case Loss::MeanSquaredLogarithmicError:
+          for (int64_t c = 0; c < cols; ++c) {
+            const T a = std::max(p[c], eps) + T(1);
+            const T diff = std::log(a) - std::log(std::max(t[c], eps) + T(1));
+            d[c] = p[c] >= eps ? k_mean * T(2) * diff / a : T(0);
+          }
+          break;
+        case Loss::MeanAbsolutePercentageError:
+          for (int64_t c = 0; c < cols; ++c) {
+            const T x = p[c] - t[c];
+            d[c] = k_mean * T(100) * (x > 0 ? T(1) : x < 0 ? T(-1) : T(0)) / std::max(std::abs(t[c]), eps);
+          }
+          break;
         case Loss::MeanSquaredError: {
           const T k = T(2) * per_row / static_cast<T>(cols);
           for (int64_t c = 0; c < cols; ++c) d[c] = k * (p[c] - t[c]);
@@ -249,12 +395,13 @@ template void sparse_crossentropy_backward<float>(bool, float, const float*, con
 template void sparse_crossentropy_backward<double>(bool, double, const double*, const int64_t*, int64_t, int64_t,
                                                    double*, const double*, const double*);
 
-template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*, const float*);
+template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*, const float*,
+                                   double);
 template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*,
-                                     const double*);
+                                     const double*, double);
 template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*, const float*,
-                                   const float*);
+                                   const float*, double);
 template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*,
-                                    const double*, const double*);
+                                    const double*, const double*, double);
 
 }  // namespace dagnet::cpu

@@ -14,6 +14,17 @@ enum class Loss {
   CategoricalCrossentropy,
   BinaryCrossentropyLogits,       // TF's sigmoid_cross_entropy_with_logits
   CategoricalCrossentropyLogits,  // TF's softmax_cross_entropy_with_logits
+  // Keras 3's other losses (mean over the last axis unless noted; x = pred - target):
+  Huber,             // 0.5 x^2 where |x| <= delta (param), else delta |x| - 0.5 delta^2
+  LogCosh,           // x + softplus(-2x) - log 2
+  Hinge,             // max(1 - t p, 0); t in {0, 1} everywhere in the batch becomes 2t - 1
+  SquaredHinge,      // max(1 - t p, 0)^2, same label conversion
+  CategoricalHinge,  // max(max((1 - t) p) - sum(t p) + 1, 0) per row
+  KLDivergence,      // sum over the row of tc log(tc / pc), tc, pc clipped to [eps, 1]
+  Poisson,           // p - t log(p + eps)
+  CosineSimilarity,  // -sum(l2_normalize(t) l2_normalize(p)) per row (rsqrt capped at 1/eps)
+  MeanSquaredLogarithmicError,   // (log(max(p, eps) + 1) - log(max(t, eps) + 1))^2
+  MeanAbsolutePercentageError,   // 100 |t - p| / max(|t|, eps)
 };
 
 constexpr double kKerasEpsilon = 1e-7;
@@ -25,7 +36,7 @@ constexpr double kKerasEpsilon = 1e-7;
 // divisor: Keras's "sum_over_batch_size" is sum(w * loss) / rows (or / valid rows).
 template <typename T>
 T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask = nullptr,
-               const T* weights = nullptr);
+               const T* weights = nullptr, double param = 1.0);
 
 // Sparse categorical crossentropy: labels are class indices (validated by the caller).
 // Probabilities (Keras): -log(clip(p_label)) + log(sum_i clip(p_i)); from logits:
@@ -37,9 +48,10 @@ template <typename T>
 void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
                                   int64_t cols, T* d_pred, const T* mask = nullptr, const T* weights = nullptr);
 
-// d_pred = upstream * d(loss)/d(pred).
+// d_pred = upstream * d(loss)/d(pred). `param` is Huber's delta. Ties of maximum() send the
+// gradient to its first argument and ties of a row max share it, as TensorFlow does.
 template <typename T>
 void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_t rows, int64_t cols, T* d_pred,
-                   const T* mask = nullptr, const T* weights = nullptr);
+                   const T* mask = nullptr, const T* weights = nullptr, double param = 1.0);
 
 }  // namespace dagnet::cpu

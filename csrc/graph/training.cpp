@@ -1,5 +1,8 @@
 #include "graph/training.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "graph/autodiff.h"
 
 namespace dagnet {
@@ -9,8 +12,10 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
     : graph_(std::move(graph)), params_(std::move(params)), config_(std::move(optimizer)) {
   check(graph_ != nullptr, ErrorKind::Value, "Trainer needs a graph");
   const std::string& name = config_.name;
-  check(name == "sgd" || name == "adam" || name == "rmsprop", ErrorKind::Value, "unknown optimizer '", name,
-        "' (available: sgd, adam, rmsprop)");
+  check(name == "sgd" || name == "adam" || name == "rmsprop" || name == "adagrad" || name == "adadelta" ||
+            name == "adamax" || name == "nadam",
+        ErrorKind::Value, "unknown optimizer '", name,
+        "' (available: sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam)");
   check(config_.learning_rate >= 0, ErrorKind::Value, "learning rate must be >= 0, got ", config_.learning_rate);
   check(config_.momentum >= 0 && config_.momentum <= 1, ErrorKind::Value, "momentum must be in [0, 1], got ",
         config_.momentum);
@@ -27,8 +32,11 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   iterations_ = Tensor::zeros({}, DType::i64);
   ValueId lr = graph_->add_param("optimizer/learning_rate", learning_rate_);
   ValueId iterations = graph_->add_param("optimizer/iterations", iterations_);
+  u_product_ = Tensor::zeros({}, DType::f64);
+  set_u_product(1.0);
+  const ValueId u_product = name == "nadam" ? graph_->add_param("optimizer/u_product", u_product_) : kNoValue;
   std::vector<NodeId> updates;
-  for (size_t i = 0; i < params_.size(); ++i) updates.push_back(add_update(i, lr, iterations));
+  for (size_t i = 0; i < params_.size(); ++i) updates.push_back(add_update(i, lr, iterations, u_product));
   // Built after the updates, so each runs after its parameter's update (writers of one
   // value keep their build order).
   for (const ParamConstraint& c : constraints) {
@@ -46,13 +54,18 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   executor_ = std::make_unique<Executor>(graph_, fetches, updates, options);
 }
 
-NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations) {
+NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations, ValueId u_product) {
   const ValueId param = params_[index];
   const TensorSpec spec = graph_->value(param).spec;
   const std::string prefix = "optimizer/" + graph_->value(param).name + "/";
   std::vector<ValueId> slots;
-  auto slot = [&](const char* slot_name) {
-    slots.push_back(graph_->add_param(prefix + slot_name, Tensor::zeros(spec.shape, spec.dtype)));
+  auto slot = [&](const char* slot_name, double initial = 0.0) {
+    Tensor t = Tensor::zeros(spec.shape, spec.dtype);
+    if (initial != 0.0) {
+      if (spec.dtype == DType::f64) std::fill(t.data<double>(), t.data<double>() + t.numel(), initial);
+      else std::fill(t.data<float>(), t.data<float>() + t.numel(), static_cast<float>(initial));
+    }
+    slots.push_back(graph_->add_param(prefix + slot_name, t));
     return slots.back();
   };
   Attrs attrs;
@@ -74,6 +87,25 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations) {
     inputs.push_back(slot("m"));
     inputs.push_back(slot("v"));
     if (config_.amsgrad) inputs.push_back(slot("v_hat"));
+  } else if (config_.name == "adagrad") {
+    op = "adagrad_update";
+    attrs.set("epsilon", config_.epsilon);
+    inputs.push_back(slot("accumulator", config_.initial_accumulator_value));
+  } else if (config_.name == "adadelta") {
+    op = "adadelta_update";
+    attrs.set("rho", config_.rho);
+    attrs.set("epsilon", config_.epsilon);
+    inputs.push_back(slot("accumulated_grad"));
+    inputs.push_back(slot("accumulated_delta_var"));
+  } else if (config_.name == "adamax" || config_.name == "nadam") {
+    op = config_.name + "_update";
+    attrs.set("beta_1", config_.beta_1);
+    attrs.set("beta_2", config_.beta_2);
+    attrs.set("epsilon", config_.epsilon);
+    inputs.push_back(iterations);
+    if (u_product != kNoValue) inputs.push_back(u_product);
+    inputs.push_back(slot(config_.name == "nadam" ? "momentum" : "m"));
+    inputs.push_back(slot(config_.name == "nadam" ? "velocity" : "norm"));
   } else {
     op = "rmsprop_update";
     attrs.set("rho", config_.rho);
@@ -145,7 +177,14 @@ void Trainer::clip_gradients() {
   }
 }
 
-std::vector<Tensor> Trainer::step(const std::vector<Tensor>& feeds) { return executor_->run(feeds); }
+std::vector<Tensor> Trainer::step(const std::vector<Tensor>& feeds) {
+  if (config_.name == "nadam") {
+    // Keras advances u_product = u_1 ... u_t once per step, before the variable updates.
+    const double t = static_cast<double>(iterations() + 1);
+    set_u_product(u_product() * config_.beta_1 * (1.0 - 0.5 * std::pow(0.96, t)));
+  }
+  return executor_->run(feeds);
+}
 
 double Trainer::learning_rate() const { return *learning_rate_.data<double>(); }
 

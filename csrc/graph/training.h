@@ -13,16 +13,17 @@ namespace dagnet {
 // Hyper-parameters of the supported optimizers (Keras names and defaults); each
 // optimizer reads the ones it has.
 struct OptimizerConfig {
-  std::string name = "sgd";  // sgd | adam | rmsprop
+  std::string name = "sgd";  // sgd | adam | rmsprop | adagrad | adadelta | adamax | nadam
   double learning_rate = 0.01;
   double momentum = 0.0;     // sgd, rmsprop
   bool nesterov = false;     // sgd
-  double beta_1 = 0.9;       // adam
-  double beta_2 = 0.999;     // adam
-  double epsilon = 1e-7;     // adam, rmsprop
+  double beta_1 = 0.9;       // adam, adamax, nadam
+  double beta_2 = 0.999;     // adam, adamax, nadam
+  double epsilon = 1e-7;     // all but sgd
   bool amsgrad = false;      // adam
-  double rho = 0.9;          // rmsprop
+  double rho = 0.9;          // rmsprop, adadelta (Keras's default there is 0.95)
   bool centered = false;     // rmsprop
+  double initial_accumulator_value = 0.1;  // adagrad
   // Keras 3 base-optimizer options (0 = off). Gradients are clipped first (clipnorm per
   // variable, else global_clipnorm over all, else clipvalue elementwise), then
   // weight_decay shrinks each parameter (p -= p * wd * lr) before its update.
@@ -55,10 +56,14 @@ class Trainer {
   // Completed training steps (Keras's optimizer.iterations).
   int64_t iterations() const { return *iterations_.data<int64_t>(); }
   void set_iterations(int64_t steps) { *iterations_.data<int64_t>() = steps; }  // restoring a saved optimizer
+  // Nadam's running product of its momentum schedule (Keras's scalar optimizer variable);
+  // 1 for the other optimizers.
+  double u_product() const { return *u_product_.data<double>(); }
+  void set_u_product(double value) { *u_product_.data<double>() = value; }
 
  private:
   void clip_gradients();
-  NodeId add_update(size_t index, ValueId lr, ValueId iterations);
+  NodeId add_update(size_t index, ValueId lr, ValueId iterations, ValueId u_product);
 
   std::shared_ptr<Graph> graph_;
   std::vector<ValueId> params_;
@@ -67,6 +72,7 @@ class Trainer {
   OptimizerConfig config_;
   Tensor learning_rate_;  // float64 scalar read by the update kernels, so changing it needs no replanning
   Tensor iterations_;     // int64 step counter
+  Tensor u_product_;      // float64 scalar (nadam), advanced on the host before each step
   std::unique_ptr<Executor> executor_;
 };
 

@@ -1,5 +1,7 @@
 // Loss ops: (y_pred, y_true) -> scalar batch mean, Keras semantics (see cpu/losses.h):
-// mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+// mse, mae, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy,
+// huber (attr delta), log_cosh, hinge, squared_hinge, categorical_hinge, kl_divergence,
+// poisson, cosine_similarity, mean_squared_logarithmic_error, mean_absolute_percentage_error
 // and the fused, numerically stable *_logits forms (Keras's from_logits=True). Each has a
 // <loss>_grad op: (upstream scalar, y_pred, y_true) -> d y_pred. No gradient flows to y_true.
 // Optional trailing inputs: a row mask (y_pred.shape[:-1]; 0 = masked, the mean covers valid
@@ -77,7 +79,7 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   fwd.name = name;
   fwd.min_inputs = 2;
   fwd.max_inputs = 4;
-  fwd.attrs = {{"weighted", AttrType::Int}};
+  fwd.attrs = {{"weighted", AttrType::Int}, {"delta", AttrType::Float}};
   fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_matching_pair(ctx, 0, 1);
     require_extras(ctx, 0, 2);
@@ -90,7 +92,8 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols,
-                                                       input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
+                                                       input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
+                                                       ctx.attrs().get_float("delta", 1.0));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -102,7 +105,7 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   bwd.name = name + "_grad";
   bwd.min_inputs = 3;
   bwd.max_inputs = 5;
-  bwd.attrs = {{"weighted", AttrType::Int}};
+  bwd.attrs = {{"weighted", AttrType::Int}, {"delta", AttrType::Float}};
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
     require_matching_pair(ctx, 1, 2);
@@ -116,7 +119,8 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>(),
-                            input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
+                            input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
+                            ctx.attrs().get_float("delta", 1.0));
     });
   };
   register_op(std::move(bwd));
@@ -216,6 +220,16 @@ void register_loss_ops() {
   register_loss("mse", cpu::Loss::MeanSquaredError);
   register_loss("binary_crossentropy", cpu::Loss::BinaryCrossentropy);
   register_loss("categorical_crossentropy", cpu::Loss::CategoricalCrossentropy);
+  register_loss("huber", cpu::Loss::Huber);
+  register_loss("log_cosh", cpu::Loss::LogCosh);
+  register_loss("hinge", cpu::Loss::Hinge);
+  register_loss("squared_hinge", cpu::Loss::SquaredHinge);
+  register_loss("categorical_hinge", cpu::Loss::CategoricalHinge);
+  register_loss("kl_divergence", cpu::Loss::KLDivergence);
+  register_loss("poisson", cpu::Loss::Poisson);
+  register_loss("cosine_similarity", cpu::Loss::CosineSimilarity);
+  register_loss("mean_squared_logarithmic_error", cpu::Loss::MeanSquaredLogarithmicError);
+  register_loss("mean_absolute_percentage_error", cpu::Loss::MeanAbsolutePercentageError);
 }
 
 }  // namespace dagnet

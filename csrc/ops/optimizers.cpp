@@ -10,9 +10,24 @@
 //     centered: average_gradient = rho avg + (1 - rho) g; the denominator is
 //     sqrt(velocity - average_gradient^2 + epsilon)
 //     with momentum: buf = momentum buf + increment; param -= buf; else param -= increment
+//   adagrad_update(param, grad, learning_rate, accumulator)   attrs epsilon (1e-7):
+//     accumulator += g^2; param -= lr g / sqrt(accumulator + epsilon)   (the accumulator
+//     starts at initial_accumulator_value, 0.1)
+//   adadelta_update(param, grad, learning_rate, accumulated_grad, accumulated_delta_var)
+//     attrs rho (0.95), epsilon (1e-7): acc_g = rho acc_g + (1 - rho) g^2;
+//     delta = -sqrt(acc_d + epsilon) g / sqrt(acc_g + epsilon); acc_d = rho acc_d + (1 - rho) delta^2;
+//     param += lr delta
+//   adamax_update(param, grad, learning_rate, iterations, m, u)
+//     attrs beta_1 (0.9), beta_2 (0.999), epsilon (1e-7): m += (g - m)(1 - beta_1);
+//     u = max(beta_2 u, |g|); param -= lr m / ((1 - beta_1^t)(u + epsilon))
+//   nadam_update(param, grad, learning_rate, iterations, u_product, m, v)
+//     attrs beta_1, beta_2, epsilon: u_t = beta_1 (1 - 0.5 * 0.96^t), u_product (float64
+//     scalar) = u_1 ... u_t, kept by the Trainer; m, v as Adam;
+//     m_hat = u_{t+1} m / (1 - u_product u_{t+1}) + (1 - u_t) g / (1 - u_product);
+//     param -= lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
 //   increment_counter(iterations): +1 on the int64 step counter, ordered after every
 //     update that reads it (the scheduler runs in-place writers after other readers).
-// Both take attr weight_decay (0): Keras 3 first applies param -= param * weight_decay * lr.
+// All take attr weight_decay (0): Keras 3 first applies param -= param * weight_decay * lr.
 // learning_rate is a float64 scalar parameter, so schedules change it without replanning.
 #include "cpu/optimizers.h"
 #include "ops/dispatch.h"
@@ -93,6 +108,94 @@ void register_optimizer_ops() {
     });
   };
   register_op(std::move(rms));
+
+  OpDef adagrad;
+  adagrad.name = "adagrad_update";
+  adagrad.min_inputs = adagrad.max_inputs = 4;
+  adagrad.attrs = {{"epsilon", AttrType::Float}, {"weight_decay", AttrType::Float}};
+  adagrad.mutates = {0, 3};
+  adagrad.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_update_inputs(ctx, 3);
+    return {};
+  };
+  adagrad.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::adagrad_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), p.numel(),
+                             *ctx.inputs[2].data<double>(), ctx.attrs().get_float("epsilon", 1e-7),
+                             ctx.attrs().get_float("weight_decay", 0.0));
+    });
+  };
+  register_op(std::move(adagrad));
+
+  OpDef adadelta;
+  adadelta.name = "adadelta_update";
+  adadelta.min_inputs = adadelta.max_inputs = 5;
+  adadelta.attrs = {{"rho", AttrType::Float}, {"epsilon", AttrType::Float}, {"weight_decay", AttrType::Float}};
+  adadelta.mutates = {0, 3, 4};
+  adadelta.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_update_inputs(ctx, 3);
+    return {};
+  };
+  adadelta.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::adadelta_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), ctx.inputs[4].data<T>(),
+                              p.numel(), *ctx.inputs[2].data<double>(), ctx.attrs().get_float("rho", 0.95),
+                              ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
+    });
+  };
+  register_op(std::move(adadelta));
+
+  OpDef adamax;
+  adamax.name = "adamax_update";
+  adamax.min_inputs = adamax.max_inputs = 6;
+  adamax.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+                  {"weight_decay", AttrType::Float}};
+  adamax.mutates = {0, 4, 5};
+  adamax.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_update_inputs(ctx, 4);
+    ctx.require(ctx.shape(3).empty() && ctx.dtype(3) == DType::i64, "iterations must be an int64 scalar");
+    return {};
+  };
+  adamax.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::adamax_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(),
+                            p.numel(), *ctx.inputs[2].data<double>(), *ctx.inputs[3].data<int64_t>(),
+                            ctx.attrs().get_float("beta_1", 0.9), ctx.attrs().get_float("beta_2", 0.999),
+                            ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
+    });
+  };
+  register_op(std::move(adamax));
+
+  OpDef nadam;
+  nadam.name = "nadam_update";
+  nadam.min_inputs = nadam.max_inputs = 7;
+  nadam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+                 {"weight_decay", AttrType::Float}};
+  nadam.mutates = {0, 5, 6};
+  nadam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    require_update_inputs(ctx, 5);
+    ctx.require(ctx.shape(3).empty() && ctx.dtype(3) == DType::i64, "iterations must be an int64 scalar");
+    ctx.require(ctx.shape(4).empty() && ctx.dtype(4) == DType::f64, "u_product must be a float64 scalar");
+    return {};
+  };
+  nadam.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::nadam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[5].data<T>(), ctx.inputs[6].data<T>(),
+                           p.numel(), *ctx.inputs[2].data<double>(), *ctx.inputs[3].data<int64_t>(),
+                           *ctx.inputs[4].data<double>(), ctx.attrs().get_float("beta_1", 0.9),
+                           ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7),
+                           ctx.attrs().get_float("weight_decay", 0.0));
+    });
+  };
+  register_op(std::move(nadam));
 
   OpDef counter;
   counter.name = "increment_counter";

@@ -367,13 +367,15 @@ PYBIND11_MODULE(_engine, m) {
                        double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
                        double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
                        bool parallel_branches, bool centered, double clipnorm, double global_clipnorm,
-                       double clipvalue, double weight_decay, const py::list& constraints) {
+                       double clipvalue, double weight_decay, const py::list& constraints,
+                       double initial_accumulator_value) {
              OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
              config.centered = centered;
              config.clipnorm = clipnorm;
              config.global_clipnorm = global_clipnorm;
              config.clipvalue = clipvalue;
              config.weight_decay = weight_decay;
+             config.initial_accumulator_value = initial_accumulator_value;
              std::vector<ParamConstraint> constrained;
              for (py::handle item : constraints) {
                auto pair = item.cast<py::tuple>();
@@ -388,8 +390,9 @@ PYBIND11_MODULE(_engine, m) {
            py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
            py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
            py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
-           py::arg("constraints") = py::list(),
-           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop; Keras formulas) to the graph; "
+           py::arg("constraints") = py::list(), py::arg("initial_accumulator_value") = 0.1,
+           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+           "Keras formulas) to the graph; "
            "constraints: [(param index, constrain-op attrs)] applied after those updates.")
       .def(
           "step",
@@ -408,6 +411,7 @@ PYBIND11_MODULE(_engine, m) {
       .def_property("learning_rate", &Trainer::learning_rate, &Trainer::set_learning_rate)
       .def_property_readonly("gradients", &Trainer::gradients)
       .def_property("iterations", &Trainer::iterations, &Trainer::set_iterations)
+      .def_property("u_product", &Trainer::u_product, &Trainer::set_u_product)
       .def("slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; },
            py::arg("value"), "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)

@@ -49,9 +49,9 @@ class Loss:
             y_true = ops.add(ops.multiply(y_true, 1.0 - self.label_smoothing), self.label_smoothing * share)
         inputs = [y_pred, y_true] + ([_as_mask(mask, y_pred)] if mask is not None else [])
         if sample_weight is None:
-            return builder.node(name, inputs)[0]
+            return builder.node(name, inputs, dict(self.options))[0]
         inputs.append(_as_mask(sample_weight, y_pred))
-        return builder.node(name, inputs, {"weighted": 1})[0]
+        return builder.node(name, inputs, {**self.options, "weighted": 1})[0]
 
     def _integer_labels(self) -> bool:
         return False
@@ -131,6 +131,79 @@ class SparseCategoricalCrossentropy(Loss):
         return True
 
 
+class _NamedLoss(Loss):
+    """A native loss without from_logits, with Keras's default name."""
+
+    default_name = ""
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name or self.default_name, reduction=reduction)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction}
+
+
+class Huber(_NamedLoss):
+    op_name, default_name = "huber", "huber_loss"
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(reduction, name)
+        self.delta = float(delta)
+        self.options = {"delta": self.delta}
+
+    def get_config(self):
+        return {**super().get_config(), "delta": self.delta}
+
+
+class LogCosh(_NamedLoss):
+    op_name, default_name = "log_cosh", "log_cosh"
+
+
+class Hinge(_NamedLoss):
+    """max(1 - y_true * y_pred, 0); labels that are all 0/1 become -1/+1, as in Keras."""
+
+    op_name, default_name = "hinge", "hinge"
+
+
+class SquaredHinge(_NamedLoss):
+    op_name, default_name = "squared_hinge", "squared_hinge"
+
+
+class CategoricalHinge(_NamedLoss):
+    op_name, default_name = "categorical_hinge", "categorical_hinge"
+
+
+class KLDivergence(_NamedLoss):
+    op_name, default_name = "kl_divergence", "kl_divergence"
+
+
+class Poisson(_NamedLoss):
+    op_name, default_name = "poisson", "poisson"
+
+
+class MeanSquaredLogarithmicError(_NamedLoss):
+    op_name, default_name = "mean_squared_logarithmic_error", "mean_squared_logarithmic_error"
+
+
+class MeanAbsolutePercentageError(_NamedLoss):
+    op_name, default_name = "mean_absolute_percentage_error", "mean_absolute_percentage_error"
+
+
+class CosineSimilarity(_NamedLoss):
+    """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) over the last axis (axis=-1 only)."""
+
+    op_name, default_name = "cosine_similarity", "cosine_similarity"
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
+        if axis not in (-1,):
+            raise ValueError(f"CosineSimilarity: only axis=-1 is supported, got axis={axis}")
+        super().__init__(reduction, name)
+        self.axis = axis
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
 class LossFunctionWrapper(Loss):
     """A user callable fn(y_true, y_pred) written with dagnet.ops; per-sample values are averaged."""
 
@@ -165,6 +238,41 @@ def mean_absolute_error(y_true, y_pred):
 
 mse, mae = mean_squared_error, mean_absolute_error
 
+
+def _per_sample(cls, **options):
+    """A Keras loss function on arrays: the per-sample values (mean over the last axis)."""
+    import numpy as np
+
+    def fn(y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype="float32")
+        y_true = np.broadcast_to(np.asarray(y_true, dtype="float32"), y_pred.shape)
+        loss = cls(**options)
+        rows = y_pred.reshape(-1, y_pred.shape[-1]) if y_pred.ndim else y_pred.reshape(1, 1)
+        targets = y_true.reshape(rows.shape)
+        if cls in (Hinge, SquaredHinge) and np.all((targets == 0) | (targets == 1)):
+            targets = 2 * targets - 1  # converted over the whole batch, as Keras does
+        values = [float(loss(targets[i:i + 1], rows[i:i + 1])) for i in range(rows.shape[0])]
+        return np.asarray(values, dtype="float32").reshape(y_pred.shape[:-1])
+
+    fn.__name__ = cls.default_name
+    return fn
+
+
+huber = _per_sample(Huber)
+log_cosh = _per_sample(LogCosh)
+hinge = _per_sample(Hinge)
+squared_hinge = _per_sample(SquaredHinge)
+categorical_hinge = _per_sample(CategoricalHinge)
+kl_divergence = _per_sample(KLDivergence)
+poisson = _per_sample(Poisson)
+cosine_similarity = _per_sample(CosineSimilarity)
+mean_squared_logarithmic_error = _per_sample(MeanSquaredLogarithmicError)
+mean_absolute_percentage_error = _per_sample(MeanAbsolutePercentageError)
+kld = KLD = kl_divergence
+msle = MSLE = mean_squared_logarithmic_error
+mape = MAPE = mean_absolute_percentage_error
+logcosh = log_cosh
+
 _BY_NAME = {
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
     "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError, "MeanAbsoluteError": MeanAbsoluteError,
@@ -173,7 +281,20 @@ _BY_NAME = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
 }
-_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError}
+_NEW = {"huber": Huber, "log_cosh": LogCosh, "logcosh": LogCosh, "hinge": Hinge, "squared_hinge": SquaredHinge,
+        "categorical_hinge": CategoricalHinge, "kl_divergence": KLDivergence, "kld": KLDivergence,
+        "KLD": KLDivergence, "poisson": Poisson, "cosine_similarity": CosineSimilarity,
+        "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
+        "MSLE": MeanSquaredLogarithmicError, "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+        "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError, "MSE": MeanSquaredError,
+        "MAE": MeanAbsoluteError}
+_BY_NAME.update(_NEW)
+_BY_NAME.update({cls.__name__: cls for cls in set(_NEW.values())})
+_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError, huber: Huber,
+              log_cosh: LogCosh, hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+              kl_divergence: KLDivergence, poisson: Poisson, cosine_similarity: CosineSimilarity,
+              mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+              mean_absolute_percentage_error: MeanAbsolutePercentageError}
 
 
 def get(identifier) -> Loss | None:
@@ -185,7 +306,7 @@ def get(identifier) -> Loss | None:
         if identifier not in _BY_NAME:
             raise ValueError(f"Could not interpret loss identifier: {identifier}")
         loss = _BY_NAME[identifier]()
-        loss.name = identifier if identifier.islower() else loss.name
+        loss.name = identifier if identifier.islower() and identifier not in _NEW else loss.name
         return loss
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()

@@ -91,6 +91,7 @@ class _Runner:
     """A lowered graph for one input signature: what to feed, in which order, and what comes back."""
 
     python_constraints = ()  # variables whose (custom) constraint runs after each step
+    optimizer_name = None
 
     def __init__(self, engine, feed_order, plan, graph):
         self.engine = engine
@@ -343,6 +344,7 @@ class TrainingMixin:
         runner = _Runner(engine, self._feed_order(engine.required_inputs), plan, builder.graph)
         if kind == "train":
             runner.python_constraints = python_side
+            runner.optimizer_name = self.optimizer._engine_kwargs()["optimizer"]
             self.optimizer._trainers.append(runner)
             pending = self.__dict__.pop("_pending_optimizer_state", None)
             if pending is not None:
@@ -358,9 +360,13 @@ class TrainingMixin:
         if not runners:
             return None
         runner = runners[-1]
-        state = [np.array(runner.iterations, dtype="int64"), np.array(self.optimizer.learning_rate, dtype="float32")]
+        state = [np.array(runner.iterations, dtype="int64")]
+        if self.optimizer._schedule is None:  # Keras has no learning-rate variable for a schedule
+            state.append(np.array(self.optimizer.learning_rate, dtype="float32"))
         for slots in runner.slots:
             state += [np.asarray(runner.engine.slot_tensor(v)).copy() for v in slots]
+        if isinstance(self.optimizer, optimizers_module.Nadam):  # Keras's last variable: u_product
+            state.append(np.array(runner.engine.u_product, dtype="float32"))
         return state
 
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
@@ -415,6 +421,10 @@ class TrainingMixin:
             optimizer = {**self.optimizer._engine_kwargs(), "learning_rate": self.optimizer.learning_rate}
             extras = [k for k in ("centered", "clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
                       if optimizer.pop(k, None)]
+            if optimizer.pop("initial_accumulator_value", 0.1) != 0.1:
+                extras.append("initial_accumulator_value")
+            if self.optimizer._schedule is not None:
+                extras.append("learning-rate schedule")
             if extras:
                 raise ValueError(f"export_native: the native program format does not carry the optimizer "
                                  f"options {extras}")
@@ -463,6 +473,7 @@ class TrainingMixin:
     def _train_step(self, x, y, w=None):
         """One native training step; returns (plan, fetched values) for a _LogAccumulator."""
         runner = self._runner("train", x, y, w)
+        self.optimizer._before_step(runner)
         values = [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
         for variable in runner.python_constraints:  # custom constraints; built-in ones ran natively
             variable.assign(variable.constraint(variable.value.copy()))
@@ -853,11 +864,15 @@ def _len_or_none(x):
 
 def _restore_optimizer_state(runner, state) -> None:
     slots = [v for per_param in runner.slots for v in per_param]
-    if len(state) != 2 + len(slots):
+    state = list(state)
+    if runner.optimizer_name == "nadam" and state:  # Keras's last variable: u_product
+        runner.engine.u_product = float(state.pop())
+    # [iterations, learning_rate, *slots], or [iterations, *slots] for a schedule (no rate variable).
+    if len(state) - len(slots) not in (1, 2):
         raise ValueError(f"The saved optimizer state has {len(state) - 2} slot variables; this optimizer has "
                          f"{len(slots)} (was the model compiled with a different optimizer?)")
     runner.iterations = int(state[0])
-    for value, slot in zip(state[2:], slots):
+    for value, slot in zip(state[len(state) - len(slots):], slots):
         np.asarray(runner.engine.slot_tensor(slot))[...] = value
 
 

@@ -3,6 +3,11 @@ fused native op per parameter inside the training step; these objects carry the
 hyper-parameters, and the learning rate can change between steps (callbacks)."""
 from __future__ import annotations
 
+import numpy as np
+
+from . import schedules
+from .schedules import LearningRateSchedule
+
 
 class Optimizer:
     name = "optimizer"
@@ -27,22 +32,46 @@ class Optimizer:
                              f"global_clipnorm={self.global_clipnorm}")
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
-        if callable(learning_rate):
-            raise ValueError("learning-rate schedule objects are not supported; use the LearningRateScheduler "
-                             "callback")
-        self._learning_rate = float(learning_rate)
         self.name = name or self.name
         self._trainers: list = []  # native trainers whose steps read this learning rate
+        self._schedule = None  # a LearningRateSchedule or a no-argument callable, evaluated per step
+        self._learning_rate = 0.0
+        self.learning_rate = learning_rate
 
     @property
-    def learning_rate(self) -> float:
+    def learning_rate(self):
+        """The rate the next step uses: a float, or a schedule's value at `iterations`."""
+        if self._schedule is not None:
+            return self._current_learning_rate(self.iterations)
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
+        if isinstance(value, dict):
+            value = schedules.deserialize(value)
+        if isinstance(value, LearningRateSchedule) or callable(value):
+            self._schedule = value
+            return
+        if isinstance(self._schedule, LearningRateSchedule):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
+                            "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
+                            "need the learning rate to be settable, you should instantiate the optimizer with a "
+                            "float `learning_rate` argument.")
+        self._schedule = None
         self._learning_rate = float(value)
         for trainer in self._trainers:
             trainer.learning_rate = self._learning_rate
+
+    def _current_learning_rate(self, step: int) -> float:
+        """The schedule's rate at `step` completed updates (Keras calls it with optimizer.iterations)."""
+        schedule = self._schedule
+        value = schedule(np.int64(step)) if isinstance(schedule, LearningRateSchedule) else schedule()
+        return float(np.asarray(value))
+
+    def _before_step(self, runner) -> None:
+        """Called before each native step: a schedule sets that step's rate."""
+        if self._schedule is not None:
+            runner.engine.learning_rate = self._current_learning_rate(runner.engine.iterations)
 
     lr = learning_rate
 
@@ -72,12 +101,22 @@ class Optimizer:
         return {"clipnorm": float(self.clipnorm or 0.0), "global_clipnorm": float(self.global_clipnorm or 0.0),
                 "clipvalue": float(self.clipvalue or 0.0), "weight_decay": float(self.weight_decay or 0.0)}
 
+    def _learning_rate_config(self):
+        if isinstance(self._schedule, LearningRateSchedule):
+            return schedules.serialize(self._schedule)
+        if self._schedule is not None:
+            return float(self.learning_rate)
+        return self._learning_rate
+
     def get_config(self) -> dict:
-        return {"name": self.name, "learning_rate": self.learning_rate, "weight_decay": self.weight_decay,
+        return {"name": self.name, "learning_rate": self._learning_rate_config(), "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
         return cls(**config)
 
 
@@ -146,7 +185,68 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW}
+class Adagrad(Optimizer):
+    """Keras 3's Adagrad: accumulator += g^2; p -= lr g / sqrt(accumulator + epsilon)."""
+
+    name = "adagrad"
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adagrad", "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon, **self._common_engine_kwargs()}
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Keras 3's Adadelta (rho 0.95; the learning rate scales the Adadelta step)."""
+
+    name = "adadelta"
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adadelta", "rho": self.rho, "epsilon": self.epsilon, **self._common_engine_kwargs()}
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Keras 3's Adamax (Adam with the infinity norm)."""
+
+    name = "adamax"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _engine_kwargs(self):
+        return {"optimizer": "adamax", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                **self._common_engine_kwargs()}
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Adamax):
+    """Keras 3's Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
+
+    name = "nadam"
+
+    def _engine_kwargs(self):
+        return {**super()._engine_kwargs(), "optimizer": "nadam"}
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,
+            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
 
 
 def get(identifier) -> Optimizer:
