@@ -86,7 +86,9 @@ def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: 
     if compile and compile_config:
         compile_from_config(model, compile_config)
         if optimizer_state is not None:
-            model._pending_optimizer_state = optimizer_state
+            from .optimizer_state import from_keras
+
+            model._pending_optimizer_state = from_keras(model, optimizer_state)
     return model
 
 
