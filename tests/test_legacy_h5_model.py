@@ -62,3 +62,67 @@ def test_load_model_rejects_unknown_extension(tmp_path):
     path.write_text("x")
     with pytest.raises(ValueError, match="File format not supported"):
         models.load_model(str(path))
+
+
+# -- the optimizer's variables (Keras 3's `optimizer_weights` group) -----------------------------
+from dagnet import optimizers  # noqa: E402
+
+_rng = np.random.default_rng(0)
+A = _rng.standard_normal((16, 3)).astype("float32")
+B = _rng.standard_normal((16, 1)).astype("float32")
+
+
+def _small(optimizer):
+    x = Input((3,))
+    model = Model(x, L.Dense(1, name="d2")(L.Dense(4, name="d1")(x)))
+    model.compile(optimizer, "mse")
+    model.set_weights([np.full(w.shape, 0.1 * (i + 1), "float32") for i, w in enumerate(model.get_weights())])
+    return model
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.Adam(0.01), lambda: optimizers.Adam(0.01, amsgrad=True),
+                                  lambda: optimizers.RMSprop(0.01, momentum=0.9, centered=True),
+                                  lambda: optimizers.SGD(0.01, momentum=0.9)])
+def test_h5_keeps_the_optimizer_state_and_training_resumes(tmp_path, make):
+    model = _small(make())
+    model.fit(A, B, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    path = str(tmp_path / "m.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.save(path)
+    model.fit(A, B, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    loaded = models.load_model(path)
+    loaded.fit(A, B, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(loaded.predict(A, verbose=0), model.predict(A, verbose=0))
+    assert int(loaded.optimizer.iterations) == 4
+
+
+def test_h5_optimizer_weights_are_named_and_ordered_as_keras(tmp_path):
+    import h5py
+
+    model = _small(optimizers.RMSprop(0.01, momentum=0.9, centered=True))
+    model.fit(A, B, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    path = str(tmp_path / "m.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.save(path)
+    p = model.optimizer.name
+    with h5py.File(path, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["optimizer_weights"].attrs["weight_names"]]
+        assert f["optimizer_weights"][names[0]].dtype == np.int64 and int(f["optimizer_weights"][names[0]][()]) == 2
+    # Keras 3.15: all velocities, then all momentums, then all average gradients
+    assert names == [f"{p}/iteration", f"{p}/learning_rate"] + [
+        f"{p}/{v}_{slot}" for slot in ("velocity", "momentum", "average_gradient")
+        for v in ("d1_kernel", "d1_bias", "d2_kernel", "d2_bias")]
+
+
+@pytest.mark.parametrize("name", ["rmsprop", "amsgrad"])
+def test_keras3_h5_optimizer_state_resumes_in_dagnet(name):
+    """Fixture (tests/fixtures/make/keras3_legacy_h5_optimizer.py): saved by Keras after one
+    epoch; the predictions after one more epoch of Keras training."""
+    loaded = models.load_model(os.path.join(FIX, "keras3_io", f"k_opt_{name}.h5"))
+    assert int(loaded.optimizer.iterations) == 0  # restored at the first step
+    loaded.fit(A, B, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    expected = np.load(os.path.join(FIX, "keras3_io", f"k_opt_{name}_after.npy"))
+    np.testing.assert_allclose(loaded.predict(A, verbose=0), expected, atol=2e-6)
+    assert int(loaded.optimizer.iterations) == 4

@@ -18,6 +18,7 @@ from .models import Model, Sequential
 __version__ = _engine.info()["version"]
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
-           "initializers", "constraints", "regularizers", "utils", "info", "devices", "__version__"]
+           "initializers", "constraints", "regularizers", "utils", "info", "devices", "saving", "__version__"]
 from . import losses, metrics, optimizers  # noqa: E402
 from . import callbacks  # noqa: E402
+from . import saving  # noqa: E402

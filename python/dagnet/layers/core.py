@@ -80,6 +80,8 @@ def _constraint(layer, identifier, argument):
 
 
 class Activation(Layer):
+    _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations_module.get(activation)
@@ -94,6 +96,8 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """Inverted dropout in training (a fresh mask every step, from the layer's seed); identity otherwise."""
+
+    _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -115,7 +119,7 @@ class Dropout(Layer):
     def weights(self):
         return []  # the RNG counter is state, not a weight (Keras keeps it out of weights too)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
@@ -161,6 +165,8 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
+    _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
@@ -207,10 +213,14 @@ class Lambda(Layer):
 
         # Keras's format for a lambda: its marshalled bytecode (same Python version only).
         code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode("ascii")  # Keras: codecs base64, with newlines
-        return {**super().get_config(),
-                "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
-                                                                    "closure": None}},
-                "arguments": self.arguments, "output_shape": self._output_shape}
+        config = {**super().get_config(),
+                  "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
+                                                                      "closure": None}}}
+        if self._output_shape is not None:  # Keras 3 leaves it out when not given
+            config["output_shape"] = list(self._output_shape) if isinstance(self._output_shape, tuple) \
+                else self._output_shape
+        config["arguments"] = self.arguments
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -24,7 +24,18 @@ class InputLayer(Layer):
         if input_tensor is not None:
             if not isinstance(input_tensor, KerasTensor):
                 raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received: {input_tensor}")
-            batch_shape = input_tensor.shape
+            if shape is not None and tuple([shape] if isinstance(shape, int) else shape) != \
+                    tuple(input_tensor.shape[1:]):
+                raise ValueError("When providing the `input_tensor` argument, you cannot provide an incompatible "
+                                 "`shape` argument.")
+            if batch_shape is not None and tuple(batch_shape) != tuple(input_tensor.shape):
+                raise ValueError("When providing the `input_tensor` argument, you cannot provide an incompatible "
+                                 "`batch_shape` argument.")
+            if dtype is not None and self.dtype != input_tensor.dtype:
+                raise ValueError("When providing the `input_tensor` argument, you cannot provide an incompatible "
+                                 "`dtype` argument.")
+            shape, batch_shape = None, input_tensor.shape
+            self.dtype = input_tensor.dtype
         if shape is None and batch_shape is None:
             raise ValueError("You must pass a `shape` argument.")
         if shape is not None:
@@ -44,7 +55,9 @@ class InputLayer(Layer):
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True
-        tensor = KerasTensor(batch_shape, dtype=self.dtype, name=self.name)
+        # Keras 3: a given input_tensor becomes this layer's output itself (its history now points here)
+        tensor = input_tensor if input_tensor is not None else KerasTensor(batch_shape, dtype=self.dtype,
+                                                                           name=self.name)
         Node(self, (), {}, [tensor])
         self._output_tensor = tensor
 

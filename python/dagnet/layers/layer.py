@@ -63,6 +63,11 @@ def serialize_regularizer(r):
             "registered_name": None}
 
 
+def _training_default(layer):
+    default = inspect.signature(layer.call).parameters["training"].default
+    return None if default is inspect.Parameter.empty else default
+
+
 class Layer:
     """Base class of all layers; subclass it and write ``build`` and ``call``."""
 
@@ -141,6 +146,23 @@ class Layer:
         if getattr(self, "activity_regularizer", None) is not None:
             config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
         return config
+
+    def get_build_config(self):
+        """Keras 3: the input shape the layer was built with, or None (layers Keras builds in
+        __init__, such as Dropout or pooling, have none)."""
+        if getattr(type(self), "_keras_built_at_init", False) or not self.built or self._build_shapes is None:
+            return None
+        return {"input_shape": _shape_lists(self._build_shapes)}
+
+    def build_from_config(self, config) -> None:
+        if config and "input_shape" in config and not self.built:
+            shapes = _shape_tuples(config["input_shape"])
+            self._build_shapes = shapes
+            self.build(shapes)
+            self.built = True
+        elif config and "shapes_dict" in config and not self.built:
+            self.build(**config["shapes_dict"])
+            self.built = True
 
     @classmethod
     def from_config(cls, config: dict):
@@ -287,8 +309,27 @@ class Layer:
                 lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (args, kwargs))
             outputs = self._traced_call(builder, traced_args, traced_kwargs)
         symbolic = _tree.map_structure(lambda t: _to_keras_tensor(builder, t), outputs)
-        Node(self, args, kwargs, symbolic)
+        Node(self, args, self._recorded_call_kwargs(args, kwargs), symbolic)
         return symbolic
+
+    def _recorded_call_kwargs(self, args, kwargs) -> dict:
+        """The call's keyword arguments as Keras 3 records them on the node: with `mask` (the
+        input's mask, or None) when the call has a `mask` argument and one tensor argument,
+        and with `training` set to the call signature's default when that is not None."""
+        kwargs = dict(kwargs)
+        params = inspect.signature(self.call).parameters
+        if self._call_takes_mask and kwargs.get("mask") is None:
+            tensor_args = [a for a in list(args) + [v for k, v in kwargs.items() if k != "mask"]
+                           if any(isinstance(x, KerasTensor) for x in _tree.flatten(a))]
+            if len(tensor_args) == 1:
+                # dagnet's masks are not graph tensors, so the recorded mask is None (on
+                # loading, Keras and dagnet both take the input's own mask in its place)
+                kwargs["mask"] = _tree.map_structure(lambda x: None, tensor_args[0])
+        if self._call_takes_training and kwargs.get("training") is None:
+            default = params["training"].default
+            if default is not inspect.Parameter.empty and default is not None:
+                kwargs["training"] = default
+        return kwargs
 
     def _traced_call(self, builder: GraphBuilder, args, kwargs):
         inputs = args[0] if args else kwargs.get("inputs")
@@ -304,7 +345,10 @@ class Layer:
                 self._maybe_build(inputs)
             call_kwargs = dict(kwargs)
             if self._call_takes_training and call_kwargs.get("training") is None:
-                call_kwargs["training"] = builder.training
+                # Keras 3: the explicit argument, else the outer call's (None: no outer
+                # context, as in a plain eager call), else the signature's default.
+                call_kwargs["training"] = builder.training if builder.training is not None else \
+                    _training_default(self)
             masks = _tree.map_structure(lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None,
                                         inputs)
             has_mask = any(m is not None for m in _tree.flatten(masks))
@@ -358,7 +402,8 @@ class Layer:
         arrays = [_as_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
         specs = self._eager_input_specs(arrays)
         arrays = [a if a.dtype.name == dtype else a.astype(dtype) for a, (_, dtype) in zip(arrays, specs)]
-        training = bool(kwargs.get("training") or False)
+        training = kwargs.get("training")
+        training = None if training is None else bool(training)
         static = tuple((k, v) for k, v in sorted(kwargs.items()) if isinstance(v, (int, float, str, bool, type(None))))
         key = (tuple((tuple(shape), dtype) for shape, dtype in specs), training, static)
         run = self._eager_runs.get(key)
@@ -493,3 +538,18 @@ def _shape_structure_to_tensors(shape, dtype):
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
         return [KerasTensor(s, dtype) for s in shape]
     return KerasTensor(shape, dtype)
+
+
+def _shape_lists(x):
+    if isinstance(x, (list, tuple)):
+        return [_shape_lists(v) for v in x]
+    return x
+
+
+def _shape_tuples(x):
+    """A JSON shape (lists) back to tuples: one shape, or a list of shapes."""
+    if isinstance(x, (list, tuple)) and any(isinstance(v, (list, tuple)) for v in x):
+        return [_shape_tuples(v) for v in x]
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return x

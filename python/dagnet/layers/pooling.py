@@ -8,6 +8,7 @@ from .layer import Layer
 
 
 class _Pooling(Layer):
+    _keras_built_at_init = True  # Keras builds it in __init__, so its config has no build_config
     rank = 2
     mode = "max"
 
@@ -15,15 +16,15 @@ class _Pooling(Layer):
         super().__init__(**kwargs)
         self.pool_size = _tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, "strides")
-        self.padding = padding.lower()
-        if self.padding not in ("valid", "same"):
+        self.padding = padding  # kept as given in the config, as Keras 3 does ('SAME' stays 'SAME')
+        if padding.lower() not in ("valid", "same"):
             raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: {padding}")
         self.data_format = data_format or "channels_last"
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
         return emit(inputs.builder, f"{self.mode}_pool{self.rank}d", [inputs],
-                    {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding,
+                    {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding.lower(),
                      "data_format": self.data_format})
 
     def get_config(self):
@@ -51,6 +52,7 @@ MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, Average
 
 
 class _GlobalPooling(Layer):
+    _keras_built_at_init = True
     rank = 2
     mode = "max"
 

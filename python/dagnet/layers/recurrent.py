@@ -93,7 +93,7 @@ class LSTM(Layer):
             scope, _, name = variable.path.rpartition("/")
             variable.path = f"{scope}/lstm_cell/{name}"
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def call(self, inputs, mask=None, training=False, initial_state=None):
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
         b = inputs.builder

@@ -18,12 +18,13 @@ def model_from_config(config: dict, custom_objects=None):
     return deserialize_keras_object(config, custom_objects)
 
 
-def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
-    """The same architecture with new layers and freshly initialised weights (as Keras)."""
-    if input_tensors is not None or clone_function is not None or kwargs:
-        raise ValueError("clone_model supports the plain form clone_model(model) for now")
-    config = model.get_config()
-    return type(model).from_config(config)
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
+    """Keras 3's clone_model: the same architecture with new layers (fresh weights unless
+    `clone_function` says otherwise), on new inputs or on `input_tensors`."""
+    from .cloning import clone_model as _clone
+
+    return _clone(model, input_tensors=input_tensors, clone_function=clone_function, call_function=call_function,
+                  recursive=recursive, **kwargs)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -45,5 +46,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """`model.save(filepath)`, as keras.models.save_model."""
+    return model.save(filepath, overwrite=overwrite, **kwargs)
+
+
 __all__ = ["Model", "Functional", "Sequential", "model_from_json", "model_from_config", "clone_model",
-           "load_model"]
+           "load_model", "save_model"]

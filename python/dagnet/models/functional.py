@@ -57,6 +57,21 @@ class Model(TrainingMixin, Layer):
     def layers(self) -> list[Layer]:
         return [layer for layer in self._tracked_layers()]
 
+    def get_compile_config(self) -> dict:
+        """Keras 3: what `compile` was given (serialized); {} when the model is not compiled."""
+        if not self.compiled:
+            return {}
+        from ..saving.keras_file import _compile_config
+
+        return _compile_config(self)
+
+    def compile_from_config(self, config) -> None:
+        if not config:
+            return
+        from ..saving.keras_file import compile_from_config
+
+        compile_from_config(self, config)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
@@ -171,6 +186,12 @@ class Functional(Model):
     def compute_mask(self, inputs, mask=None):
         return None  # the inner layers already attached masks to the traced outputs
 
+    def get_build_config(self):
+        return {"input_shape": None}  # Keras 3 builds a functional model once, with no shape
+
+    def build_from_config(self, config) -> None:
+        pass
+
     def get_config(self) -> dict:
         from .model_config import functional_get_config
 
@@ -212,6 +233,8 @@ class Functional(Model):
                     continue
                 args, kwargs = _tree.map_structure(
                     lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (node.call_args, node.call_kwargs))
+                if training is not None and getattr(node.operation, "_call_takes_training", False):
+                    kwargs = {**kwargs, "training": training}  # Keras 3: the model's call overrides the node's
                 outputs = node.operation(*args, **kwargs)
                 for x, y in zip(node.outputs, _tree.flatten(outputs)):
                     values[id(x)] = y

@@ -143,11 +143,20 @@ class Sequential(Model):
     def get_config(self) -> dict:
         from ..saving.serialization_lib import serialize_keras_object
 
-        config = {"name": self.name, "trainable": self.trainable,
-                  "layers": [serialize_keras_object(layer) for layer in self._stack]}
+        config = super().get_config()  # name, trainable, dtype as Keras 3's Sequential writes them
+        config["layers"] = [serialize_keras_object(layer) for layer in self._stack]
         if self._functional is not None:
             config["build_input_shape"] = list(self._functional.inputs[0].shape)
         return config
+
+    def get_build_config(self):
+        if self._functional is None:
+            return None
+        return {"input_shape": list(self._functional.inputs[0].shape)}
+
+    def build_from_config(self, config) -> None:
+        if config and config.get("input_shape") and self._functional is None:
+            self.build(tuple(config["input_shape"]))
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -17,21 +17,34 @@ KERAS_VERSION = "3.15.1"  # the format version written; dagnet's own version goe
 
 
 def _compile_config(model) -> dict | None:
+    """Keras 3's compile config: the arguments given to compile, serialized (the optimizer as
+    the object compile made of them)."""
     if not getattr(model, "compiled", False):
         return None
-    loss = model.loss
-    return {"optimizer": {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
-                          "config": model.optimizer.get_config(), "registered_name": None},
-            "loss": serialize_keras_object(loss) if not isinstance(loss, (str, type(None), list, dict)) else loss,
-            "loss_weights": model._compile_args.get("loss_weights"), "metrics": model._compile_args.get("metrics"),
-            "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    args = model._compile_args
+    return {"optimizer": serialize_keras_object(model.optimizer), "loss": serialize_keras_object(model.loss),
+            "loss_weights": serialize_keras_object(args.get("loss_weights")),
+            "metrics": serialize_keras_object(args.get("metrics")),
+            "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def compile_from_config(model, config: dict) -> None:
+    """compile() from a compile config written by Keras 3 or dagnet."""
+    from .. import optimizers
+
+    config = deserialize_keras_object(dict(config))
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict) or isinstance(optimizer, str):
+        optimizer = optimizers.get(optimizer)
+    model.compile(optimizer=optimizer if optimizer is not None else "rmsprop", loss=config.get("loss"),
+                  loss_weights=config.get("loss_weights"), metrics=config.get("metrics"),
+                  weighted_metrics=config.get("weighted_metrics"))
 
 
 def save_model(model, path: str, include_optimizer: bool = True) -> None:
-    config = serialize_keras_object(model)
-    compile_config = _compile_config(model)
-    if compile_config:
-        config["compile_config"] = compile_config
+    config = serialize_keras_object(model)  # with its build_config and compile_config, as Keras 3 writes
+    compile_config = config.get("compile_config")
     metadata = {"keras_version": KERAS_VERSION, "dagnet_version": __version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = io.BytesIO()
@@ -71,16 +84,11 @@ def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: 
     with h5py.File(io.BytesIO(weights), "r") as f:
         optimizer_state = read_h5(model, f)
     if compile and compile_config:
-        from .. import losses, optimizers
-
-        loss = compile_config.get("loss")
-        if isinstance(loss, dict) and "class_name" in loss:
-            loss = losses.get(loss["class_name"]).__class__.from_config(loss.get("config", {})) \
-                if hasattr(losses.Loss, "from_config") else losses.get(loss["class_name"])
-        model.compile(optimizer=optimizers.get(compile_config["optimizer"]), loss=loss,
-                      loss_weights=compile_config.get("loss_weights"), metrics=compile_config.get("metrics"))
+        compile_from_config(model, compile_config)
         if optimizer_state is not None:
-            model._pending_optimizer_state = optimizer_state
+            from .optimizer_state import from_keras
+
+            model._pending_optimizer_state = from_keras(model, optimizer_state)
     return model
 
 

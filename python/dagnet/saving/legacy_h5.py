@@ -87,6 +87,9 @@ def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
             for layer in sorted(model.layers, key=lambda layer: layer.name):
                 _write_subset(group.create_group(layer.name), _legacy_layer_weights(layer))
             _write_subset(group.create_group("top_level_model_weights"), [])
+            state = model._optimizer_state() if compile_config else None
+            if state:
+                _write_optimizer_weights(f, model, state)
 
 
 def load_model_h5(path: str, custom_objects=None, compile: bool = True):
@@ -105,6 +108,7 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
         model = deserialize_keras_object(json.loads(model_config), custom_objects)
         load_legacy_weights(model, f)
         training_config = f.attrs.get("training_config") if compile else None
+        optimizer_values = _read_optimizer_weights(f) if training_config is not None else None
     if training_config is not None:
         from .. import losses, optimizers
 
@@ -114,7 +118,31 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
         optimizer = training_config.get("optimizer_config")
         loss = training_config.get("loss")
         if isinstance(loss, dict) and "class_name" in loss:
-            loss = losses.get(loss["class_name"])
+            loss = deserialize_keras_object(loss) if loss.get("module") else losses.get(loss["class_name"])
         model.compile(optimizer=optimizers.get(optimizer) if optimizer else "rmsprop", loss=loss,
                       loss_weights=training_config.get("loss_weights"), metrics=training_config.get("metrics"))
+        if optimizer_values:
+            from .optimizer_state import from_keras
+
+            model._pending_optimizer_state = from_keras(model, optimizer_values)  # restored at the first step
     return model
+
+
+def _write_optimizer_weights(f, model, state) -> None:
+    """Keras 3's save_optimizer_weights_to_hdf5_group: `optimizer_weights` holding each optimizer
+    variable under its path, listed in order by the `weight_names` attribute."""
+    from .optimizer_state import to_keras
+
+    names, values = to_keras(model, state)
+    group = f.create_group("optimizer_weights")
+    group.attrs["weight_names"] = np.array([n.encode("utf8") for n in names], dtype=object)
+    for name, value in zip(names, values):
+        value = np.asarray(value)
+        group.create_dataset(name, value.shape, dtype=value.dtype)[()] = value
+
+
+def _read_optimizer_weights(f):
+    if "optimizer_weights" not in f:
+        return None
+    group = f["optimizer_weights"]
+    return [np.asarray(group[name]) for name in _decode(group.attrs.get("weight_names", []))]

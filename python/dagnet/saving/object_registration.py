@@ -43,3 +43,16 @@ def get_registered_object(name: str, custom_objects: dict | None = None):
     if name in _REGISTERED:
         return _REGISTERED[name]
     return None
+
+
+CustomObjectScope = custom_object_scope
+
+
+def get_registered_name(obj) -> str:
+    """The name `obj` is registered under ('package>name'), else its __name__ (Keras 3)."""
+    return registered_name_of(obj) or getattr(obj, "__name__", type(obj).__name__)
+
+
+def get_custom_objects() -> dict:
+    """The global registry of custom objects (Keras 3: a live dict, by registered name)."""
+    return _REGISTERED

@@ -54,18 +54,51 @@ def serialize_keras_object(obj):
             entry["registered_name"] = "Functional"  # as Keras 3 writes it
         elif type(obj) is Sequential:
             entry["module"] = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
-        if obj.built and getattr(obj, "_build_shapes", None) is not None:
-            entry["build_config"] = {"input_shape": _listify(obj._build_shapes)}
+        _add_build_and_compile_config(obj, entry)
         return entry
     if isinstance(obj, initializers.Initializer):
         return initializers.serialize(obj)
     if isinstance(obj, regularizers.Regularizer):
         return {"module": "keras.regularizers", "class_name": type(obj).__name__, "config": obj.get_config(),
                 "registered_name": None}
+    module = _public_module(obj)
+    if module is not None and hasattr(obj, "get_config"):  # losses, metrics, optimizers, constraints
+        registered = registered_name_of(obj)
+        return {"module": module if not registered else type(obj).__module__, "class_name": type(obj).__name__,
+                "config": serialize_keras_object(obj.get_config()), "registered_name": registered}
     if callable(obj):
         name = activations.serialize(obj)
         return registered_name_of(obj) or name
     raise TypeError(f"Cannot serialize {obj!r} of type {type(obj)}")
+
+
+def _add_build_and_compile_config(obj, entry) -> None:
+    """As Keras 3's get_build_and_compile_config: what get_build_config / get_compile_config
+    return, when not None."""
+    build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+    if build_config is not None:
+        entry["build_config"] = serialize_keras_object(build_config)
+    compile_config = obj.get_compile_config() if hasattr(obj, "get_compile_config") else None
+    if compile_config is not None:
+        entry["compile_config"] = serialize_keras_object(compile_config)
+
+
+_PUBLIC_MODULES = {"losses": "keras.losses", "metrics": "keras.metrics", "optimizers": "keras.optimizers",
+                   "constraints": "keras.constraints"}
+
+
+def _public_module(obj):
+    """Keras's public module for an object of dagnet.losses / metrics / optimizers / constraints."""
+    if isinstance(obj, type) or not hasattr(type(obj), "get_config"):
+        return None
+    from .. import constraints, losses, metrics, optimizers
+
+    for name, module in (("losses", losses), ("metrics", metrics), ("optimizers", optimizers),
+                         ("constraints", constraints)):
+        for cls in type(obj).__mro__:
+            if cls.__module__ == module.__name__:
+                return _PUBLIC_MODULES[name]
+    return None
 
 
 def _listify(x):
@@ -97,6 +130,18 @@ def deserialize_keras_object(config, custom_objects=None):
         return initializers.get(config)
     if cls is None and "regularizers" in module:
         return regularizers.get(config)
+    if cls is None and module.startswith("keras") and module.split(".")[-1] in ("losses", "metrics", "optimizers",
+                                                                                "constraints"):
+        from .. import constraints, losses, metrics, optimizers
+
+        table = {"losses": losses, "metrics": metrics, "optimizers": optimizers, "constraints": constraints}
+        source = table[module.split(".")[-1]]
+        cls = getattr(source, class_name, None)
+        if cls is None:
+            raise ValueError(f"Could not locate class '{class_name}' in dagnet.{module.split('.')[-1]}. Full "
+                             f"object config: {config}")
+        inner = {k: deserialize_keras_object(v, custom_objects) for k, v in inner.items()}
+        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
     if cls is None:
         cls = _layer_classes().get(class_name)
     if cls is None:
@@ -104,8 +149,17 @@ def deserialize_keras_object(config, custom_objects=None):
                          "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
                          f"Full object config: {config}")
     if hasattr(cls, "from_config"):
-        return cls.from_config(dict(inner), **_custom_kwarg(cls, custom_objects))
-    return cls(**inner)
+        instance = cls.from_config(dict(inner), **_custom_kwarg(cls, custom_objects))
+    else:
+        instance = cls(**inner)
+    # As Keras 3: build from the build config when still unbuilt, compile from the compile config.
+    build_config = config.get("build_config")
+    if build_config and hasattr(instance, "build_from_config") and not getattr(instance, "built", True):
+        instance.build_from_config(build_config)
+    compile_config = config.get("compile_config")
+    if compile_config and hasattr(instance, "compile_from_config"):
+        instance.compile_from_config(compile_config)
+    return instance
 
 
 def _raw_operation(class_name: str, config: dict):

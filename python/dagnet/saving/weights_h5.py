@@ -111,6 +111,9 @@ def save_weights(model, path: str, optimizer_state: list | None = None) -> None:
 def write_h5(model, f, optimizer_state=None) -> None:
     write_tree(f, saveable_tree(model))
     if optimizer_state is not None:
+        from .optimizer_state import to_keras
+
+        _, optimizer_state = to_keras(model, optimizer_state)  # Keras 3's variable order
         vars_group = f.create_group("optimizer").create_group("vars")
         vars_group.attrs["name"] = "optimizer"
         for i, value in enumerate(optimizer_state):
@@ -139,5 +142,5 @@ def read_h5(model, f) -> list | None:
     read_tree(f, saveable_tree(model), "")
     if "optimizer" in f and "vars" in f["optimizer"]:
         group = f["optimizer"]["vars"]
-        return [np.asarray(group[str(i)]) for i in range(len(group.keys()))]
+        return [np.asarray(group[str(i)]) for i in range(len(group.keys()))]  # Keras order; see from_keras
     return None
