@@ -74,9 +74,15 @@ class Loss:
         return _run_eagerly(lower, (), {})
 
     def get_config(self):
-        config = {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits}
+        # Keras 3's keys per class: the crossentropies carry from_logits (and label_smoothing
+        # and axis, or ignore_class); mse / mae only name and reduction.
+        config = {"name": self.name, "reduction": self.reduction}
         if isinstance(self, (BinaryCrossentropy, CategoricalCrossentropy)):
-            config["label_smoothing"] = self.label_smoothing
+            config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=-1)
+        elif isinstance(self, SparseCategoricalCrossentropy):
+            config.update(from_logits=self.from_logits, ignore_class=None)
+        elif self.from_logits:
+            config["from_logits"] = True
         return config
 
 

@@ -19,7 +19,7 @@ class Metric:
         from ._naming import auto_name
 
         self.name = name or auto_name(type(self).__name__)  # 'precision', 'precision_1', ... as Keras
-        self.dtype = dtype
+        self.dtype = dtype or "float32"  # Keras metrics compute in float32 by default
 
     def values(self, y_true, y_pred):
         raise NotImplementedError(f"{type(self).__name__} must implement values() or lower()")

@@ -10,6 +10,8 @@ from .schedules import LearningRateSchedule
 
 
 class Optimizer:
+    # Default names are Keras 3's: the class name in snake case ('sgd', 'rm_sprop', 'adam_w');
+    # they prefix the optimizer's variables in saved files.
     name = "optimizer"
 
     def __init__(self, learning_rate=0.001, name=None, **kwargs):
@@ -81,7 +83,9 @@ class Optimizer:
 
     @property
     def iterations(self) -> int:
-        return self._trainers[-1].iterations if self._trainers and hasattr(self._trainers[-1], "iterations") else 0
+        if self._trainers and hasattr(self._trainers[-1], "iterations"):
+            return self._trainers[-1].iterations
+        return getattr(self, "_restored_iterations", 0)  # loaded from a file, before the first step
 
     @property
     def variables(self) -> list:
@@ -109,8 +113,13 @@ class Optimizer:
         return self._learning_rate
 
     def get_config(self) -> dict:
-        return {"name": self.name, "learning_rate": self._learning_rate_config(), "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+        # Keras keeps the rate in a float32 variable, and lists its EMA / loss-scaling /
+        # accumulation options (off here) in every config.
+        rate = self._learning_rate_config()
+        return {"name": self.name, "learning_rate": float(np.float32(rate)) if isinstance(rate, float) else rate,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
+                "loss_scale_factor": None, "gradient_accumulation_steps": None}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -121,7 +130,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    name = "SGD"
+    name = "sgd"
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate, name, **kwargs)
@@ -156,7 +165,7 @@ class Adam(Optimizer):
 
 
 class RMSprop(Optimizer):
-    name = "rmsprop"
+    name = "rm_sprop"
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
                  **kwargs):
@@ -176,7 +185,7 @@ class RMSprop(Optimizer):
 class AdamW(Adam):
     """Adam with Keras 3's decoupled weight decay (default 0.004)."""
 
-    name = "adamw"
+    name = "adam_w"
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name=None, **kwargs):

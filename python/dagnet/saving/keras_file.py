@@ -89,6 +89,7 @@ def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: 
             from .optimizer_state import from_keras
 
             model._pending_optimizer_state = from_keras(model, optimizer_state)
+            model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
     return model
 
 

@@ -125,6 +125,7 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
             from .optimizer_state import from_keras
 
             model._pending_optimizer_state = from_keras(model, optimizer_values)  # restored at the first step
+            model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
     return model
 
 

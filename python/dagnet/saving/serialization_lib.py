@@ -130,6 +130,10 @@ def deserialize_keras_object(config, custom_objects=None):
         return initializers.get(config)
     if cls is None and "regularizers" in module:
         return regularizers.get(config)
+    if cls is None and module.endswith("optimizers.schedules"):
+        from ..optimizers import schedules
+
+        return schedules.deserialize(config)
     if cls is None and module.startswith("keras") and module.split(".")[-1] in ("losses", "metrics", "optimizers",
                                                                                 "constraints"):
         from .. import constraints, losses, metrics, optimizers
