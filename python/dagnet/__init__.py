@@ -10,6 +10,7 @@ to the native graph that models lower into.
 """
 from . import _engine
 from ._info import devices, info
+from ._device import get_device, set_device
 from . import activations, constraints, initializers, ops, regularizers, utils
 from . import layers, models
 from .layers import Input, InputLayer
@@ -18,7 +19,8 @@ from .models import Model, Sequential
 __version__ = _engine.info()["version"]
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
-           "initializers", "constraints", "regularizers", "utils", "info", "devices", "saving", "__version__"]
+           "initializers", "constraints", "regularizers", "utils", "info", "devices", "set_device", "get_device",
+           "saving", "__version__"]
 from . import losses, metrics, optimizers  # noqa: E402
 from . import callbacks  # noqa: E402
 from . import saving  # noqa: E402

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 from .. import _naming, _tree
+from .._device import check_device, get_device
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
@@ -27,7 +28,14 @@ class Model(TrainingMixin, Layer):
                 raise TypeError(f"Keyword argument not understood: '{legacy}' (use `{legacy}s=`)")
         if kwargs.get("name") is None:
             kwargs["name"] = _naming.auto_name(self)
+        device = kwargs.pop("device", None)
         super().__init__(**kwargs)
+        self.device = check_device(device) if device is not None else get_device()
+
+    def to(self, device):
+        """Run this model on `device` ('cpu', 'cuda', 'cuda:0'); returns the model."""
+        self.device = check_device(device)
+        return self
 
     # Compile / fit / evaluate / predict live in the training mixin (added by dagnet.training).
 

@@ -11,8 +11,8 @@ from .functional import Functional, Model
 
 
 class Sequential(Model):
-    def __init__(self, layers=None, trainable=True, name=None):
-        super().__init__(name=name or _naming.auto_name("Sequential"), trainable=trainable)
+    def __init__(self, layers=None, trainable=True, name=None, device=None):
+        super().__init__(name=name or _naming.auto_name("Sequential"), trainable=trainable, device=device)
         self._stack: list[Layer] = []
         self._functional: Functional | None = None
         for layer in layers or []:
