@@ -226,3 +226,27 @@ def test_frozen_layers_and_nested_models_in_fit():
         np.testing.assert_array_equal(a, b)  # trainable = False: untouched
     assert any(not np.array_equal(a, b) for a, b in zip(before[inner.name], inner.get_weights()))  # nested: trained
     assert len(model.trainable_weights) == 4 and len(model.non_trainable_weights) == 2
+
+
+def test_keras2_generator_methods():
+    import numpy as np
+    from dagnet import Input, Model, layers
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4)).astype("float32")
+    y = (x.sum(axis=1, keepdims=True) > 0).astype("float32")
+
+    def batches():
+        while True:
+            for i in range(0, 64, 16):
+                yield x[i:i + 16], y[i:i + 16]
+
+    i = Input((4,))
+    model = Model(i, layers.Dense(1, activation="sigmoid")(i))
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit_generator(batches(), steps_per_epoch=4, epochs=3, verbose=0,
+                                  validation_data=batches(), validation_steps=2)
+    assert len(history.history["loss"]) == 3 and "val_accuracy" in history.history
+    loss, acc = model.evaluate_generator(batches(), steps=4)
+    np.testing.assert_allclose([loss, acc], model.evaluate(x, y, verbose=0), rtol=1e-5)
+    assert model.predict_generator(batches(), steps=2).shape == (32, 1)
