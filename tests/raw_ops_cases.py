@@ -24,7 +24,7 @@ def _unary(lib, ops):
             ops.log1p(ops.absolute(x)), ops.expm1(x), ops.sin(x), ops.cos(x), ops.floor(x * 3), ops.round(x * 3),
             ops.rsqrt(pos), ops.tanh(x), ops.relu(x), ops.sigmoid(x), ops.softplus(x), ops.elu(x, alpha=0.5),
             ops.elu(x), ops.softmax(x), ops.softmax(x, axis=1), ops.log_softmax(x, axis=-1), ops.clip(x, -0.5, 0.5),
-            ops.negative(x)]
+            ops.negative(x), round(x * 2)]
     return [x], outs
 
 
@@ -33,7 +33,8 @@ def _compare(lib, ops):
     f = lambda t: ops.cast(t, "float32")  # noqa: E731
     outs = [f(x < y), f(x <= y), f(x > 0.5), f(x >= y), f(ops.equal(x < y, x <= y)), f(ops.not_equal(x, y)),
             f(ops.less(x, 0)), f(ops.less_equal(y, x)), f(ops.greater(x, y)), f(ops.greater_equal(x, 0.1)),
-            ops.where(x > 0, x, y), ops.cast(ops.cast(x * 4, "int32"), "float32")]
+            ops.where(x > 0, x, y), ops.where(x > 0, x, 0.0), ops.cast(ops.cast(x * 4, "int32"), "float32"),
+            f(x != y), f(x != 0.5)]
     return [x, y], outs
 
 

@@ -137,7 +137,9 @@ def _install_operators(cls) -> None:
                          ("matmul", "matmul"), ("pow", "power")]:
         setattr(cls, f"__{dunder}__", binary(name))
         setattr(cls, f"__r{dunder}__", binary(name, swap=True))
-    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")]:
+    # As Keras's KerasTensor: != is elementwise (not_equal); == stays identity.
+    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
+                         ("ne", "not_equal")]:
         setattr(cls, f"__{dunder}__", binary(name))
 
     def neg(self):
