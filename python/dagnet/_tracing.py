@@ -133,11 +133,13 @@ def _install_operators(cls) -> None:
 
         return method
 
-    for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "divide"),
+    for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "true_divide"),
                          ("matmul", "matmul"), ("pow", "power")]:
         setattr(cls, f"__{dunder}__", binary(name))
         setattr(cls, f"__r{dunder}__", binary(name, swap=True))
-    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")]:
+    # As Keras's KerasTensor: != is elementwise (not_equal); == stays identity.
+    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
+                         ("ne", "not_equal")]:
         setattr(cls, f"__{dunder}__", binary(name))
 
     def neg(self):
@@ -152,6 +154,11 @@ def _install_operators(cls) -> None:
         from . import ops
         return ops.absolute(self)
 
+    def round_(self, ndigits=None):
+        from . import ops
+        return ops.round(self, ndigits or 0)
+
+    cls.__round__ = round_
     cls.__neg__ = neg
     cls.__abs__ = abs_
     cls.__getitem__ = getitem

@@ -65,6 +65,9 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         pending[layer_data["name"]] = list(layer_data.get("inbound_nodes", []))
 
     def resolve(value):
+        if isinstance(value, dict) and value.get("class_name") in ("__slice__", "__ellipsis__", "__numpy__",
+                                                                    "__tensor__", "__bytes__"):
+            return deserialize_keras_object(value)
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = value["config"]["keras_history"]
             if name not in created:

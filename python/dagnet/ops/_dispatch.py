@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from .. import _naming, _tree
+from .. import _tree
 from .._tracing import GraphBuilder, GraphTensor, current_builder
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
@@ -19,7 +19,9 @@ def op(lower):
     def run(*args, **kwargs):
         flat = _tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
-            return _symbolic_operation(lower.__name__, run)(*args, **kwargs)
+            from ..layers.op_layer import record
+
+            return record(run, lower.__name__, args, kwargs)
         builder = next((x.builder for x in flat if isinstance(x, GraphTensor)), None) or current_builder()
         if builder is not None:
             with builder.active():
@@ -37,12 +39,6 @@ def _run_eagerly(lower, args, kwargs):
     flat = _tree.flatten(outputs)
     results = Executor(builder.graph, [t.id for t in flat]).run([])
     return _tree.pack_sequence_as(outputs, results)
-
-
-def _symbolic_operation(name: str, fn):
-    from ..layers.op_layer import OpLayer
-
-    return OpLayer(fn, name=_naming.uniquify(name))
 
 
 def dtype_of(x) -> str | None:
@@ -79,7 +75,9 @@ def emit(builder: GraphBuilder, op_name: str, inputs, attrs=None, name=None):
 
 
 @op
-def convert_to_tensor(builder, x, dtype=None):
+def convert_to_tensor(builder, x, dtype=None, sparse=None, ragged=None):
+    if sparse or ragged:
+        raise NotImplementedError("convert_to_tensor: dagnet has no sparse or ragged tensors")
     value = builder.as_value(x if dtype is None else np.asarray(x, dtype=dtype))
     return value
 

@@ -12,12 +12,12 @@ __all__ = [
 ]
 
 
-def _binary(kind):
+def _binary(kind, name=None):
     def lower(builder, x1, x2):
         a, b = as_values(builder, x1, x2)
         return emit(builder, "binary", [a, b], {"kind": kind})
 
-    lower.__name__ = kind
+    lower.__name__ = name or kind
     return op(lower)
 
 
@@ -25,22 +25,31 @@ add, subtract, multiply, divide, power = (_binary(k) for k in ("add", "subtract"
 maximum, minimum = _binary("maximum"), _binary("minimum")
 equal, not_equal = _binary("equal"), _binary("not_equal")
 less, less_equal, greater, greater_equal = (_binary(k) for k in ("less", "less_equal", "greater", "greater_equal"))
-true_divide = divide
+true_divide = _binary("divide", "true_divide")  # x / y; its own op, as Keras records TrueDivide
 
 
-def _unary(kind):
+def _unary(kind, name=None):
     def lower(builder, x):
         (a,) = as_values(builder, x)
         return emit(builder, "unary", [a], {"kind": kind})
 
-    lower.__name__ = kind
+    lower.__name__ = name or kind
     return op(lower)
 
 
-negative, exp, log, sqrt, square = (_unary(k) for k in ("neg", "exp", "log", "sqrt", "square"))
-absolute, sign, reciprocal, log1p, expm1 = (_unary(k) for k in ("abs", "sign", "reciprocal", "log1p", "expm1"))
-sin, cos, floor, round, rsqrt = (_unary(k) for k in ("sin", "cos", "floor", "round", "rsqrt"))
+negative, absolute = _unary("neg", "negative"), _unary("abs", "absolute")
+exp, log, sqrt, square = (_unary(k) for k in ("exp", "log", "sqrt", "square"))
+sign, reciprocal, log1p, expm1 = (_unary(k) for k in ("sign", "reciprocal", "log1p", "expm1"))
+sin, cos, floor, rsqrt = (_unary(k) for k in ("sin", "cos", "floor", "rsqrt"))
 abs = absolute
+
+
+@op
+def round(builder, x, decimals=0):
+    if decimals != 0:
+        raise NotImplementedError(f"round: only decimals=0 is supported, got decimals={decimals}")
+    (a,) = as_values(builder, x)
+    return emit(builder, "unary", [a], {"kind": "round"})
 
 
 @op
@@ -63,9 +72,29 @@ def _axes(axis, ndim):
 
 
 def _reduce(kind):
-    def lower(builder, x, axis=None, keepdims=False):
+    def reduce(builder, x, axis, keepdims):
         (a,) = as_values(builder, x)
         return emit(builder, "reduce", [a], {"kind": kind, "axes": _axes(axis, a.ndim), "keepdims": int(keepdims)})
+
+    # The keras.ops signatures (Max/Min take `initial`, Prod a `dtype`), so a recorded op's
+    # constructor arguments are the function's.
+    if kind in ("max", "min"):
+        def lower(builder, x, axis=None, keepdims=False, initial=None):
+            out = reduce(builder, x, axis, keepdims)
+            if initial is None:
+                return out
+            a, b = as_values(builder, out, initial)
+            return emit(builder, "binary", [a, b], {"kind": "maximum" if kind == "max" else "minimum"})
+    elif kind == "prod":
+        def lower(builder, x, axis=None, keepdims=False, dtype=None):
+            if dtype is not None:
+                from .shape_ops import cast
+
+                x = cast._lower(builder, x, dtype)
+            return reduce(builder, x, axis, keepdims)
+    else:
+        def lower(builder, x, axis=None, keepdims=False):
+            return reduce(builder, x, axis, keepdims)
 
     lower.__name__ = kind
     return op(lower)
@@ -74,8 +103,7 @@ def _reduce(kind):
 sum, mean, max, min, prod = (_reduce(k) for k in ("sum", "mean", "max", "min", "prod"))
 
 
-@op
-def matmul(builder, x1, x2):
+def _matmul(builder, x1, x2):
     a, b = as_values(builder, x1, x2)
     if b.ndim == 2 and a.ndim >= 2:
         return emit(builder, "matmul", [a, b])
@@ -84,4 +112,16 @@ def matmul(builder, x1, x2):
     raise ValueError(f"matmul: unsupported operand ranks {a.ndim} and {b.ndim} (shapes {a.shape} and {b.shape})")
 
 
-dot = matmul
+@op
+def matmul(builder, x1, x2):
+    return _matmul(builder, x1, x2)
+
+
+@op
+def dot(builder, x1, x2):
+    """NumPy's dot where it is a matmul: x2 of rank 2 (Keras records it as its own op, Dot)."""
+    a, b = as_values(builder, x1, x2)
+    if b.ndim != 2 or a.ndim < 2:
+        raise NotImplementedError(f"dot: only a second operand of rank 2 and a first of rank >= 2 are supported "
+                                  f"(shapes {a.shape} and {b.shape}); use matmul for batched products")
+    return emit(builder, "matmul", [a, b])

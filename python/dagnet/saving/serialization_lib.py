@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from .. import activations, initializers, regularizers
 from .object_registration import get_registered_object, registered_name_of
 
@@ -36,11 +38,27 @@ def serialize_keras_object(obj):
         return [serialize_keras_object(x) for x in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    # Non-tensor operands of raw ops (slicing keys, constants), as Keras 3 writes them.
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {"start": serialize_keras_object(obj.start),
+                                                      "stop": serialize_keras_object(obj.stop),
+                                                      "step": serialize_keras_object(obj.step)}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if type(obj).__module__ == np.__name__:
+        if isinstance(obj, np.ndarray) and obj.ndim > 0:
+            return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
+        return obj.item()
     if isinstance(obj, KerasTensor):
         op, node, tensor = obj._keras_history
         return {"class_name": "__keras_tensor__",
                 "config": {"shape": list(obj.shape), "dtype": obj.dtype,
                            "keras_history": [op.name, node, tensor]}}
+    from ..layers.op_layer import Operation
+
+    if isinstance(obj, Operation):  # a raw op: Keras's operation class, registered under its name
+        return {"module": obj._keras_module, "class_name": type(obj).__name__, "config": obj.get_config(),
+                "registered_name": type(obj).__name__}
     if isinstance(obj, Layer):
         registered = registered_name_of(obj)
         entry = {"module": "keras.layers" if not registered else None, "class_name": type(obj).__name__,
@@ -120,12 +138,19 @@ def deserialize_keras_object(config, custom_objects=None):
     class_name = config["class_name"]
     if class_name == "__keras_tensor__":
         raise ValueError("symbolic tensors are resolved by the functional model, not deserialised alone")
+    special = _special_value(config)
+    if special is not _NOT_SPECIAL:
+        return special
     inner = config.get("config", {})
     module = config.get("module") or ""
     cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or \
         get_registered_object(class_name, custom_objects)
-    if cls is None and module.startswith("keras.src.ops"):
+    if module.startswith("keras.src.ops") and (cls is None or not _is_operation_class(cls)):
         return _raw_operation(class_name, inner)
+    if cls is None and class_name == "OpLayer":
+        from ..layers.op_layer import OpLayer
+
+        return OpLayer.from_config(inner)
     if cls is None and "initializers" in module:
         return initializers.get(config)
     if cls is None and "regularizers" in module:
@@ -166,16 +191,40 @@ def deserialize_keras_object(config, custom_objects=None):
     return instance
 
 
-def _raw_operation(class_name: str, config: dict):
-    """A Keras 3 raw op (e.g. ops.numpy.NotEqual, recorded for a mask) as the dagnet op."""
-    from .. import ops
-    from .._naming import to_snake_case
+_NOT_SPECIAL = object()
+
+
+def _special_value(config: dict):
+    """The values Keras 3 writes as {"class_name": "__slice__" / "__ellipsis__" / "__numpy__" /
+    "__tensor__" / "__bytes__", ...} (raw ops' operands), or _NOT_SPECIAL."""
+    class_name, inner = config.get("class_name"), config.get("config") or {}
+    if class_name == "__slice__":
+        return slice(*(deserialize_keras_object(inner.get(k)) for k in ("start", "stop", "step")))
+    if class_name == "__ellipsis__":
+        return Ellipsis
+    if class_name in ("__numpy__", "__tensor__"):
+        return np.array(inner["value"], dtype=inner["dtype"])
+    if class_name == "__bytes__":
+        return inner["value"].encode("utf-8")
+    return _NOT_SPECIAL
+
+
+def _is_operation_class(cls) -> bool:
     from ..layers.op_layer import OpLayer
 
-    name = to_snake_case(class_name)
-    if not hasattr(ops, name):
-        raise ValueError(f"The saved model uses the Keras op '{class_name}', which dagnet.ops does not have")
-    return OpLayer(getattr(ops, name), name=config.get("name"))
+    return isinstance(cls, type) and issubclass(cls, OpLayer)
+
+
+def _raw_operation(class_name: str, config: dict):
+    """A Keras 3 raw op (ops.numpy.Multiply, ops.numpy.Sum, ops.numpy.GetItem, ...) with its
+    constructor arguments (axis, keepdims, newshape, ...)."""
+    from ..layers.op_layer import OPERATIONS
+
+    cls = OPERATIONS.get(class_name)
+    if cls is None:
+        raise ValueError(f"The saved model uses the Keras op '{class_name}', which dagnet does not support "
+                         f"(supported: {', '.join(sorted(OPERATIONS))})")
+    return cls.from_config(dict(config))
 
 
 def _custom_kwarg(cls, custom_objects):
