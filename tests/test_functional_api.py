@@ -300,3 +300,19 @@ def test_elementwise_merges_broadcast_size_one_dims_as_keras():
         out = layer([a, b])
         assert out.shape == (None, 3, 4)
         np.testing.assert_allclose(Model([a, b], out).predict([xa, xb], verbose=0), want, rtol=1e-6)
+
+
+def test_one_output_list_unpacks_on_arrays_as_keras3():
+    """Keras 3: a model built with outputs=[o] returns the bare array from predict,
+    predict_on_batch and an eager call, but a symbolic call keeps the list."""
+    i = Input((3,))
+    o = layers.Dense(2)(i)
+    x = np.ones((4, 3), "float32")
+    for outputs in ([o], (o,)):
+        model = Model(i, outputs)
+        assert isinstance(model.predict(x, verbose=0), np.ndarray)
+        assert isinstance(model.predict_on_batch(x), np.ndarray)
+        assert model(x).shape == (4, 2)
+        symbolic = model(Input((3,)))
+        assert isinstance(symbolic, (list, tuple)) and len(symbolic) == 1
+    assert isinstance(Model(i, o).output, type(o)) and isinstance(Model(i, [o]).output, list)

@@ -418,7 +418,11 @@ class Layer:
             run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
             self._eager_runs[key] = run
         executor, outputs, _ = run
-        return _tree.pack_sequence_as(outputs, executor.run(arrays))
+        return self._eager_result(_tree.pack_sequence_as(outputs, executor.run(arrays)))
+
+    def _eager_result(self, result):
+        """What an eager call returns (models unpack a one-output list, as Keras 3 does)."""
+        return result
 
     # -- the node API -------------------------------------------------------------------
     def _node_attribute(self, index: int, attribute: str, what: str):

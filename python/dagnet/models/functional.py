@@ -32,6 +32,13 @@ class Model(TrainingMixin, Layer):
         super().__init__(**kwargs)
         self.device = check_device(device) if device is not None else get_device()
 
+    def _eager_result(self, result):
+        # Keras 3 runs a model on arrays and unpacks a single-output list or tuple (a symbolic
+        # call keeps the list).
+        if isinstance(result, (list, tuple)) and len(result) == 1:
+            return result[0]
+        return result
+
     def to(self, device):
         """Run this model on `device` ('cpu', 'cuda', 'cuda:0'); returns the model."""
         self.device = check_device(device)

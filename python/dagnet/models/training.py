@@ -491,7 +491,7 @@ class TrainingMixin:
         model = self._graph_model()
         if isinstance(model._outputs_struct, dict):
             return dict(zip(self._output_keys(), flat))
-        if len(flat) == 1 and not isinstance(model._outputs_struct, (list, tuple)):
+        if len(flat) == 1:  # Keras 3 unpacks a one-output list or tuple too
             return flat[0]
         return list(flat)
 
