@@ -699,6 +699,11 @@ class ModelCheckpoint(MonitorCallback):
                            f"Reason: {e}") from e
 
 
+def _current_lr(optimizer):
+    """The rate as Keras reads it back: its float32 variable as a Python float."""
+    return float(np.float32(optimizer.learning_rate))
+
+
 class ReduceLROnPlateau(MonitorCallback):
     """Multiplies the learning rate by ``factor`` when ``monitor`` stops improving.
 
@@ -737,7 +742,7 @@ class ReduceLROnPlateau(MonitorCallback):
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}
-        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        logs["learning_rate"] = _current_lr(self.model.optimizer)
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(
@@ -759,7 +764,7 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def _reduce_lr(self, epoch):
         optimizer = self.model.optimizer
-        old_lr = float(optimizer.learning_rate)
+        old_lr = _current_lr(optimizer)
         # Compared in float32 as Keras does, so a rate stored in float32 that sits at
         # min_lr counts as being there.
         if old_lr <= np.float32(self.min_lr):
@@ -789,7 +794,7 @@ class LearningRateScheduler(Callback):
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
         try:
-            learning_rate = self.schedule(epoch, float(optimizer.learning_rate))
+            learning_rate = self.schedule(epoch, _current_lr(optimizer))
         except TypeError:  # the one-argument form, schedule(epoch)
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):
@@ -802,7 +807,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = _current_lr(self.model.optimizer)
 
 
 class CSVLogger(Callback):
