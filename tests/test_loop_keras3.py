@@ -221,3 +221,43 @@ def test_stop_evaluating_and_stop_predicting():
     assert model.predict(x, batch_size=4, callbacks=[Stop()], verbose=0).shape == (4, 1)
     first = model.evaluate(x[:4], y[:4], verbose=0)
     assert model.evaluate(x, y, batch_size=4, callbacks=[Stop()], verbose=0) == pytest.approx(first)
+
+
+def test_backup_and_restore_resumes_like_keras(tmp_path):
+    x, y = data()
+    backup = str(tmp_path / "bk")
+
+    class Boom(callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("boom")
+
+    model = make_model()
+    with pytest.raises(RuntimeError):
+        model.fit(x, y, batch_size=4, epochs=4, callbacks=[callbacks.BackupAndRestore(backup), Boom()], verbose=0,
+                  shuffle=False)
+    import os
+    assert sorted(os.listdir(backup)) == ["latest.weights.h5", "training_metadata.json"]
+    assert open(os.path.join(backup, "training_metadata.json")).read() == '{"epoch": 2, "batch": 0}'
+    resumed = make_model()
+    history = resumed.fit(x, y, batch_size=4, epochs=4, callbacks=[callbacks.BackupAndRestore(backup)], verbose=0,
+                          shuffle=False)
+    # Keras 3.15's values: the weights after two epochs were restored
+    assert history.epoch == [2, 3]
+    assert history.history["loss"] == pytest.approx([0.7823, 0.7792], abs=1e-4)
+    assert not os.path.exists(backup)  # delete_checkpoint=True
+    assert resumed.fit(x, y, batch_size=4, epochs=4, verbose=0).epoch == [2, 3]  # Keras keeps _initial_epoch
+    kept = callbacks.BackupAndRestore(backup, save_freq=2, delete_checkpoint=False)
+    make_model().fit(x, y, batch_size=4, epochs=2, callbacks=[kept], verbose=0, shuffle=False)
+    assert open(os.path.join(backup, "training_metadata.json")).read() == '{"epoch": 1, "batch": 2}'
+    with pytest.raises(ValueError, match="Invalid value for argument `save_freq`. Received: save_freq=x."):
+        callbacks.BackupAndRestore(backup, save_freq="x")
+    with pytest.raises(ValueError, match="Empty `backup_dir` argument passed"):
+        callbacks.BackupAndRestore("")
+
+
+def test_tensorboard_says_it_is_not_available_and_remote_monitor_exists():
+    with pytest.raises(NotImplementedError, match="TensorBoard"):
+        callbacks.TensorBoard("logs")
+    monitor = callbacks.RemoteMonitor()
+    assert (monitor.root, monitor.path, monitor.field) == ("http://localhost:9000", "/publish/epoch/end/", "data")
