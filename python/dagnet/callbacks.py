@@ -27,8 +27,10 @@ and optionally ``metrics`` whose items carry ``name`` and ``_direction`` (``"up"
 """
 import collections
 import csv
+import json
 import operator
 import os
+import shutil
 import warnings
 
 import numpy as np
@@ -37,7 +39,8 @@ from ._progbar import Progbar, print_msg
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
            "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
-           "LambdaCallback", "TerminateOnNaN", "MonitorCallback"]
+           "LambdaCallback", "TerminateOnNaN", "MonitorCallback", "BackupAndRestore", "RemoteMonitor",
+           "TensorBoard"]
 
 
 class Callback:
@@ -118,16 +121,16 @@ class Callback:
 
 
 def _to_python(value):
-    """A scalar log value as a Python float; anything else unchanged."""
+    """A log value as Keras's pythonify_logs leaves it: ``float(value)`` when that works
+    (any scalar, and a one-element array too), else unchanged."""
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         value = value.numpy()
-    if isinstance(value, (bool, int, float, np.generic)) or (
-            isinstance(value, np.ndarray) and value.ndim == 0):
-        try:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # NumPy on size-1 arrays
             return float(value)
-        except (TypeError, ValueError):
-            return value
-    return value
+    except Exception:
+        return value
 
 
 def _pythonify_logs(logs):
@@ -699,6 +702,11 @@ class ModelCheckpoint(MonitorCallback):
                            f"Reason: {e}") from e
 
 
+def _current_lr(optimizer):
+    """The rate as Keras reads it back: its float32 variable as a Python float."""
+    return float(np.float32(optimizer.learning_rate))
+
+
 class ReduceLROnPlateau(MonitorCallback):
     """Multiplies the learning rate by ``factor`` when ``monitor`` stops improving.
 
@@ -737,7 +745,7 @@ class ReduceLROnPlateau(MonitorCallback):
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}
-        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        logs["learning_rate"] = _current_lr(self.model.optimizer)
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(
@@ -759,7 +767,7 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def _reduce_lr(self, epoch):
         optimizer = self.model.optimizer
-        old_lr = float(optimizer.learning_rate)
+        old_lr = _current_lr(optimizer)
         # Compared in float32 as Keras does, so a rate stored in float32 that sits at
         # min_lr counts as being there.
         if old_lr <= np.float32(self.min_lr):
@@ -789,7 +797,7 @@ class LearningRateScheduler(Callback):
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
         try:
-            learning_rate = self.schedule(epoch, float(optimizer.learning_rate))
+            learning_rate = self.schedule(epoch, _current_lr(optimizer))
         except TypeError:  # the one-argument form, schedule(epoch)
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):
@@ -802,7 +810,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = _current_lr(self.model.optimizer)
 
 
 class CSVLogger(Callback):
@@ -918,3 +926,143 @@ class TerminateOnNaN(Callback):
                                f"{loss}. Terminating training immediately.")
         print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True
+
+
+class BackupAndRestore(Callback):
+    """Backs up the weights and the epoch reached into ``backup_dir`` so that an interrupted
+    ``fit`` resumes where it stopped (Keras 3's files: ``latest.weights.h5`` and
+    ``training_metadata.json`` holding ``{"epoch": ..., "batch": ...}``).
+
+    At ``on_train_begin`` an existing backup is loaded and ``fit`` restarts from the epoch
+    after the last one saved.  Saves after every epoch (``save_freq="epoch"``) or every
+    ``save_freq`` batches; with ``double_checkpoint`` the previous backup is kept as
+    ``*.bkp`` and used if the latest cannot be read.  ``delete_checkpoint`` removes the
+    folder when training ends normally.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+        super().__init__()
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = 0
+        self._current_epoch = 0
+        if not backup_dir:
+            raise ValueError("Empty `backup_dir` argument passed")
+        self.backup_dir = os.fspath(backup_dir)
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._training_metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._prev_weights_path = f"{self._weights_path}.bkp"
+        self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
+        if save_freq != "epoch" and not isinstance(save_freq, int):
+            raise ValueError("Invalid value for argument `save_freq`. "
+                             f"Received: save_freq={save_freq}. "
+                             "Expected either 'epoch' or an integer value.")
+
+    def on_train_begin(self, logs=None):
+        try:
+            self._load_model()
+        except OSError:
+            if not os.path.exists(self._prev_weights_path):
+                raise
+            shutil.copy(self._prev_weights_path, self._weights_path)
+            if os.path.exists(self._prev_training_metadata_path):
+                shutil.copy(self._prev_training_metadata_path, self._training_metadata_path)
+            elif os.path.exists(self._training_metadata_path):
+                os.remove(self._training_metadata_path)
+            self._load_model()
+
+    def _load_model(self):
+        if not getattr(self.model, "built", True):
+            raise ValueError("To use the BackupAndRestore callback, you model must be built before you call "
+                             f"`fit()`. Model {self.model} is unbuilt. You can build it beforehand by calling it "
+                             "on a batch of data.")
+        if os.path.exists(self._weights_path):
+            self.model.load_weights(self._weights_path)
+        if os.path.exists(self._training_metadata_path):
+            with open(self._training_metadata_path, "r") as f:
+                training_metadata = json.loads(f.read())
+            self.model._initial_epoch = training_metadata["epoch"]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        self._last_batch_seen = 0
+        if self.save_freq == "epoch":
+            self._save_model()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model()
+
+    def _save_model(self):
+        if not os.path.exists(self.backup_dir):
+            os.makedirs(self.backup_dir)
+        if self.double_checkpoint and os.path.exists(self._weights_path):
+            shutil.copy(self._weights_path, self._prev_weights_path)
+        if self.double_checkpoint and os.path.exists(self._training_metadata_path):
+            shutil.copy(self._training_metadata_path, self._prev_training_metadata_path)
+        self.model.save_weights(self._weights_path, overwrite=True)
+        with open(self._training_metadata_path, "w") as f:
+            f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+
+    def _should_save_on_batch(self, batch):
+        if self.save_freq == "epoch":
+            return False
+        if batch <= self._last_batch_seen:  # a new epoch
+            add_batches = batch + 1
+        else:
+            add_batches = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += add_batches
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            shutil.rmtree(self.backup_dir)
+
+
+class RemoteMonitor(Callback):
+    """Posts each epoch's logs (with ``epoch``) to ``root + path`` over HTTP, as a form
+    field ``field`` holding JSON, or as a JSON body with ``send_as_json``.  Needs the
+    ``requests`` library (``ImportError`` at the first epoch end without it); an
+    unreachable server only warns."""
+
+    def __init__(self, root="http://localhost:9000", path="/publish/epoch/end/", field="data", headers=None,
+                 send_as_json=False):
+        super().__init__()
+        self.root = root
+        self.path = path
+        self.field = field
+        self.headers = headers
+        self.send_as_json = send_as_json
+
+    def on_epoch_end(self, epoch, logs=None):
+        try:
+            import requests
+        except ImportError:
+            raise ImportError("RemoteMonitor requires the `requests` library.") from None
+        send = {"epoch": epoch}
+        for key, value in (logs or {}).items():
+            send[key] = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
+        try:
+            if self.send_as_json:
+                requests.post(self.root + self.path, json=send, headers=self.headers)
+            else:
+                requests.post(self.root + self.path, {self.field: json.dumps(send)}, headers=self.headers)
+        except requests.exceptions.RequestException:
+            warnings.warn(f"Could not reach RemoteMonitor root server at {self.root}", stacklevel=2)
+
+
+class TensorBoard(Callback):
+    """Not available in dagnet: writing TensorBoard event files needs TensorFlow's summary
+    writer.  Constructing one raises ``NotImplementedError`` rather than training silently
+    without logs; use ``CSVLogger`` or ``History`` instead."""
+
+    def __init__(self, log_dir="logs", *args, **kwargs):
+        raise NotImplementedError(
+            "dagnet does not implement the TensorBoard callback (it needs TensorFlow's event-file "
+            "writer). Use `callbacks.CSVLogger` or the History returned by `fit` instead.")

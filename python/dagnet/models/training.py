@@ -516,19 +516,43 @@ class TrainingMixin:
 
     # -- loops ---------------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        batch_size = batch_size or 32
+        from .. import callbacks as callbacks_module
+
         if data_module.is_batch_iterable(x):
-            pieces = []
-            for i, batch in enumerate(_iterate(x, steps)):
-                batch_x = batch[0] if isinstance(batch, tuple) else batch
-                pieces.append(self._predict_step(self._align_x(batch_x)))
+            def align(batch):
+                if isinstance(batch, tuple):  # (x,), (x, y) or (x, y, sample_weight): x only
+                    batch = batch[0]
+                return self._align_x(batch)
+
+            iterator = _EpochIterator(x, align, steps_per_epoch=steps)
         else:
             xs = self._align_x(x)
             n = data_module.check_cardinality(xs, None)
-            pieces = [self._predict_step(data_module.take(xs, slice(s, s + batch_size)))
-                      for s in range(0, n, batch_size)]
+            size = batch_size or 32
+
+            def batches():
+                for s in range(0, n, size):
+                    yield data_module.take(xs, slice(s, s + size))
+
+            iterator = _EpochIterator(batches, None, num_batches=math.ceil(n / size), steps_per_epoch=steps)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                                                      steps=iterator.num_batches, model=self)
+        self.stop_predicting = False
+        callbacks.on_predict_begin()
+        pieces = []
+        for step, bx in iterator.epoch():
+            callbacks.on_predict_batch_begin(step)
+            outputs = self._predict_step(bx)
+            pieces.append(outputs)
+            callbacks.on_predict_batch_end(step, {"outputs": self._structure_outputs(list(outputs))})
+            if self.stop_predicting:
+                break
+        callbacks.on_predict_end()
         if not pieces:
-            raise ValueError("predict() received no data")
+            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use "
+                             "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
+                             "for more information of where went wrong, or file a issue/bug to `keras`.")
         flat = [np.concatenate([p[k] for p in pieces], axis=0) for k in range(len(pieces[0]))]
         return self._structure_outputs(flat)
 
@@ -537,31 +561,73 @@ class TrainingMixin:
         self._require_compiled("evaluation")
         from .. import callbacks as callbacks_module
 
-        verbose = 1 if verbose == "auto" else verbose
-        batches = list(self._batches(x, y, batch_size or 32, shuffle=False, steps=steps, sample_weight=sample_weight))
-        cb = callbacks_module.CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, model=self,
-                                           verbose=verbose, epochs=1, steps=len(batches))
-        cb.on_test_begin()
+        iterator = kwargs.pop("_epoch_iterator", None)
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        if iterator is None:
+            iterator = self._epoch_iterator(x, y, sample_weight, batch_size, steps, shuffle=False)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
+                                                      steps=iterator.num_batches, model=self)
+        self.stop_evaluating = False
+        callbacks.on_test_begin()
         means = _LogAccumulator()
-        for step, (bx, by, bw) in enumerate(batches):
-            cb.on_test_batch_begin(step)
+        for step, (bx, by, bw) in iterator.epoch():
+            callbacks.on_test_batch_begin(step)
             means.add(*self._test_step(bx, by, bw), bx, by, bw)
-            cb.on_test_batch_end(step, means.result())
+            callbacks.on_test_batch_end(step, means.result())
+            if self.stop_evaluating:
+                break
         logs = _sorted_logs(means.result())
-        cb.on_test_end(logs)
+        callbacks.on_test_end(logs)
         return logs if return_dict else _logs_result(logs, self._output_loss_names())
+
+    def _epoch_iterator(self, x, y, sample_weight, batch_size, steps, shuffle, class_weight=None, warned=None):
+        """Keras's EpochIterator over arrays (aligned once, batched per epoch) or over a batch
+        iterable (a PyDataset/Sequence, a generator, any iterable of (x, y[, w]) batches)."""
+        if data_module.is_batch_iterable(x):
+            if class_weight is not None or sample_weight is not None:
+                raise ValueError("`class_weight` and `sample_weight` are not supported for generator inputs; yield "
+                                 "(x, y, sample_weight) batches instead.")
+            if shuffle and not _is_indexable(x):
+                warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                              "generator. The generator is expected to yield already-shuffled data.", stacklevel=3)
+                shuffle = False
+            return _EpochIterator(x, self._align_batch, steps_per_epoch=steps, shuffle=shuffle)
+        if isinstance(x, _ListData):  # already aligned (a validation split)
+            xs, ys, ws = list(x), list(y), None if sample_weight is None else list(sample_weight)
+        else:
+            xs, ys = self._align_x(x, warned), self._align_y(y, warned)
+            ws = self._align_weights(sample_weight, class_weight, ys)
+        if ys is None:
+            raise ValueError("fit() and evaluate() need targets `y` (or a generator of (x, y) batches)")
+        n = data_module.check_cardinality(xs, ys, ws)
+        size = batch_size or 32
+
+        def batches():
+            order = np.random.permutation(n) if shuffle else np.arange(n)
+            if shuffle == "batch":  # Keras: shuffle whole batches, then within each batch
+                order = np.arange(n)
+                starts = np.random.permutation(math.ceil(n / size)) * size
+                order = np.concatenate([np.random.permutation(order[s:s + size]) for s in starts]) if n else order
+            return self._batches(xs, ys, size, bool(shuffle), index=order, sample_weight=ws)
+
+        return _EpochIterator(batches, None, num_batches=math.ceil(n / size), steps_per_epoch=steps)
+
+    def _align_batch(self, batch):
+        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+            raise ValueError("A generator for fit/evaluate must yield (x, y) or (x, y, sample_weight) tuples")
+        bx, by = self._align_x(batch[0]), self._align_y(batch[1])
+        bw = self._align_weights(batch[2] if len(batch) > 2 else None, None, by)
+        data_module.check_cardinality(bx, by, bw)
+        return bx, by, bw
 
     def _batches(self, x, y, batch_size, shuffle, steps=None, index=None, sample_weight=None):
         """Yields aligned (x_list, y_list, weights_list_or_None) batches from arrays or a batch
         iterable. With `index`, x, y and sample_weight are already aligned lists."""
         if data_module.is_batch_iterable(x):
             for batch in _iterate(x, steps):
-                if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                    raise ValueError("A generator for fit/evaluate must yield (x, y) or (x, y, sample_weight) tuples")
-                bx, by = self._align_x(batch[0]), self._align_y(batch[1])
-                bw = self._align_weights(batch[2] if len(batch) > 2 else None, None, by)
-                data_module.check_cardinality(bx, by, bw)
-                yield bx, by, bw
+                yield self._align_batch(batch)
             return
         if index is not None:
             xs, ys, ws = x, y, sample_weight
@@ -646,7 +712,8 @@ class TrainingMixin:
         """Keras 2's generator training: `fit` on an iterable of batches."""
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
                         callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
+                        validation_freq=validation_freq, class_weight=class_weight,
+                        shuffle=shuffle and _is_indexable(generator),
                         initial_epoch=initial_epoch)
 
     def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
@@ -670,67 +737,52 @@ class TrainingMixin:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
         from .. import callbacks as callbacks_module
 
-        verbose = 1 if verbose == "auto" else verbose
-        batch_size = batch_size or 32
-        iterable = data_module.is_batch_iterable(x)
         warned: set = set()
-        val_x = val_y = val_w = None
-        if iterable:
-            if validation_split:
-                raise ValueError("`validation_split` is only supported for arrays, not generators")
-            if class_weight is not None or sample_weight is not None:
-                raise ValueError("`class_weight` and `sample_weight` are not supported for generator inputs; yield "
-                                 "(x, y, sample_weight) batches instead.")
-            xs = ys = ws = None
-            steps = steps_per_epoch if steps_per_epoch is not None else _len_or_none(x)
-        else:
+        if validation_split and validation_data is None:
+            if data_module.is_batch_iterable(x):
+                raise ValueError("Argument `validation_split` is only supported for tensors or NumPy arrays."
+                                 f"Found incompatible type in the input: {[type(x)]}")
+            # The last fraction validates, before any shuffling, as in Keras.
             xs, ys = self._align_x(x, warned), self._align_y(y, warned)
-            if ys is None:
-                raise ValueError("fit() needs targets `y` (or a generator of (x, y) batches)")
             ws = self._align_weights(sample_weight, class_weight, ys)
             n = data_module.check_cardinality(xs, ys, ws)
-            if validation_split and validation_data is None:
-                if not 0 < validation_split < 1:
-                    raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
-                split_at = int(n * (1.0 - validation_split))  # the last fraction validates, as in Keras
-                val_x, val_y = data_module.take(xs, slice(split_at, n)), data_module.take(ys, slice(split_at, n))
-                val_w = _take_weights(ws, slice(split_at, n))
-                xs, ys = data_module.take(xs, slice(0, split_at)), data_module.take(ys, slice(0, split_at))
-                ws = _take_weights(ws, slice(0, split_at))
-                n = split_at
-            steps = math.ceil(n / batch_size)
+            split_at = int(math.floor(n * (1.0 - validation_split)))
+            if split_at == 0 or split_at == n:
+                raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
+                                 f"validation and training set as specified by `validation_split={validation_split}`. "
+                                 "Either provide more data, or a different value for the `validation_split` argument.")
+            validation_data = (_ListData(data_module.take(xs, slice(split_at, n))),
+                               _ListData(data_module.take(ys, slice(split_at, n))),
+                               _list_data(_take_weights(ws, slice(split_at, n))))
+            x, y = _ListData(data_module.take(xs, slice(0, split_at))), _ListData(data_module.take(ys, slice(0, split_at)))
+            sample_weight, class_weight = _list_data(_take_weights(ws, slice(0, split_at))), None
+        val_iterator = None
         if validation_data is not None:
             if data_module.is_batch_iterable(validation_data):
-                val_iter = validation_data
+                val_args = (validation_data, None, None)
             else:
-                if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                    raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
-                val_x, val_y = self._align_x(validation_data[0], warned), self._align_y(validation_data[1], warned)
-                val_w = self._align_weights(validation_data[2] if len(validation_data) == 3 else None, None, val_y)
-                data_module.check_cardinality(val_x, val_y, val_w)
-                val_iter = None
-        else:
-            val_iter = None
-
-        history_callbacks = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                                          model=self, verbose=verbose, epochs=epochs, steps=steps)
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (1, 2, 3):
+                    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, "
+                                     f"sample_weight)`, found: {validation_data}")
+                val_args = tuple(validation_data) + (None,) * (3 - len(validation_data))
+        iterator = self._epoch_iterator(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight,
+                                        warned)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                                      verbose=verbose, epochs=epochs, steps=iterator.num_batches,
+                                                      model=self)
         self.stop_training = False
-        history_callbacks.on_train_begin()
-        epoch_logs: dict = {}
+        callbacks.on_train_begin()
+        training_logs = None
         nan_reported = False
         interrupted = None
-        rng = np.random.default_rng() if shuffle else None
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         for epoch in range(initial_epoch, epochs):
-            history_callbacks.on_epoch_begin(epoch)
+            callbacks.on_epoch_begin(epoch)
             means, step = _LogAccumulator(), -1
-            if iterable:
-                batches = self._batches(x, None, batch_size, False, steps)
-            else:
-                order = rng.permutation(len(xs[0])) if shuffle else np.arange(len(xs[0]))
-                batches = self._batches(xs, ys, batch_size, shuffle, index=order, sample_weight=ws)
             try:
-                for step, (bx, by, bw) in enumerate(batches):
-                    history_callbacks.on_train_batch_begin(step)
+                for step, (bx, by, bw) in iterator.epoch():
+                    callbacks.on_train_batch_begin(step)
                     plan, values = self._train_step(bx, by, bw)
                     if not nan_reported and not math.isfinite(values[0]):
                         warnings.warn(f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
@@ -738,7 +790,7 @@ class TrainingMixin:
                                       stacklevel=2)
                         nan_reported = True
                     means.add(plan, values, bx, by, bw)
-                    history_callbacks.on_train_batch_end(step, means.result())
+                    callbacks.on_train_batch_end(step, means.result())
                     if self.stop_training:
                         break
             except KeyboardInterrupt as exc:
@@ -746,23 +798,40 @@ class TrainingMixin:
                 interrupted = (epoch, step, exc)
                 self.stop_training = True
             epoch_logs = means.result()
-            if interrupted is None and (val_x is not None or val_iter is not None) and \
-                    (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(val_iter if val_iter is not None else val_x,
-                                         None if val_iter is not None else val_y,
-                                         batch_size=validation_batch_size or batch_size, verbose=0,
-                                         sample_weight=None if val_iter is not None else val_w,
-                                         steps=validation_steps, return_dict=True)
+            if interrupted is None and validation_data is not None and _should_eval(epoch, validation_freq):
+                if val_iterator is None:  # built once and reused, as Keras caches it
+                    val_iterator = self._epoch_iterator(*val_args, validation_batch_size or batch_size,
+                                                        validation_steps, shuffle=False, warned=warned)
+                val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _epoch_iterator=val_iterator)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            history_callbacks.on_epoch_end(epoch, epoch_logs)
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
             if self.stop_training:
                 break
-        history_callbacks.on_train_end(epoch_logs)
+        callbacks.on_train_end(logs=training_logs)
         if interrupted is not None:
             epoch, step, _ = interrupted
             warnings.warn(f"Training interrupted (KeyboardInterrupt) during epoch {epoch + 1} after batch {step}; "
                           "the weights are those after the last completed step.", stacklevel=2)
         return self.history
+
+
+class _ListData(list):
+    """Data already aligned with the model's inputs/outputs (a validation split)."""
+
+
+def _list_data(value):
+    return None if value is None else _ListData(value)
+
+
+def _should_eval(epoch, validation_freq):
+    epoch = epoch + 1  # one-indexed, as users count epochs
+    if isinstance(validation_freq, int):
+        return epoch % validation_freq == 0
+    if isinstance(validation_freq, list):
+        return epoch in validation_freq
+    raise ValueError("Expected `validation_freq` to be a list or int. Received: "
+                     f"validation_freq={validation_freq} of the type {type(validation_freq)}.")
 
 
 class _LogPlan:
@@ -785,10 +854,13 @@ class _LogPlan:
 
     def mean(self, name, index, multiplier, finalize=None):
         num, den = self._slot(index, multiplier), self._slot(None, multiplier)
-        self.logs.append((name, (num, den), lambda s: _finalized(finalize, s[0] / s[1] if s[1] else 0.0)))
+        self.logs.append((name, (num, den), lambda s: _finalized(finalize, _F32(s[0]) / _F32(s[1]) if s[1] else 0.0)))
 
     def sums(self, name, indices, fn):
         self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: float(fn(s))))
+
+
+_F32 = np.float32
 
 
 def _finalized(fn, value):
@@ -808,9 +880,10 @@ class _LogAccumulator:
             self.plan = plan
             if self.sums is None or len(self.sums) != len(plan.slots):
                 self.sums = [0.0] * len(plan.slots)
+        # float32 throughout, as Keras's metric variables (total, count) are float32
         for k, (index, multiplier) in enumerate(plan.slots):
-            value = 1.0 if index is None else values[index]
-            self.sums[k] += value * _multiplier(multiplier, values, bx, by, bw)
+            value = _F32(1.0 if index is None else values[index])
+            self.sums[k] = _F32(self.sums[k] + value * _F32(_multiplier(multiplier, values, bx, by, bw)))
         return self
 
     def result(self):
@@ -860,6 +933,99 @@ def _target_specs(y):
 def _loose(spec):
     shape, dtype = spec
     return tuple([None] + list(shape[1:])), dtype
+
+
+_RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
+            "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function when "
+            "building your dataset.")
+
+
+def _is_indexable(source):
+    return hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(source, "__next__")
+
+
+class _EpochIterator:
+    """Keras 3's EpochIterator: yields (step, batch) for one epoch at a time.
+
+    `source` is a callable returning a fresh iterator of ready batches (arrays), or a batch
+    iterable (PyDataset/Sequence, generator, iterable) whose items go through `align`.
+    With `steps_per_epoch`, one iterator runs on across epochs and is only restarted once
+    exhausted (warning when an epoch is cut short), as in Keras; without it each epoch
+    walks the whole source.  A PyDataset gets on_epoch_begin/on_epoch_end calls."""
+
+    def __init__(self, source, align, num_batches=None, steps_per_epoch=None, shuffle=False):
+        self.source, self.align = source, align
+        self.steps_per_epoch = steps_per_epoch
+        self.shuffle = shuffle
+        if num_batches is None and not callable(source):
+            num_batches = _len_or_none(source) if _is_indexable(source) else None
+            if num_batches is None and hasattr(source, "num_batches") and not callable(source.num_batches):
+                num_batches = source.num_batches
+        self._num_batches = num_batches
+        self._current = None
+        self._seen = 0
+        self._hook("on_epoch_end")  # Keras resets the adapter (and so ends an epoch) first
+
+    @property
+    def num_batches(self):
+        return self.steps_per_epoch or self._num_batches
+
+    def _hook(self, name):
+        if not callable(self.source):
+            hook = getattr(self.source, name, None)
+            if callable(hook):
+                hook()
+
+    def _fresh(self):
+        if callable(self.source):
+            return iter(self.source())
+        if _is_indexable(self.source):
+            indices = list(range(len(self.source)))
+            if self.shuffle:
+                np.random.shuffle(indices)
+            return (self.source[i] for i in indices)
+        return iter(self.source)
+
+    def _next(self, iterator):
+        batch = next(iterator)
+        return batch if self.align is None else self.align(batch)
+
+    def epoch(self):
+        self._hook("on_epoch_begin")
+        steps = self.steps_per_epoch or self._num_batches or -1
+        if steps > 0:
+            if self._current is None or self.steps_per_epoch is None:
+                self._current, self._seen = self._fresh(), 0
+            for step in range(steps):
+                if self._num_batches and self._seen >= self._num_batches:
+                    if self.steps_per_epoch:
+                        warnings.warn(_RAN_OUT, stacklevel=3)
+                    break
+                self._seen += 1
+                try:
+                    batch = self._next(self._current)
+                except StopIteration:
+                    if self._num_batches is None:
+                        self._num_batches = self._seen - 1
+                    warnings.warn(_RAN_OUT, stacklevel=3)
+                    self._current = None
+                    break
+                yield step, batch
+            if self._num_batches and self._seen >= self._num_batches:
+                self._current, self._seen = self._fresh(), 0
+        else:
+            iterator, step = self._fresh(), 0
+            while True:
+                try:
+                    batch = self._next(iterator)
+                except StopIteration:
+                    if self._num_batches is None:
+                        self._num_batches = step
+                    warnings.warn(_RAN_OUT, stacklevel=3)
+                    break
+                yield step, batch
+                step += 1
+        self._hook("on_epoch_end")
 
 
 def _iterate(source, steps):
