@@ -94,3 +94,4 @@ def test_num_threads_env_var(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import dagnet; print(dagnet.info()['threads'])"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "3"
+

@@ -81,10 +81,12 @@ void ThreadPool::worker_loop() {
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
-      job = job_;
+      job = job_;  // null when the caller already finished and closed it
+      if (job) job->running.fetch_add(1);
     }
+    if (!job) continue;
     run_chunks(*job);
-    if (job->unfinished_workers.fetch_sub(1) == 1) {
+    if (job->running.fetch_sub(1) == 1) {  // the job may be gone after this: touch only the pool
       std::lock_guard<std::mutex> lock(mutex_);
       finished_.notify_one();
     }
@@ -107,7 +109,6 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   job.fn = &fn;
   job.n = n;
   job.chunk = (n + chunks - 1) / chunks;
-  job.unfinished_workers.store(static_cast<int>(workers_.size()));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &job;
@@ -115,11 +116,14 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   }
   wake_.notify_all();
   run_chunks(job);
-  spin_until([&] { return job.unfinished_workers.load(std::memory_order_acquire) == 0; });
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = nullptr;  // every chunk is taken: late workers need not join
+  }
+  spin_until([&] { return job.running.load(std::memory_order_acquire) == 0; });
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    finished_.wait(lock, [&] { return job.unfinished_workers.load() == 0; });
-    job_ = nullptr;
+    finished_.wait(lock, [&] { return job.running.load() == 0; });
   }
   if (job.error) std::rethrow_exception(job.error);
 }

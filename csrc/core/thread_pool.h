@@ -38,7 +38,10 @@ class ThreadPool {
     int64_t n = 0;
     int64_t chunk = 1;
     std::atomic<int64_t> next{0};
-    std::atomic<int> unfinished_workers{0};
+    // Workers that joined (under mutex_, while the job was open) and have not finished. The
+    // caller closes the job once it has taken the last chunk and waits only for these: a
+    // worker that the OS has not scheduled yet is never waited for.
+    std::atomic<int> running{0};
     std::exception_ptr error;
     std::mutex error_mutex;
   };
