@@ -49,11 +49,11 @@ def softsign(x):
     return ops.divide(x, ops.add(ops.absolute(x), 1.0))
 
 
-def swish(x):
+def silu(x):
     return ops.multiply(x, ops.sigmoid(x))
 
 
-silu = swish
+swish = silu  # Keras 3 serializes both names as 'silu'
 
 
 def hard_sigmoid(x):
@@ -169,10 +169,10 @@ def threshold(x, threshold, default_value):
 
 
 _BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, softplus, exponential, selu,
-                                     softsign, swish, hard_sigmoid, gelu, relu6, leaky_relu, celu, hard_silu,
+                                     softsign, silu, hard_sigmoid, gelu, relu6, leaky_relu, celu, hard_silu,
                                      hard_tanh, hard_shrink, soft_shrink, tanh_shrink, log_sigmoid, log_softmax, mish,
                                      squareplus, sparse_plus, sparse_sigmoid, glu, sparsemax, threshold)}
-_BY_NAME["silu"] = swish
+_BY_NAME["swish"] = silu
 _BY_NAME["hard_swish"] = hard_silu
 # Activations the engine applies inside dense/conv kernels (no extra pass over memory).
 _ENGINE_KINDS = {linear: "linear", relu: "relu", sigmoid: "sigmoid", tanh: "tanh", softmax: "softmax", elu: "elu"}
