@@ -1,6 +1,7 @@
 """The keras.ops engine ops against NumPy: broadcasting binaries and comparisons, where,
 unary math, reductions, transpose, slicing, expand/squeeze/stack, batch matmul, cast,
 dropout; float64 finite-difference gradients; errors."""
+import math
 import numpy as np
 import pytest
 
@@ -84,7 +85,8 @@ def test_where_forward_and_gradient():
 UNARY = {"neg": np.negative, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "square": np.square, "abs": np.abs,
          "sign": np.sign, "reciprocal": np.reciprocal, "log1p": np.log1p, "expm1": np.expm1,
          "softplus": lambda x: np.logaddexp(0, x), "sin": np.sin, "cos": np.cos, "floor": np.floor,
-         "round": np.round, "rsqrt": lambda x: 1 / np.sqrt(x)}
+         "round": np.round, "rsqrt": lambda x: 1 / np.sqrt(x),
+         "erf": np.vectorize(math.erf)}
 
 
 @pytest.mark.parametrize("kind", list(UNARY))

@@ -29,11 +29,11 @@ UnaryKind parse_unary(const std::string& n) {
       {"sign", UnaryKind::Sign},     {"reciprocal", UnaryKind::Reciprocal}, {"log1p", UnaryKind::Log1p},
       {"expm1", UnaryKind::Expm1},   {"softplus", UnaryKind::Softplus}, {"sin", UnaryKind::Sin},
       {"cos", UnaryKind::Cos},       {"floor", UnaryKind::Floor},     {"round", UnaryKind::Round},
-      {"rsqrt", UnaryKind::Rsqrt}};
+      {"rsqrt", UnaryKind::Rsqrt},   {"erf", UnaryKind::Erf}};
   for (const auto& [name, kind] : table)
     if (n == name) return kind;
   fail(ErrorKind::Value, "unknown unary kind '", n, "' (neg, exp, log, sqrt, square, abs, sign, reciprocal, log1p, "
-       "expm1, softplus, sin, cos, floor, round, rsqrt)");
+       "expm1, softplus, sin, cos, floor, round, rsqrt, erf)");
 }
 
 bool is_comparison(BinaryKind k) { return k >= BinaryKind::Equal; }

@@ -9,7 +9,7 @@ namespace dagnet::cpu {
 enum class BinaryKind { Add, Subtract, Multiply, Divide, Maximum, Minimum, Power, Equal, NotEqual, Less, LessEqual,
                         Greater, GreaterEqual };
 enum class UnaryKind { Neg, Exp, Log, Sqrt, Square, Abs, Sign, Reciprocal, Log1p, Expm1, Softplus, Sin, Cos, Floor,
-                       Round, Rsqrt };
+                       Round, Rsqrt, Erf };
 
 BinaryKind parse_binary(const std::string& name);  // throws a Value error listing the kinds
 UnaryKind parse_unary(const std::string& name);
@@ -74,6 +74,7 @@ inline T apply_unary(UnaryKind k, T x) {
     case UnaryKind::Floor: return std::floor(x);
     case UnaryKind::Round: return std::nearbyint(x);  // half to even, as NumPy and TF
     case UnaryKind::Rsqrt: return T(1) / std::sqrt(x);
+    case UnaryKind::Erf: return std::erf(x);
   }
   return x;
 }
@@ -95,6 +96,7 @@ inline T unary_derivative(UnaryKind k, T x, T y) {
     case UnaryKind::Sin: return std::cos(x);
     case UnaryKind::Cos: return -std::sin(x);
     case UnaryKind::Rsqrt: return T(-0.5) * y * y * y;
+    case UnaryKind::Erf: return T(1.1283791670955126) * std::exp(-x * x);  // 2/sqrt(pi) e^(-x^2)
     default: return 0;  // sign, floor, round
   }
 }

@@ -102,6 +102,7 @@ _TABLE = [
         ("Expm1", "expm1"), ("Sin", "sin"), ("Cos", "cos"), ("Floor", "floor"), ("Tanh", "tanh")]],
     ("Round", "numpy", "round", ("x",), (("decimals", 0),)),
     ("Rsqrt", "math", "rsqrt", ("x",), ()),
+    ("Erf", "math", "erf", ("x",), ()),
     ("Clip", "numpy", "clip", ("x",), (("x_min", _REQUIRED), ("x_max", _REQUIRED))),
     ("Where", "numpy", "where", ("condition", "x1", "x2"), ()),
     ("Sum", "numpy", "sum", ("x",), _AXES),

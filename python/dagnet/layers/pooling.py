@@ -1,6 +1,7 @@
 """Max/average pooling 1D/2D and their global forms."""
 from __future__ import annotations
 
+from .. import ops
 from ..ops._dispatch import emit
 from .conv import _tuple
 from .input_spec import InputSpec
@@ -83,7 +84,24 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
+    """With a mask (e.g. from Embedding(mask_zero=True)) it averages the unmasked steps
+    only, as Keras does (a fully masked row gives 0/0 = NaN there too)."""
     rank, mode = 1, "avg"
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        mask = ops.expand_dims(ops.cast(mask, "float32"), 2 if self.data_format == "channels_last" else 1)
+        return ops.divide(ops.sum(ops.multiply(inputs, mask), axis=steps_axis, keepdims=self.keepdims),
+                          ops.sum(mask, axis=steps_axis, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

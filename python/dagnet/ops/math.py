@@ -7,7 +7,7 @@ __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "negative", "exp", "log", "sqrt", "square", "absolute", "abs", "sign", "reciprocal", "log1p", "expm1",
-    "sin", "cos", "floor", "round", "rsqrt", "clip", "where",
+    "sin", "cos", "floor", "round", "rsqrt", "erf", "clip", "where",
     "sum", "mean", "max", "min", "prod", "matmul", "dot",
 ]
 
@@ -40,7 +40,7 @@ def _unary(kind, name=None):
 negative, absolute = _unary("neg", "negative"), _unary("abs", "absolute")
 exp, log, sqrt, square = (_unary(k) for k in ("exp", "log", "sqrt", "square"))
 sign, reciprocal, log1p, expm1 = (_unary(k) for k in ("sign", "reciprocal", "log1p", "expm1"))
-sin, cos, floor, rsqrt = (_unary(k) for k in ("sin", "cos", "floor", "rsqrt"))
+sin, cos, floor, rsqrt, erf = (_unary(k) for k in ("sin", "cos", "floor", "rsqrt", "erf"))
 abs = absolute
 
 
