@@ -65,6 +65,18 @@ def _slicing(lib, ops):
     return [x], outs
 
 
+def _activations(lib, ops):
+    x = lib.Input((3, 4), name="x")
+    outs = [ops.relu6(x * 4), ops.leaky_relu(x), ops.leaky_relu(x, negative_slope=0.05), ops.gelu(x),
+            ops.gelu(x, approximate=False), ops.silu(x), ops.swish(x), ops.hard_sigmoid(x * 2),
+            ops.hard_silu(x * 2), ops.hard_swish(x), ops.selu(x), ops.softsign(x), ops.log_sigmoid(x),
+            ops.celu(x), ops.celu(x, alpha=0.5), ops.glu(x), ops.glu(ops.concatenate([x, x * 2], axis=1), axis=1), ops.sparsemax(x),
+            ops.sparsemax(x * 3, axis=1), ops.squareplus(x), ops.squareplus(x, b=1), ops.sparse_plus(x * 2),
+            ops.sparse_sigmoid(x * 2), ops.hard_tanh(x * 2), ops.soft_shrink(x), ops.soft_shrink(x, threshold=0.2),
+            ops.hard_shrink(x), ops.hard_shrink(x, 1.0), ops.tanh_shrink(x), ops.threshold(x, 0.1, -1.0)]
+    return [x], outs
+
+
 def _with_layers(lib, ops):
     x = lib.Input((3,), name="x")
     h = lib.layers.Dense(4, name="dense")(x)
@@ -73,7 +85,8 @@ def _with_layers(lib, ops):
 
 
 CASES = {"arith": _arith, "unary": _unary, "compare": _compare, "reduce": _reduce, "shape": _shape,
-         "slicing": _slicing, "with_layers": _with_layers}
+         "slicing": _slicing, "with_layers": _with_layers,
+         "activations": _activations}
 
 
 def build(lib, case):

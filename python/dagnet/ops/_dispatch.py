@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 
 import numpy as np
 
@@ -29,6 +30,8 @@ def op(lower):
         return _run_eagerly(lower, args, kwargs)
 
     run._lower = lower
+    params = list(inspect.signature(lower).parameters.values())
+    run.__signature__ = inspect.Signature(params[1:])  # keras.ops's signature: no ``builder``
     return run
 
 
