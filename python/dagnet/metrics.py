@@ -5,6 +5,8 @@ Keras's stateful means exactly. Confusion-count metrics (Precision, Recall, ...)
 to batch sums that the loop adds up before dividing."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import losses as losses_module
 from . import ops
 
@@ -406,6 +408,201 @@ class FalseNegatives(_Count):
     counts = ("fn",)
 
 
+# -- AUC --------------------------------------------------------------------------------------
+def _no_nan(x, y):
+    """Keras's divide_no_nan in float32: 0 where the denominator is 0."""
+    x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, np.float32(0), x / np.where(y == 0, np.float32(1), y)).astype(np.float32)
+
+
+class AUC(Metric):
+    """Keras 3's AUC (multi_label=False): true/false positive/negative weights at each of
+    `num_thresholds` thresholds ((i+1)/(n-1) for i < n-2, padded with -epsilon and
+    1+epsilon), accumulated over batches as sums; the area is taken from the totals. As in
+    Keras, with evenly spaced thresholds a prediction (clipped to [0, 1]) counts as positive
+    at threshold i when ceil(p * (n-1)) - 1 >= i (the bucketed update), else when p > t_i."""
+
+    reduction = "sums"
+
+    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
+                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+        curve = getattr(curve, "value", curve)
+        summation_method = getattr(summation_method, "value", summation_method)
+        if str(curve).upper() not in ("ROC", "PR", "PRGAIN"):
+            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PRGAIN"]')
+        if str(summation_method).lower() not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
+                             '["interpolation", "majoring", "minoring"]')
+        if multi_label or num_labels is not None or label_weights is not None:
+            raise ValueError("AUC: `multi_label`, `num_labels` and `label_weights` are not supported")
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            self.num_thresholds = len(thresholds) + 2
+            thresholds = sorted(float(t) for t in thresholds)
+            self._evenly = _evenly_distributed(np.array([0.0] + thresholds + [1.0]))
+        else:
+            if num_thresholds <= 1:
+                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
+                                 f"Received: num_thresholds={num_thresholds}")
+            self.num_thresholds = int(num_thresholds)
+            thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._evenly = True
+        self._thresholds = np.array([0.0 - 1e-7] + thresholds + [1.0 + 1e-7])
+        self.curve = str(curve).upper()
+        self.summation_method = str(summation_method).lower()
+        self.multi_label, self.num_labels, self.label_weights = False, None, None
+        self._from_logits = bool(from_logits)
+        super().__init__(name, dtype)
+        self.reset_state()
+
+    @property
+    def thresholds(self):
+        return list(self._thresholds)
+
+    # -- the batch counts (graph) ----------------------------------------------------------
+    def lower_sums(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        """tp, fp, tn, fn per threshold (shape (num_thresholds,)) of the batch."""
+        with builder.active():
+            if y_pred.dtype != "float32":
+                y_pred = ops.cast(y_pred, "float32")
+            if y_true.ndim + 1 == y_pred.ndim and y_pred.shape[-1] == 1:
+                y_true = ops.expand_dims(y_true, -1)
+            elif y_pred.ndim + 1 == y_true.ndim and y_true.shape[-1] == 1:
+                y_pred = ops.expand_dims(y_pred, -1)
+            if self._from_logits:
+                y_pred = ops.sigmoid(y_pred)
+            actual = ops.cast(ops.not_equal(y_true, 0), "float32")
+            weights = _merge(mask, sample_weight, y_pred)
+            if weights is not None:
+                while weights.ndim < y_pred.ndim:
+                    weights = ops.expand_dims(weights, -1)
+                # every element of y_pred gets its weight (Keras broadcasts them to y_pred)
+                weights = ops.multiply(weights, ops.add(ops.multiply(y_pred, 0.0), 1.0))
+                true_w = ops.reshape(ops.multiply(actual, weights), (1, -1))
+                false_w = ops.reshape(ops.multiply(ops.subtract(1.0, actual), weights), (1, -1))
+            else:
+                ones = ops.add(ops.multiply(y_pred, 0.0), 1.0)
+                true_w = ops.reshape(ops.multiply(actual, ones), (1, -1))
+                false_w = ops.reshape(ops.multiply(ops.subtract(1.0, actual), ones), (1, -1))
+            n = self.num_thresholds
+            if self._evenly:
+                # bucket = max(ceil(p * (n-1)) - 1, 0) >= i  <=>  p * (n-1) > i  (i >= 1); always at i = 0
+                scaled = ops.multiply(ops.reshape(ops.clip(y_pred, 0.0, 1.0), (-1, 1)), float(n - 1))
+                cuts = np.arange(n, dtype=np.float32)
+                cuts[0] = -1.0
+            else:
+                scaled = ops.reshape(y_pred, (-1, 1))
+                cuts = self._thresholds.astype(np.float32)
+            positive = ops.cast(ops.greater(scaled, builder.constant(cuts.reshape(1, n))), "float32")
+            tp = ops.reshape(ops.matmul(true_w, positive), (n,))
+            fp = ops.reshape(ops.matmul(false_w, positive), (n,))
+            tn = ops.subtract(ops.sum(false_w), fp)
+            fn = ops.subtract(ops.sum(true_w), tp)
+            return [tp, fp, tn, fn]
+
+    # -- the area from the accumulated counts ------------------------------------------------
+    def result_from_sums(self, sums):
+        tp, fp, tn, fn = (np.asarray(s, np.float32).reshape(-1) for s in sums)
+        if tp.size != self.num_thresholds:  # nothing accumulated
+            return 0.0
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return float(self._interpolate_pr_auc(tp, fp, fn))
+        recall = _no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _no_nan(fp, fp + tn), recall
+        elif self.curve == "PR":
+            x, y = recall, _no_nan(tp, tp + fp)
+        else:  # PRGAIN
+            scaling = _no_nan(tp + fn, tn + fp)
+            recall_gain = np.float32(1) - scaling * _no_nan(fn, tp)
+            precision_gain = np.float32(1) - scaling * _no_nan(fp, tp)
+            recall_gain = np.maximum(np.where(tp == 0, np.float32(0), recall_gain), np.float32(0))
+            precision_gain = np.where(tp == 0, np.float32(1), precision_gain)
+            x, y = recall_gain.astype(np.float32), precision_gain.astype(np.float32)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / np.float32(2)
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:-1], y[1:])
+        else:
+            heights = np.maximum(y[:-1], y[1:])
+        return float(np.sum((x[:-1] - x[1:]) * heights, dtype=np.float32))
+
+    @staticmethod
+    def _interpolate_pr_auc(tp, fp, fn):
+        """Davis & Goadrich interpolation, as Keras's AUC.interpolate_pr_auc."""
+        dtp = tp[:-1] - tp[1:]
+        p = tp + fp
+        dp = p[:-1] - p[1:]
+        slope = _no_nan(dtp, np.maximum(dp, np.float32(0)))
+        intercept = tp[1:] - slope * p[1:]
+        ratio = np.where((p[:-1] > 0) & (p[1:] > 0), _no_nan(p[:-1], np.maximum(p[1:], np.float32(0))),
+                         np.float32(1)).astype(np.float32)
+        increment = _no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], np.float32(0)))
+        return np.sum(increment, dtype=np.float32)
+
+    # -- eager use, as a Keras metric object ---------------------------------------------------
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        from ._tracing import GraphBuilder
+        from .engine import Executor
+
+        builder = GraphBuilder()
+        with builder.active():
+            yt = builder.constant(np.asarray(y_true, np.float32))
+            yp = builder.constant(np.asarray(y_pred, np.float32))
+            sw = None
+            if sample_weight is not None:
+                sw = np.asarray(sample_weight, np.float32)
+                if sw.ndim == 0:
+                    sw = np.broadcast_to(sw, np.shape(y_pred)).copy()
+                sw = builder.constant(sw)
+            values = self.lower_sums(builder, yt, yp, None, sw)
+        results = Executor(builder.graph, [v.id for v in values]).run([])
+        self._sums = [np.float32(a + np.asarray(r, np.float32)) for a, r in zip(self._sums, results)]
+
+    def result(self, mean=None):
+        if mean is not None:
+            return mean
+        return np.float32(self.result_from_sums(self._sums))
+
+    def reset_state(self):
+        self._sums = [np.zeros(self.num_thresholds, np.float32) for _ in range(4)]
+
+    @property
+    def true_positives(self):
+        return self._sums[0]
+
+    @property
+    def false_positives(self):
+        return self._sums[1]
+
+    @property
+    def true_negatives(self):
+        return self._sums[2]
+
+    @property
+    def false_negatives(self):
+        return self._sums[3]
+
+    def get_config(self):
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": self.multi_label,
+                  "num_labels": self.num_labels, "label_weights": self.label_weights,
+                  "from_logits": self._from_logits}
+        if self._init_from_thresholds:
+            config["thresholds"] = [float(t) for t in self.thresholds[1:-1]]
+        return config
+
+
+def _evenly_distributed(thresholds):
+    """Keras's is_evenly_distributed_thresholds."""
+    num = len(thresholds)
+    if num < 3:
+        return False
+    even = np.arange(num, dtype=np.float32) / (num - 1)
+    return bool(np.allclose(thresholds, even, atol=1e-7))
+
+
 # -- functions and wrappers ------------------------------------------------------------------
 class MeanMetricWrapper(Metric):
     """A function fn(y_true, y_pred) -> per-sample values, averaged like Keras's Mean."""
@@ -452,7 +649,7 @@ _CLASSES = [Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccu
             SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
             MeanAbsolutePercentageError, MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, Hinge, SquaredHinge, KLDivergence, Poisson, LogCoshError,
-            CosineSimilarity, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives]
+            CosineSimilarity, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, AUC]
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
 _BY_NAME.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,

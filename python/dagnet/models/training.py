@@ -474,14 +474,14 @@ class TrainingMixin:
         """One native training step; returns (plan, fetched values) for a _LogAccumulator."""
         runner = self._runner("train", x, y, w)
         self.optimizer._before_step(runner)
-        values = [float(v) for v in runner.engine.step(runner.feeds(x, y, w))]
+        values = [_fetched(v) for v in runner.engine.step(runner.feeds(x, y, w))]
         for variable in runner.python_constraints:  # custom constraints; built-in ones ran natively
             variable.assign(variable.constraint(variable.value.copy()))
         return runner.plan, values
 
     def _test_step(self, x, y, w=None):
         runner = self._runner("eval", x, y, w)
-        return runner.plan, [float(v) for v in runner.engine.run(runner.feeds(x, y, w))]
+        return runner.plan, [_fetched(v) for v in runner.engine.run(runner.feeds(x, y, w))]
 
     def _predict_step(self, x):
         runner = self._runner("predict", x, None)
@@ -861,6 +861,12 @@ class _LogPlan:
 
 
 _F32 = np.float32
+
+
+def _fetched(value):
+    """A fetched scalar as a float; a fetched vector (AUC's counts per threshold) as float32."""
+    array = np.asarray(value)
+    return float(array.reshape(())) if array.size == 1 else array.astype(np.float32)
 
 
 def _finalized(fn, value):
