@@ -1,6 +1,7 @@
 #include "cpu/pooling.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/thread_pool.h"
 
@@ -25,6 +26,16 @@ Strides strides_of(const PoolShape& s) {
   return {s.h * s.w * s.c, s.c, 1, s.oh * s.ow * s.c, s.c};
 }
 int64_t out_channel_stride(const PoolShape& s) { return s.channels_first ? s.oh * s.ow : 1; }
+
+// The running maximum under TensorFlow's NaN rules (see PoolShape::nan_propagates).
+template <typename T>
+inline T max_start(const PoolShape& s, T first) {
+  return s.nan_propagates ? first : std::numeric_limits<T>::lowest();
+}
+template <typename T>
+inline T max_step(bool nan_propagates, T best, T v) {
+  return (v > best || (nan_propagates && v != v)) ? v : best;
+}
 
 constexpr int64_t kChannelBlock = 256;  // channels per task; also the per-thread scratch size
 
@@ -54,14 +65,12 @@ void max_pool(const PoolShape& s, const T* x, T* y) {
     const Window w = window(s, oy, ox);
     const T* img = x + i * st.image;
     const T* first = img + (w.y0 * s.w + w.x0) * st.pixel;
-    for (int64_t ch = c0; ch < c1; ++ch) best[ch - c0] = first[ch * st.channel];
+    const bool nan = s.nan_propagates;
+    for (int64_t ch = c0; ch < c1; ++ch) best[ch - c0] = max_start(s, first[ch * st.channel]);
     for (int64_t yy = w.y0; yy < w.y1; ++yy)
       for (int64_t xx = w.x0; xx < w.x1; ++xx) {
         const T* px = img + (yy * s.w + xx) * st.pixel;
-        for (int64_t ch = c0; ch < c1; ++ch) {
-          const T v = px[ch * st.channel];
-          best[ch - c0] = best[ch - c0] < v ? v : best[ch - c0];
-        }
+        for (int64_t ch = c0; ch < c1; ++ch) best[ch - c0] = max_step(nan, best[ch - c0], px[ch * st.channel]);
       }
     T* out = y + i * st.out_image + (oy * s.ow + ox) * st.out_pixel;
     for (int64_t ch = c0; ch < c1; ++ch) out[ch * ocs] = best[ch - c0];
@@ -98,14 +107,12 @@ void max_grad_pixel(const PoolShape& s, const Window& w, int64_t pixel, int64_t 
   const int64_t cs = kContiguous ? 1 : channel_stride;
   T best[kChannelBlock], left[kChannelBlock];
   const T* first = img + (w.y0 * s.w + w.x0) * pixel;
-  for (int64_t ch = 0; ch < nc; ++ch) best[ch] = first[ch * cs];
+  const bool nan = s.nan_propagates;
+  for (int64_t ch = 0; ch < nc; ++ch) best[ch] = max_start(s, first[ch * cs]);
   for (int64_t yy = w.y0; yy < w.y1; ++yy)
     for (int64_t xx = w.x0; xx < w.x1; ++xx) {
       const T* px = img + (yy * s.w + xx) * pixel;
-      for (int64_t ch = 0; ch < nc; ++ch) {
-        const T v = px[ch * cs];
-        best[ch] = best[ch] < v ? v : best[ch];
-      }
+      for (int64_t ch = 0; ch < nc; ++ch) best[ch] = max_step(nan, best[ch], px[ch * cs]);
     }
   for (int64_t ch = 0; ch < nc; ++ch) left[ch] = g[ch * g_stride];
   for (int64_t yy = w.y0; yy < w.y1; ++yy)

@@ -10,6 +10,10 @@ struct PoolShape {
   int64_t n, h, w, c;
   int64_t kh, kw, sh, sw, pad_top, pad_left, oh, ow;
   bool channels_first;
+  // TensorFlow's NaN rules, which Keras inherits: a pooling window ignores NaN (MaxPool
+  // starts from the lowest float and keeps strictly larger values), while a global max is
+  // a reduce_max, in which any NaN wins.
+  bool nan_propagates = false;
   int64_t in_index(int64_t i, int64_t y, int64_t x, int64_t ch) const {
     return channels_first ? ((i * c + ch) * h + y) * w + x : ((i * h + y) * w + x) * c + ch;
   }

@@ -58,6 +58,7 @@ PoolSetup global_setup(const Shape& x, const Attrs& attrs, const InferContext* c
   p.out_shape = {l.batch, l.channels};
   int64_t h = rank == 2 ? l.spatial[0] : 1, w = l.spatial[rank - 1];
   p.s = cpu::PoolShape{l.batch, h, w, l.channels, h, w, 1, 1, 0, 0, 1, 1, l.channels_first};
+  p.s.nan_propagates = true;  // a global max is TensorFlow's reduce_max
   if (h == 0 || w == 0) {
     std::string m = "cannot pool over an empty input";
     if (ctx) ctx->fail(m);
