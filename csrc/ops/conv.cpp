@@ -227,6 +227,42 @@ const std::vector<AttrSpec> kConvAttrs = {{"strides", AttrType::IntList}, {"dila
                                           {"padding", AttrType::String},  {"data_format", AttrType::String},
                                           {"activation", AttrType::String}, {"alpha", AttrType::Float}};
 
+// conv{1,2}d_grad_input (dy, kernel, x: shape only) -> dx and conv{1,2}d_grad_kernel
+// (dy, x, kernel: shape only) -> d kernel: the same op with the operand roles swapped. The
+// shape-only operand (index 2) has the output's shape, so the kernel reads it from there.
+void register_conv_grad(const std::string& op_name, size_t rank, bool input_grad) {
+  auto setup = [rank, input_grad](const Shape& operand1, const Shape& operand2, const Attrs& attrs,
+                                  const InferContext* ctx) {
+    return input_grad ? conv_setup(operand2, operand1, attrs, rank, ctx)
+                      : conv_setup(operand1, operand2, attrs, rank, ctx);
+  };
+  OpDef op;
+  op.name = op_name;
+  op.min_inputs = op.max_inputs = 3;
+  op.attrs = kConvAttrs;
+  op.shape_only_from = 2;
+  op.infer = [setup](const InferContext& ctx) -> std::vector<TensorSpec> {
+    setup(ctx.shape(1), ctx.shape(2), ctx.attrs(), &ctx);
+    return {{ctx.shape(2), ctx.dtype(0)}};
+  };
+  op.workspace = [setup](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
+    ConvSetup c = setup(in[1].shape, in[2].shape, attrs, nullptr);
+    return conv_scratch_elements(c, in_elements(c.s) + out_elements(c)) * dtype_size(in[0].dtype);
+  };
+  op.cpu = [setup, input_grad](const KernelContext& ctx) {
+    const Tensor& out = ctx.outputs[0];
+    ConvSetup c = setup(ctx.inputs[1].shape(), out.shape(), ctx.attrs(), nullptr);
+    dispatch_float(out.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T *dy = ctx.inputs[0].data<T>(), *other = ctx.inputs[1].data<T>();
+      T* scratch = static_cast<T*>(ctx.workspace);
+      if (input_grad) conv_grad_input<T>(c, dy, other, out.data<T>(), scratch);
+      else conv_grad_kernel<T>(c, dy, other, out.data<T>(), scratch);
+    });
+  };
+  register_op(std::move(op));
+}
+
 void register_conv(size_t rank) {
   const std::string name = rank == 1 ? "conv1d" : "conv2d";
   OpDef fwd;
@@ -274,53 +310,8 @@ void register_conv(size_t rank) {
   };
   register_op(std::move(fwd));
 
-  OpDef gin;  // (dy, kernel, x: shape only) -> dx
-  gin.name = name + "_grad_input";
-  gin.min_inputs = gin.max_inputs = 3;
-  gin.attrs = kConvAttrs;
-  gin.shape_only_from = 2;
-  gin.infer = [rank](const InferContext& ctx) -> std::vector<TensorSpec> {
-    conv_setup(ctx.shape(2), ctx.shape(1), ctx.attrs(), rank, &ctx);
-    return {{ctx.shape(2), ctx.dtype(0)}};
-  };
-  gin.workspace = [rank](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
-    ConvSetup c = conv_setup(in[2].shape, in[1].shape, attrs, rank, nullptr);
-    return conv_scratch_elements(c, in_elements(c.s) + out_elements(c)) * dtype_size(in[0].dtype);
-  };
-  gin.cpu = [rank](const KernelContext& ctx) {
-    const Tensor& dx = ctx.outputs[0];
-    ConvSetup c = conv_setup(dx.shape(), ctx.inputs[1].shape(), ctx.attrs(), rank, nullptr);
-    dispatch_float(dx.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      conv_grad_input<T>(c, ctx.inputs[0].data<T>(), ctx.inputs[1].data<T>(), dx.data<T>(),
-                         static_cast<T*>(ctx.workspace));
-    });
-  };
-  register_op(std::move(gin));
-
-  OpDef gk;  // (dy, x, kernel: shape only) -> d kernel
-  gk.name = name + "_grad_kernel";
-  gk.min_inputs = gk.max_inputs = 3;
-  gk.attrs = kConvAttrs;
-  gk.shape_only_from = 2;
-  gk.infer = [rank](const InferContext& ctx) -> std::vector<TensorSpec> {
-    conv_setup(ctx.shape(1), ctx.shape(2), ctx.attrs(), rank, &ctx);
-    return {{ctx.shape(2), ctx.dtype(0)}};
-  };
-  gk.workspace = [rank](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
-    ConvSetup c = conv_setup(in[1].shape, in[2].shape, attrs, rank, nullptr);
-    return conv_scratch_elements(c, in_elements(c.s) + out_elements(c)) * dtype_size(in[0].dtype);
-  };
-  gk.cpu = [rank](const KernelContext& ctx) {
-    const Tensor& dk = ctx.outputs[0];
-    ConvSetup c = conv_setup(ctx.inputs[1].shape(), dk.shape(), ctx.attrs(), rank, nullptr);
-    dispatch_float(dk.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      conv_grad_kernel<T>(c, ctx.inputs[0].data<T>(), ctx.inputs[1].data<T>(), dk.data<T>(),
-                          static_cast<T*>(ctx.workspace));
-    });
-  };
-  register_op(std::move(gk));
+  register_conv_grad(name + "_grad_input", rank, true);
+  register_conv_grad(name + "_grad_kernel", rank, false);
 }
 }  // namespace
 
