@@ -4,27 +4,14 @@ forward+backward (d input, d kernel, d bias), dagnet (NHWC, its default) vs PyTo
 
     python benchmarks/bench_conv.py [--threads N]
 """
-import argparse
-
 import numpy as np
 
-import dagnet
-from dagnet.engine import Executor, Graph, gradients, set_num_threads
-from _timing import best_ms as best, print_table
-
+from dagnet.engine import Executor, Graph, gradients
+from _timing import best_ms as best, print_table, torch_peer_setup
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=10)
-    args = parser.parse_args()
-    import torch
-
-    if args.threads:
-        set_num_threads(args.threads)
-    threads = dagnet.info()["threads"]
-    torch.set_num_threads(threads)
+    args, torch, threads = torch_peer_setup()
     n, h, w, c, f = 16, 32, 32, 128, 128
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, h, w, c)).astype(np.float32)

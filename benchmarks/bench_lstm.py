@@ -4,27 +4,14 @@ Needs `pip install torch==2.13.0`.
 
     python benchmarks/bench_lstm.py [--threads N]
 """
-import argparse
-
 import numpy as np
 
-import dagnet
-from dagnet.engine import Executor, Graph, gradients, set_num_threads
-from _timing import best_ms as best, print_table
-
+from dagnet.engine import Executor, Graph, gradients
+from _timing import best_ms as best, print_table, torch_peer_setup
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=10)
-    args = parser.parse_args()
-    import torch
-
-    if args.threads:
-        set_num_threads(args.threads)
-    threads = dagnet.info()["threads"]
-    torch.set_num_threads(threads)
+    args, torch, threads = torch_peer_setup()
     batch, steps, features, units = 32, 140, 256, 64
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, steps, features)).astype(np.float32)
