@@ -379,7 +379,7 @@ class Layer:
                 continue
             loss = self.activity_regularizer(out)
             if out.ndim > 0:  # the batch size, counted at run time (it may be None here)
-                rows = ops.sum(out, axis=tuple(range(1, out.ndim))) if out.ndim > 1 else out
+                rows = out[(slice(None),) + (0,) * (out.ndim - 1)] if out.ndim > 1 else out  # one value per row
                 loss = ops.divide(loss, ops.sum(ops.ones_like(rows)))
             builder.activity_losses.append(loss)
 
