@@ -48,10 +48,4 @@ void Tensor::fill_zero() {
   if (nbytes()) std::memset(raw(), 0, nbytes());
 }
 
-Tensor Tensor::reshaped(const Shape& shape) const {
-  check(num_elements(shape) == numel_, ErrorKind::Value, "cannot reshape ", shape_str(shape_), " to ",
-        shape_str(shape));
-  return view(storage_, offset_, shape, dtype_);
-}
-
 }  // namespace dagnet

@@ -36,8 +36,6 @@ class Tensor {
 
   Tensor clone() const;
   void fill_zero();
-  // Same bytes, new shape with the same element count.
-  Tensor reshaped(const Shape& shape) const;
 
  private:
   std::shared_ptr<Storage> storage_;

@@ -20,18 +20,6 @@ Activation parse_activation(const std::string& name) {
   fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
 }
 
-const char* activation_name(Activation act) {
-  switch (act) {
-    case Activation::Linear: return "linear";
-    case Activation::Relu: return "relu";
-    case Activation::Elu: return "elu";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
-    case Activation::Softmax: return "softmax";
-  }
-  return "?";
-}
-
 namespace {
 constexpr int64_t kGrain = 1 << 14;
 

@@ -9,7 +9,6 @@ namespace dagnet::cpu {
 enum class Activation { Linear, Relu, Elu, Sigmoid, Tanh, Softmax };
 
 Activation parse_activation(const std::string& name);  // throws a Value error listing the names
-const char* activation_name(Activation act);
 
 // The tensor is viewed as outer x length x inner; softmax normalises along `length`,
 // the others ignore the layout. `alpha` is ELU's.

@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "core/thread_pool.h"
-#include "graph/memory_planner.h"
+#include "graph/arena_layout.h"
 
 namespace dagnet {
 
@@ -168,7 +168,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       }
     }
   }
-  MemoryPlan memory = plan_memory(requests, options_.reuse_memory);
+  ArenaLayout memory = layout_arena(requests, options_.reuse_memory);
   plan->arena = Storage::allocate(memory.arena_bytes);
   plan->stats.arena_bytes = memory.arena_bytes;
   plan->stats.naive_bytes = memory.naive_bytes;

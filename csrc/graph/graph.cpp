@@ -43,12 +43,6 @@ const Node& Graph::node(NodeId id) const {
   return nodes_[id];
 }
 
-ValueId Graph::input_named(const std::string& name) const {
-  for (ValueId id : inputs_)
-    if (values_[id].name == name) return id;
-  fail(ErrorKind::Value, "graph has no input named '", name, "'");
-}
-
 std::string Graph::unique_node_name(const std::string& requested, const std::string& op) {
   std::string base = requested.empty() ? op : requested;
   int& count = name_counts_[base];

@@ -73,8 +73,6 @@ ConvSetup conv_setup(const Shape& x, const Shape& kernel, const Attrs& attrs, si
   return c;
 }
 
-size_t rank_of(const std::string& op_name) { return op_name[4] == '1' ? 1 : 2; }
-
 // Bytes of scratch: NHWC copies of channels_first operands plus one chunk of columns.
 size_t conv_scratch_elements(const ConvSetup& c, int64_t extra_nhwc) {
   size_t elements = c.s.is_pointwise() ? 0 : static_cast<size_t>(c.images_per_chunk() * c.s.oh * c.s.ow * c.s.k());

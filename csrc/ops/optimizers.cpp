@@ -1,4 +1,7 @@
 // Fused optimizer updates, in place, Keras 3 formulas and defaults:
+//   sgd_update(param, grad, learning_rate[, velocity])   attrs momentum (0), nesterov (0/1):
+//     plain p -= lr g; with momentum v = momentum v - lr g, p += v (nesterov: p += momentum v - lr g);
+//     the velocity input is present exactly when momentum > 0
 //   adam_update(param, grad, learning_rate, iterations, m, v[, v_hat])
 //     attrs beta_1 (0.9), beta_2 (0.999), epsilon (1e-7), amsgrad (0/1):
 //     t = iterations + 1; alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
@@ -48,6 +51,37 @@ void require_update_inputs(const InferContext& ctx, size_t first_slot) {
 }  // namespace
 
 void register_optimizer_ops() {
+  OpDef sgd;
+  sgd.name = "sgd_update";
+  sgd.min_inputs = 3;
+  sgd.max_inputs = 4;
+  sgd.attrs = {{"momentum", AttrType::Float}, {"nesterov", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  sgd.mutates = {0, 3};
+  sgd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    ctx.require_same_dtype(0, 2);
+    ctx.require(ctx.shape(0) == ctx.shape(1), "the gradient's shape differs from the parameter's");
+    ctx.require(ctx.shape(2).empty() && ctx.dtype(2) == DType::f64, "the learning rate must be a float64 scalar");
+    if (ctx.num_inputs() == 4)
+      ctx.require(ctx.shape(3) == ctx.shape(0) && ctx.dtype(3) == ctx.dtype(0),
+                  "the velocity must match the parameter");
+    ctx.require((ctx.attrs().get_float("momentum", 0.0) > 0) == (ctx.num_inputs() == 4),
+                "momentum > 0 needs a velocity input, and only then");
+    return {};
+  };
+  sgd.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    double lr = *ctx.inputs[2].data<double>();
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* velocity = ctx.inputs.size() == 4 ? ctx.inputs[3].data<T>() : nullptr;
+      cpu::sgd_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), velocity, p.numel(), lr,
+                         ctx.attrs().get_float("momentum", 0.0), ctx.attrs().get_int("nesterov", 0) != 0,
+                         ctx.attrs().get_float("weight_decay", 0.0));
+    });
+  };
+  register_op(std::move(sgd));
+
   OpDef adam;
   adam.name = "adam_update";
   adam.min_inputs = 6;

@@ -129,7 +129,7 @@ void register_reshape_ops() {
     out.insert(out.end(), y.begin() + 1, y.end());
     return {{out, ctx.dtype(0)}};
   };
-  split.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+  split.backward = [](GradBuilder& gb, const Node&, const std::vector<ValueId>& grads) {
     return std::vector<ValueId>{gb.emit("merge_leading_axes", {grads[0]}), kNoValue};
   };
   register_op(std::move(split));

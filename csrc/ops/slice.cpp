@@ -4,7 +4,6 @@
 // direction), squeeze_axes (axes indexed by an integer, removed). Axes past the lists
 // are taken whole. slice_grad(g, x) scatters g back into zeros of x's shape.
 #include "cpu/strided.h"
-#include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 

@@ -2,7 +2,6 @@
 #include <numeric>
 
 #include "cpu/strided.h"
-#include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 

@@ -4,7 +4,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "core/build_info.h"
+#include "runtime/build_info.h"
+#include "runtime/init.h"
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -115,7 +116,7 @@ std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<Valu
   auto add = [&](py::handle obj, ValueId input) {
     const std::string& name = graph.value(input).name;
     py::array a = py::array::ensure(obj);
-    if (!a) fail(ErrorKind::Type, "input '", name, "': expected an array, got ", std::string(py::str(obj.get_type())));
+    if (!a) fail(ErrorKind::Type, "input '", name, "': expected an array, got ", std::string(py::str(py::type::handle_of(obj))));
     keep.push_back(a);
     out.push_back(borrow_array(a, "input '" + name + "'"));
   };
@@ -162,6 +163,7 @@ py::dict stats_to_dict(const PlanStats& s) {
 
 PYBIND11_MODULE(_engine, m) {
   m.doc() = "dagnet native engine (bindings only)";
+  init_engine();
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
