@@ -32,7 +32,9 @@ class Tensor {
 
   void* raw() const { return static_cast<char*>(storage_->data()) + offset_; }
   template <typename T>
-  T* data() const { return static_cast<T*>(raw()); }
+  T* data() const {
+    return static_cast<T*>(raw());
+  }
 
   Tensor clone() const;
   void fill_zero();

@@ -152,7 +152,7 @@ template void activation_forward_serial<float>(Activation, double, const float*,
 template void activation_forward_serial<double>(Activation, double, const double*, double*, int64_t);
 template void activation_backward<float>(Activation, double, const ActivationLayout&, const float*, const float*,
                                          float*);
-template void activation_backward<double>(Activation, double, const ActivationLayout&, const double*,
-                                          const double*, double*);
+template void activation_backward<double>(Activation, double, const ActivationLayout&, const double*, const double*,
+                                          double*);
 
 }  // namespace dagnet::cpu

@@ -27,7 +27,6 @@ void activation_forward_serial(Activation act, double alpha, const T* x, T* y, i
 
 // dx = dy * f'(x), computed from y = f(x). dx may alias dy.
 template <typename T>
-void activation_backward(Activation act, double alpha, const ActivationLayout& layout, const T* dy, const T* y,
-                         T* dx);
+void activation_backward(Activation act, double alpha, const ActivationLayout& layout, const T* dy, const T* y, T* dx);
 
 }  // namespace dagnet::cpu

@@ -77,14 +77,14 @@ void rmsprop_update(T* param, const T* grad, T* velocity, T* momentum_buffer, T*
   });
 }
 
-template void adam_update<float>(float*, const float*, float*, float*, float*, int64_t, double, int64_t, double,
-                                 double, double, double);
+template void adam_update<float>(float*, const float*, float*, float*, float*, int64_t, double, int64_t, double, double,
+                                 double, double);
 template void adam_update<double>(double*, const double*, double*, double*, double*, int64_t, double, int64_t, double,
                                   double, double, double);
 template void rmsprop_update<float>(float*, const float*, float*, float*, float*, int64_t, double, double, double,
                                     double, double);
-template void rmsprop_update<double>(double*, const double*, double*, double*, double*, int64_t, double, double,
-                                     double, double, double);
+template void rmsprop_update<double>(double*, const double*, double*, double*, double*, int64_t, double, double, double,
+                                     double, double);
 
 template <typename T>
 void adagrad_update(T* param, const T* grad, T* accumulator, int64_t n, double lr_d, double epsilon_d,
@@ -156,12 +156,11 @@ void nadam_update(T* param, const T* grad, T* m, T* v, int64_t n, double lr_d, i
   });
 }
 
-#define DAGNET_INSTANTIATE_OPTIMIZERS(T)                                                                                    \
-  template void adagrad_update<T>(T*, const T*, T*, int64_t, double, double, double);                               \
-  template void adadelta_update<T>(T*, const T*, T*, T*, int64_t, double, double, double, double);                   \
-  template void adamax_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double);    \
-  template void nadam_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double,      \
-                                double);
+#define DAGNET_INSTANTIATE_OPTIMIZERS(T)                                                                          \
+  template void adagrad_update<T>(T*, const T*, T*, int64_t, double, double, double);                             \
+  template void adadelta_update<T>(T*, const T*, T*, T*, int64_t, double, double, double, double);                \
+  template void adamax_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double); \
+  template void nadam_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double, double);
 DAGNET_INSTANTIATE_OPTIMIZERS(float)
 DAGNET_INSTANTIATE_OPTIMIZERS(double)
 #undef DAGNET_INSTANTIATE_OPTIMIZERS

@@ -37,7 +37,8 @@ ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse)
     busy.clear();
     for (size_t j : placed) {
       const BufferRequest& o = requests[j];
-      if (o.first <= r.last && r.first <= o.last) busy.emplace_back(layout.offsets[j], layout.offsets[j] + aligned(o.bytes));
+      if (o.first <= r.last && r.first <= o.last)
+        busy.emplace_back(layout.offsets[j], layout.offsets[j] + aligned(o.bytes));
     }
     std::sort(busy.begin(), busy.end());
     size_t offset = 0;

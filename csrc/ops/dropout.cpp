@@ -36,8 +36,8 @@ void register_dropout_ops() {
     const Tensor& x = ctx.inputs[0];
     int64_t* state = ctx.inputs[1].data<int64_t>();
     const double rate = ctx.attrs().get_float("rate", 0.5);
-    const uint64_t stream = splitmix64(static_cast<uint64_t>(ctx.attrs().get_int("seed", 0)) ^
-                                       splitmix64(static_cast<uint64_t>(*state)));
+    const uint64_t stream =
+        splitmix64(static_cast<uint64_t>(ctx.attrs().get_int("seed", 0)) ^ splitmix64(static_cast<uint64_t>(*state)));
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();

@@ -86,8 +86,11 @@ void register_optimizer_ops() {
   adam.name = "adam_update";
   adam.min_inputs = 6;
   adam.max_inputs = 7;
-  adam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
-                {"amsgrad", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  adam.attrs = {{"beta_1", AttrType::Float},
+                {"beta_2", AttrType::Float},
+                {"epsilon", AttrType::Float},
+                {"amsgrad", AttrType::Int},
+                {"weight_decay", AttrType::Float}};
   adam.mutates = {0, 4, 5, 6};
   adam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_update_inputs(ctx, 4);
@@ -103,8 +106,8 @@ void register_optimizer_ops() {
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* v_hat = ctx.inputs.size() == 7 ? ctx.inputs[6].data<T>() : nullptr;
-      cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(),
-                          v_hat, p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
+      cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(), v_hat,
+                          p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
                           ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7),
                           ctx.attrs().get_float("weight_decay", 0.0));
     });
@@ -115,13 +118,16 @@ void register_optimizer_ops() {
   rms.name = "rmsprop_update";
   rms.min_inputs = 4;
   rms.max_inputs = 6;
-  rms.attrs = {{"rho", AttrType::Float}, {"momentum", AttrType::Float}, {"epsilon", AttrType::Float},
-               {"centered", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  rms.attrs = {{"rho", AttrType::Float},
+               {"momentum", AttrType::Float},
+               {"epsilon", AttrType::Float},
+               {"centered", AttrType::Int},
+               {"weight_decay", AttrType::Float}};
   rms.mutates = {0, 3, 4, 5};
   rms.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_update_inputs(ctx, 3);
-    size_t expected = 4 + (ctx.attrs().get_float("momentum", 0.0) > 0 ? 1 : 0) +
-                      (ctx.attrs().get_int("centered", 0) != 0 ? 1 : 0);
+    size_t expected =
+        4 + (ctx.attrs().get_float("momentum", 0.0) > 0 ? 1 : 0) + (ctx.attrs().get_int("centered", 0) != 0 ? 1 : 0);
     ctx.require(ctx.num_inputs() == expected,
                 "rmsprop_update takes a momentum buffer when momentum > 0 and an average-gradient buffer when "
                 "centered, and only then");
@@ -136,8 +142,8 @@ void register_optimizer_ops() {
       using T = decltype(tag);
       T* buffer = has_momentum ? ctx.inputs[4].data<T>() : nullptr;
       T* average = centered ? ctx.inputs[has_momentum ? 5 : 4].data<T>() : nullptr;
-      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, average,
-                             p.numel(), lr, ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
+      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, average, p.numel(),
+                             lr, ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
                              ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
     });
   };
@@ -186,7 +192,9 @@ void register_optimizer_ops() {
   OpDef adamax;
   adamax.name = "adamax_update";
   adamax.min_inputs = adamax.max_inputs = 6;
-  adamax.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+  adamax.attrs = {{"beta_1", AttrType::Float},
+                  {"beta_2", AttrType::Float},
+                  {"epsilon", AttrType::Float},
                   {"weight_decay", AttrType::Float}};
   adamax.mutates = {0, 4, 5};
   adamax.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
@@ -209,7 +217,9 @@ void register_optimizer_ops() {
   OpDef nadam;
   nadam.name = "nadam_update";
   nadam.min_inputs = nadam.max_inputs = 7;
-  nadam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+  nadam.attrs = {{"beta_1", AttrType::Float},
+                 {"beta_2", AttrType::Float},
+                 {"epsilon", AttrType::Float},
                  {"weight_decay", AttrType::Float}};
   nadam.mutates = {0, 5, 6};
   nadam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {

@@ -59,8 +59,8 @@ std::vector<int64_t> output_strides(const Shape& x, const std::vector<bool>& red
 }  // namespace
 
 void register_reduce_axes_ops() {
-  const std::vector<AttrSpec> attrs = {{"kind", AttrType::String}, {"axes", AttrType::IntList},
-                                       {"keepdims", AttrType::Int}};
+  const std::vector<AttrSpec> attrs = {
+      {"kind", AttrType::String}, {"axes", AttrType::IntList}, {"keepdims", AttrType::Int}};
   OpDef fwd;
   fwd.name = "reduce";
   fwd.attrs = attrs;
@@ -76,8 +76,8 @@ void register_reduce_axes_ops() {
     cpu::ReduceGeometry geometry;
     const bool extreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
     const bool empty_extreme = extreme && x.numel() == 0 && y.numel() > 0;
-    check(!empty_extreme, ErrorKind::Value, "node '", ctx.node.name, "' (reduce): ",
-          kind == ReduceKind::Max ? "max" : "min", " over an empty axis");
+    check(!empty_extreme, ErrorKind::Value, "node '", ctx.node.name,
+          "' (reduce): ", kind == ReduceKind::Max ? "max" : "min", " over an empty axis");
     const bool block = cpu::collapse_reduction(x.shape(), reduced, &geometry);
     dispatch_any(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
@@ -132,7 +132,8 @@ void register_reduce_axes_ops() {
       const T *pg = g.data<T>(), *px = x.data<T>(), *py = y.data<T>();
       T* pd = dx.data<T>();
       cpu::ReduceGeometry geometry;
-      if ((kind == ReduceKind::Sum || kind == ReduceKind::Mean) && cpu::collapse_reduction(x.shape(), reduced, &geometry))
+      if ((kind == ReduceKind::Sum || kind == ReduceKind::Mean) &&
+          cpu::collapse_reduction(x.shape(), reduced, &geometry))
         return cpu::spread_middle<T>(pg, geometry, kind == ReduceKind::Mean, pd);
       const std::vector<int64_t> strides[1] = {output_strides(x.shape(), reduced)};
       const int64_t base[1] = {0};

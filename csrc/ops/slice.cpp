@@ -100,9 +100,9 @@ void slice_walk(const Shape& x, const SliceSpec& s, Shape& walk_shape, std::vect
   }
 }
 
-const std::vector<AttrSpec> kAttrs = {{"begin", AttrType::IntList},      {"end", AttrType::IntList},
-                                      {"strides", AttrType::IntList},    {"begin_mask", AttrType::IntList},
-                                      {"end_mask", AttrType::IntList},   {"squeeze_axes", AttrType::IntList}};
+const std::vector<AttrSpec> kAttrs = {{"begin", AttrType::IntList},    {"end", AttrType::IntList},
+                                      {"strides", AttrType::IntList},  {"begin_mask", AttrType::IntList},
+                                      {"end_mask", AttrType::IntList}, {"squeeze_axes", AttrType::IntList}};
 }  // namespace
 
 void register_slice_ops() {

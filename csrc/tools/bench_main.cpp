@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "runtime/build_info.h"
-#include "runtime/init.h"
 #include "core/thread_pool.h"
 #include "graph/executor.h"
 #include "graph/serialize.h"
 #include "graph/training.h"
+#include "runtime/build_info.h"
+#include "runtime/init.h"
 
 using namespace dagnet;
 
