@@ -1,5 +1,9 @@
 // fill_like: a tensor shaped like its input, filled with `value` (gradient seeds, zeros).
 // scale: x * factor (loss weights).
+// assign(target, value): copies value into target in place (optimizer state written back
+// inside a step; ordered after every other reader of target).
+#include <cstring>
+
 #include "cpu/elementwise.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
@@ -43,6 +47,21 @@ void register_elementwise_ops() {
     return std::vector<ValueId>{gb.emit("scale", {grads[0]}, node.attrs)};
   };
   register_op(std::move(scale));
+
+  OpDef assign;
+  assign.name = "assign";
+  assign.min_inputs = assign.max_inputs = 2;
+  assign.mutates = {0};
+  assign.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require(ctx.shape(0) == ctx.shape(1) && ctx.dtype(0) == ctx.dtype(1),
+                "the value must have the target's shape and dtype");
+    return {};
+  };
+  assign.cpu = [](const KernelContext& ctx) {
+    const Tensor &target = ctx.inputs[0], &value = ctx.inputs[1];
+    if (target.nbytes()) std::memcpy(target.raw(), value.raw(), target.nbytes());
+  };
+  register_op(std::move(assign));
 }
 
 }  // namespace dagnet

@@ -126,10 +126,10 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   register_op(std::move(bwd));
 }
 
-// Class labels as int64, validated: a label outside [0, classes) is an error naming the
-// node and the label, never an out-of-bounds read.
-std::vector<int64_t> checked_labels(const KernelContext& ctx, const Tensor& labels, int64_t classes) {
-  std::vector<int64_t> out(static_cast<size_t>(labels.numel()));
+// Class labels as int64 (into workspace), validated: a label outside [0, classes) is
+// reported through the device error record, naming the node and the label, and the
+// kernel reads nothing out of bounds.
+bool checked_labels(const KernelContext& ctx, const Tensor& labels, int64_t classes, int64_t* out) {
   for (int64_t i = 0; i < labels.numel(); ++i) {
     double v = 0;
     switch (labels.dtype()) {
@@ -138,12 +138,24 @@ std::vector<int64_t> checked_labels(const KernelContext& ctx, const Tensor& labe
       case DType::f32: v = labels.data<float>()[i]; break;
       case DType::f64: v = labels.data<double>()[i]; break;
     }
-    check(v >= 0 && v < static_cast<double>(classes) && v == static_cast<double>(static_cast<int64_t>(v)),
-          ErrorKind::Value, "node '", ctx.node.name, "' (", ctx.node.op->name, "): label ", v, " at position ", i,
-          " is not a class index in [0, ", classes, ")");
+    if (!(v >= 0 && v < static_cast<double>(classes) && v == static_cast<double>(static_cast<int64_t>(v)))) {
+      ctx.report_error(kErrorLabelOutOfRange, i, 0, v, classes);
+      return false;
+    }
     out[i] = static_cast<int64_t>(v);
   }
-  return out;
+  return true;
+}
+
+std::string describe_label_error(const Node& node, const std::vector<TensorSpec>&, const DeviceError& e) {
+  return cat("node '", node.name, "' (", node.op->name, "): label ", e.float_value, " at position ", e.position,
+             " is not a class index in [0, ", e.bound, ")");
+}
+
+WorkspaceRule labels_workspace(size_t i) {
+  return [i](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return static_cast<size_t>(num_elements(in[i].shape)) * sizeof(int64_t);
+  };
 }
 
 void require_sparse_pair(const InferContext& ctx, size_t pred, size_t labels) {
@@ -167,15 +179,18 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
+  fwd.workspace = labels_workspace(1);
+  fwd.describe_error = describe_label_error;
   fwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[1], cols);
+    int64_t* labels = static_cast<int64_t*>(ctx.workspace);
+    if (!checked_labels(ctx, ctx.inputs[1], cols, labels)) return;
     Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() =
-          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols,
+          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels, rows, cols,
                                               input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
     });
   };
@@ -195,14 +210,17 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
+  bwd.workspace = labels_workspace(2);
+  bwd.describe_error = describe_label_error;
   bwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[2], cols);
+    int64_t* labels = static_cast<int64_t*>(ctx.workspace);
+    if (!checked_labels(ctx, ctx.inputs[2], cols, labels)) return;
     Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels.data(), rows, cols,
+      cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels, rows, cols,
                                            ctx.outputs[0].data<T>(), input_or_null<T>(ctx, e.mask),
                                            input_or_null<T>(ctx, e.weights));
     });

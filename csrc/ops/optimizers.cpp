@@ -28,10 +28,14 @@
 //     scalar) = u_1 ... u_t, kept by the Trainer; m, v as Adam;
 //     m_hat = u_{t+1} m / (1 - u_product u_{t+1}) + (1 - u_t) g / (1 - u_product);
 //     param -= lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
+//   nadam_schedule(u_product, iterations) attr beta_1 -> u_product * u_t, t = iterations + 1:
+//     the advanced product the nadam updates of a step read (the Trainer assigns it back)
 //   increment_counter(iterations): +1 on the int64 step counter, ordered after every
 //     update that reads it (the scheduler runs in-place writers after other readers).
 // All take attr weight_decay (0): Keras 3 first applies param -= param * weight_decay * lr.
 // learning_rate is a float64 scalar parameter, so schedules change it without replanning.
+#include <cmath>
+
 #include "cpu/optimizers.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
@@ -240,6 +244,23 @@ void register_optimizer_ops() {
     });
   };
   register_op(std::move(nadam));
+
+  OpDef schedule;
+  schedule.name = "nadam_schedule";
+  schedule.min_inputs = schedule.max_inputs = 2;
+  schedule.attrs = {{"beta_1", AttrType::Float}};
+  schedule.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require(ctx.shape(0).empty() && ctx.dtype(0) == DType::f64, "u_product must be a float64 scalar");
+    ctx.require(ctx.shape(1).empty() && ctx.dtype(1) == DType::i64, "iterations must be an int64 scalar");
+    return {{{}, DType::f64}};
+  };
+  schedule.prepare = [](const PrepareContext& ctx) { return prepared_state(ctx.attrs().get_float("beta_1", 0.9)); };
+  schedule.cpu = [](const KernelContext& ctx) {
+    const double beta_1 = ctx.prepared<double>();
+    const double t = static_cast<double>(*ctx.inputs[1].data<int64_t>() + 1);
+    *ctx.outputs[0].data<double>() = *ctx.inputs[0].data<double>() * beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+  };
+  register_op(std::move(schedule));
 
   OpDef counter;
   counter.name = "increment_counter";

@@ -342,11 +342,14 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
-                       bool reuse_memory, bool parallel_branches) {
-             return std::make_unique<Executor>(g, fetches, effects, ExecutorOptions{reuse_memory, parallel_branches});
+                       bool reuse_memory, bool parallel_branches, const std::string& device, size_t max_cached_plans) {
+             return std::make_unique<Executor>(
+                 g, fetches, effects,
+                 ExecutorOptions{reuse_memory, parallel_branches, parse_device(device), max_cached_plans});
            }),
            py::arg("graph"), py::arg("fetches"), py::arg("effects") = std::vector<NodeId>{},
-           py::arg("reuse_memory") = true, py::arg("parallel_branches") = true)
+           py::arg("reuse_memory") = true, py::arg("parallel_branches") = true, py::arg("device") = "cpu",
+           py::arg("max_cached_plans") = 32)
       .def(
           "run",
           [](Executor& ex, py::handle feeds) {
@@ -360,6 +363,25 @@ PYBIND11_MODULE(_engine, m) {
             return results_to_python(results);
           },
           py::arg("feeds"), "Runs once; feeds are a list (required_inputs order) or a dict by input name.")
+      .def(
+          "run_many",
+          [](Executor& ex, py::list feeds_per_run) {
+            std::vector<py::array> keep;
+            std::vector<std::vector<Tensor>> tensors;
+            for (py::handle feeds : feeds_per_run)
+              tensors.push_back(feeds_from_python(ex.graph(), ex.required_inputs(), feeds, keep));
+            std::vector<std::vector<Tensor>> results;
+            {
+              py::gil_scoped_release release;
+              results = ex.run_many(tensors);
+            }
+            py::list out;
+            for (const auto& r : results) out.append(results_to_python(r));
+            return out;
+          },
+          py::arg("feeds_per_run"), "Several runs in one native call; returns one result list per run.")
+      .def_property_readonly("arena_bytes", &Executor::arena_bytes)
+      .def_property_readonly("device", [](const Executor& ex) { return ex.device().str(); })
       .def_property_readonly("required_inputs",
                              [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
       .def("plan_stats",
@@ -367,37 +389,39 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(
-          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
-                      double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
-                      double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
-                      bool parallel_branches, bool centered, double clipnorm, double global_clipnorm, double clipvalue,
-                      double weight_decay, const py::list& constraints, double initial_accumulator_value) {
-            OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
-            config.centered = centered;
-            config.clipnorm = clipnorm;
-            config.global_clipnorm = global_clipnorm;
-            config.clipvalue = clipvalue;
-            config.weight_decay = weight_decay;
-            config.initial_accumulator_value = initial_accumulator_value;
-            std::vector<ParamConstraint> constrained;
-            for (py::handle item : constraints) {
-              auto pair = item.cast<py::tuple>();
-              constrained.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
-            }
-            return std::make_unique<Trainer>(g, loss, params, config, fetches,
-                                             ExecutorOptions{reuse_memory, parallel_branches}, constrained);
-          }),
-          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-          py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
-          py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
-          py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-          py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
-          py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
-          py::arg("constraints") = py::list(), py::arg("initial_accumulator_value") = 0.1,
-          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-          "Keras formulas) to the graph; "
-          "constraints: [(param index, constrain-op attrs)] applied after those updates.")
+      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
+                       const std::string& optimizer, double learning_rate, double momentum, bool nesterov,
+                       double beta_1, double beta_2, double epsilon, bool amsgrad, double rho,
+                       std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches, bool centered,
+                       double clipnorm, double global_clipnorm, double clipvalue, double weight_decay,
+                       const py::list& constraints, double initial_accumulator_value, const std::string& device) {
+             OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1,
+                                    beta_2,    epsilon,       amsgrad,  rho};
+             config.centered = centered;
+             config.clipnorm = clipnorm;
+             config.global_clipnorm = global_clipnorm;
+             config.clipvalue = clipvalue;
+             config.weight_decay = weight_decay;
+             config.initial_accumulator_value = initial_accumulator_value;
+             std::vector<ParamConstraint> constrained;
+             for (py::handle item : constraints) {
+               auto pair = item.cast<py::tuple>();
+               constrained.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
+             }
+             return std::make_unique<Trainer>(g, loss, params, config, fetches,
+                                              ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                              constrained);
+           }),
+           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+           py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
+           py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
+           py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+           py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
+           py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
+           py::arg("constraints") = py::list(), py::arg("initial_accumulator_value") = 0.1, py::arg("device") = "cpu",
+           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+           "Keras formulas) to the graph; "
+           "constraints: [(param index, constrain-op attrs)] applied after those updates.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -412,6 +436,24 @@ PYBIND11_MODULE(_engine, m) {
             return results_to_python(results);
           },
           py::arg("feeds"), "One training step (forward, loss, backward, update); returns [loss, *fetches].")
+      .def(
+          "steps",
+          [](Trainer& tr, py::list feeds_per_step) {
+            std::vector<py::array> keep;
+            std::vector<std::vector<Tensor>> tensors;
+            for (py::handle feeds : feeds_per_step)
+              tensors.push_back(feeds_from_python(tr.executor().graph(), tr.executor().required_inputs(), feeds, keep));
+            std::vector<std::vector<Tensor>> results;
+            {
+              py::gil_scoped_release release;
+              results = tr.steps(tensors);
+            }
+            py::list out;
+            for (const auto& r : results) out.append(results_to_python(r));
+            return out;
+          },
+          py::arg("feeds_per_step"),
+          "Several training steps in one native call (steps_per_execution); one [loss, *fetches] per step.")
       .def_property("learning_rate", &Trainer::learning_rate, &Trainer::set_learning_rate)
       .def_property_readonly("gradients", &Trainer::gradients)
       .def_property("iterations", &Trainer::iterations, &Trainer::set_iterations)
