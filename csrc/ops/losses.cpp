@@ -62,6 +62,19 @@ void require_extras(const InferContext& ctx, size_t pred, size_t first) {
   if (e.weights) require_row_mask(ctx, pred, e.weights, "the sample weights");
 }
 
+// Parsed once per plan: where the optional inputs are, and Huber's delta.
+struct LossPrepared {
+  Extras e;
+  double delta;
+};
+
+PrepareRule prepare_loss(size_t first_extra) {
+  return [first_extra](const PrepareContext& ctx) {
+    return prepared_state(
+        LossPrepared{extras_of(ctx.attrs(), ctx.inputs.size(), first_extra), ctx.attrs().get_float("delta", 1.0)});
+  };
+}
+
 std::vector<ValueId> grad_inputs(const Node& node, ValueId upstream) {
   std::vector<ValueId> in{upstream};
   in.insert(in.end(), node.inputs.begin(), node.inputs.end());
@@ -85,15 +98,16 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
+  fwd.prepare = prepare_loss(2);
   fwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &p = ctx.inputs[0], &t = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() =
           cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols, input_or_null<T>(ctx, e.mask),
-                               input_or_null<T>(ctx, e.weights), ctx.attrs().get_float("delta", 1.0));
+                               input_or_null<T>(ctx, e.weights), ctx.prepared<LossPrepared>().delta);
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -112,15 +126,16 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
+  bwd.prepare = prepare_loss(3);
   bwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1], &t = ctx.inputs[2];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>(),
                             input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
-                            ctx.attrs().get_float("delta", 1.0));
+                            ctx.prepared<LossPrepared>().delta);
     });
   };
   register_op(std::move(bwd));
@@ -180,13 +195,14 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     return {{{}, ctx.dtype(0)}};
   };
   fwd.workspace = labels_workspace(1);
+  fwd.prepare = prepare_loss(2);
   fwd.describe_error = describe_label_error;
   fwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     int64_t* labels = static_cast<int64_t*>(ctx.workspace);
     if (!checked_labels(ctx, ctx.inputs[1], cols, labels)) return;
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() =
@@ -211,13 +227,14 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
   bwd.workspace = labels_workspace(2);
+  bwd.prepare = prepare_loss(3);
   bwd.describe_error = describe_label_error;
   bwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     int64_t* labels = static_cast<int64_t*>(ctx.workspace);
     if (!checked_labels(ctx, ctx.inputs[2], cols, labels)) return;
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels, rows, cols,
