@@ -133,3 +133,54 @@ def test_devices_and_unknown_device():
     if "cuda:0" not in dagnet.devices():
         with pytest.raises(ValueError, match="not available"):
             Executor(g, [y], device="cuda")
+
+
+def _fit_model(steps_per_execution, optimizer="adam"):
+    from dagnet import Input, Model, layers
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((70, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 70)
+    inp = Input(shape=(5,))
+    out = layers.Dense(3, activation="softmax", kernel_initializer="ones")(layers.Dense(4, activation="relu",
+                                                                                        kernel_initializer="ones")(inp))
+    model = Model(inp, out)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution)
+    return model, x, y
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "nadam"])
+def test_fit_with_steps_per_execution_matches_one_step_per_call(optimizer):
+    from dagnet import callbacks
+
+    class Batches(callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.seen.append(("begin", batch))
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.seen.append(("end", batch))
+
+    one, x, y = _fit_model(1, optimizer)
+    three, _, _ = _fit_model(3, optimizer)
+    h1 = one.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    record = Batches()
+    h3 = three.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, callbacks=[record])
+    for a, b in zip(one.get_weights(), three.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(h1.history["loss"], h3.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose(h1.history["accuracy"], h3.history["accuracy"], rtol=1e-6)
+    # 9 batches per epoch in executions of 3: callbacks see each execution's first and last step.
+    assert record.seen[:6] == [("begin", 0), ("end", 2), ("begin", 3), ("end", 5), ("begin", 6), ("end", 8)]
+    assert len(record.seen) == 12
+
+
+def test_steps_per_execution_must_be_a_positive_integer():
+    model, _, _ = _fit_model(1)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="steps_per_execution"):
+            model.compile(optimizer="sgd", loss="mse", steps_per_execution=bad)

@@ -10,7 +10,6 @@
 
 namespace dagnet::cpu {
 
-
 namespace {
 constexpr int64_t kGrain = 1 << 14;
 

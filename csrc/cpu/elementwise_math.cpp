@@ -4,8 +4,6 @@
 
 namespace dagnet::cpu {
 
-
-
 bool is_comparison(BinaryKind k) { return k >= BinaryKind::Equal; }
 
 }  // namespace dagnet::cpu

@@ -16,9 +16,10 @@ void register_elementwise_ops() {
   fill.attrs = {{"value", AttrType::Float}};
   fill.shape_only_from = 0;
   fill.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> { return {{ctx.shape(0), ctx.dtype(0)}}; };
+  fill.prepare = [](const PrepareContext& ctx) { return prepared_state(ctx.attrs().get_float("value", 0.0)); };
   fill.cpu = [](const KernelContext& ctx) {
     const Tensor& out = ctx.outputs[0];
-    double value = ctx.attrs().get_float("value", 0.0);
+    const double value = ctx.prepared<double>();
     switch (out.dtype()) {
       case DType::f32: cpu::fill<float>(out.data<float>(), static_cast<float>(value), out.numel()); break;
       case DType::f64: cpu::fill<double>(out.data<double>(), value, out.numel()); break;

@@ -136,6 +136,10 @@ class TrainingMixin:
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) \
+                or steps_per_execution < 1:
+            raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}")
+        self.steps_per_execution = steps_per_execution  # training batches per native call
         self.optimizer = optimizers_module.get(optimizer)
         self._compiled = _Compiled(self, loss, loss_weights, metrics, weighted_metrics)
         self._compile_args = {"loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics}
@@ -479,6 +483,27 @@ class TrainingMixin:
             variable.assign(variable.constraint(variable.value.copy()))
         return runner.plan, values
 
+    def _train_steps(self, batches):
+        """Several training steps (steps_per_execution): consecutive batches that share a
+        lowered graph run in one native call, unless a learning-rate schedule or a Python
+        constraint must act between steps. Returns [(plan, values)] per batch."""
+        results, i = [], 0
+        while i < len(batches):
+            runner = self._runner("train", *batches[i])
+            group = [batches[i]]
+            while (i + len(group) < len(batches) and not runner.python_constraints
+                   and self.optimizer._schedule is None
+                   and self._runner("train", *batches[i + len(group)]) is runner):
+                group.append(batches[i + len(group)])
+            if len(group) == 1:
+                results.append(self._train_step(*group[0]))
+            else:
+                self.optimizer._before_step(runner)
+                for values in runner.engine.steps([runner.feeds(*b) for b in group]):
+                    results.append((runner.plan, [_fetched(v) for v in values]))
+            i += len(group)
+        return results
+
     def _test_step(self, x, y, w=None):
         runner = self._runner("eval", x, y, w)
         return runner.plan, [_fetched(v) for v in runner.engine.run(runner.feeds(x, y, w))]
@@ -781,15 +806,16 @@ class TrainingMixin:
             callbacks.on_epoch_begin(epoch)
             means, step = _LogAccumulator(), -1
             try:
-                for step, (bx, by, bw) in iterator.epoch():
-                    callbacks.on_train_batch_begin(step)
-                    plan, values = self._train_step(bx, by, bw)
-                    if not nan_reported and not math.isfinite(values[0]):
-                        warnings.warn(f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
-                                      "and the learning rate (TerminateOnNaN stops training when this happens).",
-                                      stacklevel=2)
-                        nan_reported = True
-                    means.add(plan, values, bx, by, bw)
+                for first, group in _executions(iterator.epoch(), getattr(self, "steps_per_execution", 1)):
+                    callbacks.on_train_batch_begin(first)  # Keras 3: once per execution, first and last step
+                    for step, (plan, values), (bx, by, bw) in zip(range(first, first + len(group)),
+                                                                  self._train_steps(group), group):
+                        if not nan_reported and not math.isfinite(values[0]):
+                            warnings.warn(f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the "
+                                          "data and the learning rate (TerminateOnNaN stops training when this "
+                                          "happens).", stacklevel=2)
+                            nan_reported = True
+                        means.add(plan, values, bx, by, bw)
                     callbacks.on_train_batch_end(step, means.result())
                     if self.stop_training:
                         break
@@ -948,6 +974,21 @@ _RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that y
 
 def _is_indexable(source):
     return hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(source, "__next__")
+
+
+def _executions(batches, per_execution):
+    """Groups an epoch's (step, batch) pairs into runs of per_execution batches: yields
+    (first step, [batches])."""
+    group, first = [], 0
+    for step, batch in batches:
+        if not group:
+            first = step
+        group.append(batch)
+        if len(group) == per_execution:
+            yield first, group
+            group = []
+    if group:
+        yield first, group
 
 
 class _EpochIterator:
