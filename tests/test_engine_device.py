@@ -184,3 +184,14 @@ def test_steps_per_execution_must_be_a_positive_integer():
     for bad in (0, -2, 1.5, True):
         with pytest.raises(ValueError, match="steps_per_execution"):
             model.compile(optimizer="sgd", loss="mse", steps_per_execution=bad)
+
+
+def test_tensor_device_round_trip_on_the_cpu():
+    from dagnet.engine import Tensor
+
+    t = Tensor.from_numpy(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert t.device == "cpu"
+    c = t.to("cpu")
+    np.testing.assert_array_equal(c.numpy(), np.arange(6).reshape(2, 3))
+    c.numpy()[0, 0] = 7  # a copy: the original is untouched
+    assert t.numpy()[0, 0] == 0

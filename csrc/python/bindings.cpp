@@ -66,8 +66,10 @@ Tensor borrow_array(const py::array& a, const std::string& what) {
   return Tensor::view(storage, 0, shape, dtype);
 }
 
-// A NumPy array sharing the tensor's bytes (the array keeps the storage alive).
-py::array to_numpy(const Tensor& t) {
+// A NumPy array sharing the tensor's bytes (the array keeps the storage alive); a device
+// tensor is copied to the host first.
+py::array to_numpy(const Tensor& device_tensor) {
+  const Tensor t = device_tensor.device().type == DeviceType::CPU ? device_tensor : device_tensor.to(cpu_device());
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides(t.rank());
   py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.dtype()));
   for (size_t i = t.rank(); i-- > 0;) {
@@ -212,8 +214,14 @@ PYBIND11_MODULE(_engine, m) {
       .def_static("from_numpy", [](py::array a) { return copy_from_array(a, "Tensor.from_numpy"); })
       .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape())); })
       .def_property_readonly("dtype", [](const Tensor& t) { return std::string(dtype_name(t.dtype())); })
-      .def("numpy", &to_numpy, "A NumPy array sharing this tensor's memory")
+      .def("numpy", &to_numpy, "A NumPy array sharing this tensor's memory (a copy for a device tensor)")
+      .def_property_readonly("device", [](const Tensor& t) { return t.device().str(); })
+      .def(
+          "to", [](const Tensor& t, const std::string& device) { return t.to(parse_device(device)); },
+          py::arg("device"), "A copy on `device` ('cpu', 'cuda', 'cuda:N').")
       .def_buffer([](const Tensor& t) {
+        check(t.device().type == DeviceType::CPU, ErrorKind::Value, "a tensor on ", t.device().str(),
+              " has no host buffer; use .numpy(), which copies it to the host");
         std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides(t.rank());
         py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.dtype()));
         for (size_t i = t.rank(); i-- > 0;) {
