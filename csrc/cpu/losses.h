@@ -19,15 +19,16 @@ constexpr double kKerasEpsilon = 1e-7;
 // losses). Sample weights (one per row) multiply each row's loss without changing the
 // divisor: Keras's "sum_over_batch_size" is sum(w * loss) / rows (or / valid rows).
 template <typename T>
+// row_scratch: `rows` doubles of caller scratch (the op's workspace); null allocates.
 T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask = nullptr,
-               const T* weights = nullptr, double param = 1.0);
+               const T* weights = nullptr, double param = 1.0, double* row_scratch = nullptr);
 
 // Sparse categorical crossentropy: labels are class indices (validated by the caller).
 // Probabilities (Keras): -log(clip(p_label)) + log(sum_i clip(p_i)); from logits:
 // -log_softmax(x)_label.
 template <typename T>
 T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols,
-                              const T* mask = nullptr, const T* weights = nullptr);
+                              const T* mask = nullptr, const T* weights = nullptr, double* row_scratch = nullptr);
 template <typename T>
 void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
                                   int64_t cols, T* d_pred, const T* mask = nullptr, const T* weights = nullptr);

@@ -62,6 +62,13 @@ void require_extras(const InferContext& ctx, size_t pred, size_t first) {
   if (e.weights) require_row_mask(ctx, pred, e.weights, "the sample weights");
 }
 
+// Per-row loss values before their (deterministic, in-order) sum.
+size_t row_scratch_bytes(const Shape& pred) {
+  return static_cast<size_t>(product(pred, 0, pred.size() - 1)) * sizeof(double);
+}
+
+// The labels as int64 at the start of the workspace (for the forward, the per-row losses
+// follow at labels_bytes()).
 // Parsed once per plan: where the optional inputs are, and Huber's delta.
 struct LossPrepared {
   Extras e;
@@ -99,15 +106,18 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     return {{{}, ctx.dtype(0)}};
   };
   fwd.prepare = prepare_loss(2);
+  fwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return row_scratch_bytes(in[0].shape);
+  };
   fwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &p = ctx.inputs[0], &t = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() =
-          cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols, input_or_null<T>(ctx, e.mask),
-                               input_or_null<T>(ctx, e.weights), ctx.prepared<LossPrepared>().delta);
+      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(
+          loss, p.data<T>(), t.data<T>(), rows, cols, input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
+          ctx.prepared<LossPrepared>().delta, static_cast<double*>(ctx.workspace));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -167,9 +177,13 @@ std::string describe_label_error(const Node& node, const std::vector<TensorSpec>
              " is not a class index in [0, ", e.bound, ")");
 }
 
-WorkspaceRule labels_workspace(size_t i) {
-  return [i](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
-    return static_cast<size_t>(num_elements(in[i].shape)) * sizeof(int64_t);
+size_t labels_bytes(const Shape& labels) {
+  return round_up(static_cast<size_t>(num_elements(labels)) * sizeof(int64_t), 64);
+}
+
+WorkspaceRule labels_workspace(size_t i, bool rows) {
+  return [i, rows](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return labels_bytes(in[i].shape) + (rows ? row_scratch_bytes(in[i - 1].shape) : 0);
   };
 }
 
@@ -194,7 +208,7 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
-  fwd.workspace = labels_workspace(1);
+  fwd.workspace = labels_workspace(1, true);
   fwd.prepare = prepare_loss(2);
   fwd.describe_error = describe_label_error;
   fwd.cpu = [from_logits](const KernelContext& ctx) {
@@ -205,9 +219,9 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() =
-          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels, rows, cols,
-                                              input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
+      *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(
+          from_logits, p.data<T>(), labels, rows, cols, input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
+          reinterpret_cast<double*>(static_cast<char*>(ctx.workspace) + labels_bytes(ctx.inputs[1].shape())));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -226,7 +240,7 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
-  bwd.workspace = labels_workspace(2);
+  bwd.workspace = labels_workspace(2, false);
   bwd.prepare = prepare_loss(3);
   bwd.describe_error = describe_label_error;
   bwd.cpu = [from_logits](const KernelContext& ctx) {
