@@ -29,21 +29,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model saved with `model.save(path)` (`.keras`, Keras 3's format; Keras's files too)."""
-    import os
+    from ..saving import saving_api
 
-    from ..saving.keras_file import load_model as _load
-
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No such file: {filepath}")
-    if filepath.endswith((".h5", ".hdf5")):
-        from ..saving.legacy_h5 import load_model_h5
-
-        return load_model_h5(filepath, custom_objects=custom_objects, compile=compile)
-    if not filepath.endswith(".keras"):
-        raise ValueError(f"File format not supported: filepath={filepath}. dagnet loads `.keras` files (and "
-                         "legacy `.h5` ones).")
-    return _load(filepath, custom_objects=custom_objects, compile=compile)
+    return saving_api.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):

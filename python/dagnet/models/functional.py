@@ -11,10 +11,10 @@ from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from .graph_map import map_graph
-from .training import TrainingMixin
+from ..trainers.trainer import Trainer
 
 
-class Model(TrainingMixin, Layer):
+class Model(Trainer, Layer):
     """``Model(inputs, outputs, name=None)``; subclass it and write ``call`` for a custom model."""
 
     def __new__(cls, *args, **kwargs):
@@ -44,7 +44,31 @@ class Model(TrainingMixin, Layer):
         self.device = check_device(device)
         return self
 
-    # Compile / fit / evaluate / predict live in the training mixin (added by dagnet.training).
+    # Compile / fit / evaluate / predict live in the Trainer (dagnet.trainers.trainer).
+
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
+        """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
+        from ..saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
+        from ..saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
+        from ..saving import saving_api
+
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def export_native(self, filepath) -> None:
+        """Writes the lowered prediction graph (and, when compiled, the training graph with its
+        losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
+        from ..saving.native_export import export_native
+
+        export_native(self, filepath)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):

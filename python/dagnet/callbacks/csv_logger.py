@@ -1,0 +1,80 @@
+"""CSVLogger: stream each epoch's logs to a CSV file."""
+from __future__ import annotations
+
+import collections
+import collections.abc
+import csv
+import os
+
+import numpy as np
+
+from .callback import Callback
+
+
+class CSVLogger(Callback):
+    """Streams each epoch's logs to a CSV file: an ``epoch`` column (0-based), then the
+    log names in alphabetical order.
+
+    The columns are fixed by the first epoch; when it has no ``val_*`` keys, matching
+    ``val_*`` columns are added anyway (filled with ``NA``) in case later epochs validate.
+    With ``append=True`` rows are added to an existing file, and the header is written
+    only if the file was empty.  Rows end with ``\\r\\n`` (the csv module's excel dialect).
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.sep = separator
+        self.filename = os.fspath(filename)
+        self.append = append
+        self.writer = None
+        self.keys = None
+        self.append_header = True
+        self.csv_file = None
+
+    def on_train_begin(self, logs=None):
+        if self.append:
+            if os.path.exists(self.filename):
+                with open(self.filename, "r") as f:
+                    self.append_header = not bool(len(f.readline()))
+            mode = "a"
+        else:
+            mode = "w"
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, mode, newline="")
+        self.writer = None
+        self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs.keys())
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys.extend([f"val_{k}" for k in self.keys])
+        if self.writer is None:
+            class _Dialect(csv.excel):
+                delimiter = self.sep
+
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys,
+                                         dialect=_Dialect)
+            if self.append_header:
+                self.writer.writeheader()
+        row = collections.OrderedDict({"epoch": epoch})
+        row.update((key, _csv_value(logs.get(key, "NA"))) for key in self.keys)
+        self.writer.writerow(row)
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+def _csv_value(value):
+    """Strings and scalars as they are; a sequence as a quoted ``[a, b]`` list."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, collections.abc.Iterable) and not (
+            isinstance(value, np.ndarray) and value.ndim == 0):
+        return f'"[{", ".join(map(str, value))}]"'
+    return value

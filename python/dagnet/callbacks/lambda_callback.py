@@ -1,0 +1,27 @@
+"""LambdaCallback: a callback built from plain functions."""
+from __future__ import annotations
+
+from .callback import Callback
+
+
+class LambdaCallback(Callback):
+    """A callback built from plain functions.
+
+    ``on_epoch_begin/end(epoch, logs)``, ``on_train_begin/end(logs)`` and
+    ``on_train_batch_begin/end(batch, logs)`` are named arguments; any other hook can be
+    given by keyword with its ``Callback`` signature (e.g. ``on_test_end=fn``,
+    ``on_batch_end=fn``).  Batch hooks receive ``logs`` as a keyword argument.
+    """
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
+                 **kwargs):
+        super().__init__()
+        self.__dict__.update(kwargs)
+        hooks = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
+                 "on_train_begin": on_train_begin, "on_train_end": on_train_end,
+                 "on_train_batch_begin": on_train_batch_begin,
+                 "on_train_batch_end": on_train_batch_end}
+        for name, fn in hooks.items():
+            if fn is not None:
+                setattr(self, name, fn)

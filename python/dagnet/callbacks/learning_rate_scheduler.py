@@ -1,0 +1,45 @@
+"""LearningRateScheduler: set the learning rate at each epoch from a schedule."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._progbar import print_msg
+from .callback import Callback
+
+
+def current_learning_rate(optimizer):
+    """The rate as Keras reads it back: its float32 variable as a Python float."""
+    return float(np.float32(optimizer.learning_rate))
+
+
+class LearningRateScheduler(Callback):
+    """Sets the learning rate at the start of each epoch from ``schedule``.
+
+    ``schedule(epoch, lr)`` (0-based epoch, current rate) or ``schedule(epoch)`` must
+    return a float.  The rate in use is logged as ``learning_rate`` at each epoch end.
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        if not hasattr(optimizer, "learning_rate"):
+            raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        try:
+            learning_rate = self.schedule(epoch, current_learning_rate(optimizer))
+        except TypeError:  # the one-argument form, schedule(epoch)
+            learning_rate = self.schedule(epoch)
+        if not isinstance(learning_rate, (float, np.float32, np.float64)):
+            raise ValueError("The output of the `schedule` function should be a float. "
+                             f"Got: {learning_rate}")
+        optimizer.learning_rate = learning_rate
+        if self.verbose > 0:
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                      f"{learning_rate}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = current_learning_rate(self.model.optimizer)
