@@ -14,6 +14,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import _engine
+from ._tensor_operators import TensorOperators
+from .variables import Variable
 
 _builders: list["GraphBuilder"] = []
 
@@ -64,8 +66,6 @@ class GraphBuilder:
         return [GraphTensor(self, v) for v in outs]
 
     def as_value(self, x, dtype: str | None = None) -> "GraphTensor":
-        from .variables import Variable
-
         if isinstance(x, GraphTensor):
             if x.builder is not self:
                 raise ValueError("a tensor from another graph was used here; "
@@ -96,7 +96,7 @@ class GraphBuilder:
             _builders.pop()
 
 
-class GraphTensor:
+class GraphTensor(TensorOperators):
     """A value of a native graph under construction (what ``call`` sees while tracing)."""
 
     __slots__ = ("builder", "id")
@@ -119,50 +119,3 @@ class GraphTensor:
 
     def __repr__(self) -> str:
         return f"<GraphTensor shape={self.shape} dtype={self.dtype}>"
-
-
-def _install_operators(cls) -> None:
-    """Arithmetic, comparison, matmul and indexing on symbolic tensors record ops."""
-
-    def binary(name, swap=False):
-        def method(self, other):
-            from . import ops
-
-            fn = getattr(ops, name)
-            return fn(other, self) if swap else fn(self, other)
-
-        return method
-
-    for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "true_divide"),
-                         ("matmul", "matmul"), ("pow", "power")]:
-        setattr(cls, f"__{dunder}__", binary(name))
-        setattr(cls, f"__r{dunder}__", binary(name, swap=True))
-    # As Keras's KerasTensor: != is elementwise (not_equal); == stays identity.
-    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
-                         ("ne", "not_equal")]:
-        setattr(cls, f"__{dunder}__", binary(name))
-
-    def neg(self):
-        from . import ops
-        return ops.negative(self)
-
-    def getitem(self, key):
-        from . import ops
-        return ops.slice_by_index(self, key)
-
-    def abs_(self):
-        from . import ops
-        return ops.absolute(self)
-
-    def round_(self, ndigits=None):
-        from . import ops
-        return ops.round(self, ndigits or 0)
-
-    cls.__round__ = round_
-    cls.__neg__ = neg
-    cls.__abs__ = abs_
-    cls.__getitem__ = getitem
-    cls.__hash__ = object.__hash__
-
-
-_install_operators(GraphTensor)

@@ -1,5 +1,6 @@
 """Keras activation functions. Each works on symbolic, traced and concrete tensors; the
-standard ones also fuse into the engine's dense/conv kernels (``engine_kind``)."""
+standard ones also fuse into the engine's dense/conv kernels (``engine_kind``). The
+formulas are the keras.ops functions of the same names (dagnet.ops.nn), as in Keras 3."""
 from __future__ import annotations
 
 from . import ops
@@ -41,71 +42,65 @@ def exponential(x):
 
 
 def selu(x):
-    alpha, scale = 1.6732632423543772, 1.0507009873554805
-    return ops.multiply(ops.elu(x, alpha), scale)
+    return ops.selu(x)
 
 
 def softsign(x):
-    return ops.divide(x, ops.add(ops.absolute(x), 1.0))
+    return ops.softsign(x)
 
 
 def silu(x):
-    return ops.multiply(x, ops.sigmoid(x))
+    return ops.silu(x)
 
 
 swish = silu  # Keras 3 serializes both names as 'silu'
 
 
 def hard_sigmoid(x):
-    # Keras 3: relu6(x + 3) / 6 (Keras 2's 0.2 * x + 0.5 is gone)
-    return ops.divide(ops.minimum(ops.relu(ops.add(x, 3.0)), 6.0), 6.0)
+    return ops.hard_sigmoid(x)
 
 
 def gelu(x, approximate=False):
-    if approximate:
-        inner = ops.multiply(ops.add(x, ops.multiply(ops.power(x, 3.0), 0.044715)), 0.7978845608028654)
-        return ops.multiply(ops.multiply(x, 0.5), ops.add(ops.tanh(inner), 1.0))
-    return ops.multiply(ops.multiply(x, 0.5), ops.add(ops.erf(ops.multiply(x, 0.7071067811865476)), 1.0))
+    return ops.gelu(x, approximate=approximate)
 
 
 def relu6(x):
-    return ops.minimum(ops.relu(x), 6.0)
+    return ops.relu6(x)
 
 
 def leaky_relu(x, negative_slope=0.2):
-    return ops.where(ops.greater_equal(x, 0.0), x, ops.multiply(x, negative_slope))
+    return ops.leaky_relu(x, negative_slope=negative_slope)
 
 
 def celu(x, alpha=1.0):
-    return ops.add(ops.maximum(x, 0.0), ops.multiply(ops.expm1(ops.divide(ops.minimum(x, 0.0), alpha)), alpha))
+    return ops.celu(x, alpha=alpha)
 
 
 def hard_silu(x):
-    return ops.multiply(x, hard_sigmoid(x))
+    return ops.hard_silu(x)
 
 
 hard_swish = hard_silu
 
 
 def hard_tanh(x):
-    return ops.clip(x, -1.0, 1.0)
+    return ops.hard_tanh(x)
 
 
 def hard_shrink(x, threshold=0.5):
-    return ops.where(ops.greater(ops.absolute(x), threshold), x, 0.0)
+    return ops.hard_shrink(x, threshold=threshold)
 
 
 def soft_shrink(x, threshold=0.5):
-    return ops.where(ops.greater(x, threshold), ops.subtract(x, threshold),
-                     ops.where(ops.less(x, -threshold), ops.add(x, threshold), 0.0))
+    return ops.soft_shrink(x, threshold=threshold)
 
 
 def tanh_shrink(x):
-    return ops.subtract(x, ops.tanh(x))
+    return ops.tanh_shrink(x)
 
 
 def log_sigmoid(x):
-    return ops.negative(ops.softplus(ops.negative(x)))
+    return ops.log_sigmoid(x)
 
 
 def log_softmax(x, axis=-1):
@@ -118,54 +113,27 @@ def mish(x):
 
 
 def squareplus(x, b=4):
-    return ops.multiply(ops.add(x, ops.sqrt(ops.add(ops.square(x), float(b)))), 0.5)
+    return ops.squareplus(x, b=b)
 
 
 def sparse_plus(x):
-    return ops.where(ops.less_equal(x, -1.0), 0.0,
-                     ops.where(ops.less(x, 1.0), ops.multiply(ops.square(ops.add(x, 1.0)), 0.25), x))
+    return ops.sparse_plus(x)
 
 
 def sparse_sigmoid(x):
-    return ops.where(ops.less_equal(x, -1.0), 0.0,
-                     ops.where(ops.greater_equal(x, 1.0), 1.0, ops.multiply(ops.add(x, 1.0), 0.5)))
-
-
-def _split_halves(x, axis):
-    ndim = len(x.shape)
-    axis = axis % ndim
-    n = x.shape[axis]
-    if n is None or n % 2:
-        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={tuple(x.shape)} with axis={axis}")
-    lead = (slice(None),) * axis
-    return ops.slice_by_index(x, lead + (slice(0, n // 2),)), ops.slice_by_index(x, lead + (slice(n // 2, n),))
+    return ops.sparse_sigmoid(x)
 
 
 def glu(x, axis=-1):
-    a, b = _split_halves(x, axis)
-    return ops.multiply(a, ops.sigmoid(b))
+    return ops.glu(x, axis=axis)
 
 
 def sparsemax(x, axis=-1):
-    """Keras 3's sparsemax, formula for formula (its backends' tau sums the cumulative sums
-    over the support), written with pairwise comparisons instead of a sort: for each z_i,
-    c_i = sum of the z_j >= z_i and r_i their count (z_i's cumulative sum and rank in
-    descending order, ties aside)."""
-    ndim = len(x.shape)
-    axis = axis % ndim
-    zi = ops.expand_dims(x, axis + 1)  # (..., n_i, 1, ...)
-    zj = ops.expand_dims(x, axis)      # (..., 1, n_j, ...)
-    ge = ops.cast(ops.greater_equal(zj, zi), "float32")
-    c = ops.sum(ops.multiply(ge, zj), axis=axis + 1)
-    r = ops.sum(ge, axis=axis + 1)
-    support = ops.cast(ops.greater(ops.subtract(x, ops.divide(ops.subtract(c, 1.0), r)), 0.0), "float32")
-    k = ops.sum(support, axis=axis, keepdims=True)
-    tau = ops.divide(ops.subtract(ops.sum(ops.multiply(support, c), axis=axis, keepdims=True), 1.0), k)
-    return ops.maximum(ops.subtract(x, tau), 0.0)
+    return ops.sparsemax(x, axis=axis)
 
 
 def threshold(x, threshold, default_value):
-    return ops.where(ops.greater(x, threshold), x, default_value)
+    return ops.threshold(x, threshold, default_value)
 
 
 _BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, softplus, exponential, selu,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .serialization.object_registration import registered_name_of
+
 _EPSILON = 1e-7
 
 
@@ -121,8 +123,6 @@ _BY_NAME = {"MaxNorm": MaxNorm, "max_norm": MaxNorm, "NonNeg": NonNeg, "non_neg"
 def serialize(constraint):
     if constraint is None:
         return None
-    from .saving.object_registration import registered_name_of
-
     registered = registered_name_of(constraint) if not type(constraint).__name__ in _BY_NAME else None
     return {"module": "keras.constraints" if not registered else None, "class_name": type(constraint).__name__,
             "config": constraint.get_config(), "registered_name": registered}

@@ -5,6 +5,7 @@ makes runs reproducible); with a seed, an initializer gives the same values each
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -36,8 +37,6 @@ class Initializer:
     @classmethod
     def from_config(cls, config):
         # Keras adds keys over versions (e.g. input_axes); take the ones this class has.
-        import inspect
-
         accepted = inspect.signature(cls.__init__).parameters
         return cls(**{k: v for k, v in config.items() if k in accepted})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from . import _naming
-from ._tracing import _install_operators
+from ._tensor_operators import TensorOperators
 
 
 class KerasHistory(namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])):
@@ -18,7 +18,7 @@ class KerasHistory(namedtuple("KerasHistory", ["operation", "node_index", "tenso
         return self.operation
 
 
-class KerasTensor:
+class KerasTensor(TensorOperators):
     def __init__(self, shape, dtype: str = "float32", name: str | None = None, sparse: bool = False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = str(dtype)
@@ -60,8 +60,6 @@ class KerasTensor:
             return self.shape[0]
         self._symbolic_error("asked for its length (its first dimension is unknown)")
 
-
-_install_operators(KerasTensor)
 
 
 def any_symbolic(flat) -> bool:

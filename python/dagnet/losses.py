@@ -3,8 +3,12 @@ returns the batch's mean loss ("sum over batch size"); a callable written with
 dagnet.ops works too (its per-sample values are averaged)."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import ops
+from ._naming import to_snake_case
 from ._tracing import GraphTensor
+from .ops._dispatch import _run_eagerly
 
 
 class Loss:
@@ -57,10 +61,6 @@ class Loss:
         return False
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        from .ops._dispatch import _run_eagerly
-
-        import numpy as np
-
         y_pred = np.asarray(y_pred, dtype="float32")
         y_true = np.asarray(y_true)
         if sample_weight is not None:
@@ -89,8 +89,6 @@ class Loss:
 def rows_weights(sample_weight, rows_shape, dtype="float32"):
     """Sample weights as one value per loss position (y_pred.shape[:-1]): a trailing axis of
     size 1 is dropped, and per-sample weights broadcast over the remaining positions."""
-    import numpy as np
-
     rows_shape = tuple(rows_shape)
     w = np.asarray(sample_weight, dtype=dtype)
     if w.ndim == len(rows_shape) + 1 and w.shape[-1] == 1:
@@ -109,8 +107,6 @@ def _as_mask(mask, like):
 
 
 def _snake(name: str) -> str:
-    from ._naming import to_snake_case
-
     return to_snake_case(name)
 
 
@@ -247,8 +243,6 @@ mse, mae = mean_squared_error, mean_absolute_error
 
 def _per_sample(cls, **options):
     """A Keras loss function on arrays: the per-sample values (mean over the last axis)."""
-    import numpy as np
-
     def fn(y_true, y_pred):
         y_pred = np.asarray(y_pred, dtype="float32")
         y_true = np.broadcast_to(np.asarray(y_true, dtype="float32"), y_pred.shape)

@@ -9,6 +9,9 @@ import numpy as np
 
 from . import losses as losses_module
 from . import ops
+from ._naming import auto_name, to_snake_case
+from ._tracing import GraphBuilder
+from .engine import Executor
 
 
 class Metric:
@@ -18,8 +21,6 @@ class Metric:
     reduction = "mean"  # or "sums": lower_sums() / result_from_sums()
 
     def __init__(self, name=None, dtype=None):
-        from ._naming import auto_name
-
         self.name = name or auto_name(type(self).__name__)  # 'precision', 'precision_1', ... as Keras
         self.dtype = dtype or "float32"  # Keras metrics compute in float32 by default
 
@@ -51,8 +52,6 @@ class Metric:
 
 
 def _snake(name):
-    from ._naming import to_snake_case
-
     return to_snake_case(name)
 
 
@@ -543,9 +542,6 @@ class AUC(Metric):
 
     # -- eager use, as a Keras metric object ---------------------------------------------------
     def update_state(self, y_true, y_pred, sample_weight=None):
-        from ._tracing import GraphBuilder
-        from .engine import Executor
-
         builder = GraphBuilder()
         with builder.active():
             yt = builder.constant(np.asarray(y_true, np.float32))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import ops
+
 
 class Regularizer:
     l1 = 0.0
@@ -10,8 +12,6 @@ class Regularizer:
 
     def __call__(self, x):
         """The penalty on x (a tensor while tracing, or an array), as Keras computes it."""
-        from . import ops
-
         total = None
         if self.l1:
             total = ops.multiply(ops.sum(ops.absolute(x)), self.l1)
@@ -64,6 +64,14 @@ def l1(l1=0.01) -> L1:
 
 def l1_l2(l1=0.01, l2=0.01) -> L1L2:
     return L1L2(l1, l2)
+
+
+def serialize(regularizer) -> dict | None:
+    """Keras 3's entry for a regularizer in a layer config."""
+    if regularizer is None:
+        return None
+    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
+            "config": regularizer.get_config(), "registered_name": None}
 
 
 _BY_NAME = {"l2": L2, "L2": L2, "l1": L1, "L1": L1, "l1_l2": L1L2, "L1L2": L1L2}

@@ -1,15 +1,16 @@
 """``keras.utils``-style helpers."""
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from . import _naming, _random
+from .layers.input_layer import InputLayer
 
 
 def set_random_seed(seed: int) -> None:
     """Seeds dagnet's generator (weights, dropout seeds, shuffling), Python's and NumPy's."""
-    import random
-
     random.seed(seed)
     np.random.seed(seed)
     _random.set_seed(seed)
@@ -39,8 +40,6 @@ def clear_session() -> None:
 
 def get_source_inputs(tensor) -> list:
     """The Input tensors a symbolic tensor was computed from."""
-    from .layers.input_layer import InputLayer
-
     found, stack, seen = [], [tensor], set()
     while stack:
         x = stack.pop()

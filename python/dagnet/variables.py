@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _engine
-from ._tracing import _install_operators
+from ._tensor_operators import TensorOperators
 
 
-class Variable:
+class Variable(TensorOperators):
     def __init__(self, value, name: str, trainable: bool = True, dtype: str = "float32", path: str | None = None):
         array = np.array(value, dtype=dtype, order="C")  # (ascontiguousarray would turn a scalar into shape (1,))
         self._tensor = _engine.Tensor.from_numpy(array)
@@ -54,5 +54,3 @@ class Variable:
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
 
-
-_install_operators(Variable)

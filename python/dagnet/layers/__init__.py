@@ -5,6 +5,7 @@ from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
+from . import op_layer  # raw ops on symbolic tensors become nodes of their Keras operations
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                     concatenate, dot, maximum, minimum, multiply, subtract)
 from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,

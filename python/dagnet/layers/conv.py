@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .. import activations as activations_module, constraints, initializers, regularizers
 from ..ops._dispatch import emit
-from .core import _constraint, _serialize_regularizer
+from ..serialization.keras_saveable import alias
+from .core import _constraint
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -81,9 +82,9 @@ class _Conv(Layer):
                 "activation": activations_module.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint)}
 
@@ -96,5 +97,5 @@ class Conv2D(_Conv):
     rank = 2
 
 
-Convolution1D = Conv1D
-Convolution2D = Conv2D
+Convolution1D = alias("Convolution1D", Conv1D)
+Convolution2D = alias("Convolution2D", Conv2D)

@@ -1,15 +1,19 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
 from __future__ import annotations
 
+import base64
 import inspect
+import marshal
+import types
 
 import numpy as np
 
 from .. import _random, activations as activations_module, constraints, initializers, ops, regularizers
 from .._tracing import GraphTensor
 from ..ops._dispatch import emit
+from ..serialization.serialization_lib import clean_layer_config
 from .input_spec import InputSpec
-from .layer import Layer, serialize_regularizer
+from .layer import Layer
 
 
 def builder_of(x):
@@ -65,14 +69,10 @@ class Dense(Layer):
                 "activation": activations_module.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}
-
-
-def _serialize_regularizer(r):
-    return serialize_regularizer(r)
 
 
 def _constraint(layer, identifier, argument):
@@ -208,9 +208,6 @@ class Lambda(Layer):
         return self._mask
 
     def get_config(self):
-        import base64
-        import marshal
-
         # Keras's format for a lambda: its marshalled bytecode (same Python version only).
         code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode("ascii")  # Keras: codecs base64, with newlines
         config = {**super().get_config(),
@@ -224,13 +221,6 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        import base64
-        import marshal
-        import types
-
-        from .. import ops
-        from ..saving.serialization_lib import clean_layer_config
-
         config = dict(config)
         fn = config.pop("function")
         if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":

@@ -2,8 +2,10 @@
 index 0 a padding value whose positions are masked for the layers downstream."""
 from __future__ import annotations
 
+import warnings
+
 from .. import constraints, initializers, ops, regularizers
-from .core import _constraint, _serialize_regularizer
+from .core import _constraint
 from ..ops._dispatch import emit
 from .layer import Layer
 
@@ -13,8 +15,6 @@ class Embedding(Layer):
                  embeddings_constraint=None, mask_zero=False, input_length=None, weights=None, lora_rank=None,
                  lora_alpha=None, quantization_config=None, **kwargs):
         if input_length is not None:
-            import warnings
-
             warnings.warn("Argument `input_length` is deprecated. Just remove it.")
             if "input_shape" not in kwargs:  # Keras 2 scripts relied on it to set the input shape
                 kwargs["input_shape"] = (input_length,)
@@ -53,7 +53,7 @@ class Embedding(Layer):
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": _serialize_regularizer(self.embeddings_regularizer),
-                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "mask_zero": self.mask_zero, "quantization_config": None}

@@ -2,6 +2,8 @@
 wrong-rank input fails with the layer's name instead of deep inside the engine."""
 from __future__ import annotations
 
+from .. import _tree
+
 
 class InputSpec:
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
@@ -21,8 +23,6 @@ class InputSpec:
 
 
 def check_input_spec(layer, inputs) -> None:
-    from .. import _tree
-
     specs = layer.input_spec if isinstance(layer.input_spec, (list, tuple)) else [layer.input_spec]
     flat = _tree.flatten(inputs)
     for index, (spec, x) in enumerate(zip(specs, flat)):

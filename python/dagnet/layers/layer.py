@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-
 import inspect
 
 import numpy as np
 
-from .. import _naming, _tree, constraints as constraints_module, initializers as initializers_module
+from .. import _naming, _tree, constraints as constraints_module, initializers as initializers_module, ops
 from .. import regularizers as regularizers_module
+from ..serialization.keras_saveable import KerasSaveable
+from ..serialization.object_registration import registered_name_of
+from ..serialization.serialization_lib import clean_layer_config, dtype_policy
 from .._tracing import GraphBuilder, GraphTensor, current_builder
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
@@ -50,26 +52,18 @@ def _weight_path(layer, name: str) -> str:
     return "/".join(scopes + [name])
 
 
-def _is_model(layer) -> bool:
-    from ..models.functional import Model
-
-    return isinstance(layer, Model)
-
-
-def serialize_regularizer(r):
-    if r is None:
-        return None
-    return {"module": "keras.regularizers", "class_name": type(r).__name__, "config": r.get_config(),
-            "registered_name": None}
-
-
 def _training_default(layer):
     default = inspect.signature(layer.call).parameters["training"].default
     return None if default is inspect.Parameter.empty else default
 
 
-class Layer:
+class Layer(KerasSaveable):
     """Base class of all layers; subclass it and write ``build`` and ``call``."""
+
+    # What kind of layer this is, for code below dagnet.models (summary, configs, saving):
+    # a Model, and a functional one (a graph of layer calls). Models set them.
+    _is_model = False
+    _is_graph_network = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -82,7 +76,7 @@ class Layer:
             # As Keras's build wrapper: a layer built by hand is built (a later call keeps
             # its weights) and remembers the shape it was built for.
             result = original(self, *args, **kw)
-            if not self.built and self._build_shapes is None and args and not _is_model(self):
+            if not self.built and self._build_shapes is None and args and not self._is_model:
                 self._build_shapes = args[0]
             self.built = True
             return result
@@ -140,11 +134,9 @@ class Layer:
         return _tree.map_structure(lambda t: t.shape, outputs)
 
     def get_config(self) -> dict:
-        from ..saving.serialization_lib import dtype_policy
-
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
         if getattr(self, "activity_regularizer", None) is not None:
-            config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+            config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
         return config
 
     def get_build_config(self):
@@ -153,6 +145,10 @@ class Layer:
         if getattr(type(self), "_keras_built_at_init", False) or not self.built or self._build_shapes is None:
             return None
         return {"input_shape": _shape_lists(self._build_shapes)}
+
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        registered = registered_name_of(self)
+        return ("keras.layers" if not registered else None), registered
 
     def build_from_config(self, config) -> None:
         if config and "input_shape" in config and not self.built:
@@ -166,8 +162,6 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict):
-        from ..saving.serialization_lib import clean_layer_config
-
         return cls(**clean_layer_config(cls, config))
 
     # -- weights ----------------------------------------------------------------------
@@ -203,6 +197,14 @@ class Layer:
                     seen.add(id(item))
                     found.append(item)
         return found
+
+    def _saved_structure(self) -> tuple[list[Variable], dict]:
+        """This layer in Keras 3's weight files: its own variables, and its children by name
+        (the layers held in its public attributes). Models and LSTM say otherwise."""
+        own = list(self.weights) if not self._tracked_layers() else [w for w in self._own_weights if w in self.weights]
+        children = {name: value for name, value in vars(self).items()
+                    if isinstance(value, Layer) and value is not self and not name.startswith("_")}
+        return own, children
 
     def _all_weights(self) -> list[Variable]:
         weights, seen = [], set()
@@ -372,8 +374,6 @@ class Layer:
 
     def _record_activity_losses(self, builder: GraphBuilder, outputs) -> None:
         """Keras 3: the regularizer's penalty on each output, divided by the batch size."""
-        from .. import ops
-
         for out in _tree.flatten(outputs):
             if not isinstance(out, GraphTensor):
                 continue

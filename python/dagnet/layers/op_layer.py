@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
+from .. import _naming, ops
+from ..ops._dispatch import register_symbolic_recorder
 from .layer import Layer
 
 _REQUIRED = inspect.Parameter.empty
@@ -34,8 +38,6 @@ class OpLayer(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from .. import ops
-
         name = config.get("function")
         if not hasattr(ops, name or ""):
             raise ValueError(f"Unknown op '{name}' in a saved raw operation")
@@ -46,14 +48,13 @@ class Operation(OpLayer):
     """A Keras 3 operation class (``keras.src.ops.*``): the constructor takes the op's
     non-tensor arguments, the call its operands."""
 
+    _config_table = "operations"  # found by class name for module keras.src.ops.*
     _keras_module = "keras.src.ops.numpy"
     _function = ""  # the dagnet.ops function
     _call_params: tuple = ("x",)
     _init_params: tuple = ()  # ((name, default or _REQUIRED), ...), in Keras's order
 
     def __init__(self, *args, name=None, **kwargs):
-        from .. import ops
-
         bound = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
                                    for p, d in self._init_params]).bind(*args, **kwargs)
         bound.apply_defaults()
@@ -67,6 +68,12 @@ class Operation(OpLayer):
 
     def get_config(self):
         return {"name": self.name, **self._arguments}
+
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        return self._keras_module, type(self).__name__  # Keras's operation class, registered under its name
+
+    def _config_extras(self) -> bool:
+        return False
 
     @classmethod
     def from_config(cls, config):
@@ -147,17 +154,14 @@ OPERATIONS: dict[str, type] = {
     for name, module, function, call, init in _TABLE
 }
 
-_by_function: dict = {}
+_BY_FUNCTION: dict = {}
+for _cls in OPERATIONS.values():
+    _BY_FUNCTION.setdefault(id(getattr(ops, _cls._function)), _cls)
 
 
 def operation_for(fn):
     """The Keras operation class recorded for the dagnet.ops function ``fn`` (or None)."""
-    if not _by_function:
-        from .. import ops
-
-        for cls in OPERATIONS.values():
-            _by_function.setdefault(id(getattr(ops, cls._function)), cls)
-    return _by_function.get(id(fn))
+    return _BY_FUNCTION.get(id(fn))
 
 
 def record(fn, fallback_name, args, kwargs):
@@ -170,14 +174,13 @@ def record(fn, fallback_name, args, kwargs):
         except TypeError:
             cls = None
     if cls is None:
-        from .. import _naming
-
         return OpLayer(fn, name=_naming.uniquify(fallback_name))(*args, **kwargs)
     if cls.__name__ == "Cast" and bound.arguments.get("dtype") is not None:
-        import numpy as np
-
         dtype = bound.arguments["dtype"]
         bound.arguments["dtype"] = np.dtype(getattr(dtype, "name", dtype)).name  # Keras standardizes it
     operands = [bound.arguments.get(p, None) for p in cls._call_params]
     init = {p: bound.arguments[p] for p, _ in cls._init_params if p in bound.arguments}
     return cls(**init)(*operands)
+
+
+register_symbolic_recorder(record)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..ops._dispatch import emit
+from ..serialization.keras_saveable import alias
 from .conv import _tuple
 from .input_spec import InputSpec
 from .layer import Layer
@@ -49,7 +50,10 @@ class AveragePooling2D(_Pooling):
     rank, mode = 2, "avg"
 
 
-MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+MaxPool1D = alias("MaxPool1D", MaxPooling1D)
+MaxPool2D = alias("MaxPool2D", MaxPooling2D)
+AvgPool1D = alias("AvgPool1D", AveragePooling1D)
+AvgPool2D = alias("AvgPool2D", AveragePooling2D)
 
 
 class _GlobalPooling(Layer):
@@ -108,5 +112,7 @@ class GlobalAveragePooling2D(_GlobalPooling):
     rank, mode = 2, "avg"
 
 
-GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
-GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D = alias("GlobalMaxPool1D", GlobalMaxPooling1D)
+GlobalMaxPool2D = alias("GlobalMaxPool2D", GlobalMaxPooling2D)
+GlobalAvgPool1D = alias("GlobalAvgPool1D", GlobalAveragePooling1D)
+GlobalAvgPool2D = alias("GlobalAvgPool2D", GlobalAveragePooling2D)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations as activations_module, constraints, initializers, ops, regularizers
-from .core import Dropout, _constraint, _serialize_regularizer
+from .core import Dropout, _constraint
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -131,6 +131,11 @@ class LSTM(Layer):
         output_mask = mask if self.return_sequences else None
         return [output_mask, None, None] if self.return_state else output_mask
 
+    def _saved_structure(self) -> tuple[list, dict]:
+        # Keras keeps an LSTM's weights on its cell: cell/vars in the weight files.
+        cell_vars = [v for v in (self.kernel, self.recurrent_kernel, self.bias) if v is not None] if self.built else []
+        return [], {"cell": (f"{self.name}_cell", cell_vars)}
+
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations_module.serialize(self.activation),
@@ -139,10 +144,10 @@ class LSTM(Layer):
                 "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "unit_forget_bias": self.unit_forget_bias,
-                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-                "recurrent_regularizer": _serialize_regularizer(self.recurrent_regularizer),
-                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint), "dropout": self.dropout,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _tree
 from ..ops._dispatch import emit
+from ..serialization.serialization_lib import clean_layer_config, deserialize_keras_object, serialize_keras_object
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -34,14 +35,10 @@ class TimeDistributed(Layer):
         return mask
 
     def get_config(self):
-        from ..saving.serialization_lib import serialize_keras_object
-
         return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.serialization_lib import clean_layer_config, deserialize_keras_object
-
         config = dict(config)
         layer = deserialize_keras_object(config.pop("layer"), custom_objects)
         return cls(layer, **clean_layer_config(cls, config))

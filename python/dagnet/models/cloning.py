@@ -5,9 +5,12 @@ call of a functional model; `recursive` clones nested models layer by layer; `in
 builds the clone on given tensors. A compiled model's clone is compiled the same way."""
 from __future__ import annotations
 
+import inspect
+
 from .. import _tree
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import Input, InputLayer
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .functional import Functional
 from .sequential import Sequential
 
@@ -34,8 +37,6 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     if call_function is not None:
         raise ValueError("Argument `call_function` is only supported for Functional models. Received model of "
                          f"type '{type(model).__name__}', with call_function={call_function}")
-    from ..saving.serialization_lib import deserialize_keras_object, serialize_keras_object
-
     return deserialize_keras_object(serialize_keras_object(model), {type(model).__name__: type(model)})
 
 
@@ -145,8 +146,6 @@ def _clone_functional_model(model, clone_function, input_tensors=None, call_func
 
 
 def _functional_like_constructor(cls) -> bool:
-    import inspect
-
     spec = inspect.getfullargspec(cls.__init__)
     if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
         return True

@@ -3,6 +3,7 @@ nestable, shareable). Lowering runs each node's layer in depth order on traced t
 so nested and shared structure becomes one native graph with weights shared by identity."""
 from __future__ import annotations
 
+import json
 import warnings
 
 from .. import _naming, _tree
@@ -10,12 +11,20 @@ from .._device import check_device, get_device
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
-from .graph_map import map_graph
+from ..saving import saving_api
+from ..saving.native_export import export_native
+from ..serialization.object_registration import registered_name_of
+from ..serialization.serialization_lib import serialize_keras_object
 from ..trainers.trainer import Trainer
+from .graph_map import map_graph
+from .model_config import functional_from_config, functional_get_config
+from .summary import print_summary
 
 
 class Model(Trainer, Layer):
     """``Model(inputs, outputs, name=None)``; subclass it and write ``call`` for a custom model."""
+
+    _is_model = True
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
@@ -48,32 +57,22 @@ class Model(Trainer, Layer):
 
     def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
         """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
-        from ..saving import saving_api
-
         saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True) -> None:
         """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
-        from ..saving import saving_api
-
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
-        from ..saving import saving_api
-
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def export_native(self, filepath) -> None:
         """Writes the lowered prediction graph (and, when compiled, the training graph with its
         losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
-        from ..saving.native_export import export_native
-
         export_native(self, filepath)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
                 layer_range=None):
-        from .summary import print_summary
-
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
@@ -96,36 +95,15 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         return [layer for layer in self._tracked_layers()]
 
-    def get_compile_config(self) -> dict:
-        """Keras 3: what `compile` was given (serialized); {} when the model is not compiled."""
-        if not self.compiled:
-            return {}
-        from ..saving.keras_file import _compile_config
-
-        return _compile_config(self)
-
-    def compile_from_config(self, config) -> None:
-        if not config:
-            return
-        from ..saving.keras_file import compile_from_config
-
-        compile_from_config(self, config)
-
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
         if "input_layers" in config and "output_layers" in config:
-            from .model_config import functional_from_config
-
-            return functional_from_config(cls, config, custom_objects)
+            return functional_from_config(cls if issubclass(cls, Functional) else Functional, config, custom_objects)
         return super().from_config(config)
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as JSON (Keras 3's format); see models.model_from_json."""
-        import json
-
-        from ..saving.serialization_lib import serialize_keras_object
-
         return json.dumps(serialize_keras_object(self), **kwargs)
 
     @layers.setter
@@ -135,6 +113,7 @@ class Model(Trainer, Layer):
 
 
 class Functional(Model):
+    _is_graph_network = True
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         for what, structure in (("inputs", inputs), ("outputs", outputs)):
@@ -232,9 +211,15 @@ class Functional(Model):
         pass
 
     def get_config(self) -> dict:
-        from .model_config import functional_get_config
-
         return functional_get_config(self)
+
+    def _saved_structure(self) -> tuple[list, dict]:
+        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N]
+
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        if registered_name_of(self):
+            return super()._config_module_and_name()
+        return "keras.src.models.functional", "Functional"  # as Keras 3 writes it
 
     # -- running ------------------------------------------------------------------------
     def _flatten_inputs(self, inputs) -> list:

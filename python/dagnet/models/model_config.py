@@ -3,18 +3,18 @@ config with the nodes that belong to this model (node indices renumbered to coun
 those), and the input/output tensors as [layer name, node index, tensor index]."""
 from __future__ import annotations
 
+import json
+
 from .. import _tree
 from ..keras_tensor import KerasTensor
-from ..saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
 def functional_get_config(model) -> dict:
-    from .functional import Functional
-
     own = model._network_nodes
     reindex = {}
     for op in model._operations:
-        kept = 1 if isinstance(op, Functional) else 0  # Keras counts a model's own first node
+        kept = 1 if op._is_graph_network else 0  # Keras counts a functional model's own first node
         for node in op._inbound_nodes:
             if id(node) in own:
                 reindex[id(node)] = kept
@@ -55,8 +55,7 @@ def functional_get_config(model) -> dict:
 
 
 def functional_from_config(cls, config: dict, custom_objects=None):
-    from .functional import Functional
-
+    """The functional model (of class `cls`, Functional or a subclass) a config describes."""
     created = {}
     pending = {}
     for layer_data in config["layers"]:
@@ -112,8 +111,8 @@ def functional_from_config(cls, config: dict, custom_objects=None):
     def tensor(ref):
         name, node_index, tensor_index = ref
         layer = created[name]
-        if isinstance(layer, Functional):
-            node_index -= 1  # Keras counts a model's own first node
+        if layer._is_graph_network:
+            node_index -= 1  # Keras counts a functional model's own first node
         return layer._inbound_nodes[node_index].output_tensors[tensor_index]
 
     def map_refs(structure):
@@ -124,5 +123,13 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         return [map_refs(v) for v in structure]
 
     inputs, outputs = map_refs(config["input_layers"]), map_refs(config["output_layers"])
-    model_cls = cls if cls is not None and issubclass(cls, Functional) else Functional
-    return model_cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+    return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def model_from_json(json_string: str, custom_objects=None):
+    """A model (new weights) from the JSON of `model.to_json()` (Keras 3's format)."""
+    return deserialize_keras_object(json.loads(json_string), custom_objects)
+
+
+def model_from_config(config: dict, custom_objects=None):
+    return deserialize_keras_object(config, custom_objects)

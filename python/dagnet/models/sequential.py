@@ -7,6 +7,7 @@ from .. import _naming
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, name_scope
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .functional import Functional, Model
 
 
@@ -141,13 +142,20 @@ class Sequential(Model):
         return self._require_graph()._flatten_inputs(inputs)
 
     def get_config(self) -> dict:
-        from ..saving.serialization_lib import serialize_keras_object
-
         config = super().get_config()  # name, trainable, dtype as Keras 3's Sequential writes them
         config["layers"] = [serialize_keras_object(layer) for layer in self._stack]
         if self._functional is not None:
             config["build_input_shape"] = list(self._functional.inputs[0].shape)
         return config
+
+    def _saved_structure(self) -> tuple[list, dict]:
+        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N], no InputLayer
+
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        module, registered = super()._config_module_and_name()
+        if type(self) is Sequential:
+            module = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
+        return module, registered
 
     def get_build_config(self):
         if self._functional is None:
@@ -160,8 +168,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.serialization_lib import deserialize_keras_object
-
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in config["layers"]:
             model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)

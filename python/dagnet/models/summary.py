@@ -32,10 +32,7 @@ def _params_cell(layer) -> str:
 
 
 def _is_sequential_like(model) -> bool:
-    from .functional import Functional
-    from .sequential import Sequential
-
-    if isinstance(model, Sequential) or not isinstance(model, Functional):
+    if not model._is_graph_network:  # a Sequential or a subclassed model
         return True
     nodes = []
     for group in model._nodes_by_depth.values():
@@ -148,10 +145,9 @@ def _render_table(header, rows, widths, alignment) -> list[str]:
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False, layer_range=None) -> None:
-    from .functional import Functional
-
     sequential_like = _is_sequential_like(model)
-    layers = list(model._operations) if type(model) is Functional else list(model.layers)
+    # A plain functional model lists its raw operations too; subclasses list their layers.
+    layers = list(model._operations) if type(model).__name__ == "Functional" else list(model.layers)
     if sequential_like:
         default_length, positions = 88, positions or [0.45, 0.80, 1.0]
         header, alignment = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
@@ -177,7 +173,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     shrink = [w - 2 for w in _rich_column_widths(widths, line_length)]
 
     relevant = set()
-    if isinstance(model, Functional):
+    if model._is_graph_network:
         relevant = {id(n) for group in model._nodes_by_depth.values() for n in group}
 
     def connections(layer) -> str:
@@ -192,14 +188,14 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
     def rows_for(layer, level=0) -> list[list[str]]:
         prefix = "   " * level + "└ " if level else ""
-        row = [f"{prefix}{layer.name} ({_class_name(layer)})", _output_shape_cell(layer), _params_cell(layer)]
+        row = [f"{prefix}{layer.name} ({type(layer).__name__})", _output_shape_cell(layer), _params_cell(layer)]
         if not sequential_like:
             row.append(connections(layer) if level == 0 else "-")
         if show_trainable:
             row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
         rows = [row]
-        if expand_nested and hasattr(layer, "layers") and isinstance(layer, _model_class()):
-            inner_layers = layer._operations if isinstance(layer, Functional) else layer.layers
+        if expand_nested and hasattr(layer, "layers") and layer._is_model:
+            inner_layers = layer._operations if layer._is_graph_network else layer.layers
             for inner in inner_layers:
                 rows += rows_for(inner, level + 1)
         return rows
@@ -271,20 +267,6 @@ def _fold_text(text: str, width: int) -> list[str]:
             current = word
     lines.append(current)
     return [line if len(line) <= width else line[:width] + line[width:].rstrip() for line in lines]
-
-
-def _class_name(layer) -> str:
-    from .functional import Functional
-
-    if type(layer) is Functional:
-        return "Functional"
-    return type(layer).__name__
-
-
-def _model_class():
-    from .functional import Model
-
-    return Model
 
 
 def _optimizer_variables(model) -> list:

@@ -13,6 +13,16 @@ from ..keras_tensor import KerasTensor
 from ..variables import Variable
 
 
+_symbolic_recorder = None  # records an op called on KerasTensors as a graph node (layers.op_layer)
+
+
+def register_symbolic_recorder(record) -> None:
+    """Called by dagnet.layers.op_layer, which turns an op on symbolic tensors into a node of
+    its Keras operation class (the layers sit above the ops in the import graph)."""
+    global _symbolic_recorder
+    _symbolic_recorder = record
+
+
 def op(lower):
     """Makes a public op from ``lower(builder, *args, **kwargs)``, which adds nodes."""
 
@@ -20,9 +30,10 @@ def op(lower):
     def run(*args, **kwargs):
         flat = _tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
-            from ..layers.op_layer import record
-
-            return record(run, lower.__name__, args, kwargs)
+            if _symbolic_recorder is None:
+                raise RuntimeError(f"ops.{lower.__name__} on symbolic tensors needs dagnet.layers loaded: import "
+                                   "dagnet first.")
+            return _symbolic_recorder(run, lower.__name__, args, kwargs)
         builder = next((x.builder for x in flat if isinstance(x, GraphTensor)), None) or current_builder()
         if builder is not None:
             with builder.active():

@@ -1,7 +1,9 @@
 """Elementwise arithmetic, comparisons, reductions and matmul (keras.ops names)."""
 from __future__ import annotations
 
+from .._tensor_operators import register_operator_functions
 from ._dispatch import as_values, emit, op
+from .shape_ops import cast
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum",
@@ -88,8 +90,6 @@ def _reduce(kind):
     elif kind == "prod":
         def lower(builder, x, axis=None, keepdims=False, dtype=None):
             if dtype is not None:
-                from .shape_ops import cast
-
                 x = cast._lower(builder, x, dtype)
             return reduce(builder, x, axis, keepdims)
     else:
@@ -125,3 +125,9 @@ def dot(builder, x1, x2):
         raise NotImplementedError(f"dot: only a second operand of rank 2 and a first of rank >= 2 are supported "
                                   f"(shapes {a.shape} and {b.shape}); use matmul for batched products")
     return emit(builder, "matmul", [a, b])
+
+
+register_operator_functions(add=add, subtract=subtract, multiply=multiply, true_divide=true_divide, matmul=matmul,
+                            power=power, less=less, less_equal=less_equal, greater=greater,
+                            greater_equal=greater_equal, not_equal=not_equal, negative=negative, absolute=absolute,
+                            round=round)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor_operators import register_operator_functions
 from ._dispatch import as_values, emit, op
 
 __all__ = ["reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "cast", "slice_by_index",
@@ -134,3 +135,6 @@ def slice_by_index(builder, x, key):
     for position in new_axes:
         out = emit(builder, "expand_dims", [out], {"axis": position})
     return out
+
+
+register_operator_functions(slice_by_index=slice_by_index)

@@ -90,8 +90,6 @@ class Optimizer:
     @property
     def variables(self) -> list:
         """Optimizer state (slot arrays), as NumPy views."""
-        import numpy as np
-
         if not self._trainers:
             return []
         trainer, graph = self._trainers[-1], self._trainers[-1]._graph

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from ..serialization.object_registration import get_registered_object, registered_name_of
+
 _f32 = np.float32
 
 
@@ -206,8 +208,6 @@ _BUILT_IN = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDe
 
 def serialize(learning_rate_schedule) -> dict:
     """Keras 3's `{"module", "class_name", "config", "registered_name"}` entry."""
-    from ..saving.object_registration import registered_name_of
-
     registered = registered_name_of(learning_rate_schedule)
     cls_name = type(learning_rate_schedule).__name__
     built_in = _BUILT_IN.get(cls_name) is type(learning_rate_schedule)
@@ -217,8 +217,6 @@ def serialize(learning_rate_schedule) -> dict:
 
 
 def deserialize(config, custom_objects=None) -> LearningRateSchedule:
-    from ..saving.object_registration import get_registered_object
-
     if isinstance(config, LearningRateSchedule):
         return config
     class_name = config.get("class_name")

@@ -3,7 +3,15 @@
 values. Loaded by layer order among layers that have weights, as Keras 2 does."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
+
+from .. import losses, optimizers
+from .atomic import atomic_path
+from .file_format import KERAS_VERSION, h5py as _h5py
+from .optimizer_state import from_keras, to_keras
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
 def _decode(names):
@@ -59,13 +67,6 @@ def _write_subset(group, weights) -> None:
 def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
     """Keras 3's legacy_h5_format.save_model_to_hdf5: the model config (and training config)
     as JSON file attributes, the weights under `model_weights`, one group per layer."""
-    import json
-
-    from .atomic import atomic_path
-    from .keras_file import KERAS_VERSION, _compile_config
-    from .serialization_lib import serialize_keras_object
-    from .weights_h5 import _h5py
-
     h5py = _h5py()
     entry = serialize_keras_object(model)
     model_config = {"class_name": entry["class_name"], "config": entry["config"]}
@@ -74,7 +75,7 @@ def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
             f.attrs["keras_version"] = KERAS_VERSION
             f.attrs["backend"] = "tensorflow"
             f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
-            compile_config = _compile_config(model) if include_optimizer else None
+            compile_config = model.get_compile_config() if include_optimizer else None
             if compile_config:
                 optimizer = compile_config.pop("optimizer")
                 compile_config["optimizer_config"] = {"class_name": optimizer["class_name"],
@@ -93,11 +94,6 @@ def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
 
 
 def load_model_h5(path: str, custom_objects=None, compile: bool = True):
-    import json
-
-    from .serialization_lib import deserialize_keras_object
-    from .weights_h5 import _h5py
-
     h5py = _h5py()
     with h5py.File(path, "r") as f:
         model_config = f.attrs.get("model_config")
@@ -110,8 +106,6 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
         training_config = f.attrs.get("training_config") if compile else None
         optimizer_values = _read_optimizer_weights(f) if training_config is not None else None
     if training_config is not None:
-        from .. import losses, optimizers
-
         if hasattr(training_config, "decode"):
             training_config = training_config.decode("utf-8")
         training_config = json.loads(training_config)
@@ -122,8 +116,6 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
         model.compile(optimizer=optimizers.get(optimizer) if optimizer else "rmsprop", loss=loss,
                       loss_weights=training_config.get("loss_weights"), metrics=training_config.get("metrics"))
         if optimizer_values:
-            from .optimizer_state import from_keras
-
             model._pending_optimizer_state = from_keras(model, optimizer_values)  # restored at the first step
             model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
     return model
@@ -132,8 +124,6 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
 def _write_optimizer_weights(f, model, state) -> None:
     """Keras 3's save_optimizer_weights_to_hdf5_group: `optimizer_weights` holding each optimizer
     variable under its path, listed in order by the `weight_names` attribute."""
-    from .optimizer_state import to_keras
-
     names, values = to_keras(model, state)
     group = f.create_group("optimizer_weights")
     group.attrs["weight_names"] = np.array([n.encode("utf8") for n in names], dtype=object)

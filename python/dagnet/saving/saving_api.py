@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 import warnings
 
+from . import weights_h5
+from .atomic import atomic_path
+from .file_format import h5py
+from .keras_file import load_model as load_keras_file, load_weights_from_archive, save_model as save_keras_file
+from .legacy_h5 import load_model_h5, save_legacy_weights, save_model_h5
+
 
 def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=True, **kwargs) -> None:
     """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
-    from .keras_file import save_model as save_keras_file
-
     filepath = os.fspath(filepath)
     if filepath.endswith((".h5", ".hdf5")):  # Keras 3 still writes the legacy whole-model HDF5
-        from .legacy_h5 import save_model_h5
-
         warnings.warn("You are saving your model as an HDF5 file via `model.save()`. This file format is "
                       "considered legacy. We recommend using instead the native Keras format, e.g. "
                       "`model.save('my_model.keras')`.")
@@ -32,14 +34,10 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model saved with `model.save(path)` (`.keras`, Keras 3's format; Keras's files too)."""
-    from .keras_file import load_model as load_keras_file
-
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
     if filepath.endswith((".h5", ".hdf5")):
-        from .legacy_h5 import load_model_h5
-
         return load_model_h5(filepath, custom_objects=custom_objects, compile=compile)
     if not filepath.endswith(".keras"):
         raise ValueError(f"File format not supported: filepath={filepath}. dagnet loads `.keras` files (and "
@@ -49,18 +47,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def save_weights(model, filepath, overwrite=True) -> None:
     """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
-    from . import weights_h5
-
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False")
     if filepath.endswith(".weights.h5"):
         weights_h5.save_weights(model, filepath)
     elif filepath.endswith(".h5"):
-        from .atomic import atomic_path
-        from .legacy_h5 import save_legacy_weights
-
-        with atomic_path(filepath) as tmp, weights_h5._h5py().File(tmp, "w") as f:
+        with atomic_path(filepath) as tmp, h5py().File(tmp, "w") as f:
             save_legacy_weights(model, f)
     else:
         raise ValueError(f"The filename must end in `.weights.h5` (or `.h5` for the tf.keras layout). "
@@ -69,14 +62,10 @@ def save_weights(model, filepath, overwrite=True) -> None:
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs) -> None:
     """Weights from `.weights.h5`, a tf.keras `.h5`, or the weights of a `.keras` archive."""
-    from . import weights_h5
-
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
     if filepath.endswith(".keras"):
-        from .keras_file import load_weights_from_archive
-
         load_weights_from_archive(model, filepath)
     else:
         weights_h5.load_weights(model, filepath)

@@ -9,14 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._naming import to_snake_case
-
-
-def _h5py():
-    try:
-        import h5py
-    except ImportError as exc:  # h5py is the one optional dependency, for weight files
-        raise ImportError("Reading and writing .h5 / .keras files needs h5py: pip install h5py") from exc
-    return h5py
+from .atomic import atomic_path
+from .file_format import h5py as _h5py
+from .legacy_h5 import load_legacy_weights
+from .optimizer_state import to_keras
 
 
 class _Saveable:
@@ -27,40 +23,26 @@ class _Saveable:
 
 
 def saveable_tree(obj) -> _Saveable:
-    from ..layers.input_layer import InputLayer
-    from ..layers.recurrent import LSTM
-    from ..layers.wrappers import TimeDistributed
-    from ..models.functional import Functional
-    from ..models.sequential import Sequential
-
-    if isinstance(obj, (Functional, Sequential)):
-        return _Saveable(obj.name, [], {"layers": _container(obj._stack if isinstance(obj, Sequential) else obj.layers,
-                                                             skip_inputs=isinstance(obj, Sequential))})
-    if isinstance(obj, LSTM):  # Keras keeps an LSTM's weights on its cell
-        cell_vars = [v for v in (obj.kernel, obj.recurrent_kernel, obj.bias) if v is not None] if obj.built else []
-        return _Saveable(obj.name, [], {"cell": _Saveable(f"{obj.name}_cell", cell_vars, {})})
-    if isinstance(obj, TimeDistributed):
-        return _Saveable(obj.name, [], {"layer": saveable_tree(obj.layer)})
-    if isinstance(obj, InputLayer):
-        return _Saveable(obj.name, [], {})
-    own = list(obj.weights) if not obj._tracked_layers() else [w for w in obj._own_weights if w in obj.weights]
-    children = {}
-    for attribute, value in vars(obj).items():
-        from ..layers.layer import Layer
-
-        if isinstance(value, Layer) and value is not obj and not attribute.startswith("_"):
-            children[attribute] = saveable_tree(value)
-    return _Saveable(obj.name, own, children)
+    """The saved tree of a layer or model, from its `_saved_structure()` (own variables and
+    children by name: a layer, a list of layers, or a (name, variables) group)."""
+    own, children = obj._saved_structure()
+    return _Saveable(obj.name, own, {name: _child(value) for name, value in children.items()})
 
 
-def _container(layers, skip_inputs) -> _Saveable:
-    from ..layers.input_layer import InputLayer
+def _child(value) -> _Saveable:
+    if isinstance(value, list):
+        return _container(value)
+    if isinstance(value, tuple):
+        name, variables = value
+        return _Saveable(name, variables, {})
+    return saveable_tree(value)
 
+
+def _container(layers) -> _Saveable:
+    """A list of layers: children named by their snake-case class, repeats numbered (Keras 3)."""
     children, counts = {}, {}
     for layer in layers:
-        if skip_inputs and isinstance(layer, InputLayer):
-            continue
-        base = to_snake_case(type(layer).__name__ if type(layer).__name__ != "Functional" else "Functional")
+        base = to_snake_case(type(layer).__name__)
         n = counts.get(base, 0)
         counts[base] = n + 1
         children[base if n == 0 else f"{base}_{n}"] = saveable_tree(layer)
@@ -100,8 +82,6 @@ def read_tree(group, node: _Saveable, path: str) -> None:
 
 
 def save_weights(model, path: str, optimizer_state: list | None = None) -> None:
-    from .atomic import atomic_path
-
     h5py = _h5py()
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
@@ -111,8 +91,6 @@ def save_weights(model, path: str, optimizer_state: list | None = None) -> None:
 def write_h5(model, f, optimizer_state=None) -> None:
     write_tree(f, saveable_tree(model))
     if optimizer_state is not None:
-        from .optimizer_state import to_keras
-
         _, optimizer_state = to_keras(model, optimizer_state)  # Keras 3's variable order
         vars_group = f.create_group("optimizer").create_group("vars")
         vars_group.attrs["name"] = "optimizer"
@@ -134,8 +112,6 @@ def load_weights(model, path: str) -> list | None:
 def read_h5(model, f) -> list | None:
     if "layers" not in f and "vars" not in f:
         if "model_weights" in f or "layer_names" in f.attrs:
-            from .legacy_h5 import load_legacy_weights
-
             load_legacy_weights(model, f)
             return None
         raise ValueError("The file does not hold Keras 3 weights (no 'layers' or 'vars' group)")

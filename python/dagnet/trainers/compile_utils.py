@@ -4,7 +4,8 @@ regularizers and the weighted total loss as nodes of the model's native graph, w
 LogSpec that turns the fetched values into Keras's logs."""
 from __future__ import annotations
 
-from .. import losses as losses_module, metrics as metrics_module, ops
+from .. import losses as losses_module, metrics as metrics_module, ops, optimizers as optimizers_module
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .logs import LogSpec
 
 
@@ -165,3 +166,27 @@ def metric_log_name(name, output, weighted, used):
 def target_specs(y):
     """(shape with every axis unknown but the last, dtype) of each target array."""
     return [(tuple([None] * (a.ndim - 1) + [a.shape[-1]]) if a.ndim else (), a.dtype.name) for a in y]
+
+
+def compile_config(model) -> dict:
+    """Keras 3's compile config: the arguments given to compile, serialized (the optimizer as
+    the object compile made of them); {} when the model is not compiled."""
+    if not model.compiled:
+        return {}
+    args = model._compile_args
+    return {"optimizer": serialize_keras_object(model.optimizer), "loss": serialize_keras_object(model.loss),
+            "loss_weights": serialize_keras_object(args.get("loss_weights")),
+            "metrics": serialize_keras_object(args.get("metrics")),
+            "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def compile_from_config(model, config: dict) -> None:
+    """compile() from a compile config written by Keras 3 or dagnet."""
+    config = deserialize_keras_object(dict(config))
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict) or isinstance(optimizer, str):
+        optimizer = optimizers_module.get(optimizer)
+    model.compile(optimizer=optimizer if optimizer is not None else "rmsprop", loss=config.get("loss"),
+                  loss_weights=config.get("loss_weights"), metrics=config.get("metrics"),
+                  weighted_metrics=config.get("weighted_metrics"))

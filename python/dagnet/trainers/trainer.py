@@ -35,6 +35,14 @@ class Trainer:
         self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
         self.stop_training = False
 
+    def get_compile_config(self) -> dict:
+        """Keras 3: what `compile` was given (serialized); {} when the model is not compiled."""
+        return compile_utils.compile_config(self)
+
+    def compile_from_config(self, config) -> None:
+        if config:
+            compile_utils.compile_from_config(self, config)
+
     def _output_loss_names(self) -> list:
         c = getattr(self, "_compiled", None)
         if c is None or len(c.names) < 2:

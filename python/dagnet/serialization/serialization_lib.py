@@ -8,7 +8,10 @@ import inspect
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, losses, metrics, optimizers, regularizers
+from ..keras_tensor import KerasTensor
+from ..optimizers import schedules
+from .keras_saveable import KerasSaveable, builtin_class, builtin_names
 from .object_registration import get_registered_object, registered_name_of
 
 # Keys recent Keras versions write that dagnet's layers do not use (they describe
@@ -16,22 +19,11 @@ from .object_registration import get_registered_object, registered_name_of
 _IGNORED_CONFIG_KEYS = {"quantization_config", "lora_rank", "lora_alpha", "lora_enabled"}
 
 
-def _layer_classes() -> dict:
-    from .. import layers, models
-
-    table = {name: getattr(layers, name) for name in dir(layers) if isinstance(getattr(layers, name), type)}
-    table.update({"Functional": models.Functional, "Model": models.Model, "Sequential": models.Sequential})
-    return table
-
-
 def dtype_policy(dtype: str) -> dict:
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
 
 
 def serialize_keras_object(obj):
-    from ..keras_tensor import KerasTensor
-    from ..layers.layer import Layer
-
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, (list, tuple)):
@@ -54,31 +46,17 @@ def serialize_keras_object(obj):
         return {"class_name": "__keras_tensor__",
                 "config": {"shape": list(obj.shape), "dtype": obj.dtype,
                            "keras_history": [op.name, node, tensor]}}
-    from ..layers.op_layer import Operation
-
-    if isinstance(obj, Operation):  # a raw op: Keras's operation class, registered under its name
-        return {"module": obj._keras_module, "class_name": type(obj).__name__, "config": obj.get_config(),
-                "registered_name": type(obj).__name__}
-    if isinstance(obj, Layer):
-        registered = registered_name_of(obj)
-        entry = {"module": "keras.layers" if not registered else None, "class_name": type(obj).__name__,
-                 "config": obj.get_config(), "registered_name": registered}
-        from ..models.functional import Functional
-
-        from ..models.sequential import Sequential
-
-        if isinstance(obj, Functional) and not registered:
-            entry["module"] = "keras.src.models.functional"
-            entry["registered_name"] = "Functional"  # as Keras 3 writes it
-        elif type(obj) is Sequential:
-            entry["module"] = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
-        _add_build_and_compile_config(obj, entry)
+    if isinstance(obj, KerasSaveable):  # a layer, model or raw operation
+        module, registered = obj._config_module_and_name()
+        entry = {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
+                 "registered_name": registered}
+        if obj._config_extras():
+            _add_build_and_compile_config(obj, entry)
         return entry
     if isinstance(obj, initializers.Initializer):
         return initializers.serialize(obj)
     if isinstance(obj, regularizers.Regularizer):
-        return {"module": "keras.regularizers", "class_name": type(obj).__name__, "config": obj.get_config(),
-                "registered_name": None}
+        return regularizers.serialize(obj)
     module = _public_module(obj)
     if module is not None and hasattr(obj, "get_config"):  # losses, metrics, optimizers, constraints
         registered = registered_name_of(obj)
@@ -109,8 +87,6 @@ def _public_module(obj):
     """Keras's public module for an object of dagnet.losses / metrics / optimizers / constraints."""
     if isinstance(obj, type) or not hasattr(type(obj), "get_config"):
         return None
-    from .. import constraints, losses, metrics, optimizers
-
     for name, module in (("losses", losses), ("metrics", metrics), ("optimizers", optimizers),
                          ("constraints", constraints)):
         for cls in type(obj).__mro__:
@@ -147,22 +123,14 @@ def deserialize_keras_object(config, custom_objects=None):
         get_registered_object(class_name, custom_objects)
     if module.startswith("keras.src.ops") and (cls is None or not _is_operation_class(cls)):
         return _raw_operation(class_name, inner)
-    if cls is None and class_name == "OpLayer":
-        from ..layers.op_layer import OpLayer
-
-        return OpLayer.from_config(inner)
     if cls is None and "initializers" in module:
         return initializers.get(config)
     if cls is None and "regularizers" in module:
         return regularizers.get(config)
     if cls is None and module.endswith("optimizers.schedules"):
-        from ..optimizers import schedules
-
         return schedules.deserialize(config)
     if cls is None and module.startswith("keras") and module.split(".")[-1] in ("losses", "metrics", "optimizers",
                                                                                 "constraints"):
-        from .. import constraints, losses, metrics, optimizers
-
         table = {"losses": losses, "metrics": metrics, "optimizers": optimizers, "constraints": constraints}
         source = table[module.split(".")[-1]]
         cls = getattr(source, class_name, None)
@@ -172,7 +140,7 @@ def deserialize_keras_object(config, custom_objects=None):
         inner = {k: deserialize_keras_object(v, custom_objects) for k, v in inner.items()}
         return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
     if cls is None:
-        cls = _layer_classes().get(class_name)
+        cls = builtin_class("layers", class_name)
     if cls is None:
         raise ValueError(f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
                          "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
@@ -210,20 +178,17 @@ def _special_value(config: dict):
 
 
 def _is_operation_class(cls) -> bool:
-    from ..layers.op_layer import OpLayer
-
-    return isinstance(cls, type) and issubclass(cls, OpLayer)
+    return isinstance(cls, type) and getattr(cls, "_is_raw_operation", False)
 
 
 def _raw_operation(class_name: str, config: dict):
     """A Keras 3 raw op (ops.numpy.Multiply, ops.numpy.Sum, ops.numpy.GetItem, ...) with its
     constructor arguments (axis, keepdims, newshape, ...)."""
-    from ..layers.op_layer import OPERATIONS
-
-    cls = OPERATIONS.get(class_name)
-    if cls is None:
+    cls = builtin_class("operations", class_name)
+    if cls is None or class_name == "Operation":
+        supported = [name for name in builtin_names("operations") if name != "Operation"]
         raise ValueError(f"The saved model uses the Keras op '{class_name}', which dagnet does not support "
-                         f"(supported: {', '.join(sorted(OPERATIONS))})")
+                         f"(supported: {', '.join(supported)})")
     return cls.from_config(dict(config))
 
 
