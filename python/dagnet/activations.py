@@ -104,8 +104,7 @@ def log_sigmoid(x):
 
 
 def log_softmax(x, axis=-1):
-    shifted = ops.subtract(x, ops.max(x, axis=axis, keepdims=True))
-    return ops.subtract(shifted, ops.log(ops.sum(ops.exp(shifted), axis=axis, keepdims=True)))
+    return ops.log_softmax(x, axis=axis)
 
 
 def mish(x):

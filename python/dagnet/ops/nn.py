@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from ._dispatch import as_values, emit, op
-from .math import (absolute, add, clip, divide, erf, expm1, greater, greater_equal, less, less_equal, maximum,
-                   minimum, multiply, negative, power, sqrt, square, subtract, where)
-from .math import sum as _sum
+from .math import (absolute, add, clip, divide, erf, exp, expm1, greater, greater_equal, less, less_equal, log,
+                   maximum, minimum, multiply, negative, power, sqrt, square, subtract, where)
+from .math import max as _max, sum as _sum  # (not the builtins)
 from .shape_ops import cast, expand_dims, slice_by_index
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "elu", "softplus", "log_softmax", "linear"]
@@ -39,9 +39,11 @@ def softplus(builder, x):
 
 @op
 def log_softmax(builder, x, axis=-1):
+    """x - logsumexp(x) along `axis`, shifted by the max first so that no exp overflows and
+    no log sees a 0: finite wherever x is (Keras: [1000, 0, -1000] -> [0, -1000, -2000])."""
     (a,) = as_values(builder, x)
-    soft = emit(builder, "activation", [a], {"kind": "softmax", "axis": int(axis)})
-    return emit(builder, "unary", [soft], {"kind": "log"})
+    shifted = subtract(a, _max(a, axis=axis, keepdims=True))
+    return subtract(shifted, log(_sum(exp(shifted), axis=axis, keepdims=True)))
 
 
 # The other activations of keras.ops (Keras 3.15's signatures, defaults and formulas);
