@@ -11,12 +11,13 @@ class Regularizer:
     l2 = 0.0
 
     def __call__(self, x):
-        """The penalty on x (a tensor while tracing, or an array), as Keras computes it."""
+        """The penalty on x (a tensor while tracing, or an array), as Keras computes it: one
+        native op per term (every spelling, L1 / L2 / L1L2 / l1_l2 / 'l1', lands here)."""
         total = None
         if self.l1:
-            total = ops.multiply(ops.sum(ops.absolute(x)), self.l1)
+            total = ops.l1_penalty(x, self.l1)
         if self.l2:
-            term = ops.multiply(ops.sum(ops.square(x)), self.l2)
+            term = ops.l2_penalty(x, self.l2)
             total = term if total is None else ops.add(total, term)
         return total if total is not None else ops.multiply(ops.sum(x), 0.0)
 

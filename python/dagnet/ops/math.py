@@ -11,6 +11,7 @@ __all__ = [
     "negative", "exp", "log", "sqrt", "square", "absolute", "abs", "sign", "reciprocal", "log1p", "expm1",
     "sin", "cos", "floor", "round", "rsqrt", "erf", "clip", "where",
     "sum", "mean", "max", "min", "prod", "matmul", "dot",
+    "l1_penalty", "l2_penalty",  # dagnet's own: the weight regularizers' penalties
 ]
 
 
@@ -101,6 +102,20 @@ def _reduce(kind):
 
 
 sum, mean, max, min, prod = (_reduce(k) for k in ("sum", "mean", "max", "min", "prod"))
+
+
+@op
+def l1_penalty(builder, x, l1=0.01):
+    """l1 * sum(|x|), one native op (regularizers.L1 / L1L2's l1 term)."""
+    (a,) = as_values(builder, x)
+    return emit(builder, "l1_penalty", [a], {"l1": float(l1)})
+
+
+@op
+def l2_penalty(builder, x, l2=0.01):
+    """l2 * sum(x^2), one native op (regularizers.L2 / L1L2's l2 term)."""
+    (a,) = as_values(builder, x)
+    return emit(builder, "l2_penalty", [a], {"l2": float(l2)})
 
 
 def _matmul(builder, x1, x2):

@@ -95,11 +95,7 @@ def lower_losses(builder, compiled, weights, outputs, y_specs, w_ranks=None):
         regularizer = getattr(variable, "regularizer", None)
         if regularizer is None:
             continue
-        param = builder.param(variable)
-        if getattr(regularizer, "l2", 0.0):
-            total_terms.append(builder.node("l2_penalty", [param], {"l2": regularizer.l2})[0])
-        if getattr(regularizer, "l1", 0.0):
-            total_terms.append(ops.multiply(ops.sum(ops.absolute(param)), regularizer.l1))
+        total_terms.append(builder.as_value(regularizer(builder.param(variable))))  # a custom callable too
     total_terms += builder.activity_losses  # recorded while the outputs were traced
     if not total_terms:
         raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
