@@ -13,6 +13,14 @@ class Optimizer:
     # Default names are Keras 3's: the class name in snake case ('sgd', 'rm_sprop', 'adam_w');
     # they prefix the optimizer's variables in saved files.
     name = "optimizer"
+    # The native update this optimizer runs (one of dagnet._engine.optimizer_kinds()), and its
+    # hyper-parameters: Keras's config keys, which are also the names of the engine's
+    # optimizer table (dagnet._engine.optimizer_fields()). One list serves get_config, the
+    # native Trainer and export_native; a name the engine does not have is refused by name.
+    _kind: str | None = None
+    _hyperparameters: tuple[str, ...] = ()
+    # The Keras 3 base-optimizer options the native step carries (None = 0 = off).
+    _BASE_OPTIONS = ("clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
 
     def __init__(self, learning_rate=0.001, name=None, **kwargs):
         if "lr" in kwargs:  # Keras 2 spelling
@@ -95,13 +103,15 @@ class Optimizer:
         trainer, graph = self._trainers[-1], self._trainers[-1]._graph
         return [np.asarray(graph.param_tensor(v)) for slots in trainer.slots for v in slots]
 
-    def _engine_kwargs(self) -> dict:
-        raise NotImplementedError
-
-    def _common_engine_kwargs(self) -> dict:
-        """Clipping and weight decay, as the native Trainer takes them (0 = off)."""
-        return {"clipnorm": float(self.clipnorm or 0.0), "global_clipnorm": float(self.global_clipnorm or 0.0),
-                "clipvalue": float(self.clipvalue or 0.0), "weight_decay": float(self.weight_decay or 0.0)}
+    def _native_config(self) -> dict:
+        """The native step's optimizer configuration, by the names of the engine's table: the
+        kind, the current learning rate, the hyper-parameters and the base options."""
+        if self._kind is None:
+            raise NotImplementedError(f"{type(self).__name__} has no native update")
+        config = {"optimizer": self._kind, "learning_rate": float(self.learning_rate)}
+        config.update({key: getattr(self, key) for key in self._hyperparameters})
+        config.update({key: float(getattr(self, key) or 0.0) for key in self._BASE_OPTIONS})
+        return config
 
     def _learning_rate_config(self):
         if isinstance(self._schedule, LearningRateSchedule):
@@ -117,7 +127,8 @@ class Optimizer:
         return {"name": self.name, "learning_rate": float(np.float32(rate)) if isinstance(rate, float) else rate,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
-                "loss_scale_factor": None, "gradient_accumulation_steps": None}
+                "loss_scale_factor": None, "gradient_accumulation_steps": None,
+                **{key: getattr(self, key) for key in self._hyperparameters}}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -129,6 +140,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
+    _kind = "sgd"
+    _hyperparameters = ("momentum", "nesterov")
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate, name, **kwargs)
@@ -137,47 +150,28 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
-    def _engine_kwargs(self):
-        return {"optimizer": "sgd", "momentum": self.momentum, "nesterov": self.nesterov,
-                **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
-
 
 class Adam(Optimizer):
     name = "adam"
+    _kind = "adam"
+    _hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
                  **kwargs):
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
-    def _engine_kwargs(self):
-        return {"optimizer": "adam", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": bool(self.amsgrad), **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
-
 
 class RMSprop(Optimizer):
     name = "rm_sprop"
+    _kind = "rmsprop"
+    _hyperparameters = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
                  **kwargs):
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "rmsprop", "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered, **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered}
 
 
 class AdamW(Adam):
@@ -196,60 +190,43 @@ class Adagrad(Optimizer):
     """Keras 3's Adagrad: accumulator += g^2; p -= lr g / sqrt(accumulator + epsilon)."""
 
     name = "adagrad"
+    _kind = "adagrad"
+    _hyperparameters = ("initial_accumulator_value", "epsilon")
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name, **kwargs)
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adagrad", "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon, **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
 
 
 class Adadelta(Optimizer):
     """Keras 3's Adadelta (rho 0.95; the learning rate scales the Adadelta step)."""
 
     name = "adadelta"
+    _kind = "adadelta"
+    _hyperparameters = ("rho", "epsilon")
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.epsilon = float(rho), float(epsilon)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adadelta", "rho": self.rho, "epsilon": self.epsilon, **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
 class Adamax(Optimizer):
     """Keras 3's Adamax (Adam with the infinity norm)."""
 
     name = "adamax"
+    _kind = "adamax"
+    _hyperparameters = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adamax", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 class Nadam(Adamax):
     """Keras 3's Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
 
     name = "nadam"
-
-    def _engine_kwargs(self):
-        return {**super()._engine_kwargs(), "optimizer": "nadam"}
+    _kind = "nadam"
 
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,

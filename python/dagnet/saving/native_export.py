@@ -1,6 +1,9 @@
 """`model.export_native(path)`: the lowered prediction graph (and, for a compiled model, the
-training graph with its loss, trainable parameters and optimizer) with the weights, in the
-engine's program format that the native runner `dagnet-bench` reads."""
+training graph with its loss, trainable parameters, optimizer configuration and weight
+constraints) with the weights, in the engine's program format that the native runner
+`dagnet-bench` reads. The optimizer travels as the same table the native Trainer takes
+(Optimizer._native_config, checked field by field by the engine); what that format cannot
+hold (a learning-rate schedule, a constraint written in Python) is refused by name."""
 from __future__ import annotations
 
 import os
@@ -8,6 +11,7 @@ import os
 from .. import _engine, losses as losses_module
 from .._tracing import GraphBuilder
 from ..trainers import compile_utils
+from ..trainers.runner import constraints_of
 from .atomic import atomic_path
 
 
@@ -28,17 +32,18 @@ def export_native(model, filepath) -> None:
                 specs.append((out.shape[:-1], "int64") if sparse else (out.shape, out.dtype))
             _, fetches, _ = compile_utils.lower_losses(builder, model._compiled, model.weights, outputs, specs)
             params = [builder.param(v).id for v in model.trainable_weights]
-        optimizer = {**model.optimizer._engine_kwargs(), "learning_rate": model.optimizer.learning_rate}
-        extras = [k for k in ("centered", "clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
-                  if optimizer.pop(k, None)]
-        if optimizer.pop("initial_accumulator_value", 0.1) != 0.1:
-            extras.append("initial_accumulator_value")
-        if model.optimizer._schedule is not None:
-            extras.append("learning-rate schedule")
-        if extras:
-            raise ValueError(f"export_native: the native program format does not carry the optimizer "
-                             f"options {extras}")
+        native, python_side = constraints_of(model.trainable_weights)
+        refused = ["a learning-rate schedule"] if model.optimizer._schedule is not None else []
+        refused += [f"the constraint {_name_of(v.constraint)} of '{v.path}' (Python code, not a native "
+                    "constrain op)" for v in python_side]
+        if refused:
+            raise ValueError(f"export_native: the native program format cannot carry {'; '.join(refused)}")
         programs.append({"name": "train", "graph": builder.graph, "fetches": [fetches[0].id],
-                         "loss": fetches[0].id, "params": params, "optimizer": optimizer})
+                         "loss": fetches[0].id, "params": params, "optimizer": model.optimizer._native_config(),
+                         "constraints": native})
     with atomic_path(os.fspath(filepath)) as tmp:
         _engine.write_programs(tmp, programs)
+
+
+def _name_of(constraint) -> str:
+    return getattr(constraint, "__name__", type(constraint).__name__)

@@ -121,15 +121,14 @@ class Trainer:
             if not params:
                 warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=4)
             native, python_side = runner_module.constraints_of(self.trainable_weights)
-            engine = NativeTrainer(builder.graph, fetches[0].id, params, learning_rate=self.optimizer.learning_rate,
-                                   fetches=[f.id for f in fetches[1:]], constraints=native,
-                                   **self.optimizer._engine_kwargs())
+            engine = NativeTrainer(builder.graph, fetches[0].id, params, fetches=[f.id for f in fetches[1:]],
+                                   constraints=native, **self.optimizer._native_config())
         else:
             engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
         runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
         if kind == "train":
             runner.python_constraints = python_side
-            runner.optimizer_name = self.optimizer._engine_kwargs()["optimizer"]
+            runner.optimizer_name = self.optimizer._kind
             self.optimizer._trainers.append(runner)
             pending = self.__dict__.pop("_pending_optimizer_state", None)
             if pending is not None:
