@@ -10,7 +10,7 @@ from ._info import devices, info
 _current = "cpu"
 
 
-def _normalize(device) -> str:
+def _normalize(device: str) -> str:
     name = str(device).strip().lower()
     if name.startswith("/device:"):  # TensorFlow spelling: /device:GPU:0
         name = name[len("/device:"):]
@@ -24,7 +24,7 @@ def _normalize(device) -> str:
     return f"cuda:{int(index or 0)}"
 
 
-def check_device(device) -> str:
+def check_device(device: str) -> str:
     """The canonical name of `device` if models can run there; a clear error otherwise."""
     name = _normalize(device)
     if name == "cpu":
@@ -35,7 +35,7 @@ def check_device(device) -> str:
     raise RuntimeError(f"Device {device!r} is present, but dagnet's ops have no CUDA kernels yet; use 'cpu'.")
 
 
-def set_device(device) -> None:
+def set_device(device: str) -> None:
     """The default device for models made from now on."""
     global _current
     _current = check_device(device)

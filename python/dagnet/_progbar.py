@@ -136,7 +136,7 @@ class Progbar:
     def _averaged(self, name):
         if self.stateful_metrics is not None:
             return name not in self.stateful_metrics
-        return name in self.stateless_metrics
+        return self.stateless_metrics is not None and name in self.stateless_metrics
 
     def update(self, current, values=None, finalize=None):
         """Moves the bar to step ``current``.

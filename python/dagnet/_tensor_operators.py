@@ -78,7 +78,7 @@ class TensorOperators:
     def __ge__(self, other: Any) -> Any:
         return _call("greater_equal", self, other)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         return _call("not_equal", self, other)
 
     def __neg__(self) -> Any:

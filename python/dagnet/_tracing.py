@@ -8,6 +8,9 @@ its errors name the layer. There is no second graph representation in Python.
 """
 from __future__ import annotations
 
+from typing import Any
+from ._typing import TensorLike
+
 import contextlib
 from typing import Any, Iterator
 
@@ -28,7 +31,7 @@ def current_builder() -> "GraphBuilder | None":
 class GraphBuilder:
     """A native graph being built, plus the bookkeeping to bind weights by identity."""
 
-    def __init__(self, training: bool = False):
+    def __init__(self, training: bool | None = False) -> None:
         self.graph = _engine.Graph()
         self.training = training
         self._params: dict[int, int] = {}
@@ -40,11 +43,11 @@ class GraphBuilder:
         self.activity_losses: list[GraphTensor] = []
 
     # -- values -------------------------------------------------------------------
-    def input(self, name: str, shape, dtype: str) -> "GraphTensor":
+    def input(self, name: str, shape: Any, dtype: str) -> "GraphTensor":
         dims = [-1 if d is None else int(d) for d in shape]
         return GraphTensor(self, self.graph.input(name, dims, dtype))
 
-    def param(self, variable) -> "GraphTensor":
+    def param(self, variable: Any) -> "GraphTensor":
         """The graph value of a Variable; one per variable, so shared weights stay shared."""
         key = id(variable)
         if key not in self._params:
@@ -52,7 +55,7 @@ class GraphBuilder:
             self._keep.append(variable)
         return GraphTensor(self, self._params[key])
 
-    def constant(self, value, dtype: str | None = None) -> "GraphTensor":
+    def constant(self, value: TensorLike, dtype: str | None = None) -> "GraphTensor":
         array = np.asarray(value, dtype=dtype)
         if array.dtype == np.float16 or array.dtype == np.bool_ or array.dtype.kind == "u":
             array = array.astype(np.int32 if array.dtype.kind in "bu" else np.float32)
@@ -60,12 +63,12 @@ class GraphBuilder:
         self._keep.append(tensor)
         return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
 
-    def node(self, op: str, inputs, attrs: dict | None = None, name: str | None = None) -> list["GraphTensor"]:
+    def node(self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None) -> list["GraphTensor"]:
         ids = [self.as_value(x).id for x in inputs]
         outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
         return [GraphTensor(self, v) for v in outs]
 
-    def as_value(self, x, dtype: str | None = None) -> "GraphTensor":
+    def as_value(self, x: TensorLike, dtype: str | None = None) -> "GraphTensor":
         if isinstance(x, GraphTensor):
             if x.builder is not self:
                 raise ValueError("a tensor from another graph was used here; "
@@ -101,7 +104,7 @@ class GraphTensor(TensorOperators):
 
     __slots__ = ("builder", "id")
 
-    def __init__(self, builder: GraphBuilder, value_id: int):
+    def __init__(self, builder: GraphBuilder, value_id: int) -> None:
         self.builder = builder
         self.id = value_id
 

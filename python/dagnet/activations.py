@@ -3,135 +3,138 @@ standard ones also fuse into the engine's dense/conv kernels (``engine_kind``). 
 formulas are the keras.ops functions of the same names (dagnet.ops.nn), as in Keras 3."""
 from __future__ import annotations
 
+from typing import Any
+from ._typing import TensorLike
+
 from . import ops
 
 
-def linear(x):
+def linear(x: TensorLike) -> Any:
     return x
 
 
-def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+def relu(x: TensorLike, negative_slope: float=0.0, max_value: float | None=None, threshold: Any=0.0) -> Any:
     if negative_slope or max_value is not None or threshold:
         y = ops.where(ops.greater(x, threshold), x, ops.multiply(ops.subtract(x, threshold), negative_slope))
         return y if max_value is None else ops.minimum(y, max_value)
     return ops.relu(x)
 
 
-def sigmoid(x):
+def sigmoid(x: TensorLike) -> Any:
     return ops.sigmoid(x)
 
 
-def tanh(x):
+def tanh(x: TensorLike) -> Any:
     return ops.tanh(x)
 
 
-def softmax(x, axis=-1):
+def softmax(x: TensorLike, axis: int=-1) -> Any:
     return ops.softmax(x, axis=axis)
 
 
-def elu(x, alpha=1.0):
+def elu(x: TensorLike, alpha: float=1.0) -> Any:
     return ops.elu(x, alpha)
 
 
-def softplus(x):
+def softplus(x: TensorLike) -> Any:
     return ops.softplus(x)
 
 
-def exponential(x):
+def exponential(x: TensorLike) -> Any:
     return ops.exp(x)
 
 
-def selu(x):
+def selu(x: TensorLike) -> Any:
     return ops.selu(x)
 
 
-def softsign(x):
+def softsign(x: TensorLike) -> Any:
     return ops.softsign(x)
 
 
-def silu(x):
+def silu(x: TensorLike) -> Any:
     return ops.silu(x)
 
 
 swish = silu  # Keras 3 serializes both names as 'silu'
 
 
-def hard_sigmoid(x):
+def hard_sigmoid(x: TensorLike) -> Any:
     return ops.hard_sigmoid(x)
 
 
-def gelu(x, approximate=False):
+def gelu(x: TensorLike, approximate: bool=False) -> Any:
     return ops.gelu(x, approximate=approximate)
 
 
-def relu6(x):
+def relu6(x: TensorLike) -> Any:
     return ops.relu6(x)
 
 
-def leaky_relu(x, negative_slope=0.2):
+def leaky_relu(x: TensorLike, negative_slope: float=0.2) -> Any:
     return ops.leaky_relu(x, negative_slope=negative_slope)
 
 
-def celu(x, alpha=1.0):
+def celu(x: TensorLike, alpha: float=1.0) -> Any:
     return ops.celu(x, alpha=alpha)
 
 
-def hard_silu(x):
+def hard_silu(x: TensorLike) -> Any:
     return ops.hard_silu(x)
 
 
 hard_swish = hard_silu
 
 
-def hard_tanh(x):
+def hard_tanh(x: TensorLike) -> Any:
     return ops.hard_tanh(x)
 
 
-def hard_shrink(x, threshold=0.5):
+def hard_shrink(x: TensorLike, threshold: Any=0.5) -> Any:
     return ops.hard_shrink(x, threshold=threshold)
 
 
-def soft_shrink(x, threshold=0.5):
+def soft_shrink(x: TensorLike, threshold: Any=0.5) -> Any:
     return ops.soft_shrink(x, threshold=threshold)
 
 
-def tanh_shrink(x):
+def tanh_shrink(x: TensorLike) -> Any:
     return ops.tanh_shrink(x)
 
 
-def log_sigmoid(x):
+def log_sigmoid(x: TensorLike) -> Any:
     return ops.log_sigmoid(x)
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: TensorLike, axis: int=-1) -> Any:
     return ops.log_softmax(x, axis=axis)
 
 
-def mish(x):
+def mish(x: TensorLike) -> Any:
     return ops.multiply(x, ops.tanh(ops.softplus(x)))
 
 
-def squareplus(x, b=4):
+def squareplus(x: TensorLike, b: float=4) -> Any:
     return ops.squareplus(x, b=b)
 
 
-def sparse_plus(x):
+def sparse_plus(x: TensorLike) -> Any:
     return ops.sparse_plus(x)
 
 
-def sparse_sigmoid(x):
+def sparse_sigmoid(x: TensorLike) -> Any:
     return ops.sparse_sigmoid(x)
 
 
-def glu(x, axis=-1):
+def glu(x: TensorLike, axis: int=-1) -> Any:
     return ops.glu(x, axis=axis)
 
 
-def sparsemax(x, axis=-1):
+def sparsemax(x: TensorLike, axis: int=-1) -> Any:
     return ops.sparsemax(x, axis=axis)
 
 
-def threshold(x, threshold, default_value):
+def threshold(x: TensorLike, threshold: Any, default_value: TensorLike) -> Any:
     return ops.threshold(x, threshold, default_value)
 
 
@@ -145,7 +148,7 @@ _BY_NAME["hard_swish"] = hard_silu
 _ENGINE_KINDS = {linear: "linear", relu: "relu", sigmoid: "sigmoid", tanh: "tanh", softmax: "softmax", elu: "elu"}
 
 
-def get(identifier):
+def get(identifier: Any) -> Any:
     """An activation function from None, a name, a config dict or a callable."""
     if identifier is None:
         return linear
@@ -162,12 +165,12 @@ def get(identifier):
     raise ValueError(f"Could not interpret activation function identifier: {identifier}")
 
 
-def engine_kind(fn) -> str | None:
+def engine_kind(fn: Any) -> str | None:
     """The engine's name for a fusable activation, or None."""
     return _ENGINE_KINDS.get(fn)
 
 
-def serialize(fn) -> str:
+def serialize(fn: Any) -> str:
     for name, f in _BY_NAME.items():
         if f is fn:
             return name

@@ -2,6 +2,8 @@
 links the tensor to the node (layer call) that produced it."""
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from collections import namedtuple
 
 from . import _naming
@@ -14,18 +16,18 @@ class KerasHistory(namedtuple("KerasHistory", ["operation", "node_index", "tenso
     __slots__ = ()
 
     @property
-    def layer(self):
+    def layer(self) -> Any:
         return self.operation
 
 
 class KerasTensor(TensorOperators):
-    def __init__(self, shape, dtype: str = "float32", name: str | None = None, sparse: bool = False):
+    def __init__(self, shape: Any, dtype: str = "float32", name: str | None = None, sparse: bool = False) -> None:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = str(dtype)
         self.name = name or _naming.uniquify("keras_tensor")
         self.sparse = sparse
         self._keras_history = KerasHistory(None, None, None)
-        self._keras_mask = None
+        self._keras_mask: KerasTensor | None = None
 
     @property
     def ndim(self) -> int:
@@ -34,7 +36,7 @@ class KerasTensor(TensorOperators):
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, name={self.name}>"
 
-    def _symbolic_error(self, what: str):
+    def _symbolic_error(self, what: str) -> NoReturn:
         raise TypeError(
             f"A KerasTensor is symbolic: it is a placeholder for a shape and a dtype, with no value, so it "
             f"cannot be {what}. To run a function on it, wrap the function in a layer (layers.Lambda or a "
@@ -62,5 +64,5 @@ class KerasTensor(TensorOperators):
 
 
 
-def any_symbolic(flat) -> bool:
+def any_symbolic(flat: Any) -> bool:
     return any(isinstance(x, KerasTensor) for x in flat)

@@ -1,6 +1,9 @@
 """Weight regularizers (Keras): penalties added to the training loss."""
 from __future__ import annotations
 
+from typing import Any
+from ._typing import TensorLike
+
 import numpy as np
 
 from . import ops
@@ -10,7 +13,7 @@ class Regularizer:
     l1 = 0.0
     l2 = 0.0
 
-    def __call__(self, x):
+    def __call__(self, x: TensorLike) -> Any:
         """The penalty on x (a tensor while tracing, or an array), as Keras computes it: one
         native op per term (every spelling, L1 / L2 / L1L2 / l1_l2 / 'l1', lands here)."""
         total = None
@@ -25,49 +28,49 @@ class Regularizer:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> "Regularizer":
         return cls(**config)
 
 
 class L1L2(Regularizer):
-    def __init__(self, l1=0.0, l2=0.0):
+    def __init__(self, l1: float=0.0, l2: float=0.0) -> None:
         self.l1, self.l2 = float(l1), float(l2)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"l1": self.l1, "l2": self.l2}
 
 
 class L2(Regularizer):
-    def __init__(self, l2=0.01):
+    def __init__(self, l2: float=0.01) -> None:
         self.l2 = float(l2)
         self.l1 = 0.0
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2}
 
 
 class L1(Regularizer):
-    def __init__(self, l1=0.01):
+    def __init__(self, l1: float=0.01) -> None:
         self.l1 = float(l1)
         self.l2 = 0.0
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"l1": float(np.float32(self.l1))}  # Keras keeps L1's factor as a float32 tensor
 
 
-def l2(l2=0.01) -> L2:
+def l2(l2: float=0.01) -> L2:
     return L2(l2)
 
 
-def l1(l1=0.01) -> L1:
+def l1(l1: float=0.01) -> L1:
     return L1(l1)
 
 
-def l1_l2(l1=0.01, l2=0.01) -> L1L2:
+def l1_l2(l1: float=0.01, l2: float=0.01) -> L1L2:
     return L1L2(l1, l2)
 
 
-def serialize(regularizer) -> dict | None:
+def serialize(regularizer: Any) -> dict | None:
     """Keras 3's entry for a regularizer in a layer config."""
     if regularizer is None:
         return None
@@ -78,7 +81,7 @@ def serialize(regularizer) -> dict | None:
 _BY_NAME = {"l2": L2, "L2": L2, "l1": L1, "L1": L1, "l1_l2": L1L2, "L1L2": L1L2}
 
 
-def get(identifier):
+def get(identifier: Any) -> Any:
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, str) and identifier in _BY_NAME:

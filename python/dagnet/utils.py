@@ -1,6 +1,9 @@
 """``keras.utils``-style helpers."""
 from __future__ import annotations
 
+from typing import Any
+from ._typing import TensorLike
+
 import random
 
 import numpy as np
@@ -16,7 +19,7 @@ def set_random_seed(seed: int) -> None:
     _random.set_seed(seed)
 
 
-def to_categorical(x, num_classes=None, dtype="float32") -> np.ndarray:
+def to_categorical(x: TensorLike, num_classes: int | None=None, dtype: Any="float32") -> np.ndarray:
     """One-hot encoding of integer class labels (the last axis of size 1 is dropped, as Keras does)."""
     x = np.asarray(x, dtype="int64")
     shape = x.shape
@@ -38,7 +41,7 @@ def clear_session() -> None:
     _naming.reset()
 
 
-def get_source_inputs(tensor) -> list:
+def get_source_inputs(tensor: TensorLike) -> list:
     """The Input tensors a symbolic tensor was computed from."""
     found, stack, seen = [], [tensor], set()
     while stack:
@@ -65,33 +68,33 @@ class PyDataset:
     ``max_queue_size`` are accepted and stored; dagnet reads batches in the calling thread.
     """
 
-    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+    def __init__(self, workers: int=1, use_multiprocessing: bool=False, max_queue_size: int=10) -> None:
         self._workers = workers
         self._use_multiprocessing = use_multiprocessing
         self._max_queue_size = max_queue_size
 
     @property
-    def workers(self):
+    def workers(self) -> Any:
         return getattr(self, "_workers", 1)
 
     @workers.setter
-    def workers(self, value):
+    def workers(self, value: TensorLike) -> None:
         self._workers = value
 
     @property
-    def use_multiprocessing(self):
+    def use_multiprocessing(self) -> Any:
         return getattr(self, "_use_multiprocessing", False)
 
     @use_multiprocessing.setter
-    def use_multiprocessing(self, value):
+    def use_multiprocessing(self, value: TensorLike) -> None:
         self._use_multiprocessing = value
 
     @property
-    def max_queue_size(self):
+    def max_queue_size(self) -> Any:
         return getattr(self, "_max_queue_size", 10)
 
     @max_queue_size.setter
-    def max_queue_size(self, value):
+    def max_queue_size(self, value: TensorLike) -> None:
         self._max_queue_size = value
 
     def __getitem__(self, index):
@@ -104,16 +107,16 @@ class PyDataset:
         return num_batches
 
     @property
-    def num_batches(self):
+    def num_batches(self) -> Any:
         """The number of batches (``len``); ``None`` for an infinite dataset."""
         if type(self).__len__ is PyDataset.__len__:
             return None
         return len(self)
 
-    def on_epoch_begin(self):
+    def on_epoch_begin(self) -> None:
         """Called before each epoch."""
 
-    def on_epoch_end(self):
+    def on_epoch_end(self) -> None:
         """Called after each epoch."""
 
 

@@ -3,6 +3,10 @@ binds that same memory, so a layer called twice, or a model lowered for training
 for prediction, shares one copy that training updates in place."""
 from __future__ import annotations
 
+from ._typing import TensorLike
+
+from typing import Any
+
 import numpy as np
 
 from . import _engine
@@ -10,13 +14,14 @@ from ._tensor_operators import TensorOperators
 
 
 class Variable(TensorOperators):
-    def __init__(self, value, name: str, trainable: bool = True, dtype: str = "float32", path: str | None = None):
+    def __init__(self, value: TensorLike, name: str, trainable: bool = True, dtype: str = "float32", path: str | None = None) -> None:
         array = np.array(value, dtype=dtype, order="C")  # (ascontiguousarray would turn a scalar into shape (1,))
         self._tensor = _engine.Tensor.from_numpy(array)
         self.name = name
         self.path = path or name
         self.trainable = trainable
-        self.regularizer = None
+        self.regularizer: Any = None  # a penalty callable the training loss adds (Layer.add_weight sets it)
+        self.constraint: Any = None   # applied after each training step (Layer.add_weight sets it)
 
     @property
     def shape(self) -> tuple:
@@ -38,7 +43,7 @@ class Variable(TensorOperators):
     def numpy(self) -> np.ndarray:
         return np.array(self._tensor, copy=True)
 
-    def assign(self, value) -> None:
+    def assign(self, value: TensorLike) -> None:
         value = np.asarray(value)
         if value.shape != self.shape:
             raise ValueError(f"Variable '{self.path}' has shape {self.shape}; cannot assign a value of shape "

@@ -1,6 +1,8 @@
 """BackupAndRestore: back up weights and progress so an interrupted fit resumes."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import os
 import shutil
@@ -20,7 +22,7 @@ class BackupAndRestore(Callback):
     folder when training ends normally.
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+    def __init__(self, backup_dir: Any, save_freq: str | int = "epoch", double_checkpoint: bool=False, delete_checkpoint: bool=True) -> None:
         super().__init__()
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
@@ -40,7 +42,7 @@ class BackupAndRestore(Callback):
                              f"Received: save_freq={save_freq}. "
                              "Expected either 'epoch' or an integer value.")
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
         try:
             self._load_model()
         except OSError:
@@ -65,13 +67,13 @@ class BackupAndRestore(Callback):
                 training_metadata = json.loads(f.read())
             self.model._initial_epoch = training_metadata["epoch"]
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
         if self.save_freq == "epoch":
             self._save_model()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model()
 
@@ -86,8 +88,8 @@ class BackupAndRestore(Callback):
         with open(self._training_metadata_path, "w") as f:
             f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
 
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
+    def _should_save_on_batch(self, batch: int) -> bool:
+        if not isinstance(self.save_freq, int):  # "epoch"
             return False
         if batch <= self._last_batch_seen:  # a new epoch
             add_batches = batch + 1
@@ -100,6 +102,6 @@ class BackupAndRestore(Callback):
             return True
         return False
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)

@@ -2,6 +2,8 @@
 logs dict (nested dicts flattened, scalars as floats, keys sorted)."""
 from __future__ import annotations
 
+from typing import Any
+
 import warnings
 
 import numpy as np
@@ -65,8 +67,8 @@ class CallbackList(Callback):
     dispatched synchronously (Keras may use a thread pool when no callback overrides them).
     """
 
-    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None,
-                 **params):
+    def __init__(self, callbacks: Any=None, add_history: bool=False, add_progbar: bool=False, model: Any=None,
+                 **params: Any) -> None:
         super().__init__()
         self.callbacks = _flatten(callbacks)
         self._in_begin_end_block_count = 0
@@ -85,13 +87,13 @@ class CallbackList(Callback):
             self._progbar = ProgbarLogger()
             self.callbacks.append(self._progbar)
 
-    def set_params(self, params):
+    def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
         if params:
             for callback in self.callbacks:
                 callback.set_params(params)
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         if model is None:
             return
         super().set_model(model)
@@ -121,56 +123,56 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             getattr(callback, hook)(*head, logs)
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_batch_begin", batch, logs)
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_batch_end", batch, logs)
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_train_batch_begin", batch, logs)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_train_batch_end", batch, logs)
 
-    def on_test_batch_begin(self, batch, logs=None):
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_test_batch_begin", batch, logs)
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_test_batch_end", batch, logs)
 
-    def on_predict_batch_begin(self, batch, logs=None):
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_predict_batch_begin", batch, logs)
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_batch_hook("on_predict_batch_end", batch, logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_hook("on_epoch_begin", epoch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         self._call_hook("on_epoch_end", epoch, logs)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
         self._begin()
         self._call_hook("on_train_begin", logs)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
         self._call_hook("on_train_end", logs)
         self._end()
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict[str, Any] | None=None) -> None:
         self._begin()
         self._call_hook("on_test_begin", logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict[str, Any] | None=None) -> None:
         self._call_hook("on_test_end", logs)
         self._end()
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict[str, Any] | None=None) -> None:
         self._begin()
         self._call_hook("on_predict_begin", logs)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict[str, Any] | None=None) -> None:
         self._call_hook("on_predict_end", logs)
         self._end()

@@ -1,6 +1,8 @@
 """CSVLogger: stream each epoch's logs to a CSV file."""
 from __future__ import annotations
 
+from typing import IO, Any
+
 import collections
 import collections.abc
 import csv
@@ -21,17 +23,17 @@ class CSVLogger(Callback):
     only if the file was empty.  Rows end with ``\\r\\n`` (the csv module's excel dialect).
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    def __init__(self, filename: str | os.PathLike[str], separator: str=",", append: bool=False) -> None:
         super().__init__()
         self.sep = separator
         self.filename = os.fspath(filename)
         self.append = append
-        self.writer = None
-        self.keys = None
+        self.writer: csv.DictWriter | None = None
+        self.keys: list[str] | None = None
         self.append_header = True
-        self.csv_file = None
+        self.csv_file: IO[str] | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, "r") as f:
@@ -45,26 +47,28 @@ class CSVLogger(Callback):
         self.writer = None
         self.keys = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+        if self.csv_file is None:
+            raise RuntimeError("CSVLogger: on_epoch_end before on_train_begin (the file is not open)")
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs.keys())
             if self.keys and not any(k.startswith("val_") for k in self.keys):
                 self.keys.extend([f"val_{k}" for k in self.keys])
+        keys = self.keys
         if self.writer is None:
             class _Dialect(csv.excel):
                 delimiter = self.sep
 
-            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys,
-                                         dialect=_Dialect)
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + keys, dialect=_Dialect)
             if self.append_header:
                 self.writer.writeheader()
-        row = collections.OrderedDict({"epoch": epoch})
-        row.update((key, _csv_value(logs.get(key, "NA"))) for key in self.keys)
+        row: dict[str, Any] = collections.OrderedDict({"epoch": epoch})
+        row.update((key, _csv_value(logs.get(key, "NA"))) for key in keys)
         self.writer.writerow(row)
         self.csv_file.flush()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.writer = None

@@ -1,6 +1,8 @@
 """LambdaCallback: a callback built from plain functions."""
 from __future__ import annotations
 
+from typing import Any
+
 from .callback import Callback
 
 
@@ -13,9 +15,9 @@ class LambdaCallback(Callback):
     ``on_batch_end=fn``).  Batch hooks receive ``logs`` as a keyword argument.
     """
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
-                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
-                 **kwargs):
+    def __init__(self, on_epoch_begin: Any=None, on_epoch_end: Any=None, on_train_begin: Any=None,
+                 on_train_end: Any=None, on_train_batch_begin: Any=None, on_train_batch_end: Any=None,
+                 **kwargs: Any) -> None:
         super().__init__()
         self.__dict__.update(kwargs)
         hooks = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,

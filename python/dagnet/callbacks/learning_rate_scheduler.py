@@ -1,13 +1,15 @@
 """LearningRateScheduler: set the learning rate at each epoch from a schedule."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._progbar import print_msg
 from .callback import Callback
 
 
-def current_learning_rate(optimizer):
+def current_learning_rate(optimizer: Any) -> Any:
     """The rate as Keras reads it back: its float32 variable as a Python float."""
     return float(np.float32(optimizer.learning_rate))
 
@@ -19,12 +21,12 @@ class LearningRateScheduler(Callback):
     return a float.  The rate in use is logged as ``learning_rate`` at each epoch end.
     """
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule: Any, verbose: int=0) -> None:
         super().__init__()
         self.schedule = schedule
         self.verbose = verbose
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         optimizer = self.model.optimizer
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
@@ -40,6 +42,6 @@ class LearningRateScheduler(Callback):
             print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
                       f"{learning_rate}.")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         if logs is not None:
             logs["learning_rate"] = current_learning_rate(self.model.optimizer)

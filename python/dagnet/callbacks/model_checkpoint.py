@@ -1,6 +1,8 @@
 """ModelCheckpoint: save the model or its weights every epoch or every few batches."""
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import warnings
 
@@ -27,9 +29,9 @@ class ModelCheckpoint(MonitorCallback):
     ``model.save(path, overwrite=True)``; the folder is created if missing.
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", save_freq="epoch",
-                 initial_value_threshold=None):
+    def __init__(self, filepath: str | os.PathLike[str], monitor: str="val_loss", verbose: int=0, save_best_only: bool=False,
+                 save_weights_only: bool=False, mode: str="auto", save_freq: str | int = "epoch",
+                 initial_value_threshold: Any=None) -> None:
         super().__init__(monitor, mode, initial_value_threshold)
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
@@ -37,7 +39,7 @@ class ModelCheckpoint(MonitorCallback):
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
         self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = None
+        self._last_batch_seen: int | None = None
         self._current_epoch = 0
         if save_freq != "epoch" and not isinstance(save_freq, int):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are "
@@ -52,19 +54,19 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError("The filepath provided must end in `.keras` (Keras model "
                              f"format). Received: filepath={self.filepath}")
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         self._current_epoch = epoch
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
 
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
+    def _should_save_on_batch(self, batch: int) -> bool:
+        if not isinstance(self.save_freq, int):  # "epoch"
             return False
         if self._last_batch_seen is None or batch <= self._last_batch_seen:
             added = batch + 1  # a new epoch restarted the batch index

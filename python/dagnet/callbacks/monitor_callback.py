@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import warnings
+from typing import Any, Callable
 
 from .callback import Callback
 
@@ -57,7 +58,7 @@ class MonitorCallback(Callback):
         min_delta: An improvement must beat the best by more than this.
     """
 
-    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+    def __init__(self, monitor: str="val_loss", mode: str="auto", baseline: float | None=None, min_delta: float=0) -> None:
         super().__init__()
         if mode not in ("auto", "min", "max"):
             warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to "
@@ -67,7 +68,7 @@ class MonitorCallback(Callback):
         self.mode = mode
         self.best = baseline
         self.min_delta = abs(min_delta)
-        self.monitor_op = None
+        self.monitor_op: Callable[[Any, Any], bool] | None = None
 
     def _set_monitor_op(self):
         if self.mode == "min":
@@ -104,4 +105,5 @@ class MonitorCallback(Callback):
     def _is_improvement(self, monitor_value, reference_value):
         if reference_value is None:
             return True
+        assert self.monitor_op is not None, "_set_monitor_op() runs first"
         return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))

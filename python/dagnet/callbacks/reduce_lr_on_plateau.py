@@ -1,6 +1,8 @@
 """ReduceLROnPlateau: lower the learning rate when a monitored quantity stops improving."""
 from __future__ import annotations
 
+from typing import Any
+
 import warnings
 
 import numpy as np
@@ -19,8 +21,8 @@ class ReduceLROnPlateau(MonitorCallback):
     Also logs the current ``learning_rate`` at each epoch end, as Keras 3 does.
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+    def __init__(self, monitor: str="val_loss", factor: float=0.1, patience: int=10, verbose: int=0, mode: str="auto",
+                 min_delta: float=1e-4, cooldown: int=0, min_lr: float=0.0) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
             raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "
@@ -38,13 +40,13 @@ class ReduceLROnPlateau(MonitorCallback):
         self.cooldown_counter = 0
         self.wait = 0
 
-    def in_cooldown(self):
+    def in_cooldown(self) -> Any:
         return self.cooldown_counter > 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
         self._reset()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}

@@ -1,6 +1,8 @@
 """TerminateOnNaN: stop training at a NaN or infinite loss."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._progbar import print_msg
@@ -15,11 +17,11 @@ class TerminateOnNaN(Callback):
     which skips the other callbacks' ``on_train_end``.
     """
 
-    def __init__(self, raise_error=False):
+    def __init__(self, raise_error: bool=False) -> None:
         super().__init__()
         self.raise_error = raise_error
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
         loss = (logs or {}).get("loss")
         if loss is None or not (np.isnan(loss) or np.isinf(loss)):
             return

@@ -1,6 +1,11 @@
 """Conv1D and Conv2D (Keras weight layouts: kernel (k, cin, filters) / (kh, kw, cin, filters))."""
 from __future__ import annotations
 
+from .._typing import TensorLike
+
+from typing import Any, Sequence
+from .._typing import TensorLike
+
 from .. import activations as activations_module, constraints, initializers, regularizers
 from ..ops._dispatch import emit
 from ..serialization.keras_saveable import alias
@@ -9,7 +14,7 @@ from .input_spec import InputSpec
 from .layer import Layer
 
 
-def _tuple(value, rank: int, what: str) -> tuple:
+def _tuple(value: TensorLike, rank: int, what: str) -> tuple:
     values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * rank
     if len(values) != rank or not all(isinstance(v, int) and v > 0 for v in values):
         raise ValueError(f"The `{what}` argument must be a tuple of {rank} positive integers. Received: {value}")
@@ -19,10 +24,10 @@ def _tuple(value, rank: int, what: str) -> tuple:
 class _Conv(Layer):
     rank = 2
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] | None=1, padding: str="valid", data_format: str | None=None, dilation_rate: int | Sequence[int]=1,
+                 groups: int=1, activation: Any=None, use_bias: bool=True, kernel_initializer: Any="glorot_uniform",
+                 bias_initializer: Any="zeros", kernel_regularizer: Any=None, bias_regularizer: Any=None,
+                 activity_regularizer: Any=None, kernel_constraint: Any=None, bias_constraint: Any=None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
@@ -52,7 +57,7 @@ class _Conv(Layer):
         self.bias_constraint = _constraint(self, bias_constraint, "bias_constraint")
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         channel_axis = -1 if self.data_format == "channels_last" else 1
         channels = input_shape[channel_axis]
         if channels is None:
@@ -66,7 +71,7 @@ class _Conv(Layer):
                                     name="bias") if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         b = inputs.builder
         operands = [inputs, b.param(self.kernel)] + ([b.param(self.bias)] if self.use_bias else [])
         fused = activations_module.engine_kind(self.activation)
@@ -75,7 +80,7 @@ class _Conv(Layer):
         out = emit(b, f"conv{self.rank}d", operands, attrs)
         return out if fused is not None else self.activation(out)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups,

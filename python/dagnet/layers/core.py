@@ -1,6 +1,9 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 import base64
 import inspect
 import marshal
@@ -16,15 +19,15 @@ from .input_spec import InputSpec
 from .layer import Layer
 
 
-def builder_of(x):
+def builder_of(x: TensorLike) -> Any:
     return x.builder
 
 
 class Dense(Layer):
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 quantization_config=None, **kwargs):
+    def __init__(self, units: int, activation: Any=None, use_bias: bool=True, kernel_initializer: Any="glorot_uniform",
+                 bias_initializer: Any="zeros", kernel_regularizer: Any=None, bias_regularizer: Any=None, activity_regularizer: Any=None,
+                 kernel_constraint: Any=None, bias_constraint: Any=None, lora_rank: Any=None, lora_alpha: Any=None,
+                 quantization_config: Any=None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if lora_rank is not None or quantization_config is not None:
             raise ValueError("Dense: LoRA (lora_rank) and quantization_config are not supported by dagnet")
@@ -43,7 +46,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         in_dim = input_shape[-1]
         if in_dim is None:
             raise ValueError(f'Layer "{self.name}": the last dimension of the input must be known to build a '
@@ -56,7 +59,7 @@ class Dense(Layer):
                                     name="bias") if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         b = builder_of(inputs)
         weights = [inputs, b.param(self.kernel)] + ([b.param(self.bias)] if self.use_bias else [])
         fused = activations_module.engine_kind(self.activation)
@@ -64,7 +67,7 @@ class Dense(Layer):
             return emit(b, "dense", weights, {"activation": fused})
         return self.activation(emit(b, "dense", weights, {"activation": "linear"}))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units,
                 "activation": activations_module.serialize(self.activation), "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
@@ -82,15 +85,15 @@ def _constraint(layer, identifier, argument):
 class Activation(Layer):
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations_module.get(activation)
         self.supports_masking = True
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return self.activation(inputs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
 
 
@@ -99,7 +102,7 @@ class Dropout(Layer):
 
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Any=None, seed: int | None=None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
@@ -109,17 +112,17 @@ class Dropout(Layer):
         self.seed = seed
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         # The engine advances this counter every training step, so each step draws a new mask.
         self._rng_state = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False,
                                           name="seed_generator_state")
         self._seed = int(self.seed) if self.seed is not None else _random.draw_seed()
 
     @property
-    def weights(self):
+    def weights(self) -> Any:
         return []  # the RNG counter is state, not a weight (Keras keeps it out of weights too)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: TensorLike, training: bool | None=False) -> Any:
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
@@ -145,47 +148,47 @@ class Dropout(Layer):
                          {"rate": self.rate, "seed": self._seed})
         return inputs * mask
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
 
 
 class Flatten(Layer):
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None=None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"
         self.input_spec = InputSpec(min_ndim=1)
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = ops.transpose(inputs, [0] + list(range(2, inputs.ndim)) + [1])
         return emit(builder_of(inputs), "reshape", [inputs], {"shape": [0, -1]})
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
         if sum(1 for d in self.target_shape if d == -1) > 1:
             raise ValueError(f"There must be at most one unknown dimension (-1) in target_shape. "
                              f"Received: target_shape={self.target_shape}")
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         shape = [0] + [-1 if d is None else int(d) for d in self.target_shape]
         return emit(builder_of(inputs), "reshape", [inputs], {"shape": shape})
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "target_shape": self.target_shape}
 
 
 class Lambda(Layer):
     """Wraps a function of tensors written with dagnet.ops (or tensor operators)."""
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+    def __init__(self, function: Any, output_shape: Any=None, mask: TensorLike | None=None, arguments: Any=None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.function = function
         self.arguments = dict(arguments or {})
@@ -194,7 +197,7 @@ class Lambda(Layer):
         self._fn_takes_mask = "mask" in inspect.signature(function).parameters
         self._fn_takes_training = "training" in inspect.signature(function).parameters
 
-    def call(self, inputs, mask=None, training=None):
+    def call(self, inputs: TensorLike, mask: TensorLike | None=None, training: bool | None=None) -> Any:
         kwargs = dict(self.arguments)
         if self._fn_takes_mask:
             kwargs["mask"] = mask
@@ -202,12 +205,12 @@ class Lambda(Layer):
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         if callable(self._mask):
             return self._mask(inputs, mask)
         return self._mask
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         # Keras's format for a lambda: its marshalled bytecode (same Python version only).
         code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode("ascii")  # Keras: codecs base64, with newlines
         config = {**super().get_config(),
@@ -220,7 +223,7 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "Lambda":
         config = dict(config)
         fn = config.pop("function")
         if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":

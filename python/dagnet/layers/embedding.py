@@ -2,6 +2,9 @@
 index 0 a padding value whose positions are masked for the layers downstream."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 import warnings
 
 from .. import constraints, initializers, ops, regularizers
@@ -11,9 +14,9 @@ from .layer import Layer
 
 
 class Embedding(Layer):
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, input_length=None, weights=None, lora_rank=None,
-                 lora_alpha=None, quantization_config=None, **kwargs):
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any="uniform", embeddings_regularizer: Any=None,
+                 embeddings_constraint: Any=None, mask_zero: bool=False, input_length: Any=None, weights: Any=None, lora_rank: Any=None,
+                 lora_alpha: Any=None, quantization_config: Any=None, **kwargs: Any) -> None:
         if input_length is not None:
             warnings.warn("Argument `input_length` is deprecated. Just remove it.")
             if "input_shape" not in kwargs:  # Keras 2 scripts relied on it to set the input shape
@@ -33,24 +36,24 @@ class Embedding(Layer):
         self.supports_masking = mask_zero
         self.input_length = input_length
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
                                           regularizer=self.embeddings_regularizer,
                                           constraint=self.embeddings_constraint, name="embeddings")
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         b = inputs.builder
         if not inputs.dtype.startswith("int"):
             inputs = ops.cast(inputs, "int64")
         return emit(b, "embedding", [inputs, b.param(self.embeddings)])
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         if not self.mask_zero:
             return None
         return ops.not_equal(inputs, 0)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),

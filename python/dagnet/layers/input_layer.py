@@ -1,6 +1,9 @@
 """InputLayer and Input(): the entry points of a functional model."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 from .. import _naming
 from ..keras_tensor import KerasTensor
 from ..node import Node
@@ -8,8 +11,8 @@ from .layer import Layer
 
 
 class InputLayer(Layer):
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
-                 name=None, optional=False, **kwargs):
+    def __init__(self, shape: Any=None, batch_size: int | None=None, dtype: Any=None, sparse: bool | None=None, batch_shape: Any=None, input_tensor: Any=None,
+                 name: str | None=None, optional: bool=False, **kwargs: Any) -> None:
         if "input_shape" in kwargs:  # Keras 2 spelling
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -62,19 +65,19 @@ class InputLayer(Layer):
         self._output_tensor = tensor
 
     @property
-    def batch_shape(self):
+    def batch_shape(self) -> Any:
         return self._batch_shape
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return inputs
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"batch_shape": self._batch_shape, "dtype": self.dtype, "sparse": self.sparse, "ragged": False,
                 "name": self.name, "optional": self.optional}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
-          optional=False, **kwargs) -> KerasTensor:
+def Input(shape: Any=None, batch_size: int | None=None, dtype: Any=None, sparse: bool | None=None, batch_shape: Any=None, name: str | None=None, tensor: TensorLike=None,
+          optional: bool=False, **kwargs: Any) -> KerasTensor:
     """A symbolic input of the given shape (without the batch axis); None = variable length."""
     if "batch_input_shape" in kwargs and batch_shape is None:
         batch_shape = kwargs.pop("batch_input_shape")

@@ -2,12 +2,15 @@
 wrong-rank input fails with the layer's name instead of deep inside the engine."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 from .. import _tree
 
 
 class InputSpec:
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
-                 allow_last_axis_squeeze=False, name=None):
+    def __init__(self, dtype: Any=None, shape: Any=None, ndim: Any=None, max_ndim: Any=None, min_ndim: Any=None, axes: Any=None,
+                 allow_last_axis_squeeze: bool=False, name: str | None=None) -> None:
         self.dtype = dtype
         self.shape = shape
         self.ndim = len(shape) if shape is not None else ndim
@@ -22,7 +25,7 @@ class InputSpec:
         return f"InputSpec({', '.join(parts)})"
 
 
-def check_input_spec(layer, inputs) -> None:
+def check_input_spec(layer: Any, inputs: TensorLike) -> None:
     specs = layer.input_spec if isinstance(layer.input_spec, (list, tuple)) else [layer.input_spec]
     flat = _tree.flatten(inputs)
     for index, (spec, x) in enumerate(zip(specs, flat)):

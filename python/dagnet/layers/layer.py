@@ -3,6 +3,12 @@
 being lowered). Weights are created in ``build`` from the first input shape."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
+from typing import Any
+from .._typing import TensorLike
+
 import contextlib
 import functools
 import inspect
@@ -29,7 +35,7 @@ _NAME_SCOPES: list = []  # (name, owner) pairs, as Keras's backend name scopes
 
 
 @contextlib.contextmanager
-def name_scope(owner):
+def name_scope(owner: Any) -> Any:
     """Open `owner`'s name scope (a layer, or a plain string); a layer already at the top
     is not pushed again (Keras's name_scope(caller=...))."""
     name = owner if isinstance(owner, str) else owner.name
@@ -43,7 +49,7 @@ def name_scope(owner):
             _NAME_SCOPES.pop()
 
 
-def _weight_path(layer, name: str) -> str:
+def _weight_path(layer: Any, name: str) -> str:
     """Keras 3's variable.path: the open name scopes, the layer's own, then the weight name
     ('sequential/dense/kernel' for a layer first built inside a Sequential's build)."""
     scopes = [n for n, _ in _NAME_SCOPES]
@@ -64,6 +70,7 @@ class Layer(KerasSaveable):
     # a Model, and a functional one (a graph of layer calls). Models set them.
     _is_model = False
     _is_graph_network = False
+    name: str
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -81,10 +88,10 @@ class Layer(KerasSaveable):
             self.built = True
             return result
 
-        build._marks_built = True
-        cls.build = build
+        build._marks_built = True  # type: ignore[attr-defined]
+        cls.build = build  # type: ignore[method-assign]
 
-    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any=None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
@@ -117,17 +124,17 @@ class Layer(KerasSaveable):
         self._call_takes_mask = "mask" in signature
 
     # -- what subclasses write ----------------------------------------------------
-    def build(self, input_shape) -> None:
+    def build(self, input_shape: Any) -> None:
         self.built = True
 
-    def call(self, inputs, *args, **kwargs):
+    def call(self, inputs: TensorLike, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         """The mask of the output; layers that support masking pass it through."""
         return mask if self.supports_masking else None
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for an input shape, found by tracing call in the engine."""
         structure = _shape_structure_to_tensors(input_shape, self.dtype)
         outputs = self(structure)
@@ -139,7 +146,7 @@ class Layer(KerasSaveable):
             config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
         return config
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         """Keras 3: the input shape the layer was built with, or None (layers Keras builds in
         __init__, such as Dropout or pooling, have none)."""
         if getattr(type(self), "_keras_built_at_init", False) or not self.built or self._build_shapes is None:
@@ -150,7 +157,7 @@ class Layer(KerasSaveable):
         registered = registered_name_of(self)
         return ("keras.layers" if not registered else None), registered
 
-    def build_from_config(self, config) -> None:
+    def build_from_config(self, config: dict[str, Any]) -> None:
         if config and "input_shape" in config and not self.built:
             shapes = _shape_tuples(config["input_shape"])
             self._build_shapes = shapes
@@ -161,12 +168,12 @@ class Layer(KerasSaveable):
             self.built = True
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> "Layer":
         return cls(**clean_layer_config(cls, config))
 
     # -- weights ----------------------------------------------------------------------
-    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None, **kwargs) -> Variable:
+    def add_weight(self, *args: Any, shape: Any=None, initializer: Any=None, dtype: Any=None, trainable: bool=True, regularizer: Any=None,
+                   constraint: Any=None, name: str | None=None, **kwargs: Any) -> Variable:
         """Creates a weight (Keras 3 order: shape first; a leading str is Keras 2's name)."""
         if args and isinstance(args[0], str):
             name, args = args[0], args[1:]
@@ -234,7 +241,10 @@ class Layer(KerasSaveable):
         own = [w for w in self._own_weights if w.trainable]
         seen = {id(w) for w in own}
         for layer in self._tracked_layers():
-            own += [w for w in layer.trainable_weights if id(w) not in seen and not seen.add(id(w))]
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    own.append(w)
         return own
 
     @property
@@ -258,7 +268,7 @@ class Layer(KerasSaveable):
     def get_weights(self) -> list[np.ndarray]:
         return [w.numpy() for w in self.weights]
 
-    def set_weights(self, weights) -> None:
+    def set_weights(self, weights: Any) -> None:
         params = self.weights
         weights = list(weights)
         if len(weights) != len(params):
@@ -284,15 +294,16 @@ class Layer(KerasSaveable):
         return [(w, w.regularizer) for w in self.weights if w.regularizer is not None]
 
     # -- calling ------------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat = _tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(args, kwargs)
         if any(isinstance(x, GraphTensor) for x in flat):
             builder = next(x.builder for x in flat if isinstance(x, GraphTensor))
             return self._traced_call(builder, args, kwargs)
-        if current_builder() is not None and not any(isinstance(x, np.ndarray) for x in flat):
-            return self._traced_call(current_builder(), args, kwargs)
+        active = current_builder()
+        if active is not None and not any(isinstance(x, np.ndarray) for x in flat):
+            return self._traced_call(active, args, kwargs)
         return self._eager_call(args, kwargs)
 
     def _symbolic_call(self, args, kwargs):
@@ -314,7 +325,7 @@ class Layer(KerasSaveable):
         Node(self, args, self._recorded_call_kwargs(args, kwargs), symbolic)
         return symbolic
 
-    def _recorded_call_kwargs(self, args, kwargs) -> dict:
+    def _recorded_call_kwargs(self, args: Any, kwargs: Any) -> dict:
         """The call's keyword arguments as Keras 3 records them on the node: with `mask` (the
         input's mask, or None) when the call has a `mask` argument and one tensor argument,
         and with `training` set to the call signature's default when that is not None."""
@@ -333,7 +344,7 @@ class Layer(KerasSaveable):
                 kwargs["training"] = default
         return kwargs
 
-    def _traced_call(self, builder: GraphBuilder, args, kwargs):
+    def _traced_call(self, builder: GraphBuilder, args: Any, kwargs: Any) -> Any:
         inputs = args[0] if args else kwargs.get("inputs")
         rest = args[1:] if args else ()
         if not args and "inputs" in kwargs:
@@ -372,7 +383,7 @@ class Layer(KerasSaveable):
                     builder.masks[out.id] = builder.as_value(mask)
         return outputs
 
-    def _record_activity_losses(self, builder: GraphBuilder, outputs) -> None:
+    def _record_activity_losses(self, builder: GraphBuilder, outputs: TensorLike) -> None:
         """Keras 3: the regularizer's penalty on each output, divided by the batch size."""
         for out in _tree.flatten(outputs):
             if not isinstance(out, GraphTensor):
@@ -383,7 +394,7 @@ class Layer(KerasSaveable):
                 loss = ops.divide(loss, ops.sum(ops.ones_like(rows)))
             builder.activity_losses.append(loss)
 
-    def _maybe_build(self, inputs) -> None:
+    def _maybe_build(self, inputs: TensorLike) -> None:
         if self.built:
             return
         shapes = _tree.map_structure(lambda t: t.shape if hasattr(t, "shape") else None, inputs)
@@ -394,7 +405,7 @@ class Layer(KerasSaveable):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def _eager_input_specs(self, arrays) -> list:
+    def _eager_input_specs(self, arrays: Any) -> list:
         """(shape, dtype) to trace an eager call with: the arrays' own (models override)."""
         return [(a.shape, a.dtype.name) for a in arrays]
 
@@ -425,7 +436,7 @@ class Layer(KerasSaveable):
         return result
 
     # -- the node API -------------------------------------------------------------------
-    def _node_attribute(self, index: int, attribute: str, what: str):
+    def _node_attribute(self, index: int, attribute: str, what: str) -> Any:
         if not self._inbound_nodes:
             raise RuntimeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         if not 0 <= index < len(self._inbound_nodes):
@@ -434,7 +445,7 @@ class Layer(KerasSaveable):
         values = getattr(self._inbound_nodes[index], attribute)
         return values[0] if isinstance(values, list) and len(values) == 1 else values
 
-    def _single_node_attribute(self, attribute: str, what: str, accessor: str):
+    def _single_node_attribute(self, attribute: str, what: str, accessor: str) -> Any:
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         # Keras 3 answers with the first node; a layer the user called several times is refused
@@ -446,14 +457,14 @@ class Layer(KerasSaveable):
         return self._node_attribute(0, attribute, what)
 
     @property
-    def input(self):
+    def input(self) -> Any:
         return self._single_node_attribute("input_tensors", "input", "get_input_at")
 
     @property
-    def output(self):
+    def output(self) -> Any:
         return self._single_node_attribute("output_tensors", "output", "get_output_at")
 
-    def _shape_over_nodes(self, attribute: str, what: str, accessor: str):
+    def _shape_over_nodes(self, attribute: str, what: str, accessor: str) -> Any:
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         shapes = {repr(getattr(node, attribute)) for node in self._inbound_nodes}
@@ -464,30 +475,30 @@ class Layer(KerasSaveable):
         return getattr(self._inbound_nodes[0], attribute)
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         return self._shape_over_nodes("input_shapes", "input shape", "get_input_shape_at")
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         return self._shape_over_nodes("output_shapes", "output shape", "get_output_shape_at")
 
-    def get_input_at(self, node_index: int):
+    def get_input_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "input_tensors", "input")
 
-    def get_output_at(self, node_index: int):
+    def get_output_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "output_tensors", "output")
 
-    def get_input_shape_at(self, node_index: int):
+    def get_input_shape_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "input_shapes", "input shape")
 
-    def get_output_shape_at(self, node_index: int):
+    def get_output_shape_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "output_shapes", "output shape")
 
-    def get_input_mask_at(self, node_index: int):
+    def get_input_mask_at(self, node_index: int) -> Any:
         tensors = self._node_attribute(node_index, "input_tensors", "input")
         return _tree.map_structure(lambda t: t._keras_mask, tensors)
 
-    def get_output_mask_at(self, node_index: int):
+    def get_output_mask_at(self, node_index: int) -> Any:
         tensors = self._node_attribute(node_index, "output_tensors", "output")
         return _tree.map_structure(lambda t: t._keras_mask, tensors)
 
@@ -503,7 +514,7 @@ class Layer(KerasSaveable):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _standard_dtype(dtype) -> str:
+def _standard_dtype(dtype: Any) -> str:
     if dtype is None:
         return "float32"
     if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
@@ -513,11 +524,11 @@ def _standard_dtype(dtype) -> str:
     return np.dtype(getattr(dtype, "name", dtype)).name
 
 
-def _is_array_like(x) -> bool:
+def _is_array_like(x: TensorLike) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
 
 
-def _as_array(x) -> np.ndarray:
+def _as_array(x: TensorLike) -> np.ndarray:
     a = np.asarray(x)
     if a.dtype == np.float64 or a.dtype == np.float16:
         return a.astype(np.float32)
@@ -528,7 +539,7 @@ def _as_array(x) -> np.ndarray:
     return a
 
 
-def _to_keras_tensor(builder: GraphBuilder, value) -> KerasTensor:
+def _to_keras_tensor(builder: GraphBuilder, value: TensorLike) -> KerasTensor | None:
     if value is None:
         return None
     tensor = KerasTensor(value.shape, value.dtype)

@@ -2,6 +2,9 @@
 and their functional forms."""
 from __future__ import annotations
 
+from typing import Any, Callable
+from .._typing import TensorLike
+
 from .. import ops
 from ..ops._dispatch import emit
 from .layer import Layer
@@ -10,17 +13,17 @@ from .layer import Layer
 class _Merge(Layer):
     _min_inputs = 2
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, list) or len(input_shape) < self._min_inputs:
             raise ValueError(f'A merge layer ("{self.name}") should be called on a list of at least '
                              f"{self._min_inputs} inputs. Got {len(input_shape) if isinstance(input_shape, list) else 1} "
                              "input(s).")
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         if mask is None or all(m is None for m in mask):
             return None
         masks = [m for m in mask if m is not None]
@@ -33,7 +36,7 @@ class _Merge(Layer):
 class _Elementwise(_Merge):
     """Merges whose inputs must agree in shape, size-1 dimensions broadcasting as in Keras."""
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         shape = tuple(input_shape[0][1:])
         for other in input_shape[1:]:
@@ -52,7 +55,7 @@ def _broadcast_merge_shapes(name, a, b):
     """Keras's elementwise-merge shape rule on shapes without the batch axis."""
     if len(a) != len(b):
         return a if len(a) > len(b) else b  # ranks differing: Keras expands the shorter one
-    out = []
+    out: list[int | None] = []
     for i, j in zip(a, b):
         if i is None or j is None:
             out.append(None)
@@ -67,23 +70,23 @@ def _broadcast_merge_shapes(name, a, b):
 
 
 class Add(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return self._combine(inputs, "add", ops.add)
 
 
 class Subtract(_Elementwise):
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         if len(input_shape) != 2:
             raise ValueError(f'A `Subtract` layer ("{self.name}") should be called on exactly 2 inputs. '
                              f"Received: {len(input_shape)} inputs")
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return ops.subtract(inputs[0], inputs[1])
 
 
 class Multiply(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.multiply(out, x)
@@ -91,13 +94,13 @@ class Multiply(_Elementwise):
 
 
 class Average(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         total = self._combine(inputs, "add", ops.add)
         return emit(inputs[0].builder, "scale", [total], {"factor": 1.0 / len(inputs)})
 
 
 class Maximum(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.maximum(out, x)
@@ -105,7 +108,7 @@ class Maximum(_Elementwise):
 
 
 class Minimum(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.minimum(out, x)
@@ -113,11 +116,11 @@ class Minimum(_Elementwise):
 
 
 class Concatenate(_Merge):
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int=-1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = axis
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         rank = len(input_shape[0])
         axis = self.axis % rank if -rank <= self.axis < rank else None
@@ -129,10 +132,10 @@ class Concatenate(_Merge):
                              f"concatenation axis. Received: input_shape={[tuple(s) for s in input_shape]} "
                              f'(layer "{self.name}", axis {self.axis})')
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return emit(inputs[0].builder, "concatenate", list(inputs), {"axis": int(self.axis)})
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         # A position is valid if it is valid in every input (inputs without a mask count as valid).
         if mask is None or all(m is None for m in mask):
             return None
@@ -142,7 +145,7 @@ class Concatenate(_Merge):
             out = ops.multiply(out, ops.cast(m, out.dtype))
         return out
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
 
 
@@ -153,13 +156,13 @@ def _first_channel(x):
 class Dot(_Merge):
     """Dot product along `axes` of two batched tensors (optionally L2-normalised first)."""
 
-    def __init__(self, axes, normalize=False, **kwargs):
+    def __init__(self, axes: Any, normalize: bool=False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = False
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         a, b = inputs
         axes = self.axes if isinstance(self.axes, (list, tuple)) else (self.axes, self.axes)
         axes = [ax % x.ndim for ax, x in zip(axes, (a, b))]
@@ -173,7 +176,7 @@ class Dot(_Merge):
         b = ops.transpose(b, [0, axes[1]] + [i for i in range(1, b.ndim) if i != axes[1]])
         return emit(a.builder, "batch_matmul", [a, b])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
 
@@ -182,8 +185,8 @@ def _l2_normalize(x, axis):
     return ops.divide(x, norm)
 
 
-def _functional(cls):
-    def merge(inputs, **kwargs):
+def _functional(cls: type[Layer]) -> Callable[..., Any]:
+    def merge(inputs: TensorLike, **kwargs: Any) -> Any:
         return cls(**kwargs)(inputs)
 
     merge.__name__ = cls.__name__.lower()
@@ -195,11 +198,11 @@ add, subtract, multiply, average = _functional(Add), _functional(Subtract), _fun
 maximum, minimum = _functional(Maximum), _functional(Minimum)
 
 
-def concatenate(inputs, axis=-1, **kwargs):
+def concatenate(inputs: TensorLike, axis: int=-1, **kwargs: Any) -> Any:
     """Functional form of `Concatenate`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
-def dot(inputs, axes, normalize=False, **kwargs):
+def dot(inputs: TensorLike, axes: Any, normalize: bool=False, **kwargs: Any) -> Any:
     """Functional form of `Dot`."""
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -9,6 +9,8 @@ operands as the node's arguments, so a model's config is what Keras writes and K
 configs load here. ``OpLayer`` is the fallback for dagnet ops Keras does not have."""
 from __future__ import annotations
 
+from typing import Any
+
 import inspect
 
 import numpy as np
@@ -23,23 +25,23 @@ _REQUIRED = inspect.Parameter.empty
 class OpLayer(Layer):
     _is_raw_operation = True
 
-    def __init__(self, fn, name=None):
+    def __init__(self, fn: Any, name: str | None=None) -> None:
         super().__init__(name=name)
         self._fn = fn
         self.supports_masking = False
 
-    def call(self, *args, **kwargs):
+    def call(self, *args: Any, **kwargs: Any) -> Any:
         return self._fn(*args, **kwargs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["function"] = getattr(self._fn, "__name__", "op")
         return config
 
     @classmethod
-    def from_config(cls, config):
-        name = config.get("function")
-        if not hasattr(ops, name or ""):
+    def from_config(cls, config: dict[str, Any]) -> "OpLayer":
+        name = str(config.get("function") or "")
+        if not hasattr(ops, name):
             raise ValueError(f"Unknown op '{name}' in a saved raw operation")
         return cls(getattr(ops, name), name=config.get("name"))
 
@@ -54,19 +56,19 @@ class Operation(OpLayer):
     _call_params: tuple = ("x",)
     _init_params: tuple = ()  # ((name, default or _REQUIRED), ...), in Keras's order
 
-    def __init__(self, *args, name=None, **kwargs):
+    def __init__(self, *args: Any, name: str | None=None, **kwargs: Any) -> None:
         bound = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
                                    for p, d in self._init_params]).bind(*args, **kwargs)
         bound.apply_defaults()
         self._arguments = dict(bound.arguments)
         super().__init__(getattr(ops, self._function), name=name)
 
-    def call(self, *args):
+    def call(self, *args: Any) -> Any:
         if type(self).__name__ == "GetItem" and len(args) == 2 and isinstance(args[1], list):
             args = (args[0], tuple(args[1]))  # a JSON list is the key's tuple (as Keras's GetItem)
         return self._fn(*args, **self._arguments)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, **self._arguments}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
@@ -76,7 +78,7 @@ class Operation(OpLayer):
         return False
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> "Operation":
         config = dict(config)
         known = {p for p, _ in cls._init_params} | {"name"}
         extra = {k: v for k, v in config.items() if k not in known}
@@ -147,7 +149,7 @@ _TABLE = [
     ("GetItem", "numpy", "slice_by_index", ("x", "key"), ()),
 ]
 
-OPERATIONS: dict[str, type] = {
+OPERATIONS: dict[str, type[Operation]] = {
     name: type(name, (Operation,), {"_keras_module": f"keras.src.ops.{module}", "_function": function,
                                     "_call_params": call, "_init_params": init, "__module__": __name__,
                                     "__qualname__": name})
@@ -159,12 +161,12 @@ for _cls in OPERATIONS.values():
     _BY_FUNCTION.setdefault(id(getattr(ops, _cls._function)), _cls)
 
 
-def operation_for(fn):
+def operation_for(fn: Any) -> Any:
     """The Keras operation class recorded for the dagnet.ops function ``fn`` (or None)."""
     return _BY_FUNCTION.get(id(fn))
 
 
-def record(fn, fallback_name, args, kwargs):
+def record(fn: Any, fallback_name: Any, args: Any, kwargs: Any) -> Any:
     """Calls ``fn`` on symbolic tensors: one node of its Keras operation, constructed with
     the non-tensor arguments and called with the operands."""
     cls = operation_for(fn)

@@ -1,6 +1,9 @@
 """Max/average pooling 1D/2D and their global forms."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+from .._typing import TensorLike
+
 from .. import ops
 from ..ops._dispatch import emit
 from ..serialization.keras_saveable import alias
@@ -14,7 +17,7 @@ class _Pooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size: int | Sequence[int]=2, strides: int | Sequence[int] | None=None, padding: str="valid", data_format: str | None=None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pool_size = _tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, "strides")
@@ -24,12 +27,12 @@ class _Pooling(Layer):
         self.data_format = data_format or "channels_last"
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return emit(inputs.builder, f"{self.mode}_pool{self.rank}d", [inputs],
                     {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding.lower(),
                      "data_format": self.data_format})
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
                 "strides": self.strides, "data_format": self.data_format}
 
@@ -61,13 +64,13 @@ class _GlobalPooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None=None, keepdims: bool=False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = emit(inputs.builder, f"global_{self.mode}_pool", [inputs], {"data_format": self.data_format})
         if self.keepdims:
             axis = 1 if self.data_format == "channels_last" else 2
@@ -75,7 +78,7 @@ class _GlobalPooling(Layer):
                 out = emit(inputs.builder, "expand_dims", [out], {"axis": axis})
         return out
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
@@ -92,11 +95,11 @@ class GlobalAveragePooling1D(_GlobalPooling):
     only, as Keras does (a fully masked row gives 0/0 = NaN there too)."""
     rank, mode = 1, "avg"
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None=None, keepdims: bool=False, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
         self.supports_masking = True
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         if mask is None:
             return super().call(inputs)
         steps_axis = 1 if self.data_format == "channels_last" else 2
@@ -104,7 +107,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
         return ops.divide(ops.sum(ops.multiply(inputs, mask), axis=steps_axis, keepdims=self.keepdims),
                           ops.sum(mask, axis=steps_axis, keepdims=self.keepdims))
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> None:
         return None
 
 

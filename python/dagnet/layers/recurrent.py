@@ -2,22 +2,29 @@
 bias (4u,), gates i, f, c, o. One native op runs the whole sequence (and its backward)."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 import numpy as np
 
 from .. import activations as activations_module, constraints, initializers, ops, regularizers
 from .core import Dropout, _constraint
 from .input_spec import InputSpec
+from ..variables import Variable
 from .layer import Layer
 
 
 class LSTM(Layer):
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", zero_output_for_mask=False,
-                 **kwargs):
+    kernel: Variable
+    recurrent_kernel: Variable
+    bias: Variable | None
+    def __init__(self, units: int, activation: Any="tanh", recurrent_activation: Any="sigmoid", use_bias: bool=True,
+                 kernel_initializer: Any="glorot_uniform", recurrent_initializer: Any="orthogonal", bias_initializer: Any="zeros",
+                 unit_forget_bias: bool=True, kernel_regularizer: Any=None, recurrent_regularizer: Any=None, bias_regularizer: Any=None,
+                 activity_regularizer: Any=None, kernel_constraint: Any=None, recurrent_constraint: Any=None, bias_constraint: Any=None,
+                 dropout: float=0.0, recurrent_dropout: float=0.0, seed: int | None=None, return_sequences: bool=False, return_state: bool=False,
+                 go_backwards: bool=False, stateful: bool=False, unroll: bool=False, use_cudnn: bool | str="auto", zero_output_for_mask: bool=False,
+                 **kwargs: Any) -> None:
         kwargs.pop("implementation", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
@@ -60,7 +67,7 @@ class LSTM(Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         if isinstance(input_shape, list):  # [inputs, h0, c0]
             input_shape = input_shape[0]
         features = input_shape[-1]
@@ -93,7 +100,7 @@ class LSTM(Layer):
             scope, _, name = variable.path.rpartition("/")
             variable.path = f"{scope}/lstm_cell/{name}"
 
-    def call(self, inputs, mask=None, training=False, initial_state=None):
+    def call(self, inputs: TensorLike, mask: TensorLike | None=None, training: bool | None=False, initial_state: Any=None) -> Any:
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
         b = inputs.builder
@@ -125,7 +132,7 @@ class LSTM(Layer):
             output = output * ops.expand_dims(ops.cast(mask, output.dtype), -1)
         return [output, h, c] if self.return_state else output
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         output_mask = mask if self.return_sequences else None
@@ -136,7 +143,7 @@ class LSTM(Layer):
         cell_vars = [v for v in (self.kernel, self.recurrent_kernel, self.bias) if v is not None] if self.built else []
         return [], {"cell": (f"{self.name}_cell", cell_vars)}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units,
                 "activation": activations_module.serialize(self.activation),
                 "recurrent_activation": activations_module.serialize(self.recurrent_activation),
@@ -160,5 +167,5 @@ class LSTM(Layer):
 class _Hidden:
     """Holds a helper layer out of sight of weight tracking and saving."""
 
-    def __init__(self, layer):
+    def __init__(self, layer: Any) -> None:
         self.layer = layer

@@ -5,6 +5,10 @@ call of a functional model; `recursive` clones nested models layer by layer; `in
 builds the clone on given tensors. A compiled model's clone is compiled the same way."""
 from __future__ import annotations
 
+from typing import Any
+
+from typing import Any
+
 import inspect
 
 from .. import _tree
@@ -15,7 +19,7 @@ from .functional import Functional
 from .sequential import Sequential
 
 
-def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
+def clone_model(model: Any, input_tensors: Any=None, clone_function: Any=None, call_function: Any=None, recursive: bool=False, **kwargs: Any) -> Any:
     cache = kwargs.pop("cache", None)
     if kwargs:
         raise ValueError(f"Unexpected keyword argument(s): {tuple(kwargs.keys())}")
@@ -110,7 +114,7 @@ def _run_through_graph(model, inputs, operation_fn, call_fn=None):
     return _tree.pack_sequence_as(model._outputs_struct, [values[id(x)] for x in model.outputs])
 
 
-def _same_structure(a, b) -> bool:
+def _same_structure(a: Any, b: float) -> bool:
     if isinstance(a, dict) or isinstance(b, dict):
         return isinstance(a, dict) and isinstance(b, dict) and sorted(a) == sorted(b) and \
             all(_same_structure(a[k], b[k]) for k in a)
@@ -145,8 +149,8 @@ def _clone_functional_model(model, clone_function, input_tensors=None, call_func
     return _compile_like(cls(input_tensors, outputs, name=model.name), model)
 
 
-def _functional_like_constructor(cls) -> bool:
-    spec = inspect.getfullargspec(cls.__init__)
+def _functional_like_constructor(cls: type) -> bool:
+    spec = inspect.getfullargspec(cls.__init__)  # type: ignore[misc]  # the class's own constructor
     if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
         return True
     return spec.varargs is not None and spec.varkw is not None

@@ -3,6 +3,13 @@ nestable, shareable). Lowering runs each node's layer in depth order on traced t
 so nested and shared structure becomes one native graph with weights shared by identity."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
+from typing import Any
+import os
+from .._typing import TensorLike
+
 import json
 import warnings
 
@@ -31,7 +38,7 @@ class Model(Trainer, Layer):
             return super().__new__(Functional)
         return super().__new__(cls)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         for legacy in ("input", "output"):
             if legacy in kwargs:
                 raise TypeError(f"Keyword argument not understood: '{legacy}' (use `{legacy}s=`)")
@@ -48,35 +55,35 @@ class Model(Trainer, Layer):
             return result[0]
         return result
 
-    def to(self, device):
+    def to(self, device: str) -> Any:
         """Run this model on `device` ('cpu', 'cuda', 'cuda:0'); returns the model."""
         self.device = check_device(device)
         return self
 
     # Compile / fit / evaluate / predict live in the Trainer (dagnet.trainers.trainer).
 
-    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs) -> None:
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool=True, include_optimizer: bool=True, **kwargs: Any) -> None:
         """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
         saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath, overwrite=True) -> None:
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool=True) -> None:
         """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
+    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool=False, **kwargs: Any) -> None:
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
-    def export_native(self, filepath) -> None:
+    def export_native(self, filepath: str | os.PathLike[str]) -> None:
         """Writes the lowered prediction graph (and, when compiled, the training graph with its
         losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
         export_native(self, filepath)
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
-                layer_range=None):
+    def summary(self, line_length: int | None=None, positions: Any=None, print_fn: Any=None, expand_nested: bool=False, show_trainable: bool=False,
+                layer_range: Any=None) -> None:
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
-    def get_layer(self, name=None, index=None):
+    def get_layer(self, name: str | None=None, index: int | None=None) -> Any:
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
@@ -95,26 +102,26 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         return [layer for layer in self._tracked_layers()]
 
+    @layers.setter
+    def layers(self, _: Any) -> None:
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another "
+                             "name.")
+
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Any:
         """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
         if "input_layers" in config and "output_layers" in config:
             return functional_from_config(cls if issubclass(cls, Functional) else Functional, config, custom_objects)
         return super().from_config(config)
 
-    def to_json(self, **kwargs) -> str:
+    def to_json(self, **kwargs: Any) -> str:
         """The model's architecture as JSON (Keras 3's format); see models.model_from_json."""
         return json.dumps(serialize_keras_object(self), **kwargs)
-
-    @layers.setter
-    def layers(self, _):
-        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another "
-                             "name.")
 
 
 class Functional(Model):
     _is_graph_network = True
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+    def __init__(self, inputs: TensorLike, outputs: TensorLike, name: str | None=None, trainable: bool=True, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         for what, structure in (("inputs", inputs), ("outputs", outputs)):
             flat = _tree.flatten(structure)
@@ -158,20 +165,20 @@ class Functional(Model):
         return [op for op in self._operations if not getattr(op, "_is_raw_operation", False)]
 
     @property
-    def input(self):
+    def input(self) -> Any:
         return self._inputs_struct
 
     @property
-    def output(self):
+    def output(self) -> Any:
         return self._outputs_struct
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         shapes = _tree.map_structure(lambda x: x.shape, self._inputs_struct)
         return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         shapes = _tree.map_structure(lambda x: x.shape, self._outputs_struct)
         return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
 
@@ -183,7 +190,8 @@ class Functional(Model):
     def output_names(self) -> list[str]:
         if isinstance(self._outputs_struct, dict):
             return sorted(self._outputs_struct)
-        names, seen = [], {}
+        names: list[str] = []
+        seen: dict[str, int] = {}
         for x in self.outputs:
             name = x._keras_history.operation.name
             count = seen.get(name, 0)
@@ -191,23 +199,23 @@ class Functional(Model):
             names.append(name if count == 0 else f"{name}_{count}")
         return names
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self.built = True
 
-    def _eager_input_specs(self, arrays) -> list:
+    def _eager_input_specs(self, arrays: Any) -> list:
         # Trace with the model's own input specs (None dims unknown) when the arrays fit
         # them, so every batch size and sequence length shares one graph and only plans.
         if len(arrays) == len(self.inputs) and all(a.ndim == len(t.shape) for a, t in zip(arrays, self.inputs)):
             return [(t.shape, t.dtype) for t in self.inputs]
         return super()._eager_input_specs(arrays)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> None:
         return None  # the inner layers already attached masks to the traced outputs
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         return {"input_shape": None}  # Keras 3 builds a functional model once, with no shape
 
-    def build_from_config(self, config) -> None:
+    def build_from_config(self, config: dict[str, Any]) -> None:
         pass
 
     def get_config(self) -> dict:
@@ -222,7 +230,7 @@ class Functional(Model):
         return "keras.src.models.functional", "Functional"  # as Keras 3 writes it
 
     # -- running ------------------------------------------------------------------------
-    def _flatten_inputs(self, inputs) -> list:
+    def _flatten_inputs(self, inputs: TensorLike) -> list:
         """The call's inputs, one per model input, by position or by name (never by sorted keys)."""
         if isinstance(inputs, dict):
             if isinstance(self._inputs_struct, dict):
@@ -249,7 +257,7 @@ class Functional(Model):
     def _input_keys_in_flat_order(self) -> list:
         return sorted(self._inputs_struct)
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs: TensorLike, training: bool | None=None, mask: TensorLike | None=None) -> Any:
         values = {id(x): v for x, v in zip(self.inputs, self._flatten_inputs(inputs))}
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:

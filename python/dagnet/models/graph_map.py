@@ -2,16 +2,19 @@
 layer order, following Keras's map_graph (deepest = inputs first; ties by discovery)."""
 from __future__ import annotations
 
+from typing import Any
+
 from collections import defaultdict
 
 from .. import _tree
 
 
-def map_graph(inputs: list, outputs: list):
+def map_graph(inputs: list, outputs: list) -> Any:
     """Returns (node_keys, nodes_by_depth, operations, operations_by_depth)."""
     input_ids = {id(x) for x in inputs}
     finished, in_progress = set(), set()
-    nodes_in_decreasing_depth, operation_indices = [], {}
+    nodes_in_decreasing_depth: list[Any] = []
+    operation_indices: dict[Any, int] = {}
 
     def visit(tensor):
         operation, node_index, _ = tensor._keras_history
@@ -35,7 +38,8 @@ def map_graph(inputs: list, outputs: list):
     for output in outputs:
         visit(output)
 
-    node_depths, operation_depths = {}, {}
+    node_depths: dict[Any, int] = {}
+    operation_depths: dict[Any, int] = {}
     for node in reversed(nodes_in_decreasing_depth):
         depth = max(node_depths.setdefault(node, 0), operation_depths.get(node.operation, 0))
         operation_depths[node.operation] = depth
@@ -60,7 +64,7 @@ def map_graph(inputs: list, outputs: list):
         operations.extend(sorted(operations_by_depth[depth], key=lambda op: operation_indices[op]))
 
     computable = set(input_ids)
-    reached = []
+    reached: list[Any] = []
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
             for x in node.input_tensors:

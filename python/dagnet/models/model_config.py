@@ -3,6 +3,8 @@ config with the nodes that belong to this model (node indices renumbered to coun
 those), and the input/output tensors as [layer name, node index, tensor index]."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 
 from .. import _tree
@@ -10,7 +12,7 @@ from ..keras_tensor import KerasTensor
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
-def functional_get_config(model) -> dict:
+def functional_get_config(model: Any) -> dict:
     own = model._network_nodes
     reindex = {}
     for op in model._operations:
@@ -54,7 +56,7 @@ def functional_get_config(model) -> dict:
             "output_layers": _tree.map_structure(tensor_ref, model._outputs_struct)}
 
 
-def functional_from_config(cls, config: dict, custom_objects=None):
+def functional_from_config(cls: Any, config: dict, custom_objects: dict[str, Any] | None=None) -> Any:
     """The functional model (of class `cls`, Functional or a subclass) a config describes."""
     created = {}
     pending = {}
@@ -126,10 +128,10 @@ def functional_from_config(cls, config: dict, custom_objects=None):
     return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
-def model_from_json(json_string: str, custom_objects=None):
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None=None) -> Any:
     """A model (new weights) from the JSON of `model.to_json()` (Keras 3's format)."""
     return deserialize_keras_object(json.loads(json_string), custom_objects)
 
 
-def model_from_config(config: dict, custom_objects=None):
+def model_from_config(config: dict, custom_objects: dict[str, Any] | None=None) -> Any:
     return deserialize_keras_object(config, custom_objects)

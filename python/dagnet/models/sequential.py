@@ -3,6 +3,12 @@ input_shape= on the first layer) it is a functional model at once; otherwise it 
 itself on the first call."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
+from typing import Any
+from .._typing import TensorLike
+
 from .. import _naming
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
@@ -12,7 +18,7 @@ from .functional import Functional, Model
 
 
 class Sequential(Model):
-    def __init__(self, layers=None, trainable=True, name=None, device=None):
+    def __init__(self, layers: Any=None, trainable: bool=True, name: str | None=None, device: str | None = None) -> None:
         super().__init__(name=name or _naming.auto_name("Sequential"), trainable=trainable, device=device)
         self._stack: list[Layer] = []
         self._functional: Functional | None = None
@@ -20,7 +26,7 @@ class Sequential(Model):
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
 
-    def add(self, layer, rebuild: bool = True) -> None:
+    def add(self, layer: Any, rebuild: bool = True) -> None:
         if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.operation, InputLayer):
             layer = layer._keras_history.operation
         if not isinstance(layer, Layer):
@@ -55,11 +61,13 @@ class Sequential(Model):
         if isinstance(first, InputLayer) and len(self._stack) > 1:
             self._build_graph(first.batch_shape, first.dtype)
 
-    def _build_graph(self, batch_shape, dtype) -> None:
-        if not isinstance(self._stack[0], InputLayer):
+    def _build_graph(self, batch_shape: Any, dtype: Any) -> None:
+        first = self._stack[0]
+        if not isinstance(first, InputLayer):
             # Built from a call or build(): the InputLayer joins the stack for good (Keras 3).
-            self._stack.insert(0, InputLayer(batch_shape=batch_shape, dtype=dtype))
-        inputs = self._stack[0]._output_tensor
+            first = InputLayer(batch_shape=batch_shape, dtype=dtype)
+            self._stack.insert(0, first)
+        inputs = first._output_tensor
         x = inputs
         with name_scope(self):  # Keras builds inside the Sequential's scope: 'sequential/dense/kernel'
             for layer in self.layers:
@@ -70,7 +78,7 @@ class Sequential(Model):
         self._functional = Functional(inputs, x)  # auto-named: each build takes a "functional" name, as in Keras 3
         self.built = True
 
-    def build(self, input_shape=None) -> None:
+    def build(self, input_shape: Any=None) -> None:
         if self._functional is not None:
             return
         if input_shape is None:
@@ -79,17 +87,17 @@ class Sequential(Model):
             raise ValueError("Sequential model inputs must be a single tensor")
         self._build_graph(tuple(input_shape), self._stack[0].dtype if self._stack else "float32")
 
-    def _maybe_build(self, inputs) -> None:
+    def _maybe_build(self, inputs: TensorLike) -> None:
         if self._functional is None:
             self.build(inputs.shape)
 
-    def call(self, inputs, training=None, mask=None):
-        return self._functional.call(inputs, training=training, mask=mask)
+    def call(self, inputs: TensorLike, training: bool | None=None, mask: TensorLike | None=None) -> Any:
+        return self._require_graph().call(inputs, training=training, mask=mask)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> None:
         return None
 
-    @property
+    @property  # type: ignore[misc]  # read-only, like Model.layers (whose setter only refuses)
     def layers(self) -> list[Layer]:
         return [layer for layer in self._stack if not isinstance(layer, InputLayer)]
 
@@ -103,35 +111,35 @@ class Sequential(Model):
         return self._functional
 
     @property
-    def inputs(self):
+    def inputs(self) -> Any:
         return self._require_graph().inputs
 
     @property
-    def outputs(self):
+    def outputs(self) -> Any:
         return self._require_graph().outputs
 
     @property
-    def input(self):
+    def input(self) -> Any:
         return self._require_graph().input
 
     @property
-    def output(self):
+    def output(self) -> Any:
         return self._require_graph().output
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         return self._require_graph().input_shape
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         return self._require_graph().output_shape
 
     @property
-    def input_names(self):
+    def input_names(self) -> Any:
         return self._require_graph().input_names
 
     @property
-    def output_names(self):
+    def output_names(self) -> Any:
         return self._require_graph().output_names
 
     @property
@@ -157,17 +165,17 @@ class Sequential(Model):
             module = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
         return module, registered
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         if self._functional is None:
             return None
         return {"input_shape": list(self._functional.inputs[0].shape)}
 
-    def build_from_config(self, config) -> None:
+    def build_from_config(self, config: dict[str, Any]) -> None:
         if config and config.get("input_shape") and self._functional is None:
             self.build(tuple(config["input_shape"]))
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "Sequential":
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in config["layers"]:
             model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)

@@ -3,6 +3,8 @@ Connected to for non-sequential graphs), with nested models as one row per call 
 expanded, and the parameter totals with their memory size."""
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import re
 import shutil
@@ -12,11 +14,11 @@ import numpy as np
 from .. import _tree
 
 
-def _format_shape(shape) -> str:
+def _format_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
-def _output_shape_cell(layer) -> str:
+def _output_shape_cell(layer: Any) -> str:
     if not layer._inbound_nodes:
         build = getattr(layer, "_build_shapes", None)
         return "?" if build is None else _format_shape(build)
@@ -25,13 +27,13 @@ def _output_shape_cell(layer) -> str:
     return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
 
 
-def _params_cell(layer) -> str:
+def _params_cell(layer: Any) -> str:
     if not getattr(layer, "built", True):
         return "0 (unbuilt)"
     return f"{layer.count_params():,}"
 
 
-def _is_sequential_like(model) -> bool:
+def _is_sequential_like(model: Any) -> bool:
     if not model._is_graph_network:  # a Sequential or a subclassed model
         return True
     nodes = []
@@ -46,7 +48,7 @@ def _is_sequential_like(model) -> bool:
     return True
 
 
-def _memory_size(weights) -> int:
+def _memory_size(weights: Any) -> int:
     return int(sum(np.prod(w.shape) * np.dtype(w.dtype).itemsize for w in weights))
 
 
@@ -113,7 +115,7 @@ def _rich_column_widths(widths: list[int], line_length: int) -> list[int]:
     return padded
 
 
-def _render_table(header, rows, widths, alignment) -> list[str]:
+def _render_table(header: Any, rows: Any, widths: Any, alignment: Any) -> list[str]:
     def rule(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
@@ -143,8 +145,8 @@ def _render_table(header, rows, widths, alignment) -> list[str]:
     return lines
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None) -> None:
+def print_summary(model: Any, line_length: int | None=None, positions: Any=None, print_fn: Any=None, expand_nested: bool=False,
+                  show_trainable: bool=False, layer_range: Any=None) -> None:
     sequential_like = _is_sequential_like(model)
     # A plain functional model lists its raw operations too; subclasses list their layers.
     layers = list(model._operations) if type(model).__name__ == "Functional" else list(model.layers)
@@ -176,7 +178,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     if model._is_graph_network:
         relevant = {id(n) for group in model._nodes_by_depth.values() for n in group}
 
-    def connections(layer) -> str:
+    def connections(layer: Any) -> str:
         parts = []
         for node in layer._inbound_nodes:
             if relevant and id(node) not in relevant:
@@ -186,7 +188,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
                 parts.append(f"{op.name}[{node_index}][{tensor_index}]")
         return ", ".join(parts) if parts else "-"
 
-    def rows_for(layer, level=0) -> list[list[str]]:
+    def rows_for(layer: Any, level: int = 0) -> list[list[str]]:
         prefix = "   " * level + "└ " if level else ""
         row = [f"{prefix}{layer.name} ({type(layer).__name__})", _output_shape_cell(layer), _params_cell(layer)]
         if not sequential_like:
@@ -269,7 +271,7 @@ def _fold_text(text: str, width: int) -> list[str]:
     return [line if len(line) <= width else line[:width] + line[width:].rstrip() for line in lines]
 
 
-def _optimizer_variables(model) -> list:
+def _optimizer_variables(model: Any) -> list:
     """What Keras's optimizer.variables holds once built: iterations (int64), the learning
     rate (float32), then the slot variables."""
     optimizer = getattr(model, "optimizer", None)

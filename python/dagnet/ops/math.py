@@ -1,8 +1,12 @@
 """Elementwise arithmetic, comparisons, reductions and matmul (keras.ops names)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+from .._typing import TensorLike
+
 from .._tensor_operators import register_operator_functions
-from ._dispatch import as_values, emit, op
+from .._tracing import GraphBuilder
+from ._dispatch import as_values, emit, lowering, op
 from .shape_ops import cast
 
 __all__ = [
@@ -15,8 +19,8 @@ __all__ = [
 ]
 
 
-def _binary(kind, name=None):
-    def lower(builder, x1, x2):
+def _binary(kind: str, name: str | None = None) -> Callable[..., Any]:
+    def lower(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
         a, b = as_values(builder, x1, x2)
         return emit(builder, "binary", [a, b], {"kind": kind})
 
@@ -31,8 +35,8 @@ less, less_equal, greater, greater_equal = (_binary(k) for k in ("less", "less_e
 true_divide = _binary("divide", "true_divide")  # x / y; its own op, as Keras records TrueDivide
 
 
-def _unary(kind, name=None):
-    def lower(builder, x):
+def _unary(kind: str, name: str | None = None) -> Callable[..., Any]:
+    def lower(builder: GraphBuilder, x: TensorLike) -> Any:
         (a,) = as_values(builder, x)
         return emit(builder, "unary", [a], {"kind": kind})
 
@@ -48,7 +52,7 @@ abs = absolute
 
 
 @op
-def round(builder, x, decimals=0):
+def round(builder: GraphBuilder, x: TensorLike, decimals: int=0) -> Any:
     if decimals != 0:
         raise NotImplementedError(f"round: only decimals=0 is supported, got decimals={decimals}")
     (a,) = as_values(builder, x)
@@ -56,13 +60,13 @@ def round(builder, x, decimals=0):
 
 
 @op
-def clip(builder, x, x_min, x_max):
+def clip(builder: GraphBuilder, x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Any:
     a, lo, hi = as_values(builder, x, x_min, x_max)
     return emit(builder, "binary", [emit(builder, "binary", [a, lo], {"kind": "maximum"}), hi], {"kind": "minimum"})
 
 
 @op
-def where(builder, condition, x1, x2):
+def where(builder: GraphBuilder, condition: TensorLike, x1: TensorLike, x2: TensorLike) -> Any:
     c, a, b = as_values(builder, condition, x1, x2)
     return emit(builder, "where", [c, a, b])
 
@@ -74,29 +78,32 @@ def _axes(axis, ndim):
     return [int(a) for a in axes]
 
 
-def _reduce(kind):
-    def reduce(builder, x, axis, keepdims):
+def _reduce(kind: str) -> Callable[..., Any]:
+    def reduce(builder: GraphBuilder, x: TensorLike, axis: Any, keepdims: bool) -> Any:
         (a,) = as_values(builder, x)
         return emit(builder, "reduce", [a], {"kind": kind, "axes": _axes(axis, a.ndim), "keepdims": int(keepdims)})
 
     # The keras.ops signatures (Max/Min take `initial`, Prod a `dtype`), so a recorded op's
     # constructor arguments are the function's.
-    if kind in ("max", "min"):
-        def lower(builder, x, axis=None, keepdims=False, initial=None):
-            out = reduce(builder, x, axis, keepdims)
-            if initial is None:
-                return out
-            a, b = as_values(builder, out, initial)
-            return emit(builder, "binary", [a, b], {"kind": "maximum" if kind == "max" else "minimum"})
-    elif kind == "prod":
-        def lower(builder, x, axis=None, keepdims=False, dtype=None):
-            if dtype is not None:
-                x = cast._lower(builder, x, dtype)
-            return reduce(builder, x, axis, keepdims)
-    else:
-        def lower(builder, x, axis=None, keepdims=False):
-            return reduce(builder, x, axis, keepdims)
+    def lower_extremum(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False,
+                       initial: Any = None) -> Any:
+        out = reduce(builder, x, axis, keepdims)
+        if initial is None:
+            return out
+        a, b = as_values(builder, out, initial)
+        return emit(builder, "binary", [a, b], {"kind": "maximum" if kind == "max" else "minimum"})
 
+    def lower_prod(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False,
+                   dtype: Any = None) -> Any:
+        if dtype is not None:
+            x = lowering(cast)(builder, x, dtype)
+        return reduce(builder, x, axis, keepdims)
+
+    def lower_plain(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False) -> Any:
+        return reduce(builder, x, axis, keepdims)
+
+    lower: Callable[..., Any] = (lower_extremum if kind in ("max", "min") else lower_prod if kind == "prod"
+                                 else lower_plain)
     lower.__name__ = kind
     return op(lower)
 
@@ -105,14 +112,14 @@ sum, mean, max, min, prod = (_reduce(k) for k in ("sum", "mean", "max", "min", "
 
 
 @op
-def l1_penalty(builder, x, l1=0.01):
+def l1_penalty(builder: GraphBuilder, x: TensorLike, l1: float=0.01) -> Any:
     """l1 * sum(|x|), one native op (regularizers.L1 / L1L2's l1 term)."""
     (a,) = as_values(builder, x)
     return emit(builder, "l1_penalty", [a], {"l1": float(l1)})
 
 
 @op
-def l2_penalty(builder, x, l2=0.01):
+def l2_penalty(builder: GraphBuilder, x: TensorLike, l2: float=0.01) -> Any:
     """l2 * sum(x^2), one native op (regularizers.L2 / L1L2's l2 term)."""
     (a,) = as_values(builder, x)
     return emit(builder, "l2_penalty", [a], {"l2": float(l2)})
@@ -128,12 +135,12 @@ def _matmul(builder, x1, x2):
 
 
 @op
-def matmul(builder, x1, x2):
+def matmul(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
     return _matmul(builder, x1, x2)
 
 
 @op
-def dot(builder, x1, x2):
+def dot(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
     """NumPy's dot where it is a matmul: x2 of rank 2 (Keras records it as its own op, Dot)."""
     a, b = as_values(builder, x1, x2)
     if b.ndim != 2 or a.ndim < 2:

@@ -1,6 +1,10 @@
 """Neural-network functions of keras.ops (activations)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+from .._typing import TensorLike
+
+from .._tracing import GraphBuilder
 from ._dispatch import as_values, emit, op
 from .math import (absolute, add, clip, divide, erf, exp, expm1, greater, greater_equal, less, less_equal, log,
                    maximum, minimum, multiply, negative, power, sqrt, square, subtract, where)
@@ -10,10 +14,10 @@ from .shape_ops import cast, expand_dims, slice_by_index
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "elu", "softplus", "log_softmax", "linear"]
 
 
-def _activation(kind):
-    def lower(builder, x, axis=-1):
+def _activation(kind: str) -> Callable[..., Any]:
+    def lower(builder: GraphBuilder, x: TensorLike, axis: int = -1) -> Any:
         (a,) = as_values(builder, x)
-        attrs = {"kind": kind}
+        attrs: dict[str, Any] = {"kind": kind}
         if kind == "softmax":
             attrs["axis"] = int(axis)
         return emit(builder, "activation", [a], attrs)
@@ -26,19 +30,19 @@ relu, sigmoid, tanh, softmax, linear = (_activation(k) for k in ("relu", "sigmoi
 
 
 @op
-def elu(builder, x, alpha=1.0):
+def elu(builder: GraphBuilder, x: TensorLike, alpha: float=1.0) -> Any:
     (a,) = as_values(builder, x)
     return emit(builder, "activation", [a], {"kind": "elu", "alpha": float(alpha)})
 
 
 @op
-def softplus(builder, x):
+def softplus(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return emit(builder, "unary", [a], {"kind": "softplus"})
 
 
 @op
-def log_softmax(builder, x, axis=-1):
+def log_softmax(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
     """x - logsumexp(x) along `axis`, shifted by the max first so that no exp overflows and
     no log sees a 0: finite wherever x is (Keras: [1000, 0, -1000] -> [0, -1000, -2000])."""
     (a,) = as_values(builder, x)
@@ -49,19 +53,19 @@ def log_softmax(builder, x, axis=-1):
 # The other activations of keras.ops (Keras 3.15's signatures, defaults and formulas);
 # dagnet.activations calls these.
 @op
-def relu6(builder, x):
+def relu6(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return minimum(relu(a), 6.0)
 
 
 @op
-def leaky_relu(builder, x, negative_slope=0.2):
+def leaky_relu(builder: GraphBuilder, x: TensorLike, negative_slope: float=0.2) -> Any:
     (a,) = as_values(builder, x)
     return where(greater_equal(a, 0.0), a, multiply(a, float(negative_slope)))
 
 
 @op
-def gelu(builder, x, approximate=True):
+def gelu(builder: GraphBuilder, x: TensorLike, approximate: bool=True) -> Any:
     (a,) = as_values(builder, x)
     if approximate:
         inner = multiply(add(a, multiply(power(a, 3.0), 0.044715)), 0.7978845608028654)
@@ -70,7 +74,7 @@ def gelu(builder, x, approximate=True):
 
 
 @op
-def silu(builder, x):
+def silu(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return multiply(a, sigmoid(a))
 
@@ -79,14 +83,14 @@ swish = silu  # keras.ops.swish is keras.ops.silu
 
 
 @op
-def hard_sigmoid(builder, x):
+def hard_sigmoid(builder: GraphBuilder, x: TensorLike) -> Any:
     # Keras 3: relu6(x + 3) / 6 (Keras 2's 0.2 * x + 0.5 is gone)
     (a,) = as_values(builder, x)
     return divide(minimum(relu(add(a, 3.0)), 6.0), 6.0)
 
 
 @op
-def hard_silu(builder, x):
+def hard_silu(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return multiply(a, hard_sigmoid(a))
 
@@ -95,26 +99,26 @@ hard_swish = hard_silu  # keras.ops.hard_swish is keras.ops.hard_silu
 
 
 @op
-def selu(builder, x):
+def selu(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     alpha, scale = 1.6732632423543772, 1.0507009873554805
     return multiply(elu(a, alpha), scale)
 
 
 @op
-def softsign(builder, x):
+def softsign(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return divide(a, add(absolute(a), 1.0))
 
 
 @op
-def log_sigmoid(builder, x):
+def log_sigmoid(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return negative(softplus(negative(a)))
 
 
 @op
-def celu(builder, x, alpha=1.0):
+def celu(builder: GraphBuilder, x: TensorLike, alpha: float=1.0) -> Any:
     (a,) = as_values(builder, x)
     alpha = float(alpha)
     return add(maximum(a, 0.0), multiply(expm1(divide(minimum(a, 0.0), alpha)), alpha))
@@ -131,14 +135,14 @@ def _split_halves(x, axis):
 
 
 @op
-def glu(builder, x, axis=-1):
+def glu(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
     (a,) = as_values(builder, x)
     first, second = _split_halves(a, int(axis))
     return multiply(first, sigmoid(second))
 
 
 @op
-def sparsemax(builder, x, axis=-1):
+def sparsemax(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
     """Keras 3's sparsemax, formula for formula (its backends' tau sums the cumulative sums
     over the support), written with pairwise comparisons instead of a sort: for each z_i,
     c_i = sum of the z_j >= z_i and r_i their count (z_i's cumulative sum and rank in
@@ -158,50 +162,50 @@ def sparsemax(builder, x, axis=-1):
 
 
 @op
-def squareplus(builder, x, b=4):
+def squareplus(builder: GraphBuilder, x: TensorLike, b: float=4) -> Any:
     (a,) = as_values(builder, x)
     return multiply(add(a, sqrt(add(square(a), float(b)))), 0.5)
 
 
 @op
-def sparse_plus(builder, x):
+def sparse_plus(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return where(less_equal(a, -1.0), 0.0, where(less(a, 1.0), multiply(square(add(a, 1.0)), 0.25), a))
 
 
 @op
-def sparse_sigmoid(builder, x):
+def sparse_sigmoid(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return where(less_equal(a, -1.0), 0.0, where(greater_equal(a, 1.0), 1.0, multiply(add(a, 1.0), 0.5)))
 
 
 @op
-def hard_tanh(builder, x):
+def hard_tanh(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return clip(a, -1.0, 1.0)
 
 
 @op
-def soft_shrink(builder, x, threshold=0.5):
+def soft_shrink(builder: GraphBuilder, x: TensorLike, threshold: Any=0.5) -> Any:
     (a,) = as_values(builder, x)
     threshold = float(threshold)
     return where(greater(a, threshold), subtract(a, threshold), where(less(a, -threshold), add(a, threshold), 0.0))
 
 
 @op
-def hard_shrink(builder, x, threshold=0.5):
+def hard_shrink(builder: GraphBuilder, x: TensorLike, threshold: Any=0.5) -> Any:
     (a,) = as_values(builder, x)
     return where(greater(absolute(a), float(threshold)), a, 0.0)
 
 
 @op
-def tanh_shrink(builder, x):
+def tanh_shrink(builder: GraphBuilder, x: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return subtract(a, tanh(a))
 
 
 @op
-def threshold(builder, x, threshold, default_value):
+def threshold(builder: GraphBuilder, x: TensorLike, threshold: Any, default_value: TensorLike) -> Any:
     (a,) = as_values(builder, x)
     return where(greater(a, float(threshold)), a, float(default_value))
 

@@ -3,6 +3,11 @@ fused native op per parameter inside the training step; these objects carry the
 hyper-parameters, and the learning rate can change between steps (callbacks)."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
+from typing import Any
+from .._typing import TensorLike
+
 import numpy as np
 
 from . import schedules
@@ -22,7 +27,7 @@ class Optimizer:
     # The Keras 3 base-optimizer options the native step carries (None = 0 = off).
     _BASE_OPTIONS = ("clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
 
-    def __init__(self, learning_rate=0.001, name=None, **kwargs):
+    def __init__(self, learning_rate: Any=0.001, name: str | None=None, **kwargs: Any) -> None:
         if "lr" in kwargs:  # Keras 2 spelling
             learning_rate = kwargs.pop("lr")
         # Keras configs carry these; only their "off" values are supported here.
@@ -44,19 +49,20 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
         self.name = name or self.name
         self._trainers: list = []  # native trainers whose steps read this learning rate
-        self._schedule = None  # a LearningRateSchedule or a no-argument callable, evaluated per step
+        # a LearningRateSchedule or a no-argument callable, evaluated per step
+        self._schedule: LearningRateSchedule | Callable[[], Any] | None = None
         self._learning_rate = 0.0
         self.learning_rate = learning_rate
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> Any:
         """The rate the next step uses: a float, or a schedule's value at `iterations`."""
         if self._schedule is not None:
             return self._current_learning_rate(self.iterations)
         return self._learning_rate
 
     @learning_rate.setter
-    def learning_rate(self, value) -> None:
+    def learning_rate(self, value: TensorLike) -> None:
         if isinstance(value, dict):
             value = schedules.deserialize(value)
         if isinstance(value, LearningRateSchedule) or callable(value):
@@ -75,10 +81,12 @@ class Optimizer:
     def _current_learning_rate(self, step: int) -> float:
         """The schedule's rate at `step` completed updates (Keras calls it with optimizer.iterations)."""
         schedule = self._schedule
+        if schedule is None:
+            raise ValueError("The optimizer has no learning-rate schedule")
         value = schedule(np.int64(step)) if isinstance(schedule, LearningRateSchedule) else schedule()
         return float(np.asarray(value))
 
-    def _before_step(self, runner) -> None:
+    def _before_step(self, runner: Any) -> None:
         """Called before each native step: a schedule sets that step's rate."""
         if self._schedule is not None:
             runner.engine.learning_rate = self._current_learning_rate(runner.engine.iterations)
@@ -131,7 +139,7 @@ class Optimizer:
                 **{key: getattr(self, key) for key in self._hyperparameters}}
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "Optimizer":
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
@@ -143,7 +151,7 @@ class SGD(Optimizer):
     _kind = "sgd"
     _hyperparameters = ("momentum", "nesterov")
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
+    def __init__(self, learning_rate: Any=0.01, momentum: float=0.0, nesterov: bool=False, name: str | None=None, **kwargs: Any) -> None:
         super().__init__(learning_rate, name, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum}")
@@ -156,8 +164,8 @@ class Adam(Optimizer):
     _kind = "adam"
     _hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
-                 **kwargs):
+    def __init__(self, learning_rate: Any=0.001, beta_1: float=0.9, beta_2: float=0.999, epsilon: float=1e-7, amsgrad: bool=False, name: str | None=None,
+                 **kwargs: Any) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
@@ -167,8 +175,8 @@ class RMSprop(Optimizer):
     _kind = "rmsprop"
     _hyperparameters = ("rho", "momentum", "epsilon", "centered")
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
-                 **kwargs):
+    def __init__(self, learning_rate: Any=0.001, rho: float=0.9, momentum: float=0.0, epsilon: float=1e-7, centered: bool=False, name: str | None=None,
+                 **kwargs: Any) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
@@ -179,8 +187,8 @@ class AdamW(Adam):
 
     name = "adam_w"
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name=None, **kwargs):
+    def __init__(self, learning_rate: Any=0.001, weight_decay: float=0.004, beta_1: float=0.9, beta_2: float=0.999, epsilon: float=1e-7,
+                 amsgrad: bool=False, name: str | None=None, **kwargs: Any) -> None:
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
@@ -193,7 +201,7 @@ class Adagrad(Optimizer):
     _kind = "adagrad"
     _hyperparameters = ("initial_accumulator_value", "epsilon")
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: Any=0.001, initial_accumulator_value: float=0.1, epsilon: float=1e-7, name: str | None=None, **kwargs: Any) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
 
@@ -205,7 +213,7 @@ class Adadelta(Optimizer):
     _kind = "adadelta"
     _hyperparameters = ("rho", "epsilon")
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: Any=0.001, rho: float=0.95, epsilon: float=1e-7, name: str | None=None, **kwargs: Any) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
@@ -217,7 +225,7 @@ class Adamax(Optimizer):
     _kind = "adamax"
     _hyperparameters = ("beta_1", "beta_2", "epsilon")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+    def __init__(self, learning_rate: Any=0.001, beta_1: float=0.9, beta_2: float=0.999, epsilon: float=1e-7, name: str | None=None, **kwargs: Any) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
@@ -229,11 +237,11 @@ class Nadam(Adamax):
     _kind = "nadam"
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,
+_BY_NAME: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,
             "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
 
 
-def get(identifier) -> Optimizer:
+def get(identifier: Any) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _BY_NAME:

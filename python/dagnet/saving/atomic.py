@@ -2,13 +2,15 @@
 save never destroys the previous file."""
 from __future__ import annotations
 
+from typing import Any
+
 import contextlib
 import os
 import tempfile
 
 
 @contextlib.contextmanager
-def atomic_path(path: str):
+def atomic_path(path: str) -> Any:
     """Yields a temporary path in the target's directory; renamed onto `path` on success."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))

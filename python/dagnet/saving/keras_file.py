@@ -3,6 +3,8 @@ config plus its compile config) and model.weights.h5 (weights and, optionally, t
 optimizer's state). Writes are atomic."""
 from __future__ import annotations
 
+from typing import Any
+
 import datetime
 import io
 import json
@@ -16,7 +18,7 @@ from ..serialization.serialization_lib import deserialize_keras_object, serializ
 from .weights_h5 import read_h5, write_h5
 
 
-def save_model(model, path: str, include_optimizer: bool = True) -> None:
+def save_model(model: Any, path: str, include_optimizer: bool = True) -> None:
     config = serialize_keras_object(model)  # with its build_config and compile_config, as Keras 3 writes
     compile_config = config.get("compile_config")
     metadata = {"keras_version": KERAS_VERSION, "dagnet_version": info()["version"],
@@ -45,7 +47,7 @@ def _open_archive(path: str) -> zipfile.ZipFile:
     return archive
 
 
-def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: bool = True):
+def load_model(path: str, custom_objects: dict[str, Any] | None=None, compile: bool = True, safe_mode: bool = True) -> Any:
     with _open_archive(path) as archive:
         try:
             config = json.loads(archive.read("config.json"))
@@ -65,7 +67,7 @@ def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: 
     return model
 
 
-def load_weights_from_archive(model, path: str) -> None:
+def load_weights_from_archive(model: Any, path: str) -> None:
     with _open_archive(path) as archive:
         weights = archive.read("model.weights.h5")
     with _h5py().File(io.BytesIO(weights), "r") as f:

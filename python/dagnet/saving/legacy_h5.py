@@ -3,6 +3,8 @@
 values. Loaded by layer order among layers that have weights, as Keras 2 does."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 
 import numpy as np
@@ -18,7 +20,7 @@ def _decode(names):
     return [n.decode("utf8") if isinstance(n, bytes) else str(n) for n in names]
 
 
-def load_legacy_weights(model, f) -> None:
+def load_legacy_weights(model: Any, f: Any) -> None:
     root = f["model_weights"] if "model_weights" in f else f
     names = _decode(root.attrs["layer_names"])
     stored = []
@@ -38,7 +40,7 @@ def load_legacy_weights(model, f) -> None:
             raise ValueError(f"While loading the weights of file layer '{name}' into layer '{layer.name}': {exc}") from exc
 
 
-def save_legacy_weights(model, f) -> None:
+def save_legacy_weights(model: Any, f: Any) -> None:
     root = f
     layers = list(model.layers)
     root.attrs["layer_names"] = [layer.name.encode("utf8") for layer in layers]
@@ -53,18 +55,18 @@ def save_legacy_weights(model, f) -> None:
 
 
 # -- whole-model legacy HDF5 (`model.save("m.h5")`, which Keras 3 still writes and reads) --------
-def _legacy_layer_weights(layer) -> list:
+def _legacy_layer_weights(layer: Any) -> list:
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def _write_subset(group, weights) -> None:
+def _write_subset(group: Any, weights: Any) -> None:
     names = [str(w.path).encode("utf8") for w in weights]
     group.attrs["weight_names"] = np.array(names, dtype=object) if names else np.array([], dtype="float64")
     for name, w in zip(names, weights):
         group.create_dataset(name.decode("utf8"), data=np.asarray(w.numpy()))
 
 
-def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
+def save_model_h5(model: Any, path: str, include_optimizer: bool = True) -> None:
     """Keras 3's legacy_h5_format.save_model_to_hdf5: the model config (and training config)
     as JSON file attributes, the weights under `model_weights`, one group per layer."""
     h5py = _h5py()
@@ -93,7 +95,7 @@ def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
                 _write_optimizer_weights(f, model, state)
 
 
-def load_model_h5(path: str, custom_objects=None, compile: bool = True):
+def load_model_h5(path: str, custom_objects: dict[str, Any] | None=None, compile: bool = True) -> Any:
     h5py = _h5py()
     with h5py.File(path, "r") as f:
         model_config = f.attrs.get("model_config")
@@ -121,7 +123,7 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
     return model
 
 
-def _write_optimizer_weights(f, model, state) -> None:
+def _write_optimizer_weights(f: Any, model: Any, state: Any) -> None:
     """Keras 3's save_optimizer_weights_to_hdf5_group: `optimizer_weights` holding each optimizer
     variable under its path, listed in order by the `weight_names` attribute."""
     names, values = to_keras(model, state)

@@ -6,6 +6,8 @@ constraints) with the weights, in the engine's program format that the native ru
 hold (a learning-rate schedule, a constraint written in Python) is refused by name."""
 from __future__ import annotations
 
+from typing import Any
+
 import os
 
 from .. import _engine, losses as losses_module
@@ -15,7 +17,7 @@ from ..trainers.runner import constraints_of
 from .atomic import atomic_path
 
 
-def export_native(model, filepath) -> None:
+def export_native(model: Any, filepath: str | os.PathLike[str]) -> None:
     """Writes `model`'s native programs ('predict', and 'train' when compiled) to `filepath`."""
     programs = []
     builder = GraphBuilder(training=False)
@@ -45,5 +47,5 @@ def export_native(model, filepath) -> None:
         _engine.write_programs(tmp, programs)
 
 
-def _name_of(constraint) -> str:
+def _name_of(constraint: Any) -> str:
     return getattr(constraint, "__name__", type(constraint).__name__)

@@ -3,6 +3,8 @@
 `load_weights` and `dagnet.models.load_model` are these functions."""
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import warnings
 
@@ -13,7 +15,7 @@ from .keras_file import load_model as load_keras_file, load_weights_from_archive
 from .legacy_h5 import load_model_h5, save_legacy_weights, save_model_h5
 
 
-def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=True, **kwargs) -> None:
+def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool=True, zipped: Any=None, include_optimizer: bool=True, **kwargs: Any) -> None:
     """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
     filepath = os.fspath(filepath)
     if filepath.endswith((".h5", ".hdf5")):  # Keras 3 still writes the legacy whole-model HDF5
@@ -32,7 +34,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, include_optimizer=T
     save_keras_file(model, filepath, include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath: str | os.PathLike[str], custom_objects: dict[str, Any] | None=None, compile: bool=True, safe_mode: bool=True) -> Any:
     """A model saved with `model.save(path)` (`.keras`, Keras 3's format; Keras's files too)."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
@@ -45,7 +47,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     return load_keras_file(filepath, custom_objects=custom_objects, compile=compile)
 
 
-def save_weights(model, filepath, overwrite=True) -> None:
+def save_weights(model: Any, filepath: str | os.PathLike[str], overwrite: bool=True) -> None:
     """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
@@ -60,7 +62,7 @@ def save_weights(model, filepath, overwrite=True) -> None:
                          f"Received: filepath={filepath}")
 
 
-def load_weights(model, filepath, skip_mismatch=False, **kwargs) -> None:
+def load_weights(model: Any, filepath: str | os.PathLike[str], skip_mismatch: bool=False, **kwargs: Any) -> None:
     """Weights from `.weights.h5`, a tf.keras `.h5`, or the weights of a `.keras` archive."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):

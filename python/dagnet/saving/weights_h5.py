@@ -6,6 +6,9 @@ in `optimizer/vars` as [iterations, learning_rate, then each trainable variable'
 Objects are matched by structure (class + position), never by layer name, as Keras does."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 import numpy as np
 
 from .._naming import to_snake_case
@@ -22,14 +25,14 @@ class _Saveable:
         self.name, self.variables, self.children = name, variables, children
 
 
-def saveable_tree(obj) -> _Saveable:
+def saveable_tree(obj: Any) -> _Saveable:
     """The saved tree of a layer or model, from its `_saved_structure()` (own variables and
     children by name: a layer, a list of layers, or a (name, variables) group)."""
     own, children = obj._saved_structure()
     return _Saveable(obj.name, own, {name: _child(value) for name, value in children.items()})
 
 
-def _child(value) -> _Saveable:
+def _child(value: TensorLike) -> _Saveable:
     if isinstance(value, list):
         return _container(value)
     if isinstance(value, tuple):
@@ -38,9 +41,10 @@ def _child(value) -> _Saveable:
     return saveable_tree(value)
 
 
-def _container(layers) -> _Saveable:
+def _container(layers: Any) -> _Saveable:
     """A list of layers: children named by their snake-case class, repeats numbered (Keras 3)."""
-    children, counts = {}, {}
+    children: dict[str, _Saveable] = {}
+    counts: dict[str, int] = {}
     for layer in layers:
         base = to_snake_case(type(layer).__name__)
         n = counts.get(base, 0)
@@ -49,7 +53,7 @@ def _container(layers) -> _Saveable:
     return _Saveable(None, None, children)
 
 
-def write_tree(group, node: _Saveable) -> None:
+def write_tree(group: Any, node: _Saveable) -> None:
     if node.variables is not None:
         vars_group = group.create_group("vars")
         vars_group.attrs["name"] = node.name
@@ -59,7 +63,7 @@ def write_tree(group, node: _Saveable) -> None:
         write_tree(group.create_group(name), child)
 
 
-def read_tree(group, node: _Saveable, path: str) -> None:
+def read_tree(group: Any, node: _Saveable, path: str) -> None:
     if node.variables is not None:
         stored = group.get("vars")
         if stored is None and node.variables:
@@ -81,14 +85,14 @@ def read_tree(group, node: _Saveable, path: str) -> None:
         read_tree(group[name], child, f"{path}/{name}")
 
 
-def save_weights(model, path: str, optimizer_state: list | None = None) -> None:
+def save_weights(model: Any, path: str, optimizer_state: list | None = None) -> None:
     h5py = _h5py()
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             write_h5(model, f, optimizer_state)
 
 
-def write_h5(model, f, optimizer_state=None) -> None:
+def write_h5(model: Any, f: Any, optimizer_state: Any=None) -> None:
     write_tree(f, saveable_tree(model))
     if optimizer_state is not None:
         _, optimizer_state = to_keras(model, optimizer_state)  # Keras 3's variable order
@@ -98,7 +102,7 @@ def write_h5(model, f, optimizer_state=None) -> None:
             vars_group.create_dataset(str(i), data=np.asarray(value))
 
 
-def load_weights(model, path: str) -> list | None:
+def load_weights(model: Any, path: str) -> list | None:
     """Loads the variables; returns the optimizer's saved values, if the file has them."""
     h5py = _h5py()
     try:
@@ -109,7 +113,7 @@ def load_weights(model, path: str) -> list | None:
         return read_h5(model, f)
 
 
-def read_h5(model, f) -> list | None:
+def read_h5(model: Any, f: Any) -> list | None:
     if "layers" not in f and "vars" not in f:
         if "model_weights" in f or "layer_names" in f.attrs:
             load_legacy_weights(model, f)

@@ -8,9 +8,9 @@ registers itself when it is defined (``__init_subclass__``), so the serializatio
 sits below the layers and models in the import graph and never imports them."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-_BUILTIN: dict[str, dict[str, type]] = {"layers": {}, "operations": {}}
+_BUILTIN: dict[str, dict[str, type[Any]]] = {"layers": {}, "operations": {}}
 
 
 class KerasSaveable:
@@ -23,6 +23,9 @@ class KerasSaveable:
         if cls.__module__.startswith("dagnet."):  # user classes go through custom_objects / registration
             _BUILTIN[cls._config_table][cls.__name__] = cls
 
+    def get_config(self) -> dict:
+        raise NotImplementedError
+
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
         """The entry's "module" and "registered_name"."""
         raise NotImplementedError
@@ -32,7 +35,7 @@ class KerasSaveable:
         return True
 
 
-def builtin_class(table: str, name: str) -> type | None:
+def builtin_class(table: str, name: str) -> type[Any] | None:
     """dagnet's class that a config names `name` in `table`, or None."""
     return _BUILTIN[table].get(name)
 

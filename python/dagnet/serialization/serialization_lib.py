@@ -4,6 +4,8 @@ regularizers; strings for built-in activations; "__keras_tensor__" entries for t
 symbolic tensors in a functional model's nodes."""
 from __future__ import annotations
 
+from typing import Any
+
 import inspect
 
 import numpy as np
@@ -23,7 +25,7 @@ def dtype_policy(dtype: str) -> dict:
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
 
 
-def serialize_keras_object(obj):
+def serialize_keras_object(obj: Any) -> Any:
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, (list, tuple)):
@@ -68,7 +70,7 @@ def serialize_keras_object(obj):
     raise TypeError(f"Cannot serialize {obj!r} of type {type(obj)}")
 
 
-def _add_build_and_compile_config(obj, entry) -> None:
+def _add_build_and_compile_config(obj: Any, entry: Any) -> None:
     """As Keras 3's get_build_and_compile_config: what get_build_config / get_compile_config
     return, when not None."""
     build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
@@ -101,7 +103,7 @@ def _listify(x):
     return x
 
 
-def deserialize_keras_object(config, custom_objects=None):
+def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """A layer, model, initializer or regularizer from its config (or a nested structure)."""
     if config is None or isinstance(config, (bool, int, float, str)):
         return config
@@ -162,7 +164,7 @@ def deserialize_keras_object(config, custom_objects=None):
 _NOT_SPECIAL = object()
 
 
-def _special_value(config: dict):
+def _special_value(config: dict) -> Any:
     """The values Keras 3 writes as {"class_name": "__slice__" / "__ellipsis__" / "__numpy__" /
     "__tensor__" / "__bytes__", ...} (raw ops' operands), or _NOT_SPECIAL."""
     class_name, inner = config.get("class_name"), config.get("config") or {}
@@ -177,11 +179,11 @@ def _special_value(config: dict):
     return _NOT_SPECIAL
 
 
-def _is_operation_class(cls) -> bool:
-    return isinstance(cls, type) and getattr(cls, "_is_raw_operation", False)
+def _is_operation_class(cls: Any) -> bool:
+    return isinstance(cls, type) and bool(getattr(cls, "_is_raw_operation", False))
 
 
-def _raw_operation(class_name: str, config: dict):
+def _raw_operation(class_name: str, config: dict) -> Any:
     """A Keras 3 raw op (ops.numpy.Multiply, ops.numpy.Sum, ops.numpy.GetItem, ...) with its
     constructor arguments (axis, keepdims, newshape, ...)."""
     cls = builtin_class("operations", class_name)
@@ -192,7 +194,7 @@ def _raw_operation(class_name: str, config: dict):
     return cls.from_config(dict(config))
 
 
-def _custom_kwarg(cls, custom_objects):
+def _custom_kwarg(cls: Any, custom_objects: dict[str, Any] | None) -> dict[str, Any]:
     try:
         params = inspect.signature(cls.from_config).parameters
     except (TypeError, ValueError):
@@ -200,6 +202,6 @@ def _custom_kwarg(cls, custom_objects):
     return {"custom_objects": custom_objects} if "custom_objects" in params else {}
 
 
-def clean_layer_config(cls, config: dict) -> dict:
+def clean_layer_config(cls: type, config: dict) -> dict:
     """Drops keys Keras writes that dagnet's layers do not take."""
     return {k: v for k, v in config.items() if k not in _IGNORED_CONFIG_KEYS}

@@ -4,6 +4,8 @@ regularizers and the weighted total loss as nodes of the model's native graph, w
 LogSpec that turns the fetched values into Keras's logs."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import losses as losses_module, metrics as metrics_module, ops, optimizers as optimizers_module
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .logs import LogSpec
@@ -122,7 +124,7 @@ def lower_losses(builder, compiled, weights, outputs, y_specs, w_ranks=None):
             counts[(j, weighted)] = ("fetch", fetch(ops.sum(weights)))
         return counts[(j, weighted)]
 
-    used = set()
+    used: set[str] = set()
     for weighted in (False, True):
         for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
             ids = c.weighted_metric_ids[j] if weighted else c.metric_ids[j]
@@ -164,7 +166,7 @@ def target_specs(y):
     return [(tuple([None] * (a.ndim - 1) + [a.shape[-1]]) if a.ndim else (), a.dtype.name) for a in y]
 
 
-def compile_config(model) -> dict:
+def compile_config(model: Any) -> dict:
     """Keras 3's compile config: the arguments given to compile, serialized (the optimizer as
     the object compile made of them); {} when the model is not compiled."""
     if not model.compiled:
@@ -177,7 +179,7 @@ def compile_config(model) -> dict:
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
-def compile_from_config(model, config: dict) -> None:
+def compile_from_config(model: Any, config: dict) -> None:
     """compile() from a compile config written by Keras 3 or dagnet."""
     config = deserialize_keras_object(dict(config))
     optimizer = config.get("optimizer")

@@ -2,6 +2,9 @@
 inputs and outputs, by position or strictly by name."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 import warnings
 
 import numpy as np
@@ -9,7 +12,7 @@ import numpy as np
 from .. import losses as losses_module
 
 
-def is_batch_iterable(x) -> bool:
+def is_batch_iterable(x: TensorLike) -> bool:
     """A generator, iterator or Sequence-like object yielding (x, y) batches."""
     if x is None or isinstance(x, (np.ndarray, list, tuple, dict, str, bytes)) or np.isscalar(x):
         return False
@@ -28,7 +31,7 @@ def _fit_rank(array: np.ndarray, shape: tuple, what: str) -> np.ndarray:
                      f"{array.shape}.")
 
 
-def _convert(value, dtype: str, shape: tuple, what: str) -> np.ndarray:
+def _convert(value: TensorLike, dtype: str, shape: tuple, what: str) -> np.ndarray:
     array = np.asarray(value)
     if array.dtype == object:
         raise TypeError(f"{what}: could not convert the data to a numeric array")
@@ -41,11 +44,11 @@ def _convert(value, dtype: str, shape: tuple, what: str) -> np.ndarray:
     return array
 
 
-def align(data, names: list[str], specs: list[tuple], kind: str, struct_keys: list[str] | None = None,
-          warned: set | None = None) -> list[np.ndarray] | None:
+def align(data: Any, names: list[str], specs: list[tuple], kind: str, struct_keys: list[str] | None = None,
+          warned: set | None = None) -> list[np.ndarray]:
     """Arrays for each of `names` (with (shape, dtype) `specs`), from an array, list or dict."""
     if data is None:
-        return None
+        raise ValueError(f"No {kind} data: expected arrays for {names}, received None.")
     n = len(names)
     if isinstance(data, dict):
         keys = struct_keys or names
@@ -92,7 +95,7 @@ def check_cardinality(x: list, y: list | None, sample_weight: list | None = None
     return sizes_x[0] if sizes_x else (sizes_y[0] if sizes_y else 0)
 
 
-def take(arrays, index):
+def take(arrays: list[np.ndarray] | None, index: Any) -> Any:
     if arrays is None:
         return None
     if isinstance(index, slice):
@@ -100,7 +103,7 @@ def take(arrays, index):
     return [np.take(a, index, axis=0) for a in arrays]
 
 
-def take_weights(ws, index):
+def take_weights(ws: list[np.ndarray | None] | None, index: Any) -> list[np.ndarray | None] | None:
     """`take` for a per-output list of sample weights, where an output may have none."""
     if ws is None:
         return None
@@ -130,7 +133,7 @@ def class_weight_to_sample_weights(y, class_weight):
 
 
 # -- against a compiled model ------------------------------------------------------------
-def align_x(model, x, warned=None) -> list[np.ndarray] | None:
+def align_x(model: Any, x: TensorLike, warned: set | None = None) -> list[np.ndarray]:
     """The model's inputs from `x`, in the flat input order the lowered graph is fed in."""
     graph = model._graph_model()
     keys = list(graph._inputs_struct) if isinstance(graph._inputs_struct, dict) else None
@@ -143,7 +146,7 @@ def align_x(model, x, warned=None) -> list[np.ndarray] | None:
     return align(x, names, [(t.shape, t.dtype) for t in graph.inputs], "input", warned=warned)
 
 
-def align_y(model, y, warned=None) -> list[np.ndarray] | None:
+def align_y(model: Any, y: TensorLike, warned: set | None = None) -> list[np.ndarray] | None:
     """The targets, one per output: shaped like the output (any batch size), or integer labels
     for a sparse categorical crossentropy."""
     if y is None:
@@ -160,7 +163,7 @@ def align_y(model, y, warned=None) -> list[np.ndarray] | None:
     return align(y, names, specs, "target", warned=warned)
 
 
-def align_batch(model, batch) -> tuple:
+def align_batch(model: Any, batch: Any) -> tuple:
     """One (x, y[, sample_weight]) batch of a generator, aligned with the model."""
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
         raise ValueError("A generator for fit/evaluate must yield (x, y) or (x, y, sample_weight) tuples")
@@ -170,7 +173,7 @@ def align_batch(model, batch) -> tuple:
     return bx, by, bw
 
 
-def align_weights(model, sample_weight, class_weight, ys) -> list | None:
+def align_weights(model: Any, sample_weight: Any, class_weight: Any, ys: Any) -> list[np.ndarray | None] | None:
     """Keras's sample weights, one float array (or None) per output, shaped like that
     output's per-sample losses; `class_weight` ({class: weight}) becomes sample weights
     from the targets of a single-output model."""
@@ -216,7 +219,7 @@ def align_weights(model, sample_weight, class_weight, ys) -> list | None:
     graph = model._graph_model()
     outputs = [graph._outputs_struct[k] for k in names] if isinstance(graph._outputs_struct, dict) \
         else graph.outputs
-    result = []
+    result: list[np.ndarray | None] = []
     for w, out, y, loss in zip(per_output, outputs, ys, model._compiled.losses):
         if w is None or loss is None:
             result.append(None)

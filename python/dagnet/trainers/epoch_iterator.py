@@ -3,6 +3,9 @@ sliced per batch, shuffled per epoch) or from a batch iterable (a PyDataset/Sequ
 generator, any iterable of (x, y[, sample_weight]) batches)."""
 from __future__ import annotations
 
+from typing import Any
+from .._typing import TensorLike
+
 import math
 import warnings
 
@@ -110,7 +113,7 @@ def len_or_none(x):
         return None
 
 
-def for_data(model, x, y, sample_weight, batch_size, steps, shuffle, class_weight=None, warned=None) -> EpochIterator:
+def for_data(model: Any, x: TensorLike, y: TensorLike, sample_weight: Any, batch_size: int | None, steps: int | None, shuffle: Any, class_weight: Any=None, warned: Any=None) -> EpochIterator:
     """The iterator fit / evaluate walk: over arrays (aligned with the model once, batched
     per epoch) or over a batch iterable whose batches are aligned as they come."""
     if data.is_batch_iterable(x):
@@ -122,6 +125,9 @@ def for_data(model, x, y, sample_weight, batch_size, steps, shuffle, class_weigh
                           "generator. The generator is expected to yield already-shuffled data.", stacklevel=3)
             shuffle = False
         return EpochIterator(x, lambda batch: data.align_batch(model, batch), steps_per_epoch=steps, shuffle=shuffle)
+    xs: list[np.ndarray]
+    ys: list[np.ndarray] | None
+    ws: list[np.ndarray | None] | None
     if isinstance(x, data.ListData):  # already aligned (a validation split)
         xs, ys, ws = list(x), list(y), None if sample_weight is None else list(sample_weight)
     else:
@@ -143,7 +149,7 @@ def for_data(model, x, y, sample_weight, batch_size, steps, shuffle, class_weigh
     return EpochIterator(batches, None, num_batches=math.ceil(n / size), steps_per_epoch=steps)
 
 
-def for_prediction(model, x, batch_size, steps) -> EpochIterator:
+def for_prediction(model: Any, x: TensorLike, batch_size: int | None, steps: int | None) -> EpochIterator:
     """The iterator predict walks: inputs only (a batch tuple's first item for an iterable)."""
     if data.is_batch_iterable(x):
         def align(batch):

@@ -3,6 +3,10 @@
 over the batches of an epoch (a LogAccumulator), then Keras 3's order of the results."""
 from __future__ import annotations
 
+from typing import Any
+
+from typing import Any
+
 import numpy as np
 
 _F32 = np.float32
@@ -47,15 +51,17 @@ def _finalized(fn, value):
 class LogAccumulator:
     """Keras's stateful metrics over the batches of an epoch (or one *_on_batch call)."""
 
-    def __init__(self):
-        self.spec, self.sums = None, None
+    def __init__(self) -> None:
+        self.spec: LogSpec | None = None
+        self.sums: list[Any] = []
 
-    def add(self, spec, values, bx, by, bw=None):
+    def add(self, spec: LogSpec, values: list[Any], bx: list[np.ndarray], by: list[np.ndarray] | None,
+            bw: list[np.ndarray | None] | None = None) -> LogAccumulator:
         if self.spec is not spec:
             if self.spec is not None and [n for n, _, _ in self.spec.logs] != [n for n, _, _ in spec.logs]:
-                self.sums = None  # a different graph with different logs: start afresh
+                self.sums = []  # a different graph with different logs: start afresh
             self.spec = spec
-            if self.sums is None or len(self.sums) != len(spec.slots):
+            if len(self.sums) != len(spec.slots):
                 self.sums = [0.0] * len(spec.slots)
         # float32 throughout, as Keras's metric variables (total, count) are float32
         for k, (index, multiplier) in enumerate(spec.slots):
@@ -63,7 +69,7 @@ class LogAccumulator:
             self.sums[k] = _F32(self.sums[k] + value * _F32(_multiplier(multiplier, values, bx, by, bw)))
         return self
 
-    def result(self):
+    def result(self) -> dict[str, Any]:
         if self.spec is None:
             return {}
         return {name: fn([self.sums[k] for k in slots]) for name, slots, fn in self.spec.logs}
@@ -93,7 +99,7 @@ def keras_order(logs: dict, output_losses: list) -> list:
     return first + sorted(k for k in logs if k not in first)
 
 
-def logs_result(logs: dict, output_losses: list):
+def logs_result(logs: dict, output_losses: list) -> Any:
     """What evaluate / *_on_batch return without return_dict: one value or a list in Keras's order."""
     values = [logs[k] for k in keras_order(logs, output_losses)]
     return values[0] if len(values) == 1 else values

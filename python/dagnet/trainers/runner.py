@@ -4,14 +4,16 @@ values become logs; plus what travels between Python and the native step (constr
 the optimizer's saved state)."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
 
 
 class Runner:
     """A lowered graph for one input signature: what to feed, in which order, and what comes back."""
 
-    python_constraints = ()  # variables whose (custom) constraint runs after each step
-    optimizer_name = None
+    python_constraints: Sequence[Any] = ()  # variables whose (custom) constraint runs after each step
+    optimizer_name: str | None = None
 
     def __init__(self, engine, feed_order, log_spec, graph):
         self.engine = engine
@@ -61,7 +63,7 @@ def constraints_of(variables):
     return native, python_side
 
 
-def restore_optimizer_state(runner, state) -> None:
+def restore_optimizer_state(runner: Any, state: Any) -> None:
     slots = [v for per_param in runner.slots for v in per_param]
     state = list(state)
     if runner.optimizer_name == "nadam" and state:  # Keras's last variable: u_product

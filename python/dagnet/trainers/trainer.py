@@ -7,24 +7,46 @@ from __future__ import annotations
 import math
 import warnings
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .. import _tree, callbacks as callbacks_module, optimizers as optimizers_module
 from .._tracing import GraphBuilder
+from .._typing import TensorLike
 from ..engine import Executor, Trainer as NativeTrainer
 from . import compile_utils, data, epoch_iterator, logs as logs_module, runner as runner_module
+
+if TYPE_CHECKING:
+    from ..variables import Variable
 
 
 class Trainer:
     """Mixed into Model: compiling, the training / evaluation / prediction loops and the steps."""
 
     compiled = False
-    optimizer = None
+    optimizer: Any = None  # an optimizers.Optimizer once compiled
     stop_training = False
 
+    if TYPE_CHECKING:  # what the Layer side of Model provides
+        name: str
+        history: Any
+        _functional: Any
+
+        @property
+        def output_names(self) -> list[str]: ...
+
+        @property
+        def weights(self) -> list[Variable]: ...
+
+        @property
+        def trainable_weights(self) -> list[Variable]: ...
+
+        def _traced_call(self, builder: GraphBuilder, args: Any, kwargs: Any) -> Any: ...
+
     # -- compile ------------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+    def compile(self, optimizer: Any="rmsprop", loss: Any=None, loss_weights: Any=None, metrics: Any=None, weighted_metrics: Any=None,
+                run_eagerly: bool=False, steps_per_execution: int=1, jit_compile: bool | str="auto", auto_scale_loss: bool=True, **kwargs: Any) -> None:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         self.optimizer = optimizers_module.get(optimizer)
@@ -32,14 +54,15 @@ class Trainer:
         self._compile_args = {"loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.loss = loss
         self.compiled = True
-        self._runners = {}  # lowered graphs, per kind and signature; recompiling starts afresh
+        # lowered graphs, per kind and signature; recompiling starts afresh
+        self._runners: dict[tuple, runner_module.Runner] = {}
         self.stop_training = False
 
     def get_compile_config(self) -> dict:
         """Keras 3: what `compile` was given (serialized); {} when the model is not compiled."""
         return compile_utils.compile_config(self)
 
-    def compile_from_config(self, config) -> None:
+    def compile_from_config(self, config: dict[str, Any]) -> None:
         if config:
             compile_utils.compile_from_config(self, config)
 
@@ -100,7 +123,7 @@ class Trainer:
         """Engine inputs are named x<i> / y<j> / w<j>; map each to the batch list it comes from."""
         return [(name[0], int(name[1:])) for name in required]
 
-    def _runner(self, kind: str, x, y, w=None):
+    def _runner(self, kind: str, x: TensorLike, y: TensorLike, w: Any=None) -> Any:
         """The lowered graph for this signature: 'train' (one native step with updates),
         'eval' (losses and metrics) or 'predict' (outputs), built on first use."""
         cache = self.__dict__.setdefault("_runners", {})
@@ -153,7 +176,8 @@ class Trainer:
         return state
 
     # -- one batch -----------------------------------------------------------------------------
-    def _train_step(self, x, y, w=None):
+    def _train_step(self, x: list[np.ndarray], y: list[np.ndarray] | None,
+                    w: list[np.ndarray | None] | None = None) -> tuple[logs_module.LogSpec, list[Any]]:
         """One native training step; returns (log spec, fetched values) for a LogAccumulator."""
         runner = self._runner("train", x, y, w)
         self.optimizer._before_step(runner)
@@ -162,7 +186,8 @@ class Trainer:
             variable.assign(variable.constraint(variable.value.copy()))
         return runner.log_spec, values
 
-    def _test_step(self, x, y, w=None):
+    def _test_step(self, x: list[np.ndarray], y: list[np.ndarray] | None,
+                   w: list[np.ndarray | None] | None = None) -> tuple[logs_module.LogSpec, list[Any]]:
         runner = self._runner("eval", x, y, w)
         return runner.log_spec, [logs_module.fetched(v) for v in runner.engine.run(runner.feeds(x, y, w))]
 
@@ -178,7 +203,7 @@ class Trainer:
             return flat[0]
         return list(flat)
 
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    def train_on_batch(self, x: TensorLike, y: TensorLike=None, sample_weight: Any=None, class_weight: Any=None, return_dict: bool=False) -> Any:
         self._require_compiled("training")
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, class_weight, ys)
@@ -186,7 +211,7 @@ class Trainer:
         logs = logs_module.LogAccumulator().add(*self._train_step(xs, ys, ws), xs, ys, ws).result()
         return logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
 
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def test_on_batch(self, x: TensorLike, y: TensorLike=None, sample_weight: Any=None, return_dict: bool=False) -> Any:
         self._require_compiled("evaluation")
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, None, ys)
@@ -194,13 +219,13 @@ class Trainer:
         logs = logs_module.LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws).result()
         return logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: TensorLike) -> Any:
         return self._structure_outputs(self._predict_step(data.align_x(self, x)))
 
     # -- loops ---------------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, **kwargs):
+    def fit(self, x: TensorLike=None, y: TensorLike=None, batch_size: int | None=None, epochs: int=1, verbose: int | str="auto", callbacks: Any=None, validation_split: float=0.0,
+            validation_data: Any=None, shuffle: Any=True, class_weight: Any=None, sample_weight: Any=None, initial_epoch: int=0,
+            steps_per_epoch: int | None=None, validation_steps: int | None=None, validation_batch_size: int | None=None, validation_freq: Any=1, **kwargs: Any) -> Any:
         self._require_compiled("training")
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -283,7 +308,7 @@ class Trainer:
                           "the weights are those after the last completed step.", stacklevel=2)
         return self.history
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x: TensorLike, batch_size: int | None=None, verbose: int | str="auto", steps: int | None=None, callbacks: Any=None) -> Any:
         iterator = epoch_iterator.for_prediction(self, x, batch_size, steps)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
@@ -306,8 +331,8 @@ class Trainer:
         flat = [np.concatenate([p[k] for p in pieces], axis=0) for k in range(len(pieces[0]))]
         return self._structure_outputs(flat)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False, **kwargs):
+    def evaluate(self, x: TensorLike=None, y: TensorLike=None, batch_size: int | None=None, verbose: int | str="auto", sample_weight: Any=None, steps: int | None=None,
+                 callbacks: Any=None, return_dict: bool=False, **kwargs: Any) -> Any:
         self._require_compiled("evaluation")
         iterator = kwargs.pop("_epoch_iterator", None)
         if kwargs:
@@ -333,9 +358,9 @@ class Trainer:
 
 
     # tf.keras 2 spellings (Deep Learning with Python, 1st edition, trains with these).
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
-                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
-                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
+    def fit_generator(self, generator: Any, steps_per_epoch: int | None=None, epochs: int=1, verbose: int | str=1, callbacks: Any=None,
+                      validation_data: Any=None, validation_steps: int | None=None, validation_freq: Any=1, class_weight: Any=None,
+                      max_queue_size: int=10, workers: int=1, use_multiprocessing: bool=False, shuffle: Any=True, initial_epoch: int=0) -> Any:
         """Keras 2's generator training: `fit` on an iterable of batches."""
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
                         callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
@@ -343,15 +368,15 @@ class Trainer:
                         shuffle=shuffle and epoch_iterator.is_indexable(generator),
                         initial_epoch=initial_epoch)
 
-    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                           use_multiprocessing=False, verbose=0):
+    def evaluate_generator(self, generator: Any, steps: int | None=None, callbacks: Any=None, max_queue_size: int=10, workers: int=1,
+                           use_multiprocessing: bool=False, verbose: int | str=0) -> Any:
         return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                          use_multiprocessing=False, verbose=0):
+    def predict_generator(self, generator: Any, steps: int | None=None, callbacks: Any=None, max_queue_size: int=10, workers: int=1,
+                          use_multiprocessing: bool=False, verbose: int | str=0) -> Any:
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def reset_metrics(self):
+    def reset_metrics(self) -> None:
         """Keras resets its metric accumulators; dagnet's live in each fit/evaluate call."""
 
     run_eagerly = False  # the step is always one native call
