@@ -5,7 +5,6 @@ import os
 
 import numpy as np
 
-import dagnet
 from dagnet import Input, Model, constraints, layers, optimizers
 
 FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_constraints_training.npz"))

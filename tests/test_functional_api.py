@@ -70,7 +70,7 @@ def test_calling_a_layer_adds_a_node_and_builds_weights():
 def test_shared_layer_nodes_and_accessors():
     a, b = Input(shape=(5,)), Input(shape=(5,))
     shared = layers.Dense(2)
-    ya, yb = shared(a), shared(b)
+    _, yb = shared(a), shared(b)
     assert len(shared._inbound_nodes) == 2
     assert shared.get_input_at(0) is a and shared.get_input_at(1) is b
     assert shared.get_output_at(1) is yb

@@ -61,7 +61,6 @@ def test_dense_epilogue(act):
 
 def test_accumulating_gemms_in_conv_backward():
     # conv kernel gradients accumulate one GEMM per chunk of images.
-    import conv_reference as ref
     from dagnet.engine import Executor, Graph, gradients
 
     rng = np.random.default_rng(3)

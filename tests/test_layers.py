@@ -4,8 +4,7 @@ Dropout; numbers checked against NumPy."""
 import numpy as np
 import pytest
 
-import dagnet
-from dagnet import Input, Model, Sequential, layers, ops, utils
+from dagnet import Input, Model, layers, ops, utils
 
 
 @pytest.fixture(autouse=True)

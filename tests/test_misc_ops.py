@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import fd_check, mse_to, run_op
-from dagnet.engine import Executor, Graph
+from dagnet.engine import Graph
 
 EPS = 1e-7
 
@@ -28,7 +28,7 @@ def test_embedding_gradient_accumulates_repeated_rows():
     rng = np.random.default_rng(1)
     idx = np.array([[0, 2, 2], [1, 2, 0]], np.int64)
     g = Graph()
-    indices = g.param("idx", idx)
+    g.param("idx", idx)
 
     def build(g2, ids):
         i = g2.param("i", idx)

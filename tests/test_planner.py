@@ -1,6 +1,5 @@
 """Scheduler, memory planner and plan cache."""
 import numpy as np
-import pytest
 
 from dagnet.engine import Executor, Graph, Trainer
 

@@ -33,7 +33,7 @@ def test_two_input_mlp_learns_a_separable_problem():
     y = np.eye(2, dtype=np.float32)[label]
     tr = Trainer(g, loss, params, learning_rate=0.2, momentum=0.9)
     first = None
-    for epoch in range(40):
+    for _epoch in range(40):
         for s in range(0, 512, 64):
             l = float(tr.step({"a": xa[s:s + 64], "b": xb[s:s + 64], "y": y[s:s + 64]})[0])
             first = l if first is None else first
@@ -75,7 +75,7 @@ def test_sgd_updates_match_keras_formulas(momentum, nesterov):
     lr = 0.1
     tr = Trainer(g, loss, [w], learning_rate=lr, momentum=momentum, nesterov=nesterov)
     wn, v = w0.copy(), np.zeros_like(w0)
-    for step in range(4):
+    for _step in range(4):
         tr.step([x, t])
         grad = 2 * x.T @ (x @ wn - t) / t.size
         if momentum == 0:

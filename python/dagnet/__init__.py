@@ -12,15 +12,14 @@ from . import _engine
 from ._info import devices, info
 from ._device import get_device, set_device
 from . import activations, constraints, initializers, ops, regularizers, utils
+from . import losses, metrics, optimizers
 from . import layers, models
+from . import callbacks, saving
 from .layers import Input, InputLayer
 from .models import Model, Sequential
 
 __version__ = _engine.info()["version"]
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
-           "initializers", "constraints", "regularizers", "utils", "info", "devices", "set_device", "get_device",
-           "saving", "__version__"]
-from . import losses, metrics, optimizers  # noqa: E402
-from . import callbacks  # noqa: E402
-from . import saving  # noqa: E402
+           "initializers", "constraints", "regularizers", "losses", "metrics", "optimizers", "callbacks", "utils",
+           "info", "devices", "set_device", "get_device", "saving", "__version__"]

@@ -5,7 +5,8 @@ function of the same meaning. The tensor classes sit below ``dagnet.ops`` in the
 graph, so the op modules register those functions here as they define them."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {}
 

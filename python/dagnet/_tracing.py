@@ -12,7 +12,7 @@ from typing import Any
 from ._typing import TensorLike
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -20,10 +20,10 @@ from . import _engine
 from ._tensor_operators import TensorOperators
 from .variables import Variable
 
-_builders: list["GraphBuilder"] = []
+_builders: list[GraphBuilder] = []
 
 
-def current_builder() -> "GraphBuilder | None":
+def current_builder() -> GraphBuilder | None:
     """The builder an op on a non-tensor value (a weight, a constant) should emit into."""
     return _builders[-1] if _builders else None
 
@@ -43,11 +43,11 @@ class GraphBuilder:
         self.activity_losses: list[GraphTensor] = []
 
     # -- values -------------------------------------------------------------------
-    def input(self, name: str, shape: Any, dtype: str) -> "GraphTensor":
+    def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
         dims = [-1 if d is None else int(d) for d in shape]
         return GraphTensor(self, self.graph.input(name, dims, dtype))
 
-    def param(self, variable: Any) -> "GraphTensor":
+    def param(self, variable: Any) -> GraphTensor:
         """The graph value of a Variable; one per variable, so shared weights stay shared."""
         key = id(variable)
         if key not in self._params:
@@ -55,7 +55,7 @@ class GraphBuilder:
             self._keep.append(variable)
         return GraphTensor(self, self._params[key])
 
-    def constant(self, value: TensorLike, dtype: str | None = None) -> "GraphTensor":
+    def constant(self, value: TensorLike, dtype: str | None = None) -> GraphTensor:
         array = np.asarray(value, dtype=dtype)
         if array.dtype == np.float16 or array.dtype == np.bool_ or array.dtype.kind == "u":
             array = array.astype(np.int32 if array.dtype.kind in "bu" else np.float32)
@@ -63,12 +63,12 @@ class GraphBuilder:
         self._keep.append(tensor)
         return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
 
-    def node(self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None) -> list["GraphTensor"]:
+    def node(self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None) -> list[GraphTensor]:
         ids = [self.as_value(x).id for x in inputs]
         outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
         return [GraphTensor(self, v) for v in outs]
 
-    def as_value(self, x: TensorLike, dtype: str | None = None) -> "GraphTensor":
+    def as_value(self, x: TensorLike, dtype: str | None = None) -> GraphTensor:
         if isinstance(x, GraphTensor):
             if x.builder is not self:
                 raise ValueError("a tensor from another graph was used here; "
@@ -91,7 +91,7 @@ class GraphBuilder:
             self._scopes.pop()
 
     @contextlib.contextmanager
-    def active(self) -> Iterator["GraphBuilder"]:
+    def active(self) -> Iterator[GraphBuilder]:
         _builders.append(self)
         try:
             yield self

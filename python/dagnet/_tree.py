@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from ._typing import TensorLike
 
-from typing import Any, Callable
+from collections.abc import Callable
 
 
 def is_nested(x: TensorLike) -> bool:

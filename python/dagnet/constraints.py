@@ -30,7 +30,7 @@ class Constraint:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Constraint":
+    def from_config(cls, config: dict[str, Any]) -> Constraint:
         return cls(**config)
 
 
@@ -125,7 +125,7 @@ _BY_NAME: dict[str, type[Constraint]] = {"MaxNorm": MaxNorm, "max_norm": MaxNorm
 def serialize(constraint: Any) -> Any:
     if constraint is None:
         return None
-    registered = registered_name_of(constraint) if not type(constraint).__name__ in _BY_NAME else None
+    registered = registered_name_of(constraint) if type(constraint).__name__ not in _BY_NAME else None
     return {"module": "keras.constraints" if not registered else None, "class_name": type(constraint).__name__,
             "config": constraint.get_config(), "registered_name": registered}
 

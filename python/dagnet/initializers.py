@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from typing import Any
 from ._typing import TensorLike
 
 import inspect
@@ -40,7 +39,7 @@ class Initializer:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Initializer":
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
         # Keras adds keys over versions (e.g. input_axes); take the ones this class has.
         accepted = inspect.signature(cls.__init__).parameters
         return cls(**{k: v for k, v in config.items() if k in accepted})

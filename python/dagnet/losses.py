@@ -3,7 +3,8 @@ returns the batch's mean loss ("sum over batch size"); a callable written with
 dagnet.ops works too (its per-sample values are averaged)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from ._typing import TensorLike
 
 import numpy as np

@@ -5,7 +5,8 @@ Keras's stateful means exactly. Confusion-count metrics (Precision, Recall, ...)
 to batch sums that the loop adds up before dividing."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from ._typing import TensorLike
 
 import numpy as np
@@ -56,7 +57,7 @@ class Metric:
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Metric":
+    def from_config(cls, config: dict[str, Any]) -> Metric:
         return cls(**config)
 
     def __repr__(self):

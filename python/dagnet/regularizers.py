@@ -28,7 +28,7 @@ class Regularizer:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Regularizer":
+    def from_config(cls, config: dict[str, Any]) -> Regularizer:
         return cls(**config)
 
 

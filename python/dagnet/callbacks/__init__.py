@@ -35,7 +35,8 @@ from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
 from .learning_rate_scheduler import LearningRateScheduler
-from .model_checkpoint import MODEL_FILE_SUFFIXES, WEIGHTS_FILE_SUFFIXES, ModelCheckpoint
+from .model_checkpoint import MODEL_FILE_SUFFIXES as MODEL_FILE_SUFFIXES, WEIGHTS_FILE_SUFFIXES as WEIGHTS_FILE_SUFFIXES
+from .model_checkpoint import ModelCheckpoint
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau

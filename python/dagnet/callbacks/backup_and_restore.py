@@ -63,7 +63,7 @@ class BackupAndRestore(Callback):
         if os.path.exists(self._weights_path):
             self.model.load_weights(self._weights_path)
         if os.path.exists(self._training_metadata_path):
-            with open(self._training_metadata_path, "r") as f:
+            with open(self._training_metadata_path) as f:
                 training_metadata = json.loads(f.read())
             self.model._initial_epoch = training_metadata["epoch"]
 

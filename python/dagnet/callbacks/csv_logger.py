@@ -36,7 +36,7 @@ class CSVLogger(Callback):
     def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
         if self.append:
             if os.path.exists(self.filename):
-                with open(self.filename, "r") as f:
+                with open(self.filename) as f:
                     self.append_header = not bool(len(f.readline()))
             mode = "a"
         else:

@@ -113,7 +113,7 @@ class ModelCheckpoint(MonitorCallback):
         if not self._should_save_model(epoch, logs, filepath):
             return
         if os.path.isdir(filepath):
-            raise IOError("Please specify a non-directory filepath for ModelCheckpoint. "
+            raise OSError("Please specify a non-directory filepath for ModelCheckpoint. "
                           f"Filepath used is an existing directory: {filepath}")
         dirname = os.path.dirname(filepath)
         if dirname and not os.path.exists(dirname):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from .._typing import TensorLike
 
-from typing import Any, Sequence
-from .._typing import TensorLike
+from typing import Any
+from collections.abc import Sequence
 
 from .. import activations as activations_module, constraints, initializers, regularizers
 from ..ops._dispatch import emit

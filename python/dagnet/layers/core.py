@@ -12,7 +12,6 @@ import types
 import numpy as np
 
 from .. import _random, activations as activations_module, constraints, initializers, ops, regularizers
-from .._tracing import GraphTensor
 from ..ops._dispatch import emit
 from ..serialization.serialization_lib import clean_layer_config
 from .input_spec import InputSpec
@@ -223,7 +222,7 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "Lambda":
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Lambda:
         config = dict(config)
         fn = config.pop("function")
         if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from .._typing import TensorLike
 
-from typing import Any
-from .._typing import TensorLike
 
 import contextlib
 import functools
@@ -168,7 +166,7 @@ class Layer(KerasSaveable):
             self.built = True
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Layer:
         return cls(**clean_layer_config(cls, config))
 
     # -- weights ----------------------------------------------------------------------
@@ -194,7 +192,7 @@ class Layer(KerasSaveable):
         self._own_weights.append(variable)
         return variable
 
-    def _tracked_layers(self) -> list["Layer"]:
+    def _tracked_layers(self) -> list[Layer]:
         found, seen = [], set()
         for key, value in vars(self).items():
             if key.startswith("_inbound") or key.startswith("_outbound"):

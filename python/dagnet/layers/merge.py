@@ -2,7 +2,8 @@
 and their functional forms."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from .._typing import TensorLike
 
 from .. import ops

@@ -39,7 +39,7 @@ class OpLayer(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "OpLayer":
+    def from_config(cls, config: dict[str, Any]) -> OpLayer:
         name = str(config.get("function") or "")
         if not hasattr(ops, name):
             raise ValueError(f"Unknown op '{name}' in a saved raw operation")
@@ -78,7 +78,7 @@ class Operation(OpLayer):
         return False
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Operation":
+    def from_config(cls, config: dict[str, Any]) -> Operation:
         config = dict(config)
         known = {p for p, _ in cls._init_params} | {"name"}
         extra = {k: v for k, v in config.items() if k not in known}

@@ -1,7 +1,8 @@
 """Max/average pooling 1D/2D and their global forms."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 from .._typing import TensorLike
 
 from .. import ops

@@ -41,7 +41,7 @@ class TimeDistributed(Layer):
         return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "TimeDistributed":
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> TimeDistributed:
         config = dict(config)
         layer = deserialize_keras_object(config.pop("layer"), custom_objects)
         return cls(layer, **clean_layer_config(cls, config))

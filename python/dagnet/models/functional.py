@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 from .._typing import TensorLike
 
-from typing import Any
 import os
-from .._typing import TensorLike
 
 import json
 import warnings

@@ -6,7 +6,6 @@ from typing import Any
 
 from collections import defaultdict
 
-from .. import _tree
 
 
 def map_graph(inputs: list, outputs: list) -> Any:

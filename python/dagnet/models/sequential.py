@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from .._typing import TensorLike
 
-from typing import Any
-from .._typing import TensorLike
 
 from .. import _naming
 from ..keras_tensor import KerasTensor
@@ -175,7 +173,7 @@ class Sequential(Model):
             self.build(tuple(config["input_shape"]))
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "Sequential":
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Sequential:
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in config["layers"]:
             model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)

@@ -11,7 +11,6 @@ import shutil
 
 import numpy as np
 
-from .. import _tree
 
 
 def _format_shape(shape: Any) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
+from collections.abc import Callable
 
 from .._typing import TensorLike
 

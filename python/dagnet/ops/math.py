@@ -1,7 +1,8 @@
 """Elementwise arithmetic, comparisons, reductions and matmul (keras.ops names)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from .._typing import TensorLike
 
 from .._tensor_operators import register_operator_functions

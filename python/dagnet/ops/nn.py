@@ -1,7 +1,8 @@
 """Neural-network functions of keras.ops (activations)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from .._typing import TensorLike
 
 from .._tracing import GraphBuilder

@@ -3,9 +3,9 @@ fused native op per parameter inside the training step; these objects carry the
 hyper-parameters, and the learning rate can change between steps (callbacks)."""
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from typing import Any
+from collections.abc import Callable
+
 from .._typing import TensorLike
 
 import numpy as np
@@ -139,7 +139,7 @@ class Optimizer:
                 **{key: getattr(self, key) for key in self._hyperparameters}}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> "Optimizer":
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)

@@ -31,7 +31,7 @@ class LearningRateSchedule:
                                   "`get_config()` in order to be serializable.")
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "LearningRateSchedule":
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
         return cls(**config)
 
 

@@ -48,7 +48,7 @@ def save_legacy_weights(model: Any, f: Any) -> None:
     root.attrs["keras_version"] = b"2.15.0"
     for layer in layers:
         group = root.create_group(layer.name)
-        names = [f"{layer.name}/{w.name}:0".encode("utf8") for w in layer.weights]
+        names = [f"{layer.name}/{w.name}:0".encode() for w in layer.weights]
         group.attrs["weight_names"] = names
         for name, w in zip(names, layer.weights):
             group.create_dataset(name.decode("utf8"), data=w.numpy())

@@ -77,7 +77,7 @@ def lower_losses(builder, compiled, weights, outputs, y_specs, w_ranks=None):
     spec = LogSpec()
     targets, fetches = [], []
     multi = len(outputs) > 1
-    for j, (out, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
+    for j, (_, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
         targets.append(builder.input(f"y{j}", [None] * len(shape), dtype))
     w_ranks = w_ranks or [None] * len(outputs)
     sample_weights = [None] * len(outputs)

@@ -4,7 +4,8 @@ values become logs; plus what travels between Python and the native step (constr
 the optimizer's saved state)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
