@@ -25,6 +25,7 @@ Besides the cycles, an import inside a function or class body (a "function-local
 is allowed only for an optional third-party package (h5py, requests, ...): never for a
 dagnet module, the standard library or NumPy, which belong at the top of the module.
 """
+
 import ast
 import pathlib
 import sys
@@ -186,7 +187,8 @@ def test_a_cycle_would_be_found():
 def test_no_import_cycle():
     cycles = _cycles(EDGES)
     assert not cycles, "import cycles:\n" + "\n".join(
-        f"{len(c)} modules {c}; e.g. " + " -> ".join(_closed_path(c)) for c in cycles)
+        f"{len(c)} modules {c}; e.g. " + " -> ".join(_closed_path(c)) for c in cycles
+    )
 
 
 def test_function_local_imports_are_only_optional_third_party_packages():

@@ -3,18 +3,18 @@ activations.log_softmax and the 'log_softmax' activation share. It used to be
 log(softmax(x)), which gives -inf where softmax underflows; Keras 3.15 gives finite values.
 The expected numbers are what Keras 3.15 printed for the same calls (keras.ops.log_softmax
 and keras.activations.log_softmax agree)."""
+
 import numpy as np
 import pytest
+from helpers import fd_check, mse_to
 
 from dagnet import Input, Model, activations, layers, ops
 from dagnet._tracing import GraphBuilder, GraphTensor
-from helpers import fd_check, mse_to
 
 WIDE = np.array([1000.0, 0.0, -1000.0], np.float32)
 KERAS_WIDE = np.array([0.0, -1000.0, -2000.0], np.float32)
 MATRIX = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], np.float32)
-KERAS_MATRIX_AXIS0 = np.array([[-0.474077, -0.04858733, -0.31326163], [-0.974077, -3.0485873, -1.3132616]],
-                              np.float32)
+KERAS_MATRIX_AXIS0 = np.array([[-0.474077, -0.04858733, -0.31326163], [-0.974077, -3.0485873, -1.3132616]], np.float32)
 
 
 @pytest.mark.parametrize("fn", [ops.log_softmax, activations.log_softmax], ids=["ops", "activations"])

@@ -9,15 +9,30 @@ properties included. Each parameter but ``self`` / ``cls`` has an annotation, an
 does the return value (not required of ``__init__``). An op's annotations are those of
 the lowering function it is made from (its run-time signature stays keras.ops's, without
 annotations). mypy (configured in pyproject.toml) checks that the annotations hold."""
+
 import importlib
 import inspect
 import os
 
 import dagnet
 
-NAMESPACES = ["dagnet", "dagnet.layers", "dagnet.models", "dagnet.ops", "dagnet.losses", "dagnet.metrics",
-              "dagnet.optimizers", "dagnet.optimizers.schedules", "dagnet.callbacks", "dagnet.saving",
-              "dagnet.activations", "dagnet.regularizers", "dagnet.initializers", "dagnet.constraints", "dagnet.utils"]
+NAMESPACES = [
+    "dagnet",
+    "dagnet.layers",
+    "dagnet.models",
+    "dagnet.ops",
+    "dagnet.losses",
+    "dagnet.metrics",
+    "dagnet.optimizers",
+    "dagnet.optimizers.schedules",
+    "dagnet.callbacks",
+    "dagnet.saving",
+    "dagnet.activations",
+    "dagnet.regularizers",
+    "dagnet.initializers",
+    "dagnet.constraints",
+    "dagnet.utils",
+]
 
 
 def _public_callables():
@@ -50,8 +65,11 @@ def _public_callables():
 
 def _missing(fn):
     signature = inspect.signature(fn)
-    missing = [p.name for p in signature.parameters.values()
-               if p.annotation is inspect.Parameter.empty and p.name not in ("self", "cls")]
+    missing = [
+        p.name
+        for p in signature.parameters.values()
+        if p.annotation is inspect.Parameter.empty and p.name not in ("self", "cls")
+    ]
     if signature.return_annotation is inspect.Signature.empty and fn.__name__ != "__init__":
         missing.append("return")
     return missing
@@ -63,7 +81,8 @@ def test_the_public_api_is_annotated():
     assert "dagnet.ops.log_softmax" in found and "dagnet.trainers.trainer.Trainer.fit" in found
     untyped = {name: missing for name, fn in found.items() if (missing := _missing(fn))}
     assert not untyped, "public functions without type hints:\n" + "\n".join(
-        f"{name}: {', '.join(missing)}" for name, missing in sorted(untyped.items()))
+        f"{name}: {', '.join(missing)}" for name, missing in sorted(untyped.items())
+    )
 
 
 def test_the_package_ships_a_py_typed_marker():

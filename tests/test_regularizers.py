@@ -3,11 +3,12 @@ spelling of a regularizer (regularizers.l1 / L1 / l1_l2 / L1L2, 'l1', 'l2', a co
 dict) lowers to them, in training and when called. L1 used to be composed in Python (abs,
 sum, multiply) beside the native L2. A custom callable regularizer adds its value to the
 loss as Keras does (it used to be dropped from the training graph)."""
+
 import numpy as np
 import pytest
+from helpers import fd_check, run_op
 
 from dagnet import Input, Model, layers, ops, regularizers
-from helpers import fd_check, run_op
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -38,10 +39,19 @@ def test_l1_penalty_gradient():
 W = np.array([[1.0, -2.0], [0.0, 3.0]], np.float32)
 
 
-@pytest.mark.parametrize("regularizer, l1, l2", [
-    (regularizers.l1(0.1), 0.1, 0.0), (regularizers.L1(0.1), 0.1, 0.0), ("l1", 0.01, 0.0),
-    ({"class_name": "L1", "config": {"l1": 0.1}}, 0.1, 0.0), (regularizers.l1_l2(0.1, 0.2), 0.1, 0.2),
-    (regularizers.L1L2(l1=0.1, l2=0.2), 0.1, 0.2), ("l2", 0.0, 0.01), (regularizers.L2(0.2), 0.0, 0.2)])
+@pytest.mark.parametrize(
+    "regularizer, l1, l2",
+    [
+        (regularizers.l1(0.1), 0.1, 0.0),
+        (regularizers.L1(0.1), 0.1, 0.0),
+        ("l1", 0.01, 0.0),
+        ({"class_name": "L1", "config": {"l1": 0.1}}, 0.1, 0.0),
+        (regularizers.l1_l2(0.1, 0.2), 0.1, 0.2),
+        (regularizers.L1L2(l1=0.1, l2=0.2), 0.1, 0.2),
+        ("l2", 0.0, 0.01),
+        (regularizers.L2(0.2), 0.0, 0.2),
+    ],
+)
 def test_every_spelling_lowers_to_the_native_penalties(regularizer, l1, l2):
     x = Input(shape=(2,))
     dense = layers.Dense(2, use_bias=False, kernel_regularizer=regularizer)
@@ -70,9 +80,9 @@ def test_calling_a_regularizer_gives_keras_values():
 def test_a_custom_callable_regularizer_adds_to_the_loss():
     # Keras 3.15 evaluates this model to 20.0 (mse 0 + 10 * sum of the ones kernel).
     x = Input(shape=(2,))
-    dense = layers.Dense(1, kernel_initializer="ones", use_bias=False,
-                         kernel_regularizer=lambda w: ops.multiply(ops.sum(w), 10.0))
+    dense = layers.Dense(
+        1, kernel_initializer="ones", use_bias=False, kernel_regularizer=lambda w: ops.multiply(ops.sum(w), 10.0)
+    )
     model = Model(x, dense(x))
     model.compile("sgd", "mse")
-    assert model.evaluate(np.zeros((4, 2), np.float32), np.zeros((4, 1), np.float32), verbose=0) == \
-        pytest.approx(20.0)
+    assert model.evaluate(np.zeros((4, 2), np.float32), np.zeros((4, 1), np.float32), verbose=0) == pytest.approx(20.0)

@@ -8,18 +8,51 @@
 The engine lives in ``dagnet._engine`` (bindings only); ``dagnet.engine`` is the thin entry
 to the native graph that models lower into.
 """
-from . import _engine
-from ._info import devices, info
+
+from . import (
+    _engine,
+    activations,
+    callbacks,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
+)
 from ._device import get_device, set_device
-from . import activations, constraints, initializers, ops, regularizers, utils
-from . import losses, metrics, optimizers
-from . import layers, models
-from . import callbacks, saving
+from ._info import devices, info
 from .layers import Input, InputLayer
 from .models import Model, Sequential
 
 __version__ = _engine.info()["version"]
 
-__all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
-           "initializers", "constraints", "regularizers", "losses", "metrics", "optimizers", "callbacks", "utils",
-           "info", "devices", "set_device", "get_device", "saving", "__version__"]
+__all__ = [
+    "Input",
+    "InputLayer",
+    "Model",
+    "Sequential",
+    "layers",
+    "models",
+    "ops",
+    "activations",
+    "initializers",
+    "constraints",
+    "regularizers",
+    "losses",
+    "metrics",
+    "optimizers",
+    "callbacks",
+    "utils",
+    "info",
+    "devices",
+    "set_device",
+    "get_device",
+    "saving",
+    "__version__",
+]

@@ -1,10 +1,10 @@
 """Keras's automatic names: snake_case of the class name, then _1, _2, ... per session."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import collections
 import re
+from typing import Any
 
 _counts: collections.Counter = collections.Counter()
 

@@ -3,10 +3,11 @@ Variables): ``+ - * / @ **``, comparisons (``!=`` elementwise, ``==`` identity, 
 KerasTensor), ``-x``, ``abs(x)``, ``round(x)`` and ``x[key]``. Each calls the keras.ops
 function of the same meaning. The tensor classes sit below ``dagnet.ops`` in the import
 graph, so the op modules register those functions here as they define them."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
@@ -20,8 +21,10 @@ def _call(name: str, *args: Any) -> Any:
     try:
         function = _FUNCTIONS[name]
     except KeyError:
-        raise RuntimeError(f"The tensor operator needs dagnet.ops.{name}, which is not registered yet: "
-                           "import dagnet (not only its tensor modules) first.") from None
+        raise RuntimeError(
+            f"The tensor operator needs dagnet.ops.{name}, which is not registered yet: "
+            "import dagnet (not only its tensor modules) first."
+        ) from None
     return function(*args)
 
 

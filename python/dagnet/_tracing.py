@@ -6,18 +6,18 @@ its inputs are ``GraphTensor``s (values of a native graph under construction) an
 op adds a node to that graph. The engine's shape rules then give the output shapes and
 its errors name the layer. There is no second graph representation in Python.
 """
-from __future__ import annotations
 
-from typing import Any
-from ._typing import TensorLike
+from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from . import _engine
 from ._tensor_operators import TensorOperators
+from ._typing import TensorLike
 from .variables import Variable
 
 _builders: list[GraphBuilder] = []
@@ -63,7 +63,9 @@ class GraphBuilder:
         self._keep.append(tensor)
         return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
 
-    def node(self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None) -> list[GraphTensor]:
+    def node(
+        self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None
+    ) -> list[GraphTensor]:
         ids = [self.as_value(x).id for x in inputs]
         outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
         return [GraphTensor(self, v) for v in outs]
@@ -71,8 +73,9 @@ class GraphBuilder:
     def as_value(self, x: TensorLike, dtype: str | None = None) -> GraphTensor:
         if isinstance(x, GraphTensor):
             if x.builder is not self:
-                raise ValueError("a tensor from another graph was used here; "
-                                 "symbolic tensors cannot cross models this way")
+                raise ValueError(
+                    "a tensor from another graph was used here; symbolic tensors cannot cross models this way"
+                )
             return x
         if isinstance(x, Variable):
             return self.param(x)

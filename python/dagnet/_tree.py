@@ -1,11 +1,12 @@
 """Flatten and rebuild nested structures (tensor, list, tuple, dict) the way Keras does:
 dicts flatten in sorted key order, lists and tuples in order."""
+
 from __future__ import annotations
 
-from typing import Any
-from ._typing import TensorLike
-
 from collections.abc import Callable
+from typing import Any
+
+from ._typing import TensorLike
 
 
 def is_nested(x: TensorLike) -> bool:

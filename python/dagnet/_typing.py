@@ -1,4 +1,5 @@
 """Type aliases of dagnet's public API."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,19 +1,20 @@
 """Keras activation functions. Each works on symbolic, traced and concrete tensors; the
 standard ones also fuse into the engine's dense/conv kernels (``engine_kind``). The
 formulas are the keras.ops functions of the same names (dagnet.ops.nn), as in Keras 3."""
+
 from __future__ import annotations
 
 from typing import Any
-from ._typing import TensorLike
 
 from . import ops
+from ._typing import TensorLike
 
 
 def linear(x: TensorLike) -> Any:
     return x
 
 
-def relu(x: TensorLike, negative_slope: float=0.0, max_value: float | None=None, threshold: Any=0.0) -> Any:
+def relu(x: TensorLike, negative_slope: float = 0.0, max_value: float | None = None, threshold: Any = 0.0) -> Any:
     if negative_slope or max_value is not None or threshold:
         y = ops.where(ops.greater(x, threshold), x, ops.multiply(ops.subtract(x, threshold), negative_slope))
         return y if max_value is None else ops.minimum(y, max_value)
@@ -28,11 +29,11 @@ def tanh(x: TensorLike) -> Any:
     return ops.tanh(x)
 
 
-def softmax(x: TensorLike, axis: int=-1) -> Any:
+def softmax(x: TensorLike, axis: int = -1) -> Any:
     return ops.softmax(x, axis=axis)
 
 
-def elu(x: TensorLike, alpha: float=1.0) -> Any:
+def elu(x: TensorLike, alpha: float = 1.0) -> Any:
     return ops.elu(x, alpha)
 
 
@@ -63,7 +64,7 @@ def hard_sigmoid(x: TensorLike) -> Any:
     return ops.hard_sigmoid(x)
 
 
-def gelu(x: TensorLike, approximate: bool=False) -> Any:
+def gelu(x: TensorLike, approximate: bool = False) -> Any:
     return ops.gelu(x, approximate=approximate)
 
 
@@ -71,11 +72,11 @@ def relu6(x: TensorLike) -> Any:
     return ops.relu6(x)
 
 
-def leaky_relu(x: TensorLike, negative_slope: float=0.2) -> Any:
+def leaky_relu(x: TensorLike, negative_slope: float = 0.2) -> Any:
     return ops.leaky_relu(x, negative_slope=negative_slope)
 
 
-def celu(x: TensorLike, alpha: float=1.0) -> Any:
+def celu(x: TensorLike, alpha: float = 1.0) -> Any:
     return ops.celu(x, alpha=alpha)
 
 
@@ -90,11 +91,11 @@ def hard_tanh(x: TensorLike) -> Any:
     return ops.hard_tanh(x)
 
 
-def hard_shrink(x: TensorLike, threshold: Any=0.5) -> Any:
+def hard_shrink(x: TensorLike, threshold: Any = 0.5) -> Any:
     return ops.hard_shrink(x, threshold=threshold)
 
 
-def soft_shrink(x: TensorLike, threshold: Any=0.5) -> Any:
+def soft_shrink(x: TensorLike, threshold: Any = 0.5) -> Any:
     return ops.soft_shrink(x, threshold=threshold)
 
 
@@ -106,7 +107,7 @@ def log_sigmoid(x: TensorLike) -> Any:
     return ops.log_sigmoid(x)
 
 
-def log_softmax(x: TensorLike, axis: int=-1) -> Any:
+def log_softmax(x: TensorLike, axis: int = -1) -> Any:
     return ops.log_softmax(x, axis=axis)
 
 
@@ -114,7 +115,7 @@ def mish(x: TensorLike) -> Any:
     return ops.multiply(x, ops.tanh(ops.softplus(x)))
 
 
-def squareplus(x: TensorLike, b: float=4) -> Any:
+def squareplus(x: TensorLike, b: float = 4) -> Any:
     return ops.squareplus(x, b=b)
 
 
@@ -126,11 +127,11 @@ def sparse_sigmoid(x: TensorLike) -> Any:
     return ops.sparse_sigmoid(x)
 
 
-def glu(x: TensorLike, axis: int=-1) -> Any:
+def glu(x: TensorLike, axis: int = -1) -> Any:
     return ops.glu(x, axis=axis)
 
 
-def sparsemax(x: TensorLike, axis: int=-1) -> Any:
+def sparsemax(x: TensorLike, axis: int = -1) -> Any:
     return ops.sparsemax(x, axis=axis)
 
 
@@ -138,10 +139,41 @@ def threshold(x: TensorLike, threshold: Any, default_value: TensorLike) -> Any:
     return ops.threshold(x, threshold, default_value)
 
 
-_BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, elu, softplus, exponential, selu,
-                                     softsign, silu, hard_sigmoid, gelu, relu6, leaky_relu, celu, hard_silu,
-                                     hard_tanh, hard_shrink, soft_shrink, tanh_shrink, log_sigmoid, log_softmax, mish,
-                                     squareplus, sparse_plus, sparse_sigmoid, glu, sparsemax, threshold)}
+_BY_NAME = {
+    f.__name__: f
+    for f in (
+        linear,
+        relu,
+        sigmoid,
+        tanh,
+        softmax,
+        elu,
+        softplus,
+        exponential,
+        selu,
+        softsign,
+        silu,
+        hard_sigmoid,
+        gelu,
+        relu6,
+        leaky_relu,
+        celu,
+        hard_silu,
+        hard_tanh,
+        hard_shrink,
+        soft_shrink,
+        tanh_shrink,
+        log_sigmoid,
+        log_softmax,
+        mish,
+        squareplus,
+        sparse_plus,
+        sparse_sigmoid,
+        glu,
+        sparsemax,
+        threshold,
+    )
+}
 _BY_NAME["swish"] = silu
 _BY_NAME["hard_swish"] = hard_silu
 # Activations the engine applies inside dense/conv kernels (no extra pass over memory).

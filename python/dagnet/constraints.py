@@ -6,6 +6,7 @@ In training, the built-in constraints run natively inside the training step (the
 `constrain` op, right after the weight's update); any other callable, a custom
 `Constraint` subclass included, is applied to the weight (as a NumPy array) after each
 step, before the next."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,9 @@ class MaxNorm(Constraint):
         return {"max_value": self.max_value, "axis": self.axis}
 
     def native_attrs(self, ndim: Any) -> Any:
-        return _builtin_only(self, MaxNorm, {"kind": "max_norm", "axes": _axes(self.axis, ndim),
-                                             "max_value": float(self.max_value)})
+        return _builtin_only(
+            self, MaxNorm, {"kind": "max_norm", "axes": _axes(self.axis, ndim), "max_value": float(self.max_value)}
+        )
 
 
 class NonNeg(Constraint):
@@ -61,7 +63,7 @@ class NonNeg(Constraint):
 
 
 class UnitNorm(Constraint):
-    def __init__(self, axis: Any=0) -> None:
+    def __init__(self, axis: Any = 0) -> None:
         self.axis = axis
 
     def __call__(self, w: Any) -> Any:
@@ -77,7 +79,7 @@ class UnitNorm(Constraint):
 
 
 class MinMaxNorm(Constraint):
-    def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float=1.0, axis: Any=0) -> None:
+    def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: Any = 0) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w: Any) -> Any:
@@ -90,9 +92,17 @@ class MinMaxNorm(Constraint):
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
 
     def native_attrs(self, ndim: Any) -> Any:
-        return _builtin_only(self, MinMaxNorm, {"kind": "min_max_norm", "axes": _axes(self.axis, ndim),
-                                                "min_value": float(self.min_value),
-                                                "max_value": float(self.max_value), "rate": float(self.rate)})
+        return _builtin_only(
+            self,
+            MinMaxNorm,
+            {
+                "kind": "min_max_norm",
+                "axes": _axes(self.axis, ndim),
+                "min_value": float(self.min_value),
+                "max_value": float(self.max_value),
+                "rate": float(self.rate),
+            },
+        )
 
 
 def _axis(axis):
@@ -117,20 +127,32 @@ def _builtin_only(constraint, cls, attrs):
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 
-_BY_NAME: dict[str, type[Constraint]] = {"MaxNorm": MaxNorm, "max_norm": MaxNorm, "NonNeg": NonNeg, "non_neg": NonNeg,
-            "UnitNorm": UnitNorm, "unit_norm": UnitNorm, "MinMaxNorm": MinMaxNorm, "min_max_norm": MinMaxNorm,
-            "Constraint": Constraint}
+_BY_NAME: dict[str, type[Constraint]] = {
+    "MaxNorm": MaxNorm,
+    "max_norm": MaxNorm,
+    "NonNeg": NonNeg,
+    "non_neg": NonNeg,
+    "UnitNorm": UnitNorm,
+    "unit_norm": UnitNorm,
+    "MinMaxNorm": MinMaxNorm,
+    "min_max_norm": MinMaxNorm,
+    "Constraint": Constraint,
+}
 
 
 def serialize(constraint: Any) -> Any:
     if constraint is None:
         return None
     registered = registered_name_of(constraint) if type(constraint).__name__ not in _BY_NAME else None
-    return {"module": "keras.constraints" if not registered else None, "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": registered}
+    return {
+        "module": "keras.constraints" if not registered else None,
+        "class_name": type(constraint).__name__,
+        "config": constraint.get_config(),
+        "registered_name": registered,
+    }
 
 
-def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Any:
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
     return get(config)
 
 

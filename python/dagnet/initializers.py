@@ -3,21 +3,20 @@
 Without a seed, draws come from dagnet's global generator (``utils.set_random_seed``
 makes runs reproducible); with a seed, an initializer gives the same values each call.
 """
+
 from __future__ import annotations
-
-from typing import Any
-
-from ._typing import TensorLike
 
 import inspect
 import math
+from typing import Any
 
 import numpy as np
 
 from . import _random
+from ._typing import TensorLike
 
 
-def _fans(shape: Any, input_axes: Any=None, output_axes: Any=None) -> tuple[float, float]:
+def _fans(shape: Any, input_axes: Any = None, output_axes: Any = None) -> tuple[float, float]:
     shape = tuple(shape)
     if input_axes is not None and output_axes is not None:
         return (float(np.prod([shape[a] for a in input_axes])), float(np.prod([shape[a] for a in output_axes])))
@@ -32,7 +31,7 @@ def _fans(shape: Any, input_axes: Any=None, output_axes: Any=None) -> tuple[floa
 
 
 class Initializer:
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -46,7 +45,7 @@ class Initializer:
 
 
 class _Seeded(Initializer):
-    def __init__(self, seed: int | None=None) -> None:
+    def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
 
     def _rng(self) -> np.random.Generator:
@@ -57,20 +56,20 @@ class _Seeded(Initializer):
 
 
 class Zeros(Initializer):
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return np.zeros(shape, dtype)
 
 
 class Ones(Initializer):
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return np.ones(shape, dtype)
 
 
 class Constant(Initializer):
-    def __init__(self, value: TensorLike=0.0) -> None:
+    def __init__(self, value: TensorLike = 0.0) -> None:
         self.value = value
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return np.full(shape, self.value, dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -78,11 +77,11 @@ class Constant(Initializer):
 
 
 class RandomUniform(_Seeded):
-    def __init__(self, minval: float=-0.05, maxval: float=0.05, seed: int | None=None) -> None:
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return self._rng().uniform(self.minval, self.maxval, shape).astype(dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -90,11 +89,11 @@ class RandomUniform(_Seeded):
 
 
 class RandomNormal(_Seeded):
-    def __init__(self, mean: float=0.0, stddev: float=0.05, seed: int | None=None) -> None:
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return self._rng().normal(self.mean, self.stddev, shape).astype(dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -112,11 +111,11 @@ def _truncated_normal(rng, shape, stddev):
 
 
 class TruncatedNormal(_Seeded):
-    def __init__(self, mean: float=0.0, stddev: float=0.05, seed: int | None=None) -> None:
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return (self.mean + _truncated_normal(self._rng(), shape, self.stddev)).astype(dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -124,8 +123,15 @@ class TruncatedNormal(_Seeded):
 
 
 class VarianceScaling(_Seeded):
-    def __init__(self, scale: float=1.0, mode: str="fan_in", distribution: str="truncated_normal", seed: int | None=None, input_axes: Any=None,
-                 output_axes: Any=None) -> None:
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
+    ) -> None:
         super().__init__(seed)
         self.input_axes, self.output_axes = input_axes, output_axes
         if scale <= 0:
@@ -136,7 +142,7 @@ class VarianceScaling(_Seeded):
             raise ValueError(f"Invalid `distribution` argument: {distribution}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, n)
@@ -152,12 +158,18 @@ class VarianceScaling(_Seeded):
         return np.asarray(values, dtype)
 
     def get_config(self) -> dict[str, Any]:
-        return {"seed": self.seed, "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "input_axes": self.input_axes, "output_axes": self.output_axes}
+        return {
+            "seed": self.seed,
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }
 
 
 class GlorotUniform(VarianceScaling):
-    def __init__(self, seed: int | None=None, input_axes: Any=None, output_axes: Any=None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_avg", "uniform", seed, input_axes, output_axes)
 
     def get_config(self) -> dict[str, Any]:
@@ -165,7 +177,7 @@ class GlorotUniform(VarianceScaling):
 
 
 class GlorotNormal(VarianceScaling):
-    def __init__(self, seed: int | None=None, input_axes: Any=None, output_axes: Any=None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, input_axes, output_axes)
 
     def get_config(self) -> dict[str, Any]:
@@ -173,7 +185,7 @@ class GlorotNormal(VarianceScaling):
 
 
 class HeUniform(VarianceScaling):
-    def __init__(self, seed: int | None=None, input_axes: Any=None, output_axes: Any=None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(2.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
     def get_config(self) -> dict[str, Any]:
@@ -181,7 +193,7 @@ class HeUniform(VarianceScaling):
 
 
 class HeNormal(VarianceScaling):
-    def __init__(self, seed: int | None=None, input_axes: Any=None, output_axes: Any=None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(2.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
     def get_config(self) -> dict[str, Any]:
@@ -189,7 +201,7 @@ class HeNormal(VarianceScaling):
 
 
 class LecunUniform(VarianceScaling):
-    def __init__(self, seed: int | None=None, input_axes: Any=None, output_axes: Any=None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
     def get_config(self) -> dict[str, Any]:
@@ -197,7 +209,7 @@ class LecunUniform(VarianceScaling):
 
 
 class LecunNormal(VarianceScaling):
-    def __init__(self, seed: int | None=None, input_axes: Any=None, output_axes: Any=None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
     def get_config(self) -> dict[str, Any]:
@@ -207,11 +219,11 @@ class LecunNormal(VarianceScaling):
 class Orthogonal(_Seeded):
     """Keras's orthogonal: QR of a normal matrix of shape (prod(shape[:-1]), shape[-1])."""
 
-    def __init__(self, gain: float=1.0, seed: int | None=None) -> None:
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
         self.gain = gain
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         if len(shape) < 2:
             raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape}")
         rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
@@ -227,10 +239,10 @@ class Orthogonal(_Seeded):
 
 
 class Identity(Initializer):
-    def __init__(self, gain: float=1.0) -> None:
+    def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
-    def __call__(self, shape: Any, dtype: Any="float32") -> Any:
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         if len(shape) != 2:
             raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape}")
         return (self.gain * np.eye(*shape)).astype(dtype)
@@ -240,12 +252,25 @@ class Identity(Initializer):
 
 
 _ALIASES = {
-    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
-    "random_uniform": RandomUniform, "uniform": RandomUniform, "random_normal": RandomNormal,
-    "normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
-    "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal, "identity": Identity,
+    "zeros": Zeros,
+    "zero": Zeros,
+    "ones": Ones,
+    "one": Ones,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "uniform": RandomUniform,
+    "random_normal": RandomNormal,
+    "normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 for _cls in list(_ALIASES.values()):
     _ALIASES[_cls.__name__] = _cls
@@ -277,5 +302,9 @@ def get(identifier: Any) -> Any:
 
 
 def serialize(initializer: Any) -> dict:
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.initializers",
+        "class_name": type(initializer).__name__,
+        "config": initializer.get_config(),
+        "registered_name": None,
+    }

@@ -1,10 +1,10 @@
 """Symbolic tensors: a shape (None = unknown), a dtype, a name, and the history that
 links the tensor to the node (layer call) that produced it."""
+
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from collections import namedtuple
+from typing import Any, NoReturn
 
 from . import _naming
 from ._tensor_operators import TensorOperators
@@ -40,7 +40,8 @@ class KerasTensor(TensorOperators):
         raise TypeError(
             f"A KerasTensor is symbolic: it is a placeholder for a shape and a dtype, with no value, so it "
             f"cannot be {what}. To run a function on it, wrap the function in a layer (layers.Lambda or a "
-            f"custom Layer) or use dagnet.ops. Tensor: {self!r}")
+            f"custom Layer) or use dagnet.ops. Tensor: {self!r}"
+        )
 
     def __array__(self, *args, **kwargs):
         self._symbolic_error("converted to a NumPy array")
@@ -61,7 +62,6 @@ class KerasTensor(TensorOperators):
         if self.shape and self.shape[0] is not None:
             return self.shape[0]
         self._symbolic_error("asked for its length (its first dimension is unknown)")
-
 
 
 def any_symbolic(flat: Any) -> bool:

@@ -3,18 +3,18 @@ mean over valid positions; the training loop accumulates it weighted by the batc
 count (positions, valid positions or the sum of sample weights), which reproduces
 Keras's stateful means exactly. Confusion-count metrics (Precision, Recall, ...) lower
 to batch sums that the loop adds up before dividing."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
-from ._typing import TensorLike
+from typing import Any
 
 import numpy as np
 
-from . import losses as losses_module
-from . import ops
+from . import losses as losses_module, ops
 from ._naming import auto_name, to_snake_case
 from ._tracing import GraphBuilder
+from ._typing import TensorLike
 from .engine import Executor
 
 
@@ -24,14 +24,21 @@ class Metric:
 
     reduction = "mean"  # or "sums": lower_sums() / result_from_sums()
 
-    def __init__(self, name: str | None=None, dtype: Any=None) -> None:
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         self.name = name or auto_name(type(self).__name__)  # 'precision', 'precision_1', ... as Keras
         self.dtype = dtype or "float32"  # Keras metrics compute in float32 by default
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement values() or lower()")
 
-    def lower(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike, mask: TensorLike | None=None, sample_weight: Any=None) -> Any:
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         """The batch value: the mean of the per-sample values weighted by `sample_weight`
         (one weight per position, a mask and/or sample weights; None: all 1)."""
         with builder.active():
@@ -46,8 +53,14 @@ class Metric:
 
     # A metric with reduction "sums" (confusion counts, AUC) instead lowers to running sums
     # that the epoch accumulates, and reports a value computed from them.
-    def lower_sums(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike,
-                   mask: TensorLike | None = None, sample_weight: Any = None) -> list[Any]:
+    def lower_sums(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> list[Any]:
         raise NotImplementedError(f"{type(self).__name__} has no running sums (reduction 'mean')")
 
     def result_from_sums(self, sums: Any) -> Any:
@@ -70,8 +83,7 @@ def _snake(name):
 
 def _merge(mask, sample_weight, like):
     """One weight per position from a mask and sample weights (either may be None)."""
-    weights = [w if w.dtype == like.dtype else ops.cast(w, like.dtype) for w in (mask, sample_weight)
-               if w is not None]
+    weights = [w if w.dtype == like.dtype else ops.cast(w, like.dtype) for w in (mask, sample_weight) if w is not None]
     if not weights:
         return None
     return weights[0] if len(weights) == 1 else ops.multiply(weights[0], weights[1])
@@ -91,13 +103,20 @@ def _weighted_mean(values, weights):
 class _NativeAccuracy(Metric):
     kind = "categorical"
 
-    def __init__(self, name: str | None=None, dtype: Any=None) -> None:
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def _attrs(self):
         return {"kind": self.kind}
 
-    def lower(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike, mask: TensorLike | None=None, sample_weight: Any=None) -> Any:
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             weights = _merge(mask, sample_weight, y_pred)
             inputs = [y_pred, y_true] + ([weights] if weights is not None else [])
@@ -107,7 +126,7 @@ class _NativeAccuracy(Metric):
 class BinaryAccuracy(_NativeAccuracy):
     kind = "binary"
 
-    def __init__(self, name: str | None="binary_accuracy", dtype: Any=None, threshold: Any=0.5) -> None:
+    def __init__(self, name: str | None = "binary_accuracy", dtype: Any = None, threshold: Any = 0.5) -> None:
         super().__init__(name, dtype)
         self.threshold = float(threshold)
 
@@ -121,21 +140,21 @@ class BinaryAccuracy(_NativeAccuracy):
 class CategoricalAccuracy(_NativeAccuracy):
     kind = "categorical"
 
-    def __init__(self, name: str | None="categorical_accuracy", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class SparseCategoricalAccuracy(_NativeAccuracy):
     kind = "sparse_categorical"
 
-    def __init__(self, name: str | None="sparse_categorical_accuracy", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "sparse_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class TopKCategoricalAccuracy(_NativeAccuracy):
     kind = "top_k_categorical"
 
-    def __init__(self, k: int=5, name: str | None="top_k_categorical_accuracy", dtype: Any=None) -> None:
+    def __init__(self, k: int = 5, name: str | None = "top_k_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
         self.k = int(k)
 
@@ -149,7 +168,13 @@ class TopKCategoricalAccuracy(_NativeAccuracy):
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     kind = "sparse_top_k_categorical"
 
-    def __init__(self, k: int=5, name: str | None="sparse_top_k_categorical_accuracy", dtype: Any=None, from_sorted_ids: bool=False) -> None:
+    def __init__(
+        self,
+        k: int = 5,
+        name: str | None = "sparse_top_k_categorical_accuracy",
+        dtype: Any = None,
+        from_sorted_ids: bool = False,
+    ) -> None:
         if from_sorted_ids:
             raise ValueError("SparseTopKCategoricalAccuracy(from_sorted_ids=True) is not supported")
         super().__init__(k, name, dtype)
@@ -158,7 +183,7 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
 class Accuracy(Metric):
     """How often predictions equal labels (elementwise)."""
 
-    def __init__(self, name: str | None="accuracy", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -171,11 +196,18 @@ class _LossMetric(Metric):
 
     loss_class: type[losses_module.Loss]  # set by each subclass
 
-    def __init__(self, name: str | None=None, dtype: Any=None, **loss_kwargs: Any) -> None:
+    def __init__(self, name: str | None = None, dtype: Any = None, **loss_kwargs: Any) -> None:
         super().__init__(name, dtype)
         self.loss_kwargs = loss_kwargs
 
-    def lower(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike, mask: TensorLike | None=None, sample_weight: Any=None) -> Any:
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         loss = self.loss_class(**self.loss_kwargs)
         with builder.active():
             if sample_weight is None:
@@ -192,14 +224,14 @@ class _LossMetric(Metric):
 class MeanSquaredError(_LossMetric):
     loss_class = losses_module.MeanSquaredError
 
-    def __init__(self, name: str | None="mean_squared_error", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class RootMeanSquaredError(_LossMetric):
     loss_class = losses_module.MeanSquaredError
 
-    def __init__(self, name: str | None="root_mean_squared_error", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "root_mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def result(self, mean: Any) -> Any:
@@ -209,14 +241,20 @@ class RootMeanSquaredError(_LossMetric):
 class MeanAbsoluteError(_LossMetric):
     loss_class = losses_module.MeanAbsoluteError
 
-    def __init__(self, name: str | None="mean_absolute_error", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "mean_absolute_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class BinaryCrossentropy(_LossMetric):
     loss_class = losses_module.BinaryCrossentropy
 
-    def __init__(self, name: str | None="binary_crossentropy", dtype: Any=None, from_logits: bool=False, label_smoothing: float=0) -> None:
+    def __init__(
+        self,
+        name: str | None = "binary_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
+    ) -> None:
         if label_smoothing:
             raise ValueError("BinaryCrossentropy metric: `label_smoothing` is not supported")
         super().__init__(name, dtype, from_logits=from_logits)
@@ -225,7 +263,14 @@ class BinaryCrossentropy(_LossMetric):
 class CategoricalCrossentropy(_LossMetric):
     loss_class = losses_module.CategoricalCrossentropy
 
-    def __init__(self, name: str | None="categorical_crossentropy", dtype: Any=None, from_logits: bool=False, label_smoothing: float=0, axis: int=-1) -> None:
+    def __init__(
+        self,
+        name: str | None = "categorical_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
+        axis: int = -1,
+    ) -> None:
         if label_smoothing or axis != -1:
             raise ValueError("CategoricalCrossentropy metric: `label_smoothing` and `axis` are not supported")
         super().__init__(name, dtype, from_logits=from_logits)
@@ -234,7 +279,13 @@ class CategoricalCrossentropy(_LossMetric):
 class SparseCategoricalCrossentropy(_LossMetric):
     loss_class = losses_module.SparseCategoricalCrossentropy
 
-    def __init__(self, name: str | None="sparse_categorical_crossentropy", dtype: Any=None, from_logits: bool=False, axis: int=-1) -> None:
+    def __init__(
+        self,
+        name: str | None = "sparse_categorical_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        axis: int = -1,
+    ) -> None:
         if axis != -1:
             raise ValueError("SparseCategoricalCrossentropy metric: `axis` is not supported")
         super().__init__(name, dtype, from_logits=from_logits)
@@ -248,7 +299,7 @@ def _clip_eps(x):
 
 
 class MeanAbsolutePercentageError(Metric):
-    def __init__(self, name: str | None="mean_absolute_percentage_error", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "mean_absolute_percentage_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -257,7 +308,7 @@ class MeanAbsolutePercentageError(Metric):
 
 
 class MeanSquaredLogarithmicError(Metric):
-    def __init__(self, name: str | None="mean_squared_logarithmic_error", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "mean_squared_logarithmic_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -267,7 +318,7 @@ class MeanSquaredLogarithmicError(Metric):
 
 
 class Hinge(Metric):
-    def __init__(self, name: str | None="hinge", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "hinge", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -275,12 +326,11 @@ class Hinge(Metric):
 
 
 class SquaredHinge(Metric):
-    def __init__(self, name: str | None="squared_hinge", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "squared_hinge", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
-        return ops.mean(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0)),
-                        axis=-1)
+        return ops.mean(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0)), axis=-1)
 
 
 def _signed(y_true):
@@ -289,7 +339,7 @@ def _signed(y_true):
 
 
 class KLDivergence(Metric):
-    def __init__(self, name: str | None="kl_divergence", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "kl_divergence", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -298,7 +348,7 @@ class KLDivergence(Metric):
 
 
 class Poisson(Metric):
-    def __init__(self, name: str | None="poisson", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "poisson", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -306,7 +356,7 @@ class Poisson(Metric):
 
 
 class LogCoshError(Metric):
-    def __init__(self, name: str | None="logcosh", dtype: Any=None) -> None:
+    def __init__(self, name: str | None = "logcosh", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
@@ -316,7 +366,7 @@ class LogCoshError(Metric):
 
 
 class CosineSimilarity(Metric):
-    def __init__(self, name: str | None="cosine_similarity", dtype: Any=None, axis: int=-1) -> None:
+    def __init__(self, name: str | None = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
         if axis != -1:
             raise ValueError("CosineSimilarity: only axis=-1 is supported")
         super().__init__(name, dtype)
@@ -335,7 +385,14 @@ class _ConfusionMetric(Metric):
     reduction = "sums"
     counts: tuple[str, ...] = ()  # which of tp, fp, tn, fn the result needs
 
-    def __init__(self, thresholds: Any=None, top_k: int | None=None, class_id: int | None=None, name: str | None=None, dtype: Any=None) -> None:
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name, dtype)
         if top_k is not None or class_id is not None:
             raise ValueError(f"{type(self).__name__}: `top_k` and `class_id` are not supported")
@@ -345,7 +402,14 @@ class _ConfusionMetric(Metric):
             thresholds = thresholds[0]
         self.thresholds = 0.5 if thresholds is None else float(thresholds)
 
-    def lower_sums(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike, mask: TensorLike | None=None, sample_weight: Any=None) -> Any:
+    def lower_sums(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             if y_true.dtype != y_pred.dtype:
                 y_true = ops.cast(y_true, y_pred.dtype)
@@ -359,10 +423,12 @@ class _ConfusionMetric(Metric):
                 both = ops.multiply(a, b)
                 return ops.sum(both if weights is None else ops.multiply(both, weights))
 
-            table: dict[str, Callable[[], Any]] = {"tp": lambda: count(predicted, actual),
-                     "fp": lambda: count(predicted, ops.subtract(1.0, actual)),
-                     "tn": lambda: count(ops.subtract(1.0, predicted), ops.subtract(1.0, actual)),
-                     "fn": lambda: count(ops.subtract(1.0, predicted), actual)}
+            table: dict[str, Callable[[], Any]] = {
+                "tp": lambda: count(predicted, actual),
+                "fp": lambda: count(predicted, ops.subtract(1.0, actual)),
+                "tn": lambda: count(ops.subtract(1.0, predicted), ops.subtract(1.0, actual)),
+                "fn": lambda: count(ops.subtract(1.0, predicted), actual),
+            }
             return [table[c]() for c in self.counts]
 
     def result_from_sums(self, sums: Any) -> Any:
@@ -379,7 +445,14 @@ def _ratio(a, b):
 class Precision(_ConfusionMetric):
     counts = ("tp", "fp")
 
-    def __init__(self, thresholds: Any=None, top_k: int | None=None, class_id: int | None=None, name: str | None=None, dtype: Any=None) -> None:
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
     def result_from_sums(self, sums: Any) -> Any:
@@ -389,7 +462,14 @@ class Precision(_ConfusionMetric):
 class Recall(_ConfusionMetric):
     counts = ("tp", "fn")
 
-    def __init__(self, thresholds: Any=None, top_k: int | None=None, class_id: int | None=None, name: str | None=None, dtype: Any=None) -> None:
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
     def result_from_sums(self, sums: Any) -> Any:
@@ -397,7 +477,7 @@ class Recall(_ConfusionMetric):
 
 
 class _Count(_ConfusionMetric):
-    def __init__(self, thresholds: Any=None, name: str | None=None, dtype: Any=None) -> None:
+    def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(thresholds, None, None, name, dtype)
 
     def result_from_sums(self, sums: Any) -> Any:
@@ -439,15 +519,28 @@ class AUC(Metric):
 
     reduction = "sums"
 
-    def __init__(self, num_thresholds: int=200, curve: str="ROC", summation_method: str="interpolation", name: str | None=None, dtype: Any=None,
-                 thresholds: Any=None, multi_label: bool=False, num_labels: Any=None, label_weights: Any=None, from_logits: bool=False) -> None:
+    def __init__(
+        self,
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: Any = None,
+        thresholds: Any = None,
+        multi_label: bool = False,
+        num_labels: Any = None,
+        label_weights: Any = None,
+        from_logits: bool = False,
+    ) -> None:
         curve = getattr(curve, "value", curve)
         summation_method = getattr(summation_method, "value", summation_method)
         if str(curve).upper() not in ("ROC", "PR", "PRGAIN"):
             raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PRGAIN"]')
         if str(summation_method).lower() not in ("interpolation", "minoring", "majoring"):
-            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
-                             '["interpolation", "majoring", "minoring"]')
+            raise ValueError(
+                f'Invalid AUC summation method value: "{summation_method}". Expected values are '
+                '["interpolation", "majoring", "minoring"]'
+            )
         if multi_label or num_labels is not None or label_weights is not None:
             raise ValueError("AUC: `multi_label`, `num_labels` and `label_weights` are not supported")
         self._init_from_thresholds = thresholds is not None
@@ -457,8 +550,9 @@ class AUC(Metric):
             self._evenly = _evenly_distributed(np.array([0.0] + thresholds + [1.0]))
         else:
             if num_thresholds <= 1:
-                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
-                                 f"Received: num_thresholds={num_thresholds}")
+                raise ValueError(
+                    f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}"
+                )
             self.num_thresholds = int(num_thresholds)
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
@@ -475,7 +569,14 @@ class AUC(Metric):
         return list(self._thresholds)
 
     # -- the batch counts (graph) ----------------------------------------------------------
-    def lower_sums(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike, mask: TensorLike | None=None, sample_weight: Any=None) -> Any:
+    def lower_sums(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         """tp, fp, tn, fn per threshold (shape (num_thresholds,)) of the batch."""
         with builder.active():
             if y_pred.dtype != "float32":
@@ -550,13 +651,14 @@ class AUC(Metric):
         dp = p[:-1] - p[1:]
         slope = _no_nan(dtp, np.maximum(dp, np.float32(0)))
         intercept = tp[1:] - slope * p[1:]
-        ratio = np.where((p[:-1] > 0) & (p[1:] > 0), _no_nan(p[:-1], np.maximum(p[1:], np.float32(0))),
-                         np.float32(1)).astype(np.float32)
+        ratio = np.where(
+            (p[:-1] > 0) & (p[1:] > 0), _no_nan(p[:-1], np.maximum(p[1:], np.float32(0))), np.float32(1)
+        ).astype(np.float32)
         increment = _no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], np.float32(0)))
         return np.sum(increment, dtype=np.float32)
 
     # -- eager use, as a Keras metric object ---------------------------------------------------
-    def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any=None) -> None:
+    def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> None:
         builder = GraphBuilder()
         with builder.active():
             yt = builder.constant(np.asarray(y_true, np.float32))
@@ -571,7 +673,7 @@ class AUC(Metric):
         results = Executor(builder.graph, [v.id for v in values]).run([])
         self._sums = [np.float32(a + np.asarray(r, np.float32)) for a, r in zip(self._sums, results)]
 
-    def result(self, mean: Any=None) -> Any:
+    def result(self, mean: Any = None) -> Any:
         if mean is not None:
             return mean
         return np.float32(self.result_from_sums(self._sums))
@@ -596,10 +698,16 @@ class AUC(Metric):
         return self._sums[3]
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
-                  "summation_method": self.summation_method, "multi_label": self.multi_label,
-                  "num_labels": self.num_labels, "label_weights": self.label_weights,
-                  "from_logits": self._from_logits}
+        config = {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "multi_label": self.multi_label,
+            "num_labels": self.num_labels,
+            "label_weights": self.label_weights,
+            "from_logits": self._from_logits,
+        }
         if self._init_from_thresholds:
             config["thresholds"] = [float(t) for t in self.thresholds[1:-1]]
         return config
@@ -618,12 +726,19 @@ def _evenly_distributed(thresholds):
 class MeanMetricWrapper(Metric):
     """A function fn(y_true, y_pred) -> per-sample values, averaged like Keras's Mean."""
 
-    def __init__(self, fn: Any, name: str | None=None, dtype: Any=None, **kwargs: Any) -> None:
+    def __init__(self, fn: Any, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
         self.fn = fn
         self.fn_kwargs = kwargs
 
-    def lower(self, builder: GraphBuilder, y_true: TensorLike, y_pred: TensorLike, mask: TensorLike | None=None, sample_weight: Any=None) -> Any:
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             values = builder.as_value(self.fn(y_true, y_pred, **self.fn_kwargs))
             return _weighted_mean(values, _merge(mask, sample_weight, values))
@@ -648,33 +763,80 @@ kl_divergence = _function(KLDivergence, "kl_divergence")
 poisson = _function(Poisson, "poisson")
 mean_squared_error = losses_module.mean_squared_error
 mean_absolute_error = losses_module.mean_absolute_error
-mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
-    mean_squared_logarithmic_error
+mse, mae, mape, msle = (
+    mean_squared_error,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+)
 
 
-def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any=0.5) -> Any:
+def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any = 0.5) -> Any:
     return ops.mean(ops.equal(y_true, ops.greater(y_pred, threshold)), axis=-1)
 
 
-_CLASSES: list[type[Metric]] = [Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-            SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
-            MeanAbsolutePercentageError, MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
-            SparseCategoricalCrossentropy, Hinge, SquaredHinge, KLDivergence, Poisson, LogCoshError,
-            CosineSimilarity, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, AUC]
+_CLASSES: list[type[Metric]] = [
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    MeanSquaredError,
+    RootMeanSquaredError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    Hinge,
+    SquaredHinge,
+    KLDivergence,
+    Poisson,
+    LogCoshError,
+    CosineSimilarity,
+    Precision,
+    Recall,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+    AUC,
+]
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
-_BY_NAME.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
-                 "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
-                 "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
-                 "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy, "rmse": RootMeanSquaredError,
-                 "logcosh": LogCoshError, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence})
-_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
-              mean_absolute_percentage_error: MeanAbsolutePercentageError,
-              mean_squared_logarithmic_error: MeanSquaredLogarithmicError, hinge: Hinge, squared_hinge: SquaredHinge,
-              kl_divergence: KLDivergence, poisson: Poisson}
+_BY_NAME.update(
+    {
+        "mse": MeanSquaredError,
+        "MSE": MeanSquaredError,
+        "mae": MeanAbsoluteError,
+        "MAE": MeanAbsoluteError,
+        "mape": MeanAbsolutePercentageError,
+        "MAPE": MeanAbsolutePercentageError,
+        "msle": MeanSquaredLogarithmicError,
+        "MSLE": MeanSquaredLogarithmicError,
+        "bce": BinaryCrossentropy,
+        "BCE": BinaryCrossentropy,
+        "rmse": RootMeanSquaredError,
+        "logcosh": LogCoshError,
+        "kld": KLDivergence,
+        "kullback_leibler_divergence": KLDivergence,
+    }
+)
+_FUNCTIONS = {
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    hinge: Hinge,
+    squared_hinge: SquaredHinge,
+    kl_divergence: KLDivergence,
+    poisson: Poisson,
+}
 
 
-def get(identifier: Any, y_true_shape: Any=None, y_pred_shape: Any=None) -> Metric:
+def get(identifier: Any, y_true_shape: Any = None, y_pred_shape: Any = None) -> Metric:
     """A metric object named as Keras names it in logs: a string keeps its spelling
     ('acc', 'mse'); 'accuracy'/'acc' picks binary / sparse / categorical from the shapes."""
     if isinstance(identifier, Metric):
@@ -682,8 +844,11 @@ def get(identifier: Any, y_true_shape: Any=None, y_pred_shape: Any=None) -> Metr
     if isinstance(identifier, str):
         if identifier.lower() in ("accuracy", "acc"):
             binary = y_pred_shape is not None and y_pred_shape[-1] == 1
-            sparse = y_true_shape is not None and y_pred_shape is not None and (
-                len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] != 1))
+            sparse = (
+                y_true_shape is not None
+                and y_pred_shape is not None
+                and (len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] != 1))
+            )
             cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
             return cls(name=identifier)
         if identifier not in _BY_NAME:

@@ -1,18 +1,22 @@
 """A Node is one call of an operation (layer) on symbolic tensors: it records the call's
 arguments and outputs, appends itself to the operation's inbound nodes and stamps each
 output with (operation, node_index, tensor_index)."""
+
 from __future__ import annotations
 
 from typing import Any
-from ._typing import TensorLike
 
 from . import _tree
+from ._typing import TensorLike
 from .keras_tensor import KerasHistory, KerasTensor
 
 
 class Node:
     _sequential_build = False  # a node of a Sequential's own (re)build, not a user's call
-    def __init__(self, operation: Any, call_args: Any=(), call_kwargs: Any=None, outputs: TensorLike=None) -> None:
+
+    def __init__(
+        self, operation: Any, call_args: Any = (), call_kwargs: Any = None, outputs: TensorLike = None
+    ) -> None:
         self.operation = operation
         self.call_args = tuple(call_args)
         self.call_kwargs = dict(call_kwargs or {})

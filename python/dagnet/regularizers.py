@@ -1,12 +1,13 @@
 """Weight regularizers (Keras): penalties added to the training loss."""
+
 from __future__ import annotations
 
 from typing import Any
-from ._typing import TensorLike
 
 import numpy as np
 
 from . import ops
+from ._typing import TensorLike
 
 
 class Regularizer:
@@ -33,7 +34,7 @@ class Regularizer:
 
 
 class L1L2(Regularizer):
-    def __init__(self, l1: float=0.0, l2: float=0.0) -> None:
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1, self.l2 = float(l1), float(l2)
 
     def get_config(self) -> dict[str, Any]:
@@ -41,7 +42,7 @@ class L1L2(Regularizer):
 
 
 class L2(Regularizer):
-    def __init__(self, l2: float=0.01) -> None:
+    def __init__(self, l2: float = 0.01) -> None:
         self.l2 = float(l2)
         self.l1 = 0.0
 
@@ -50,7 +51,7 @@ class L2(Regularizer):
 
 
 class L1(Regularizer):
-    def __init__(self, l1: float=0.01) -> None:
+    def __init__(self, l1: float = 0.01) -> None:
         self.l1 = float(l1)
         self.l2 = 0.0
 
@@ -58,15 +59,15 @@ class L1(Regularizer):
         return {"l1": float(np.float32(self.l1))}  # Keras keeps L1's factor as a float32 tensor
 
 
-def l2(l2: float=0.01) -> L2:
+def l2(l2: float = 0.01) -> L2:
     return L2(l2)
 
 
-def l1(l1: float=0.01) -> L1:
+def l1(l1: float = 0.01) -> L1:
     return L1(l1)
 
 
-def l1_l2(l1: float=0.01, l2: float=0.01) -> L1L2:
+def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
     return L1L2(l1, l2)
 
 
@@ -74,8 +75,12 @@ def serialize(regularizer: Any) -> dict | None:
     """Keras 3's entry for a regularizer in a layer config."""
     if regularizer is None:
         return None
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.regularizers",
+        "class_name": type(regularizer).__name__,
+        "config": regularizer.get_config(),
+        "registered_name": None,
+    }
 
 
 _BY_NAME = {"l2": L2, "L2": L2, "l1": L1, "L1": L1, "l1_l2": L1L2, "L1L2": L1L2}

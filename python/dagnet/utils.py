@@ -1,14 +1,14 @@
 """``keras.utils``-style helpers."""
+
 from __future__ import annotations
 
-from typing import Any
-from ._typing import TensorLike
-
 import random
+from typing import Any
 
 import numpy as np
 
 from . import _naming, _random
+from ._typing import TensorLike
 from .layers.input_layer import InputLayer
 
 
@@ -19,7 +19,7 @@ def set_random_seed(seed: int) -> None:
     _random.set_seed(seed)
 
 
-def to_categorical(x: TensorLike, num_classes: int | None=None, dtype: Any="float32") -> np.ndarray:
+def to_categorical(x: TensorLike, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
     """One-hot encoding of integer class labels (the last axis of size 1 is dropped, as Keras does)."""
     x = np.asarray(x, dtype="int64")
     shape = x.shape
@@ -29,8 +29,7 @@ def to_categorical(x: TensorLike, num_classes: int | None=None, dtype: Any="floa
     if num_classes is None:
         num_classes = int(x.max()) + 1
     if x.size and (x.min() < 0 or x.max() >= num_classes):
-        raise ValueError(f"to_categorical: labels must be in [0, {num_classes}), got values in "
-                         f"[{x.min()}, {x.max()}]")
+        raise ValueError(f"to_categorical: labels must be in [0, {num_classes}), got values in [{x.min()}, {x.max()}]")
     out = np.zeros((x.size, num_classes), dtype=dtype)
     out[np.arange(x.size), x] = 1
     return out.reshape(shape + (num_classes,))
@@ -68,7 +67,7 @@ class PyDataset:
     ``max_queue_size`` are accepted and stored; dagnet reads batches in the calling thread.
     """
 
-    def __init__(self, workers: int=1, use_multiprocessing: bool=False, max_queue_size: int=10) -> None:
+    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:
         self._workers = workers
         self._use_multiprocessing = use_multiprocessing
         self._max_queue_size = max_queue_size

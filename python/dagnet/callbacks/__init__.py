@@ -27,6 +27,7 @@ and optionally ``metrics`` whose items carry ``name`` and ``_direction`` (``"up"
 
 One callback per module, as in Keras 3; this package re-exports them.
 """
+
 from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
@@ -35,8 +36,11 @@ from .early_stopping import EarlyStopping
 from .history import History
 from .lambda_callback import LambdaCallback
 from .learning_rate_scheduler import LearningRateScheduler
-from .model_checkpoint import MODEL_FILE_SUFFIXES as MODEL_FILE_SUFFIXES, WEIGHTS_FILE_SUFFIXES as WEIGHTS_FILE_SUFFIXES
-from .model_checkpoint import ModelCheckpoint
+from .model_checkpoint import (
+    MODEL_FILE_SUFFIXES as MODEL_FILE_SUFFIXES,
+    WEIGHTS_FILE_SUFFIXES as WEIGHTS_FILE_SUFFIXES,
+    ModelCheckpoint,
+)
 from .monitor_callback import MonitorCallback
 from .progbar_logger import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
@@ -44,7 +48,20 @@ from .remote_monitor import RemoteMonitor
 from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
-           "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
-           "LambdaCallback", "TerminateOnNaN", "MonitorCallback", "BackupAndRestore", "RemoteMonitor",
-           "TensorBoard"]
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "History",
+    "ProgbarLogger",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "LearningRateScheduler",
+    "CSVLogger",
+    "LambdaCallback",
+    "TerminateOnNaN",
+    "MonitorCallback",
+    "BackupAndRestore",
+    "RemoteMonitor",
+    "TensorBoard",
+]

@@ -1,11 +1,11 @@
 """BackupAndRestore: back up weights and progress so an interrupted fit resumes."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import json
 import os
 import shutil
+from typing import Any
 
 from .callback import Callback
 
@@ -22,7 +22,13 @@ class BackupAndRestore(Callback):
     folder when training ends normally.
     """
 
-    def __init__(self, backup_dir: Any, save_freq: str | int = "epoch", double_checkpoint: bool=False, delete_checkpoint: bool=True) -> None:
+    def __init__(
+        self,
+        backup_dir: Any,
+        save_freq: str | int = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ) -> None:
         super().__init__()
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
@@ -38,11 +44,13 @@ class BackupAndRestore(Callback):
         self._prev_weights_path = f"{self._weights_path}.bkp"
         self._prev_training_metadata_path = f"{self._training_metadata_path}.bkp"
         if save_freq != "epoch" and not isinstance(save_freq, int):
-            raise ValueError("Invalid value for argument `save_freq`. "
-                             f"Received: save_freq={save_freq}. "
-                             "Expected either 'epoch' or an integer value.")
+            raise ValueError(
+                "Invalid value for argument `save_freq`. "
+                f"Received: save_freq={save_freq}. "
+                "Expected either 'epoch' or an integer value."
+            )
 
-    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         try:
             self._load_model()
         except OSError:
@@ -57,9 +65,11 @@ class BackupAndRestore(Callback):
 
     def _load_model(self):
         if not getattr(self.model, "built", True):
-            raise ValueError("To use the BackupAndRestore callback, you model must be built before you call "
-                             f"`fit()`. Model {self.model} is unbuilt. You can build it beforehand by calling it "
-                             "on a batch of data.")
+            raise ValueError(
+                "To use the BackupAndRestore callback, you model must be built before you call "
+                f"`fit()`. Model {self.model} is unbuilt. You can build it beforehand by calling it "
+                "on a batch of data."
+            )
         if os.path.exists(self._weights_path):
             self.model.load_weights(self._weights_path)
         if os.path.exists(self._training_metadata_path):
@@ -67,13 +77,13 @@ class BackupAndRestore(Callback):
                 training_metadata = json.loads(f.read())
             self.model._initial_epoch = training_metadata["epoch"]
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
         if self.save_freq == "epoch":
             self._save_model()
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model()
 
@@ -102,6 +112,6 @@ class BackupAndRestore(Callback):
             return True
         return False
 
-    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)

@@ -1,10 +1,10 @@
 """CallbackList: calls every hook on a list of callbacks, in order, with the same plain
 logs dict (nested dicts flattened, scalars as floats, keys sorted)."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +67,14 @@ class CallbackList(Callback):
     dispatched synchronously (Keras may use a thread pool when no callback overrides them).
     """
 
-    def __init__(self, callbacks: Any=None, add_history: bool=False, add_progbar: bool=False, model: Any=None,
-                 **params: Any) -> None:
+    def __init__(
+        self,
+        callbacks: Any = None,
+        add_history: bool = False,
+        add_progbar: bool = False,
+        model: Any = None,
+        **params: Any,
+    ) -> None:
         super().__init__()
         self.callbacks = _flatten(callbacks)
         self._in_begin_end_block_count = 0
@@ -78,8 +84,7 @@ class CallbackList(Callback):
 
     def _add_default_callbacks(self, add_history, add_progbar):
         self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
-        self._progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)),
-                             None)
+        self._progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)
         if self._history is None and add_history:
             self._history = History()
             self.callbacks.append(self._history)
@@ -123,56 +128,56 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             getattr(callback, hook)(*head, logs)
 
-    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_batch_begin", batch, logs)
 
-    def on_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_batch_end", batch, logs)
 
-    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_train_batch_begin", batch, logs)
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_train_batch_end", batch, logs)
 
-    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_test_batch_begin", batch, logs)
 
-    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_test_batch_end", batch, logs)
 
-    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_predict_batch_begin", batch, logs)
 
-    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_batch_hook("on_predict_batch_end", batch, logs)
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_hook("on_epoch_begin", epoch, logs)
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._call_hook("on_epoch_end", epoch, logs)
 
-    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._begin()
         self._call_hook("on_train_begin", logs)
 
-    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self._call_hook("on_train_end", logs)
         self._end()
 
-    def on_test_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._begin()
         self._call_hook("on_test_begin", logs)
 
-    def on_test_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         self._call_hook("on_test_end", logs)
         self._end()
 
-    def on_predict_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._begin()
         self._call_hook("on_predict_begin", logs)
 
-    def on_predict_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         self._call_hook("on_predict_end", logs)
         self._end()

@@ -1,12 +1,12 @@
 """CSVLogger: stream each epoch's logs to a CSV file."""
-from __future__ import annotations
 
-from typing import IO, Any
+from __future__ import annotations
 
 import collections
 import collections.abc
 import csv
 import os
+from typing import IO, Any
 
 import numpy as np
 
@@ -23,7 +23,7 @@ class CSVLogger(Callback):
     only if the file was empty.  Rows end with ``\\r\\n`` (the csv module's excel dialect).
     """
 
-    def __init__(self, filename: str | os.PathLike[str], separator: str=",", append: bool=False) -> None:
+    def __init__(self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.sep = separator
         self.filename = os.fspath(filename)
@@ -33,7 +33,7 @@ class CSVLogger(Callback):
         self.append_header = True
         self.csv_file: IO[str] | None = None
 
-    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename) as f:
@@ -47,7 +47,7 @@ class CSVLogger(Callback):
         self.writer = None
         self.keys = None
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.csv_file is None:
             raise RuntimeError("CSVLogger: on_epoch_end before on_train_begin (the file is not open)")
         logs = logs or {}
@@ -57,6 +57,7 @@ class CSVLogger(Callback):
                 self.keys.extend([f"val_{k}" for k in self.keys])
         keys = self.keys
         if self.writer is None:
+
             class _Dialect(csv.excel):
                 delimiter = self.sep
 
@@ -68,7 +69,7 @@ class CSVLogger(Callback):
         self.writer.writerow(row)
         self.csv_file.flush()
 
-    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.csv_file is not None and not self.csv_file.closed:
             self.csv_file.close()
         self.writer = None
@@ -78,7 +79,6 @@ def _csv_value(value):
     """Strings and scalars as they are; a sequence as a quoted ``[a, b]`` list."""
     if isinstance(value, str):
         return value
-    if isinstance(value, collections.abc.Iterable) and not (
-            isinstance(value, np.ndarray) and value.ndim == 0):
+    if isinstance(value, collections.abc.Iterable) and not (isinstance(value, np.ndarray) and value.ndim == 0):
         return f'"[{", ".join(map(str, value))}]"'
     return value

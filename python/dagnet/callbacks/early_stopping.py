@@ -1,9 +1,9 @@
 """EarlyStopping: stop training when a monitored quantity stops improving."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import warnings
+from typing import Any
 
 from .._progbar import print_msg
 from .monitor_callback import MonitorCallback
@@ -23,8 +23,17 @@ class EarlyStopping(MonitorCallback):
         best, best_epoch, wait: The best value, its epoch and the current wait count.
     """
 
-    def __init__(self, monitor: str="val_loss", min_delta: float=0, patience: int=0, verbose: int=0, mode: str="auto",
-                 baseline: float | None=None, restore_best_weights: bool=False, start_from_epoch: int=0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         self.patience = patience
         self.verbose = verbose
@@ -36,7 +45,7 @@ class EarlyStopping(MonitorCallback):
         self.best_epoch = 0
         self.start_from_epoch = start_from_epoch
 
-    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # The same instance may serve several fit() calls.
         self.wait = 0
         self.stopped_epoch = 0
@@ -44,7 +53,7 @@ class EarlyStopping(MonitorCallback):
         self.best_weights = None
         self.best_epoch = 0
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()  # late: the model's metrics exist by now
         current = self.get_monitor_value(logs)
@@ -68,13 +77,12 @@ class EarlyStopping(MonitorCallback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
-    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
             print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print_msg("Restoring model weights from the end of the best epoch: "
-                          f"{self.best_epoch + 1}.")
+                print_msg(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
     def get_monitor_value(self, logs: dict[str, Any] | None) -> Any:
@@ -83,5 +91,7 @@ class EarlyStopping(MonitorCallback):
         if value is None:
             warnings.warn(
                 f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                f"available. Available metrics are: {','.join(logs.keys())}", stacklevel=2)
+                f"available. Available metrics are: {','.join(logs.keys())}",
+                stacklevel=2,
+            )
         return value

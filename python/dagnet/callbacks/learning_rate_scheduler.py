@@ -1,4 +1,5 @@
 """LearningRateScheduler: set the learning rate at each epoch from a schedule."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,12 +22,12 @@ class LearningRateScheduler(Callback):
     return a float.  The rate in use is logged as ``learning_rate`` at each epoch end.
     """
 
-    def __init__(self, schedule: Any, verbose: int=0) -> None:
+    def __init__(self, schedule: Any, verbose: int = 0) -> None:
         super().__init__()
         self.schedule = schedule
         self.verbose = verbose
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         optimizer = self.model.optimizer
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
@@ -35,13 +36,11 @@ class LearningRateScheduler(Callback):
         except TypeError:  # the one-argument form, schedule(epoch)
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):
-            raise ValueError("The output of the `schedule` function should be a float. "
-                             f"Got: {learning_rate}")
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {learning_rate}")
         optimizer.learning_rate = learning_rate
         if self.verbose > 0:
-            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
-                      f"{learning_rate}.")
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {learning_rate}.")
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = current_learning_rate(self.model.optimizer)

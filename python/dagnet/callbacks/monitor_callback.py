@@ -1,34 +1,75 @@
 """MonitorCallback: the base of callbacks that watch one logged quantity for improvement,
 and how mode="auto" decides which way a metric improves."""
+
 from __future__ import annotations
 
 import operator
 import warnings
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from .callback import Callback
 
-
 # Built-in metric names and the way they improve, for mode="auto" when the model's metric
 # objects do not say (Keras 3 asks the metric objects only, and raises otherwise).
-_INCREASING_METRICS = frozenset({
-    "acc", "accuracy", "binary_accuracy", "categorical_accuracy",
-    "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy", "auc", "precision", "recall", "f1_score",
-    "fbeta_score", "r2_score", "cosine_similarity", "pearson_correlation",
-    "concordance_correlation", "iou", "mean_iou", "binary_iou", "one_hot_iou",
-    "one_hot_mean_iou", "precision_at_recall", "recall_at_precision",
-    "sensitivity_at_specificity", "specificity_at_sensitivity",
-})
-_DECREASING_METRICS = frozenset({
-    "loss", "mse", "mae", "mape", "msle", "mean_squared_error", "mean_absolute_error",
-    "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-    "root_mean_squared_error", "rmse", "binary_crossentropy", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge",
-    "logcosh", "log_cosh", "kl_divergence", "kld", "poisson", "huber", "binary_focal_crossentropy",
-    "categorical_focal_crossentropy",
-})
+_INCREASING_METRICS = frozenset(
+    {
+        "acc",
+        "accuracy",
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy",
+        "auc",
+        "precision",
+        "recall",
+        "f1_score",
+        "fbeta_score",
+        "r2_score",
+        "cosine_similarity",
+        "pearson_correlation",
+        "concordance_correlation",
+        "iou",
+        "mean_iou",
+        "binary_iou",
+        "one_hot_iou",
+        "one_hot_mean_iou",
+        "precision_at_recall",
+        "recall_at_precision",
+        "sensitivity_at_specificity",
+        "specificity_at_sensitivity",
+    }
+)
+_DECREASING_METRICS = frozenset(
+    {
+        "loss",
+        "mse",
+        "mae",
+        "mape",
+        "msle",
+        "mean_squared_error",
+        "mean_absolute_error",
+        "mean_absolute_percentage_error",
+        "mean_squared_logarithmic_error",
+        "root_mean_squared_error",
+        "rmse",
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "hinge",
+        "squared_hinge",
+        "categorical_hinge",
+        "logcosh",
+        "log_cosh",
+        "kl_divergence",
+        "kld",
+        "poisson",
+        "huber",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+    }
+)
 
 
 def _model_metric_objects(model):
@@ -59,11 +100,12 @@ class MonitorCallback(Callback):
         min_delta: An improvement must beat the best by more than this.
     """
 
-    def __init__(self, monitor: str="val_loss", mode: str="auto", baseline: float | None=None, min_delta: float=0) -> None:
+    def __init__(
+        self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None, min_delta: float = 0
+    ) -> None:
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to "
-                          "auto mode.", stacklevel=2)
+            warnings.warn(f"{self.__class__.__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=2)
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
@@ -100,7 +142,8 @@ class MonitorCallback(Callback):
                 "Keras isn't able to automatically determine whether that metric should be "
                 "maximized or minimized. Pass `mode='max'` in order to monitor based on the "
                 "highest metric value, or pass `mode='min'` in order to use the lowest "
-                "value.")
+                "value."
+            )
         return op
 
     def _is_improvement(self, monitor_value, reference_value):

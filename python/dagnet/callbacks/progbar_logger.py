@@ -1,4 +1,5 @@
 """ProgbarLogger: the Keras 3 progress bar of fit / evaluate / predict."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,46 +32,46 @@ class ProgbarLogger(Callback):
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 
-    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._called_in_fit = True  # validation inside fit stays silent
 
-    def on_train_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         # Keras leaves this set; reset so a later evaluate() with the same logger shows.
         self._called_in_fit = False
 
-    def on_test_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self._called_in_fit:
             self._reset_progbar()
             self._maybe_init_progbar()
 
-    def on_predict_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset_progbar()
         self._maybe_init_progbar()
 
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._reset_progbar()
         self._maybe_init_progbar()
         if self.verbose and self.epochs > 1:
             print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._update_progbar(batch, logs)
 
-    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if not self._called_in_fit:
             self._update_progbar(batch, logs)
 
-    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._update_progbar(batch, None)  # predictions are not metrics
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._finalize_progbar(logs)
 
-    def on_test_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
         if not self._called_in_fit:
             self._finalize_progbar(logs)
 
-    def on_predict_end(self, logs: dict[str, Any] | None=None) -> None:
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
         self._finalize_progbar(logs)
 
     def _reset_progbar(self):
@@ -79,8 +80,7 @@ class ProgbarLogger(Callback):
 
     def _maybe_init_progbar(self) -> Progbar:
         if self.progbar is None:
-            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step",
-                                   stateless_metrics=set())
+            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step", stateless_metrics=set())
         return self.progbar
 
     def _update_progbar(self, batch: int, logs: dict[str, Any] | None = None) -> None:

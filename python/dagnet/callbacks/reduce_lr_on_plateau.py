@@ -1,9 +1,9 @@
 """ReduceLROnPlateau: lower the learning rate when a monitored quantity stops improving."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -21,12 +21,20 @@ class ReduceLROnPlateau(MonitorCallback):
     Also logs the current ``learning_rate`` at each epoch end, as Keras 3 does.
     """
 
-    def __init__(self, monitor: str="val_loss", factor: float=0.1, patience: int=10, verbose: int=0, mode: str="auto",
-                 min_delta: float=1e-4, cooldown: int=0, min_lr: float=0.0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "
-                             f"Received factor={factor}")
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}")
         self.factor = factor
         self.min_lr = min_lr
         self.patience = patience
@@ -43,10 +51,10 @@ class ReduceLROnPlateau(MonitorCallback):
     def in_cooldown(self) -> Any:
         return self.cooldown_counter > 0
 
-    def on_train_begin(self, logs: dict[str, Any] | None=None) -> None:
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}
@@ -56,7 +64,8 @@ class ReduceLROnPlateau(MonitorCallback):
             warnings.warn(
                 f"Learning rate reduction is conditioned on metric `{self.monitor}` which is "
                 f"not available. Available metrics are: {','.join(logs.keys())}.",
-                stacklevel=2)
+                stacklevel=2,
+            )
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1
@@ -80,6 +89,5 @@ class ReduceLROnPlateau(MonitorCallback):
         new_lr = max(old_lr * self.factor, self.min_lr)
         optimizer.learning_rate = new_lr
         if self.verbose > 0:
-            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
-                      f"{new_lr}.")
+            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
         return True

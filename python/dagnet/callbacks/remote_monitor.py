@@ -1,10 +1,10 @@
 """RemoteMonitor: post each epoch's logs to a server over HTTP."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import json
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -17,8 +17,14 @@ class RemoteMonitor(Callback):
     ``requests`` library (``ImportError`` at the first epoch end without it); an
     unreachable server only warns."""
 
-    def __init__(self, root: str="http://localhost:9000", path: str="/publish/epoch/end/", field: str="data", headers: Any=None,
-                 send_as_json: bool=False) -> None:
+    def __init__(
+        self,
+        root: str = "http://localhost:9000",
+        path: str = "/publish/epoch/end/",
+        field: str = "data",
+        headers: Any = None,
+        send_as_json: bool = False,
+    ) -> None:
         super().__init__()
         self.root = root
         self.path = path
@@ -26,7 +32,7 @@ class RemoteMonitor(Callback):
         self.headers = headers
         self.send_as_json = send_as_json
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None=None) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         try:
             import requests
         except ImportError:

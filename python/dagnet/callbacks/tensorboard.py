@@ -1,4 +1,5 @@
 """TensorBoard: not available (see the class)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,7 +12,8 @@ class TensorBoard(Callback):
     writer.  Constructing one raises ``NotImplementedError`` rather than training silently
     without logs; use ``CSVLogger`` or ``History`` instead."""
 
-    def __init__(self, log_dir: str="logs", *args: Any, **kwargs: Any) -> None:
+    def __init__(self, log_dir: str = "logs", *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError(
             "dagnet does not implement the TensorBoard callback (it needs TensorFlow's event-file "
-            "writer). Use `callbacks.CSVLogger` or the History returned by `fit` instead.")
+            "writer). Use `callbacks.CSVLogger` or the History returned by `fit` instead."
+        )

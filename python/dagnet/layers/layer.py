@@ -1,32 +1,47 @@
 """The Layer base class: callable on symbolic tensors (adds a node), on NumPy arrays
 (runs at once in the engine) and on traced tensors (emits native nodes while a model is
 being lowered). Weights are created in ``build`` from the first input shape."""
+
 from __future__ import annotations
-
-from typing import Any
-from .._typing import TensorLike
-
 
 import contextlib
 import functools
 import inspect
+from typing import Any
 
 import numpy as np
 
-from .. import _naming, _tree, constraints as constraints_module, initializers as initializers_module, ops
-from .. import regularizers as regularizers_module
-from ..serialization.keras_saveable import KerasSaveable
-from ..serialization.object_registration import registered_name_of
-from ..serialization.serialization_lib import clean_layer_config, dtype_policy
+from .. import (
+    _naming,
+    _tree,
+    constraints as constraints_module,
+    initializers as initializers_module,
+    ops,
+    regularizers as regularizers_module,
+)
 from .._tracing import GraphBuilder, GraphTensor, current_builder
+from .._typing import TensorLike
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
 from ..node import Node
+from ..serialization.keras_saveable import KerasSaveable
+from ..serialization.object_registration import registered_name_of
+from ..serialization.serialization_lib import clean_layer_config, dtype_policy
 from ..variables import Variable
 from .input_spec import InputSpec, check_input_spec
 
-_BASE_KWARGS = {"trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim",
-                "weights", "activity_regularizer", "autocast"}
+_BASE_KWARGS = {
+    "trainable",
+    "name",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "input_dim",
+    "weights",
+    "activity_regularizer",
+    "autocast",
+}
 
 
 _NAME_SCOPES: list = []  # (name, owner) pairs, as Keras's backend name scopes
@@ -89,11 +104,13 @@ class Layer(KerasSaveable):
         build._marks_built = True  # type: ignore[attr-defined]
         cls.build = build  # type: ignore[method-assign]
 
-    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any=None, **kwargs: Any) -> None:
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
-            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
-                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{ {k: kwargs[k] for k in sorted(unknown)} }"
+            )
         if name is not None and not isinstance(name, str):
             raise TypeError(f"A layer name must be a string, got {name!r}")
         self.name = name or _naming.auto_name(self)
@@ -128,7 +145,7 @@ class Layer(KerasSaveable):
     def call(self, inputs: TensorLike, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
-    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         """The mask of the output; layers that support masking pass it through."""
         return mask if self.supports_masking else None
 
@@ -170,8 +187,18 @@ class Layer(KerasSaveable):
         return cls(**clean_layer_config(cls, config))
 
     # -- weights ----------------------------------------------------------------------
-    def add_weight(self, *args: Any, shape: Any=None, initializer: Any=None, dtype: Any=None, trainable: bool=True, regularizer: Any=None,
-                   constraint: Any=None, name: str | None=None, **kwargs: Any) -> Variable:
+    def add_weight(
+        self,
+        *args: Any,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Variable:
         """Creates a weight (Keras 3 order: shape first; a leading str is Keras 2's name)."""
         if args and isinstance(args[0], str):
             name, args = args[0], args[1:]
@@ -197,7 +224,7 @@ class Layer(KerasSaveable):
         for key, value in vars(self).items():
             if key.startswith("_inbound") or key.startswith("_outbound"):
                 continue
-            for item in (value if isinstance(value, (list, tuple)) else [value]):
+            for item in value if isinstance(value, (list, tuple)) else [value]:
                 if isinstance(item, Layer) and item is not self and id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
@@ -207,8 +234,11 @@ class Layer(KerasSaveable):
         """This layer in Keras 3's weight files: its own variables, and its children by name
         (the layers held in its public attributes). Models and LSTM say otherwise."""
         own = list(self.weights) if not self._tracked_layers() else [w for w in self._own_weights if w in self.weights]
-        children = {name: value for name, value in vars(self).items()
-                    if isinstance(value, Layer) and value is not self and not name.startswith("_")}
+        children = {
+            name: value
+            for name, value in vars(self).items()
+            if isinstance(value, Layer) and value is not self and not name.startswith("_")
+        }
         return own, children
 
     def _all_weights(self) -> list[Variable]:
@@ -270,20 +300,26 @@ class Layer(KerasSaveable):
         params = self.weights
         weights = list(weights)
         if len(weights) != len(params):
-            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
-                             f"length {len(weights)}, but the layer was expecting {len(params)} weights.")
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
+                f"length {len(weights)}, but the layer was expecting {len(params)} weights."
+            )
         for variable, value in zip(params, weights):
             value = np.asarray(value)
             if tuple(value.shape) != variable.shape:
-                raise ValueError(f"Layer {self.name} weight shape {variable.shape} is not compatible with "
-                                 f"provided weight shape {tuple(value.shape)}.")
+                raise ValueError(
+                    f"Layer {self.name} weight shape {variable.shape} is not compatible with "
+                    f"provided weight shape {tuple(value.shape)}."
+                )
         for variable, value in zip(params, weights):
             variable.assign(value)
 
     def count_params(self) -> int:
         if not self.built:
-            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
-                             "built. You can build it manually via: `layer.build(input_shape)`.")
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`."
+            )
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
     @property
@@ -317,7 +353,8 @@ class Layer(KerasSaveable):
                     builder.masks[traced.id] = builder.input(f"{self.name}_mask_{i}", mask.shape, mask.dtype)
                 values[id(tensor)] = traced
             traced_args, traced_kwargs = _tree.map_structure(
-                lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (args, kwargs))
+                lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (args, kwargs)
+            )
             outputs = self._traced_call(builder, traced_args, traced_kwargs)
         symbolic = _tree.map_structure(lambda t: _to_keras_tensor(builder, t), outputs)
         Node(self, args, self._recorded_call_kwargs(args, kwargs), symbolic)
@@ -330,8 +367,11 @@ class Layer(KerasSaveable):
         kwargs = dict(kwargs)
         params = inspect.signature(self.call).parameters
         if self._call_takes_mask and kwargs.get("mask") is None:
-            tensor_args = [a for a in list(args) + [v for k, v in kwargs.items() if k != "mask"]
-                           if any(isinstance(x, KerasTensor) for x in _tree.flatten(a))]
+            tensor_args = [
+                a
+                for a in list(args) + [v for k, v in kwargs.items() if k != "mask"]
+                if any(isinstance(x, KerasTensor) for x in _tree.flatten(a))
+            ]
             if len(tensor_args) == 1:
                 # dagnet's masks are not graph tensors, so the recorded mask is None (on
                 # loading, Keras and dagnet both take the input's own mask in its place)
@@ -348,8 +388,16 @@ class Layer(KerasSaveable):
         if not args and "inputs" in kwargs:
             kwargs = {k: v for k, v in kwargs.items() if k != "inputs"}
         with builder.active():
-            inputs = _tree.map_structure(lambda x: x if isinstance(x, GraphTensor) else builder.as_value(x)
-                                         if isinstance(x, (np.ndarray, Variable)) else x, inputs)
+            inputs = _tree.map_structure(
+                lambda x: (
+                    x
+                    if isinstance(x, GraphTensor)
+                    else builder.as_value(x)
+                    if isinstance(x, (np.ndarray, Variable))
+                    else x
+                ),
+                inputs,
+            )
             if self.input_spec is not None:
                 check_input_spec(self, inputs)
             with name_scope(self):
@@ -358,17 +406,18 @@ class Layer(KerasSaveable):
             if self._call_takes_training and call_kwargs.get("training") is None:
                 # Keras 3: the explicit argument, else the outer call's (None: no outer
                 # context, as in a plain eager call), else the signature's default.
-                call_kwargs["training"] = builder.training if builder.training is not None else \
-                    _training_default(self)
-            masks = _tree.map_structure(lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None,
-                                        inputs)
+                call_kwargs["training"] = builder.training if builder.training is not None else _training_default(self)
+            masks = _tree.map_structure(
+                lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None, inputs
+            )
             has_mask = any(m is not None for m in _tree.flatten(masks))
             if self._call_takes_mask and call_kwargs.get("mask") is None and has_mask:
                 call_kwargs["mask"] = masks
             with builder.scope(self.name), name_scope(self):
                 outputs = self.call(inputs, *rest, **call_kwargs)
                 outputs = _tree.map_structure(
-                    lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs)
+                    lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs
+                )
                 out_masks = self.compute_mask(inputs, masks if has_mask else None)
                 if self.activity_regularizer is not None:
                     self._record_activity_losses(builder, outputs)
@@ -421,7 +470,8 @@ class Layer(KerasSaveable):
             with builder.active():
                 traced = iter([builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(specs)])
                 traced_args, traced_kwargs = _tree.map_structure(
-                    lambda x: next(traced) if _is_array_like(x) else x, (args, kwargs))
+                    lambda x: next(traced) if _is_array_like(x) else x, (args, kwargs)
+                )
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)
             flat = _tree.flatten(outputs)
             run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
@@ -438,8 +488,9 @@ class Layer(KerasSaveable):
         if not self._inbound_nodes:
             raise RuntimeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         if not 0 <= index < len(self._inbound_nodes):
-            raise ValueError(f"Asked to get {what} at node {index}, but the layer has only "
-                             f"{len(self._inbound_nodes)} inbound nodes.")
+            raise ValueError(
+                f"Asked to get {what} at node {index}, but the layer has only {len(self._inbound_nodes)} inbound nodes."
+            )
         values = getattr(self._inbound_nodes[index], attribute)
         return values[0] if isinstance(values, list) and len(values) == 1 else values
 
@@ -450,8 +501,10 @@ class Layer(KerasSaveable):
         # (the Keras 2 contract). Nodes from Sequential (re)builds do not count as calls.
         calls = [n for n in self._inbound_nodes if not getattr(n, "_sequential_build", False)]
         if len(calls) > 1:
-            raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the notion of "
-                                 f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.')
+            raise AttributeError(
+                f"Layer {self.name} has multiple inbound nodes, hence the notion of "
+                f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.'
+            )
         return self._node_attribute(0, attribute, what)
 
     @property
@@ -467,9 +520,11 @@ class Layer(KerasSaveable):
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         shapes = {repr(getattr(node, attribute)) for node in self._inbound_nodes}
         if len(shapes) > 1:
-            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. '
-                                 f'Hence the notion of "{what}" is ill-defined for the layer. Use '
-                                 f"`{accessor}(node_index)` instead.")
+            raise AttributeError(
+                f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. '
+                f'Hence the notion of "{what}" is ill-defined for the layer. Use '
+                f"`{accessor}(node_index)` instead."
+            )
         return getattr(self._inbound_nodes[0], attribute)
 
     @property

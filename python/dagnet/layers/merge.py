@@ -1,12 +1,13 @@
 """Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
 and their functional forms."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
-from .._typing import TensorLike
+from typing import Any
 
 from .. import ops
+from .._typing import TensorLike
 from ..ops._dispatch import emit
 from .layer import Layer
 
@@ -20,11 +21,13 @@ class _Merge(Layer):
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, list) or len(input_shape) < self._min_inputs:
-            raise ValueError(f'A merge layer ("{self.name}") should be called on a list of at least '
-                             f"{self._min_inputs} inputs. Got {len(input_shape) if isinstance(input_shape, list) else 1} "
-                             "input(s).")
+            raise ValueError(
+                f'A merge layer ("{self.name}") should be called on a list of at least '
+                f"{self._min_inputs} inputs. Got {len(input_shape) if isinstance(input_shape, list) else 1} "
+                "input(s)."
+            )
 
-    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         if mask is None or all(m is None for m in mask):
             return None
         masks = [m for m in mask if m is not None]
@@ -63,8 +66,7 @@ def _broadcast_merge_shapes(name, a, b):
         elif i == 1 or j == 1:
             out.append(j if i == 1 else i)
         elif i != j:
-            raise ValueError(f"Inputs have incompatible shapes. Received shapes {a} and {b} "
-                             f'(layer "{name}")')
+            raise ValueError(f'Inputs have incompatible shapes. Received shapes {a} and {b} (layer "{name}")')
         else:
             out.append(i)
     return tuple(out)
@@ -79,8 +81,10 @@ class Subtract(_Elementwise):
     def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         if len(input_shape) != 2:
-            raise ValueError(f'A `Subtract` layer ("{self.name}") should be called on exactly 2 inputs. '
-                             f"Received: {len(input_shape)} inputs")
+            raise ValueError(
+                f'A `Subtract` layer ("{self.name}") should be called on exactly 2 inputs. '
+                f"Received: {len(input_shape)} inputs"
+            )
 
     def call(self, inputs: TensorLike) -> Any:
         return ops.subtract(inputs[0], inputs[1])
@@ -117,7 +121,7 @@ class Minimum(_Elementwise):
 
 
 class Concatenate(_Merge):
-    def __init__(self, axis: int=-1, **kwargs: Any) -> None:
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = axis
 
@@ -126,17 +130,26 @@ class Concatenate(_Merge):
         rank = len(input_shape[0])
         axis = self.axis % rank if -rank <= self.axis < rank else None
         ranks_agree = all(len(s) == rank for s in input_shape)
-        if axis is None or not ranks_agree or any(
+        if (
+            axis is None
+            or not ranks_agree
+            or any(
                 a is not None and b is not None and a != b
-                for s in input_shape[1:] for d, (a, b) in enumerate(zip(input_shape[0], s)) if d != axis):
-            raise ValueError("A `Concatenate` layer requires inputs with matching shapes except for the "
-                             f"concatenation axis. Received: input_shape={[tuple(s) for s in input_shape]} "
-                             f'(layer "{self.name}", axis {self.axis})')
+                for s in input_shape[1:]
+                for d, (a, b) in enumerate(zip(input_shape[0], s))
+                if d != axis
+            )
+        ):
+            raise ValueError(
+                "A `Concatenate` layer requires inputs with matching shapes except for the "
+                f"concatenation axis. Received: input_shape={[tuple(s) for s in input_shape]} "
+                f'(layer "{self.name}", axis {self.axis})'
+            )
 
     def call(self, inputs: TensorLike) -> Any:
         return emit(inputs[0].builder, "concatenate", list(inputs), {"axis": int(self.axis)})
 
-    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         # A position is valid if it is valid in every input (inputs without a mask count as valid).
         if mask is None or all(m is None for m in mask):
             return None
@@ -157,7 +170,7 @@ def _first_channel(x):
 class Dot(_Merge):
     """Dot product along `axes` of two batched tensors (optionally L2-normalised first)."""
 
-    def __init__(self, axes: Any, normalize: bool=False, **kwargs: Any) -> None:
+    def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axes = axes
         self.normalize = normalize
@@ -199,11 +212,11 @@ add, subtract, multiply, average = _functional(Add), _functional(Subtract), _fun
 maximum, minimum = _functional(Maximum), _functional(Minimum)
 
 
-def concatenate(inputs: TensorLike, axis: int=-1, **kwargs: Any) -> Any:
+def concatenate(inputs: TensorLike, axis: int = -1, **kwargs: Any) -> Any:
     """Functional form of `Concatenate`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
-def dot(inputs: TensorLike, axes: Any, normalize: bool=False, **kwargs: Any) -> Any:
+def dot(inputs: TensorLike, axes: Any, normalize: bool = False, **kwargs: Any) -> Any:
     """Functional form of `Dot`."""
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -7,11 +7,11 @@ it (``Multiply``, ``Sum``, ``GetItem``, ...), with Keras's module, its construct
 arguments (``axis``, ``keepdims``, ``newshape``, ...) in the config and only the call's
 operands as the node's arguments, so a model's config is what Keras writes and Keras's
 configs load here. ``OpLayer`` is the fallback for dagnet ops Keras does not have."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import inspect
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +25,7 @@ _REQUIRED = inspect.Parameter.empty
 class OpLayer(Layer):
     _is_raw_operation = True
 
-    def __init__(self, fn: Any, name: str | None=None) -> None:
+    def __init__(self, fn: Any, name: str | None = None) -> None:
         super().__init__(name=name)
         self._fn = fn
         self.supports_masking = False
@@ -56,9 +56,10 @@ class Operation(OpLayer):
     _call_params: tuple = ("x",)
     _init_params: tuple = ()  # ((name, default or _REQUIRED), ...), in Keras's order
 
-    def __init__(self, *args: Any, name: str | None=None, **kwargs: Any) -> None:
-        bound = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-                                   for p, d in self._init_params]).bind(*args, **kwargs)
+    def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
+        bound = inspect.Signature(
+            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for p, d in self._init_params]
+        ).bind(*args, **kwargs)
         bound.apply_defaults()
         self._arguments = dict(bound.arguments)
         super().__init__(getattr(ops, self._function), name=name)
@@ -100,15 +101,46 @@ _AXES = (("axis", None), ("keepdims", False))
 
 # class name, module (keras.src.ops.<module>), dagnet.ops function, operands, constructor args.
 _TABLE = [
-    *[(c, "numpy", f, ("x1", "x2"), ()) for c, f in [
-        ("Add", "add"), ("Subtract", "subtract"), ("Multiply", "multiply"), ("Divide", "divide"),
-        ("TrueDivide", "true_divide"), ("Power", "power"), ("Maximum", "maximum"), ("Minimum", "minimum"),
-        ("Equal", "equal"), ("NotEqual", "not_equal"), ("Less", "less"), ("LessEqual", "less_equal"),
-        ("Greater", "greater"), ("GreaterEqual", "greater_equal"), ("Matmul", "matmul"), ("Dot", "dot")]],
-    *[(c, "numpy", f, ("x",), ()) for c, f in [
-        ("Negative", "negative"), ("Exp", "exp"), ("Log", "log"), ("Sqrt", "sqrt"), ("Square", "square"),
-        ("Absolute", "absolute"), ("Sign", "sign"), ("Reciprocal", "reciprocal"), ("Log1p", "log1p"),
-        ("Expm1", "expm1"), ("Sin", "sin"), ("Cos", "cos"), ("Floor", "floor"), ("Tanh", "tanh")]],
+    *[
+        (c, "numpy", f, ("x1", "x2"), ())
+        for c, f in [
+            ("Add", "add"),
+            ("Subtract", "subtract"),
+            ("Multiply", "multiply"),
+            ("Divide", "divide"),
+            ("TrueDivide", "true_divide"),
+            ("Power", "power"),
+            ("Maximum", "maximum"),
+            ("Minimum", "minimum"),
+            ("Equal", "equal"),
+            ("NotEqual", "not_equal"),
+            ("Less", "less"),
+            ("LessEqual", "less_equal"),
+            ("Greater", "greater"),
+            ("GreaterEqual", "greater_equal"),
+            ("Matmul", "matmul"),
+            ("Dot", "dot"),
+        ]
+    ],
+    *[
+        (c, "numpy", f, ("x",), ())
+        for c, f in [
+            ("Negative", "negative"),
+            ("Exp", "exp"),
+            ("Log", "log"),
+            ("Sqrt", "sqrt"),
+            ("Square", "square"),
+            ("Absolute", "absolute"),
+            ("Sign", "sign"),
+            ("Reciprocal", "reciprocal"),
+            ("Log1p", "log1p"),
+            ("Expm1", "expm1"),
+            ("Sin", "sin"),
+            ("Cos", "cos"),
+            ("Floor", "floor"),
+            ("Tanh", "tanh"),
+        ]
+    ],
     ("Round", "numpy", "round", ("x",), (("decimals", 0),)),
     ("Rsqrt", "math", "rsqrt", ("x",), ()),
     ("Erf", "math", "erf", ("x",), ()),
@@ -123,10 +155,22 @@ _TABLE = [
     ("Softmax", "nn", "softmax", ("x",), (("axis", -1),)),
     ("LogSoftmax", "nn", "log_softmax", ("x",), (("axis", -1),)),
     ("Elu", "nn", "elu", ("x",), (("alpha", 1.0),)),
-    *[(c, "nn", f, ("x",), ()) for c, f in [
-        ("Relu6", "relu6"), ("Silu", "silu"), ("HardSigmoid", "hard_sigmoid"), ("HardSilu", "hard_silu"),
-        ("Selu", "selu"), ("Softsign", "softsign"), ("LogSigmoid", "log_sigmoid"), ("SparsePlus", "sparse_plus"),
-        ("SparseSigmoid", "sparse_sigmoid"), ("HardTanh", "hard_tanh"), ("TanhShrink", "tanh_shrink")]],
+    *[
+        (c, "nn", f, ("x",), ())
+        for c, f in [
+            ("Relu6", "relu6"),
+            ("Silu", "silu"),
+            ("HardSigmoid", "hard_sigmoid"),
+            ("HardSilu", "hard_silu"),
+            ("Selu", "selu"),
+            ("Softsign", "softsign"),
+            ("LogSigmoid", "log_sigmoid"),
+            ("SparsePlus", "sparse_plus"),
+            ("SparseSigmoid", "sparse_sigmoid"),
+            ("HardTanh", "hard_tanh"),
+            ("TanhShrink", "tanh_shrink"),
+        ]
+    ],
     ("LeakyRelu", "nn", "leaky_relu", ("x",), (("negative_slope", 0.2),)),
     ("Gelu", "nn", "gelu", ("x",), (("approximate", True),)),
     ("Celu", "nn", "celu", ("x",), (("alpha", 1.0),)),
@@ -150,9 +194,18 @@ _TABLE = [
 ]
 
 OPERATIONS: dict[str, type[Operation]] = {
-    name: type(name, (Operation,), {"_keras_module": f"keras.src.ops.{module}", "_function": function,
-                                    "_call_params": call, "_init_params": init, "__module__": __name__,
-                                    "__qualname__": name})
+    name: type(
+        name,
+        (Operation,),
+        {
+            "_keras_module": f"keras.src.ops.{module}",
+            "_function": function,
+            "_call_params": call,
+            "_init_params": init,
+            "__module__": __name__,
+            "__qualname__": name,
+        },
+    )
     for name, module, function, call, init in _TABLE
 }
 

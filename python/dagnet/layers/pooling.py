@@ -1,11 +1,12 @@
 """Max/average pooling 1D/2D and their global forms."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Sequence
-from .._typing import TensorLike
+from typing import Any
 
 from .. import ops
+from .._typing import TensorLike
 from ..ops._dispatch import emit
 from ..serialization.keras_saveable import alias
 from .conv import _tuple
@@ -18,7 +19,14 @@ class _Pooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, pool_size: int | Sequence[int]=2, strides: int | Sequence[int] | None=None, padding: str="valid", data_format: str | None=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = 2,
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.pool_size = _tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, "strides")
@@ -29,13 +37,26 @@ class _Pooling(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs: TensorLike) -> Any:
-        return emit(inputs.builder, f"{self.mode}_pool{self.rank}d", [inputs],
-                    {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding.lower(),
-                     "data_format": self.data_format})
+        return emit(
+            inputs.builder,
+            f"{self.mode}_pool{self.rank}d",
+            [inputs],
+            {
+                "pool_size": list(self.pool_size),
+                "strides": list(self.strides),
+                "padding": self.padding.lower(),
+                "data_format": self.data_format,
+            },
+        )
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
-                "strides": self.strides, "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "padding": self.padding,
+            "strides": self.strides,
+            "data_format": self.data_format,
+        }
 
 
 class MaxPooling1D(_Pooling):
@@ -65,7 +86,7 @@ class _GlobalPooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, data_format: str | None=None, keepdims: bool=False, **kwargs: Any) -> None:
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"
         self.keepdims = keepdims
@@ -94,21 +115,24 @@ class GlobalMaxPooling2D(_GlobalPooling):
 class GlobalAveragePooling1D(_GlobalPooling):
     """With a mask (e.g. from Embedding(mask_zero=True)) it averages the unmasked steps
     only, as Keras does (a fully masked row gives 0/0 = NaN there too)."""
+
     rank, mode = 1, "avg"
 
-    def __init__(self, data_format: str | None=None, keepdims: bool=False, **kwargs: Any) -> None:
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
         self.supports_masking = True
 
-    def call(self, inputs: TensorLike, mask: TensorLike | None=None) -> Any:
+    def call(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         if mask is None:
             return super().call(inputs)
         steps_axis = 1 if self.data_format == "channels_last" else 2
         mask = ops.expand_dims(ops.cast(mask, "float32"), 2 if self.data_format == "channels_last" else 1)
-        return ops.divide(ops.sum(ops.multiply(inputs, mask), axis=steps_axis, keepdims=self.keepdims),
-                          ops.sum(mask, axis=steps_axis, keepdims=self.keepdims))
+        return ops.divide(
+            ops.sum(ops.multiply(inputs, mask), axis=steps_axis, keepdims=self.keepdims),
+            ops.sum(mask, axis=steps_axis, keepdims=self.keepdims),
+        )
 
-    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> None:
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
         return None
 
 

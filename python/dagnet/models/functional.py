@@ -1,18 +1,17 @@
 """Model: a graph of layer calls from inputs to outputs, itself a layer (callable,
 nestable, shareable). Lowering runs each node's layer in depth order on traced tensors,
 so nested and shared structure becomes one native graph with weights shared by identity."""
+
 from __future__ import annotations
 
-from typing import Any
-from .._typing import TensorLike
-
-import os
-
 import json
+import os
 import warnings
+from typing import Any
 
 from .. import _naming, _tree
 from .._device import check_device, get_device
+from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
@@ -60,15 +59,17 @@ class Model(Trainer, Layer):
 
     # Compile / fit / evaluate / predict live in the Trainer (dagnet.trainers.trainer).
 
-    def save(self, filepath: str | os.PathLike[str], overwrite: bool=True, include_optimizer: bool=True, **kwargs: Any) -> None:
+    def save(
+        self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any
+    ) -> None:
         """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
         saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool=True) -> None:
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool=False, **kwargs: Any) -> None:
+    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False, **kwargs: Any) -> None:
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def export_native(self, filepath: str | os.PathLike[str]) -> None:
@@ -76,18 +77,33 @@ class Model(Trainer, Layer):
         losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
         export_native(self, filepath)
 
-    def summary(self, line_length: int | None=None, positions: Any=None, print_fn: Any=None, expand_nested: bool=False, show_trainable: bool=False,
-                layer_range: Any=None) -> None:
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
 
-    def get_layer(self, name: str | None=None, index: int | None=None) -> Any:
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
             if len(self.layers) <= index:
-                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
-                                 f"{len(self.layers)} layers.")
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers."
+                )
             return self.layers[index]
         if name is not None:
             for layer in self.layers:
@@ -102,11 +118,10 @@ class Model(Trainer, Layer):
 
     @layers.setter
     def layers(self, _: Any) -> None:
-        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another "
-                             "name.")
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another name.")
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Any:
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
         """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
         if "input_layers" in config and "output_layers" in config:
             return functional_from_config(cls if issubclass(cls, Functional) else Functional, config, custom_objects)
@@ -119,7 +134,10 @@ class Model(Trainer, Layer):
 
 class Functional(Model):
     _is_graph_network = True
-    def __init__(self, inputs: TensorLike, outputs: TensorLike, name: str | None=None, trainable: bool=True, **kwargs: Any) -> None:
+
+    def __init__(
+        self, inputs: TensorLike, outputs: TensorLike, name: str | None = None, trainable: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         for what, structure in (("inputs", inputs), ("outputs", outputs)):
             flat = _tree.flatten(structure)
@@ -127,30 +145,40 @@ class Functional(Model):
                 raise ValueError(f"`{what}` of a Functional model cannot be empty.")
             bad = [x for x in flat if not isinstance(x, KerasTensor)]
             if bad:
-                raise ValueError(f"All `{what}` values must be KerasTensors. Received: {what}={structure} "
-                                 f"including invalid value {bad[0]!r} of type {type(bad[0])}")
+                raise ValueError(
+                    f"All `{what}` values must be KerasTensors. Received: {what}={structure} "
+                    f"including invalid value {bad[0]!r} of type {type(bad[0])}"
+                )
         if isinstance(inputs, dict):
             for key, tensor in inputs.items():
                 if key != tensor.name:
-                    warnings.warn("When providing `inputs` as a dict, all keys in the dict must match the names of "
-                                  f"the corresponding tensors. Received key '{key}' mapping to value {tensor} which "
-                                  f"has name '{tensor.name}'. Change the tensor name to '{key}' (via "
-                                  f"`Input(..., name='{key}')`)", stacklevel=2)
+                    warnings.warn(
+                        "When providing `inputs` as a dict, all keys in the dict must match the names of "
+                        f"the corresponding tensors. Received key '{key}' mapping to value {tensor} which "
+                        f"has name '{tensor.name}'. Change the tensor name to '{key}' (via "
+                        f"`Input(..., name='{key}')`)",
+                        stacklevel=2,
+                    )
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self.inputs = _tree.flatten(inputs)
         self.outputs = _tree.flatten(outputs)
         if len({id(x) for x in self.inputs}) != len(self.inputs):
-            raise ValueError(f"The list of inputs passed to the model is redundant. All inputs should only appear "
-                             f"once. Received: inputs={inputs}")
+            raise ValueError(
+                f"The list of inputs passed to the model is redundant. All inputs should only appear "
+                f"once. Received: inputs={inputs}"
+            )
         for x in self.inputs:
             operation = x._keras_history.operation
             if not isinstance(operation, InputLayer):
-                raise ValueError(f"Model inputs must come from `Input` (a tensor produced by an `InputLayer`). "
-                                 f"Received {x}, produced by layer '{getattr(operation, 'name', None)}'. To build "
-                                 "a model on an intermediate tensor, start the sub-model with a new `Input`.")
+                raise ValueError(
+                    f"Model inputs must come from `Input` (a tensor produced by an `InputLayer`). "
+                    f"Received {x}, produced by layer '{getattr(operation, 'name', None)}'. To build "
+                    "a model on an intermediate tensor, start the sub-model with a new `Input`."
+                )
         self._network_nodes, self._nodes_by_depth, self._operations, self._operations_by_depth = map_graph(
-            self.inputs, self.outputs)
+            self.inputs, self.outputs
+        )
         self.built = True
         self.supports_masking = True
 
@@ -207,7 +235,7 @@ class Functional(Model):
             return [(t.shape, t.dtype) for t in self.inputs]
         return super()._eager_input_specs(arrays)
 
-    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> None:
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
         return None  # the inner layers already attached masks to the traced outputs
 
     def get_build_config(self) -> dict[str, Any] | None:
@@ -239,8 +267,9 @@ class Functional(Model):
                 names = self.input_names
             missing = [k for k, n in zip(keys, names) if k not in inputs and n not in inputs]
             if missing:
-                raise ValueError(f'Model "{self.name}": missing data for input(s) {missing}. Received keys: '
-                                 f"{sorted(inputs)}")
+                raise ValueError(
+                    f'Model "{self.name}": missing data for input(s) {missing}. Received keys: {sorted(inputs)}'
+                )
             values = [inputs[k] if k in inputs else inputs[n] for k, n in zip(keys, names)]
             if isinstance(self._inputs_struct, dict):
                 by_key = dict(zip(keys, values))
@@ -248,21 +277,23 @@ class Functional(Model):
             return values
         flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(self.inputs):
-            raise ValueError(f'Model "{self.name}" expects {len(self.inputs)} input(s), but it received '
-                             f"{len(flat)} input tensors.")
+            raise ValueError(
+                f'Model "{self.name}" expects {len(self.inputs)} input(s), but it received {len(flat)} input tensors.'
+            )
         return flat
 
     def _input_keys_in_flat_order(self) -> list:
         return sorted(self._inputs_struct)
 
-    def call(self, inputs: TensorLike, training: bool | None=None, mask: TensorLike | None=None) -> Any:
+    def call(self, inputs: TensorLike, training: bool | None = None, mask: TensorLike | None = None) -> Any:
         values = {id(x): v for x, v in zip(self.inputs, self._flatten_inputs(inputs))}
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:
                 if node.is_input or any(id(x) not in values for x in node.input_tensors):
                     continue
                 args, kwargs = _tree.map_structure(
-                    lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (node.call_args, node.call_kwargs))
+                    lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (node.call_args, node.call_kwargs)
+                )
                 if training is not None and getattr(node.operation, "_call_takes_training", False):
                     kwargs = {**kwargs, "training": training}  # Keras 3: the model's call overrides the node's
                 outputs = node.operation(*args, **kwargs)

@@ -1,11 +1,10 @@
 """Ordering a functional graph: which nodes belong to a model, their depths, and the
 layer order, following Keras's map_graph (deepest = inputs first; ties by discovery)."""
+
 from __future__ import annotations
 
-from typing import Any
-
 from collections import defaultdict
-
+from typing import Any
 
 
 def map_graph(inputs: list, outputs: list) -> Any:
@@ -18,8 +17,10 @@ def map_graph(inputs: list, outputs: list) -> Any:
     def visit(tensor):
         operation, node_index, _ = tensor._keras_history
         if operation is None:
-            raise ValueError(f"Output tensors of a Functional model must be the output of a layer (it needs its "
-                             f"history). Received: {tensor}")
+            raise ValueError(
+                f"Output tensors of a Functional model must be the output of a layer (it needs its "
+                f"history). Received: {tensor}"
+            )
         node = operation._inbound_nodes[node_index]
         if id(node) in finished:
             return
@@ -73,7 +74,8 @@ def map_graph(inputs: list, outputs: list) -> Any:
                         f"tensor {x} at layer '{node.operation.name}'. "
                         f"The tensor comes from layer '{x._keras_history.operation.name}', which cannot be reached "
                         f"from the model's inputs {[i.name for i in inputs]}. The following previous layers were "
-                        f"accessed without issue: {reached}")
+                        f"accessed without issue: {reached}"
+                    )
             if node.is_input:
                 continue  # an Input the model was not given computes nothing
             reached.append(node.operation.name)
@@ -83,7 +85,9 @@ def map_graph(inputs: list, outputs: list) -> Any:
     names = [op.name for op in operations]
     for name in names:
         if names.count(name) != 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All operation '
-                             "names should be unique.")
+            raise ValueError(
+                f'The name "{name}" is used {names.count(name)} times in the model. All operation '
+                "names should be unique."
+            )
     node_ids = {id(node) for nodes in nodes_by_depth.values() for node in nodes}
     return node_ids, dict(nodes_by_depth), operations, dict(operations_by_depth)

@@ -1,13 +1,13 @@
 """Sequential: a plain stack of layers. With a known input shape (an Input first, or
 input_shape= on the first layer) it is a functional model at once; otherwise it builds
 itself on the first call."""
+
 from __future__ import annotations
 
 from typing import Any
-from .._typing import TensorLike
-
 
 from .. import _naming
+from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, name_scope
@@ -16,7 +16,9 @@ from .functional import Functional, Model
 
 
 class Sequential(Model):
-    def __init__(self, layers: Any=None, trainable: bool=True, name: str | None=None, device: str | None = None) -> None:
+    def __init__(
+        self, layers: Any = None, trainable: bool = True, name: str | None = None, device: str | None = None
+    ) -> None:
         super().__init__(name=name or _naming.auto_name("Sequential"), trainable=trainable, device=device)
         self._stack: list[Layer] = []
         self._functional: Functional | None = None
@@ -28,18 +30,24 @@ class Sequential(Model):
         if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.operation, InputLayer):
             layer = layer._keras_history.operation
         if not isinstance(layer, Layer):
-            raise ValueError(f"Only instances of `Layer` can be added to a Sequential model. Received: {layer} "
-                             f"(of type {type(layer)})")
+            raise ValueError(
+                f"Only instances of `Layer` can be added to a Sequential model. Received: {layer} "
+                f"(of type {type(layer)})"
+            )
         if isinstance(layer, InputLayer) and self._stack and isinstance(self._stack[0], InputLayer):
-            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
-                             f"{self._stack[0].batch_shape}. You cannot add a different Input layer to it.")
+            raise ValueError(
+                f"Sequential model '{self.name}' has already been configured to use input shape "
+                f"{self._stack[0].batch_shape}. You cannot add a different Input layer to it."
+            )
         if not self._stack and getattr(layer, "_batch_input_shape", None) is not None:
             # Legacy input_shape= on the first layer: an InputLayer made once, as Keras 3 does.
             self._stack.append(InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype))
         names = {l.name for l in self._stack}
         if layer.name in names:
-            raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
-                             f"'{layer.name}' is already the name of a layer in this model.")
+            raise ValueError(
+                f"All layers added to a Sequential model should have unique names. Name "
+                f"'{layer.name}' is already the name of a layer in this model."
+            )
         self._stack.append(layer)
         if rebuild:
             self._maybe_rebuild()
@@ -76,7 +84,7 @@ class Sequential(Model):
         self._functional = Functional(inputs, x)  # auto-named: each build takes a "functional" name, as in Keras 3
         self.built = True
 
-    def build(self, input_shape: Any=None) -> None:
+    def build(self, input_shape: Any = None) -> None:
         if self._functional is not None:
             return
         if input_shape is None:
@@ -89,10 +97,10 @@ class Sequential(Model):
         if self._functional is None:
             self.build(inputs.shape)
 
-    def call(self, inputs: TensorLike, training: bool | None=None, mask: TensorLike | None=None) -> Any:
+    def call(self, inputs: TensorLike, training: bool | None = None, mask: TensorLike | None = None) -> Any:
         return self._require_graph().call(inputs, training=training, mask=mask)
 
-    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None=None) -> None:
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
         return None
 
     @property  # type: ignore[misc]  # read-only, like Model.layers (whose setter only refuses)
@@ -104,8 +112,10 @@ class Sequential(Model):
 
     def _require_graph(self) -> Functional:
         if self._functional is None:
-            raise AttributeError(f"Sequential model '{self.name}' has no defined input yet: call it on data or "
-                                 "give its first layer an `input_shape`, or start it with an `Input`.")
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined input yet: call it on data or "
+                "give its first layer an `input_shape`, or start it with an `Input`."
+            )
         return self._functional
 
     @property
@@ -173,7 +183,7 @@ class Sequential(Model):
             self.build(tuple(config["input_shape"]))
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Sequential:
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Sequential:
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in config["layers"]:
             model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)

@@ -1,16 +1,15 @@
 """model.summary(): the Keras 3 table (Layer (type), Output Shape, Param #, and
 Connected to for non-sequential graphs), with nested models as one row per call or
 expanded, and the parameter totals with their memory size."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import os
 import re
 import shutil
+from typing import Any
 
 import numpy as np
-
 
 
 def _format_shape(shape: Any) -> str:
@@ -144,8 +143,15 @@ def _render_table(header: Any, rows: Any, widths: Any, alignment: Any) -> list[s
     return lines
 
 
-def print_summary(model: Any, line_length: int | None=None, positions: Any=None, print_fn: Any=None, expand_nested: bool=False,
-                  show_trainable: bool=False, layer_range: Any=None) -> None:
+def print_summary(
+    model: Any,
+    line_length: int | None = None,
+    positions: Any = None,
+    print_fn: Any = None,
+    expand_nested: bool = False,
+    show_trainable: bool = False,
+    layer_range: Any = None,
+) -> None:
     sequential_like = _is_sequential_like(model)
     # A plain functional model lists its raw operations too; subclasses list their layers.
     layers = list(model._operations) if type(model).__name__ == "Functional" else list(model.layers)
@@ -170,7 +176,7 @@ def print_summary(model: Any, line_length: int | None=None, positions: Any=None,
             raise ValueError("Insufficient console width to print summary.")
         widths.append(width)
         current += width
-    widths = widths[:len(header)]  # extra positions make no columns
+    widths = widths[: len(header)]  # extra positions make no columns
     shrink = [w - 2 for w in _rich_column_widths(widths, line_length)]
 
     relevant = set()
@@ -219,10 +225,11 @@ def print_summary(model: Any, line_length: int | None=None, positions: Any=None,
     console = _console_width()
     lines = _fold_text(f'Model: "{model.name}"', console)
     lines += [line[:console] for line in _render_table(header, rows, shrink, alignment)]
-    texts = [f" Total params: {total:,} ({readable_memory_size(total_bytes)})",
-             f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})",
-             f" Non-trainable params: {non_trainable_count:,} "
-             f"({readable_memory_size(_memory_size(non_trainable))})"]
+    texts = [
+        f" Total params: {total:,} ({readable_memory_size(total_bytes)})",
+        f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})",
+        f" Non-trainable params: {non_trainable_count:,} ({readable_memory_size(_memory_size(non_trainable))})",
+    ]
     if optimizer_vars:
         texts.append(f" Optimizer params: {optimizer_count:,} ({readable_memory_size(optimizer_bytes)})")
     for text in texts:
@@ -260,7 +267,7 @@ def _fold_text(text: str, width: int) -> list[str]:
         elif length > width:
             if current:
                 lines.append(current)
-            chunks = [word[i:i + width] for i in range(0, len(word), width)]
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
             lines += chunks[:-1]
             current = chunks[-1]
         else:
@@ -283,16 +290,17 @@ def _layer_range(layers, layer_range):
     if layer_range is None:
         return 0, len(layers)
     if len(layer_range) != 2:
-        raise ValueError("layer_range must be a list or tuple of length 2. Received: "
-                         f"layer_range = {layer_range} of length {len(layer_range)}")
+        raise ValueError(
+            "layer_range must be a list or tuple of length 2. Received: "
+            f"layer_range = {layer_range} of length {len(layer_range)}"
+        )
     if not isinstance(layer_range[0], str) or not isinstance(layer_range[1], str):
         raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
     names = [layer.name for layer in layers]
     starts = [i for i, n in enumerate(names) if re.match(layer_range[0], n)]
     ends = [i for i, n in enumerate(names) if re.match(layer_range[1], n)]
     if not starts or not ends:
-        raise ValueError("Passed layer_names do not match the layer names in the model. "
-                         f"Received: {layer_range}")
+        raise ValueError(f"Passed layer_names do not match the layer names in the model. Received: {layer_range}")
     if min(starts) > max(ends):
         return min(ends), max(starts) + 1
     return min(starts), max(ends) + 1

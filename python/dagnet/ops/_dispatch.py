@@ -1,21 +1,20 @@
 """How an op runs, by the kind of its arguments (symbolic, traced or concrete)."""
+
 from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Concatenate, ParamSpec
 from collections.abc import Callable
-
-from .._typing import TensorLike
+from typing import Any, Concatenate, ParamSpec
 
 import numpy as np
 
 from .. import _tree
 from .._tracing import GraphBuilder, GraphTensor, current_builder
+from .._typing import TensorLike
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
 from ..variables import Variable
-
 
 _symbolic_recorder = None  # records an op called on KerasTensors as a graph node (layers.op_layer)
 
@@ -39,8 +38,9 @@ def op(lower: Callable[Concatenate[GraphBuilder, P], Any]) -> Callable[P, Any]:
         flat = _tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
             if _symbolic_recorder is None:
-                raise RuntimeError(f"ops.{lower.__name__} on symbolic tensors needs dagnet.layers loaded: import "
-                                   "dagnet first.")
+                raise RuntimeError(
+                    f"ops.{lower.__name__} on symbolic tensors needs dagnet.layers loaded: import dagnet first."
+                )
             return _symbolic_recorder(run, lower.__name__, args, kwargs)
         builder = next((x.builder for x in flat if isinstance(x, GraphTensor)), None) or current_builder()
         if builder is not None:
@@ -97,14 +97,16 @@ def as_values(builder: GraphBuilder, *xs: Any) -> Any:
     return values
 
 
-def emit(builder: GraphBuilder, op_name: str, inputs: TensorLike, attrs: Any=None, name: str | None=None) -> Any:
+def emit(builder: GraphBuilder, op_name: str, inputs: TensorLike, attrs: Any = None, name: str | None = None) -> Any:
     """Adds one node; returns its single output (or the list when there are several)."""
     outs = builder.node(op_name, inputs, attrs, name)
     return outs[0] if len(outs) == 1 else outs
 
 
 @op
-def convert_to_tensor(builder: GraphBuilder, x: TensorLike, dtype: Any=None, sparse: bool | None=None, ragged: bool | None=None) -> Any:
+def convert_to_tensor(
+    builder: GraphBuilder, x: TensorLike, dtype: Any = None, sparse: bool | None = None, ragged: bool | None = None
+) -> Any:
     if sparse or ragged:
         raise NotImplementedError("convert_to_tensor: dagnet has no sparse or ragged tensors")
     value = builder.as_value(x if dtype is None else np.asarray(x, dtype=dtype))

@@ -1,22 +1,59 @@
 """Elementwise arithmetic, comparisons, reductions and matmul (keras.ops names)."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
-from .._typing import TensorLike
+from typing import Any
 
 from .._tensor_operators import register_operator_functions
 from .._tracing import GraphBuilder
+from .._typing import TensorLike
 from ._dispatch import as_values, emit, lowering, op
 from .shape_ops import cast
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "negative", "exp", "log", "sqrt", "square", "absolute", "abs", "sign", "reciprocal", "log1p", "expm1",
-    "sin", "cos", "floor", "round", "rsqrt", "erf", "clip", "where",
-    "sum", "mean", "max", "min", "prod", "matmul", "dot",
-    "l1_penalty", "l2_penalty",  # dagnet's own: the weight regularizers' penalties
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+    "power",
+    "maximum",
+    "minimum",
+    "equal",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "negative",
+    "exp",
+    "log",
+    "sqrt",
+    "square",
+    "absolute",
+    "abs",
+    "sign",
+    "reciprocal",
+    "log1p",
+    "expm1",
+    "sin",
+    "cos",
+    "floor",
+    "round",
+    "rsqrt",
+    "erf",
+    "clip",
+    "where",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "prod",
+    "matmul",
+    "dot",
+    "l1_penalty",
+    "l2_penalty",  # dagnet's own: the weight regularizers' penalties
 ]
 
 
@@ -53,7 +90,7 @@ abs = absolute
 
 
 @op
-def round(builder: GraphBuilder, x: TensorLike, decimals: int=0) -> Any:
+def round(builder: GraphBuilder, x: TensorLike, decimals: int = 0) -> Any:
     if decimals != 0:
         raise NotImplementedError(f"round: only decimals=0 is supported, got decimals={decimals}")
     (a,) = as_values(builder, x)
@@ -86,16 +123,18 @@ def _reduce(kind: str) -> Callable[..., Any]:
 
     # The keras.ops signatures (Max/Min take `initial`, Prod a `dtype`), so a recorded op's
     # constructor arguments are the function's.
-    def lower_extremum(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False,
-                       initial: Any = None) -> Any:
+    def lower_extremum(
+        builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False, initial: Any = None
+    ) -> Any:
         out = reduce(builder, x, axis, keepdims)
         if initial is None:
             return out
         a, b = as_values(builder, out, initial)
         return emit(builder, "binary", [a, b], {"kind": "maximum" if kind == "max" else "minimum"})
 
-    def lower_prod(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False,
-                   dtype: Any = None) -> Any:
+    def lower_prod(
+        builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False, dtype: Any = None
+    ) -> Any:
         if dtype is not None:
             x = lowering(cast)(builder, x, dtype)
         return reduce(builder, x, axis, keepdims)
@@ -103,8 +142,9 @@ def _reduce(kind: str) -> Callable[..., Any]:
     def lower_plain(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False) -> Any:
         return reduce(builder, x, axis, keepdims)
 
-    lower: Callable[..., Any] = (lower_extremum if kind in ("max", "min") else lower_prod if kind == "prod"
-                                 else lower_plain)
+    lower: Callable[..., Any] = (
+        lower_extremum if kind in ("max", "min") else lower_prod if kind == "prod" else lower_plain
+    )
     lower.__name__ = kind
     return op(lower)
 
@@ -113,14 +153,14 @@ sum, mean, max, min, prod = (_reduce(k) for k in ("sum", "mean", "max", "min", "
 
 
 @op
-def l1_penalty(builder: GraphBuilder, x: TensorLike, l1: float=0.01) -> Any:
+def l1_penalty(builder: GraphBuilder, x: TensorLike, l1: float = 0.01) -> Any:
     """l1 * sum(|x|), one native op (regularizers.L1 / L1L2's l1 term)."""
     (a,) = as_values(builder, x)
     return emit(builder, "l1_penalty", [a], {"l1": float(l1)})
 
 
 @op
-def l2_penalty(builder: GraphBuilder, x: TensorLike, l2: float=0.01) -> Any:
+def l2_penalty(builder: GraphBuilder, x: TensorLike, l2: float = 0.01) -> Any:
     """l2 * sum(x^2), one native op (regularizers.L2 / L1L2's l2 term)."""
     (a,) = as_values(builder, x)
     return emit(builder, "l2_penalty", [a], {"l2": float(l2)})
@@ -145,12 +185,26 @@ def dot(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
     """NumPy's dot where it is a matmul: x2 of rank 2 (Keras records it as its own op, Dot)."""
     a, b = as_values(builder, x1, x2)
     if b.ndim != 2 or a.ndim < 2:
-        raise NotImplementedError(f"dot: only a second operand of rank 2 and a first of rank >= 2 are supported "
-                                  f"(shapes {a.shape} and {b.shape}); use matmul for batched products")
+        raise NotImplementedError(
+            f"dot: only a second operand of rank 2 and a first of rank >= 2 are supported "
+            f"(shapes {a.shape} and {b.shape}); use matmul for batched products"
+        )
     return emit(builder, "matmul", [a, b])
 
 
-register_operator_functions(add=add, subtract=subtract, multiply=multiply, true_divide=true_divide, matmul=matmul,
-                            power=power, less=less, less_equal=less_equal, greater=greater,
-                            greater_equal=greater_equal, not_equal=not_equal, negative=negative, absolute=absolute,
-                            round=round)
+register_operator_functions(
+    add=add,
+    subtract=subtract,
+    multiply=multiply,
+    true_divide=true_divide,
+    matmul=matmul,
+    power=power,
+    less=less,
+    less_equal=less_equal,
+    greater=greater,
+    greater_equal=greater_equal,
+    not_equal=not_equal,
+    negative=negative,
+    absolute=absolute,
+    round=round,
+)

@@ -1,15 +1,38 @@
 """Neural-network functions of keras.ops (activations)."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
-from .._typing import TensorLike
+from typing import Any
 
 from .._tracing import GraphBuilder
+from .._typing import TensorLike
 from ._dispatch import as_values, emit, op
-from .math import (absolute, add, clip, divide, erf, exp, expm1, greater, greater_equal, less, less_equal, log,
-                   maximum, minimum, multiply, negative, power, sqrt, square, subtract, where)
-from .math import max as _max, sum as _sum  # (not the builtins)
+from .math import (  # (not the builtins)
+    absolute,
+    add,
+    clip,
+    divide,
+    erf,
+    exp,
+    expm1,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    max as _max,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    power,
+    sqrt,
+    square,
+    subtract,
+    sum as _sum,
+    where,
+)
 from .shape_ops import cast, expand_dims, slice_by_index
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "elu", "softplus", "log_softmax", "linear"]
@@ -31,7 +54,7 @@ relu, sigmoid, tanh, softmax, linear = (_activation(k) for k in ("relu", "sigmoi
 
 
 @op
-def elu(builder: GraphBuilder, x: TensorLike, alpha: float=1.0) -> Any:
+def elu(builder: GraphBuilder, x: TensorLike, alpha: float = 1.0) -> Any:
     (a,) = as_values(builder, x)
     return emit(builder, "activation", [a], {"kind": "elu", "alpha": float(alpha)})
 
@@ -43,7 +66,7 @@ def softplus(builder: GraphBuilder, x: TensorLike) -> Any:
 
 
 @op
-def log_softmax(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
+def log_softmax(builder: GraphBuilder, x: TensorLike, axis: int = -1) -> Any:
     """x - logsumexp(x) along `axis`, shifted by the max first so that no exp overflows and
     no log sees a 0: finite wherever x is (Keras: [1000, 0, -1000] -> [0, -1000, -2000])."""
     (a,) = as_values(builder, x)
@@ -60,13 +83,13 @@ def relu6(builder: GraphBuilder, x: TensorLike) -> Any:
 
 
 @op
-def leaky_relu(builder: GraphBuilder, x: TensorLike, negative_slope: float=0.2) -> Any:
+def leaky_relu(builder: GraphBuilder, x: TensorLike, negative_slope: float = 0.2) -> Any:
     (a,) = as_values(builder, x)
     return where(greater_equal(a, 0.0), a, multiply(a, float(negative_slope)))
 
 
 @op
-def gelu(builder: GraphBuilder, x: TensorLike, approximate: bool=True) -> Any:
+def gelu(builder: GraphBuilder, x: TensorLike, approximate: bool = True) -> Any:
     (a,) = as_values(builder, x)
     if approximate:
         inner = multiply(add(a, multiply(power(a, 3.0), 0.044715)), 0.7978845608028654)
@@ -119,7 +142,7 @@ def log_sigmoid(builder: GraphBuilder, x: TensorLike) -> Any:
 
 
 @op
-def celu(builder: GraphBuilder, x: TensorLike, alpha: float=1.0) -> Any:
+def celu(builder: GraphBuilder, x: TensorLike, alpha: float = 1.0) -> Any:
     (a,) = as_values(builder, x)
     alpha = float(alpha)
     return add(maximum(a, 0.0), multiply(expm1(divide(minimum(a, 0.0), alpha)), alpha))
@@ -136,14 +159,14 @@ def _split_halves(x, axis):
 
 
 @op
-def glu(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
+def glu(builder: GraphBuilder, x: TensorLike, axis: int = -1) -> Any:
     (a,) = as_values(builder, x)
     first, second = _split_halves(a, int(axis))
     return multiply(first, sigmoid(second))
 
 
 @op
-def sparsemax(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
+def sparsemax(builder: GraphBuilder, x: TensorLike, axis: int = -1) -> Any:
     """Keras 3's sparsemax, formula for formula (its backends' tau sums the cumulative sums
     over the support), written with pairwise comparisons instead of a sort: for each z_i,
     c_i = sum of the z_j >= z_i and r_i their count (z_i's cumulative sum and rank in
@@ -152,7 +175,7 @@ def sparsemax(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
     ndim = len(a.shape)
     axis = int(axis) % ndim
     zi = expand_dims(a, axis + 1)  # (..., n_i, 1, ...)
-    zj = expand_dims(a, axis)      # (..., 1, n_j, ...)
+    zj = expand_dims(a, axis)  # (..., 1, n_j, ...)
     ge = cast(greater_equal(zj, zi), "float32")
     c = _sum(multiply(ge, zj), axis=axis + 1)
     r = _sum(ge, axis=axis + 1)
@@ -163,7 +186,7 @@ def sparsemax(builder: GraphBuilder, x: TensorLike, axis: int=-1) -> Any:
 
 
 @op
-def squareplus(builder: GraphBuilder, x: TensorLike, b: float=4) -> Any:
+def squareplus(builder: GraphBuilder, x: TensorLike, b: float = 4) -> Any:
     (a,) = as_values(builder, x)
     return multiply(add(a, sqrt(add(square(a), float(b)))), 0.5)
 
@@ -187,14 +210,14 @@ def hard_tanh(builder: GraphBuilder, x: TensorLike) -> Any:
 
 
 @op
-def soft_shrink(builder: GraphBuilder, x: TensorLike, threshold: Any=0.5) -> Any:
+def soft_shrink(builder: GraphBuilder, x: TensorLike, threshold: Any = 0.5) -> Any:
     (a,) = as_values(builder, x)
     threshold = float(threshold)
     return where(greater(a, threshold), subtract(a, threshold), where(less(a, -threshold), add(a, threshold), 0.0))
 
 
 @op
-def hard_shrink(builder: GraphBuilder, x: TensorLike, threshold: Any=0.5) -> Any:
+def hard_shrink(builder: GraphBuilder, x: TensorLike, threshold: Any = 0.5) -> Any:
     (a,) = as_values(builder, x)
     return where(greater(absolute(a), float(threshold)), a, 0.0)
 
@@ -211,6 +234,27 @@ def threshold(builder: GraphBuilder, x: TensorLike, threshold: Any, default_valu
     return where(greater(a, float(threshold)), a, float(default_value))
 
 
-__all__ += ["relu6", "leaky_relu", "gelu", "silu", "swish", "hard_sigmoid", "hard_silu", "hard_swish", "selu",
-            "softsign", "log_sigmoid", "celu", "glu", "sparsemax", "squareplus", "sparse_plus", "sparse_sigmoid",
-            "hard_tanh", "soft_shrink", "hard_shrink", "tanh_shrink", "threshold"]
+__all__ += [
+    "relu6",
+    "leaky_relu",
+    "gelu",
+    "silu",
+    "swish",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "selu",
+    "softsign",
+    "log_sigmoid",
+    "celu",
+    "glu",
+    "sparsemax",
+    "squareplus",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "hard_tanh",
+    "soft_shrink",
+    "hard_shrink",
+    "tanh_shrink",
+    "threshold",
+]

@@ -1,17 +1,32 @@
 """Shape manipulation: reshape, transpose, expand/squeeze, concatenate, stack, slicing, casts."""
+
 from __future__ import annotations
 
 from typing import Any
-from .._typing import TensorLike
 
 import numpy as np
 
 from .._tensor_operators import register_operator_functions
 from .._tracing import GraphBuilder
+from .._typing import TensorLike
 from ._dispatch import as_values, emit, lowering, op
 
-__all__ = ["reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "cast", "slice_by_index",
-           "zeros", "ones", "zeros_like", "ones_like", "full", "flatten_batch"]
+__all__ = [
+    "reshape",
+    "transpose",
+    "expand_dims",
+    "squeeze",
+    "concatenate",
+    "stack",
+    "cast",
+    "slice_by_index",
+    "zeros",
+    "ones",
+    "zeros_like",
+    "ones_like",
+    "full",
+    "flatten_batch",
+]
 
 
 @op
@@ -29,7 +44,7 @@ def flatten_batch(builder: GraphBuilder, x: TensorLike) -> Any:
 
 
 @op
-def transpose(builder: GraphBuilder, x: TensorLike, axes: Any=None) -> Any:
+def transpose(builder: GraphBuilder, x: TensorLike, axes: Any = None) -> Any:
     (a,) = as_values(builder, x)
     return emit(builder, "transpose", [a], {"perm": [] if axes is None else [int(v) for v in axes]})
 
@@ -41,20 +56,20 @@ def expand_dims(builder: GraphBuilder, x: TensorLike, axis: Any) -> Any:
 
 
 @op
-def squeeze(builder: GraphBuilder, x: TensorLike, axis: Any=None) -> Any:
+def squeeze(builder: GraphBuilder, x: TensorLike, axis: Any = None) -> Any:
     (a,) = as_values(builder, x)
     axes = [] if axis is None else ([int(axis)] if not isinstance(axis, (list, tuple)) else [int(v) for v in axis])
     return emit(builder, "squeeze", [a], {"axes": axes})
 
 
 @op
-def concatenate(builder: GraphBuilder, xs: TensorLike, axis: Any=0) -> Any:
+def concatenate(builder: GraphBuilder, xs: TensorLike, axis: Any = 0) -> Any:
     values = as_values(builder, *xs)
     return emit(builder, "concatenate", values, {"axis": int(axis)})
 
 
 @op
-def stack(builder: GraphBuilder, xs: TensorLike, axis: Any=0) -> Any:
+def stack(builder: GraphBuilder, xs: TensorLike, axis: Any = 0) -> Any:
     values = as_values(builder, *xs)
     return emit(builder, "stack", values, {"axis": int(axis)})
 
@@ -69,28 +84,28 @@ def cast(builder: GraphBuilder, x: TensorLike, dtype: Any) -> Any:
 
 
 @op
-def zeros_like(builder: GraphBuilder, x: TensorLike, dtype: Any=None) -> Any:
+def zeros_like(builder: GraphBuilder, x: TensorLike, dtype: Any = None) -> Any:
     (a,) = as_values(builder, x)
     out = emit(builder, "fill_like", [a], {"value": 0.0})
     return out if dtype is None else lowering(cast)(builder, out, dtype)
 
 
 @op
-def ones_like(builder: GraphBuilder, x: TensorLike, dtype: Any=None) -> Any:
+def ones_like(builder: GraphBuilder, x: TensorLike, dtype: Any = None) -> Any:
     (a,) = as_values(builder, x)
     out = emit(builder, "fill_like", [a], {"value": 1.0})
     return out if dtype is None else lowering(cast)(builder, out, dtype)
 
 
-def zeros(shape: Any, dtype: Any="float32") -> Any:
+def zeros(shape: Any, dtype: Any = "float32") -> Any:
     return np.zeros(shape, dtype=dtype)
 
 
-def ones(shape: Any, dtype: Any="float32") -> Any:
+def ones(shape: Any, dtype: Any = "float32") -> Any:
     return np.ones(shape, dtype=dtype)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any="float32") -> Any:
+def full(shape: Any, fill_value: Any, dtype: Any = "float32") -> Any:
     return np.full(shape, fill_value, dtype=dtype)
 
 
@@ -144,9 +159,19 @@ def slice_by_index(builder: GraphBuilder, x: TensorLike, key: TensorLike) -> Any
         axis += 1
     out = a
     if begin:
-        out = emit(builder, "slice", [a], {"begin": begin, "end": end, "strides": strides,
-                                           "begin_mask": begin_mask, "end_mask": end_mask,
-                                           "squeeze_axes": squeeze_axes})
+        out = emit(
+            builder,
+            "slice",
+            [a],
+            {
+                "begin": begin,
+                "end": end,
+                "strides": strides,
+                "begin_mask": begin_mask,
+                "end_mask": end_mask,
+                "squeeze_axes": squeeze_axes,
+            },
+        )
     for position in new_axes:
         out = emit(builder, "expand_dims", [out], {"axis": position})
     return out

@@ -1,15 +1,15 @@
 """Optimizers with Keras's names, defaults and update formulas. The update itself is a
 fused native op per parameter inside the training step; these objects carry the
 hyper-parameters, and the learning rate can change between steps (callbacks)."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
-
-from .._typing import TensorLike
+from typing import Any
 
 import numpy as np
 
+from .._typing import TensorLike
 from . import schedules
 from .schedules import LearningRateSchedule
 
@@ -27,7 +27,7 @@ class Optimizer:
     # The Keras 3 base-optimizer options the native step carries (None = 0 = off).
     _BASE_OPTIONS = ("clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
 
-    def __init__(self, learning_rate: Any=0.001, name: str | None=None, **kwargs: Any) -> None:
+    def __init__(self, learning_rate: Any = 0.001, name: str | None = None, **kwargs: Any) -> None:
         if "lr" in kwargs:  # Keras 2 spelling
             learning_rate = kwargs.pop("lr")
         # Keras configs carry these; only their "off" values are supported here.
@@ -42,9 +42,11 @@ class Optimizer:
         self.global_clipnorm = kwargs.pop("global_clipnorm", None)
         self.clipvalue = kwargs.pop("clipvalue", None)
         if sum(v is not None for v in (self.clipnorm, self.global_clipnorm, self.clipvalue)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
-                             f"clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
-                             f"global_clipnorm={self.global_clipnorm}")
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                f"clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
+                f"global_clipnorm={self.global_clipnorm}"
+            )
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
         self.name = name or self.name
@@ -69,10 +71,12 @@ class Optimizer:
             self._schedule = value
             return
         if isinstance(self._schedule, LearningRateSchedule):
-            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
-                            "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
-                            "need the learning rate to be settable, you should instantiate the optimizer with a "
-                            "float `learning_rate` argument.")
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
+                "need the learning rate to be settable, you should instantiate the optimizer with a "
+                "float `learning_rate` argument."
+            )
         self._schedule = None
         self._learning_rate = float(value)
         for trainer in self._trainers:
@@ -132,14 +136,23 @@ class Optimizer:
         # Keras keeps the rate in a float32 variable, and lists its EMA / loss-scaling /
         # accumulation options (off here) in every config.
         rate = self._learning_rate_config()
-        return {"name": self.name, "learning_rate": float(np.float32(rate)) if isinstance(rate, float) else rate,
-                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
-                "loss_scale_factor": None, "gradient_accumulation_steps": None,
-                **{key: getattr(self, key) for key in self._hyperparameters}}
+        return {
+            "name": self.name,
+            "learning_rate": float(np.float32(rate)) if isinstance(rate, float) else rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": False,
+            "ema_momentum": 0.99,
+            "ema_overwrite_frequency": None,
+            "loss_scale_factor": None,
+            "gradient_accumulation_steps": None,
+            **{key: getattr(self, key) for key in self._hyperparameters},
+        }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None=None) -> Optimizer:
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
@@ -151,7 +164,14 @@ class SGD(Optimizer):
     _kind = "sgd"
     _hyperparameters = ("momentum", "nesterov")
 
-    def __init__(self, learning_rate: Any=0.01, momentum: float=0.0, nesterov: bool=False, name: str | None=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum}")
@@ -164,8 +184,16 @@ class Adam(Optimizer):
     _kind = "adam"
     _hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
-    def __init__(self, learning_rate: Any=0.001, beta_1: float=0.9, beta_2: float=0.999, epsilon: float=1e-7, amsgrad: bool=False, name: str | None=None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
 
@@ -175,8 +203,16 @@ class RMSprop(Optimizer):
     _kind = "rmsprop"
     _hyperparameters = ("rho", "momentum", "epsilon", "centered")
 
-    def __init__(self, learning_rate: Any=0.001, rho: float=0.9, momentum: float=0.0, epsilon: float=1e-7, centered: bool=False, name: str | None=None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
@@ -187,8 +223,17 @@ class AdamW(Adam):
 
     name = "adam_w"
 
-    def __init__(self, learning_rate: Any=0.001, weight_decay: float=0.004, beta_1: float=0.9, beta_2: float=0.999, epsilon: float=1e-7,
-                 amsgrad: bool=False, name: str | None=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
@@ -201,7 +246,14 @@ class Adagrad(Optimizer):
     _kind = "adagrad"
     _hyperparameters = ("initial_accumulator_value", "epsilon")
 
-    def __init__(self, learning_rate: Any=0.001, initial_accumulator_value: float=0.1, epsilon: float=1e-7, name: str | None=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
 
@@ -213,7 +265,14 @@ class Adadelta(Optimizer):
     _kind = "adadelta"
     _hyperparameters = ("rho", "epsilon")
 
-    def __init__(self, learning_rate: Any=0.001, rho: float=0.95, epsilon: float=1e-7, name: str | None=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.95,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
@@ -225,7 +284,15 @@ class Adamax(Optimizer):
     _kind = "adamax"
     _hyperparameters = ("beta_1", "beta_2", "epsilon")
 
-    def __init__(self, learning_rate: Any=0.001, beta_1: float=0.9, beta_2: float=0.999, epsilon: float=1e-7, name: str | None=None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
@@ -237,8 +304,16 @@ class Nadam(Adamax):
     _kind = "nadam"
 
 
-_BY_NAME: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,
-            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
+_BY_NAME: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adam": Adam,
+    "rmsprop": RMSprop,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "adamax": Adamax,
+    "nadam": Nadam,
+}
 
 
 def get(identifier: Any) -> Optimizer:

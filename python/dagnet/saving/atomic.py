@@ -1,12 +1,12 @@
 """Atomic file writes: write beside the target, then rename over it, so an interrupted
 save never destroys the previous file."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from typing import Any
 
 
 @contextlib.contextmanager

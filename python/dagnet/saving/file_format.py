@@ -1,5 +1,6 @@
 """What dagnet's Keras files (`.keras`, `.weights.h5`, legacy `.h5`) declare and need: the Keras
 version they are written as, and h5py, the one optional dependency (for these files only)."""
+
 from __future__ import annotations
 
 from types import ModuleType

@@ -1,28 +1,31 @@
 """The `.keras` archive (Keras 3): a zip holding metadata.json, config.json (the model's
 config plus its compile config) and model.weights.h5 (weights and, optionally, the
 optimizer's state). Writes are atomic."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 import datetime
 import io
 import json
 import zipfile
+from typing import Any
 
 from .._info import info
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .atomic import atomic_path
 from .file_format import KERAS_VERSION, h5py as _h5py
 from .optimizer_state import from_keras
-from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .weights_h5 import read_h5, write_h5
 
 
 def save_model(model: Any, path: str, include_optimizer: bool = True) -> None:
     config = serialize_keras_object(model)  # with its build_config and compile_config, as Keras 3 writes
     compile_config = config.get("compile_config")
-    metadata = {"keras_version": KERAS_VERSION, "dagnet_version": info()["version"],
-                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    metadata = {
+        "keras_version": KERAS_VERSION,
+        "dagnet_version": info()["version"],
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    }
     weights = io.BytesIO()
     h5py = _h5py()
     with h5py.File(weights, "w") as f:
@@ -47,7 +50,9 @@ def _open_archive(path: str) -> zipfile.ZipFile:
     return archive
 
 
-def load_model(path: str, custom_objects: dict[str, Any] | None=None, compile: bool = True, safe_mode: bool = True) -> Any:
+def load_model(
+    path: str, custom_objects: dict[str, Any] | None = None, compile: bool = True, safe_mode: bool = True
+) -> Any:
     with _open_archive(path) as archive:
         try:
             config = json.loads(archive.read("config.json"))

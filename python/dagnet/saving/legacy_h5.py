@@ -1,19 +1,19 @@
 """tf.keras (Keras 2) `.h5` weights: a `model_weights` group (or the file root) with
 `layer_names`, and per layer a group listing `weight_names` whose datasets hold the
 values. Loaded by layer order among layers that have weights, as Keras 2 does."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 import numpy as np
 
 from .. import losses, optimizers
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .atomic import atomic_path
 from .file_format import KERAS_VERSION, h5py as _h5py
 from .optimizer_state import from_keras, to_keras
-from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
 def _decode(names):
@@ -31,13 +31,16 @@ def load_legacy_weights(model: Any, f: Any) -> None:
             stored.append((name, [np.asarray(group[w]) for w in weight_names]))
     layers = [layer for layer in model.layers if layer.weights]  # a nested model is one entry, as in Keras 2
     if len(layers) != len(stored):
-        raise ValueError(f"The file holds weights for {len(stored)} layers but the model has {len(layers)} layers "
-                         "with weights")
+        raise ValueError(
+            f"The file holds weights for {len(stored)} layers but the model has {len(layers)} layers with weights"
+        )
     for layer, (name, values) in zip(layers, stored):
         try:
             layer.set_weights(values)
         except ValueError as exc:
-            raise ValueError(f"While loading the weights of file layer '{name}' into layer '{layer.name}': {exc}") from exc
+            raise ValueError(
+                f"While loading the weights of file layer '{name}' into layer '{layer.name}': {exc}"
+            ) from exc
 
 
 def save_legacy_weights(model: Any, f: Any) -> None:
@@ -80,8 +83,10 @@ def save_model_h5(model: Any, path: str, include_optimizer: bool = True) -> None
             compile_config = model.get_compile_config() if include_optimizer else None
             if compile_config:
                 optimizer = compile_config.pop("optimizer")
-                compile_config["optimizer_config"] = {"class_name": optimizer["class_name"],
-                                                      "config": optimizer["config"]}
+                compile_config["optimizer_config"] = {
+                    "class_name": optimizer["class_name"],
+                    "config": optimizer["config"],
+                }
                 f.attrs["training_config"] = json.dumps(compile_config).encode("utf8")
             group = f.create_group("model_weights")
             group.attrs["layer_names"] = np.array([layer.name.encode("utf8") for layer in model.layers], dtype=object)
@@ -95,7 +100,7 @@ def save_model_h5(model: Any, path: str, include_optimizer: bool = True) -> None
                 _write_optimizer_weights(f, model, state)
 
 
-def load_model_h5(path: str, custom_objects: dict[str, Any] | None=None, compile: bool = True) -> Any:
+def load_model_h5(path: str, custom_objects: dict[str, Any] | None = None, compile: bool = True) -> Any:
     h5py = _h5py()
     with h5py.File(path, "r") as f:
         model_config = f.attrs.get("model_config")
@@ -115,8 +120,12 @@ def load_model_h5(path: str, custom_objects: dict[str, Any] | None=None, compile
         loss = training_config.get("loss")
         if isinstance(loss, dict) and "class_name" in loss:
             loss = deserialize_keras_object(loss) if loss.get("module") else losses.get(loss["class_name"])
-        model.compile(optimizer=optimizers.get(optimizer) if optimizer else "rmsprop", loss=loss,
-                      loss_weights=training_config.get("loss_weights"), metrics=training_config.get("metrics"))
+        model.compile(
+            optimizer=optimizers.get(optimizer) if optimizer else "rmsprop",
+            loss=loss,
+            loss_weights=training_config.get("loss_weights"),
+            metrics=training_config.get("metrics"),
+        )
         if optimizer_values:
             model._pending_optimizer_state = from_keras(model, optimizer_values)  # restored at the first step
             model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])

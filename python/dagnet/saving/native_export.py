@@ -4,11 +4,11 @@ constraints) with the weights, in the engine's program format that the native ru
 `dagnet-bench` reads. The optimizer travels as the same table the native Trainer takes
 (Optimizer._native_config, checked field by field by the engine); what that format cannot
 hold (a learning-rate schedule, a constraint written in Python) is refused by name."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import os
+from typing import Any
 
 from .. import _engine, losses as losses_module
 from .._tracing import GraphBuilder
@@ -36,13 +36,23 @@ def export_native(model: Any, filepath: str | os.PathLike[str]) -> None:
             params = [builder.param(v).id for v in model.trainable_weights]
         native, python_side = constraints_of(model.trainable_weights)
         refused = ["a learning-rate schedule"] if model.optimizer._schedule is not None else []
-        refused += [f"the constraint {_name_of(v.constraint)} of '{v.path}' (Python code, not a native "
-                    "constrain op)" for v in python_side]
+        refused += [
+            f"the constraint {_name_of(v.constraint)} of '{v.path}' (Python code, not a native constrain op)"
+            for v in python_side
+        ]
         if refused:
             raise ValueError(f"export_native: the native program format cannot carry {'; '.join(refused)}")
-        programs.append({"name": "train", "graph": builder.graph, "fetches": [fetches[0].id],
-                         "loss": fetches[0].id, "params": params, "optimizer": model.optimizer._native_config(),
-                         "constraints": native})
+        programs.append(
+            {
+                "name": "train",
+                "graph": builder.graph,
+                "fetches": [fetches[0].id],
+                "loss": fetches[0].id,
+                "params": params,
+                "optimizer": model.optimizer._native_config(),
+                "constraints": native,
+            }
+        )
     with atomic_path(os.fspath(filepath)) as tmp:
         _engine.write_programs(tmp, programs)
 

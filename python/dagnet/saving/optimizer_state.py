@@ -3,6 +3,7 @@ parameter's slots together ([iterations, learning_rate, then per parameter: its 
 Keras 3 lists them by the `add_optimizer_variables` call that made them: Adam's momentum and
 velocity interleaved per parameter, then every velocity_hat (amsgrad); RMSprop's velocities,
 then momentums, then average gradients. Names are '<optimizer>/<variable path>_<slot>'."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,11 +13,15 @@ def _slot_layout(optimizer: Any) -> list:
     """(slot name, Keras group) for each slot of one parameter, in dagnet's order."""
     kind = type(optimizer).__name__
     if kind in ("Adam", "AdamW"):
-        return [("momentum", 0), ("velocity", 0)] + ([("velocity_hat", 1)] if getattr(optimizer, "amsgrad", False)
-                                                     else [])
+        return [("momentum", 0), ("velocity", 0)] + (
+            [("velocity_hat", 1)] if getattr(optimizer, "amsgrad", False) else []
+        )
     if kind == "RMSprop":
-        return [("velocity", 0)] + ([("momentum", 1)] if getattr(optimizer, "momentum", 0) else []) + \
-            ([("average_gradient", 2)] if getattr(optimizer, "centered", False) else [])
+        return (
+            [("velocity", 0)]
+            + ([("momentum", 1)] if getattr(optimizer, "momentum", 0) else [])
+            + ([("average_gradient", 2)] if getattr(optimizer, "centered", False) else [])
+        )
     if kind == "SGD":
         return [("momentum", 0)] if getattr(optimizer, "momentum", 0) else []
     return []

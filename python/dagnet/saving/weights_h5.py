@@ -4,14 +4,15 @@ variables; children nest under their attribute name (`layers/<snake_class>[_N]` 
 model's layers, `cell` for an LSTM, `layer` for TimeDistributed); optimizer state lives
 in `optimizer/vars` as [iterations, learning_rate, then each trainable variable's slots].
 Objects are matched by structure (class + position), never by layer name, as Keras does."""
+
 from __future__ import annotations
 
 from typing import Any
-from .._typing import TensorLike
 
 import numpy as np
 
 from .._naming import to_snake_case
+from .._typing import TensorLike
 from .atomic import atomic_path
 from .file_format import h5py as _h5py
 from .legacy_h5 import load_legacy_weights
@@ -58,7 +59,9 @@ def write_tree(group: Any, node: _Saveable) -> None:
         vars_group = group.create_group("vars")
         vars_group.attrs["name"] = node.name
         for i, variable in enumerate(node.variables):
-            vars_group.create_dataset(str(i), data=np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable))
+            vars_group.create_dataset(
+                str(i), data=np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable)
+            )
     for name, child in node.children.items():
         write_tree(group.create_group(name), child)
 
@@ -70,18 +73,23 @@ def read_tree(group: Any, node: _Saveable, path: str) -> None:
             raise ValueError(f"The weights file has no variables for '{path}'")
         count = len(stored.keys()) if stored is not None else 0
         if count != len(node.variables):
-            raise ValueError(f"Layer '{node.name}' (at {path}) expects {len(node.variables)} variables, but the file "
-                             f"holds {count}")
+            raise ValueError(
+                f"Layer '{node.name}' (at {path}) expects {len(node.variables)} variables, but the file holds {count}"
+            )
         for i, variable in enumerate(node.variables):
             value = np.asarray(stored[str(i)])
             if tuple(value.shape) != tuple(variable.shape):
-                raise ValueError(f"Layer '{node.name}' (at {path}): variable {i} has shape {tuple(variable.shape)} "
-                                 f"but the file holds shape {tuple(value.shape)}")
+                raise ValueError(
+                    f"Layer '{node.name}' (at {path}): variable {i} has shape {tuple(variable.shape)} "
+                    f"but the file holds shape {tuple(value.shape)}"
+                )
             variable.assign(value)
     for name, child in node.children.items():
         if name not in group:
-            raise ValueError(f"The weights file has no entry '{path}/{name}' (layer '{child.name}'); it was saved "
-                             "from a different model")
+            raise ValueError(
+                f"The weights file has no entry '{path}/{name}' (layer '{child.name}'); it was saved "
+                "from a different model"
+            )
         read_tree(group[name], child, f"{path}/{name}")
 
 
@@ -92,7 +100,7 @@ def save_weights(model: Any, path: str, optimizer_state: list | None = None) -> 
             write_h5(model, f, optimizer_state)
 
 
-def write_h5(model: Any, f: Any, optimizer_state: Any=None) -> None:
+def write_h5(model: Any, f: Any, optimizer_state: Any = None) -> None:
     write_tree(f, saveable_tree(model))
     if optimizer_state is not None:
         _, optimizer_state = to_keras(model, optimizer_state)  # Keras 3's variable order

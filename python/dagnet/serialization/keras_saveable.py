@@ -6,6 +6,7 @@ raw operations), and the registry that finds dagnet's own such classes by name.
 ``deserialize_keras_object`` finds a class by the name in the entry. Each dagnet class
 registers itself when it is defined (``__init_subclass__``), so the serialization code
 sits below the layers and models in the import graph and never imports them."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar

@@ -1,10 +1,10 @@
 """Registering custom classes and functions so configs can name them (Keras's
 `saving.register_keras_serializable` and `custom_objects`)."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import contextlib
+from typing import Any
 
 _REGISTERED: dict = {}
 _SCOPES: list = []

@@ -2,11 +2,11 @@
 {"module", "class_name", "config", "registered_name"} for layers, models, initializers,
 regularizers; strings for built-in activations; "__keras_tensor__" entries for the
 symbolic tensors in a functional model's nodes."""
+
 from __future__ import annotations
 
-from typing import Any
-
 import inspect
+from typing import Any
 
 import numpy as np
 
@@ -34,9 +34,14 @@ def serialize_keras_object(obj: Any) -> Any:
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     # Non-tensor operands of raw ops (slicing keys, constants), as Keras 3 writes them.
     if isinstance(obj, slice):
-        return {"class_name": "__slice__", "config": {"start": serialize_keras_object(obj.start),
-                                                      "stop": serialize_keras_object(obj.stop),
-                                                      "step": serialize_keras_object(obj.step)}}
+        return {
+            "class_name": "__slice__",
+            "config": {
+                "start": serialize_keras_object(obj.start),
+                "stop": serialize_keras_object(obj.stop),
+                "step": serialize_keras_object(obj.step),
+            },
+        }
     if obj is Ellipsis:
         return {"class_name": "__ellipsis__", "config": {}}
     if type(obj).__module__ == np.__name__:
@@ -45,13 +50,18 @@ def serialize_keras_object(obj: Any) -> Any:
         return obj.item()
     if isinstance(obj, KerasTensor):
         op, node, tensor = obj._keras_history
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(obj.shape), "dtype": obj.dtype,
-                           "keras_history": [op.name, node, tensor]}}
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": list(obj.shape), "dtype": obj.dtype, "keras_history": [op.name, node, tensor]},
+        }
     if isinstance(obj, KerasSaveable):  # a layer, model or raw operation
         module, registered = obj._config_module_and_name()
-        entry = {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-                 "registered_name": registered}
+        entry = {
+            "module": module,
+            "class_name": type(obj).__name__,
+            "config": obj.get_config(),
+            "registered_name": registered,
+        }
         if obj._config_extras():
             _add_build_and_compile_config(obj, entry)
         return entry
@@ -62,8 +72,12 @@ def serialize_keras_object(obj: Any) -> Any:
     module = _public_module(obj)
     if module is not None and hasattr(obj, "get_config"):  # losses, metrics, optimizers, constraints
         registered = registered_name_of(obj)
-        return {"module": module if not registered else type(obj).__module__, "class_name": type(obj).__name__,
-                "config": serialize_keras_object(obj.get_config()), "registered_name": registered}
+        return {
+            "module": module if not registered else type(obj).__module__,
+            "class_name": type(obj).__name__,
+            "config": serialize_keras_object(obj.get_config()),
+            "registered_name": registered,
+        }
     if callable(obj):
         name = activations.serialize(obj)
         return registered_name_of(obj) or name
@@ -81,16 +95,24 @@ def _add_build_and_compile_config(obj: Any, entry: Any) -> None:
         entry["compile_config"] = serialize_keras_object(compile_config)
 
 
-_PUBLIC_MODULES = {"losses": "keras.losses", "metrics": "keras.metrics", "optimizers": "keras.optimizers",
-                   "constraints": "keras.constraints"}
+_PUBLIC_MODULES = {
+    "losses": "keras.losses",
+    "metrics": "keras.metrics",
+    "optimizers": "keras.optimizers",
+    "constraints": "keras.constraints",
+}
 
 
 def _public_module(obj):
     """Keras's public module for an object of dagnet.losses / metrics / optimizers / constraints."""
     if isinstance(obj, type) or not hasattr(type(obj), "get_config"):
         return None
-    for name, module in (("losses", losses), ("metrics", metrics), ("optimizers", optimizers),
-                         ("constraints", constraints)):
+    for name, module in (
+        ("losses", losses),
+        ("metrics", metrics),
+        ("optimizers", optimizers),
+        ("constraints", constraints),
+    ):
         for cls in type(obj).__mro__:
             if cls.__module__ == module.__name__:
                 return _PUBLIC_MODULES[name]
@@ -121,8 +143,9 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
         return special
     inner = config.get("config", {})
     module = config.get("module") or ""
-    cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or \
-        get_registered_object(class_name, custom_objects)
+    cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or get_registered_object(
+        class_name, custom_objects
+    )
     if module.startswith("keras.src.ops") and (cls is None or not _is_operation_class(cls)):
         return _raw_operation(class_name, inner)
     if cls is None and "initializers" in module:
@@ -131,22 +154,28 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
         return regularizers.get(config)
     if cls is None and module.endswith("optimizers.schedules"):
         return schedules.deserialize(config)
-    if cls is None and module.startswith("keras") and module.split(".")[-1] in ("losses", "metrics", "optimizers",
-                                                                                "constraints"):
+    if (
+        cls is None
+        and module.startswith("keras")
+        and module.split(".")[-1] in ("losses", "metrics", "optimizers", "constraints")
+    ):
         table = {"losses": losses, "metrics": metrics, "optimizers": optimizers, "constraints": constraints}
         source = table[module.split(".")[-1]]
         cls = getattr(source, class_name, None)
         if cls is None:
-            raise ValueError(f"Could not locate class '{class_name}' in dagnet.{module.split('.')[-1]}. Full "
-                             f"object config: {config}")
+            raise ValueError(
+                f"Could not locate class '{class_name}' in dagnet.{module.split('.')[-1]}. Full object config: {config}"
+            )
         inner = {k: deserialize_keras_object(v, custom_objects) for k, v in inner.items()}
         return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
     if cls is None:
         cls = builtin_class("layers", class_name)
     if cls is None:
-        raise ValueError(f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
-                         "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
-                         f"Full object config: {config}")
+        raise ValueError(
+            f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
+            "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
+            f"Full object config: {config}"
+        )
     if hasattr(cls, "from_config"):
         instance = cls.from_config(dict(inner), **_custom_kwarg(cls, custom_objects))
     else:
@@ -189,8 +218,10 @@ def _raw_operation(class_name: str, config: dict) -> Any:
     cls = builtin_class("operations", class_name)
     if cls is None or class_name == "Operation":
         supported = [name for name in builtin_names("operations") if name != "Operation"]
-        raise ValueError(f"The saved model uses the Keras op '{class_name}', which dagnet does not support "
-                         f"(supported: {', '.join(supported)})")
+        raise ValueError(
+            f"The saved model uses the Keras op '{class_name}', which dagnet does not support "
+            f"(supported: {', '.join(supported)})"
+        )
     return cls.from_config(dict(config))
 
 

@@ -2,6 +2,7 @@
 lists or dicts by output name) and how it lowers: the targets, every loss and metric, the
 regularizers and the weighted total loss as nodes of the model's native graph, with the
 LogSpec that turns the fetched values into Keras's logs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,9 @@ class ResolvedCompile:
         self.losses = per_output(loss, names, "loss", losses_module.get)
         if all(l is None for l in self.losses) and loss is not None:
             raise ValueError("No loss could be matched to the model's outputs")
-        self.loss_weights = [1.0 if w is None else float(w) for w in per_output(loss_weights, names, "loss_weights",
-                                                                                  lambda w: w)]
+        self.loss_weights = [
+            1.0 if w is None else float(w) for w in per_output(loss_weights, names, "loss_weights", lambda w: w)
+        ]
         self.metric_ids = per_output_metrics(metrics, names)
         self.weighted_metric_ids = per_output_metrics(weighted_metrics, names)
 
@@ -33,8 +35,10 @@ def per_output(config, names, what, convert):
     if isinstance(config, dict):
         unknown = [k for k in config if k not in names]
         if unknown:
-            raise ValueError(f"In the dict argument `{what}`, key '{unknown[0]}' does not correspond to any model "
-                             f"output. Received:\n{what}={config}. Expected keys: {names}")
+            raise ValueError(
+                f"In the dict argument `{what}`, key '{unknown[0]}' does not correspond to any model "
+                f"output. Received:\n{what}={config}. Expected keys: {names}"
+            )
         return [convert(config[k]) if k in config else None for k in names]
     if isinstance(config, (list, tuple)):
         if len(config) != n:
@@ -50,8 +54,9 @@ def per_output_metrics(metrics, names):
     if isinstance(metrics, dict):
         unknown = [k for k in metrics if k not in names]
         if unknown:
-            raise ValueError(f"Invalid `metrics` argument: key '{unknown[0]}' is not a model output. Expected keys: "
-                             f"{names}")
+            raise ValueError(
+                f"Invalid `metrics` argument: key '{unknown[0]}' is not a model output. Expected keys: {names}"
+            )
         return [_as_list(metrics.get(k)) for k in names]
     metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
     if n > 1 and len(metrics) == n:
@@ -137,8 +142,15 @@ def lower_losses(builder, compiled, weights, outputs, y_specs, w_ranks=None):
                     spec.sums(name, [fetch(v) for v in values], metric.result_from_sums)
                     continue
                 value = metric.lower(builder, target, out, masks[j], sw)
-                weights = masks[j] if sw is None else (sw if masks[j] is None else ops.multiply(
-                    sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype)))
+                weights = (
+                    masks[j]
+                    if sw is None
+                    else (
+                        sw
+                        if masks[j] is None
+                        else ops.multiply(sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype))
+                    )
+                )
                 if weights is not None and weights.dtype != out.dtype:
                     weights = ops.cast(weights, out.dtype)
                 spec.mean(name, fetch(value), count_of(j, weights, weighted), metric.result)
@@ -172,11 +184,16 @@ def compile_config(model: Any) -> dict:
     if not model.compiled:
         return {}
     args = model._compile_args
-    return {"optimizer": serialize_keras_object(model.optimizer), "loss": serialize_keras_object(model.loss),
-            "loss_weights": serialize_keras_object(args.get("loss_weights")),
-            "metrics": serialize_keras_object(args.get("metrics")),
-            "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
-            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+    return {
+        "optimizer": serialize_keras_object(model.optimizer),
+        "loss": serialize_keras_object(model.loss),
+        "loss_weights": serialize_keras_object(args.get("loss_weights")),
+        "metrics": serialize_keras_object(args.get("metrics")),
+        "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
 
 
 def compile_from_config(model: Any, config: dict) -> None:
@@ -185,6 +202,10 @@ def compile_from_config(model: Any, config: dict) -> None:
     optimizer = config.get("optimizer")
     if isinstance(optimizer, dict) or isinstance(optimizer, str):
         optimizer = optimizers_module.get(optimizer)
-    model.compile(optimizer=optimizer if optimizer is not None else "rmsprop", loss=config.get("loss"),
-                  loss_weights=config.get("loss_weights"), metrics=config.get("metrics"),
-                  weighted_metrics=config.get("weighted_metrics"))
+    model.compile(
+        optimizer=optimizer if optimizer is not None else "rmsprop",
+        loss=config.get("loss"),
+        loss_weights=config.get("loss_weights"),
+        metrics=config.get("metrics"),
+        weighted_metrics=config.get("weighted_metrics"),
+    )

@@ -1,15 +1,15 @@
 """Turning what users pass to fit/evaluate/predict into arrays aligned with the model's
 inputs and outputs, by position or strictly by name."""
+
 from __future__ import annotations
 
-from typing import Any
-from .._typing import TensorLike
-
 import warnings
+from typing import Any
 
 import numpy as np
 
 from .. import losses as losses_module
+from .._typing import TensorLike
 
 
 def is_batch_iterable(x: TensorLike) -> bool:
@@ -27,8 +27,9 @@ def _fit_rank(array: np.ndarray, shape: tuple, what: str) -> np.ndarray:
         return array[..., None]
     if array.ndim == len(shape) + 1 and array.shape[-1] == 1:
         return array[..., 0]
-    raise ValueError(f"{what} expects data of shape {shape} (rank {len(shape)}), but received an array of shape "
-                     f"{array.shape}.")
+    raise ValueError(
+        f"{what} expects data of shape {shape} (rank {len(shape)}), but received an array of shape {array.shape}."
+    )
 
 
 def _convert(value: TensorLike, dtype: str, shape: tuple, what: str) -> np.ndarray:
@@ -44,8 +45,14 @@ def _convert(value: TensorLike, dtype: str, shape: tuple, what: str) -> np.ndarr
     return array
 
 
-def align(data: Any, names: list[str], specs: list[tuple], kind: str, struct_keys: list[str] | None = None,
-          warned: set | None = None) -> list[np.ndarray]:
+def align(
+    data: Any,
+    names: list[str],
+    specs: list[tuple],
+    kind: str,
+    struct_keys: list[str] | None = None,
+    warned: set | None = None,
+) -> list[np.ndarray]:
     """Arrays for each of `names` (with (shape, dtype) `specs`), from an array, list or dict."""
     if data is None:
         raise ValueError(f"No {kind} data: expected arrays for {names}, received None.")
@@ -54,12 +61,14 @@ def align(data: Any, names: list[str], specs: list[tuple], kind: str, struct_key
         keys = struct_keys or names
         missing = [k for k, name in zip(keys, names) if k not in data and name not in data]
         if missing:
-            raise ValueError(f"Missing data for {kind} {missing}. Expected the keys {list(keys)}; received keys "
-                             f"{list(data)}.")
+            raise ValueError(
+                f"Missing data for {kind} {missing}. Expected the keys {list(keys)}; received keys {list(data)}."
+            )
         extra = [k for k in data if k not in keys and k not in names]
         if extra and (warned is None or kind not in warned):
-            warnings.warn(f"Ignoring {kind} data for unknown keys {extra}; the model's {kind}s are {list(keys)}.",
-                          stacklevel=4)
+            warnings.warn(
+                f"Ignoring {kind} data for unknown keys {extra}; the model's {kind}s are {list(keys)}.", stacklevel=4
+            )
             if warned is not None:
                 warned.add(kind)
         values = [data[k] if k in data else data[name] for k, name in zip(keys, names)]
@@ -75,11 +84,14 @@ def align(data: Any, names: list[str], specs: list[tuple], kind: str, struct_key
             values = list(data)
     else:
         if n != 1:
-            raise ValueError(f"The model has {n} {kind}s ({names}); pass a list or a dict of arrays, not a single "
-                             "array.")
+            raise ValueError(
+                f"The model has {n} {kind}s ({names}); pass a list or a dict of arrays, not a single array."
+            )
         values = [data]
-    return [_convert(v, dtype, shape, f"{kind.capitalize()} '{name}'") for v, name, (shape, dtype) in
-            zip(values, names, specs)]
+    return [
+        _convert(v, dtype, shape, f"{kind.capitalize()} '{name}'")
+        for v, name, (shape, dtype) in zip(values, names, specs)
+    ]
 
 
 def check_cardinality(x: list, y: list | None, sample_weight: list | None = None) -> int:
@@ -87,8 +99,10 @@ def check_cardinality(x: list, y: list | None, sample_weight: list | None = None
     sizes_y = [len(a) for a in (y or [])]
     sizes_w = [len(a) for a in (sample_weight or []) if a is not None]
     if len(set(sizes_x + sizes_y + sizes_w)) > 1:
-        message = ("Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
-                   f"x sizes: {', '.join(map(str, sizes_x))}; y sizes: {', '.join(map(str, sizes_y))}")
+        message = (
+            "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
+            f"x sizes: {', '.join(map(str, sizes_x))}; y sizes: {', '.join(map(str, sizes_y))}"
+        )
         if sizes_w:
             message += f"; sample_weight sizes: {', '.join(map(str, sizes_w))}"
         raise ValueError(message)
@@ -107,8 +121,7 @@ def take_weights(ws: list[np.ndarray | None] | None, index: Any) -> list[np.ndar
     """`take` for a per-output list of sample weights, where an output may have none."""
     if ws is None:
         return None
-    return [None if w is None else (w[index] if isinstance(index, slice) else np.take(w, index, axis=0))
-            for w in ws]
+    return [None if w is None else (w[index] if isinstance(index, slice) else np.take(w, index, axis=0)) for w in ws]
 
 
 class ListData(list):
@@ -126,8 +139,10 @@ def class_weight_to_sample_weights(y, class_weight):
     if y.ndim > 1:
         y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
     if y.ndim != 1:
-        raise ValueError("`class_weight` needs one class per sample (targets of shape (samples,), (samples, 1) or "
-                         f"one-hot (samples, classes)); received targets of shape {np.shape(y)}")
+        raise ValueError(
+            "`class_weight` needs one class per sample (targets of shape (samples,), (samples, 1) or "
+            f"one-hot (samples, classes)); received targets of shape {np.shape(y)}"
+        )
     labels = np.round(y).astype("int32")
     return np.array([class_weight.get(int(c), 1.0) for c in labels], dtype="float32")
 
@@ -154,8 +169,10 @@ def align_y(model: Any, y: TensorLike, warned: set | None = None) -> list[np.nda
     graph = model._graph_model()
     names = model._output_keys()
     specs = []
-    for tensor, loss in zip(graph.outputs if not isinstance(graph._outputs_struct, dict)
-                            else [graph._outputs_struct[k] for k in names], model._compiled.losses):
+    for tensor, loss in zip(
+        graph.outputs if not isinstance(graph._outputs_struct, dict) else [graph._outputs_struct[k] for k in names],
+        model._compiled.losses,
+    ):
         shape, dtype = tensor.shape, "float32"
         if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
             shape, dtype = shape[:-1], "int64"
@@ -185,8 +202,9 @@ def align_weights(model: Any, sample_weight: Any, class_weight: Any, ys: Any) ->
         if len(ys) != 1:
             raise ValueError("`class_weight` is only supported for Models with a single output.")
         if not isinstance(class_weight, dict):
-            raise ValueError(f"`class_weight` must be a dict mapping class indices to weights. "
-                             f"Received: class_weight={class_weight}")
+            raise ValueError(
+                f"`class_weight` must be a dict mapping class indices to weights. Received: class_weight={class_weight}"
+            )
         sample_weight = class_weight_to_sample_weights(ys[0], class_weight)
     if sample_weight is None:
         return None
@@ -197,28 +215,31 @@ def align_weights(model: Any, sample_weight: Any, class_weight: Any, ys: Any) ->
     if isinstance(sample_weight, dict):
         unknown = [k for k in sample_weight if k not in names]
         if unknown:
-            raise ValueError(f"Unknown entries in sample_weight dictionary: {unknown}. Only expected the "
-                             f"following keys: {names}")
+            raise ValueError(
+                f"Unknown entries in sample_weight dictionary: {unknown}. Only expected the following keys: {names}"
+            )
         per_output = [sample_weight.get(k) for k in names]
     elif isinstance(sample_weight, (list, tuple)) and n > 1:
         if len(sample_weight) != n:
-            raise ValueError(f"You should provide one `sample_weight` array per output in `y`: the model has "
-                             f"{n} outputs but received {len(sample_weight)} sample weight arrays.")
+            raise ValueError(
+                f"You should provide one `sample_weight` array per output in `y`: the model has "
+                f"{n} outputs but received {len(sample_weight)} sample weight arrays."
+            )
         per_output = list(sample_weight)
     else:
-        if isinstance(sample_weight, (list, tuple)) and len(sample_weight) == 1 and \
-                np.ndim(sample_weight[0]) >= 1:
+        if isinstance(sample_weight, (list, tuple)) and len(sample_weight) == 1 and np.ndim(sample_weight[0]) >= 1:
             sample_weight = sample_weight[0]
         array = np.asarray(sample_weight)
         if n > 1 and not (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
-            raise ValueError("For a model with multiple outputs, when providing a single `sample_weight` array, "
-                             "it should only have one scalar score per sample (i.e. shape `(num_samples,)`). If "
-                             "you want to use non-scalar sample weights, pass a `sample_weight` argument with "
-                             "one array per model output.")
+            raise ValueError(
+                "For a model with multiple outputs, when providing a single `sample_weight` array, "
+                "it should only have one scalar score per sample (i.e. shape `(num_samples,)`). If "
+                "you want to use non-scalar sample weights, pass a `sample_weight` argument with "
+                "one array per model output."
+            )
         per_output = [array] * n
     graph = model._graph_model()
-    outputs = [graph._outputs_struct[k] for k in names] if isinstance(graph._outputs_struct, dict) \
-        else graph.outputs
+    outputs = [graph._outputs_struct[k] for k in names] if isinstance(graph._outputs_struct, dict) else graph.outputs
     result: list[np.ndarray | None] = []
     for w, out, y, loss in zip(per_output, outputs, ys, model._compiled.losses):
         if w is None or loss is None:

@@ -1,21 +1,23 @@
 """Keras 3's EpochIterator: the batches of one epoch at a time, from arrays (aligned once,
 sliced per batch, shuffled per epoch) or from a batch iterable (a PyDataset/Sequence, a
 generator, any iterable of (x, y[, sample_weight]) batches)."""
-from __future__ import annotations
 
-from typing import Any
-from .._typing import TensorLike
+from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
+from .._typing import TensorLike
 from . import data
 
-_RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
-            "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function when "
-            "building your dataset.")
+_RAN_OUT = (
+    "Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
+    "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function when "
+    "building your dataset."
+)
 
 
 def is_indexable(source):
@@ -113,16 +115,31 @@ def len_or_none(x):
         return None
 
 
-def for_data(model: Any, x: TensorLike, y: TensorLike, sample_weight: Any, batch_size: int | None, steps: int | None, shuffle: Any, class_weight: Any=None, warned: Any=None) -> EpochIterator:
+def for_data(
+    model: Any,
+    x: TensorLike,
+    y: TensorLike,
+    sample_weight: Any,
+    batch_size: int | None,
+    steps: int | None,
+    shuffle: Any,
+    class_weight: Any = None,
+    warned: Any = None,
+) -> EpochIterator:
     """The iterator fit / evaluate walk: over arrays (aligned with the model once, batched
     per epoch) or over a batch iterable whose batches are aligned as they come."""
     if data.is_batch_iterable(x):
         if class_weight is not None or sample_weight is not None:
-            raise ValueError("`class_weight` and `sample_weight` are not supported for generator inputs; yield "
-                             "(x, y, sample_weight) batches instead.")
+            raise ValueError(
+                "`class_weight` and `sample_weight` are not supported for generator inputs; yield "
+                "(x, y, sample_weight) batches instead."
+            )
         if shuffle and not is_indexable(x):
-            warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
-                          "generator. The generator is expected to yield already-shuffled data.", stacklevel=3)
+            warnings.warn(
+                "`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                "generator. The generator is expected to yield already-shuffled data.",
+                stacklevel=3,
+            )
             shuffle = False
         return EpochIterator(x, lambda batch: data.align_batch(model, batch), steps_per_epoch=steps, shuffle=shuffle)
     xs: list[np.ndarray]
@@ -143,7 +160,7 @@ def for_data(model: Any, x: TensorLike, y: TensorLike, sample_weight: Any, batch
         if shuffle == "batch":  # Keras: shuffle whole batches, then within each batch
             order = np.arange(n)
             starts = np.random.permutation(math.ceil(n / size)) * size
-            order = np.concatenate([np.random.permutation(order[s:s + size]) for s in starts]) if n else order
+            order = np.concatenate([np.random.permutation(order[s : s + size]) for s in starts]) if n else order
         return _array_batches(xs, ys, ws, size, bool(shuffle), order)
 
     return EpochIterator(batches, None, num_batches=math.ceil(n / size), steps_per_epoch=steps)
@@ -152,6 +169,7 @@ def for_data(model: Any, x: TensorLike, y: TensorLike, sample_weight: Any, batch
 def for_prediction(model: Any, x: TensorLike, batch_size: int | None, steps: int | None) -> EpochIterator:
     """The iterator predict walks: inputs only (a batch tuple's first item for an iterable)."""
     if data.is_batch_iterable(x):
+
         def align(batch):
             if isinstance(batch, tuple):  # (x,), (x, y) or (x, y, sample_weight): x only
                 batch = batch[0]
@@ -172,7 +190,7 @@ def for_prediction(model: Any, x: TensorLike, batch_size: int | None, steps: int
 def _array_batches(xs, ys, ws, batch_size, shuffle, order):
     """Yields (x_list, y_list, weights_list_or_None) batches of aligned arrays, in `order`."""
     for start in range(0, len(order), batch_size):
-        chunk = order[start:start + batch_size]
+        chunk = order[start : start + batch_size]
         if not shuffle and len(chunk) and chunk[-1] - chunk[0] == len(chunk) - 1:
             chunk = slice(int(chunk[0]), int(chunk[-1]) + 1)  # contiguous: views, no copies
         yield data.take(xs, chunk), data.take(ys, chunk), data.take_weights(ws, chunk)

@@ -1,10 +1,10 @@
 """Keras's logs from the values a lowered graph fetches: which fetched value feeds which log
 (a LogSpec, made while the losses and metrics are lowered) and their float32 running sums
 over the batches of an epoch (a LogAccumulator), then Keras 3's order of the results."""
+
 from __future__ import annotations
 
 from typing import Any
-
 
 import numpy as np
 
@@ -23,7 +23,7 @@ class LogSpec:
 
     def __init__(self):
         self.slots = []  # (fetch index or None for 1, multiplier)
-        self.logs = []   # (name, slot indices, fn(sums) -> value)
+        self.logs = []  # (name, slot indices, fn(sums) -> value)
 
     def _slot(self, index, multiplier):
         self.slots.append((index, multiplier))
@@ -54,8 +54,14 @@ class LogAccumulator:
         self.spec: LogSpec | None = None
         self.sums: list[Any] = []
 
-    def add(self, spec: LogSpec, values: list[Any], bx: list[np.ndarray], by: list[np.ndarray] | None,
-            bw: list[np.ndarray | None] | None = None) -> LogAccumulator:
+    def add(
+        self,
+        spec: LogSpec,
+        values: list[Any],
+        bx: list[np.ndarray],
+        by: list[np.ndarray] | None,
+        bw: list[np.ndarray | None] | None = None,
+    ) -> LogAccumulator:
         if self.spec is not spec:
             if self.spec is not None and [n for n, _, _ in self.spec.logs] != [n for n, _, _ in spec.logs]:
                 self.sums = []  # a different graph with different logs: start afresh
@@ -83,7 +89,7 @@ def _multiplier(spec, values, bx, by, bw):
         return y.shape[1] if y.ndim >= 2 else 1
     if kind == "rows":
         y = by[spec[1]]
-        return int(np.prod(y.shape[:spec[2]])) if spec[2] <= y.ndim else len(y)
+        return int(np.prod(y.shape[: spec[2]])) if spec[2] <= y.ndim else len(y)
     if kind == "swsum":
         return float(np.sum(bw[spec[1]]))
     if kind == "fetch":

@@ -2,10 +2,11 @@
 Executor for 'eval' and 'predict'), the order its inputs are fed in and how its fetched
 values become logs; plus what travels between Python and the native step (constraints,
 the optimizer's saved state)."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ class Runner:
     def __init__(self, engine, feed_order, log_spec, graph):
         self.engine = engine
         self.feed_order = feed_order  # ("x"|"y"|"w", index) per required engine input
-        self.log_spec = log_spec      # how fetched values become logs (train/eval)
+        self.log_spec = log_spec  # how fetched values become logs (train/eval)
         self._graph = graph
 
     def feeds(self, x, y, w=None):
@@ -71,10 +72,12 @@ def restore_optimizer_state(runner: Any, state: Any) -> None:
         runner.engine.u_product = float(state.pop())
     # [iterations, learning_rate, *slots], or [iterations, *slots] for a schedule (no rate variable).
     if len(state) - len(slots) not in (1, 2):
-        raise ValueError(f"The saved optimizer state has {len(state) - 2} slot variables; this optimizer has "
-                         f"{len(slots)} (was the model compiled with a different optimizer?)")
+        raise ValueError(
+            f"The saved optimizer state has {len(state) - 2} slot variables; this optimizer has "
+            f"{len(slots)} (was the model compiled with a different optimizer?)"
+        )
     runner.iterations = int(state[0])
-    for value, slot in zip(state[len(state) - len(slots):], slots):
+    for value, slot in zip(state[len(state) - len(slots) :], slots):
         np.asarray(runner.engine.slot_tensor(slot))[...] = value
 
 

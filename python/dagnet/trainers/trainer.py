@@ -2,11 +2,11 @@
 *_on_batch calls. The model is lowered once per input signature into a native graph
 holding the forward pass, every loss and metric, the regularisers, the backward pass and
 the optimizer updates (a Runner); each batch is one native call."""
+
 from __future__ import annotations
 
 import math
 import warnings
-
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,8 +45,19 @@ class Trainer:
         def _traced_call(self, builder: GraphBuilder, args: Any, kwargs: Any) -> Any: ...
 
     # -- compile ------------------------------------------------------------------------------
-    def compile(self, optimizer: Any="rmsprop", loss: Any=None, loss_weights: Any=None, metrics: Any=None, weighted_metrics: Any=None,
-                run_eagerly: bool=False, steps_per_execution: int=1, jit_compile: bool | str="auto", auto_scale_loss: bool=True, **kwargs: Any) -> None:
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: bool | str = "auto",
+        auto_scale_loss: bool = True,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
         self.optimizer = optimizers_module.get(optimizer)
@@ -78,8 +89,9 @@ class Trainer:
         output's loss for a multi-output model."""
         if not self.compiled:
             return []
-        has_metrics = self._compile_args.get("metrics") is not None or \
-            self._compile_args.get("weighted_metrics") is not None
+        has_metrics = (
+            self._compile_args.get("metrics") is not None or self._compile_args.get("weighted_metrics") is not None
+        )
         return ["loss"] + (["compile_metrics"] if has_metrics else []) + self._output_loss_names()
 
     def _require_compiled(self, what):
@@ -93,8 +105,10 @@ class Trainer:
     def _graph_model(self):
         model = getattr(self, "_functional", None) or self
         if not hasattr(model, "_outputs_struct"):
-            raise ValueError(f"Model '{self.name}' has no known inputs yet; build it (call it on data or give "
-                             "it an Input) before training.")
+            raise ValueError(
+                f"Model '{self.name}' has no known inputs yet; build it (call it on data or give "
+                "it an Input) before training."
+            )
         return model
 
     # -- lowering ---------------------------------------------------------------------------------
@@ -114,16 +128,18 @@ class Trainer:
         # a new batch size or sequence length is only a new engine plan, not a new graph.
         # Targets contribute rank, dtype and last dim (which picks the accuracy variant);
         # sample weights their rank per output.
-        return (tuple((a.ndim, a.dtype.str) for a in x),
-                tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()),
-                runner_module.weight_ranks(w))
+        return (
+            tuple((a.ndim, a.dtype.str) for a in x),
+            tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()),
+            runner_module.weight_ranks(w),
+        )
 
     @staticmethod
     def _feed_order(required):
         """Engine inputs are named x<i> / y<j> / w<j>; map each to the batch list it comes from."""
         return [(name[0], int(name[1:])) for name in required]
 
-    def _runner(self, kind: str, x: TensorLike, y: TensorLike, w: Any=None) -> Any:
+    def _runner(self, kind: str, x: TensorLike, y: TensorLike, w: Any = None) -> Any:
         """The lowered graph for this signature: 'train' (one native step with updates),
         'eval' (losses and metrics) or 'predict' (outputs), built on first use."""
         cache = self.__dict__.setdefault("_runners", {})
@@ -136,16 +152,27 @@ class Trainer:
             _, outputs = self._lower_outputs(builder)
             log_spec = None
             if kind != "predict":
-                _, fetches, log_spec = compile_utils.lower_losses(builder, self._compiled, self.weights, outputs,
-                                                                  compile_utils.target_specs(y),
-                                                                  runner_module.weight_ranks(w))
+                _, fetches, log_spec = compile_utils.lower_losses(
+                    builder,
+                    self._compiled,
+                    self.weights,
+                    outputs,
+                    compile_utils.target_specs(y),
+                    runner_module.weight_ranks(w),
+                )
             params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
         if kind == "train":
             if not params:
                 warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=4)
             native, python_side = runner_module.constraints_of(self.trainable_weights)
-            engine = NativeTrainer(builder.graph, fetches[0].id, params, fetches=[f.id for f in fetches[1:]],
-                                   constraints=native, **self.optimizer._native_config())
+            engine = NativeTrainer(
+                builder.graph,
+                fetches[0].id,
+                params,
+                fetches=[f.id for f in fetches[1:]],
+                constraints=native,
+                **self.optimizer._native_config(),
+            )
         else:
             engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
         runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
@@ -176,8 +203,9 @@ class Trainer:
         return state
 
     # -- one batch -----------------------------------------------------------------------------
-    def _train_step(self, x: list[np.ndarray], y: list[np.ndarray] | None,
-                    w: list[np.ndarray | None] | None = None) -> tuple[logs_module.LogSpec, list[Any]]:
+    def _train_step(
+        self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
+    ) -> tuple[logs_module.LogSpec, list[Any]]:
         """One native training step; returns (log spec, fetched values) for a LogAccumulator."""
         runner = self._runner("train", x, y, w)
         self.optimizer._before_step(runner)
@@ -186,8 +214,9 @@ class Trainer:
             variable.assign(variable.constraint(variable.value.copy()))
         return runner.log_spec, values
 
-    def _test_step(self, x: list[np.ndarray], y: list[np.ndarray] | None,
-                   w: list[np.ndarray | None] | None = None) -> tuple[logs_module.LogSpec, list[Any]]:
+    def _test_step(
+        self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
+    ) -> tuple[logs_module.LogSpec, list[Any]]:
         runner = self._runner("eval", x, y, w)
         return runner.log_spec, [logs_module.fetched(v) for v in runner.engine.run(runner.feeds(x, y, w))]
 
@@ -203,29 +232,59 @@ class Trainer:
             return flat[0]
         return list(flat)
 
-    def train_on_batch(self, x: TensorLike, y: TensorLike=None, sample_weight: Any=None, class_weight: Any=None, return_dict: bool=False) -> Any:
+    def train_on_batch(
+        self,
+        x: TensorLike,
+        y: TensorLike = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
         self._require_compiled("training")
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, class_weight, ys)
         data.check_cardinality(xs, ys, ws)
         logs = logs_module.LogAccumulator().add(*self._train_step(xs, ys, ws), xs, ys, ws).result()
-        return logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        return (
+            logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        )
 
-    def test_on_batch(self, x: TensorLike, y: TensorLike=None, sample_weight: Any=None, return_dict: bool=False) -> Any:
+    def test_on_batch(
+        self, x: TensorLike, y: TensorLike = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
         self._require_compiled("evaluation")
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, None, ys)
         data.check_cardinality(xs, ys, ws)
         logs = logs_module.LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws).result()
-        return logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        return (
+            logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        )
 
     def predict_on_batch(self, x: TensorLike) -> Any:
         return self._structure_outputs(self._predict_step(data.align_x(self, x)))
 
     # -- loops ---------------------------------------------------------------------------------
-    def fit(self, x: TensorLike=None, y: TensorLike=None, batch_size: int | None=None, epochs: int=1, verbose: int | str="auto", callbacks: Any=None, validation_split: float=0.0,
-            validation_data: Any=None, shuffle: Any=True, class_weight: Any=None, sample_weight: Any=None, initial_epoch: int=0,
-            steps_per_epoch: int | None=None, validation_steps: int | None=None, validation_batch_size: int | None=None, validation_freq: Any=1, **kwargs: Any) -> Any:
+    def fit(
+        self,
+        x: TensorLike = None,
+        y: TensorLike = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+        **kwargs: Any,
+    ) -> Any:
         self._require_compiled("training")
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
@@ -233,20 +292,26 @@ class Trainer:
         warned: set = set()
         if validation_split and validation_data is None:
             if data.is_batch_iterable(x):
-                raise ValueError("Argument `validation_split` is only supported for tensors or NumPy arrays."
-                                 f"Found incompatible type in the input: {[type(x)]}")
+                raise ValueError(
+                    "Argument `validation_split` is only supported for tensors or NumPy arrays."
+                    f"Found incompatible type in the input: {[type(x)]}"
+                )
             # The last fraction validates, before any shuffling, as in Keras.
             xs, ys = data.align_x(self, x, warned), data.align_y(self, y, warned)
             ws = data.align_weights(self, sample_weight, class_weight, ys)
             n = data.check_cardinality(xs, ys, ws)
             split_at = int(math.floor(n * (1.0 - validation_split)))
             if split_at == 0 or split_at == n:
-                raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
-                                 f"validation and training set as specified by `validation_split={validation_split}`. "
-                                 "Either provide more data, or a different value for the `validation_split` argument.")
-            validation_data = (data.ListData(data.take(xs, slice(split_at, n))),
-                               data.ListData(data.take(ys, slice(split_at, n))),
-                               data.list_data(data.take_weights(ws, slice(split_at, n))))
+                raise ValueError(
+                    f"Training data contains {n} samples, which is not sufficient to split it into a "
+                    f"validation and training set as specified by `validation_split={validation_split}`. "
+                    "Either provide more data, or a different value for the `validation_split` argument."
+                )
+            validation_data = (
+                data.ListData(data.take(xs, slice(split_at, n))),
+                data.ListData(data.take(ys, slice(split_at, n))),
+                data.list_data(data.take_weights(ws, slice(split_at, n))),
+            )
             x, y = data.ListData(data.take(xs, slice(0, split_at))), data.ListData(data.take(ys, slice(0, split_at)))
             sample_weight, class_weight = data.list_data(data.take_weights(ws, slice(0, split_at))), None
         val_iterator = None
@@ -255,15 +320,24 @@ class Trainer:
                 val_args = (validation_data, None, None)
             else:
                 if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (1, 2, 3):
-                    raise ValueError("Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, "
-                                     f"sample_weight)`, found: {validation_data}")
+                    raise ValueError(
+                        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, "
+                        f"sample_weight)`, found: {validation_data}"
+                    )
                 val_args = tuple(validation_data) + (None,) * (3 - len(validation_data))
-        iterator = epoch_iterator.for_data(self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
-                                           class_weight, warned)
+        iterator = epoch_iterator.for_data(
+            self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, warned
+        )
         if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                                      verbose=verbose, epochs=epochs, steps=iterator.num_batches,
-                                                      model=self)
+            callbacks = callbacks_module.CallbackList(
+                callbacks,
+                add_history=True,
+                add_progbar=verbose != 0,
+                verbose=verbose,
+                epochs=epochs,
+                steps=iterator.num_batches,
+                model=self,
+            )
         self.stop_training = False
         callbacks.on_train_begin()
         training_logs = None
@@ -278,9 +352,11 @@ class Trainer:
                     callbacks.on_train_batch_begin(step)
                     spec, values = self._train_step(bx, by, bw)
                     if not nan_reported and not math.isfinite(values[0]):
-                        warnings.warn(f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
-                                      "and the learning rate (TerminateOnNaN stops training when this happens).",
-                                      stacklevel=2)
+                        warnings.warn(
+                            f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
+                            "and the learning rate (TerminateOnNaN stops training when this happens).",
+                            stacklevel=2,
+                        )
                         nan_reported = True
                     means.add(spec, values, bx, by, bw)
                     callbacks.on_train_batch_end(step, means.result())
@@ -293,8 +369,14 @@ class Trainer:
             epoch_logs = means.result()
             if interrupted is None and validation_data is not None and _should_eval(epoch, validation_freq):
                 if val_iterator is None:  # built once and reused, as Keras caches it
-                    val_iterator = epoch_iterator.for_data(self, *val_args, validation_batch_size or batch_size,
-                                                           validation_steps, shuffle=False, warned=warned)
+                    val_iterator = epoch_iterator.for_data(
+                        self,
+                        *val_args,
+                        validation_batch_size or batch_size,
+                        validation_steps,
+                        shuffle=False,
+                        warned=warned,
+                    )
                 val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _epoch_iterator=val_iterator)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
@@ -304,15 +386,26 @@ class Trainer:
         callbacks.on_train_end(logs=training_logs)
         if interrupted is not None:
             epoch, step, _ = interrupted
-            warnings.warn(f"Training interrupted (KeyboardInterrupt) during epoch {epoch + 1} after batch {step}; "
-                          "the weights are those after the last completed step.", stacklevel=2)
+            warnings.warn(
+                f"Training interrupted (KeyboardInterrupt) during epoch {epoch + 1} after batch {step}; "
+                "the weights are those after the last completed step.",
+                stacklevel=2,
+            )
         return self.history
 
-    def predict(self, x: TensorLike, batch_size: int | None=None, verbose: int | str="auto", steps: int | None=None, callbacks: Any=None) -> Any:
+    def predict(
+        self,
+        x: TensorLike,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
         iterator = epoch_iterator.for_prediction(self, x, batch_size, steps)
         if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                                                      steps=iterator.num_batches, model=self)
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+            )
         self.stop_predicting = False
         callbacks.on_predict_begin()
         pieces = []
@@ -325,14 +418,26 @@ class Trainer:
                 break
         callbacks.on_predict_end()
         if not pieces:
-            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use "
-                             "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
-                             "for more information of where went wrong, or file a issue/bug to `keras`.")
+            raise ValueError(
+                "Unexpected result of `predict_function` (Empty batch_outputs). Please use "
+                "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
+                "for more information of where went wrong, or file a issue/bug to `keras`."
+            )
         flat = [np.concatenate([p[k] for p in pieces], axis=0) for k in range(len(pieces[0]))]
         return self._structure_outputs(flat)
 
-    def evaluate(self, x: TensorLike=None, y: TensorLike=None, batch_size: int | None=None, verbose: int | str="auto", sample_weight: Any=None, steps: int | None=None,
-                 callbacks: Any=None, return_dict: bool=False, **kwargs: Any) -> Any:
+    def evaluate(
+        self,
+        x: TensorLike = None,
+        y: TensorLike = None,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         self._require_compiled("evaluation")
         iterator = kwargs.pop("_epoch_iterator", None)
         if kwargs:
@@ -340,8 +445,9 @@ class Trainer:
         if iterator is None:
             iterator = epoch_iterator.for_data(self, x, y, sample_weight, batch_size, steps, shuffle=False)
         if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
-                                                      steps=iterator.num_batches, model=self)
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+            )
         self.stop_evaluating = False
         callbacks.on_test_begin()
         means = logs_module.LogAccumulator()
@@ -355,25 +461,61 @@ class Trainer:
         callbacks.on_test_end(logs)
         return logs if return_dict else logs_module.logs_result(logs, self._output_loss_names())
 
-
-
     # tf.keras 2 spellings (Deep Learning with Python, 1st edition, trains with these).
-    def fit_generator(self, generator: Any, steps_per_epoch: int | None=None, epochs: int=1, verbose: int | str=1, callbacks: Any=None,
-                      validation_data: Any=None, validation_steps: int | None=None, validation_freq: Any=1, class_weight: Any=None,
-                      max_queue_size: int=10, workers: int=1, use_multiprocessing: bool=False, shuffle: Any=True, initial_epoch: int=0) -> Any:
+    def fit_generator(
+        self,
+        generator: Any,
+        steps_per_epoch: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = 1,
+        callbacks: Any = None,
+        validation_data: Any = None,
+        validation_steps: int | None = None,
+        validation_freq: Any = 1,
+        class_weight: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle: Any = True,
+        initial_epoch: int = 0,
+    ) -> Any:
         """Keras 2's generator training: `fit` on an iterable of batches."""
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-                        validation_freq=validation_freq, class_weight=class_weight,
-                        shuffle=shuffle and epoch_iterator.is_indexable(generator),
-                        initial_epoch=initial_epoch)
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq,
+            class_weight=class_weight,
+            shuffle=shuffle and epoch_iterator.is_indexable(generator),
+            initial_epoch=initial_epoch,
+        )
 
-    def evaluate_generator(self, generator: Any, steps: int | None=None, callbacks: Any=None, max_queue_size: int=10, workers: int=1,
-                           use_multiprocessing: bool=False, verbose: int | str=0) -> Any:
+    def evaluate_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
         return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def predict_generator(self, generator: Any, steps: int | None=None, callbacks: Any=None, max_queue_size: int=10, workers: int=1,
-                          use_multiprocessing: bool=False, verbose: int | str=0) -> Any:
+    def predict_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     def reset_metrics(self) -> None:
@@ -388,5 +530,7 @@ def _should_eval(epoch, validation_freq):
         return epoch % validation_freq == 0
     if isinstance(validation_freq, list):
         return epoch in validation_freq
-    raise ValueError("Expected `validation_freq` to be a list or int. Received: "
-                     f"validation_freq={validation_freq} of the type {type(validation_freq)}.")
+    raise ValueError(
+        "Expected `validation_freq` to be a list or int. Received: "
+        f"validation_freq={validation_freq} of the type {type(validation_freq)}."
+    )
