@@ -24,3 +24,4 @@ __all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "op
 from . import losses, metrics, optimizers  # noqa: E402
 from . import callbacks  # noqa: E402
 from . import saving  # noqa: E402
+from . import datasets  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _naming, _random
+from ._get_file import get_file  # noqa: F401  (keras.utils.get_file)
 
 
 def set_random_seed(seed: int) -> None:
