@@ -5,6 +5,7 @@ import numpy as np
 
 from . import _naming, _random
 from ._get_file import get_file  # noqa: F401  (keras.utils.get_file)
+from ._plot_model import model_to_dot, plot_model  # noqa: F401
 
 
 def set_random_seed(seed: int) -> None:
