@@ -8,6 +8,8 @@ from .._get_file import get_file
 from ._sources import KERAS_DATASETS_URL
 from ._tabular import check_test_split, shuffle_split
 
+__all__ = ["load_data"]
+
 ORIGIN = KERAS_DATASETS_URL + "boston_housing.npz"
 FILE_HASH = "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5"
 

@@ -7,6 +7,8 @@ from .._get_file import get_file
 from ._sources import KERAS_DATASETS_URL
 from ._tabular import check_test_split, shuffle_split
 
+__all__ = ["load_data"]
+
 ORIGIN = KERAS_DATASETS_URL + "california_housing.npz"
 FILE_HASH = "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f"
 SMALL_ROWS = 600

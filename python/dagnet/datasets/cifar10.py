@@ -7,6 +7,8 @@ import numpy as np
 
 from ._cifar import batches_folder, channels_last, load_batch
 
+__all__ = ["load_data"]
+
 ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 FILE_HASH = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))

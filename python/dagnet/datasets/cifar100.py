@@ -7,6 +7,8 @@ import numpy as np
 
 from ._cifar import batches_folder, channels_last, load_batch
 
+__all__ = ["load_data"]
+
 ORIGIN = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
 FILE_HASH = "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"
 

@@ -9,6 +9,8 @@ import numpy as np
 from .._get_file import get_file
 from ._sources import KERAS_DATASETS_URL
 
+__all__ = ["load_data"]
+
 CACHE_SUBDIR = os.path.join("datasets", "fashion-mnist")
 FILES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
          "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")

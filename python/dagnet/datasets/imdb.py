@@ -8,6 +8,8 @@ from ._safe_pickle import load_npz
 from ._sources import KERAS_DATASETS_URL
 from ._word_sequences import drop_long, limit_vocabulary, load_word_index, mark_and_offset, shuffled
 
+__all__ = ["load_data", "get_word_index"]
+
 ORIGIN = KERAS_DATASETS_URL + "imdb.npz"
 FILE_HASH = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 WORD_INDEX_ORIGIN = KERAS_DATASETS_URL + "imdb_word_index.json"
@@ -31,7 +33,7 @@ def load_data(path: str = "imdb.npz", num_words: int | None = None, skip_top: in
         start_char: index put at the start of each sequence (None: none).
         oov_char: index for the words cut by `num_words` / `skip_top` (None: drop them).
         index_from: offset added to every word index.
-        nb_words: the Keras 2 name of `num_words`.
+        **kwargs: ``nb_words``, the Keras 2 name of `num_words`.
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: object arrays of lists of ints, and the

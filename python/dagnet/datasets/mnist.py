@@ -6,6 +6,8 @@ import numpy as np
 from .._get_file import get_file
 from ._sources import KERAS_DATASETS_URL
 
+__all__ = ["load_data"]
+
 ORIGIN = KERAS_DATASETS_URL + "mnist.npz"
 FILE_HASH = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 

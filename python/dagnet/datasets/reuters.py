@@ -8,6 +8,8 @@ from ._safe_pickle import load_npz
 from ._sources import KERAS_DATASETS_URL
 from ._word_sequences import drop_long, limit_vocabulary, load_word_index, mark_and_offset, shuffled
 
+__all__ = ["load_data", "get_word_index", "get_label_names"]
+
 ORIGIN = KERAS_DATASETS_URL + "reuters.npz"
 FILE_HASH = "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
 WORD_INDEX_ORIGIN = KERAS_DATASETS_URL + "reuters_word_index.json"
@@ -29,9 +31,14 @@ def load_data(path: str = "reuters.npz", num_words: int | None = None, skip_top:
 
     Args:
         path: the file name in the cache folder (``~/.keras/datasets``).
-        num_words, skip_top, maxlen, seed, start_char, oov_char, index_from: as in
-            ``imdb.load_data``.
+        num_words: keep only the most frequent words below this index (others: `oov_char`).
+        skip_top: the most frequent words to turn into `oov_char` as well.
+        maxlen: drop every sequence of `maxlen` words or more (after `start_char`).
         test_split: fraction of the wires that go to the test split.
+        seed: seed of the shuffle before the split.
+        start_char: index put at the start of each sequence (None: none).
+        oov_char: index for the words cut by `num_words` / `skip_top` (None: drop them).
+        index_from: offset added to every word index.
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: object arrays of lists of ints, and the
