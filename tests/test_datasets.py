@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from dagnet import _get_file, datasets
-from dagnet.datasets import (boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
-                             reuters)
+from dagnet.datasets import boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "datasets")
 EXPECTED = np.load(os.path.join(FIXTURES, "keras_expected.npz"))
@@ -197,7 +196,7 @@ def test_cifar10_layout(home, network):
     # each row of a batch is the red plane, then green, then blue, 32x32 row-major
     for i, r, c, ch in [(0, 0, 0, 0), (3, 5, 7, 1), (9, 31, 30, 2)]:
         assert x_train[i, r, c, ch] == data[i, ch * 1024 + r * 32 + c]
-    assert y_train[:, 0].tolist() == sum((b[b"labels"] for b in train), [])
+    assert y_train[:, 0].tolist() == [label for b in train for label in b[b"labels"]]
     assert y_test[:, 0].tolist() == batches["test_batch"][b"labels"]
     assert x_test.shape == (3, 32, 32, 3)
     assert (home / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py" / "test_batch").is_file()
@@ -209,7 +208,7 @@ def test_cifar10_tf_keras_cache_reused(home, network):
     folder.mkdir(parents=True)
     with tarfile.open(os.path.join(FIXTURES, "cifar-10-python.tar.gz")) as tar:
         tar.extractall(folder)
-    (x_train, y_train), _ = cifar10.load_data()
+    (x_train, _), _ = cifar10.load_data()
     assert x_train.shape == (10, 32, 32, 3) and network.requested == []
 
 

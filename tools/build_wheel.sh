@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${1:-python3}
-WORK=${DAGNET_WHEEL_WORK:-$(mktemp -d)}
+if [ -n "${DAGNET_WHEEL_WORK:-}" ]; then WORK=$DAGNET_WHEEL_WORK; else WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 export DAGNET_CUDA=${DAGNET_CUDA:-OFF}
 

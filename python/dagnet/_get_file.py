@@ -23,7 +23,7 @@ import zipfile
 
 from ._progbar import Progbar, print_msg
 
-__all__ = ["get_file", "hash_file", "validate_file", "keras_home"]
+__all__ = ["get_file", "hash_file", "keras_home", "validate_file"]
 
 # The URL opener, a module attribute so tests can serve files without a network.
 _open_url = urllib.request.urlopen

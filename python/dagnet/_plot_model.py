@@ -8,6 +8,7 @@ Graphviz install (``apt-get install graphviz``, ``brew install graphviz``, ...).
 """
 from __future__ import annotations
 
+import itertools
 import os
 
 __all__ = ["model_to_dot", "plot_model"]
@@ -216,7 +217,7 @@ def model_to_dot(model, show_shapes: bool = False, show_dtype: bool = False, sho
 
     if isinstance(model, Sequential):
         if not expand_nested:
-            for source, destination in zip(layers, layers[1:]):
+            for source, destination in itertools.pairwise(layers):
                 _add_edge(pydot, dot, source, destination)
             return dot
         # The first layer's incoming edge is drawn by whoever feeds the Sequential.

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._get_file import get_file
+
 
 def check_test_split(test_split: float) -> None:
     if not 0 <= test_split < 1:
@@ -17,3 +19,9 @@ def shuffle_split(x: np.ndarray, y: np.ndarray, test_split: float, seed: int):
     x, y = x[indices], y[indices]
     cut = int(len(x) * (1 - test_split))
     return (np.array(x[:cut]), np.array(y[:cut])), (np.array(x[cut:]), np.array(y[cut:]))
+
+
+def load_xy(path: str, origin: str, file_hash: str):
+    """The ``x`` and ``y`` arrays of a cached (or downloaded) ``.npz`` file."""
+    with np.load(get_file(path, origin=origin, file_hash=file_hash), allow_pickle=False) as f:
+        return f["x"], f["y"]

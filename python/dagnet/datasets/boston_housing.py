@@ -2,11 +2,8 @@
 ethical problem; ``california_housing`` is the suggested replacement)."""
 from __future__ import annotations
 
-import numpy as np
-
-from .._get_file import get_file
 from ._sources import KERAS_DATASETS_URL
-from ._tabular import check_test_split, shuffle_split
+from ._tabular import check_test_split, load_xy, shuffle_split
 
 __all__ = ["load_data"]
 
@@ -27,6 +24,5 @@ def load_data(path: str = "boston_housing.npz", test_split: float = 0.2, seed: i
         ``(x_train, y_train), (x_test, y_test)``: x of shape ``(n, 13)``, y of shape ``(n,)``.
     """
     check_test_split(test_split)
-    with np.load(get_file(path, origin=ORIGIN, file_hash=FILE_HASH), allow_pickle=False) as f:
-        x, y = f["x"], f["y"]
+    x, y = load_xy(path, ORIGIN, FILE_HASH)
     return shuffle_split(x, y, test_split, seed)

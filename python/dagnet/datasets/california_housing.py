@@ -1,11 +1,8 @@
 """California house prices (1990 census block groups), as ``keras.datasets.california_housing``."""
 from __future__ import annotations
 
-import numpy as np
-
-from .._get_file import get_file
 from ._sources import KERAS_DATASETS_URL
-from ._tabular import check_test_split, shuffle_split
+from ._tabular import check_test_split, load_xy, shuffle_split
 
 __all__ = ["load_data"]
 
@@ -31,8 +28,7 @@ def load_data(version: str = "large", path: str = "california_housing.npz", test
         ``(x_train, y_train), (x_test, y_test)``: x of shape ``(n, 8)``, y of shape ``(n,)``.
     """
     check_test_split(test_split)
-    with np.load(get_file(path, origin=ORIGIN, file_hash=FILE_HASH), allow_pickle=False) as f:
-        x, y = f["x"], f["y"]
+    x, y = load_xy(path, ORIGIN, FILE_HASH)
     if version == "small":
         x, y = x[:SMALL_ROWS], y[:SMALL_ROWS]
     elif version != "large":

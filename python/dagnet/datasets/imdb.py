@@ -8,7 +8,7 @@ from ._safe_pickle import load_npz
 from ._sources import KERAS_DATASETS_URL
 from ._word_sequences import drop_long, limit_vocabulary, load_word_index, mark_and_offset, shuffled
 
-__all__ = ["load_data", "get_word_index"]
+__all__ = ["get_word_index", "load_data"]
 
 ORIGIN = KERAS_DATASETS_URL + "imdb.npz"
 FILE_HASH = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"

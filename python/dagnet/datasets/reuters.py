@@ -8,7 +8,7 @@ from ._safe_pickle import load_npz
 from ._sources import KERAS_DATASETS_URL
 from ._word_sequences import drop_long, limit_vocabulary, load_word_index, mark_and_offset, shuffled
 
-__all__ = ["load_data", "get_word_index", "get_label_names"]
+__all__ = ["get_label_names", "get_word_index", "load_data"]
 
 ORIGIN = KERAS_DATASETS_URL + "reuters.npz"
 FILE_HASH = "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
