@@ -4,7 +4,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "core/build_info.h"
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -13,6 +12,8 @@
 #include "graph/graph.h"
 #include "graph/serialize.h"
 #include "graph/training.h"
+#include "runtime/build_info.h"
+#include "runtime/init.h"
 
 namespace py = pybind11;
 using namespace dagnet;
@@ -115,7 +116,9 @@ std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<Valu
   auto add = [&](py::handle obj, ValueId input) {
     const std::string& name = graph.value(input).name;
     py::array a = py::array::ensure(obj);
-    if (!a) fail(ErrorKind::Type, "input '", name, "': expected an array, got ", std::string(py::str(obj.get_type())));
+    if (!a)
+      fail(ErrorKind::Type, "input '", name, "': expected an array, got ",
+           std::string(py::str(py::type::handle_of(obj))));
     keep.push_back(a);
     out.push_back(borrow_array(a, "input '" + name + "'"));
   };
@@ -128,8 +131,7 @@ std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<Valu
     }
   } else {
     py::sequence seq = py::reinterpret_borrow<py::sequence>(feeds);
-    check(seq.size() == required.size(), ErrorKind::Value, "expected ", required.size(), " input(s), got ",
-          seq.size());
+    check(seq.size() == required.size(), ErrorKind::Value, "expected ", required.size(), " input(s), got ", seq.size());
     for (size_t i = 0; i < required.size(); ++i) add(seq[i], required[i]);
   }
   return out;
@@ -162,6 +164,7 @@ py::dict stats_to_dict(const PlanStats& s) {
 
 PYBIND11_MODULE(_engine, m) {
   m.doc() = "dagnet native engine (bindings only)";
+  init_engine();
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -196,11 +199,14 @@ PYBIND11_MODULE(_engine, m) {
   m.def("op_names", &op_names);
   m.def("set_op_profiling", &set_op_profiling, py::arg("on"),
         "Time every kernel call of every executor (process-wide; off by default).");
-  m.def("take_op_profile", [] {
-    py::list rows;
-    for (const OpProfile& p : take_op_profile()) rows.append(py::make_tuple(p.op, p.calls, p.seconds * 1e3));
-    return rows;
-  }, "[(op, calls, total ms)] since the last call, slowest first; clears the totals.");
+  m.def(
+      "take_op_profile",
+      [] {
+        py::list rows;
+        for (const OpProfile& p : take_op_profile()) rows.append(py::make_tuple(p.op, p.calls, p.seconds * 1e3));
+        return rows;
+      },
+      "[(op, calls, total ms)] since the last call, slowest first; clears the totals.");
 
   py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
       .def_static("from_numpy", [](py::array a) { return copy_from_array(a, "Tensor.from_numpy"); })
@@ -332,9 +338,7 @@ PYBIND11_MODULE(_engine, m) {
         write_tensors(path, tensors);
       },
       py::arg("path"), py::arg("arrays"));
-  m.def(
-      "read_tensors", [](const std::string& path) { return results_to_python(read_tensors(path)); },
-      py::arg("path"));
+  m.def("read_tensors", [](const std::string& path) { return results_to_python(read_tensors(path)); }, py::arg("path"));
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
@@ -363,37 +367,37 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
-                       double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
-                       double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
-                       bool parallel_branches, bool centered, double clipnorm, double global_clipnorm,
-                       double clipvalue, double weight_decay, const py::list& constraints,
-                       double initial_accumulator_value) {
-             OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
-             config.centered = centered;
-             config.clipnorm = clipnorm;
-             config.global_clipnorm = global_clipnorm;
-             config.clipvalue = clipvalue;
-             config.weight_decay = weight_decay;
-             config.initial_accumulator_value = initial_accumulator_value;
-             std::vector<ParamConstraint> constrained;
-             for (py::handle item : constraints) {
-               auto pair = item.cast<py::tuple>();
-               constrained.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
-             }
-             return std::make_unique<Trainer>(g, loss, params, config, fetches,
-                                              ExecutorOptions{reuse_memory, parallel_branches}, constrained);
-           }),
-           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-           py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
-           py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
-           py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-           py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
-           py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
-           py::arg("constraints") = py::list(), py::arg("initial_accumulator_value") = 0.1,
-           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-           "Keras formulas) to the graph; "
-           "constraints: [(param index, constrain-op attrs)] applied after those updates.")
+      .def(
+          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
+                      double learning_rate, double momentum, bool nesterov, double beta_1, double beta_2,
+                      double epsilon, bool amsgrad, double rho, std::vector<ValueId> fetches, bool reuse_memory,
+                      bool parallel_branches, bool centered, double clipnorm, double global_clipnorm, double clipvalue,
+                      double weight_decay, const py::list& constraints, double initial_accumulator_value) {
+            OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon, amsgrad, rho};
+            config.centered = centered;
+            config.clipnorm = clipnorm;
+            config.global_clipnorm = global_clipnorm;
+            config.clipvalue = clipvalue;
+            config.weight_decay = weight_decay;
+            config.initial_accumulator_value = initial_accumulator_value;
+            std::vector<ParamConstraint> constrained;
+            for (py::handle item : constraints) {
+              auto pair = item.cast<py::tuple>();
+              constrained.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
+            }
+            return std::make_unique<Trainer>(g, loss, params, config, fetches,
+                                             ExecutorOptions{reuse_memory, parallel_branches}, constrained);
+          }),
+          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+          py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
+          py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
+          py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+          py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
+          py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
+          py::arg("constraints") = py::list(), py::arg("initial_accumulator_value") = 0.1,
+          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+          "Keras formulas) to the graph; "
+          "constraints: [(param index, constrain-op attrs)] applied after those updates.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -412,8 +416,9 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("gradients", &Trainer::gradients)
       .def_property("iterations", &Trainer::iterations, &Trainer::set_iterations)
       .def_property("u_product", &Trainer::u_product, &Trainer::set_u_product)
-      .def("slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; },
-           py::arg("value"), "The tensor of an optimizer slot (shared; np.asarray views it).")
+      .def(
+          "slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; }, py::arg("value"),
+          "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
       .def_property_readonly(
           "required_inputs",
