@@ -14,9 +14,17 @@ DType dtype_from_name(const std::string& name);  // throws a Type error
 bool is_floating(DType dtype);
 
 template <typename T> struct dtype_of;
-template <> struct dtype_of<float> { static constexpr DType value = DType::f32; };
-template <> struct dtype_of<double> { static constexpr DType value = DType::f64; };
-template <> struct dtype_of<int32_t> { static constexpr DType value = DType::i32; };
-template <> struct dtype_of<int64_t> { static constexpr DType value = DType::i64; };
+template <> struct dtype_of<float> {
+  static constexpr DType value = DType::f32;
+};
+template <> struct dtype_of<double> {
+  static constexpr DType value = DType::f64;
+};
+template <> struct dtype_of<int32_t> {
+  static constexpr DType value = DType::i32;
+};
+template <> struct dtype_of<int64_t> {
+  static constexpr DType value = DType::i64;
+};
 
 }  // namespace dagnet

@@ -27,8 +27,8 @@ int64_t product(const Shape& shape, size_t begin, size_t end) {
   for (size_t i = begin; i < end; ++i) {
     int64_t d = shape[i];
     check(d >= 0, ErrorKind::Value, "shape ", shape_str(shape), " has an unknown dimension");
-    check(d == 0 || n <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ",
-          shape_str(shape), " has too many elements");
+    check(d == 0 || n <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ", shape_str(shape),
+          " has too many elements");
     n *= d;
   }
   return n;

@@ -17,8 +17,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
   return std::shared_ptr<Storage>(new Storage(p, bytes, device, [p] { std::free(p); }));
 }
 
-std::shared_ptr<Storage> Storage::borrow(void* data, size_t bytes, std::function<void()> release,
-                                         Device device) {
+std::shared_ptr<Storage> Storage::borrow(void* data, size_t bytes, std::function<void()> release, Device device) {
   return std::shared_ptr<Storage>(new Storage(data, bytes, device, std::move(release)));
 }
 

@@ -7,8 +7,7 @@
 namespace dagnet {
 
 static size_t checked_bytes(const Shape& shape, DType dtype) {
-  check(is_fully_known(shape), ErrorKind::Value, "cannot allocate a tensor of partly unknown shape ",
-        shape_str(shape));
+  check(is_fully_known(shape), ErrorKind::Value, "cannot allocate a tensor of partly unknown shape ", shape_str(shape));
   int64_t n = num_elements(shape);
   check(static_cast<uint64_t>(n) <= SIZE_MAX / dtype_size(dtype), ErrorKind::Memory, "tensor of shape ",
         shape_str(shape), " is too large");
@@ -46,12 +45,6 @@ Tensor Tensor::clone() const {
 
 void Tensor::fill_zero() {
   if (nbytes()) std::memset(raw(), 0, nbytes());
-}
-
-Tensor Tensor::reshaped(const Shape& shape) const {
-  check(num_elements(shape) == numel_, ErrorKind::Value, "cannot reshape ", shape_str(shape_), " to ",
-        shape_str(shape));
-  return view(storage_, offset_, shape, dtype_);
 }
 
 }  // namespace dagnet

@@ -32,12 +32,12 @@ class Tensor {
 
   void* raw() const { return static_cast<char*>(storage_->data()) + offset_; }
   template <typename T>
-  T* data() const { return static_cast<T*>(raw()); }
+  T* data() const {
+    return static_cast<T*>(raw());
+  }
 
   Tensor clone() const;
   void fill_zero();
-  // Same bytes, new shape with the same element count.
-  Tensor reshaped(const Shape& shape) const;
 
  private:
   std::shared_ptr<Storage> storage_;

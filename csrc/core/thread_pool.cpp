@@ -75,7 +75,8 @@ void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
     Job* job;
-    spin_until([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; });
+    spin_until(
+        [&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -134,8 +135,7 @@ int default_threads() {
     try {
       int n = std::stoi(env);
       if (n >= 1) return n;
-    } catch (...) {
-    }
+    } catch (...) {}
   }
   unsigned hw = std::thread::hardware_concurrency();
   return hw ? static_cast<int>(hw) : 1;

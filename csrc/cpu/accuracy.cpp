@@ -33,7 +33,8 @@ double accuracy(AccuracyKind kind, const T* pred, int64_t rows, int64_t cols, co
     switch (kind) {
       case AccuracyKind::Binary: {
         int64_t hits = 0;
-        for (int64_t c = 0; c < cols; ++c) hits += (static_cast<double>(p[c]) > threshold ? 1.0 : 0.0) == target[r * cols + c];
+        for (int64_t c = 0; c < cols; ++c)
+          hits += (static_cast<double>(p[c]) > threshold ? 1.0 : 0.0) == target[r * cols + c];
         correct += w * static_cast<double>(hits);
         total += w * static_cast<double>(cols);
         break;

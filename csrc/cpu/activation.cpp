@@ -20,18 +20,6 @@ Activation parse_activation(const std::string& name) {
   fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
 }
 
-const char* activation_name(Activation act) {
-  switch (act) {
-    case Activation::Linear: return "linear";
-    case Activation::Relu: return "relu";
-    case Activation::Elu: return "elu";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
-    case Activation::Softmax: return "softmax";
-  }
-  return "?";
-}
-
 namespace {
 constexpr int64_t kGrain = 1 << 14;
 
@@ -164,7 +152,7 @@ template void activation_forward_serial<float>(Activation, double, const float*,
 template void activation_forward_serial<double>(Activation, double, const double*, double*, int64_t);
 template void activation_backward<float>(Activation, double, const ActivationLayout&, const float*, const float*,
                                          float*);
-template void activation_backward<double>(Activation, double, const ActivationLayout&, const double*,
-                                          const double*, double*);
+template void activation_backward<double>(Activation, double, const ActivationLayout&, const double*, const double*,
+                                          double*);
 
 }  // namespace dagnet::cpu

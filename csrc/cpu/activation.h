@@ -9,7 +9,6 @@ namespace dagnet::cpu {
 enum class Activation { Linear, Relu, Elu, Sigmoid, Tanh, Softmax };
 
 Activation parse_activation(const std::string& name);  // throws a Value error listing the names
-const char* activation_name(Activation act);
 
 // The tensor is viewed as outer x length x inner; softmax normalises along `length`,
 // the others ignore the layout. `alpha` is ELU's.
@@ -28,7 +27,6 @@ void activation_forward_serial(Activation act, double alpha, const T* x, T* y, i
 
 // dx = dy * f'(x), computed from y = f(x). dx may alias dy.
 template <typename T>
-void activation_backward(Activation act, double alpha, const ActivationLayout& layout, const T* dy, const T* y,
-                         T* dx);
+void activation_backward(Activation act, double alpha, const ActivationLayout& layout, const T* dy, const T* y, T* dx);
 
 }  // namespace dagnet::cpu

@@ -28,21 +28,21 @@ void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols
   // One task per (image, output row): no divisions per position.
   parallel_for((last - first) * s.oh, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, k * s.ow)),
                [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t image = first + r / s.oh, oy = r % s.oh;
-      const T* img = x + image * s.h * s.w * s.c;
-      T* dst = cols + r * s.ow * k;
-      for (int64_t ox = 0; ox < s.ow; ++ox)
-        for (int64_t ky = 0; ky < s.kh; ++ky) {
-          const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
-          const bool row_in = iy >= 0 && iy < s.h;
-          for (int64_t kx = 0; kx < s.kw; ++kx, dst += s.c) {
-            const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
-            copy_taps<T>(row_in && ix >= 0 && ix < s.w ? img + (iy * s.w + ix) * s.c : nullptr, s.c, dst);
-          }
-        }
-    }
-  });
+                 for (int64_t r = b; r < e; ++r) {
+                   const int64_t image = first + r / s.oh, oy = r % s.oh;
+                   const T* img = x + image * s.h * s.w * s.c;
+                   T* dst = cols + r * s.ow * k;
+                   for (int64_t ox = 0; ox < s.ow; ++ox)
+                     for (int64_t ky = 0; ky < s.kh; ++ky) {
+                       const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
+                       const bool row_in = iy >= 0 && iy < s.h;
+                       for (int64_t kx = 0; kx < s.kw; ++kx, dst += s.c) {
+                         const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
+                         copy_taps<T>(row_in && ix >= 0 && ix < s.w ? img + (iy * s.w + ix) * s.c : nullptr, s.c, dst);
+                       }
+                     }
+                 }
+               });
 }
 
 template <typename T>
@@ -88,10 +88,10 @@ void channels_last_to_first(const T* in, int64_t n, int64_t c, int64_t hw, T* ou
   });
 }
 
-#define DAGNET_CONV_INSTANTIATE(T)                                                        \
-  template void im2col<T>(const T*, const ConvShape&, int64_t, int64_t, T*);             \
-  template void col2im_add<T>(const T*, const ConvShape&, int64_t, int64_t, T*);         \
-  template void channels_first_to_last<T>(const T*, int64_t, int64_t, int64_t, T*);     \
+#define DAGNET_CONV_INSTANTIATE(T)                                                  \
+  template void im2col<T>(const T*, const ConvShape&, int64_t, int64_t, T*);        \
+  template void col2im_add<T>(const T*, const ConvShape&, int64_t, int64_t, T*);    \
+  template void channels_first_to_last<T>(const T*, int64_t, int64_t, int64_t, T*); \
   template void channels_last_to_first<T>(const T*, int64_t, int64_t, int64_t, T*);
 DAGNET_CONV_INSTANTIATE(float)
 DAGNET_CONV_INSTANTIATE(double)

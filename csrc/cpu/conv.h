@@ -13,7 +13,6 @@ struct ConvShape {
   int64_t pad_top, pad_left;
   int64_t oh, ow;                  // output
   int64_t k() const { return kh * kw * c; }
-  int64_t rows_per_image() const { return oh * ow; }
   bool is_pointwise() const {
     return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pad_top == 0 && pad_left == 0 && oh == h && ow == w;
   }

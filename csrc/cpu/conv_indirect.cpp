@@ -76,7 +76,8 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
         }
       float* out = y + i * filters;
       if (!direct)
-        for (int64_t r = 0; r < nrows; ++r) std::memcpy(out + r * filters, buffer.data() + r * padded_f, sizeof(float) * filters);
+        for (int64_t r = 0; r < nrows; ++r)
+          std::memcpy(out + r * filters, buffer.data() + r * padded_f, sizeof(float) * filters);
       if (has_epilogue) {  // the tile's rows are back to back in y
         if (epilogue.bias)
           for (int64_t r = 0; r < nrows; ++r)
@@ -122,7 +123,7 @@ bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const f
         for (int64_t k = 0; k < kc; ++k) {
           const int64_t iy = origin[k].iy + dy_off, ix = origin[k].ix + dx_off;
           rows[k] = (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) ? origin[k].image + (iy * s.w + ix) * s.c + c0
-                                                                  : zeros.data();
+                                                                 : zeros.data();
         }
         for (int64_t t = 0; t < row_tiles; ++t) {
           const bool edge = t == full_tiles;

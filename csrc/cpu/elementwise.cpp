@@ -47,10 +47,10 @@ void sum_rows(const T* x, int64_t rows, int64_t cols, T* out) {
   });
 }
 
-#define DAGNET_INSTANTIATE(T)                                                  \
-  template void add_n<T>(const std::vector<const T*>&, T*, int64_t);          \
-  template void scale<T>(const T*, T, T*, int64_t);                           \
-  template void fill<T>(T*, T, int64_t);                                      \
+#define DAGNET_INSTANTIATE(T)                                        \
+  template void add_n<T>(const std::vector<const T*>&, T*, int64_t); \
+  template void scale<T>(const T*, T, T*, int64_t);                  \
+  template void fill<T>(T*, T, int64_t);                             \
   template void sum_rows<T>(const T*, int64_t, int64_t, T*);
 DAGNET_INSTANTIATE(float)
 DAGNET_INSTANTIATE(double)

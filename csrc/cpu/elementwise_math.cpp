@@ -18,21 +18,33 @@ BinaryKind parse_binary(const std::string& n) {
   if (n == "less_equal") return BinaryKind::LessEqual;
   if (n == "greater") return BinaryKind::Greater;
   if (n == "greater_equal") return BinaryKind::GreaterEqual;
-  fail(ErrorKind::Value, "unknown binary kind '", n, "' (add, subtract, multiply, divide, maximum, minimum, power, "
+  fail(ErrorKind::Value, "unknown binary kind '", n,
+       "' (add, subtract, multiply, divide, maximum, minimum, power, "
        "equal, not_equal, less, less_equal, greater, greater_equal)");
 }
 
 UnaryKind parse_unary(const std::string& n) {
-  static const std::pair<const char*, UnaryKind> table[] = {
-      {"neg", UnaryKind::Neg},       {"exp", UnaryKind::Exp},         {"log", UnaryKind::Log},
-      {"sqrt", UnaryKind::Sqrt},     {"square", UnaryKind::Square},   {"abs", UnaryKind::Abs},
-      {"sign", UnaryKind::Sign},     {"reciprocal", UnaryKind::Reciprocal}, {"log1p", UnaryKind::Log1p},
-      {"expm1", UnaryKind::Expm1},   {"softplus", UnaryKind::Softplus}, {"sin", UnaryKind::Sin},
-      {"cos", UnaryKind::Cos},       {"floor", UnaryKind::Floor},     {"round", UnaryKind::Round},
-      {"rsqrt", UnaryKind::Rsqrt},   {"erf", UnaryKind::Erf}};
+  static const std::pair<const char*, UnaryKind> table[] = {{"neg", UnaryKind::Neg},
+                                                            {"exp", UnaryKind::Exp},
+                                                            {"log", UnaryKind::Log},
+                                                            {"sqrt", UnaryKind::Sqrt},
+                                                            {"square", UnaryKind::Square},
+                                                            {"abs", UnaryKind::Abs},
+                                                            {"sign", UnaryKind::Sign},
+                                                            {"reciprocal", UnaryKind::Reciprocal},
+                                                            {"log1p", UnaryKind::Log1p},
+                                                            {"expm1", UnaryKind::Expm1},
+                                                            {"softplus", UnaryKind::Softplus},
+                                                            {"sin", UnaryKind::Sin},
+                                                            {"cos", UnaryKind::Cos},
+                                                            {"floor", UnaryKind::Floor},
+                                                            {"round", UnaryKind::Round},
+                                                            {"rsqrt", UnaryKind::Rsqrt},
+                                                            {"erf", UnaryKind::Erf}};
   for (const auto& [name, kind] : table)
     if (n == name) return kind;
-  fail(ErrorKind::Value, "unknown unary kind '", n, "' (neg, exp, log, sqrt, square, abs, sign, reciprocal, log1p, "
+  fail(ErrorKind::Value, "unknown unary kind '", n,
+       "' (neg, exp, log, sqrt, square, abs, sign, reciprocal, log1p, "
        "expm1, softplus, sin, cos, floor, round, rsqrt, erf)");
 }
 

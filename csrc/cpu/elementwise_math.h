@@ -6,10 +6,40 @@
 
 namespace dagnet::cpu {
 
-enum class BinaryKind { Add, Subtract, Multiply, Divide, Maximum, Minimum, Power, Equal, NotEqual, Less, LessEqual,
-                        Greater, GreaterEqual };
-enum class UnaryKind { Neg, Exp, Log, Sqrt, Square, Abs, Sign, Reciprocal, Log1p, Expm1, Softplus, Sin, Cos, Floor,
-                       Round, Rsqrt, Erf };
+enum class BinaryKind {
+  Add,
+  Subtract,
+  Multiply,
+  Divide,
+  Maximum,
+  Minimum,
+  Power,
+  Equal,
+  NotEqual,
+  Less,
+  LessEqual,
+  Greater,
+  GreaterEqual
+};
+enum class UnaryKind {
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Square,
+  Abs,
+  Sign,
+  Reciprocal,
+  Log1p,
+  Expm1,
+  Softplus,
+  Sin,
+  Cos,
+  Floor,
+  Round,
+  Rsqrt,
+  Erf
+};
 
 BinaryKind parse_binary(const std::string& name);  // throws a Value error listing the kinds
 UnaryKind parse_unary(const std::string& name);

@@ -95,7 +95,8 @@ void apply_epilogue(const GemmEpilogue& e, float* c, int64_t ldc, int64_t rows, 
     activation_forward_serial<float>(e.activation, e.alpha, c, c, rows * cols);
     return;
   }
-  for (int64_t r = 0; r < rows; ++r) activation_forward_serial<float>(e.activation, e.alpha, c + r * ldc, c + r * ldc, cols);
+  for (int64_t r = 0; r < rows; ++r)
+    activation_forward_serial<float>(e.activation, e.alpha, c + r * ldc, c + r * ldc, cols);
 }
 
 // Multiplies packed A rows [i0, i0 + mc) by B panels [first, last) into C. With
@@ -106,8 +107,7 @@ void macro_kernel(const Problem& p, const GemmKernel& kern, const float* a_packe
                   int64_t kc, bool accumulate, bool last_depth, bool direct_b) {
   const int mr = kern.mr, nr = kern.nr;
   alignas(64) float tile[kMaxMR * kMaxNR];
-  const bool epilogue = last_depth && p.epilogue &&
-                        (p.epilogue->bias || p.epilogue->activation != Activation::Linear);
+  const bool epilogue = last_depth && p.epilogue && (p.epilogue->bias || p.epilogue->activation != Activation::Linear);
   for (int64_t panel = first_panel; panel < last_panel; ++panel) {
     const int64_t j = j0 + panel * nr, cols = std::min<int64_t>(nr, nc - panel * nr);
     const bool in_place = direct_b && cols == nr;
@@ -165,7 +165,8 @@ void packed_gemm(const Problem& p) {
             const int64_t i0 = blk * mc_block, mc = std::min(mc_block, p.M - i0);
             float* a_packed = t_pack_a.ensure(static_cast<size_t>((mc + mr) * kc));
             pack_a(p, i0, mc, p0, kc, mr, a_packed);
-            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, 0, panels, p0, kc, accumulate, last_depth, direct_b);
+            macro_kernel(p, kern, a_packed, i0, mc, b_packed, j0, nc, 0, panels, p0, kc, accumulate, last_depth,
+                         direct_b);
           }
         });
       } else {

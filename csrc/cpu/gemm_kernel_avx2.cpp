@@ -66,8 +66,8 @@ void kernel_indirect(int64_t kc, const float* const* a_rows, const float* b, int
     _mm256_storeu_ps(row + 8, hi[i]);
   }
 }
-void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, float* c,
-                       int64_t ldc, bool accumulate) {
+void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, float* c, int64_t ldc,
+                       bool accumulate) {
   __m256 lo[kMR], hi[kMR];
 #pragma GCC unroll 6
   for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm256_setzero_ps();

@@ -67,8 +67,8 @@ void kernel_indirect(int64_t kc, const float* const* a_rows, const float* b, int
     _mm512_storeu_ps(row + 16, hi[i]);
   }
 }
-void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, float* c,
-                       int64_t ldc, bool accumulate) {
+void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, float* c, int64_t ldc,
+                       bool accumulate) {
   __m512 lo[kMR], hi[kMR];
 #pragma GCC unroll 12
   for (int i = 0; i < kMR; ++i) lo[i] = hi[i] = _mm512_setzero_ps();

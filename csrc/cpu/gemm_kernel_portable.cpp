@@ -34,8 +34,8 @@ void kernel_indirect(int64_t kc, const float* const* a_rows, const float* b, int
   for (int i = 0; i < kMR; ++i)
     for (int j = 0; j < kNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
-void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, float* c,
-                       int64_t ldc, bool accumulate) {
+void kernel_indirect_b(int64_t kc, const float* a, int64_t a_stride, const float* const* b_rows, float* c, int64_t ldc,
+                       bool accumulate) {
   float acc[kMR][kNR] = {};
   for (int64_t k = 0; k < kc; ++k) {
     const float* b = b_rows[k];

@@ -12,8 +12,8 @@ using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, int64_t
 
 // The same tile, with A's rows read in place through pointers (row i, depth k at
 // a_rows[i][k]): convolution reads input pixels this way without im2col or packing.
-using IndirectMicroKernel = void (*)(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride,
-                                     float* c, int64_t ldc, bool accumulate);
+using IndirectMicroKernel = void (*)(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
+                                     int64_t ldc, bool accumulate);
 
 // And with B's rows read through pointers (depth k, columns at b_rows[k][0..NR)) and A's
 // MR values for depth k at a + k * a_stride (MR when packed; a row stride when A^T is read

@@ -136,7 +136,8 @@ double row_loss(Loss loss, const T* p, const T* t, int64_t cols, double param, b
     case Loss::CategoricalCrossentropy: {
       T sum = 0;
       for (int64_t c = 0; c < cols; ++c) sum += p[c];
-      for (int64_t c = 0; c < cols; ++c) acc -= static_cast<double>(t[c]) * std::log(static_cast<double>(clip(p[c] / sum)));
+      for (int64_t c = 0; c < cols; ++c)
+        acc -= static_cast<double>(t[c]) * std::log(static_cast<double>(clip(p[c] / sum)));
       return acc;
     }
   }
@@ -160,15 +161,17 @@ double mean_divisor(const T* mask, int64_t rows) {
 }
 
 template <typename T>
-T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask,
-               const T* weights, double param) {
+T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask, const T* weights,
+               double param) {
   if (rows == 0) return T(0);
   const bool binary = (loss == Loss::Hinge || loss == Loss::SquaredHinge) && binary_labels(target, rows * cols);
   std::vector<double> per_row(static_cast<size_t>(rows));
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r)
-      per_row[r] = (mask && mask[r] == T(0)) ? 0.0
-                   : row_weight(weights, r) * row_loss(loss, pred + r * cols, target + r * cols, cols, param, binary);
+      per_row[r] =
+          (mask && mask[r] == T(0))
+              ? 0.0
+              : row_weight(weights, r) * row_loss(loss, pred + r * cols, target + r * cols, cols, param, binary);
   });
   double total = 0;
   for (double v : per_row) total += v;
@@ -334,12 +337,14 @@ T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* la
       // Both forms are -log_softmax(z)_label: z = x, or z = log(clip(p)) (Keras feeds the
       // log of the clipped probabilities to TF's sparse softmax crossentropy).
       double m = -1e300, sum = 0;
-      for (int64_t c = 0; c < cols; ++c) m = std::max(m, from_logits ? static_cast<double>(p[c]) : std::log(static_cast<double>(clip(p[c]))));
+      for (int64_t c = 0; c < cols; ++c)
+        m = std::max(m, from_logits ? static_cast<double>(p[c]) : std::log(static_cast<double>(clip(p[c]))));
       for (int64_t c = 0; c < cols; ++c) {
         double z = from_logits ? static_cast<double>(p[c]) : std::log(static_cast<double>(clip(p[c])));
         sum += std::exp(z - m);
       }
-      double z_label = from_logits ? static_cast<double>(p[labels[r]]) : std::log(static_cast<double>(clip(p[labels[r]])));
+      double z_label =
+          from_logits ? static_cast<double>(p[labels[r]]) : std::log(static_cast<double>(clip(p[labels[r]])));
       per_row[r] = row_weight(weights, r) * (m + std::log(sum) - z_label);
     }
   });
@@ -397,8 +402,8 @@ template void sparse_crossentropy_backward<double>(bool, double, const double*, 
 
 template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*, const float*,
                                    double);
-template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*,
-                                     const double*, double);
+template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*, const double*,
+                                     double);
 template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*, const float*,
                                    const float*, double);
 template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*,

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <vector>
 #include <type_traits>
+#include <vector>
 
 #include "core/thread_pool.h"
-#include "cpu/elementwise.h"
 #include "cpu/conv_indirect.h"
+#include "cpu/elementwise.h"
 #include "cpu/fast_math.h"
 #include "cpu/gemm.h"
 #include "cpu/gemm_kernels.h"
@@ -250,8 +250,7 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
       }
       // dh_{t-1} += dz_t U^T for this slice (masked rows have dz = 0 and keep their carried dh).
       if (!a.recurrent_mask) {
-        gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, dh + b0 * U, U,
-                true);
+        gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, dh + b0 * U, U, true);
       } else {  // h entered as h * r, so its gradient is (dz U^T) * r
         gemm<T>(false, true, b1 - b0, U, G, dz_all + (b0 * Tn + it) * G, Tn * G, a.recurrent, G, through.data(), U,
                 false);

@@ -7,6 +7,28 @@
 namespace dagnet::cpu {
 
 template <typename T>
+void sgd_update(T* param, const T* grad, T* velocity, int64_t n, double lr_d, double momentum_d, bool nesterov,
+                double weight_decay) {
+  const T lr = static_cast<T>(lr_d), m = static_cast<T>(momentum_d), wd = static_cast<T>(weight_decay);
+  parallel_for(n, 1 << 15, [&](int64_t b, int64_t e) {
+    if (weight_decay != 0)
+      for (int64_t k = b; k < e; ++k) param[k] -= param[k] * wd * lr;
+    if (!velocity) {
+      for (int64_t k = b; k < e; ++k) param[k] -= lr * grad[k];
+      return;
+    }
+    for (int64_t k = b; k < e; ++k) {
+      T v = m * velocity[k] - lr * grad[k];
+      velocity[k] = v;
+      param[k] += nesterov ? m * v - lr * grad[k] : v;
+    }
+  });
+}
+
+template void sgd_update<float>(float*, const float*, float*, int64_t, double, double, bool, double);
+template void sgd_update<double>(double*, const double*, double*, int64_t, double, double, bool, double);
+
+template <typename T>
 void adam_update(T* param, const T* grad, T* m, T* v, T* v_hat, int64_t n, double lr, int64_t step, double beta_1,
                  double beta_2, double epsilon, double weight_decay) {
   const double t = static_cast<double>(step + 1);
@@ -55,14 +77,14 @@ void rmsprop_update(T* param, const T* grad, T* velocity, T* momentum_buffer, T*
   });
 }
 
-template void adam_update<float>(float*, const float*, float*, float*, float*, int64_t, double, int64_t, double,
-                                 double, double, double);
+template void adam_update<float>(float*, const float*, float*, float*, float*, int64_t, double, int64_t, double, double,
+                                 double, double);
 template void adam_update<double>(double*, const double*, double*, double*, double*, int64_t, double, int64_t, double,
                                   double, double, double);
 template void rmsprop_update<float>(float*, const float*, float*, float*, float*, int64_t, double, double, double,
                                     double, double);
-template void rmsprop_update<double>(double*, const double*, double*, double*, double*, int64_t, double, double,
-                                     double, double, double);
+template void rmsprop_update<double>(double*, const double*, double*, double*, double*, int64_t, double, double, double,
+                                     double, double);
 
 template <typename T>
 void adagrad_update(T* param, const T* grad, T* accumulator, int64_t n, double lr_d, double epsilon_d,
@@ -134,14 +156,13 @@ void nadam_update(T* param, const T* grad, T* m, T* v, int64_t n, double lr_d, i
   });
 }
 
-#define DAGNET_NEW_OPTIMIZERS(T)                                                                                    \
-  template void adagrad_update<T>(T*, const T*, T*, int64_t, double, double, double);                               \
-  template void adadelta_update<T>(T*, const T*, T*, T*, int64_t, double, double, double, double);                   \
-  template void adamax_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double);    \
-  template void nadam_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double,      \
-                                double);
-DAGNET_NEW_OPTIMIZERS(float)
-DAGNET_NEW_OPTIMIZERS(double)
-#undef DAGNET_NEW_OPTIMIZERS
+#define DAGNET_INSTANTIATE_OPTIMIZERS(T)                                                                          \
+  template void adagrad_update<T>(T*, const T*, T*, int64_t, double, double, double);                             \
+  template void adadelta_update<T>(T*, const T*, T*, T*, int64_t, double, double, double, double);                \
+  template void adamax_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double); \
+  template void nadam_update<T>(T*, const T*, T*, T*, int64_t, double, int64_t, double, double, double, double, double);
+DAGNET_INSTANTIATE_OPTIMIZERS(float)
+DAGNET_INSTANTIATE_OPTIMIZERS(double)
+#undef DAGNET_INSTANTIATE_OPTIMIZERS
 
 }  // namespace dagnet::cpu

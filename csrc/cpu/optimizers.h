@@ -1,8 +1,14 @@
-// Keras 3's Adam, RMSprop, Adagrad, Adadelta, Adamax and Nadam updates, fused and in place (see the op file for formulas).
+// Keras 3's SGD, Adam, RMSprop, Adagrad, Adadelta, Adamax and Nadam updates, fused and in
+// place (see ops/optimizers.cpp for the formulas).
 #pragma once
 #include <cstdint>
 
 namespace dagnet::cpu {
+
+// velocity may be null (momentum 0).
+template <typename T>
+void sgd_update(T* param, const T* grad, T* velocity, int64_t n, double lr, double momentum, bool nesterov,
+                double weight_decay = 0.0);
 
 template <typename T>
 void adam_update(T* param, const T* grad, T* m, T* v, T* v_hat, int64_t n, double lr, int64_t step, double beta_1,

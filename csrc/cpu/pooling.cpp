@@ -102,8 +102,8 @@ namespace {
 // channel, then the gradient to the first element equal to it (`left` is what is still
 // to place).
 template <typename T, bool kContiguous>
-void max_grad_pixel(const PoolShape& s, const Window& w, int64_t pixel, int64_t channel_stride,
-                    const T* __restrict img, const T* __restrict g, int64_t g_stride, T* __restrict d, int64_t nc) {
+void max_grad_pixel(const PoolShape& s, const Window& w, int64_t pixel, int64_t channel_stride, const T* __restrict img,
+                    const T* __restrict g, int64_t g_stride, T* __restrict d, int64_t nc) {
   const int64_t cs = kContiguous ? 1 : channel_stride;
   T best[kChannelBlock], left[kChannelBlock];
   const T* first = img + (w.y0 * s.w + w.x0) * pixel;
@@ -139,10 +139,8 @@ void max_pool_grad(const PoolShape& s, const T* x, const T* dy, T* dx) {
     const T* img = x + i * st.image + c0 * st.channel;
     const T* g = dy + i * st.out_image + (oy * s.ow + ox) * st.out_pixel + c0 * ocs;
     T* d = dx + i * st.image + c0 * st.channel;
-    if (st.channel == 1)
-      max_grad_pixel<T, true>(s, w, st.pixel, 1, img, g, ocs, d, c1 - c0);
-    else
-      max_grad_pixel<T, false>(s, w, st.pixel, st.channel, img, g, ocs, d, c1 - c0);
+    if (st.channel == 1) max_grad_pixel<T, true>(s, w, st.pixel, 1, img, g, ocs, d, c1 - c0);
+    else max_grad_pixel<T, false>(s, w, st.pixel, st.channel, img, g, ocs, d, c1 - c0);
   });
 }
 

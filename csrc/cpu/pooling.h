@@ -14,12 +14,6 @@ struct PoolShape {
   // starts from the lowest float and keeps strictly larger values), while a global max is
   // a reduce_max, in which any NaN wins.
   bool nan_propagates = false;
-  int64_t in_index(int64_t i, int64_t y, int64_t x, int64_t ch) const {
-    return channels_first ? ((i * c + ch) * h + y) * w + x : ((i * h + y) * w + x) * c + ch;
-  }
-  int64_t out_index(int64_t i, int64_t y, int64_t x, int64_t ch) const {
-    return channels_first ? ((i * c + ch) * oh + y) * ow + x : ((i * oh + y) * ow + x) * c + ch;
-  }
 };
 
 template <typename T>

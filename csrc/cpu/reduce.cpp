@@ -81,15 +81,16 @@ void reduce_rows(const T* x, const ReduceGeometry& g, ReduceKind kind, T* y) {
   const bool extreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
   const int64_t blocks = std::max<int64_t>(1, (g.middle + kBlock - 1) / kBlock);
   std::vector<Part> partial(static_cast<size_t>(g.outer * blocks));
-  parallel_for(g.outer * blocks, std::max<int64_t>(1, kBlock / std::max<int64_t>(1, g.middle)), [&](int64_t b, int64_t e) {
-    for (int64_t item = b; item < e; ++item) {
-      const int64_t o = item / blocks, blk = item % blocks;
-      const int64_t first = blk * kBlock, n = std::min(kBlock, g.middle - first);
-      const T* run = x + o * g.middle + first;
-      if (extreme) partial[item] = static_cast<Part>(n > 0 ? reduce_run<T, T>(run, n, kind) : T(0));
-      else partial[item] = reduce_run<Part, T>(run, n, kind);
-    }
-  });
+  parallel_for(g.outer * blocks, std::max<int64_t>(1, kBlock / std::max<int64_t>(1, g.middle)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t item = b; item < e; ++item) {
+                   const int64_t o = item / blocks, blk = item % blocks;
+                   const int64_t first = blk * kBlock, n = std::min(kBlock, g.middle - first);
+                   const T* run = x + o * g.middle + first;
+                   if (extreme) partial[item] = static_cast<Part>(n > 0 ? reduce_run<T, T>(run, n, kind) : T(0));
+                   else partial[item] = reduce_run<Part, T>(run, n, kind);
+                 }
+               });
   const Combine<Part> op{kind};
   for (int64_t o = 0; o < g.outer; ++o) {
     Part r = partial[o * blocks];
@@ -195,8 +196,7 @@ void spread_middle(const T* g, const ReduceGeometry& geometry, bool mean, T* dx)
   });
 }
 
-#define DAGNET_REDUCE_INSTANTIATE(T)                                                     \
-  template void reduce_middle<T>(const T*, const ReduceGeometry&, ReduceKind, T*);
+#define DAGNET_REDUCE_INSTANTIATE(T) template void reduce_middle<T>(const T*, const ReduceGeometry&, ReduceKind, T*);
 DAGNET_REDUCE_INSTANTIATE(float)
 DAGNET_REDUCE_INSTANTIATE(double)
 DAGNET_REDUCE_INSTANTIATE(int32_t)

@@ -1,8 +1,8 @@
 // Index arithmetic for ops that walk tensors with arbitrary strides (broadcasting,
 // reductions, transposes, slices): each output element's offsets into the inputs.
 #pragma once
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "core/thread_pool.h"

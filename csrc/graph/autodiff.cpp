@@ -41,11 +41,14 @@ std::vector<ValueId> add_gradients(Graph& graph, ValueId loss, const std::vector
   }
 
   std::map<ValueId, std::vector<ValueId>> contributions;
-  contributions[loss].push_back(graph.add_node("fill_like", {loss}, [] {
-    Attrs a;
-    a.set("value", 1.0);
-    return a;
-  }(), "grad/seed")[0]);
+  contributions[loss].push_back(graph.add_node(
+      "fill_like", {loss},
+      [] {
+        Attrs a;
+        a.set("value", 1.0);
+        return a;
+      }(),
+      "grad/seed")[0]);
 
   for (size_t n = num_nodes; n-- > 0;) {
     // Copy: adding nodes may reallocate the graph's node storage.
@@ -80,9 +83,9 @@ std::vector<ValueId> add_gradients(Graph& graph, ValueId loss, const std::vector
       if (input_grads[i] == kNoValue || !depends_on_wrt[in]) continue;
       const TensorSpec& want = graph.value(in).spec;
       const TensorSpec& got = graph.value(input_grads[i]).spec;
-      check(want.shape.size() == got.shape.size() && want.dtype == got.dtype, ErrorKind::Runtime,
-            "backward rule of ", node.op->name, " gave input ", i, " a gradient of shape ", shape_str(got.shape),
-            " for a value of shape ", shape_str(want.shape));
+      check(want.shape.size() == got.shape.size() && want.dtype == got.dtype, ErrorKind::Runtime, "backward rule of ",
+            node.op->name, " gave input ", i, " a gradient of shape ", shape_str(got.shape), " for a value of shape ",
+            shape_str(want.shape));
       contributions[in].push_back(input_grads[i]);
     }
   }

@@ -14,8 +14,7 @@ class GradBuilder {
   GradBuilder(Graph& graph, std::string name_prefix) : graph_(graph), prefix_(std::move(name_prefix)) {}
   // Adds a single-output node and returns its output.
   ValueId emit(const std::string& op, const std::vector<ValueId>& inputs, const Attrs& attrs = {});
-  std::vector<ValueId> emit_multi(const std::string& op, const std::vector<ValueId>& inputs,
-                                  const Attrs& attrs = {});
+  std::vector<ValueId> emit_multi(const std::string& op, const std::vector<ValueId>& inputs, const Attrs& attrs = {});
   const TensorSpec& spec(ValueId id) const { return graph_.value(id).spec; }
   Graph& graph() { return graph_; }
 

@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "core/thread_pool.h"
-#include "graph/memory_planner.h"
+#include "graph/arena_layout.h"
 
 namespace dagnet {
 
@@ -132,7 +132,9 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   std::vector<BufferRequest> requests;
   std::vector<int> buffer_of(num_values, -1);
   std::vector<int> workspace_buffer(g.num_nodes(), -1);
-  auto bytes_of = [&](ValueId v) { return static_cast<size_t>(num_elements(plan->specs[v].shape)) * dtype_size(plan->specs[v].dtype); };
+  auto bytes_of = [&](ValueId v) {
+    return static_cast<size_t>(num_elements(plan->specs[v].shape)) * dtype_size(plan->specs[v].dtype);
+  };
   for (NodeId n : schedule_.order) {
     const Node& node = g.node(n);
     const int wave = schedule_.wave_of[n];
@@ -168,7 +170,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       }
     }
   }
-  MemoryPlan memory = plan_memory(requests, options_.reuse_memory);
+  ArenaLayout memory = layout_arena(requests, options_.reuse_memory);
   plan->arena = Storage::allocate(memory.arena_bytes);
   plan->stats.arena_bytes = memory.arena_bytes;
   plan->stats.naive_bytes = memory.naive_bytes;
@@ -178,8 +180,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   std::vector<Tensor> bound(num_values);
   for (size_t v = 0; v < num_values; ++v) {
     const Value& value = g.value(static_cast<ValueId>(v));
-    if (value.kind == ValueKind::Param)
-      bound[v] = value.data;
+    if (value.kind == ValueKind::Param) bound[v] = value.data;
     else if (buffer_of[v] >= 0)
       bound[v] = Tensor::view(plan->arena, memory.offsets[buffer_of[v]], plan->specs[v].shape, plan->specs[v].dtype);
   }
@@ -269,7 +270,8 @@ std::vector<Tensor> Executor::run(const std::vector<Tensor>& feeds) {
     ~Unpatch() {
       for (auto* slot_lists : {&plan.feed_slots, &plan.fetch_slots})
         for (const auto& slots : *slot_lists)
-          for (const Slot& s : slots) (s.is_output ? plan.steps[s.step].outputs : plan.steps[s.step].inputs)[s.index] = Tensor();
+          for (const Slot& s : slots)
+            (s.is_output ? plan.steps[s.step].outputs : plan.steps[s.step].inputs)[s.index] = Tensor();
     }
   } unpatch{plan};
 

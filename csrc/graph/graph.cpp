@@ -43,12 +43,6 @@ const Node& Graph::node(NodeId id) const {
   return nodes_[id];
 }
 
-ValueId Graph::input_named(const std::string& name) const {
-  for (ValueId id : inputs_)
-    if (values_[id].name == name) return id;
-  fail(ErrorKind::Value, "graph has no input named '", name, "'");
-}
-
 std::string Graph::unique_node_name(const std::string& requested, const std::string& op) {
   std::string base = requested.empty() ? op : requested;
   int& count = name_counts_[base];
@@ -83,23 +77,23 @@ std::vector<TensorSpec> infer_node(const Node& node, const std::vector<TensorSpe
   return node.op->infer(ctx);
 }
 
-std::vector<ValueId> Graph::add_node(const std::string& op_name, const std::vector<ValueId>& inputs,
-                                     const Attrs& attrs, const std::string& name) {
+std::vector<ValueId> Graph::add_node(const std::string& op_name, const std::vector<ValueId>& inputs, const Attrs& attrs,
+                                     const std::string& name) {
   const OpDef& op = find_op(op_name);
   Node node;
   node.op = &op;
   node.name = unique_node_name(name, op.name);
   int n = static_cast<int>(inputs.size());
-  check(n >= op.min_inputs && (op.max_inputs < 0 || n <= op.max_inputs), ErrorKind::Value, "node '", node.name,
-        "' (", op.name, "): expects ",
-        op.max_inputs < 0              ? cat("at least ", op.min_inputs)
+  check(n >= op.min_inputs && (op.max_inputs < 0 || n <= op.max_inputs), ErrorKind::Value, "node '", node.name, "' (",
+        op.name, "): expects ",
+        op.max_inputs < 0                ? cat("at least ", op.min_inputs)
         : op.min_inputs == op.max_inputs ? cat(op.min_inputs)
                                          : cat(op.min_inputs, " to ", op.max_inputs),
         " inputs, got ", n);
   std::vector<TensorSpec> specs;
   for (ValueId id : inputs) {
-    check(id >= 0 && static_cast<size_t>(id) < values_.size(), ErrorKind::Index, "node '", node.name, "' (",
-          op.name, "): input value id ", id, " does not exist");
+    check(id >= 0 && static_cast<size_t>(id) < values_.size(), ErrorKind::Index, "node '", node.name, "' (", op.name,
+          "): input value id ", id, " does not exist");
     specs.push_back(values_[id].spec);
   }
   node.attrs = attrs;

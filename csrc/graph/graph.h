@@ -49,7 +49,6 @@ class Graph {
   size_t num_values() const { return values_.size(); }
   size_t num_nodes() const { return nodes_.size(); }
   const std::vector<ValueId>& inputs() const { return inputs_; }
-  ValueId input_named(const std::string& name) const;  // throws if absent
 
  private:
   std::string unique_node_name(const std::string& requested, const std::string& op);

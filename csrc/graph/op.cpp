@@ -2,10 +2,8 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include "graph/graph.h"
-#include "ops/register_ops.h"
 
 namespace dagnet {
 
@@ -35,10 +33,6 @@ std::map<std::string, std::unique_ptr<OpDef>>& table() {
   static std::map<std::string, std::unique_ptr<OpDef>> ops;
   return ops;
 }
-void ensure_registered() {
-  static std::once_flag once;
-  std::call_once(once, [] { register_all_ops(); });
-}
 }  // namespace
 
 void register_op(OpDef op) {
@@ -47,14 +41,13 @@ void register_op(OpDef op) {
 }
 
 const OpDef& find_op(const std::string& name) {
-  ensure_registered();
+  check(!table().empty(), ErrorKind::Runtime, "the op table is empty: call dagnet::init_engine() first");
   auto it = table().find(name);
   check(it != table().end(), ErrorKind::Value, "unknown op '", name, "'");
   return *it->second;
 }
 
 std::vector<std::string> op_names() {
-  ensure_registered();
   std::vector<std::string> names;
   for (auto& kv : table()) names.push_back(kv.first);
   return names;

@@ -31,8 +31,7 @@ class GradBuilder;
 // known when a plan is made for concrete input shapes; rules must handle both.
 class InferContext {
  public:
-  InferContext(const OpDef& op, const std::string& node_name, const std::vector<TensorSpec>& inputs,
-               const Attrs& attrs)
+  InferContext(const OpDef& op, const std::string& node_name, const std::vector<TensorSpec>& inputs, const Attrs& attrs)
       : op_(op), node_name_(node_name), inputs_(inputs), attrs_(attrs) {}
 
   size_t num_inputs() const { return inputs_.size(); }
@@ -74,9 +73,8 @@ using CpuKernel = std::function<void(const KernelContext&)>;
 // Returns one gradient value per input (kNoValue where none flows).
 using BackwardRule =
     std::function<std::vector<ValueId>(GradBuilder&, const Node&, const std::vector<ValueId>& output_grads)>;
-using WorkspaceRule =
-    std::function<size_t(const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs,
-                         const Attrs& attrs)>;
+using WorkspaceRule = std::function<size_t(const std::vector<TensorSpec>& inputs,
+                                           const std::vector<TensorSpec>& outputs, const Attrs& attrs)>;
 
 struct OpDef {
   std::string name;

@@ -53,10 +53,8 @@ double optimizer_field(const OptimizerConfig& config, const OptimizerField& fiel
 void set_optimizer_field(OptimizerConfig& config, const std::string& name, double value) {
   for (const OptimizerField& field : optimizer_fields()) {
     if (name != field.name) continue;
-    if (field.number)
-      config.*field.number = value;
-    else
-      config.*field.flag = value != 0;
+    if (field.number) config.*field.number = value;
+    else config.*field.flag = value != 0;
     return;
   }
   std::vector<std::string> known;

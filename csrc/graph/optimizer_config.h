@@ -32,8 +32,8 @@ struct OptimizerConfig {
 // One field of OptimizerConfig: a number or a flag (exactly one member pointer is set).
 struct OptimizerField {
   const char* name;
-  double OptimizerConfig::*number;
-  bool OptimizerConfig::*flag;
+  double OptimizerConfig::* number;
+  bool OptimizerConfig::* flag;
 };
 
 const std::vector<OptimizerField>& optimizer_fields();

@@ -4,8 +4,7 @@
 
 namespace dagnet {
 
-Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches,
-                       const std::vector<NodeId>& effects) {
+Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches, const std::vector<NodeId>& effects) {
   const size_t num_nodes = graph.num_nodes();
   std::vector<char> needed(num_nodes, 0);
   std::vector<NodeId> stack;
@@ -52,8 +51,8 @@ Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches,
           // Two writers of one value keep their build order.
           bool reader_writes = false;
           for (int j : graph.node(reader).op->mutates)
-            reader_writes = reader_writes || (j < (int)graph.node(reader).inputs.size() &&
-                                              graph.node(reader).inputs[j] == target);
+            reader_writes =
+                reader_writes || (j < (int)graph.node(reader).inputs.size() && graph.node(reader).inputs[j] == target);
           if (!reader_writes || reader < node.id) add_edge(reader, node.id);
         }
     }

@@ -15,7 +15,6 @@ struct Schedule {
   std::vector<int> wave_of;                 // per node id; -1 if not scheduled
 };
 
-Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches,
-                       const std::vector<NodeId>& effects);
+Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches, const std::vector<NodeId>& effects);
 
 }  // namespace dagnet

@@ -18,7 +18,9 @@ class Writer {
   }
   void bytes(const void* p, size_t n) { out_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n)); }
   template <typename T>
-  void pod(T v) { bytes(&v, sizeof(T)); }
+  void pod(T v) {
+    bytes(&v, sizeof(T));
+  }
   void str(const std::string& s) {
     pod<uint32_t>(static_cast<uint32_t>(s.size()));
     bytes(s.data(), s.size());
@@ -219,8 +221,8 @@ Program read_program(Reader& r) {
         check(in >= 0 && static_cast<size_t>(in) < v, ErrorKind::Value, "corrupt program: node '", n.name,
               "' reads value ", in, " before it exists");
       std::vector<ValueId> outs = g.add_node(n.op, n.inputs, n.attrs, n.name);
-      check(outs.size() == n.outputs && !outs.empty(), ErrorKind::Value, "corrupt program: node '", n.name,
-            "' has ", outs.size(), " outputs, the file says ", n.outputs);
+      check(outs.size() == n.outputs && !outs.empty(), ErrorKind::Value, "corrupt program: node '", n.name, "' has ",
+            outs.size(), " outputs, the file says ", n.outputs);
       got = outs[0];
     }
     check(got == static_cast<ValueId>(v), ErrorKind::Value, "corrupt program: value ids diverge at ", v);

@@ -121,8 +121,9 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations, ValueId
 // Keras's _clip_gradients as graph nodes: g * c / max(||g||, c) per variable (clipnorm),
 // g * c / max(global norm, c) (global_clipnorm), or clip(g, -c, c) (clipvalue).
 void Trainer::clip_gradients() {
-  const double c = config_.clipnorm > 0 ? config_.clipnorm
-                   : config_.global_clipnorm > 0 ? config_.global_clipnorm : config_.clipvalue;
+  const double c = config_.clipnorm > 0          ? config_.clipnorm
+                   : config_.global_clipnorm > 0 ? config_.global_clipnorm
+                                                 : config_.clipvalue;
   if (!(c > 0) || gradients_.empty()) return;
   auto binary = [&](const char* kind, ValueId a, ValueId b) {
     Attrs attrs;

@@ -15,7 +15,8 @@ Dims dims_of(const Shape& a, const Shape& b, bool ta, bool tb) {
   size_t r = a.size();
   int64_t batch = 1;
   for (size_t d = 0; d + 2 < r; ++d) batch = (batch < 0 || a[d] < 0) ? kUnknownDim : batch * a[d];
-  return {batch, ta ? a[r - 1] : a[r - 2], tb ? b[r - 2] : b[r - 1], ta ? a[r - 2] : a[r - 1], tb ? b[r - 1] : b[r - 2]};
+  return {batch, ta ? a[r - 1] : a[r - 2], tb ? b[r - 2] : b[r - 1], ta ? a[r - 2] : a[r - 1],
+          tb ? b[r - 1] : b[r - 2]};
 }
 }  // namespace
 
@@ -49,8 +50,8 @@ void register_batch_matmul_ops() {
     dispatch_float(a.dtype(), [&](auto tag) {
       using T = decltype(tag);
       for (int64_t i = 0; i < d.batch; ++i)
-        cpu::gemm<T>(ta, tb, d.M, d.N, d.K, a.data<T>() + i * sa, lda, b.data<T>() + i * sb, ldb,
-                     c.data<T>() + i * sc, d.N, false);
+        cpu::gemm<T>(ta, tb, d.M, d.N, d.K, a.data<T>() + i * sa, lda, b.data<T>() + i * sb, ldb, c.data<T>() + i * sc,
+                     d.N, false);
     });
   };
   op.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {

@@ -5,10 +5,10 @@
 //   where(cond, a, b): a where cond != 0 else b (cond in a's dtype)
 // Backward: binary_grad / where_grad give each operand's gradient at the output's shape,
 // then sum_to_shape(g, like) sums it over the axes that operand was broadcast along.
+#include "core/thread_pool.h"
 #include "cpu/elementwise_math.h"
 #include "cpu/reduce.h"
 #include "cpu/strided.h"
-#include "core/thread_pool.h"
 #include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
@@ -167,8 +167,8 @@ void register_binary_ops() {
   where.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) -> std::vector<ValueId> {
     if (!is_floating(gb.spec(node.outputs[0]).dtype)) return {kNoValue, kNoValue, kNoValue};
     std::vector<ValueId> full = gb.emit_multi("where_grad", {grads[0], node.inputs[0]});
-    std::vector<ValueId> r = reduce_to_operands(gb, full, {node.inputs[1], node.inputs[2]},
-                                                gb.spec(node.outputs[0]).shape);
+    std::vector<ValueId> r =
+        reduce_to_operands(gb, full, {node.inputs[1], node.inputs[2]}, gb.spec(node.outputs[0]).shape);
     return {kNoValue, r[0], r[1]};
   };
   register_op(std::move(where));

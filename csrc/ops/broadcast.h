@@ -9,15 +9,4 @@ namespace dagnet {
 
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const InferContext& ctx);
 
-// Calls fn(T{}) for any engine dtype.
-template <typename Fn>
-void dispatch_any(DType dtype, Fn&& fn) {
-  switch (dtype) {
-    case DType::f32: fn(float{}); return;
-    case DType::f64: fn(double{}); return;
-    case DType::i32: fn(int32_t{}); return;
-    case DType::i64: fn(int64_t{}); return;
-  }
-}
-
 }  // namespace dagnet

@@ -93,8 +93,7 @@ void register_concatenate_ops() {
       shapes.push_back(t.shape());
       ptrs.push_back(t.raw());
     }
-    cpu::split_bytes(in.raw(), piece_widths(shapes, axis), product(in.shape(), 0, axis), dtype_size(in.dtype()),
-                     ptrs);
+    cpu::split_bytes(in.raw(), piece_widths(shapes, axis), product(in.shape(), 0, axis), dtype_size(in.dtype()), ptrs);
   };
   register_op(std::move(split));
 }

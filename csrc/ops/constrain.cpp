@@ -34,8 +34,7 @@ double factor(Constraint kind, double norm, const Attrs& a) {
   const double denominator = kEpsilon + norm;
   switch (kind) {
     case Constraint::UnitNorm: return 1.0 / denominator;
-    case Constraint::MaxNorm:
-      return std::clamp(norm, 0.0, a.get_float("max_value", 2.0)) / denominator;
+    case Constraint::MaxNorm: return std::clamp(norm, 0.0, a.get_float("max_value", 2.0)) / denominator;
     case Constraint::MinMaxNorm: {
       const double rate = a.get_float("rate", 1.0);
       const double clipped = std::clamp(norm, a.get_float("min_value", 0.0), a.get_float("max_value", 1.0));

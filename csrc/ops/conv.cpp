@@ -66,14 +66,22 @@ ConvSetup conv_setup(const Shape& x, const Shape& kernel, const Attrs& attrs, si
   c.filters = kernel[rank + 1];
   c.out_shape = make_shape(l.batch, out_spatial, c.filters, l.channels_first);
   size_t a = rank == 2 ? 1 : 0;  // the width axis
-  c.s = cpu::ConvShape{l.batch, rank == 2 ? l.spatial[0] : 1, l.spatial[a], l.channels,
-                       rank == 2 ? kernel[0] : 1, kernel[a], rank == 2 ? strides[0] : 1, strides[a],
-                       rank == 2 ? dilation[0] : 1, dilation[a], rank == 2 ? w[0].pad_before : 0, w[a].pad_before,
-                       rank == 2 ? w[0].out : 1, w[a].out};
+  c.s = cpu::ConvShape{l.batch,
+                       rank == 2 ? l.spatial[0] : 1,
+                       l.spatial[a],
+                       l.channels,
+                       rank == 2 ? kernel[0] : 1,
+                       kernel[a],
+                       rank == 2 ? strides[0] : 1,
+                       strides[a],
+                       rank == 2 ? dilation[0] : 1,
+                       dilation[a],
+                       rank == 2 ? w[0].pad_before : 0,
+                       w[a].pad_before,
+                       rank == 2 ? w[0].out : 1,
+                       w[a].out};
   return c;
 }
-
-size_t rank_of(const std::string& op_name) { return op_name[4] == '1' ? 1 : 2; }
 
 // Bytes of scratch: NHWC copies of channels_first operands plus one chunk of columns.
 size_t conv_scratch_elements(const ConvSetup& c, int64_t extra_nhwc) {
@@ -154,8 +162,20 @@ bool grad_input_as_convolution(const ConvSetup& c, const float* dy_nhwc, const f
         for (int64_t f = 0; f < c.filters; ++f)
           flipped[(((s.kh - 1 - ky) * s.kw + (s.kw - 1 - kx)) * c.filters + f) * s.c + ci] =
               kernel[((ky * s.kw + kx) * s.c + ci) * c.filters + f];
-  cpu::ConvShape t{s.n, s.oh, s.ow, c.filters, s.kh, s.kw, 1, 1, s.dh, s.dw,
-                   (s.kh - 1) * s.dh - s.pad_top, (s.kw - 1) * s.dw - s.pad_left, s.h, s.w};
+  cpu::ConvShape t{s.n,
+                   s.oh,
+                   s.ow,
+                   c.filters,
+                   s.kh,
+                   s.kw,
+                   1,
+                   1,
+                   s.dh,
+                   s.dw,
+                   (s.kh - 1) * s.dh - s.pad_top,
+                   (s.kw - 1) * s.dw - s.pad_left,
+                   s.h,
+                   s.w};
   cpu::conv2d_indirect(dy_nhwc, t, flipped.data(), s.c, cpu::GemmEpilogue{}, dx_nhwc);
   return true;
 }
@@ -223,8 +243,8 @@ void conv_grad_kernel(const ConvSetup& c, const T* dy, const T* x, T* dkernel, T
   }
 }
 
-const std::vector<AttrSpec> kConvAttrs = {{"strides", AttrType::IntList}, {"dilation", AttrType::IntList},
-                                          {"padding", AttrType::String},  {"data_format", AttrType::String},
+const std::vector<AttrSpec> kConvAttrs = {{"strides", AttrType::IntList},   {"dilation", AttrType::IntList},
+                                          {"padding", AttrType::String},    {"data_format", AttrType::String},
                                           {"activation", AttrType::String}, {"alpha", AttrType::Float}};
 
 // conv{1,2}d_grad_input (dy, kernel, x: shape only) -> dx and conv{1,2}d_grad_kernel

@@ -2,8 +2,8 @@
 // Inputs: x (..., in), kernel (in, units), optional bias (units,).
 // Attributes: activation (linear|relu|elu|sigmoid|tanh|softmax), alpha (ELU).
 #include "cpu/activation.h"
-#include "cpu/gemm.h"
 #include "cpu/epilogue.h"
+#include "cpu/gemm.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 

@@ -16,6 +16,17 @@ void dispatch_float(DType dtype, Fn&& fn) {
   }
 }
 
+// Calls fn(T{}) for any engine dtype.
+template <typename Fn>
+void dispatch_any(DType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DType::f32: fn(float{}); return;
+    case DType::f64: fn(double{}); return;
+    case DType::i32: fn(int32_t{}); return;
+    case DType::i64: fn(int64_t{}); return;
+  }
+}
+
 // Merge two dims that must agree (unknown yields to known).
 inline int64_t merge_dim(int64_t a, int64_t b) { return a < 0 ? b : a; }
 

@@ -99,8 +99,12 @@ void register_expand_ops() {
       end[axis] = static_cast<int64_t>(i) + 1;
       mask[axis] = 0;
       result.push_back(gb.emit("slice", {grads[0]},
-                               attrs_of({{"begin", begin}, {"end", end}, {"strides", ones}, {"begin_mask", mask},
-                                         {"end_mask", mask}, {"squeeze_axes", std::vector<int64_t>{axis}}})));
+                               attrs_of({{"begin", begin},
+                                         {"end", end},
+                                         {"strides", ones},
+                                         {"begin_mask", mask},
+                                         {"end_mask", mask},
+                                         {"squeeze_axes", std::vector<int64_t>{axis}}})));
     }
     return result;
   };

@@ -32,8 +32,8 @@ void require_row_mask(const InferContext& ctx, size_t pred, size_t mask, const c
   const Shape &p = ctx.shape(pred), &m = ctx.shape(mask);
   bool ok = m.size() + 1 == p.size() && ctx.dtype(mask) == ctx.dtype(pred);
   for (size_t d = 0; ok && d < m.size(); ++d) ok = dims_compatible(m[d], p[d]);
-  ctx.require(ok, what, " must have y_pred's dtype and shape ", shape_str(Shape(p.begin(), p.end() - 1)),
-              ", got ", shape_str(m));
+  ctx.require(ok, what, " must have y_pred's dtype and shape ", shape_str(Shape(p.begin(), p.end() - 1)), ", got ",
+              shape_str(m));
 }
 
 // The optional inputs after (y_pred, y_true) at `first`: [mask] then [weights] (attr weighted).
@@ -91,9 +91,9 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols,
-                                                       input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
-                                                       ctx.attrs().get_float("delta", 1.0));
+      *ctx.outputs[0].data<T>() =
+          cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols, input_or_null<T>(ctx, e.mask),
+                               input_or_null<T>(ctx, e.weights), ctx.attrs().get_float("delta", 1.0));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -174,9 +174,9 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(
-          from_logits, p.data<T>(), labels.data(), rows, cols, input_or_null<T>(ctx, e.mask),
-          input_or_null<T>(ctx, e.weights));
+      *ctx.outputs[0].data<T>() =
+          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols,
+                                              input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {

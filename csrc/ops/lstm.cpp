@@ -47,8 +47,13 @@ Layout layout(const Attrs& attrs, size_t first_optional) {
 }
 
 cpu::LstmShape shape_of(const Shape& x, const Shape& recurrent, const Attrs& attrs) {
-  return {x[0], x[1], x[2], recurrent[0], attrs.get_int("go_backwards", 0) != 0,
-          attrs.get_int("return_sequences", 0) != 0, parse(attrs.get_string("activation", "tanh"), nullptr),
+  return {x[0],
+          x[1],
+          x[2],
+          recurrent[0],
+          attrs.get_int("go_backwards", 0) != 0,
+          attrs.get_int("return_sequences", 0) != 0,
+          parse(attrs.get_string("activation", "tanh"), nullptr),
           parse(attrs.get_string("recurrent_activation", "sigmoid"), nullptr)};
 }
 
@@ -73,7 +78,8 @@ std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
   ctx.require_same_dtype(0, 4);
   const Shape &x = ctx.shape(0), &w = ctx.shape(1), &r = ctx.shape(2), &b = ctx.shape(3);
   ctx.require(x.size() == 3, "the input must be 3-D (batch, time, features)");
-  ctx.require(r.size() == 2 && (r[1] < 0 || r[0] < 0 || r[1] == 4 * r[0]), "the recurrent kernel must be (units, 4*units)");
+  ctx.require(r.size() == 2 && (r[1] < 0 || r[0] < 0 || r[1] == 4 * r[0]),
+              "the recurrent kernel must be (units, 4*units)");
   const int64_t u = r[0];
   ctx.require(w.size() == 2 && dims_compatible(w[0], x[2]) && dims_compatible(w[1], 4 * u),
               "the kernel must be (features, 4*units) = (", x[2], ", ", 4 * u, ")");
@@ -92,7 +98,8 @@ std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
   }
   if (l.recurrent_mask) {
     const Shape& m = ctx.shape(l.recurrent_mask_at);
-    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(0), "the recurrent dropout mask must have the input's dtype");
+    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(0),
+                "the recurrent dropout mask must have the input's dtype");
     ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], u),
                 "the recurrent dropout mask must be (batch, units) = (", x[0], ", ", u, ")");
   }
@@ -100,14 +107,18 @@ std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
   parse(ctx.attrs().get_string("recurrent_activation", "sigmoid"), &ctx);
   const DType dt = ctx.dtype(0);
   Shape out = ctx.attrs().get_int("return_sequences", 0) ? Shape{x[0], x[1], u} : Shape{x[0], u};
-  return {{out, dt}, {{x[0], u}, dt}, {{x[0], u}, dt}, {{x[0], x[1], 4 * u}, dt}, {{x[0], x[1], u}, dt},
+  return {{out, dt},
+          {{x[0], u}, dt},
+          {{x[0], u}, dt},
+          {{x[0], x[1], 4 * u}, dt},
+          {{x[0], x[1], u}, dt},
           {{x[0], x[1], u}, dt}};
 }
 
-const std::vector<AttrSpec> kAttrs = {{"return_sequences", AttrType::Int}, {"has_initial_state", AttrType::Int},
-                                      {"has_mask", AttrType::Int},         {"has_recurrent_mask", AttrType::Int},
-                                      {"go_backwards", AttrType::Int},
-                                      {"activation", AttrType::String},    {"recurrent_activation", AttrType::String}};
+const std::vector<AttrSpec> kAttrs = {
+    {"return_sequences", AttrType::Int},       {"has_initial_state", AttrType::Int}, {"has_mask", AttrType::Int},
+    {"has_recurrent_mask", AttrType::Int},     {"go_backwards", AttrType::Int},      {"activation", AttrType::String},
+    {"recurrent_activation", AttrType::String}};
 }  // namespace
 
 void register_lstm_ops() {
@@ -130,20 +141,28 @@ void register_lstm_ops() {
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       auto saved = [](const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };  // null in inference plans
-      cpu::LstmForward<T> a{x.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[2].data<T>(), ctx.inputs[3].data<T>(),
+      cpu::LstmForward<T> a{x.data<T>(),
+                            ctx.inputs[1].data<T>(),
+                            ctx.inputs[2].data<T>(),
+                            ctx.inputs[3].data<T>(),
                             l.initial_state ? ctx.inputs[l.h0].data<T>() : nullptr,
-                            l.initial_state ? ctx.inputs[l.c0].data<T>() : nullptr, l.mask ? mask.data() : nullptr,
+                            l.initial_state ? ctx.inputs[l.c0].data<T>() : nullptr,
+                            l.mask ? mask.data() : nullptr,
                             l.recurrent_mask ? ctx.inputs[l.recurrent_mask_at].data<T>() : nullptr,
-                            ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
-                            saved(ctx.outputs[3]), saved(ctx.outputs[4]), saved(ctx.outputs[5]),
+                            ctx.outputs[0].data<T>(),
+                            ctx.outputs[1].data<T>(),
+                            ctx.outputs[2].data<T>(),
+                            saved(ctx.outputs[3]),
+                            saved(ctx.outputs[4]),
+                            saved(ctx.outputs[5]),
                             static_cast<T*>(ctx.workspace)};
       cpu::lstm_forward<T>(s, a);
     });
   };
   fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
     Layout l = layout(node.attrs, 4);
-    std::vector<ValueId> in{grads[0], grads[1], grads[2], node.inputs[0], node.inputs[1], node.inputs[2],
-                            node.outputs[3], node.outputs[4], node.outputs[5]};
+    std::vector<ValueId> in{grads[0],       grads[1],        grads[2],        node.inputs[0], node.inputs[1],
+                            node.inputs[2], node.outputs[3], node.outputs[4], node.outputs[5]};
     if (l.initial_state) {
       in.push_back(node.inputs[l.h0]);
       in.push_back(node.inputs[l.c0]);
@@ -191,13 +210,26 @@ void register_lstm_ops() {
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       auto in = [&](size_t i) { return ctx.inputs[i].data<T>(); };
-      cpu::LstmBackward<T> a{in(0), in(1), in(2), in(3), in(4), in(5),
-                             l.initial_state ? in(l.h0) : nullptr, l.initial_state ? in(l.c0) : nullptr,
-                             l.mask ? mask.data() : nullptr, l.recurrent_mask ? in(l.recurrent_mask_at) : nullptr,
-                             in(6), in(7), in(8),
-                             ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), ctx.outputs[2].data<T>(),
-                             ctx.outputs[3].data<T>(), l.initial_state ? ctx.outputs[4].data<T>() : nullptr,
-                             l.initial_state ? ctx.outputs[5].data<T>() : nullptr, static_cast<T*>(ctx.workspace)};
+      cpu::LstmBackward<T> a{in(0),
+                             in(1),
+                             in(2),
+                             in(3),
+                             in(4),
+                             in(5),
+                             l.initial_state ? in(l.h0) : nullptr,
+                             l.initial_state ? in(l.c0) : nullptr,
+                             l.mask ? mask.data() : nullptr,
+                             l.recurrent_mask ? in(l.recurrent_mask_at) : nullptr,
+                             in(6),
+                             in(7),
+                             in(8),
+                             ctx.outputs[0].data<T>(),
+                             ctx.outputs[1].data<T>(),
+                             ctx.outputs[2].data<T>(),
+                             ctx.outputs[3].data<T>(),
+                             l.initial_state ? ctx.outputs[4].data<T>() : nullptr,
+                             l.initial_state ? ctx.outputs[5].data<T>() : nullptr,
+                             static_cast<T*>(ctx.workspace)};
       cpu::lstm_backward<T>(s, a);
     });
   };

@@ -1,6 +1,6 @@
 // accuracy(y_pred, y_true): attrs kind (binary|categorical|sparse_categorical|
-// top_k_categorical|sparse_top_k_categorical), threshold (binary, default 0.5), k (top-k, default 5). A float scalar: the batch's accuracy. Sparse labels
-// may be (...) or (..., 1), int or float. Not differentiable.
+// top_k_categorical|sparse_top_k_categorical), threshold (binary, default 0.5), k (top-k, default 5). A float scalar:
+// the batch's accuracy. Sparse labels may be (...) or (..., 1), int or float. Not differentiable.
 #include <vector>
 
 #include "cpu/accuracy.h"
@@ -67,8 +67,8 @@ void register_metrics_ops() {
     int64_t k = ctx.attrs().get_int("k", 5);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = static_cast<T>(
-          cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(), threshold, mask.empty() ? nullptr : mask.data(), k));
+      *ctx.outputs[0].data<T>() = static_cast<T>(cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(),
+                                                                  threshold, mask.empty() ? nullptr : mask.data(), k));
     });
   };
   register_op(std::move(op));

@@ -1,4 +1,7 @@
 // Fused optimizer updates, in place, Keras 3 formulas and defaults:
+//   sgd_update(param, grad, learning_rate[, velocity])   attrs momentum (0), nesterov (0/1):
+//     plain p -= lr g; with momentum v = momentum v - lr g, p += v (nesterov: p += momentum v - lr g);
+//     the velocity input is present exactly when momentum > 0
 //   adam_update(param, grad, learning_rate, iterations, m, v[, v_hat])
 //     attrs beta_1 (0.9), beta_2 (0.999), epsilon (1e-7), amsgrad (0/1):
 //     t = iterations + 1; alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
@@ -48,12 +51,46 @@ void require_update_inputs(const InferContext& ctx, size_t first_slot) {
 }  // namespace
 
 void register_optimizer_ops() {
+  OpDef sgd;
+  sgd.name = "sgd_update";
+  sgd.min_inputs = 3;
+  sgd.max_inputs = 4;
+  sgd.attrs = {{"momentum", AttrType::Float}, {"nesterov", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  sgd.mutates = {0, 3};
+  sgd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    ctx.require_same_dtype(0, 2);
+    ctx.require(ctx.shape(0) == ctx.shape(1), "the gradient's shape differs from the parameter's");
+    ctx.require(ctx.shape(2).empty() && ctx.dtype(2) == DType::f64, "the learning rate must be a float64 scalar");
+    if (ctx.num_inputs() == 4)
+      ctx.require(ctx.shape(3) == ctx.shape(0) && ctx.dtype(3) == ctx.dtype(0),
+                  "the velocity must match the parameter");
+    ctx.require((ctx.attrs().get_float("momentum", 0.0) > 0) == (ctx.num_inputs() == 4),
+                "momentum > 0 needs a velocity input, and only then");
+    return {};
+  };
+  sgd.cpu = [](const KernelContext& ctx) {
+    const Tensor& p = ctx.inputs[0];
+    double lr = *ctx.inputs[2].data<double>();
+    dispatch_float(p.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* velocity = ctx.inputs.size() == 4 ? ctx.inputs[3].data<T>() : nullptr;
+      cpu::sgd_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), velocity, p.numel(), lr,
+                         ctx.attrs().get_float("momentum", 0.0), ctx.attrs().get_int("nesterov", 0) != 0,
+                         ctx.attrs().get_float("weight_decay", 0.0));
+    });
+  };
+  register_op(std::move(sgd));
+
   OpDef adam;
   adam.name = "adam_update";
   adam.min_inputs = 6;
   adam.max_inputs = 7;
-  adam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
-                {"amsgrad", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  adam.attrs = {{"beta_1", AttrType::Float},
+                {"beta_2", AttrType::Float},
+                {"epsilon", AttrType::Float},
+                {"amsgrad", AttrType::Int},
+                {"weight_decay", AttrType::Float}};
   adam.mutates = {0, 4, 5, 6};
   adam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_update_inputs(ctx, 4);
@@ -69,8 +106,8 @@ void register_optimizer_ops() {
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* v_hat = ctx.inputs.size() == 7 ? ctx.inputs[6].data<T>() : nullptr;
-      cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(),
-                          v_hat, p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
+      cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(), v_hat,
+                          p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
                           ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7),
                           ctx.attrs().get_float("weight_decay", 0.0));
     });
@@ -81,13 +118,16 @@ void register_optimizer_ops() {
   rms.name = "rmsprop_update";
   rms.min_inputs = 4;
   rms.max_inputs = 6;
-  rms.attrs = {{"rho", AttrType::Float}, {"momentum", AttrType::Float}, {"epsilon", AttrType::Float},
-               {"centered", AttrType::Int}, {"weight_decay", AttrType::Float}};
+  rms.attrs = {{"rho", AttrType::Float},
+               {"momentum", AttrType::Float},
+               {"epsilon", AttrType::Float},
+               {"centered", AttrType::Int},
+               {"weight_decay", AttrType::Float}};
   rms.mutates = {0, 3, 4, 5};
   rms.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_update_inputs(ctx, 3);
-    size_t expected = 4 + (ctx.attrs().get_float("momentum", 0.0) > 0 ? 1 : 0) +
-                      (ctx.attrs().get_int("centered", 0) != 0 ? 1 : 0);
+    size_t expected =
+        4 + (ctx.attrs().get_float("momentum", 0.0) > 0 ? 1 : 0) + (ctx.attrs().get_int("centered", 0) != 0 ? 1 : 0);
     ctx.require(ctx.num_inputs() == expected,
                 "rmsprop_update takes a momentum buffer when momentum > 0 and an average-gradient buffer when "
                 "centered, and only then");
@@ -102,8 +142,8 @@ void register_optimizer_ops() {
       using T = decltype(tag);
       T* buffer = has_momentum ? ctx.inputs[4].data<T>() : nullptr;
       T* average = centered ? ctx.inputs[has_momentum ? 5 : 4].data<T>() : nullptr;
-      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, average,
-                             p.numel(), lr, ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
+      cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, average, p.numel(),
+                             lr, ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
                              ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
     });
   };
@@ -152,7 +192,9 @@ void register_optimizer_ops() {
   OpDef adamax;
   adamax.name = "adamax_update";
   adamax.min_inputs = adamax.max_inputs = 6;
-  adamax.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+  adamax.attrs = {{"beta_1", AttrType::Float},
+                  {"beta_2", AttrType::Float},
+                  {"epsilon", AttrType::Float},
                   {"weight_decay", AttrType::Float}};
   adamax.mutates = {0, 4, 5};
   adamax.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
@@ -175,7 +217,9 @@ void register_optimizer_ops() {
   OpDef nadam;
   nadam.name = "nadam_update";
   nadam.min_inputs = nadam.max_inputs = 7;
-  nadam.attrs = {{"beta_1", AttrType::Float}, {"beta_2", AttrType::Float}, {"epsilon", AttrType::Float},
+  nadam.attrs = {{"beta_1", AttrType::Float},
+                 {"beta_2", AttrType::Float},
+                 {"epsilon", AttrType::Float},
                  {"weight_decay", AttrType::Float}};
   nadam.mutates = {0, 5, 6};
   nadam.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {

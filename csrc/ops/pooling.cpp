@@ -38,9 +38,19 @@ PoolSetup pool_setup(const Shape& x, const Attrs& attrs, size_t rank, const Infe
   PoolSetup p;
   p.out_shape = make_shape(l.batch, out, l.channels, l.channels_first);
   size_t a = rank == 2 ? 1 : 0;
-  p.s = cpu::PoolShape{l.batch, rank == 2 ? l.spatial[0] : 1, l.spatial[a], l.channels, rank == 2 ? pool[0] : 1, pool[a],
-                       rank == 2 ? strides[0] : 1, strides[a], rank == 2 ? w[0].pad_before : 0, w[a].pad_before,
-                       rank == 2 ? w[0].out : 1, w[a].out, l.channels_first};
+  p.s = cpu::PoolShape{l.batch,
+                       rank == 2 ? l.spatial[0] : 1,
+                       l.spatial[a],
+                       l.channels,
+                       rank == 2 ? pool[0] : 1,
+                       pool[a],
+                       rank == 2 ? strides[0] : 1,
+                       strides[a],
+                       rank == 2 ? w[0].pad_before : 0,
+                       w[a].pad_before,
+                       rank == 2 ? w[0].out : 1,
+                       w[a].out,
+                       l.channels_first};
   return p;
 }
 
@@ -48,8 +58,10 @@ PoolSetup pool_setup(const Shape& x, const Attrs& attrs, size_t rank, const Infe
 PoolSetup global_setup(const Shape& x, const Attrs& attrs, const InferContext* ctx) {
   size_t rank = x.size() == 3 ? 1 : 2;
   if (x.size() != 3 && x.size() != 4) {
-    std::string m = cat("expects an input of rank 3 (batch, steps, channels) or 4 (batch, height, width, channels), "
-                        "got rank ", x.size());
+    std::string m =
+        cat("expects an input of rank 3 (batch, steps, channels) or 4 (batch, height, width, channels), "
+            "got rank ",
+            x.size());
     if (ctx) ctx->fail(m);
     fail(ErrorKind::Value, m);
   }
@@ -81,10 +93,8 @@ void register_pool(const std::string& name, bool is_max, SetupFn setup, const st
     PoolSetup p = setup(ctx.inputs[0].shape(), ctx.attrs(), nullptr);
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
-      if (is_max)
-        cpu::max_pool<T>(p.s, ctx.inputs[0].data<T>(), ctx.outputs[0].data<T>());
-      else
-        cpu::avg_pool<T>(p.s, ctx.inputs[0].data<T>(), ctx.outputs[0].data<T>());
+      if (is_max) cpu::max_pool<T>(p.s, ctx.inputs[0].data<T>(), ctx.outputs[0].data<T>());
+      else cpu::avg_pool<T>(p.s, ctx.inputs[0].data<T>(), ctx.outputs[0].data<T>());
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -106,10 +116,8 @@ void register_pool(const std::string& name, bool is_max, SetupFn setup, const st
     PoolSetup p = setup(dx.shape(), ctx.attrs(), nullptr);
     dispatch_float(dx.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      if (is_max)
-        cpu::max_pool_grad<T>(p.s, ctx.inputs[1].data<T>(), ctx.inputs[0].data<T>(), dx.data<T>());
-      else
-        cpu::avg_pool_grad<T>(p.s, ctx.inputs[0].data<T>(), dx.data<T>());
+      if (is_max) cpu::max_pool_grad<T>(p.s, ctx.inputs[1].data<T>(), ctx.inputs[0].data<T>(), dx.data<T>());
+      else cpu::avg_pool_grad<T>(p.s, ctx.inputs[0].data<T>(), dx.data<T>());
     });
   };
   register_op(std::move(bwd));
@@ -117,8 +125,10 @@ void register_pool(const std::string& name, bool is_max, SetupFn setup, const st
 }  // namespace
 
 void register_pooling_ops() {
-  const std::vector<AttrSpec> window_attrs = {{"pool_size", AttrType::IntList}, {"strides", AttrType::IntList},
-                                              {"padding", AttrType::String}, {"data_format", AttrType::String}};
+  const std::vector<AttrSpec> window_attrs = {{"pool_size", AttrType::IntList},
+                                              {"strides", AttrType::IntList},
+                                              {"padding", AttrType::String},
+                                              {"data_format", AttrType::String}};
   const std::vector<AttrSpec> global_attrs = {{"data_format", AttrType::String}};
   SetupFn one = [](const Shape& x, const Attrs& a, const InferContext* c) { return pool_setup(x, a, 1, c); };
   SetupFn two = [](const Shape& x, const Attrs& a, const InferContext* c) { return pool_setup(x, a, 2, c); };

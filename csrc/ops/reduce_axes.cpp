@@ -2,13 +2,15 @@
 // keepdims (0/1). reduce_grad(g, x, y) spreads the gradient back: sum/mean broadcast
 // (mean divided by the count), max/min split evenly among tied extremes (TensorFlow's
 // rule), prod = product of the other elements (exact with zeros too).
+// sum_leading_axes(x): sums every axis but the last, (..., n) -> (n,): the gradient of a
+// bias that was broadcast over all leading axes.
 #include <algorithm>
 #include <set>
 #include <vector>
 
+#include "cpu/elementwise.h"
 #include "cpu/reduce.h"
 #include "cpu/strided.h"
-#include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -57,8 +59,8 @@ std::vector<int64_t> output_strides(const Shape& x, const std::vector<bool>& red
 }  // namespace
 
 void register_reduce_axes_ops() {
-  const std::vector<AttrSpec> attrs = {{"kind", AttrType::String}, {"axes", AttrType::IntList},
-                                       {"keepdims", AttrType::Int}};
+  const std::vector<AttrSpec> attrs = {
+      {"kind", AttrType::String}, {"axes", AttrType::IntList}, {"keepdims", AttrType::Int}};
   OpDef fwd;
   fwd.name = "reduce";
   fwd.attrs = attrs;
@@ -74,8 +76,8 @@ void register_reduce_axes_ops() {
     cpu::ReduceGeometry geometry;
     const bool extreme = kind == ReduceKind::Max || kind == ReduceKind::Min;
     const bool empty_extreme = extreme && x.numel() == 0 && y.numel() > 0;
-    check(!empty_extreme, ErrorKind::Value, "node '", ctx.node.name, "' (reduce): ",
-          kind == ReduceKind::Max ? "max" : "min", " over an empty axis");
+    check(!empty_extreme, ErrorKind::Value, "node '", ctx.node.name,
+          "' (reduce): ", kind == ReduceKind::Max ? "max" : "min", " over an empty axis");
     const bool block = cpu::collapse_reduction(x.shape(), reduced, &geometry);
     dispatch_any(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
@@ -130,7 +132,8 @@ void register_reduce_axes_ops() {
       const T *pg = g.data<T>(), *px = x.data<T>(), *py = y.data<T>();
       T* pd = dx.data<T>();
       cpu::ReduceGeometry geometry;
-      if ((kind == ReduceKind::Sum || kind == ReduceKind::Mean) && cpu::collapse_reduction(x.shape(), reduced, &geometry))
+      if ((kind == ReduceKind::Sum || kind == ReduceKind::Mean) &&
+          cpu::collapse_reduction(x.shape(), reduced, &geometry))
         return cpu::spread_middle<T>(pg, geometry, kind == ReduceKind::Mean, pd);
       const std::vector<int64_t> strides[1] = {output_strides(x.shape(), reduced)};
       const int64_t base[1] = {0};
@@ -163,6 +166,24 @@ void register_reduce_axes_ops() {
     });
   };
   register_op(std::move(bwd));
+
+  OpDef leading;
+  leading.name = "sum_leading_axes";
+  leading.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
+    ctx.require(!ctx.shape(0).empty(), "needs an input of rank >= 1");
+    return {{{ctx.shape(0).back()}, ctx.dtype(0)}};
+  };
+  leading.cpu = [](const KernelContext& ctx) {
+    const Tensor& x = ctx.inputs[0];
+    int64_t cols = x.shape().back();
+    int64_t rows = product(x.shape(), 0, x.rank() - 1);
+    dispatch_float(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      cpu::sum_rows<T>(x.data<T>(), rows, cols, ctx.outputs[0].data<T>());
+    });
+  };
+  register_op(std::move(leading));
 }
 
 }  // namespace dagnet

@@ -10,8 +10,6 @@ void register_all_ops() {
   register_concatenate_ops();
   register_loss_ops();
   register_elementwise_ops();
-  register_reduce_ops();
-  register_sgd_ops();
   register_constraint_ops();
   register_metrics_ops();
   register_reshape_ops();
@@ -28,7 +26,8 @@ void register_all_ops() {
   register_slice_ops();
   register_expand_ops();
   register_batch_matmul_ops();
-  register_cast_dropout_ops();
+  register_cast_ops();
+  register_dropout_ops();
 }
 
 }  // namespace dagnet

@@ -1,4 +1,4 @@
-// Registers every op family into the op table (called once, on first lookup).
+// Registers every op family into the op table; runtime/init.cpp calls it once.
 // Explicit calls rather than static initialisers, which a static library would drop.
 #pragma once
 
@@ -13,8 +13,6 @@ void register_add_ops();
 void register_concatenate_ops();
 void register_loss_ops();
 void register_elementwise_ops();
-void register_reduce_ops();
-void register_sgd_ops();
 void register_constraint_ops();
 void register_metrics_ops();
 void register_reshape_ops();
@@ -31,6 +29,7 @@ void register_transpose_ops();
 void register_slice_ops();
 void register_expand_ops();
 void register_batch_matmul_ops();
-void register_cast_dropout_ops();
+void register_cast_ops();
+void register_dropout_ops();
 
 }  // namespace dagnet

@@ -19,7 +19,9 @@ struct L1 {
   static double term(double w) { return std::fabs(w); }
   // sign(w), 0 at 0 (TensorFlow's gradient of |w|); NaN stays NaN.
   template <typename T>
-  static T slope(T w) { return w > 0 ? T(1) : w < 0 ? T(-1) : w; }
+  static T slope(T w) {
+    return w > 0 ? T(1) : w < 0 ? T(-1) : w;
+  }
 };
 
 struct L2 {
@@ -29,7 +31,9 @@ struct L2 {
   static constexpr double grad_scale = 2.0;
   static double term(double w) { return w * w; }
   template <typename T>
-  static T slope(T w) { return w; }
+  static T slope(T w) {
+    return w;
+  }
 };
 
 template <typename Penalty>
@@ -70,8 +74,8 @@ void register_penalty() {
     const Tensor& w = ctx.inputs[1];
     dispatch_float(w.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      const T k = static_cast<T>(Penalty::grad_scale * ctx.attrs().get_float(Penalty::factor, 0.01)) *
-                  *ctx.inputs[0].data<T>();
+      const T k =
+          static_cast<T>(Penalty::grad_scale * ctx.attrs().get_float(Penalty::factor, 0.01)) * *ctx.inputs[0].data<T>();
       const T* p = w.data<T>();
       T* d = ctx.outputs[0].data<T>();
       parallel_for(w.numel(), 1 << 15, [&](int64_t b, int64_t e) {

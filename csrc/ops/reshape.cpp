@@ -123,13 +123,15 @@ void register_reshape_ops() {
     const Shape &y = ctx.shape(0), &like = ctx.shape(1);
     ctx.require(!y.empty() && like.size() >= 2, "needs a folded input and a reference of rank >= 2");
     int64_t folded = (like[0] < 0 || like[1] < 0) ? kUnknownDim : like[0] * like[1];
-    ctx.require(dims_compatible(folded, y[0]), "the folded axis has ", y[0], " rows, but the reference's first "
-                "two axes hold ", folded);
+    ctx.require(dims_compatible(folded, y[0]), "the folded axis has ", y[0],
+                " rows, but the reference's first "
+                "two axes hold ",
+                folded);
     Shape out{like[0], like[1]};
     out.insert(out.end(), y.begin() + 1, y.end());
     return {{out, ctx.dtype(0)}};
   };
-  split.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
+  split.backward = [](GradBuilder& gb, const Node&, const std::vector<ValueId>& grads) {
     return std::vector<ValueId>{gb.emit("merge_leading_axes", {grads[0]}), kNoValue};
   };
   register_op(std::move(split));

@@ -4,7 +4,6 @@
 // direction), squeeze_axes (axes indexed by an integer, removed). Axes past the lists
 // are taken whole. slice_grad(g, x) scatters g back into zeros of x's shape.
 #include "cpu/strided.h"
-#include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -101,9 +100,9 @@ void slice_walk(const Shape& x, const SliceSpec& s, Shape& walk_shape, std::vect
   }
 }
 
-const std::vector<AttrSpec> kAttrs = {{"begin", AttrType::IntList},      {"end", AttrType::IntList},
-                                      {"strides", AttrType::IntList},    {"begin_mask", AttrType::IntList},
-                                      {"end_mask", AttrType::IntList},   {"squeeze_axes", AttrType::IntList}};
+const std::vector<AttrSpec> kAttrs = {{"begin", AttrType::IntList},    {"end", AttrType::IntList},
+                                      {"strides", AttrType::IntList},  {"begin_mask", AttrType::IntList},
+                                      {"end_mask", AttrType::IntList}, {"squeeze_axes", AttrType::IntList}};
 }  // namespace
 
 void register_slice_ops() {

@@ -2,7 +2,6 @@
 #include <numeric>
 
 #include "cpu/strided.h"
-#include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -53,7 +52,8 @@ void register_transpose_ops() {
       T* py = y.data<T>();
       const std::vector<int64_t> strides[1] = {read};
       const int64_t base[1] = {0};
-      cpu::parallel_for_each_index<1>(y.shape(), strides, base, [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
+      cpu::parallel_for_each_index<1>(y.shape(), strides, base,
+                                      [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
     });
   };
   op.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {

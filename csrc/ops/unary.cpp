@@ -1,7 +1,7 @@
 // unary(x) attr kind: neg exp log sqrt square abs sign reciprocal log1p expm1 softplus sin
 // cos floor round rsqrt erf. unary_grad(g, x, y) = g * f'(x) (zero for sign, floor, round).
-#include "cpu/elementwise_math.h"
 #include "core/thread_pool.h"
+#include "cpu/elementwise_math.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 

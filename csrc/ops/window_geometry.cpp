@@ -2,8 +2,8 @@
 
 namespace dagnet {
 
-AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding,
-                       const InferContext* ctx, const char* axis_name) {
+AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding, const InferContext* ctx,
+                       const char* axis_name) {
   AxisWindow w;
   if (in < 0) return w;
   const int64_t span = (k - 1) * d + 1;
@@ -18,10 +18,10 @@ AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::s
       padded += w.pad_before;
     }
     if (padded < span) {
-      std::string message = cat("output would be empty: input ", axis_name, " ", in, " is smaller than the ",
-                                d > 1 ? "dilated " : "", "window ", span, " (kernel ", k,
-                                d > 1 ? cat(", dilation ", d) : std::string(), ") with padding '", padding,
-                                "'; check the input size and data_format, or use padding='same'");
+      std::string message =
+          cat("output would be empty: input ", axis_name, " ", in, " is smaller than the ", d > 1 ? "dilated " : "",
+              "window ", span, " (kernel ", k, d > 1 ? cat(", dilation ", d) : std::string(), ") with padding '",
+              padding, "'; check the input size and data_format, or use padding='same'");
       if (ctx) ctx->fail(message);
       fail(ErrorKind::Value, message);
     }

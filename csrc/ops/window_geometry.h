@@ -28,8 +28,8 @@ struct AxisWindow {
 };
 
 // Throws (through ctx when given, else a plain Value error) for an empty output.
-AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding,
-                       const InferContext* ctx, const char* axis_name);
+AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding, const InferContext* ctx,
+                       const char* axis_name);
 
 // Reads rank-many ints from attribute `name` (default all 1), checking they are >= 1.
 std::vector<int64_t> window_ints(const Attrs& attrs, const std::string& name, size_t rank, const InferContext* ctx,

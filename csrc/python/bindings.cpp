@@ -4,7 +4,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "core/build_info.h"
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -13,6 +12,8 @@
 #include "graph/graph.h"
 #include "graph/serialize.h"
 #include "graph/training.h"
+#include "runtime/build_info.h"
+#include "runtime/init.h"
 
 namespace py = pybind11;
 using namespace dagnet;
@@ -115,7 +116,9 @@ std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<Valu
   auto add = [&](py::handle obj, ValueId input) {
     const std::string& name = graph.value(input).name;
     py::array a = py::array::ensure(obj);
-    if (!a) fail(ErrorKind::Type, "input '", name, "': expected an array, got ", std::string(py::str(obj.get_type())));
+    if (!a)
+      fail(ErrorKind::Type, "input '", name, "': expected an array, got ",
+           std::string(py::str(py::type::handle_of(obj))));
     keep.push_back(a);
     out.push_back(borrow_array(a, "input '" + name + "'"));
   };
@@ -128,8 +131,7 @@ std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<Valu
     }
   } else {
     py::sequence seq = py::reinterpret_borrow<py::sequence>(feeds);
-    check(seq.size() == required.size(), ErrorKind::Value, "expected ", required.size(), " input(s), got ",
-          seq.size());
+    check(seq.size() == required.size(), ErrorKind::Value, "expected ", required.size(), " input(s), got ", seq.size());
     for (size_t i = 0; i < required.size(); ++i) add(seq[i], required[i]);
   }
   return out;
@@ -164,10 +166,8 @@ OptimizerConfig optimizer_config_from_python(const py::dict& d) {
   OptimizerConfig config;
   for (const auto& [key, value] : d) {
     const std::string name = key.cast<std::string>();
-    if (name == "optimizer")
-      config.name = value.cast<std::string>();
-    else
-      set_optimizer_field(config, name, value.cast<double>());
+    if (name == "optimizer") config.name = value.cast<std::string>();
+    else set_optimizer_field(config, name, value.cast<double>());
   }
   return config;
 }
@@ -176,10 +176,8 @@ py::dict optimizer_config_to_python(const OptimizerConfig& config) {
   py::dict d;
   d["optimizer"] = config.name;
   for (const OptimizerField& field : optimizer_fields()) {
-    if (field.number)
-      d[field.name] = config.*field.number;
-    else
-      d[field.name] = config.*field.flag;
+    if (field.number) d[field.name] = config.*field.number;
+    else d[field.name] = config.*field.flag;
   }
   return d;
 }
@@ -208,6 +206,7 @@ py::list constraints_to_python(const std::vector<ParamConstraint>& constraints) 
 
 PYBIND11_MODULE(_engine, m) {
   m.doc() = "dagnet native engine (bindings only)";
+  init_engine();
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -242,11 +241,14 @@ PYBIND11_MODULE(_engine, m) {
   m.def("op_names", &op_names);
   m.def("set_op_profiling", &set_op_profiling, py::arg("on"),
         "Time every kernel call of every executor (process-wide; off by default).");
-  m.def("take_op_profile", [] {
-    py::list rows;
-    for (const OpProfile& p : take_op_profile()) rows.append(py::make_tuple(p.op, p.calls, p.seconds * 1e3));
-    return rows;
-  }, "[(op, calls, total ms)] since the last call, slowest first; clears the totals.");
+  m.def(
+      "take_op_profile",
+      [] {
+        py::list rows;
+        for (const OpProfile& p : take_op_profile()) rows.append(py::make_tuple(p.op, p.calls, p.seconds * 1e3));
+        return rows;
+      },
+      "[(op, calls, total ms)] since the last call, slowest first; clears the totals.");
 
   py::class_<Tensor>(m, "Tensor", py::buffer_protocol())
       .def_static("from_numpy", [](py::array a) { return copy_from_array(a, "Tensor.from_numpy"); })
@@ -370,8 +372,7 @@ PYBIND11_MODULE(_engine, m) {
       },
       py::arg("path"), "The programs of a file as write_programs takes them (graph, roles, optimizer, constraints).");
   m.def(
-      "optimizer_fields",
-      [] { return optimizer_config_to_python(OptimizerConfig{}); },
+      "optimizer_fields", [] { return optimizer_config_to_python(OptimizerConfig{}); },
       "The native optimizer configuration: {'optimizer': default kind, <field>: default}.");
   m.def("optimizer_kinds", &optimizer_kinds);
   m.def(
@@ -390,9 +391,7 @@ PYBIND11_MODULE(_engine, m) {
         write_tensors(path, tensors);
       },
       py::arg("path"), py::arg("arrays"));
-  m.def(
-      "read_tensors", [](const std::string& path) { return results_to_python(read_tensors(path)); },
-      py::arg("path"));
+  m.def("read_tensors", [](const std::string& path) { return results_to_python(read_tensors(path)); }, py::arg("path"));
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
@@ -421,9 +420,9 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
-                       std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
-                       const py::list& constraints, const py::kwargs& options) {
+      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
+                       const std::string& optimizer, std::vector<ValueId> fetches, bool reuse_memory,
+                       bool parallel_branches, const py::list& constraints, const py::kwargs& options) {
              py::dict config = py::dict(options);
              config["optimizer"] = optimizer;
              return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
@@ -455,8 +454,9 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("gradients", &Trainer::gradients)
       .def_property("iterations", &Trainer::iterations, &Trainer::set_iterations)
       .def_property("u_product", &Trainer::u_product, &Trainer::set_u_product)
-      .def("slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; },
-           py::arg("value"), "The tensor of an optimizer slot (shared; np.asarray views it).")
+      .def(
+          "slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; }, py::arg("value"),
+          "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
       .def_property_readonly(
           "required_inputs",

@@ -14,11 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "core/build_info.h"
 #include "core/thread_pool.h"
 #include "graph/executor.h"
 #include "graph/serialize.h"
 #include "graph/training.h"
+#include "runtime/build_info.h"
+#include "runtime/init.h"
 
 using namespace dagnet;
 
@@ -111,6 +112,7 @@ const Program* find(const std::vector<Program>& programs, const std::string& nam
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
   try {
+    init_engine();
     if (o.threads > 0) set_num_threads(o.threads);
     std::vector<Program> programs = read_programs(o.model);
     BuildInfo info = build_info();

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from . import _naming, _random
+from ._get_file import get_file as get_file  # keras.utils.get_file
+from ._plot_model import model_to_dot as model_to_dot, plot_model as plot_model
 from ._typing import TensorLike
 from .layers.input_layer import InputLayer
 

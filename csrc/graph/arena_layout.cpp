@@ -1,4 +1,4 @@
-#include "graph/memory_planner.h"
+#include "graph/arena_layout.h"
 
 #include <algorithm>
 #include <numeric>
@@ -11,18 +11,18 @@ namespace {
 size_t aligned(size_t bytes) { return (bytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment; }
 }  // namespace
 
-MemoryPlan plan_memory(const std::vector<BufferRequest>& requests, bool reuse) {
-  MemoryPlan plan;
-  plan.offsets.assign(requests.size(), 0);
-  for (const auto& r : requests) plan.naive_bytes += aligned(r.bytes);
+ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse) {
+  ArenaLayout layout;
+  layout.offsets.assign(requests.size(), 0);
+  for (const auto& r : requests) layout.naive_bytes += aligned(r.bytes);
   if (!reuse) {
     size_t offset = 0;
     for (size_t i = 0; i < requests.size(); ++i) {
-      plan.offsets[i] = offset;
+      layout.offsets[i] = offset;
       offset += aligned(requests[i].bytes);
     }
-    plan.arena_bytes = offset;
-    return plan;
+    layout.arena_bytes = offset;
+    return layout;
   }
 
   std::vector<size_t> by_size(requests.size());
@@ -37,7 +37,8 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests, bool reuse) {
     busy.clear();
     for (size_t j : placed) {
       const BufferRequest& o = requests[j];
-      if (o.first <= r.last && r.first <= o.last) busy.emplace_back(plan.offsets[j], plan.offsets[j] + aligned(o.bytes));
+      if (o.first <= r.last && r.first <= o.last)
+        busy.emplace_back(layout.offsets[j], layout.offsets[j] + aligned(o.bytes));
     }
     std::sort(busy.begin(), busy.end());
     size_t offset = 0;
@@ -45,11 +46,11 @@ MemoryPlan plan_memory(const std::vector<BufferRequest>& requests, bool reuse) {
       if (begin >= offset + need) break;  // the gap before this block fits
       offset = std::max(offset, end);
     }
-    plan.offsets[i] = offset;
-    plan.arena_bytes = std::max(plan.arena_bytes, offset + need);
+    layout.offsets[i] = offset;
+    layout.arena_bytes = std::max(layout.arena_bytes, offset + need);
     placed.push_back(i);
   }
-  return plan;
+  return layout;
 }
 
 }  // namespace dagnet

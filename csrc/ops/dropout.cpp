@@ -1,5 +1,3 @@
-// cast(x) attr dtype: converts element types; the gradient casts back between floats and
-// stops at integers.
 // dropout(x, rng_state) attrs rate, seed: Keras's inverted dropout, y = x * keep / (1 - rate),
 // outputs [y, keep]. keep is drawn from a counter-based hash of (seed, rng_state, index),
 // so masks do not depend on the thread count; the op advances the int64 rng_state
@@ -7,7 +5,6 @@
 #include <cstdint>
 
 #include "core/thread_pool.h"
-#include "ops/broadcast.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -22,32 +19,7 @@ uint64_t splitmix64(uint64_t z) {
 }
 }  // namespace
 
-void register_cast_dropout_ops() {
-  OpDef cast;
-  cast.name = "cast";
-  cast.attrs = {{"dtype", AttrType::String}};
-  cast.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
-    return {{ctx.shape(0), dtype_from_name(ctx.attrs().get_string("dtype", "float32"))}};
-  };
-  cast.cpu = [](const KernelContext& ctx) {
-    const Tensor &x = ctx.inputs[0], &y = ctx.outputs[0];
-    dispatch_any(x.dtype(), [&](auto in_tag) {
-      using In = decltype(in_tag);
-      dispatch_any(y.dtype(), [&](auto out_tag) {
-        using Out = decltype(out_tag);
-        const In* px = x.data<In>();
-        Out* py = y.data<Out>();
-        for (int64_t i = 0; i < x.numel(); ++i) py[i] = static_cast<Out>(px[i]);
-      });
-    });
-  };
-  cast.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
-    DType in = gb.spec(node.inputs[0]).dtype, out = gb.spec(node.outputs[0]).dtype;
-    if (!is_floating(in) || !is_floating(out)) return std::vector<ValueId>{kNoValue};
-    return std::vector<ValueId>{gb.emit("cast", {grads[0]}, attrs_of({{"dtype", std::string(dtype_name(in))}}))};
-  };
-  register_op(std::move(cast));
-
+void register_dropout_ops() {
   OpDef dropout;
   dropout.name = "dropout";
   dropout.min_inputs = dropout.max_inputs = 2;
@@ -64,8 +36,8 @@ void register_cast_dropout_ops() {
     const Tensor& x = ctx.inputs[0];
     int64_t* state = ctx.inputs[1].data<int64_t>();
     const double rate = ctx.attrs().get_float("rate", 0.5);
-    const uint64_t stream = splitmix64(static_cast<uint64_t>(ctx.attrs().get_int("seed", 0)) ^
-                                       splitmix64(static_cast<uint64_t>(*state)));
+    const uint64_t stream =
+        splitmix64(static_cast<uint64_t>(ctx.attrs().get_int("seed", 0)) ^ splitmix64(static_cast<uint64_t>(*state)));
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();

@@ -14,12 +14,12 @@ struct BufferRequest {
   int last = 0;   // last wave it is read in
 };
 
-struct MemoryPlan {
+struct ArenaLayout {
   std::vector<size_t> offsets;  // per request
   size_t arena_bytes = 0;       // size of the arena
   size_t naive_bytes = 0;       // what one buffer per request would take
 };
 
-MemoryPlan plan_memory(const std::vector<BufferRequest>& requests, bool reuse);
+ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse);
 
 }  // namespace dagnet

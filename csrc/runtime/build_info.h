@@ -1,4 +1,5 @@
-// What this engine binary is: version, build type, backends compiled in.
+// What this engine binary is: version, build type, backends compiled in. It sits in
+// runtime/, above core/ and the backends, because it asks each backend what it found.
 #pragma once
 #include <string>
 #include <vector>
