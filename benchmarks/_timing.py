@@ -1,4 +1,5 @@
 """Timing helpers shared by the benchmarks: best-of-N wall time."""
+
 import time
 
 

@@ -4,10 +4,11 @@ forward+backward (d input, d kernel, d bias), dagnet (NHWC, its default) vs PyTo
 
     python benchmarks/bench_conv.py [--threads N]
 """
+
 import numpy as np
+from _timing import best_ms as best, print_table, torch_peer_setup
 
 from dagnet.engine import Executor, Graph, gradients
-from _timing import best_ms as best, print_table, torch_peer_setup
 
 
 def main():
@@ -21,8 +22,8 @@ def main():
     g = Graph()
     xi = g.input("x", [n, h, w, c])
     ki, bi = g.param("k", k), g.param("b", bias)
-    y, = g.node("conv2d", [xi, ki, bi], {"padding": "same"})
-    loss, = g.node("reduce", [y], {"kind": "sum"})
+    (y,) = g.node("conv2d", [xi, ki, bi], {"padding": "same"})
+    (loss,) = g.node("reduce", [y], {"kind": "sum"})
     forward = Executor(g, [y])
     backward = Executor(g, [loss] + gradients(g, loss, [xi, ki, bi]))
     d_fwd = best(lambda: forward.run([x]), args.repeats)
@@ -42,8 +43,10 @@ def main():
 
     t_fwd = best(torch_forward, args.repeats)
     t_bwd = best(torch_backward, args.repeats)
-    print_table(f"conv2d 3x3 same, {n}x{h}x{w}x{c} -> {f}, threads {threads}, torch {torch.__version__}",
-                [("forward", d_fwd, t_fwd), ("forward+backward", d_bwd, t_bwd)])
+    print_table(
+        f"conv2d 3x3 same, {n}x{h}x{w}x{c} -> {f}, threads {threads}, torch {torch.__version__}",
+        [("forward", d_fwd, t_fwd), ("forward+backward", d_bwd, t_bwd)],
+    )
 
 
 if __name__ == "__main__":

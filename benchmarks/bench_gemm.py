@@ -4,14 +4,14 @@ subprocess so both libraries start with it). Prints both figures and the ratio.
 
     python benchmarks/bench_gemm.py [--repeats 7]
 """
+
 import argparse
 import json
 import os
 import subprocess
 import sys
 
-SHAPES = [(512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (3200, 128, 64), (128, 500, 48),
-          (32, 100, 10240)]
+SHAPES = [(512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (3200, 128, 64), (128, 500, 48), (32, 100, 10240)]
 
 WORKER = r"""
 import json, sys, time
@@ -50,15 +50,22 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     import numpy
+
     import dagnet
 
     print(f"dagnet {dagnet.__version__} ({dagnet.info()['cpu_isa']}), numpy {numpy.__version__} (OpenBLAS)")
     print(f"{'threads':>7} {'M x N x K':>18} {'dagnet GF/s':>12} {'numpy GF/s':>11} {'ratio':>7}")
     for threads in (1, 2):
-        env = dict(os.environ, DAGNET_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-                   OMP_NUM_THREADS=str(threads))
-        out = subprocess.run([sys.executable, "-c", WORKER, str(args.repeats), json.dumps(SHAPES)], env=env,
-                             capture_output=True, text=True, check=True)
+        env = dict(
+            os.environ, DAGNET_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads)
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", WORKER, str(args.repeats), json.dumps(SHAPES)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         for m, n, k, ours, theirs in json.loads(out.stdout):
             print(f"{threads:>7} {f'{m} x {n} x {k}':>18} {ours:12.1f} {theirs:11.1f} {ours / theirs:6.2f}x")
 

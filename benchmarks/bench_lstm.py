@@ -4,10 +4,11 @@ Needs `pip install torch==2.13.0`.
 
     python benchmarks/bench_lstm.py [--threads N]
 """
+
 import numpy as np
+from _timing import best_ms as best, print_table, torch_peer_setup
 
 from dagnet.engine import Executor, Graph, gradients
-from _timing import best_ms as best, print_table, torch_peer_setup
 
 
 def main():
@@ -23,7 +24,7 @@ def main():
     xi = g.input("x", [batch, steps, features])
     params = [g.param("w", w), g.param("u", u), g.param("b", b)]
     out, *_ = g.node("lstm", [xi] + params)
-    loss, = g.node("reduce", [out], {"kind": "sum"})
+    (loss,) = g.node("reduce", [out], {"kind": "sum"})
     forward = Executor(g, [out])
     backward = Executor(g, [loss] + gradients(g, loss, [xi] + params))
     d_fwd = best(lambda: forward.run([x]), args.repeats)
@@ -43,8 +44,10 @@ def main():
 
     t_fwd = best(torch_forward, args.repeats)
     t_bwd = best(torch_backward, args.repeats)
-    print_table(f"LSTM({units}) over ({batch}, {steps}, {features}), threads {threads}, torch {torch.__version__}",
-                [("forward", d_fwd, t_fwd), ("forward+backward", d_bwd, t_bwd)])
+    print_table(
+        f"LSTM({units}) over ({batch}, {steps}, {features}), threads {threads}, torch {torch.__version__}",
+        [("forward", d_fwd, t_fwd), ("forward+backward", d_bwd, t_bwd)],
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ median milliseconds per step and the ratio torch/dagnet (> 1 means dagnet is fas
 
     python benchmarks/bench_mlp_step.py [--threads N] [--batch B] [--hidden H]
 """
+
 import argparse
 import statistics
 import time
@@ -30,11 +31,11 @@ def dagnet_model(weights, in_a, in_b):
     g = Graph()
     a, b, y = g.input("a", [-1, in_a]), g.input("b", [-1, in_b]), g.input("y", [-1, weights["wo"].shape[1]])
     p = {k: g.param(k, v) for k, v in weights.items()}
-    ha, = g.node("dense", [a, p["wa"], p["ba"]], {"activation": "relu"})
-    hb, = g.node("dense", [b, p["wb"], p["bb"]], {"activation": "relu"})
-    merged, = g.node("concatenate", [ha, hb])
-    probs, = g.node("dense", [merged, p["wo"], p["bo"]], {"activation": "softmax"})
-    loss, = g.node("categorical_crossentropy", [probs, y])
+    (ha,) = g.node("dense", [a, p["wa"], p["ba"]], {"activation": "relu"})
+    (hb,) = g.node("dense", [b, p["wb"], p["bb"]], {"activation": "relu"})
+    (merged,) = g.node("concatenate", [ha, hb])
+    (probs,) = g.node("dense", [merged, p["wo"], p["bo"]], {"activation": "softmax"})
+    (loss,) = g.node("categorical_crossentropy", [probs, y])
     return Trainer(g, loss, list(p.values()), learning_rate=0.01), Executor(g, [probs])
 
 
@@ -72,8 +73,10 @@ def main():
     rng = np.random.default_rng(0)
     in_a, in_b, hidden, classes, n = 256, 128, args.hidden, 10, args.batch
     weights = {
-        "wa": rng.standard_normal((in_a, hidden)).astype(np.float32) * 0.05, "ba": np.zeros(hidden, np.float32),
-        "wb": rng.standard_normal((in_b, hidden)).astype(np.float32) * 0.05, "bb": np.zeros(hidden, np.float32),
+        "wa": rng.standard_normal((in_a, hidden)).astype(np.float32) * 0.05,
+        "ba": np.zeros(hidden, np.float32),
+        "wb": rng.standard_normal((in_b, hidden)).astype(np.float32) * 0.05,
+        "bb": np.zeros(hidden, np.float32),
         "wo": rng.standard_normal((2 * hidden, classes)).astype(np.float32) * 0.05,
         "bo": np.zeros(classes, np.float32),
     }

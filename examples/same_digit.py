@@ -7,6 +7,7 @@ balanced (half same, half different) and test pairs use digits never seen in tra
 
     pip install . scikit-learn && python examples/same_digit.py
 """
+
 import numpy as np
 
 import dagnet

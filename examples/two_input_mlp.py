@@ -3,6 +3,7 @@
 The toy task is separable: the class is the sign of a linear mix of both inputs. Run:
     python examples/two_input_mlp.py
 """
+
 import numpy as np
 
 import dagnet
@@ -20,15 +21,18 @@ def build(rng):
     b = g.input("b", [-1, 5])
     y = g.input("labels", [-1, 2])
     params = {
-        "wa": g.param("wa", glorot(rng, 8, 16)), "ba": g.param("ba", np.zeros(16, np.float32)),
-        "wb": g.param("wb", glorot(rng, 5, 16)), "bb": g.param("bb", np.zeros(16, np.float32)),
-        "wo": g.param("wo", glorot(rng, 32, 2)), "bo": g.param("bo", np.zeros(2, np.float32)),
+        "wa": g.param("wa", glorot(rng, 8, 16)),
+        "ba": g.param("ba", np.zeros(16, np.float32)),
+        "wb": g.param("wb", glorot(rng, 5, 16)),
+        "bb": g.param("bb", np.zeros(16, np.float32)),
+        "wo": g.param("wo", glorot(rng, 32, 2)),
+        "bo": g.param("bo", np.zeros(2, np.float32)),
     }
-    ha, = g.node("dense", [a, params["wa"], params["ba"]], {"activation": "relu"}, "branch_a")
-    hb, = g.node("dense", [b, params["wb"], params["bb"]], {"activation": "relu"}, "branch_b")
-    merged, = g.node("concatenate", [ha, hb], {"axis": -1}, "merge")
-    probs, = g.node("dense", [merged, params["wo"], params["bo"]], {"activation": "softmax"}, "classifier")
-    loss, = g.node("categorical_crossentropy", [probs, y], name="loss")
+    (ha,) = g.node("dense", [a, params["wa"], params["ba"]], {"activation": "relu"}, "branch_a")
+    (hb,) = g.node("dense", [b, params["wb"], params["bb"]], {"activation": "relu"}, "branch_b")
+    (merged,) = g.node("concatenate", [ha, hb], {"axis": -1}, "merge")
+    (probs,) = g.node("dense", [merged, params["wo"], params["bo"]], {"activation": "softmax"}, "classifier")
+    (loss,) = g.node("categorical_crossentropy", [probs, y], name="loss")
     return g, probs, loss, list(params.values())
 
 
@@ -49,7 +53,7 @@ def main():
         order = rng.permutation(len(xa))
         losses = []
         for start in range(0, len(xa), 64):
-            idx = order[start:start + 64]
+            idx = order[start : start + 64]
             losses.append(float(trainer.step({"a": xa[idx], "b": xb[idx], "labels": y[idx]})[0]))
         print(f"epoch {epoch + 1:2d}  loss {np.mean(losses):.4f}")
     ta, tb, _, label = make_data(rng, 1000)

@@ -1,4 +1,5 @@
 """Direct (loop) NumPy references for convolution and pooling with TF padding rules."""
+
 import math
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Shared helpers for engine tests: build one-op graphs, run them, check gradients."""
+
 import numpy as np
 
 from dagnet.engine import Executor, Graph, gradients

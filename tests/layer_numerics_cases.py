@@ -9,13 +9,44 @@ Conv filter counts differ from every output length on purpose: Keras 3.15 (Tenso
 backend) gets the bias gradient of a channels_first convolution wrong when the number of
 filters equals the last spatial size (it sums over the channel axis instead), and dagnet
 does not copy that."""
+
 import numpy as np
 
 BATCH = 3
-ACTIVATIONS = ["celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
-               "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu",
-               "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
-               "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold"]
+ACTIVATIONS = [
+    "celu",
+    "elu",
+    "exponential",
+    "gelu",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+    "threshold",
+]
 
 
 # Cases whose weights Keras's SGD step cannot reproduce: training-mode dropout is random;
@@ -56,10 +87,18 @@ def _cases():
                         continue
                     for k in (2, 3):
                         shape = (9, 3) if fmt == "channels_last" else (3, 9)
-                        add(f"conv1d_{pad}_s{strides}_d{dil}_k{k}_{fmt}", lambda L, p=pad, s=strides, d=dil, f=fmt,
-                            k=k, sh=shape: _seq(L, sh, [L.layers.Conv1D(10, k, strides=s, padding=p,
-                                                                        dilation_rate=d, data_format=f,
-                                                                        activation="relu")]))
+                        add(
+                            f"conv1d_{pad}_s{strides}_d{dil}_k{k}_{fmt}",
+                            lambda L, p=pad, s=strides, d=dil, f=fmt, k=k, sh=shape: _seq(
+                                L,
+                                sh,
+                                [
+                                    L.layers.Conv1D(
+                                        10, k, strides=s, padding=p, dilation_rate=d, data_format=f, activation="relu"
+                                    )
+                                ],
+                            ),
+                        )
     for pad in ("valid", "same"):
         for strides in ((1, 1), (2, 2), (2, 1), (3, 3)):
             for dil in ((1, 1), (2, 2), (1, 2)):
@@ -68,11 +107,13 @@ def _cases():
                 for fmt in ("channels_last", "channels_first"):
                     for k in ((3, 3), (2, 3)):
                         shape = (7, 8, 2) if fmt == "channels_last" else (2, 7, 8)
-                        add(f"conv2d_{pad}_s{strides[0]}{strides[1]}_d{dil[0]}{dil[1]}_k{k[0]}{k[1]}_{fmt}",
+                        add(
+                            f"conv2d_{pad}_s{strides[0]}{strides[1]}_d{dil[0]}{dil[1]}_k{k[0]}{k[1]}_{fmt}",
                             lambda L, p=pad, s=strides, d=dil, f=fmt, k=k, sh=shape: _seq(
-                                L, sh, [L.layers.Conv2D(9, k, strides=s, padding=p, dilation_rate=d, data_format=f)]))
-    add("conv2d_nobias_tanh", lambda L: _seq(L, (5, 5, 3), [L.layers.Conv2D(2, 3, use_bias=False,
-                                                                            activation="tanh")]))
+                                L, sh, [L.layers.Conv2D(9, k, strides=s, padding=p, dilation_rate=d, data_format=f)]
+                            ),
+                        )
+    add("conv2d_nobias_tanh", lambda L: _seq(L, (5, 5, 3), [L.layers.Conv2D(2, 3, use_bias=False, activation="tanh")]))
 
     for kind in ("Max", "Average"):
         for pool in (2, 3):
@@ -80,25 +121,53 @@ def _cases():
                 for pad in ("valid", "same"):
                     for fmt in ("channels_last", "channels_first"):
                         sh1 = (9, 2) if fmt == "channels_last" else (2, 9)
-                        add(f"{kind.lower()}pool1d_p{pool}_s{strides}_{pad}_{fmt}",
+                        add(
+                            f"{kind.lower()}pool1d_p{pool}_s{strides}_{pad}_{fmt}",
                             lambda L, c=kind, p=pool, s=strides, pd=pad, f=fmt, sh=sh1: _seq(
-                                L, sh, [getattr(L.layers, f"{c}Pooling1D")(p, strides=s, padding=pd, data_format=f)], pre_dense=True))
+                                L,
+                                sh,
+                                [getattr(L.layers, f"{c}Pooling1D")(p, strides=s, padding=pd, data_format=f)],
+                                pre_dense=True,
+                            ),
+                        )
                         sh2 = (7, 8, 2) if fmt == "channels_last" else (2, 7, 8)
-                        add(f"{kind.lower()}pool2d_p{pool}_s{strides}_{pad}_{fmt}",
+                        add(
+                            f"{kind.lower()}pool2d_p{pool}_s{strides}_{pad}_{fmt}",
                             lambda L, c=kind, p=pool, s=strides, pd=pad, f=fmt, sh=sh2: _seq(
-                                L, sh, [getattr(L.layers, f"{c}Pooling2D")(p, strides=s, padding=pd, data_format=f)], pre_dense=True))
-        add(f"{kind.lower()}pool2d_p23_s21_same", lambda L, c=kind: _seq(
-            L, (7, 8, 2), [getattr(L.layers, f"{c}Pooling2D")((2, 3), strides=(2, 1), padding="same")], pre_dense=True))
+                                L,
+                                sh,
+                                [getattr(L.layers, f"{c}Pooling2D")(p, strides=s, padding=pd, data_format=f)],
+                                pre_dense=True,
+                            ),
+                        )
+        add(
+            f"{kind.lower()}pool2d_p23_s21_same",
+            lambda L, c=kind: _seq(
+                L,
+                (7, 8, 2),
+                [getattr(L.layers, f"{c}Pooling2D")((2, 3), strides=(2, 1), padding="same")],
+                pre_dense=True,
+            ),
+        )
         for dim in ("1D", "2D"):
             for keep in (False, True):
                 for fmt in ("channels_last", "channels_first"):
                     sh = (5, 3) if dim == "1D" else (4, 5, 3)
-                    add(f"global{kind.lower()}pool{dim.lower()}_keep{int(keep)}_{fmt}",
+                    add(
+                        f"global{kind.lower()}pool{dim.lower()}_keep{int(keep)}_{fmt}",
                         lambda L, c=kind, d=dim, kp=keep, f=fmt, sh=sh: _seq(
-                            L, sh, [getattr(L.layers, f"Global{c}Pooling{d}")(keepdims=kp, data_format=f)], pre_dense=True))
+                            L,
+                            sh,
+                            [getattr(L.layers, f"Global{c}Pooling{d}")(keepdims=kp, data_format=f)],
+                            pre_dense=True,
+                        ),
+                    )
 
     add("flatten", lambda L: _seq(L, (2, 3, 4), [L.layers.Flatten()], pre_dense=True))
-    add("flatten_channels_first", lambda L: _seq(L, (2, 3, 4), [L.layers.Flatten(data_format="channels_first")], pre_dense=True))
+    add(
+        "flatten_channels_first",
+        lambda L: _seq(L, (2, 3, 4), [L.layers.Flatten(data_format="channels_first")], pre_dense=True),
+    )
     add("reshape_minus1", lambda L: _seq(L, (2, 3, 4), [L.layers.Reshape((-1, 4))], pre_dense=True))
     add("reshape_minus1_mid", lambda L: _seq(L, (2, 3, 4), [L.layers.Reshape((2, -1, 3))], pre_dense=True))
     add("reshape_dense", lambda L: _seq(L, (12,), [L.layers.Reshape((3, 4)), L.layers.Dense(2)]))
@@ -108,28 +177,58 @@ def _cases():
     for mask in (False, True):
         for rs in (False, True):
             for gb in (False, True):
-                add(f"embed_lstm_mask{int(mask)}_rs{int(rs)}_gb{int(gb)}",
-                    lambda L, m=mask, r=rs, g=gb: _seq(L, (6,), [L.layers.Embedding(7, 4, mask_zero=m),
-                                                                 L.layers.LSTM(3, return_sequences=r,
-                                                                               go_backwards=g)], dtype="int32"))
+                add(
+                    f"embed_lstm_mask{int(mask)}_rs{int(rs)}_gb{int(gb)}",
+                    lambda L, m=mask, r=rs, g=gb: _seq(
+                        L,
+                        (6,),
+                        [L.layers.Embedding(7, 4, mask_zero=m), L.layers.LSTM(3, return_sequences=r, go_backwards=g)],
+                        dtype="int32",
+                    ),
+                )
     add("embed_lstm_state", _embed_lstm_state)
     add("embed_lstm_state_seq", lambda L: _embed_lstm_state(L, True))
     add("lstm_initial_state", _lstm_initial_state)
-    add("embed_dense", lambda L: _seq(L, (4,), [L.layers.Embedding(10, 3), L.layers.Flatten(),
-                                                L.layers.Dense(2)], dtype="int32"))
+    add(
+        "embed_dense",
+        lambda L: _seq(L, (4,), [L.layers.Embedding(10, 3), L.layers.Flatten(), L.layers.Dense(2)], dtype="int32"),
+    )
     add("embed_lstm_state_gb", lambda L: _embed_lstm_state(L, True, True))
-    add("conv_pool_dense", lambda L: _seq(L, (9, 9, 2), [L.layers.Conv2D(5, 3, padding="same", activation="relu"),
-                                                         L.layers.MaxPooling2D(), L.layers.Flatten(),
-                                                         L.layers.Dense(3, activation="softmax")]))
-    add("conv1d_pool_global", lambda L: _seq(L, (11, 2), [L.layers.Conv1D(5, 3, activation="tanh"),
-                                                          L.layers.AveragePooling1D(3, padding="same"),
-                                                          L.layers.GlobalMaxPooling1D()]))
-    add("lstm_float", lambda L: _seq(L, (5, 3), [L.layers.LSTM(4, activation="relu",
-                                                               recurrent_activation="hard_sigmoid")]))
+    add(
+        "conv_pool_dense",
+        lambda L: _seq(
+            L,
+            (9, 9, 2),
+            [
+                L.layers.Conv2D(5, 3, padding="same", activation="relu"),
+                L.layers.MaxPooling2D(),
+                L.layers.Flatten(),
+                L.layers.Dense(3, activation="softmax"),
+            ],
+        ),
+    )
+    add(
+        "conv1d_pool_global",
+        lambda L: _seq(
+            L,
+            (11, 2),
+            [
+                L.layers.Conv1D(5, 3, activation="tanh"),
+                L.layers.AveragePooling1D(3, padding="same"),
+                L.layers.GlobalMaxPooling1D(),
+            ],
+        ),
+    )
+    add(
+        "lstm_float",
+        lambda L: _seq(L, (5, 3), [L.layers.LSTM(4, activation="relu", recurrent_activation="hard_sigmoid")]),
+    )
 
     add("timedistributed_dense", lambda L: _seq(L, (4, 5), [L.layers.TimeDistributed(L.layers.Dense(3))]))
-    add("timedistributed_conv2d", lambda L: _seq(L, (2, 5, 5, 2), [L.layers.TimeDistributed(
-        L.layers.Conv2D(3, 2, padding="same"))]))
+    add(
+        "timedistributed_conv2d",
+        lambda L: _seq(L, (2, 5, 5, 2), [L.layers.TimeDistributed(L.layers.Conv2D(3, 2, padding="same"))]),
+    )
 
     for merge in ("Add", "Average", "Multiply", "Subtract", "Maximum", "Minimum"):
         add(f"merge_{merge.lower()}", lambda L, m=merge: _merge(L, getattr(L.layers, m)()))
@@ -141,48 +240,94 @@ def _cases():
     for axes in (1, -1, (1, 1), (2, 2), (1, 2)):
         for norm in (False, True):
             sh = [(4, 3), (4, 3)] if axes != (1, 2) else [(4, 3), (3, 4)]
-            add(f"dot_{axes}_{int(norm)}".replace(" ", ""), lambda L, a=axes, n=norm, sh=sh: _merge(
-                L, L.layers.Dot(axes=a, normalize=n), shapes=sh))
+            add(
+                f"dot_{axes}_{int(norm)}".replace(" ", ""),
+                lambda L, a=axes, n=norm, sh=sh: _merge(L, L.layers.Dot(axes=a, normalize=n), shapes=sh),
+            )
     for norm in (False, True):
-        add(f"dot_2d_{int(norm)}", lambda L, n=norm: _merge(L, L.layers.Dot(axes=1, normalize=n),
-                                                               shapes=[(5,), (5,)]))
+        add(f"dot_2d_{int(norm)}", lambda L, n=norm: _merge(L, L.layers.Dot(axes=1, normalize=n), shapes=[(5,), (5,)]))
     # Second round: fused softmax on conv outputs (Keras takes the last axis, also for
     # channels_first), masks through Dense / TimeDistributed / global pooling, LSTM options.
-    add("conv2d_softmax_channels_first", lambda L: _seq(L, (2, 7, 8), [L.layers.Conv2D(
-        4, 3, activation="softmax", data_format="channels_first")]))
+    add(
+        "conv2d_softmax_channels_first",
+        lambda L: _seq(L, (2, 7, 8), [L.layers.Conv2D(4, 3, activation="softmax", data_format="channels_first")]),
+    )
     add("conv1d_softmax", lambda L: _seq(L, (9, 3), [L.layers.Conv1D(5, 3, activation="softmax")]))
     add("conv2d_elu_same", lambda L: _seq(L, (6, 6, 3), [L.layers.Conv2D(4, 3, padding="same", activation="elu")]))
     add("dense_softmax_3d", lambda L: _seq(L, (5, 6), [L.layers.Dense(4, activation="softmax")]))
     add("dense_4d", lambda L: _seq(L, (2, 3, 4), [L.layers.Dense(3, activation="sigmoid")]))
-    add("embed_gap_masked", lambda L: _seq(L, (6,), [L.layers.Embedding(7, 4, mask_zero=True),
-                                                     L.layers.GlobalAveragePooling1D()], dtype="int32"))
-    add("embed_gmp_masked", lambda L: _seq(L, (6,), [L.layers.Embedding(7, 4, mask_zero=True),
-                                                     L.layers.GlobalMaxPooling1D()], dtype="int32"))
-    add("embed_dense_lstm_masked", lambda L: _seq(L, (6,), [L.layers.Embedding(7, 4, mask_zero=True),
-                                                            L.layers.Dense(5), L.layers.LSTM(3)], dtype="int32"))
-    add("embed_td_lstm_masked", lambda L: _seq(L, (6,), [L.layers.Embedding(7, 4, mask_zero=True),
-                                                         L.layers.TimeDistributed(L.layers.Dense(5)),
-                                                         L.layers.LSTM(3, return_sequences=True)], dtype="int32"))
-    add("embed_lstm_lstm_masked", lambda L: _seq(L, (6,), [L.layers.Embedding(7, 4, mask_zero=True),
-                                                           L.layers.LSTM(3, return_sequences=True),
-                                                           L.layers.LSTM(2)], dtype="int32"))
+    add(
+        "embed_gap_masked",
+        lambda L: _seq(
+            L, (6,), [L.layers.Embedding(7, 4, mask_zero=True), L.layers.GlobalAveragePooling1D()], dtype="int32"
+        ),
+    )
+    add(
+        "embed_gmp_masked",
+        lambda L: _seq(
+            L, (6,), [L.layers.Embedding(7, 4, mask_zero=True), L.layers.GlobalMaxPooling1D()], dtype="int32"
+        ),
+    )
+    add(
+        "embed_dense_lstm_masked",
+        lambda L: _seq(
+            L, (6,), [L.layers.Embedding(7, 4, mask_zero=True), L.layers.Dense(5), L.layers.LSTM(3)], dtype="int32"
+        ),
+    )
+    add(
+        "embed_td_lstm_masked",
+        lambda L: _seq(
+            L,
+            (6,),
+            [
+                L.layers.Embedding(7, 4, mask_zero=True),
+                L.layers.TimeDistributed(L.layers.Dense(5)),
+                L.layers.LSTM(3, return_sequences=True),
+            ],
+            dtype="int32",
+        ),
+    )
+    add(
+        "embed_lstm_lstm_masked",
+        lambda L: _seq(
+            L,
+            (6,),
+            [L.layers.Embedding(7, 4, mask_zero=True), L.layers.LSTM(3, return_sequences=True), L.layers.LSTM(2)],
+            dtype="int32",
+        ),
+    )
     add("lstm_dropout_inference", lambda L: _seq(L, (5, 3), [L.layers.LSTM(4, dropout=0.5, recurrent_dropout=0.5)]))
-    add("lstm_nobias_backwards_seq", lambda L: _seq(L, (5, 3), [L.layers.LSTM(4, use_bias=False, go_backwards=True,
-                                                                              return_sequences=True)]))
+    add(
+        "lstm_nobias_backwards_seq",
+        lambda L: _seq(L, (5, 3), [L.layers.LSTM(4, use_bias=False, go_backwards=True, return_sequences=True)]),
+    )
     add("merge_average3", lambda L: _merge(L, L.layers.Average(), n=3))
     add("merge_maximum3", lambda L: _merge(L, L.layers.Maximum(), n=3))
     add("concat_axis-2", lambda L: _merge(L, L.layers.Concatenate(axis=-2), shapes=[(2, 3), (4, 3)]))
     add("concat3_axis1", lambda L: _merge(L, L.layers.Concatenate(axis=1), shapes=[(2, 3), (1, 3), (3, 3)]))
-    add("maxpool2d_p32_s12_same_cf", lambda L: _seq(L, (2, 7, 8), [L.layers.MaxPooling2D(
-        (3, 2), strides=(1, 2), padding="same", data_format="channels_first")], pre_dense=True))
-    add("avgpool2d_p3_s3_same", lambda L: _seq(L, (7, 8, 2), [L.layers.AveragePooling2D(3, strides=3, padding="same")],
-                                               pre_dense=True))
-    add("avgpool1d_p4_s3_same", lambda L: _seq(L, (10, 2), [L.layers.AveragePooling1D(4, strides=3, padding="same")],
-                                               pre_dense=True))
+    add(
+        "maxpool2d_p32_s12_same_cf",
+        lambda L: _seq(
+            L,
+            (2, 7, 8),
+            [L.layers.MaxPooling2D((3, 2), strides=(1, 2), padding="same", data_format="channels_first")],
+            pre_dense=True,
+        ),
+    )
+    add(
+        "avgpool2d_p3_s3_same",
+        lambda L: _seq(L, (7, 8, 2), [L.layers.AveragePooling2D(3, strides=3, padding="same")], pre_dense=True),
+    )
+    add(
+        "avgpool1d_p4_s3_same",
+        lambda L: _seq(L, (10, 2), [L.layers.AveragePooling1D(4, strides=3, padding="same")], pre_dense=True),
+    )
     add("reshape_flat", lambda L: _seq(L, (2, 3), [L.layers.Reshape((-1,))], pre_dense=True))
     add("flatten_2d", lambda L: _seq(L, (5,), [L.layers.Flatten()], pre_dense=True))
-    add("td_flatten_dense", lambda L: _seq(L, (3, 2, 2), [L.layers.TimeDistributed(L.layers.Flatten()),
-                                                          L.layers.Dense(2)]))
+    add(
+        "td_flatten_dense",
+        lambda L: _seq(L, (3, 2, 2), [L.layers.TimeDistributed(L.layers.Flatten()), L.layers.Dense(2)]),
+    )
     return cases
 
 

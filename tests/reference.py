@@ -1,4 +1,5 @@
 """NumPy references for the engine's ops (Keras semantics)."""
+
 import numpy as np
 
 EPS = 1e-7  # Keras's backend epsilon

@@ -1,6 +1,7 @@
 """Models and summary() calls whose text real Keras 3.15 printed into
 fixtures/keras3_summary_layout.txt (regenerate: run `python tests/summary_layout_cases.py`
 under an environment with Keras, COLUMNS=80). `K` is the keras or dagnet module."""
+
 import numpy as np
 
 
@@ -12,13 +13,11 @@ def cases(K):
 
     a, b = K.Input((8,), name="a"), K.Input((8,), name="b")
     inner_in = K.Input((8,), name="sub_in")
-    inner = K.Model(inner_in, L.Dropout(0.5, name="sub_drop")(L.Dense(5, name="sub_d1")(inner_in)),
-                    name="inner_model")
+    inner = K.Model(inner_in, L.Dropout(0.5, name="sub_drop")(L.Dense(5, name="sub_d1")(inner_in)), name="inner_model")
     head = L.Dense(2, name="head")
     head.trainable = False
     out = head(L.concatenate([inner(a), inner(b)], name="cat"))
-    seq = K.Sequential([K.Input((2,), name="seq_in"), L.Dense(4, name="s1"), L.Dense(1, name="s2")],
-                       name="seqy")
+    seq = K.Sequential([K.Input((2,), name="seq_in"), L.Dense(4, name="s1"), L.Dense(1, name="s2")], name="seqy")
     outer = K.Model([a, b], [out, seq(out)], name="outer")
 
     calls = [

@@ -1,6 +1,7 @@
 """activity_regularizer as Keras 3 applies it: each call's penalty on the layer output,
 divided by the batch size, added to the total loss in fit and evaluate. Expected
 numbers: the same script under Keras 3.15 (tests/fixtures/keras3_activity_regularizer.npz)."""
+
 import os
 
 import numpy as np

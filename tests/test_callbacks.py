@@ -4,6 +4,7 @@ The expected numbers (epochs run, stopped epoch, learning-rate sequences, checkp
 names, printed and warning texts) were observed by running the same scenarios through
 Keras 3.15's callbacks; they are kept here as constants.
 """
+
 import itertools
 import math
 import sys
@@ -13,9 +14,19 @@ import numpy as np
 import pytest
 
 from dagnet import _progbar
-from dagnet.callbacks import (Callback, CallbackList, CSVLogger, EarlyStopping, History,
-                              LambdaCallback, LearningRateScheduler, ModelCheckpoint,
-                              ProgbarLogger, ReduceLROnPlateau, TerminateOnNaN)
+from dagnet.callbacks import (
+    Callback,
+    CallbackList,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgbarLogger,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 
 
 class FakeOptimizer:
@@ -84,6 +95,7 @@ def plain_stdout(monkeypatch):
 
 # ------------------------------------------------------------------ Callback / CallbackList
 
+
 class Recorder(Callback):
     """Records every hook call as (tag, hook, args...)."""
 
@@ -93,9 +105,10 @@ class Recorder(Callback):
 
     def __getattribute__(self, name):
         if name.startswith("on_"):
+
             def hook(*args, **kwargs):
-                self.events.append((object.__getattribute__(self, "tag"), name) + args
-                                   + tuple(sorted(kwargs)))
+                self.events.append((object.__getattribute__(self, "tag"), name) + args + tuple(sorted(kwargs)))
+
             return hook
         return object.__getattribute__(self, name)
 
@@ -118,8 +131,14 @@ def test_base_callback_hooks_do_nothing_and_batch_hooks_use_keras2_aliases():
     assert seen == [("begin", 3, {"a": 1}), ("end", 3, {"loss": 0.5})]
     base = Callback()
     assert base.model is None and base.params is None
-    for hook in ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end",
-                 "on_predict_begin", "on_predict_end"):
+    for hook in (
+        "on_train_begin",
+        "on_train_end",
+        "on_test_begin",
+        "on_test_end",
+        "on_predict_begin",
+        "on_predict_end",
+    ):
         assert getattr(base, hook)() is None
     model = FakeModel()
     base.set_model(model)
@@ -130,8 +149,7 @@ def test_base_callback_hooks_do_nothing_and_batch_hooks_use_keras2_aliases():
 def test_callback_list_adds_history_and_progbar_last_and_wires_model_and_params():
     model = FakeModel()
     user = Callback()
-    cbs = CallbackList([user], add_history=True, add_progbar=True, model=model, verbose=1,
-                       epochs=3, steps=10)
+    cbs = CallbackList([user], add_history=True, add_progbar=True, model=model, verbose=1, epochs=3, steps=10)
     assert cbs.callbacks[0] is user
     assert isinstance(cbs.callbacks[1], History) and isinstance(cbs.callbacks[2], ProgbarLogger)
     assert model.history is cbs.callbacks[1]
@@ -144,8 +162,15 @@ def test_callback_list_adds_history_and_progbar_last_and_wires_model_and_params(
 def test_callback_list_keeps_given_history_and_progbar_and_flattens():
     history, progbar = History(), ProgbarLogger()
     a, b = Callback(), Callback()
-    cbs = CallbackList([[a, progbar], (history, [b])], add_history=True, add_progbar=True,
-                       model=FakeModel(), verbose=1, epochs=1, steps=1)
+    cbs = CallbackList(
+        [[a, progbar], (history, [b])],
+        add_history=True,
+        add_progbar=True,
+        model=FakeModel(),
+        verbose=1,
+        epochs=1,
+        steps=1,
+    )
     assert cbs.callbacks == [a, progbar, history, b]
     assert [type(c) for c in CallbackList([a]).callbacks] == [Callback]  # nothing added
     assert CallbackList(None).callbacks == []
@@ -178,14 +203,24 @@ def test_hook_order_through_a_fit_like_loop():
     cbs.on_batch_begin(5)
     cbs.on_batch_end(5)
     # Batch hooks get logs by keyword, the others positionally (as Keras calls them).
-    hooks = [("on_train_begin", {}), ("on_epoch_begin", 0, {}),
-             ("on_train_batch_begin", 0, "logs"), ("on_train_batch_end", 0, "logs"),
-             ("on_test_begin", {}), ("on_test_batch_begin", 0, "logs"),
-             ("on_test_batch_end", 0, "logs"), ("on_test_end", {"loss": 1.0}),
-             ("on_epoch_end", 0, {"loss": 1.0}), ("on_train_end", {}),
-             ("on_predict_begin", {}), ("on_predict_batch_begin", 0, "logs"),
-             ("on_predict_batch_end", 0, "logs"), ("on_predict_end", {}),
-             ("on_batch_begin", 5, "logs"), ("on_batch_end", 5, "logs")]
+    hooks = [
+        ("on_train_begin", {}),
+        ("on_epoch_begin", 0, {}),
+        ("on_train_batch_begin", 0, "logs"),
+        ("on_train_batch_end", 0, "logs"),
+        ("on_test_begin", {}),
+        ("on_test_batch_begin", 0, "logs"),
+        ("on_test_batch_end", 0, "logs"),
+        ("on_test_end", {"loss": 1.0}),
+        ("on_epoch_end", 0, {"loss": 1.0}),
+        ("on_train_end", {}),
+        ("on_predict_begin", {}),
+        ("on_predict_batch_begin", 0, "logs"),
+        ("on_predict_batch_end", 0, "logs"),
+        ("on_predict_end", {}),
+        ("on_batch_begin", 5, "logs"),
+        ("on_batch_end", 5, "logs"),
+    ]
     expected = [(tag,) + h for h in hooks for tag in ("a", "b")]
     assert events == expected
 
@@ -204,8 +239,13 @@ def test_logs_are_pythonified_sorted_flattened_and_shared():
     model = FakeModel()
     cbs = CallbackList([AddKey(), Grab()], add_history=True, model=model)
     cbs.on_train_begin()
-    logs = {"val_loss": np.float32(0.5), "acc": np.array(0.25), "loss": 2,
-            "out": {"out_mse": np.float64(1.5)}, "vec": np.array([1.0, 2.0])}
+    logs = {
+        "val_loss": np.float32(0.5),
+        "acc": np.array(0.25),
+        "loss": 2,
+        "out": {"out_mse": np.float64(1.5)},
+        "vec": np.array([1.0, 2.0]),
+    }
     cbs.on_epoch_end(0, logs)
     (seen,) = got
     assert list(seen) == ["acc", "loss", "out_mse", "val_loss", "vec", "extra"]
@@ -224,6 +264,7 @@ def test_unbalanced_end_raises():
 
 
 # ----------------------------------------------------------------------------- History
+
 
 def test_history_records_epochs_and_is_set_on_model():
     model = FakeModel()
@@ -245,10 +286,12 @@ def test_history_records_epochs_and_is_set_on_model():
 
 # ------------------------------------------------------------------------- ProgbarLogger
 
+
 def fit_with_progbar(verbose, epochs=2, steps=3, validate=True):
     model = FakeModel()
-    cbs = CallbackList([], add_history=True, add_progbar=verbose != 0, model=model,
-                       verbose=verbose, epochs=epochs, steps=steps)
+    cbs = CallbackList(
+        [], add_history=True, add_progbar=verbose != 0, model=model, verbose=verbose, epochs=epochs, steps=steps
+    )
     cbs.on_train_begin()
     for epoch in range(epochs):
         cbs.on_epoch_begin(epoch)
@@ -274,7 +317,8 @@ def test_progbar_logger_plain_output_per_epoch(capsys):
         "Epoch 1/2\n"
         f"3/3 {bar} 0s 0s/step - acc: 0.2500 - loss: 0.5000 - val_loss: 0.7500\n"
         "Epoch 2/2\n"
-        f"3/3 {bar} 0s 0s/step - acc: 0.2500 - loss: 0.2500 - val_loss: 0.7500\n")
+        f"3/3 {bar} 0s 0s/step - acc: 0.2500 - loss: 0.2500 - val_loss: 0.7500\n"
+    )
 
 
 def test_progbar_logger_verbose_2_and_single_epoch_has_no_header(capsys):
@@ -291,7 +335,8 @@ def test_progbar_logger_unknown_steps_learns_the_epoch_length(capsys):
     fit_with_progbar(verbose=2, epochs=2, steps=None, validate=False)
     assert capsys.readouterr().out == (
         "Epoch 1/2\n4/4 - 0s - 0s/step - acc: 0.2500 - loss: 0.5000\n"
-        "Epoch 2/2\n4/4 - 0s - 0s/step - acc: 0.2500 - loss: 0.2500\n")
+        "Epoch 2/2\n4/4 - 0s - 0s/step - acc: 0.2500 - loss: 0.2500\n"
+    )
 
 
 def test_progbar_logger_evaluate_and_predict(capsys):
@@ -309,8 +354,7 @@ def test_progbar_logger_evaluate_and_predict(capsys):
     cbs.on_predict_end()
     bar = "━" * 20
     # Columns keep the order in which names first appeared (batch logs had only loss).
-    assert capsys.readouterr().out == (f"2/2 {bar} 0s 0s/step - loss: 0.2500 - acc: 0.7500\n"
-                                       f"2/2 {bar} 0s 0s/step\n")
+    assert capsys.readouterr().out == (f"2/2 {bar} 0s 0s/step - loss: 0.2500 - acc: 0.7500\n2/2 {bar} 0s 0s/step\n")
 
 
 def test_progbar_logger_live_bar_on_a_tty(monkeypatch):
@@ -339,14 +383,11 @@ def test_progbar_logger_live_bar_on_a_tty(monkeypatch):
     green = lambda n: f"\x1b[32m{'━' * n}\x1b[0m"
     white = lambda n: f"\x1b[37m{'━' * n}\x1b[0m"
     assert frames == [
-        f"{bold('1/2')} {green(10)}{white(10)} {bold('0s')} 500ms/step"
-        " - acc: 0.2500 - loss: 0.5000",
-        f"{bold('2/2')} {green(20)}{white(0)} {bold('0s')} 500ms/step"
-        " - acc: 0.2500 - loss: 0.5000",
+        f"{bold('1/2')} {green(10)}{white(10)} {bold('0s')} 500ms/step - acc: 0.2500 - loss: 0.5000",
+        f"{bold('2/2')} {green(20)}{white(0)} {bold('0s')} 500ms/step - acc: 0.2500 - loss: 0.5000",
         # The epoch-end frame repeats step 2, 1 s after it (the wait since step 1), and
         # blanks the 3 columns the shorter "1s/step" leaves.
-        f"{bold('2/2')} {green(20)}{white(0)} {bold('2s')} 1s/step"
-        " - acc: 0.2500 - loss: 0.5000" + " " * 3 + "\n",
+        f"{bold('2/2')} {green(20)}{white(0)} {bold('2s')} 1s/step - acc: 0.2500 - loss: 0.5000" + " " * 3 + "\n",
     ]
 
 
@@ -360,25 +401,29 @@ EARLY_STOPPING_CASES = [
     (L, {}, (3, 2, 0.9, 2, 1, 1)),
     (L, dict(patience=2), (4, 3, 0.9, 3, 1, 2)),
     (L, dict(patience=2, restore_best_weights=True), (4, 3, 0.9, 1, 1, 2)),
-    ([1.0, 0.95, 0.91, 0.88, 0.87, 0.86], dict(patience=2, min_delta=0.05),
-     (5, 4, 0.91, 4, 2, 2)),
-    ([1.0, 0.95, 0.91, 0.88, 0.87, 0.86], dict(patience=2, min_delta=-0.05),
-     (5, 4, 0.91, 4, 2, 2)),  # the sign of min_delta is ignored
-    ([0.5, 0.6, 0.55, 0.58, 0.7], dict(monitor="val_acc", patience=1, mode="max"),
-     (3, 2, 0.6, 2, 1, 1)),
+    ([1.0, 0.95, 0.91, 0.88, 0.87, 0.86], dict(patience=2, min_delta=0.05), (5, 4, 0.91, 4, 2, 2)),
+    (
+        [1.0, 0.95, 0.91, 0.88, 0.87, 0.86],
+        dict(patience=2, min_delta=-0.05),
+        (5, 4, 0.91, 4, 2, 2),
+    ),  # the sign of min_delta is ignored
+    ([0.5, 0.6, 0.55, 0.58, 0.7], dict(monitor="val_acc", patience=1, mode="max"), (3, 2, 0.6, 2, 1, 1)),
     ([0.5, 0.6, 0.55, 0.58, 0.7], dict(patience=1, mode="max"), (3, 2, 0.6, 2, 1, 1)),
-    ([0.9, 0.8, 0.7, 0.6, 0.5], dict(patience=2, baseline=0.65, restore_best_weights=True),
-     (5, 0, 0.5, 4, 4, 0)),
+    ([0.9, 0.8, 0.7, 0.6, 0.5], dict(patience=2, baseline=0.65, restore_best_weights=True), (5, 0, 0.5, 4, 4, 0)),
     ([0.9, 0.8, 0.6, 0.7, 0.75, 0.5], dict(patience=2, baseline=0.65), (5, 4, 0.6, 4, 2, 2)),
-    ([0.9, 0.95, 0.97, 0.99, 0.8], dict(patience=2, baseline=0.65, restore_best_weights=True),
-     (2, 1, 0.9, 0, 0, 2)),
-    ([1.0, 1.1, 1.2, 1.3, 0.9, 1.0, 1.1], dict(patience=1, start_from_epoch=3),
-     (6, 5, 0.9, 5, 4, 1)),
-    ([1.0, 1.1, 1.2, 1.3, 0.9, 1.0, 1.1],
-     dict(patience=1, start_from_epoch=3, restore_best_weights=True), (6, 5, 0.9, 4, 4, 1)),
+    ([0.9, 0.95, 0.97, 0.99, 0.8], dict(patience=2, baseline=0.65, restore_best_weights=True), (2, 1, 0.9, 0, 0, 2)),
+    ([1.0, 1.1, 1.2, 1.3, 0.9, 1.0, 1.1], dict(patience=1, start_from_epoch=3), (6, 5, 0.9, 5, 4, 1)),
+    (
+        [1.0, 1.1, 1.2, 1.3, 0.9, 1.0, 1.1],
+        dict(patience=1, start_from_epoch=3, restore_best_weights=True),
+        (6, 5, 0.9, 4, 4, 1),
+    ),
     ([1.0, 1.0, 1.0], {}, (2, 1, 1.0, 1, 0, 1)),
-    ([3.0, 2.0, 1.0, 0.5, 0.4, 0.45, 0.3, 0.35, 0.36, 0.37],
-     dict(patience=3, restore_best_weights=True), (10, 9, 0.3, 6, 6, 3)),
+    (
+        [3.0, 2.0, 1.0, 0.5, 0.4, 0.45, 0.3, 0.35, 0.36, 0.37],
+        dict(patience=3, restore_best_weights=True),
+        (10, 9, 0.3, 6, 6, 3),
+    ),
 ]
 
 
@@ -386,8 +431,7 @@ EARLY_STOPPING_CASES = [
 def test_early_stopping_matches_keras(values, kwargs, expected):
     cb = EarlyStopping(**kwargs)
     model, epochs_run, _ = run_epochs(cb, values, monitor=kwargs.get("monitor", "val_loss"))
-    assert (epochs_run, cb.stopped_epoch, cb.best, model.weights, cb.best_epoch,
-            cb.wait) == expected
+    assert (epochs_run, cb.stopped_epoch, cb.best, model.weights, cb.best_epoch, cb.wait) == expected
     assert model.stop_training == (cb.stopped_epoch > 0)
 
 
@@ -395,9 +439,9 @@ def test_early_stopping_restores_weights_through_set_weights_and_reports(capsys)
     cb = EarlyStopping(monitor="loss", verbose=1, restore_best_weights=True)
     model, _, _ = run_epochs(cb, [1.0, 1.0, 1.0], monitor="loss")
     assert model.calls == [("set_weights", 0)]
-    assert capsys.readouterr().out == ("Epoch 2: early stopping\n"
-                                       "Restoring model weights from the end of the best "
-                                       "epoch: 1.\n")
+    assert capsys.readouterr().out == (
+        "Epoch 2: early stopping\nRestoring model weights from the end of the best epoch: 1.\n"
+    )
 
 
 def test_early_stopping_is_reusable_across_fits():
@@ -414,26 +458,37 @@ def test_early_stopping_warns_when_metric_missing():
     cb.on_train_begin()
     with pytest.warns(UserWarning) as record:
         cb.on_epoch_end(0, {"loss": 1.0, "acc": 0.5})
-    assert str(record[0].message) == ("Early stopping conditioned on metric `val_loss` which "
-                                      "is not available. Available metrics are: loss,acc")
+    assert str(record[0].message) == (
+        "Early stopping conditioned on metric `val_loss` which is not available. Available metrics are: loss,acc"
+    )
     assert not cb.model.stop_training
 
 
 def test_unknown_mode_warns_and_falls_back_to_auto():
-    with pytest.warns(UserWarning, match="EarlyStopping mode 'bogus' is unknown, fallback to "
-                                         "auto mode."):
+    with pytest.warns(UserWarning, match="EarlyStopping mode 'bogus' is unknown, fallback to auto mode."):
         cb = EarlyStopping(mode="bogus")
     assert cb.mode == "auto"
 
 
 # What Keras 3.15 infers in mode="auto" for a model compiled with
 # metrics=["acc", "auc", "mse"]: accuracy-like and AUC go up, errors and losses go down.
-@pytest.mark.parametrize("monitor,increasing", [
-    ("val_acc", True), ("acc", True), ("val_auc", True), ("val_mse", False), ("mse", False),
-    ("loss", False), ("val_loss", False), ("accuracy", True),
-    ("val_sparse_categorical_accuracy", True), ("val_mean_absolute_error", False),
-    ("out_a_loss", False), ("val_out_a_loss", False),
-])
+@pytest.mark.parametrize(
+    "monitor,increasing",
+    [
+        ("val_acc", True),
+        ("acc", True),
+        ("val_auc", True),
+        ("val_mse", False),
+        ("mse", False),
+        ("loss", False),
+        ("val_loss", False),
+        ("accuracy", True),
+        ("val_sparse_categorical_accuracy", True),
+        ("val_mean_absolute_error", False),
+        ("out_a_loss", False),
+        ("val_out_a_loss", False),
+    ],
+)
 def test_auto_mode_direction_from_names(monitor, increasing):
     cb = EarlyStopping(monitor=monitor, min_delta=0.1)
     cb.set_model(FakeModel())
@@ -449,8 +504,7 @@ def test_auto_mode_asks_the_models_metric_objects_first():
         def __init__(self, metrics):
             self.metrics = metrics
 
-    model = FakeModel(metrics=[Container([FakeMetric("my_score", "up"),
-                                          FakeMetric("acc", "down")])])
+    model = FakeModel(metrics=[Container([FakeMetric("my_score", "up"), FakeMetric("acc", "down")])])
     for monitor, increasing in (("val_my_score", True), ("acc", False)):
         cb = EarlyStopping(monitor=monitor)
         cb.set_model(model)
@@ -468,10 +522,12 @@ def test_auto_mode_unknown_metric_raises_keras_error():
         "EarlyStopping callback received monitor=foo, but Keras isn't able to automatically "
         "determine whether that metric should be maximized or minimized. Pass `mode='max'` "
         "in order to monitor based on the highest metric value, or pass `mode='min'` in "
-        "order to use the lowest value.")
+        "order to use the lowest value."
+    )
 
 
 # ----------------------------------------------------------------------- ModelCheckpoint
+
 
 def checkpoint_calls(values, filepath, monitor="val_loss", **kwargs):
     cb = ModelCheckpoint(filepath, monitor=monitor, **kwargs)
@@ -482,26 +538,34 @@ def checkpoint_calls(values, filepath, monitor="val_loss", **kwargs):
 def test_checkpoint_formats_filepath_every_epoch(tmp_path):
     pattern = str(tmp_path / "ck" / "weights.{epoch:02d}-{val_loss:.2f}.weights.h5")
     calls = checkpoint_calls([0.5, 0.4, 0.45, 0.3], pattern, save_weights_only=True)
-    assert calls == [("save_weights", str(tmp_path / "ck" / name)) for name in
-                     ("weights.01-0.50.weights.h5", "weights.02-0.40.weights.h5",
-                      "weights.03-0.45.weights.h5", "weights.04-0.30.weights.h5")]
+    assert calls == [
+        ("save_weights", str(tmp_path / "ck" / name))
+        for name in (
+            "weights.01-0.50.weights.h5",
+            "weights.02-0.40.weights.h5",
+            "weights.03-0.45.weights.h5",
+            "weights.04-0.30.weights.h5",
+        )
+    ]
     assert (tmp_path / "ck").is_dir()  # the folder is created for the saver
 
 
 def test_checkpoint_save_best_only(tmp_path):
     pattern = str(tmp_path / "m.{epoch:03d}.keras")
     calls = checkpoint_calls([0.5, 0.4, 0.45, 0.3, 0.3], pattern, save_best_only=True)
-    assert calls == [("save", str(tmp_path / n)) for n in ("m.001.keras", "m.002.keras",
-                                                           "m.004.keras")]
+    assert calls == [("save", str(tmp_path / n)) for n in ("m.001.keras", "m.002.keras", "m.004.keras")]
     # With a starting threshold, only values below it count.
     path = str(tmp_path / "m.keras")
-    calls = checkpoint_calls([0.5, 0.4, 0.45, 0.3, 0.3], path, save_best_only=True,
-                             initial_value_threshold=0.42)
+    calls = checkpoint_calls([0.5, 0.4, 0.45, 0.3, 0.3], path, save_best_only=True, initial_value_threshold=0.42)
     assert calls == [("save", path)] * 2
-    calls = checkpoint_calls([0.5, 0.6, 0.55, 0.7], str(tmp_path / "m{epoch}-{val_acc:.3f}.keras"),
-                             monitor="val_acc", mode="max", save_best_only=True)
-    assert calls == [("save", str(tmp_path / n)) for n in ("m1-0.500.keras", "m2-0.600.keras",
-                                                           "m4-0.700.keras")]
+    calls = checkpoint_calls(
+        [0.5, 0.6, 0.55, 0.7],
+        str(tmp_path / "m{epoch}-{val_acc:.3f}.keras"),
+        monitor="val_acc",
+        mode="max",
+        save_best_only=True,
+    )
+    assert calls == [("save", str(tmp_path / n)) for n in ("m1-0.500.keras", "m2-0.600.keras", "m4-0.700.keras")]
 
 
 def test_checkpoint_passes_overwrite_true(tmp_path):
@@ -521,14 +585,12 @@ def test_checkpoint_every_n_batches(tmp_path):
             cb.on_train_batch_end(batch, {"loss": 1.0})
         cb.on_epoch_end(epoch, {"loss": 1.0})
     # Counting carries over the epoch boundary: batches 3, 6 (= epoch 2 batch 1), 9.
-    assert [c[1] for c in model.calls] == [str(tmp_path / n) for n in
-                                           ("b1-3.keras", "b2-1.keras", "b2-4.keras")]
+    assert [c[1] for c in model.calls] == [str(tmp_path / n) for n in ("b1-3.keras", "b2-1.keras", "b2-4.keras")]
 
 
 def test_checkpoint_messages(tmp_path, capsys):
     path = str(tmp_path / "v.keras")
-    run_epochs(ModelCheckpoint(path, verbose=1, save_best_only=True), [1.0, 0.5, 1.0],
-               stop=False)
+    run_epochs(ModelCheckpoint(path, verbose=1, save_best_only=True), [1.0, 0.5, 1.0], stop=False)
     run_epochs(ModelCheckpoint(path, verbose=1), [1.0], stop=False)
     assert capsys.readouterr().out == (
         f"\nEpoch 1: val_loss improved from None to 1.00000, saving model to {path}\n"
@@ -537,7 +599,8 @@ def test_checkpoint_messages(tmp_path, capsys):
         f"\nEpoch 2: finished saving model to {path}\n"
         "\nEpoch 3: val_loss did not improve from 0.50000\n"
         f"\nEpoch 1: saving model to {path}\n"
-        f"\nEpoch 1: finished saving model to {path}\n")
+        f"\nEpoch 1: finished saving model to {path}\n"
+    )
 
 
 def test_checkpoint_missing_monitor_warns_and_saves(tmp_path):
@@ -554,21 +617,23 @@ def test_checkpoint_argument_errors(tmp_path):
         ModelCheckpoint("/tmp/x.h5", save_weights_only=True)
     assert str(info.value) == (
         "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided "
-        "must end in `.weights.h5` (Keras weights format). Received: filepath=/tmp/x.h5")
+        "must end in `.weights.h5` (Keras weights format). Received: filepath=/tmp/x.h5"
+    )
     with pytest.raises(ValueError) as info:
         ModelCheckpoint("/tmp/x.weights")
-    assert str(info.value) == ("The filepath provided must end in `.keras` (Keras model "
-                               "format). Received: filepath=/tmp/x.weights")
-    with pytest.raises(ValueError, match="Unrecognized save_freq: batch. Expected save_freq "
-                                         "are 'epoch' or integer values"):
+    assert str(info.value) == (
+        "The filepath provided must end in `.keras` (Keras model format). Received: filepath=/tmp/x.weights"
+    )
+    with pytest.raises(
+        ValueError, match="Unrecognized save_freq: batch. Expected save_freq are 'epoch' or integer values"
+    ):
         ModelCheckpoint("/tmp/x.keras", save_freq="batch")
     ModelCheckpoint(tmp_path / "pathlike.keras")  # os.PathLike is accepted
     cb = ModelCheckpoint("/tmp/{foo}.keras")
     cb.set_model(FakeModel())
     with pytest.raises(KeyError) as info:
         cb.on_epoch_end(0, {"loss": 1.0})
-    assert info.value.args[0] == ("Failed to format this callback filepath: "
-                                  "\"/tmp/{foo}.keras\". Reason: 'foo'")
+    assert info.value.args[0] == ("Failed to format this callback filepath: \"/tmp/{foo}.keras\". Reason: 'foo'")
     (tmp_path / "dir.keras").mkdir()
     cb = ModelCheckpoint(str(tmp_path / "dir.keras"))
     cb.set_model(FakeModel())
@@ -580,20 +645,24 @@ def test_checkpoint_argument_errors(tmp_path):
 
 # (values, kwargs, starting rate) -> learning rate after each epoch, as in Keras 3.15.
 REDUCE_LR_CASES = [
-    ([1.0] * 8, dict(patience=2), 0.1,
-     [0.1, 0.1, 0.01, 0.01, 0.001, 0.001, 1e-4, 1e-4]),
-    ([1.0] * 10, dict(patience=1, cooldown=2), 0.1,
-     [0.1, 0.01, 0.01, 0.001, 0.001, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6]),
-    ([1.0] * 8, dict(patience=1, factor=0.5, min_lr=0.02), 0.1,
-     [0.1, 0.05, 0.025, 0.02, 0.02, 0.02, 0.02, 0.02]),
-    ([1.0, 0.99995, 0.9999, 0.9, 0.9, 0.9], dict(patience=1), 0.1,
-     [0.1, 0.01, 0.001, 0.001, 1e-4, 1e-5]),  # min_delta=1e-4 by default
-    ([1.0, 0.99995, 0.9999, 0.9, 0.9, 0.9], dict(patience=1, min_delta=0), 0.1,
-     [0.1, 0.1, 0.1, 0.1, 0.01, 0.001]),
+    ([1.0] * 8, dict(patience=2), 0.1, [0.1, 0.1, 0.01, 0.01, 0.001, 0.001, 1e-4, 1e-4]),
+    ([1.0] * 10, dict(patience=1, cooldown=2), 0.1, [0.1, 0.01, 0.01, 0.001, 0.001, 1e-4, 1e-4, 1e-5, 1e-5, 1e-6]),
+    ([1.0] * 8, dict(patience=1, factor=0.5, min_lr=0.02), 0.1, [0.1, 0.05, 0.025, 0.02, 0.02, 0.02, 0.02, 0.02]),
+    (
+        [1.0, 0.99995, 0.9999, 0.9, 0.9, 0.9],
+        dict(patience=1),
+        0.1,
+        [0.1, 0.01, 0.001, 0.001, 1e-4, 1e-5],
+    ),  # min_delta=1e-4 by default
+    ([1.0, 0.99995, 0.9999, 0.9, 0.9, 0.9], dict(patience=1, min_delta=0), 0.1, [0.1, 0.1, 0.1, 0.1, 0.01, 0.001]),
     ([1.0] * 6, dict(patience=0), 0.1, [0.1, 0.01, 0.001, 1e-4, 1e-5, 1e-6]),
     ([1.0] * 6, dict(patience=1, min_lr=0.001), 0.001, [0.001] * 6),
-    ([1.0, 0.5, 0.6, 0.4, 0.45, 0.46, 0.47, 0.3], dict(patience=2, cooldown=1, factor=0.5),
-     0.1, [0.1] * 5 + [0.05] * 3),
+    (
+        [1.0, 0.5, 0.6, 0.4, 0.45, 0.46, 0.47, 0.3],
+        dict(patience=2, cooldown=1, factor=0.5),
+        0.1,
+        [0.1] * 5 + [0.05] * 3,
+    ),
 ]
 
 
@@ -614,18 +683,24 @@ def test_reduce_lr_logs_rate_warns_and_reports(capsys):
     assert logs["learning_rate"] == 0.25
     assert str(record[0].message) == (
         "Learning rate reduction is conditioned on metric `val_acc` which is not available. "
-        "Available metrics are: loss,learning_rate.")
+        "Available metrics are: loss,learning_rate."
+    )
     run_epochs(ReduceLROnPlateau(verbose=1, patience=1), [1.0, 1.0, 1.0], stop=False)
     assert capsys.readouterr().out == (
         # Keras multiplies the float32 rate read back: float(float32(0.1)) * 0.1
         "\nEpoch 2: ReduceLROnPlateau reducing learning rate to 0.010000000149011612.\n"
-        "\nEpoch 3: ReduceLROnPlateau reducing learning rate to 0.0009999999776482583.\n")
-    with pytest.raises(ValueError, match=r"ReduceLROnPlateau does not support a factor >= "
-                                         r"1.0. Received factor=1.0"):
+        "\nEpoch 3: ReduceLROnPlateau reducing learning rate to 0.0009999999776482583.\n"
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"ReduceLROnPlateau does not support a factor >= "
+        r"1.0. Received factor=1.0",
+    ):
         ReduceLROnPlateau(factor=1.0)
 
 
 # ------------------------------------------------------------------ LearningRateScheduler
+
 
 def schedule_rates(schedule, epochs=3, start=0.5):
     model = FakeModel(start)
@@ -651,8 +726,7 @@ def test_scheduler_requires_a_float():
     for bad, shown in ((lambda epoch: 1, "1"), (lambda epoch: "x", "x")):
         with pytest.raises(ValueError) as info:
             schedule_rates(bad)
-        assert str(info.value) == ("The output of the `schedule` function should be a float. "
-                                   f"Got: {shown}")
+        assert str(info.value) == (f"The output of the `schedule` function should be a float. Got: {shown}")
     cb = LearningRateScheduler(lambda epoch: 0.1)
     model = FakeModel()
     model.optimizer = object()
@@ -664,24 +738,33 @@ def test_scheduler_requires_a_float():
 def test_scheduler_sets_rate_before_the_epoch_and_history_records_it(capsys):
     model = FakeModel(0.1)
     seen = []
-    probe = LambdaCallback(on_epoch_begin=lambda e, logs: seen.append(
-        model.optimizer.learning_rate))
-    cbs = CallbackList([LearningRateScheduler(lambda e: 0.01 * (e + 1), verbose=1), probe],
-                       add_history=True, model=model, verbose=0, epochs=2, steps=1)
+    probe = LambdaCallback(on_epoch_begin=lambda e, logs: seen.append(model.optimizer.learning_rate))
+    cbs = CallbackList(
+        [LearningRateScheduler(lambda e: 0.01 * (e + 1), verbose=1), probe],
+        add_history=True,
+        model=model,
+        verbose=0,
+        epochs=2,
+        steps=1,
+    )
     cbs.on_train_begin()
     for epoch in range(2):
         cbs.on_epoch_begin(epoch)
         cbs.on_epoch_end(epoch, {"loss": 1.0})
     cbs.on_train_end()
     assert seen == [0.01, 0.02]
-    assert model.history.history == {"loss": [1.0, 1.0], "learning_rate": [float(np.float32(0.01)),
-                                                                          float(np.float32(0.02))]}
+    assert model.history.history == {
+        "loss": [1.0, 1.0],
+        "learning_rate": [float(np.float32(0.01)), float(np.float32(0.02))],
+    }
     assert capsys.readouterr().out == (
         "\nEpoch 1: LearningRateScheduler setting learning rate to 0.01.\n"
-        "\nEpoch 2: LearningRateScheduler setting learning rate to 0.02.\n")
+        "\nEpoch 2: LearningRateScheduler setting learning rate to 0.02.\n"
+    )
 
 
 # ---------------------------------------------------------------------------- CSVLogger
+
 
 def log_epochs(cb, epochs_logs):
     cb.set_model(FakeModel())
@@ -695,19 +778,19 @@ def test_csv_logger_content(tmp_path):
     path = tmp_path / "log.csv"
     log_epochs(CSVLogger(path), [{"loss": 0.5, "acc": 0.25}, {"loss": 0.1, "acc": 1 / 3}])
     # Sorted columns; without val_* keys the val_* columns are added as NA (as Keras does).
-    assert path.read_bytes() == (b"epoch,acc,loss,val_acc,val_loss\r\n"
-                                 b"0,0.25,0.5,NA,NA\r\n"
-                                 b"1,0.3333333333333333,0.1,NA,NA\r\n")
+    assert path.read_bytes() == (
+        b"epoch,acc,loss,val_acc,val_loss\r\n0,0.25,0.5,NA,NA\r\n1,0.3333333333333333,0.1,NA,NA\r\n"
+    )
 
 
 def test_csv_logger_append_and_separator(tmp_path):
     path = str(tmp_path / "log.csv")
     log_epochs(CSVLogger(path), [{"loss": 0.5, "acc": 0.25}])
-    log_epochs(CSVLogger(path, separator=";", append=True),
-               [{"loss": 0.5, "acc": 0.25, "val_loss": 1.5}])
+    log_epochs(CSVLogger(path, separator=";", append=True), [{"loss": 0.5, "acc": 0.25, "val_loss": 1.5}])
     with open(path, newline="") as f:
-        assert f.read() == ("epoch,acc,loss,val_acc,val_loss\r\n0,0.25,0.5,NA,NA\r\n"
-                            "0;0.25;0.5;1.5\r\n")  # no second header
+        assert f.read() == (
+            "epoch,acc,loss,val_acc,val_loss\r\n0,0.25,0.5,NA,NA\r\n0;0.25;0.5;1.5\r\n"
+        )  # no second header
     fresh = str(tmp_path / "fresh.csv")
     log_epochs(CSVLogger(fresh, append=True), [{"loss": 1.0}])  # new file: header written
     with open(fresh, newline="") as f:
@@ -716,10 +799,8 @@ def test_csv_logger_append_and_separator(tmp_path):
 
 def test_csv_logger_missing_keys_and_sequences(tmp_path):
     path = tmp_path / "log.csv"
-    log_epochs(CSVLogger(str(path)), [{"loss": 0.5, "val_loss": 0.7, "lst": [1, 2]},
-                                      {"loss": 0.4}])
-    assert path.read_bytes() == (b'epoch,loss,lst,val_loss\r\n0,0.5,"""[1, 2]""",0.7\r\n'
-                                 b"1,0.4,NA,NA\r\n")
+    log_epochs(CSVLogger(str(path)), [{"loss": 0.5, "val_loss": 0.7, "lst": [1, 2]}, {"loss": 0.4}])
+    assert path.read_bytes() == (b'epoch,loss,lst,val_loss\r\n0,0.5,"""[1, 2]""",0.7\r\n1,0.4,NA,NA\r\n')
 
 
 def test_csv_logger_overwrites_and_is_reusable(tmp_path):
@@ -731,6 +812,7 @@ def test_csv_logger_overwrites_and_is_reusable(tmp_path):
 
 
 # ------------------------------------------------------------------------ LambdaCallback
+
 
 def test_lambda_callback_through_callback_list():
     calls = []
@@ -752,9 +834,15 @@ def test_lambda_callback_through_callback_list():
     cbs.on_test_end({"loss": 2.0})
     cbs.on_epoch_end(0, {"loss": 1.0})
     cbs.on_train_end({"loss": 1.0})
-    assert calls == [("train_begin", {}), ("epoch_begin", 0), ("batch_begin", 0),
-                     ("batch_end", 0, {"loss": 1.0}), ("test_end", {"loss": 2.0}),
-                     ("epoch_end", 0, {"loss": 1.0}), ("train_end", {"loss": 1.0})]
+    assert calls == [
+        ("train_begin", {}),
+        ("epoch_begin", 0),
+        ("batch_begin", 0),
+        ("batch_end", 0, {"loss": 1.0}),
+        ("test_end", {"loss": 2.0}),
+        ("epoch_end", 0, {"loss": 1.0}),
+        ("train_end", {"loss": 1.0}),
+    ]
 
 
 def test_lambda_callback_keras2_batch_alias():
@@ -766,6 +854,7 @@ def test_lambda_callback_keras2_batch_alias():
 
 
 # ------------------------------------------------------------------------ TerminateOnNaN
+
 
 def test_terminate_on_nan_stops_and_says_so(capsys):
     cb = TerminateOnNaN()
@@ -779,8 +868,9 @@ def test_terminate_on_nan_stops_and_says_so(capsys):
     model.stop_training = False
     cbs.on_train_batch_end(4, {"loss": math.inf})
     assert model.stop_training
-    assert capsys.readouterr().out == ("Batch 3: Invalid loss, terminating training\n"
-                                       "Batch 4: Invalid loss, terminating training\n")
+    assert capsys.readouterr().out == (
+        "Batch 3: Invalid loss, terminating training\nBatch 4: Invalid loss, terminating training\n"
+    )
 
 
 def test_terminate_on_nan_can_raise():
@@ -788,17 +878,27 @@ def test_terminate_on_nan_can_raise():
     cb.set_model(FakeModel())
     with pytest.raises(RuntimeError) as info:
         cb.on_train_batch_end(3, {"loss": float("nan")})
-    assert str(info.value) == ("NaN or Inf loss encountered at batch 3. Loss value: nan. "
-                               "Terminating training immediately.")
+    assert str(info.value) == (
+        "NaN or Inf loss encountered at batch 3. Loss value: nan. Terminating training immediately."
+    )
 
 
 def test_no_warnings_in_a_clean_run(tmp_path):
     model = FakeModel()
-    cbs = CallbackList([EarlyStopping(patience=1, restore_best_weights=True),
-                        ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True),
-                        ReduceLROnPlateau(patience=1), CSVLogger(str(tmp_path / "l.csv")),
-                        TerminateOnNaN()], add_history=True, model=model, verbose=0,
-                       epochs=5, steps=2)
+    cbs = CallbackList(
+        [
+            EarlyStopping(patience=1, restore_best_weights=True),
+            ModelCheckpoint(str(tmp_path / "m.keras"), save_best_only=True),
+            ReduceLROnPlateau(patience=1),
+            CSVLogger(str(tmp_path / "l.csv")),
+            TerminateOnNaN(),
+        ],
+        add_history=True,
+        model=model,
+        verbose=0,
+        epochs=5,
+        steps=2,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cbs.on_train_begin()

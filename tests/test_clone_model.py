@@ -1,5 +1,6 @@
 """models.clone_model with Keras 3's signature (input_tensors, clone_function, call_function,
 recursive); the outcomes below are what Keras 3.15 gives for the same script."""
+
 import numpy as np
 import pytest
 
@@ -83,9 +84,20 @@ def test_saving_namespace():
     from dagnet import saving
 
     assert dagnet.saving is saving
-    for name in ("serialize_keras_object", "deserialize_keras_object", "register_keras_serializable",
-                 "get_registered_object", "get_registered_name", "custom_object_scope", "CustomObjectScope",
-                 "get_custom_objects", "save_model", "load_model", "save_weights", "load_weights"):
+    for name in (
+        "serialize_keras_object",
+        "deserialize_keras_object",
+        "register_keras_serializable",
+        "get_registered_object",
+        "get_registered_name",
+        "custom_object_scope",
+        "CustomObjectScope",
+        "get_custom_objects",
+        "save_model",
+        "load_model",
+        "save_weights",
+        "load_weights",
+    ):
         assert callable(getattr(saving, name)), name
     layer = L.Dense(3, name="dd")
     config = saving.serialize_keras_object(layer)

@@ -1,5 +1,6 @@
 """The native `constrain` op (weight constraints applied in place after an update)
 against values real Keras 3 computed (tests/fixtures/keras3_constraints.npz)."""
+
 import os
 
 import numpy as np
@@ -8,9 +9,13 @@ import pytest
 from dagnet.engine import Executor, Graph
 
 FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_constraints.npz"))
-CASES = [("non_neg", {}), ("max_norm", {"axes": [0], "max_value": 1.5}),
-         ("max_norm", {"axes": [0, 1], "max_value": 3.0}), ("unit_norm", {"axes": [-1]}),
-         ("min_max_norm", {"axes": [1], "min_value": 0.5, "max_value": 2.0, "rate": 0.7})]
+CASES = [
+    ("non_neg", {}),
+    ("max_norm", {"axes": [0], "max_value": 1.5}),
+    ("max_norm", {"axes": [0, 1], "max_value": 3.0}),
+    ("unit_norm", {"axes": [-1]}),
+    ("min_max_norm", {"axes": [1], "min_value": 0.5, "max_value": 2.0, "rate": 0.7}),
+]
 
 
 @pytest.mark.parametrize("index", range(len(CASES)))
@@ -22,7 +27,7 @@ def test_constrain_matches_keras(index, dtype):
     node_outputs = g.node("constrain", [w], {"kind": kind, **attrs})
     assert node_outputs == []
     ex = Executor(g, [w], effects=[g.num_nodes - 1])
-    got, = ex.run([])
+    (got,) = ex.run([])
     np.testing.assert_allclose(got, FIXTURE[f"case{index}"], rtol=2e-6, atol=1e-7)
 
 
@@ -45,5 +50,5 @@ def test_constrain_runs_after_the_update_it_follows():
     lr = g.param("lr", np.array(0.5))
     g.node("sgd_update", [w, gi, lr])
     g.node("constrain", [w], {"kind": "non_neg"})
-    got, = Executor(g, [w], effects=[0, 1]).run([grad])
+    (got,) = Executor(g, [w], effects=[0, 1]).run([grad])
     np.testing.assert_allclose(got, np.maximum(w0 - 0.5 * grad, 0))

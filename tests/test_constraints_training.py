@@ -1,11 +1,11 @@
 """Weight constraints during fit: built-in ones run natively after each update, custom
 ones (a Constraint subclass) after each step; the weights end where Keras 3's did
 (tests/fixtures/keras3_constraints_training.npz, made by the same script under Keras)."""
+
 import os
 
 import numpy as np
 
-import dagnet
 from dagnet import Input, Model, constraints, layers, optimizers
 
 FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_constraints_training.npz"))
@@ -23,8 +23,9 @@ def test_constrained_training_matches_keras():
     w1, b1 = rng.standard_normal((6, 5)).astype("float32"), rng.standard_normal(5).astype("float32")
     w2, b2 = rng.standard_normal((5, 3)).astype("float32"), np.zeros(3, "float32")
     inp = Input((6,))
-    h = layers.Dense(5, activation="tanh", kernel_constraint=constraints.MaxNorm(1.0, axis=0),
-                     bias_constraint=constraints.NonNeg())(inp)
+    h = layers.Dense(
+        5, activation="tanh", kernel_constraint=constraints.MaxNorm(1.0, axis=0), bias_constraint=constraints.NonNeg()
+    )(inp)
     out = layers.Dense(3, kernel_constraint=Clip(), bias_constraint=constraints.UnitNorm(axis=0))(h)
     model = Model(inp, out)
     model.set_weights([w1, b1, w2, b2])

@@ -1,4 +1,5 @@
 """Engine core: build info, tensors and NumPy views, threads."""
+
 import numpy as np
 import pytest
 
@@ -45,7 +46,7 @@ def test_parameter_views_are_live():
     g = Graph()
     x = g.input("x", [-1, 2])
     w = g.param("w", np.eye(2, dtype=np.float32))
-    y, = g.node("matmul", [x, w])
+    (y,) = g.node("matmul", [x, w])
     ex = Executor(g, [y])
     np.testing.assert_array_equal(ex.run([np.ones((1, 2), np.float32)])[0], [[1, 1]])
     np.asarray(g.param_tensor(w))[:] = 2 * np.eye(2)
@@ -55,7 +56,7 @@ def test_parameter_views_are_live():
 def test_results_own_their_memory():
     g = Graph()
     x = g.input("x", [-1, 3])
-    y, = g.node("scale", [x], {"factor": 2.0})
+    (y,) = g.node("scale", [x], {"factor": 2.0})
     ex = Executor(g, [y])
     first = ex.run([np.ones((2, 3), np.float32)])[0]
     second = ex.run([np.full((2, 3), 5, np.float32)])[0]
@@ -70,7 +71,7 @@ def test_thread_count_can_change_and_results_agree():
     g = Graph()
     xi = g.input("x", [-1, 70])
     wi = g.param("w", w)
-    y, = g.node("dense", [xi, wi], {"activation": "tanh"})
+    (y,) = g.node("dense", [xi, wi], {"activation": "tanh"})
     ex = Executor(g, [y])
     before = _engine.num_threads()
     try:
@@ -87,11 +88,16 @@ def test_thread_count_can_change_and_results_agree():
 
 
 def test_num_threads_env_var(tmp_path):
+    import os
     import subprocess
     import sys
-    import os
-    env = dict(os.environ, DAGNET_NUM_THREADS="3")
-    out = subprocess.run([sys.executable, "-c", "import dagnet; print(dagnet.info()['threads'])"],
-                         env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "3"
 
+    env = dict(os.environ, DAGNET_NUM_THREADS="3")
+    out = subprocess.run(
+        [sys.executable, "-c", "import dagnet; print(dagnet.info()['threads'])"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "3"

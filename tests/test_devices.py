@@ -1,5 +1,6 @@
 """Device selection (API.md "Devices"): 'cpu' works everywhere; a CUDA device that this
 build or machine lacks, or that has no kernels yet, is a clear error, never a silent CPU run."""
+
 import numpy as np
 import pytest
 

@@ -1,5 +1,6 @@
 """The device-ready engine: shared arena and bounded plan cache, graphs growing under
 live executors, several steps per native call, devices and prepared kernels."""
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,8 @@ def _sequence_model():
     g = Graph()
     x = g.input("x", [-1, -1, 4])
     w = g.param("w", np.full((4, 3), 0.5, np.float32))
-    y, = g.node("dense", [x, w], {"activation": "tanh"})
-    total, = g.node("reduce", [y], {"kind": "sum"})
+    (y,) = g.node("dense", [x, w], {"activation": "tanh"})
+    (total,) = g.node("reduce", [y], {"kind": "sum"})
     return g, x, w, y, total
 
 
@@ -23,7 +24,7 @@ def test_plan_cache_is_bounded_and_plans_share_one_arena():
     largest = 0
     for length in range(1, 41):
         x = rng.standard_normal((2, length, 4)).astype(np.float32)
-        out, = ex.run([x])
+        (out,) = ex.run([x])
         np.testing.assert_allclose(out, np.tanh(x @ np.full((4, 3), 0.5, np.float32)), rtol=1e-6, atol=1e-6)
         largest = max(largest, ex.plan_stats([[2, length, 4]])["arena_bytes"])
         assert ex.cached_plans <= 4
@@ -39,7 +40,7 @@ def test_smaller_plan_after_larger_reuses_the_arena():
     ex = Executor(g, [y])
     ex.run([np.ones((8, 50, 4), np.float32)])
     big = ex.arena_bytes
-    out, = ex.run([np.ones((1, 2, 4), np.float32)])
+    (out,) = ex.run([np.ones((1, 2, 4), np.float32)])
     assert ex.arena_bytes == big
     np.testing.assert_allclose(out, np.tanh(np.full((1, 2, 3), 2.0)), rtol=1e-6)
 
@@ -48,14 +49,14 @@ def test_graph_grows_after_an_executor_ran():
     g, x, w, y, total = _sequence_model()
     ex = Executor(g, [y])
     feed = np.ones((2, 3, 4), np.float32)
-    before, = ex.run([feed])
+    (before,) = ex.run([feed])
     # Many nodes added after the run: the executor's plan must not point at moved nodes.
     v = y
     for _ in range(300):
-        v, = g.node("scale", [v], {"factor": 1.0})
-    again, = ex.run([feed])
+        (v,) = g.node("scale", [v], {"factor": 1.0})
+    (again,) = ex.run([feed])
     np.testing.assert_array_equal(before, again)
-    tail, = Executor(g, [v]).run([feed])
+    (tail,) = Executor(g, [v]).run([feed])
     np.testing.assert_allclose(tail, before, rtol=1e-6)
 
 
@@ -65,9 +66,9 @@ def test_trainer_made_after_an_executor_on_the_same_graph():
     feed = np.ones((2, 3, 4), np.float32)
     predict.run([feed])
     trainer = Trainer(g, total, [w], optimizer="sgd", learning_rate=0.1)
-    loss, = trainer.step({"x": feed})
+    (loss,) = trainer.step({"x": feed})
     assert np.isfinite(loss)
-    out, = predict.run([feed])  # the predict plan still runs, with the updated weight
+    (out,) = predict.run([feed])  # the predict plan still runs, with the updated weight
     weight = np.asarray(g.param_tensor(w))
     np.testing.assert_allclose(out, np.tanh(feed @ weight), rtol=1e-5)
 
@@ -76,8 +77,8 @@ def _regression(optimizer, **kw):
     g = Graph()
     x, t = g.input("x", [-1, 3], "float64"), g.input("t", [-1, 2], "float64")
     w = g.param("w", np.linspace(-1, 1, 6).reshape(3, 2).astype(np.float64))
-    y, = g.node("dense", [x, w])
-    loss, = g.node("mse", [y, t])
+    (y,) = g.node("dense", [x, w])
+    (loss,) = g.node("mse", [y, t])
     return g, w, Trainer(g, loss, [w], optimizer=optimizer, learning_rate=0.05, **kw)
 
 
@@ -102,20 +103,20 @@ def test_nadam_product_is_advanced_inside_the_step():
     expected = 1.0
     for t in range(1, 4):
         trainer.step(x)
-        expected *= 0.9 * (1 - 0.5 * 0.96 ** t)
+        expected *= 0.9 * (1 - 0.5 * 0.96**t)
         assert trainer.u_product == pytest.approx(expected, rel=1e-15)
     trainer.u_product = 0.5  # restoring a saved optimizer
     trainer.iterations = 10
     trainer.step(x)
-    assert trainer.u_product == pytest.approx(0.5 * 0.9 * (1 - 0.5 * 0.96 ** 11), rel=1e-15)
+    assert trainer.u_product == pytest.approx(0.5 * 0.9 * (1 - 0.5 * 0.96**11), rel=1e-15)
 
 
 def test_error_in_a_later_step_of_several_keeps_the_earlier_steps():
     g = Graph()
     ids = g.input("ids", [-1], "int64")
     table = g.param("table", np.ones((5, 2), np.float32))
-    e, = g.node("embedding", [ids, table])
-    loss, = g.node("reduce", [e], {"kind": "sum"})
+    (e,) = g.node("embedding", [ids, table])
+    (loss,) = g.node("reduce", [e], {"kind": "sum"})
     trainer = Trainer(g, loss, [table], optimizer="sgd", learning_rate=0.5)
     good, bad = {"ids": np.array([0, 1], np.int64)}, {"ids": np.array([1, 7], np.int64)}
     with pytest.raises(ValueError, match=r"index 7 at position \(1,\) is out of range \[0, 5\)"):
@@ -142,11 +143,16 @@ def _fit_model(steps_per_execution, optimizer="adam"):
     x = rng.standard_normal((70, 5)).astype(np.float32)
     y = rng.integers(0, 3, 70)
     inp = Input(shape=(5,))
-    out = layers.Dense(3, activation="softmax", kernel_initializer="ones")(layers.Dense(4, activation="relu",
-                                                                                        kernel_initializer="ones")(inp))
+    out = layers.Dense(3, activation="softmax", kernel_initializer="ones")(
+        layers.Dense(4, activation="relu", kernel_initializer="ones")(inp)
+    )
     model = Model(inp, out)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  steps_per_execution=steps_per_execution)
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
     return model, x, y
 
 

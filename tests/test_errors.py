@@ -1,4 +1,5 @@
 """Bad calls raise Python exceptions that name the node, op and shapes; none crash."""
+
 import numpy as np
 import pytest
 
@@ -68,7 +69,7 @@ def test_wrong_dtypes(g):
 
 def test_feed_errors(g):
     x = g.input("x", [-1, 4])
-    y, = g.node("activation", [x], {"kind": "relu"})
+    (y,) = g.node("activation", [x], {"kind": "relu"})
     ex = Executor(g, [y])
     with pytest.raises(TypeError, match="input 'x' expects dtype float32, got float64"):
         ex.run([np.zeros((2, 4))])
@@ -88,14 +89,14 @@ def test_feed_errors(g):
 
 def test_non_contiguous_feeds_are_accepted(g):
     x = g.input("x", [-1, 2])
-    y, = g.node("scale", [x], {"factor": 1.0})
+    (y,) = g.node("scale", [x], {"factor": 1.0})
     data = np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2]
     np.testing.assert_array_equal(Executor(g, [y]).run([data])[0], data)
 
 
 def test_gradient_of_non_scalar_is_an_error(g):
     w = g.param("w", np.zeros((2, 2), np.float32))
-    y, = g.node("activation", [w], {"kind": "tanh"})
+    (y,) = g.node("activation", [w], {"kind": "tanh"})
     with pytest.raises(ValueError, match="must be a scalar"):
         gradients(g, y, [w])
 
@@ -103,7 +104,7 @@ def test_gradient_of_non_scalar_is_an_error(g):
 def test_training_non_parameters_and_bad_optimizer(g):
     x = g.input("x", [-1, 2])
     t = g.input("t", [-1, 2])
-    loss, = g.node("mse", [x, t])
+    (loss,) = g.node("mse", [x, t])
     with pytest.raises(ValueError, match="is not a parameter"):
         Trainer(g, loss, [x])
     w = g.param("w", np.zeros((2, 2), np.float32))
@@ -116,7 +117,9 @@ def test_training_non_parameters_and_bad_optimizer(g):
 def test_loss_shape_mismatch(g):
     p = g.input("p", [-1, 3])
     t = g.input("t", [-1, 4])
-    with pytest.raises(ValueError, match=r"\(categorical_crossentropy\).*y_pred has shape \(None, 3\) but y_true has shape \(None, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"\(categorical_crossentropy\).*y_pred has shape \(None, 3\) but y_true has shape \(None, 4\)"
+    ):
         g.node("categorical_crossentropy", [p, t])
 
 
@@ -130,7 +133,7 @@ def test_duplicate_input_name(g):
 
 def test_huge_shapes_fail_cleanly(g):
     x = g.input("x", [2**40, 2**40])
-    y, = g.node("activation", [x], {"kind": "relu"})
+    (y,) = g.node("activation", [x], {"kind": "relu"})
     ex = Executor(g, [y])
     with pytest.raises((ValueError, MemoryError)):
         ex.plan_stats([[2**40, 2**40]])

@@ -1,4 +1,5 @@
 """The functional-API canon runs end to end (small sizes; each builds, summarises, trains)."""
+
 import os
 import sys
 
@@ -8,8 +9,19 @@ HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "functional_api"))
 
 
-@pytest.mark.parametrize("name", ["inception", "residual", "question_answering", "multi_output_posts",
-                                  "siamese_lstm", "shared_vision", "visual_qa", "instrumentation"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "inception",
+        "residual",
+        "question_answering",
+        "multi_output_posts",
+        "siamese_lstm",
+        "shared_vision",
+        "visual_qa",
+        "instrumentation",
+    ],
+)
 def test_example_runs(name, capsys):
     from dagnet import utils
 
@@ -21,8 +33,9 @@ def test_example_runs(name, capsys):
 
 
 def test_seed_inception_parameter_counts():
-    from dagnet import utils
     import inception
+
+    from dagnet import utils
 
     utils.clear_session()
     assert inception.create_inception_network((32, 32), 3).count_params() == 1090761

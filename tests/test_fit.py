@@ -1,5 +1,6 @@
 """fit / evaluate / predict loops: convergence, validation split, generators, callbacks
 in order, early stopping, learning-rate callbacks, NaN reports and Ctrl-C."""
+
 import math
 
 import numpy as np
@@ -62,7 +63,7 @@ def test_generator_and_sequence_inputs_train():
     def batches():
         while True:
             for s in range(0, 256, 32):
-                yield x[s:s + 32], y[s:s + 32]
+                yield x[s : s + 32], y[s : s + 32]
 
     model = classifier()
     history = model.fit(batches(), steps_per_epoch=8, epochs=10, verbose=0)
@@ -73,7 +74,7 @@ def test_generator_and_sequence_inputs_train():
             return 4
 
         def __getitem__(self, i):
-            return x[i * 64:(i + 1) * 64], y[i * 64:(i + 1) * 64]
+            return x[i * 64 : (i + 1) * 64], y[i * 64 : (i + 1) * 64]
 
     history = model.fit(Seq(), epochs=2, verbose=0, validation_data=Seq())
     assert "val_loss" in history.history
@@ -84,19 +85,42 @@ def test_callbacks_fire_in_order():
     events = []
 
     class Recorder(callbacks.Callback):
-        def on_train_begin(self, logs=None): events.append("train_begin")
-        def on_epoch_begin(self, epoch, logs=None): events.append(f"epoch_begin {epoch}")
-        def on_train_batch_begin(self, batch, logs=None): events.append(f"batch_begin {batch}")
-        def on_train_batch_end(self, batch, logs=None): events.append(f"batch_end {batch} {sorted(logs)}")
-        def on_epoch_end(self, epoch, logs=None): events.append(f"epoch_end {epoch} {sorted(logs)}")
-        def on_train_end(self, logs=None): events.append("train_end")
+        def on_train_begin(self, logs=None):
+            events.append("train_begin")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(f"epoch_begin {epoch}")
+
+        def on_train_batch_begin(self, batch, logs=None):
+            events.append(f"batch_begin {batch}")
+
+        def on_train_batch_end(self, batch, logs=None):
+            events.append(f"batch_end {batch} {sorted(logs)}")
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(f"epoch_end {epoch} {sorted(logs)}")
+
+        def on_train_end(self, logs=None):
+            events.append("train_end")
 
     x, y = separable(40)
     classifier().fit(x, y, epochs=2, batch_size=20, verbose=0, callbacks=[Recorder()], initial_epoch=0)
-    assert events == ["train_begin", "epoch_begin 0", "batch_begin 0", "batch_end 0 ['accuracy', 'loss']",
-                      "batch_begin 1", "batch_end 1 ['accuracy', 'loss']", "epoch_end 0 ['accuracy', 'loss']",
-                      "epoch_begin 1", "batch_begin 0", "batch_end 0 ['accuracy', 'loss']", "batch_begin 1",
-                      "batch_end 1 ['accuracy', 'loss']", "epoch_end 1 ['accuracy', 'loss']", "train_end"]
+    assert events == [
+        "train_begin",
+        "epoch_begin 0",
+        "batch_begin 0",
+        "batch_end 0 ['accuracy', 'loss']",
+        "batch_begin 1",
+        "batch_end 1 ['accuracy', 'loss']",
+        "epoch_end 0 ['accuracy', 'loss']",
+        "epoch_begin 1",
+        "batch_begin 0",
+        "batch_end 0 ['accuracy', 'loss']",
+        "batch_begin 1",
+        "batch_end 1 ['accuracy', 'loss']",
+        "epoch_end 1 ['accuracy', 'loss']",
+        "train_end",
+    ]
 
 
 def test_early_stopping_and_restore_best_weights():
@@ -172,9 +196,19 @@ def test_csv_logger_and_checkpoint_calls(tmp_path):
     saved = []
     model.save_weights = lambda path, **kwargs: saved.append(path)
     log = tmp_path / "log.csv"
-    model.fit(x, y, epochs=2, verbose=0, validation_split=0.25,
-              callbacks=[callbacks.CSVLogger(log), callbacks.ModelCheckpoint(
-                  str(tmp_path / "w.{epoch:02d}-{val_loss:.2f}.weights.h5"), save_weights_only=True)])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        verbose=0,
+        validation_split=0.25,
+        callbacks=[
+            callbacks.CSVLogger(log),
+            callbacks.ModelCheckpoint(
+                str(tmp_path / "w.{epoch:02d}-{val_loss:.2f}.weights.h5"), save_weights_only=True
+            ),
+        ],
+    )
     rows = log.read_text().splitlines()
     assert rows[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(rows) == 3
     assert [p.split("/")[-1][:5] for p in saved] == ["w.01-", "w.02-"]
@@ -230,6 +264,7 @@ def test_frozen_layers_and_nested_models_in_fit():
 
 def test_keras2_generator_methods():
     import numpy as np
+
     from dagnet import Input, Model, layers
 
     rng = np.random.default_rng(0)
@@ -239,13 +274,14 @@ def test_keras2_generator_methods():
     def batches():
         while True:
             for i in range(0, 64, 16):
-                yield x[i:i + 16], y[i:i + 16]
+                yield x[i : i + 16], y[i : i + 16]
 
     i = Input((4,))
     model = Model(i, layers.Dense(1, activation="sigmoid")(i))
     model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
-    history = model.fit_generator(batches(), steps_per_epoch=4, epochs=3, verbose=0,
-                                  validation_data=batches(), validation_steps=2)
+    history = model.fit_generator(
+        batches(), steps_per_epoch=4, epochs=3, verbose=0, validation_data=batches(), validation_steps=2
+    )
     assert len(history.history["loss"]) == 3 and "val_accuracy" in history.history
     loss, acc = model.evaluate_generator(batches(), steps=4)
     np.testing.assert_allclose([loss, acc], model.evaluate(x, y, verbose=0), rtol=1e-5)

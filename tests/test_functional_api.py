@@ -1,5 +1,6 @@
 """The functional API: symbolic tensors, nodes, shared layers, nested models, Sequential,
 naming and the node accessors, with Keras 3's behaviour as the reference."""
+
 import numpy as np
 import pytest
 
@@ -70,7 +71,7 @@ def test_calling_a_layer_adds_a_node_and_builds_weights():
 def test_shared_layer_nodes_and_accessors():
     a, b = Input(shape=(5,)), Input(shape=(5,))
     shared = layers.Dense(2)
-    ya, yb = shared(a), shared(b)
+    _, yb = shared(a), shared(b)
     assert len(shared._inbound_nodes) == 2
     assert shared.get_input_at(0) is a and shared.get_input_at(1) is b
     assert shared.get_output_at(1) is yb
@@ -251,9 +252,13 @@ def test_seeded_initializers_are_reproducible():
 
 def test_build_time_errors_name_the_layer():
     a, b = Input(shape=(4,)), Input(shape=(5,))
-    with pytest.raises(ValueError, match=r"Inputs have incompatible shapes. Received shapes \(4,\) and \(5,\) \(layer \"add\"\)"):
+    with pytest.raises(
+        ValueError, match=r"Inputs have incompatible shapes. Received shapes \(4,\) and \(5,\) \(layer \"add\"\)"
+    ):
         layers.Add(name="add")([a, b])
-    with pytest.raises(ValueError, match=r"requires inputs with matching shapes except for the concatenation axis.*layer \"cat\""):
+    with pytest.raises(
+        ValueError, match=r"requires inputs with matching shapes except for the concatenation axis.*layer \"cat\""
+    ):
         layers.Concatenate(name="cat")([a, Input(shape=(2, 3))])
     with pytest.raises(ValueError, match='Input 0 of layer "d" is incompatible with the layer: expected axis -1'):
         d = layers.Dense(2, name="d")
@@ -295,8 +300,13 @@ def test_elementwise_merges_broadcast_size_one_dims_as_keras():
     rng = np.random.default_rng(5)
     a, b = Input(shape=(3, 1)), Input(shape=(3, 4))
     xa, xb = rng.standard_normal((2, 3, 1)).astype("float32"), rng.standard_normal((2, 3, 4)).astype("float32")
-    for layer, want in [(layers.Add(), xa + xb), (layers.Average(), (xa + xb) / 2), (layers.Multiply(), xa * xb),
-                        (layers.Maximum(), np.maximum(xa, xb)), (layers.Subtract(), xa - xb)]:
+    for layer, want in [
+        (layers.Add(), xa + xb),
+        (layers.Average(), (xa + xb) / 2),
+        (layers.Multiply(), xa * xb),
+        (layers.Maximum(), np.maximum(xa, xb)),
+        (layers.Subtract(), xa - xb),
+    ]:
         out = layer([a, b])
         assert out.shape == (None, 3, 4)
         np.testing.assert_allclose(Model([a, b], out).predict([xa, xb], verbose=0), want, rtol=1e-6)

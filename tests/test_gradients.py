@@ -1,8 +1,8 @@
 """Float64 finite-difference checks of every differentiable op's backward rule, run
 through the engine's own autodiff (backward graph) and executor."""
+
 import numpy as np
 import pytest
-
 from helpers import fd_check, mse_to
 
 ACTIVATIONS = ["linear", "relu", "elu", "sigmoid", "tanh", "softmax"]
@@ -25,7 +25,7 @@ def test_dense_gradient(kind, with_bias, x_shape):
     params = [x, w, b] if with_bias else [x, w]
 
     def build(g, ids):
-        y, = g.node("dense", ids, {"activation": kind, "alpha": 0.8})
+        (y,) = g.node("dense", ids, {"activation": kind, "alpha": 0.8})
         return mse_to(g, y, rng)
 
     z = x @ w + (b if with_bias else 0)
@@ -41,7 +41,7 @@ def test_matmul_gradient(ta, tb):
     b = rng.standard_normal((n, k) if tb else (k, n))
 
     def build(g, ids):
-        y, = g.node("matmul", ids, {"transpose_a": ta, "transpose_b": tb})
+        (y,) = g.node("matmul", ids, {"transpose_a": ta, "transpose_b": tb})
         return mse_to(g, y, rng)
 
     fd_check(build, [a, b], rng)
@@ -51,7 +51,7 @@ def test_matmul_gradient_rank3_input():
     rng = np.random.default_rng(13)
 
     def build(g, ids):
-        y, = g.node("matmul", ids)
+        (y,) = g.node("matmul", ids)
         return mse_to(g, y, rng)
 
     fd_check(build, [rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 2))], rng)
@@ -62,7 +62,7 @@ def test_activation_gradient(kind):
     rng = np.random.default_rng(14)
 
     def build(g, ids):
-        y, = g.node("activation", ids, {"kind": kind, "alpha": 1.3})
+        (y,) = g.node("activation", ids, {"kind": kind, "alpha": 1.3})
         return mse_to(g, y, rng)
 
     fd_check(build, [away_from_zero(rng, (3, 4, 2))], rng)
@@ -73,7 +73,7 @@ def test_softmax_axis_gradient(axis):
     rng = np.random.default_rng(15)
 
     def build(g, ids):
-        y, = g.node("activation", ids, {"kind": "softmax", "axis": axis})
+        (y,) = g.node("activation", ids, {"kind": "softmax", "axis": axis})
         return mse_to(g, y, rng)
 
     fd_check(build, [rng.standard_normal((3, 4, 2))], rng)
@@ -84,7 +84,7 @@ def test_add_gradient(n):
     rng = np.random.default_rng(16)
 
     def build(g, ids):
-        y, = g.node("add", ids)
+        (y,) = g.node("add", ids)
         return mse_to(g, y, rng)
 
     fd_check(build, [rng.standard_normal((3, 2)) for _ in range(n)], rng)
@@ -95,9 +95,9 @@ def test_gradients_of_a_value_used_twice_add_up():
 
     def build(g, ids):
         x, w = ids
-        h1, = g.node("dense", [x, w], {"activation": "tanh"})   # w read twice: a shared layer
-        h2, = g.node("dense", [h1, w], {"activation": "sigmoid"})
-        s, = g.node("add", [h2, h2, x])                          # h2 read twice by one node
+        (h1,) = g.node("dense", [x, w], {"activation": "tanh"})  # w read twice: a shared layer
+        (h2,) = g.node("dense", [h1, w], {"activation": "sigmoid"})
+        (s,) = g.node("add", [h2, h2, x])  # h2 read twice by one node
         return mse_to(g, s, rng)
 
     fd_check(build, [rng.standard_normal((5, 3)), rng.standard_normal((3, 3))], rng)
@@ -109,8 +109,8 @@ def test_concatenate_gradient(axis):
     shapes = {0: [(1, 3), (2, 3)], 1: [(2, 1), (2, 4)], -1: [(2, 2), (2, 3)]}[axis]
 
     def build(g, ids):
-        y, = g.node("concatenate", ids, {"axis": axis})
-        z, = g.node("activation", [y], {"kind": "tanh"})
+        (y,) = g.node("concatenate", ids, {"axis": axis})
+        (z,) = g.node("activation", [y], {"kind": "tanh"})
         return mse_to(g, z, rng)
 
     fd_check(build, [rng.standard_normal(s) for s in shapes], rng)
@@ -152,7 +152,7 @@ def test_softmax_into_crossentropy_gradient():
     t = np.eye(3)[[0, 2]]
 
     def build(g, ids):
-        p, = g.node("dense", ids, {"activation": "softmax"})
+        (p,) = g.node("dense", ids, {"activation": "softmax"})
         return g.node("categorical_crossentropy", [p, g.param("t", t)])[0]
 
     fd_check(build, [rng.standard_normal((2, 4)), rng.standard_normal((4, 3)), rng.standard_normal(3)], rng)
@@ -164,8 +164,8 @@ def test_scale_gradient_and_weighted_loss_sum():
     def build(g, ids):
         a = mse_to(g, ids[0], rng)
         b = mse_to(g, g.node("activation", [ids[0]], {"kind": "sigmoid"})[0], rng)
-        wa, = g.node("scale", [a], {"factor": 0.3})
-        wb, = g.node("scale", [b], {"factor": 2.0})
+        (wa,) = g.node("scale", [a], {"factor": 0.3})
+        (wb,) = g.node("scale", [b], {"factor": 2.0})
         return g.node("add", [wa, wb])[0]
 
     fd_check(build, [rng.standard_normal((3, 2))], rng)

@@ -1,6 +1,7 @@
 """Model configs as Keras 3 writes them: json.loads(model.to_json()) of every functional-API
 example equals Keras 3.15's (tests/fixtures/keras3_example_configs.json, made by
 tests/fixtures/make/keras3_example_configs.py), build_config / compile_config included."""
+
 import importlib
 import json
 import os
@@ -19,8 +20,10 @@ with open(FIXTURE) as _f:
 def _drop_optimizer_config(config):
     """The optimizer's own config is the optimizer's business (tested with the optimizers)."""
     if isinstance(config, dict):
-        return {k: (None if k == "config" and config.get("module") == "keras.optimizers" else
-                    _drop_optimizer_config(v)) for k, v in config.items()}
+        return {
+            k: (None if k == "config" and config.get("module") == "keras.optimizers" else _drop_optimizer_config(v))
+            for k, v in config.items()
+        }
     if isinstance(config, list):
         return [_drop_optimizer_config(v) for v in config]
     return config

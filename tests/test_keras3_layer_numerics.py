@@ -6,14 +6,15 @@ TimeDistributed, Dropout at inference, merges and Dot) is built in dagnet, given
 weights, and must give Keras's output shapes, parameter count, outputs and, after one
 SGD(0.1) train_on_batch step with mse, Keras's updated weights.
 Fixture: fixtures/keras3_layers/numerics.npz, made by fixtures/make/keras3_layer_numerics.py."""
+
 import json
 import os
 
 import numpy as np
 import pytest
+from layer_numerics_cases import KERAS_SHAPE_DIFFERS, NO_TRAIN, build, targets_for
 
 import dagnet
-from layer_numerics_cases import KERAS_SHAPE_DIFFERS, NO_TRAIN, build, targets_for
 
 PATH = os.path.join(os.path.dirname(__file__), "fixtures", "keras3_layers", "numerics.npz")
 DATA = np.load(PATH)

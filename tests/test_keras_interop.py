@@ -1,13 +1,15 @@
 """Live interop with Keras 3 when it is installed (skipped otherwise; the committed
 fixtures in test_saving.py cover the Keras-to-dagnet direction without it)."""
+
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 pytest.importorskip("h5py")
 
-import dagnet  # noqa: E402
 from test_saving import build, data  # noqa: E402
+
+import dagnet  # noqa: E402
 
 
 @pytest.mark.parametrize("kind", ["keras", "weights.h5", "h5"])
@@ -40,8 +42,11 @@ def json_equal(a, b):
     import json
 
     ca, cb = json.loads(a)["config"], json.loads(b)["config"]
-    return [l["name"] for l in ca["layers"]] == [l["name"] for l in cb["layers"] if l["class_name"] != "NotEqual"] \
-        and ca["input_layers"] == cb["input_layers"] and ca["output_layers"] == cb["output_layers"]
+    return (
+        [l["name"] for l in ca["layers"]] == [l["name"] for l in cb["layers"] if l["class_name"] != "NotEqual"]
+        and ca["input_layers"] == cb["input_layers"]
+        and ca["output_layers"] == cb["output_layers"]
+    )
 
 
 @pytest.mark.parametrize("case", ["arith", "unary", "compare", "reduce", "shape", "slicing", "with_layers"])

@@ -1,5 +1,6 @@
 """Layer arguments and get_config() against Keras 3.15: fixtures/keras3_layer_configs.json
 holds the configs Keras gave for the constructions in CASES (same order, fresh session)."""
+
 import json
 import os
 import warnings
@@ -13,43 +14,82 @@ from dagnet import Input, Model, layers as L, utils
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "keras3_layer_configs.json")
 
 CASES = {
-    'Dense': lambda: L.Dense(3),
-    'DenseFull': lambda: L.Dense(3, activation='relu', use_bias=False, kernel_initializer='he_normal',
-                                 bias_initializer='ones', kernel_regularizer='l2',
-                                 bias_regularizer=dagnet.regularizers.l1(0.1), activity_regularizer='l1',
-                                 kernel_constraint='max_norm', bias_constraint='non_neg', name='dd'),
-    'Conv1D': lambda: L.Conv1D(4, 3),
-    'Conv1DFull': lambda: L.Conv1D(4, 3, strides=2, padding='causal', dilation_rate=1, groups=1, activation='tanh',
-                                   data_format='channels_last'),
-    'Conv2D': lambda: L.Conv2D(4, 3),
-    'MaxPooling1D': lambda: L.MaxPooling1D(),
-    'MaxPooling2D': lambda: L.MaxPooling2D((3, 3), strides=1, padding='same'),
-    'AveragePooling1D': lambda: L.AveragePooling1D(3),
-    'GlobalMaxPooling1D': lambda: L.GlobalMaxPooling1D(),
-    'GlobalMaxPooling2D': lambda: L.GlobalMaxPooling2D(keepdims=True),
-    'GlobalAveragePooling1D': lambda: L.GlobalAveragePooling1D(),
-    'GlobalAveragePooling2D': lambda: L.GlobalAveragePooling2D(data_format='channels_first'),
-    'LSTM': lambda: L.LSTM(5),
-    'LSTMFull': lambda: L.LSTM(5, activation='relu', recurrent_activation='hard_sigmoid', use_bias=True,
-                               kernel_initializer='ones', recurrent_initializer='zeros', bias_initializer='ones',
-                               unit_forget_bias=False, kernel_regularizer='l2', recurrent_regularizer='l1',
-                               bias_regularizer='l2', activity_regularizer='l2', kernel_constraint='max_norm',
-                               recurrent_constraint='unit_norm', bias_constraint='non_neg', dropout=0.1,
-                               recurrent_dropout=0.2, seed=3, return_sequences=True, return_state=False,
-                               go_backwards=True, stateful=False, unroll=True, use_cudnn=False),
-    'Embedding': lambda: L.Embedding(10, 3),
-    'EmbeddingFull': lambda: L.Embedding(10, 3, embeddings_initializer='ones', embeddings_regularizer='l2',
-                                         embeddings_constraint='non_neg', mask_zero=True),
-    'TimeDistributed': lambda: L.TimeDistributed(L.Dense(2)),
-    'Dropout': lambda: L.Dropout(0.3, noise_shape=(None, 1), seed=7),
-    'Reshape': lambda: L.Reshape((-1, 2)),
-    'Flatten': lambda: L.Flatten(data_format='channels_first'),
-    'Activation': lambda: L.Activation('softmax'),
-    'Concatenate': lambda: L.Concatenate(axis=1),
-    'Add': lambda: L.Add(), 'Average': lambda: L.Average(), 'Multiply': lambda: L.Multiply(),
-    'Subtract': lambda: L.Subtract(), 'Maximum': lambda: L.Maximum(), 'Minimum': lambda: L.Minimum(),
-    'Dot': lambda: L.Dot(axes=1, normalize=True),
-    'InputLayer': lambda: L.InputLayer(shape=(3,), name='inp'),
+    "Dense": lambda: L.Dense(3),
+    "DenseFull": lambda: L.Dense(
+        3,
+        activation="relu",
+        use_bias=False,
+        kernel_initializer="he_normal",
+        bias_initializer="ones",
+        kernel_regularizer="l2",
+        bias_regularizer=dagnet.regularizers.l1(0.1),
+        activity_regularizer="l1",
+        kernel_constraint="max_norm",
+        bias_constraint="non_neg",
+        name="dd",
+    ),
+    "Conv1D": lambda: L.Conv1D(4, 3),
+    "Conv1DFull": lambda: L.Conv1D(
+        4, 3, strides=2, padding="causal", dilation_rate=1, groups=1, activation="tanh", data_format="channels_last"
+    ),
+    "Conv2D": lambda: L.Conv2D(4, 3),
+    "MaxPooling1D": lambda: L.MaxPooling1D(),
+    "MaxPooling2D": lambda: L.MaxPooling2D((3, 3), strides=1, padding="same"),
+    "AveragePooling1D": lambda: L.AveragePooling1D(3),
+    "GlobalMaxPooling1D": lambda: L.GlobalMaxPooling1D(),
+    "GlobalMaxPooling2D": lambda: L.GlobalMaxPooling2D(keepdims=True),
+    "GlobalAveragePooling1D": lambda: L.GlobalAveragePooling1D(),
+    "GlobalAveragePooling2D": lambda: L.GlobalAveragePooling2D(data_format="channels_first"),
+    "LSTM": lambda: L.LSTM(5),
+    "LSTMFull": lambda: L.LSTM(
+        5,
+        activation="relu",
+        recurrent_activation="hard_sigmoid",
+        use_bias=True,
+        kernel_initializer="ones",
+        recurrent_initializer="zeros",
+        bias_initializer="ones",
+        unit_forget_bias=False,
+        kernel_regularizer="l2",
+        recurrent_regularizer="l1",
+        bias_regularizer="l2",
+        activity_regularizer="l2",
+        kernel_constraint="max_norm",
+        recurrent_constraint="unit_norm",
+        bias_constraint="non_neg",
+        dropout=0.1,
+        recurrent_dropout=0.2,
+        seed=3,
+        return_sequences=True,
+        return_state=False,
+        go_backwards=True,
+        stateful=False,
+        unroll=True,
+        use_cudnn=False,
+    ),
+    "Embedding": lambda: L.Embedding(10, 3),
+    "EmbeddingFull": lambda: L.Embedding(
+        10,
+        3,
+        embeddings_initializer="ones",
+        embeddings_regularizer="l2",
+        embeddings_constraint="non_neg",
+        mask_zero=True,
+    ),
+    "TimeDistributed": lambda: L.TimeDistributed(L.Dense(2)),
+    "Dropout": lambda: L.Dropout(0.3, noise_shape=(None, 1), seed=7),
+    "Reshape": lambda: L.Reshape((-1, 2)),
+    "Flatten": lambda: L.Flatten(data_format="channels_first"),
+    "Activation": lambda: L.Activation("softmax"),
+    "Concatenate": lambda: L.Concatenate(axis=1),
+    "Add": lambda: L.Add(),
+    "Average": lambda: L.Average(),
+    "Multiply": lambda: L.Multiply(),
+    "Subtract": lambda: L.Subtract(),
+    "Maximum": lambda: L.Maximum(),
+    "Minimum": lambda: L.Minimum(),
+    "Dot": lambda: L.Dot(axes=1, normalize=True),
+    "InputLayer": lambda: L.InputLayer(shape=(3,), name="inp"),
 }
 # Keras made these in this order with a few other layers in between (names are compared
 # apart from the counters those took).
@@ -92,8 +132,10 @@ def test_lstm_zero_output_for_mask_matches_keras3():
     m = Model(i, lstm(L.Embedding(7, 3, mask_zero=True)(i)))
     m.set_weights([np.round(rng.normal(size=w.shape), 2).astype("float32") for w in m.get_weights()])
     x = np.array([[1, 2, 0, 0, 3], [4, 0, 5, 6, 0]])
-    expected = [[[0.000183, 0.521086], [-0.093961, 0.159107], [0, 0], [0, 0], [-0.091493, 0.669062]],
-                [[-0.012747, 0.567276], [0, 0], [-0.066095, 0.58749], [0.135938, 0.279129], [0, 0]]]
+    expected = [
+        [[0.000183, 0.521086], [-0.093961, 0.159107], [0, 0], [0, 0], [-0.091493, 0.669062]],
+        [[-0.012747, 0.567276], [0, 0], [-0.066095, 0.58749], [0.135938, 0.279129], [0, 0]],
+    ]
     np.testing.assert_allclose(m.predict(x, verbose=0), expected, atol=2e-6)
 
 

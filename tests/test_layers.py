@@ -1,11 +1,11 @@
 """Layers through the front end: output shapes and parameter counts as Keras, custom
 layers with add_weight and dagnet.ops, Lambda, masking, merges, TimeDistributed,
 Dropout; numbers checked against NumPy."""
+
 import numpy as np
 import pytest
 
-import dagnet
-from dagnet import Input, Model, Sequential, layers, ops, utils
+from dagnet import Input, Model, layers, ops, utils
 
 
 @pytest.fixture(autouse=True)
@@ -14,26 +14,29 @@ def fresh():
     utils.set_random_seed(0)
 
 
-@pytest.mark.parametrize("layer,input_shape,output_shape,params", [
-    (lambda: layers.Conv2D(8, 3), (32, 32, 3), (None, 30, 30, 8), 224),
-    (lambda: layers.Conv2D(8, (3, 5), strides=2, padding="same"), (31, 32, 3), (None, 16, 16, 8), 368),
-    (lambda: layers.Conv2D(4, 3, data_format="channels_first"), (3, 10, 12), (None, 4, 8, 10), 112),
-    (lambda: layers.Conv1D(16, 5, activation="relu"), (100, 8), (None, 96, 16), 656),
-    (lambda: layers.Conv1D(4, 3, padding="causal", dilation_rate=2), (None, 5), (None, None, 4), 64),
-    (lambda: layers.MaxPooling2D(), (9, 9, 3), (None, 4, 4, 3), 0),
-    (lambda: layers.AveragePooling2D(3, strides=1, padding="same"), (9, 9, 3), (None, 9, 9, 3), 0),
-    (lambda: layers.MaxPooling1D(5), (100, 8), (None, 20, 8), 0),
-    (lambda: layers.GlobalAveragePooling2D(), (5, 5, 7), (None, 7), 0),
-    (lambda: layers.GlobalMaxPooling1D(), (None, 7), (None, 7), 0),
-    (lambda: layers.Flatten(), (3, 4, 5), (None, 60), 0),
-    (lambda: layers.Reshape((6, -1)), (3, 4, 5), (None, 6, 10), 0),
-    (lambda: layers.Embedding(1000, 64), (None,), (None, None, 64), 64000),
-    (lambda: layers.LSTM(32), (None, 64), (None, 32), 12416),
-    (lambda: layers.LSTM(16, return_sequences=True), (10, 8), (None, 10, 16), 1600),
-    (lambda: layers.Dense(5), (3, 4), (None, 3, 5), 25),
-    (lambda: layers.TimeDistributed(layers.Dense(5)), (7, 4), (None, 7, 5), 25),
-    (lambda: layers.Dropout(0.5), (4,), (None, 4), 0),
-])
+@pytest.mark.parametrize(
+    "layer,input_shape,output_shape,params",
+    [
+        (lambda: layers.Conv2D(8, 3), (32, 32, 3), (None, 30, 30, 8), 224),
+        (lambda: layers.Conv2D(8, (3, 5), strides=2, padding="same"), (31, 32, 3), (None, 16, 16, 8), 368),
+        (lambda: layers.Conv2D(4, 3, data_format="channels_first"), (3, 10, 12), (None, 4, 8, 10), 112),
+        (lambda: layers.Conv1D(16, 5, activation="relu"), (100, 8), (None, 96, 16), 656),
+        (lambda: layers.Conv1D(4, 3, padding="causal", dilation_rate=2), (None, 5), (None, None, 4), 64),
+        (lambda: layers.MaxPooling2D(), (9, 9, 3), (None, 4, 4, 3), 0),
+        (lambda: layers.AveragePooling2D(3, strides=1, padding="same"), (9, 9, 3), (None, 9, 9, 3), 0),
+        (lambda: layers.MaxPooling1D(5), (100, 8), (None, 20, 8), 0),
+        (lambda: layers.GlobalAveragePooling2D(), (5, 5, 7), (None, 7), 0),
+        (lambda: layers.GlobalMaxPooling1D(), (None, 7), (None, 7), 0),
+        (lambda: layers.Flatten(), (3, 4, 5), (None, 60), 0),
+        (lambda: layers.Reshape((6, -1)), (3, 4, 5), (None, 6, 10), 0),
+        (lambda: layers.Embedding(1000, 64), (None,), (None, None, 64), 64000),
+        (lambda: layers.LSTM(32), (None, 64), (None, 32), 12416),
+        (lambda: layers.LSTM(16, return_sequences=True), (10, 8), (None, 10, 16), 1600),
+        (lambda: layers.Dense(5), (3, 4), (None, 3, 5), 25),
+        (lambda: layers.TimeDistributed(layers.Dense(5)), (7, 4), (None, 7, 5), 25),
+        (lambda: layers.Dropout(0.5), (4,), (None, 4), 0),
+    ],
+)
 def test_shapes_and_param_counts_match_keras(layer, input_shape, output_shape, params):
     instance = layer()
     dtype = "int32" if isinstance(instance, layers.Embedding) else "float32"
@@ -58,8 +61,9 @@ def test_custom_layer_with_add_weight_and_ops_trains():
             self.units = units
 
         def build(self, input_shape):
-            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform",
-                                     trainable=True, name="w")
+            self.w = self.add_weight(
+                shape=(input_shape[-1], self.units), initializer="glorot_uniform", trainable=True, name="w"
+            )
             self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
 
         def call(self, inputs):
@@ -95,7 +99,7 @@ def test_lambda_and_raw_ops_and_operators():
     model = Model(x, [z, w, ops.sum(x, axis=1)])
     data = np.array([[1.0, 2.0, 3.0]], "float32")
     got_z, got_w, got_sum = model(data)
-    want = ((data ** 2 - 1) * 2 + data) / 4
+    want = ((data**2 - 1) * 2 + data) / 4
     np.testing.assert_allclose(got_z, want, rtol=1e-6)
     np.testing.assert_allclose(got_w, want[:, 1:], rtol=1e-6)
     np.testing.assert_allclose(got_sum, [6.0])
@@ -104,9 +108,17 @@ def test_lambda_and_raw_ops_and_operators():
     np.testing.assert_allclose(ops.matmul(np.eye(2), np.ones((2, 2))), np.ones((2, 2)))
 
 
-@pytest.mark.parametrize("cls,fn", [(layers.Average, lambda a, b: (a + b) / 2), (layers.Multiply, np.multiply),
-                                    (layers.Subtract, np.subtract), (layers.Maximum, np.maximum),
-                                    (layers.Minimum, np.minimum), (layers.Add, np.add)])
+@pytest.mark.parametrize(
+    "cls,fn",
+    [
+        (layers.Average, lambda a, b: (a + b) / 2),
+        (layers.Multiply, np.multiply),
+        (layers.Subtract, np.subtract),
+        (layers.Maximum, np.maximum),
+        (layers.Minimum, np.minimum),
+        (layers.Add, np.add),
+    ],
+)
 def test_merge_layers(cls, fn):
     a, b = Input(shape=(4,)), Input(shape=(4,))
     model = Model([a, b], cls()([a, b]))
@@ -119,8 +131,9 @@ def test_dot_layer():
     a, b = Input(shape=(4,)), Input(shape=(4,))
     rng = np.random.default_rng(2)
     xa, xb = rng.standard_normal((3, 4)).astype("float32"), rng.standard_normal((3, 4)).astype("float32")
-    np.testing.assert_allclose(Model([a, b], layers.dot([a, b], axes=1))([xa, xb]),
-                               (xa * xb).sum(1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(
+        Model([a, b], layers.dot([a, b], axes=1))([xa, xb]), (xa * xb).sum(1, keepdims=True), rtol=1e-5
+    )
     cos = Model([a, b], layers.Dot(axes=1, normalize=True)([a, b]))([xa, xb])
     want = (xa * xb).sum(1) / np.linalg.norm(xa, axis=1) / np.linalg.norm(xb, axis=1)
     np.testing.assert_allclose(cos[:, 0], want, rtol=1e-5)

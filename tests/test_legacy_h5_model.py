@@ -1,6 +1,7 @@
 """Whole-model legacy HDF5 (`model.save("m.h5")` / `load_model("m.h5")`), which Keras 3 still
 writes and reads. The fixture was written by Keras 3.15 for the model built here, with the
 weights set from a seeded normal draw; its predictions are stored beside it."""
+
 import os
 import warnings
 
@@ -28,8 +29,9 @@ X = [np.linspace(-1, 1, 36, dtype="float32").reshape(2, 6, 3), np.linspace(1, -1
 def test_loads_keras3_legacy_h5():
     m = models.load_model(os.path.join(FIX, "keras3_nested_legacy.h5"))
     assert [l.name for l in m.layers] == ["a", "b", "inner", "shared", "cat", "seqm", "aux"]
-    np.testing.assert_allclose(m.predict(X, verbose=0)[0], np.load(os.path.join(FIX, "keras3_nested_legacy_pred.npy")),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        m.predict(X, verbose=0)[0], np.load(os.path.join(FIX, "keras3_nested_legacy_pred.npy")), atol=1e-5
+    )
     assert type(m.optimizer).__name__ == "Adam"
 
 
@@ -46,12 +48,17 @@ def test_save_legacy_h5_round_trip_and_keras_layout(tmp_path):
     for p, q in zip(r.predict(X, verbose=0), m.predict(X, verbose=0)):
         np.testing.assert_allclose(p, q, atol=1e-6)
     assert r.optimizer is not None
+
     # the same groups, attributes and datasets as the file Keras wrote for this model
     def walk(f):
         out = []
-        f["model_weights"].visititems(lambda n, o: out.append(
-            (n, sorted((k, str(v)) for k, v in o.attrs.items() if k != "keras_version"), getattr(o, "shape", None))))
+        f["model_weights"].visititems(
+            lambda n, o: out.append(
+                (n, sorted((k, str(v)) for k, v in o.attrs.items() if k != "keras_version"), getattr(o, "shape", None))
+            )
+        )
         return out
+
     with h5py.File(path, "r") as ours, h5py.File(os.path.join(FIX, "keras3_nested_legacy.h5"), "r") as keras:
         assert walk(ours) == walk(keras)
         assert set(ours.attrs) == {"keras_version", "backend", "model_config", "training_config"}
@@ -80,9 +87,15 @@ def _small(optimizer):
     return model
 
 
-@pytest.mark.parametrize("make", [lambda: optimizers.Adam(0.01), lambda: optimizers.Adam(0.01, amsgrad=True),
-                                  lambda: optimizers.RMSprop(0.01, momentum=0.9, centered=True),
-                                  lambda: optimizers.SGD(0.01, momentum=0.9)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimizers.Adam(0.01),
+        lambda: optimizers.Adam(0.01, amsgrad=True),
+        lambda: optimizers.RMSprop(0.01, momentum=0.9, centered=True),
+        lambda: optimizers.SGD(0.01, momentum=0.9),
+    ],
+)
 def test_h5_keeps_the_optimizer_state_and_training_resumes(tmp_path, make):
     model = _small(make())
     model.fit(A, B, epochs=1, batch_size=8, shuffle=False, verbose=0)
@@ -112,8 +125,10 @@ def test_h5_optimizer_weights_are_named_and_ordered_as_keras(tmp_path):
         assert f["optimizer_weights"][names[0]].dtype == np.int64 and int(f["optimizer_weights"][names[0]][()]) == 2
     # Keras 3.15: all velocities, then all momentums, then all average gradients
     assert names == [f"{p}/iteration", f"{p}/learning_rate"] + [
-        f"{p}/{v}_{slot}" for slot in ("velocity", "momentum", "average_gradient")
-        for v in ("d1_kernel", "d1_bias", "d2_kernel", "d2_bias")]
+        f"{p}/{v}_{slot}"
+        for slot in ("velocity", "momentum", "average_gradient")
+        for v in ("d1_kernel", "d1_bias", "d2_kernel", "d2_bias")
+    ]
 
 
 @pytest.mark.parametrize("name", ["rmsprop", "amsgrad"])

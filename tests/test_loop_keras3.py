@@ -2,6 +2,7 @@
 keras 3.15 / TF with the same weights and data): hook order and arguments, logs at every
 hook, params, validation through the fit's own callbacks, predict hooks, validation_freq
 lists, steps_per_epoch with arrays, PyDataset."""
+
 import warnings
 
 import numpy as np
@@ -10,9 +11,22 @@ import pytest
 import dagnet as keras
 from dagnet import callbacks, layers
 
-HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
-         "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
-         "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end"]
+HOOKS = [
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+]
 
 
 class Recorder(callbacks.Callback):
@@ -25,6 +39,7 @@ def _make_hook(name):
     def hook(self, *args, logs=None):
         # positional logs come last in args; batch hooks get them by keyword
         self.events.append((name,) + args + (logs,))
+
     return hook
 
 
@@ -53,16 +68,22 @@ def shape_of(events):
     out = []
     for event in events:
         name, *args, kw = event
-        out.append((name, *[a if isinstance(a, int) else ("pos", tuple(a)) for a in args],
-                    None if kw is None else ("kw", tuple(kw))))
+        out.append(
+            (
+                name,
+                *[a if isinstance(a, int) else ("pos", tuple(a)) for a in args],
+                None if kw is None else ("kw", tuple(kw)),
+            )
+        )
     return out
 
 
 def test_fit_hook_order_logs_and_params_match_keras():
     model, rec = make_model(), Recorder()
     x, y = data()
-    history = model.fit(x, y, batch_size=4, epochs=2, validation_data=data(5, seed=2), callbacks=[rec], verbose=0,
-                        shuffle=False)
+    history = model.fit(
+        x, y, batch_size=4, epochs=2, validation_data=data(5, seed=2), callbacks=[rec], verbose=0, shuffle=False
+    )
     train_keys, all_keys = ("loss", "mae"), ("loss", "mae", "val_loss", "val_mae")
     expected = [("on_train_begin", ("pos", ()), None)]
     for epoch in range(2):
@@ -98,15 +119,18 @@ def test_evaluate_and_predict_hooks_match_keras():
     x, y = data()
     model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
     assert model.evaluate(x, y, batch_size=4, callbacks=[rec], verbose=0) == pytest.approx([0.779, 0.6337], abs=1e-4)
-    assert [e[0] for e in rec.events] == ["on_test_begin"] + ["on_test_batch_begin", "on_test_batch_end"] * 3 + \
-        ["on_test_end"]
+    assert [e[0] for e in rec.events] == ["on_test_begin"] + ["on_test_batch_begin", "on_test_batch_end"] * 3 + [
+        "on_test_end"
+    ]
     assert rec.params == {"verbose": 0, "epochs": 1, "steps": 3}
     rec.events.clear()
     history = model.history
     model.predict(x, batch_size=4, callbacks=[rec], verbose=0)
     assert model.history is history  # evaluate/predict add no History
-    assert [e[0] for e in rec.events] == ["on_predict_begin"] + \
-        ["on_predict_batch_begin", "on_predict_batch_end"] * 3 + ["on_predict_end"]
+    assert [e[0] for e in rec.events] == ["on_predict_begin"] + [
+        "on_predict_batch_begin",
+        "on_predict_batch_end",
+    ] * 3 + ["on_predict_end"]
     assert rec.events[0] == ("on_predict_begin", {}, None) and rec.events[-1] == ("on_predict_end", {}, None)
     ends = [e[-1] for e in rec.events if e[0] == "on_predict_batch_end"]
     assert [list(e) for e in ends] == [["outputs"]] * 3
@@ -123,8 +147,9 @@ def test_evaluate_rejects_unknown_arguments_like_keras():
 def test_validation_freq_list_and_initial_epoch():
     model, rec = make_model(), Recorder()
     x, y = data()
-    history = model.fit(x, y, batch_size=4, epochs=4, callbacks=[rec], verbose=0, validation_data=(x, y),
-                        validation_freq=[1, 3])
+    history = model.fit(
+        x, y, batch_size=4, epochs=4, callbacks=[rec], verbose=0, validation_data=(x, y), validation_freq=[1, 3]
+    )
     assert len(history.history["loss"]) == 4 and len(history.history["val_loss"]) == 2
     assert [e[1] for e in rec.events if e[0] == "on_epoch_end" and "val_loss" in e[2]] == [0, 2]
     history = model.fit(x, y, batch_size=4, epochs=4, initial_epoch=2, verbose=0)
@@ -199,7 +224,7 @@ def test_generator_fit_warns_that_shuffle_is_ignored():
 
     def gen():
         for i in range(3):
-            yield x[i * 4:(i + 1) * 4], y[i * 4:(i + 1) * 4]
+            yield x[i * 4 : (i + 1) * 4], y[i * 4 : (i + 1) * 4]
 
     with pytest.warns(UserWarning, match="`shuffle=True` was passed, but will be ignored"):
         history = model.fit(gen(), epochs=1, verbose=0)
@@ -234,14 +259,23 @@ def test_backup_and_restore_resumes_like_keras(tmp_path):
 
     model = make_model()
     with pytest.raises(RuntimeError):
-        model.fit(x, y, batch_size=4, epochs=4, callbacks=[callbacks.BackupAndRestore(backup), Boom()], verbose=0,
-                  shuffle=False)
+        model.fit(
+            x,
+            y,
+            batch_size=4,
+            epochs=4,
+            callbacks=[callbacks.BackupAndRestore(backup), Boom()],
+            verbose=0,
+            shuffle=False,
+        )
     import os
+
     assert sorted(os.listdir(backup)) == ["latest.weights.h5", "training_metadata.json"]
     assert open(os.path.join(backup, "training_metadata.json")).read() == '{"epoch": 2, "batch": 0}'
     resumed = make_model()
-    history = resumed.fit(x, y, batch_size=4, epochs=4, callbacks=[callbacks.BackupAndRestore(backup)], verbose=0,
-                          shuffle=False)
+    history = resumed.fit(
+        x, y, batch_size=4, epochs=4, callbacks=[callbacks.BackupAndRestore(backup)], verbose=0, shuffle=False
+    )
     # Keras 3.15's values: the weights after two epochs were restored
     assert history.epoch == [2, 3]
     assert history.history["loss"] == pytest.approx([0.7823, 0.7792], abs=1e-4)

@@ -1,17 +1,20 @@
 """The lstm op against a NumPy reference (Keras 3 semantics, masks of every pattern,
 initial state, go_backwards), float64 finite-difference gradients through time, errors."""
+
 import numpy as np
 import pytest
-
-from lstm_reference import lstm as ref_lstm
 from helpers import fd_check, mse_to, run_op
+from lstm_reference import lstm as ref_lstm
+
 from dagnet.engine import Graph
 
 
 def params(rng, features, units, dtype=np.float64):
-    return (rng.standard_normal((features, 4 * units)).astype(dtype) * 0.5,
-            rng.standard_normal((units, 4 * units)).astype(dtype) * 0.5,
-            rng.standard_normal(4 * units).astype(dtype) * 0.1)
+    return (
+        rng.standard_normal((features, 4 * units)).astype(dtype) * 0.5,
+        rng.standard_normal((units, 4 * units)).astype(dtype) * 0.5,
+        rng.standard_normal(4 * units).astype(dtype) * 0.1,
+    )
 
 
 MASKS = {
@@ -43,8 +46,7 @@ def test_lstm_forward(mask_name, return_sequences, go_backwards, initial_state):
         attrs["has_mask"] = 1
     out, h, c, *_ = run_op("lstm", inputs, attrs)
     m = None if mask is None else (mask[:, ::-1] if go_backwards else mask)
-    want_out, want_h, want_c = ref_lstm(x[:, ::-1] if go_backwards else x, w, u, b, h0, c0, m,
-                                        return_sequences)
+    want_out, want_h, want_c = ref_lstm(x[:, ::-1] if go_backwards else x, w, u, b, h0, c0, m, return_sequences)
     np.testing.assert_allclose(out, want_out, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(h, want_h, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(c, want_c, rtol=1e-10, atol=1e-12)
@@ -140,11 +142,14 @@ def test_float32_fast_paths_under_other_isas(isa):
     import subprocess
     import sys
 
-    code = ("import sys; sys.path.insert(0, %r); import test_lstm; "
-            "test_lstm.test_float32_fast_paths_match_reference(16, 'holes'); "
-            "test_lstm.test_float32_fast_paths_match_reference(8, 'none')") % os.path.dirname(__file__)
-    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, DAGNET_CPU_ISA=isa),
-                         capture_output=True, text=True)
+    code = (
+        "import sys; sys.path.insert(0, %r); import test_lstm; "
+        "test_lstm.test_float32_fast_paths_match_reference(16, 'holes'); "
+        "test_lstm.test_float32_fast_paths_match_reference(8, 'none')"
+    ) % os.path.dirname(__file__)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=dict(os.environ, DAGNET_CPU_ISA=isa), capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -152,14 +157,17 @@ def test_inference_plan_skips_saved_activations():
     """A forward-only plan leaves the gates/cells/hiddens kept for backward unallocated and
     still computes the same outputs as a plan that keeps them."""
     from dagnet.engine import Executor
+
     rng = np.random.default_rng(7)
     b, t, f, u = 5, 9, 6, 32
     x = rng.standard_normal((b, t, f)).astype(np.float32)
     mask = (rng.random((b, t)) > 0.3).astype(np.float32)
     g = Graph()
     xi, mi = g.input("x", [b, t, f]), g.input("m", [b, t])
-    params = [g.param(n, (rng.standard_normal(s) * 0.3).astype(np.float32))
-              for n, s in (("w", (f, 4 * u)), ("r", (u, 4 * u)), ("bias", (4 * u,)))]
+    params = [
+        g.param(n, (rng.standard_normal(s) * 0.3).astype(np.float32))
+        for n, s in (("w", (f, 4 * u)), ("r", (u, 4 * u)), ("bias", (4 * u,)))
+    ]
     outs = g.node("lstm", [xi] + params + [mi], {"return_sequences": 1, "has_mask": 1})
     inference = Executor(g, outs[:3])
     keeping = Executor(g, outs)

@@ -1,5 +1,6 @@
 """Compiled metrics: names, values and epoch averaging as Keras 3.15 reports them
 (expected values produced by running the same script against Keras 3.15)."""
+
 import numpy as np
 import pytest
 
@@ -35,42 +36,93 @@ def softmax_model():
     return model
 
 
-CATEGORICAL = {'acc': 0.3, 'accuracy': 0.3, 'categorical_accuracy': 0.3, 'categorical_crossentropy': 1.615119218826294,
-               'cosine_similarity': 0.4477558732032776, 'hinge': 1.1137683391571045,
-               'kl_divergence': 1.6151134967803955, 'logcosh': 0.07408688962459564, 'loss': 1.615119218826294,
-               'mae': 0.3137684464454651, 'mape': 156884224.0, 'mse': 0.1600641906261444,
-               'msle': 0.07938694953918457, 'poisson': 0.5230237245559692, 'precision': 0.0, 'precision_1': 0.0,
-               'recall': 0.0, 'root_mean_squared_error': 0.40008023381233215, 'squared_hinge': 1.2738325595855713,
-               'top_k_categorical_accuracy': 1.0, 'top_k_categorical_accuracy_1': 0.5, 'weighted_accuracy': 0.3,
-               'weighted_mse': 0.1600641906261444}
+CATEGORICAL = {
+    "acc": 0.3,
+    "accuracy": 0.3,
+    "categorical_accuracy": 0.3,
+    "categorical_crossentropy": 1.615119218826294,
+    "cosine_similarity": 0.4477558732032776,
+    "hinge": 1.1137683391571045,
+    "kl_divergence": 1.6151134967803955,
+    "logcosh": 0.07408688962459564,
+    "loss": 1.615119218826294,
+    "mae": 0.3137684464454651,
+    "mape": 156884224.0,
+    "mse": 0.1600641906261444,
+    "msle": 0.07938694953918457,
+    "poisson": 0.5230237245559692,
+    "precision": 0.0,
+    "precision_1": 0.0,
+    "recall": 0.0,
+    "root_mean_squared_error": 0.40008023381233215,
+    "squared_hinge": 1.2738325595855713,
+    "top_k_categorical_accuracy": 1.0,
+    "top_k_categorical_accuracy_1": 0.5,
+    "weighted_accuracy": 0.3,
+    "weighted_mse": 0.1600641906261444,
+}
 
 
 def test_many_metrics_by_name_and_object():
     model = softmax_model()
-    model.compile("sgd", "categorical_crossentropy",
-                  metrics=["accuracy", "acc", "top_k_categorical_accuracy", metrics.TopKCategoricalAccuracy(k=2),
-                           "categorical_accuracy", "mse", "mae", "mape", "msle", metrics.RootMeanSquaredError(),
-                           "categorical_crossentropy", metrics.KLDivergence(), metrics.Poisson(),
-                           metrics.CosineSimilarity(), metrics.LogCoshError(), metrics.Hinge(), metrics.SquaredHinge(),
-                           metrics.Precision(), metrics.Recall()],
-                  weighted_metrics=["accuracy", "mse", metrics.Precision()])
+    model.compile(
+        "sgd",
+        "categorical_crossentropy",
+        metrics=[
+            "accuracy",
+            "acc",
+            "top_k_categorical_accuracy",
+            metrics.TopKCategoricalAccuracy(k=2),
+            "categorical_accuracy",
+            "mse",
+            "mae",
+            "mape",
+            "msle",
+            metrics.RootMeanSquaredError(),
+            "categorical_crossentropy",
+            metrics.KLDivergence(),
+            metrics.Poisson(),
+            metrics.CosineSimilarity(),
+            metrics.LogCoshError(),
+            metrics.Hinge(),
+            metrics.SquaredHinge(),
+            metrics.Precision(),
+            metrics.Recall(),
+        ],
+        weighted_metrics=["accuracy", "mse", metrics.Precision()],
+    )
     assert model.metrics_names == ["loss", "compile_metrics"]
     check(model.evaluate(X, YOH, verbose=0, return_dict=True, batch_size=4), CATEGORICAL)
-    weighted = dict(CATEGORICAL, loss=1.1360095739364624, weighted_accuracy=0.1538461595773697,
-                    weighted_mse=0.1723354011774063)
+    weighted = dict(
+        CATEGORICAL, loss=1.1360095739364624, weighted_accuracy=0.1538461595773697, weighted_mse=0.1723354011774063
+    )
     check(model.evaluate(X, YOH, verbose=0, return_dict=True, batch_size=4, sample_weight=SW), weighted)
 
 
 def test_sparse_and_top_k_metrics():
     model = softmax_model()
-    model.compile("sgd", "sparse_categorical_crossentropy",
-                  metrics=["accuracy", "sparse_top_k_categorical_accuracy",
-                           metrics.SparseTopKCategoricalAccuracy(k=2, name="top2"), "sparse_categorical_accuracy",
-                           "sparse_categorical_crossentropy"])
-    check(model.evaluate(X, YI, verbose=0, return_dict=True, batch_size=4),
-          {'accuracy': 0.3, 'loss': 1.615119218826294, 'sparse_categorical_accuracy': 0.3,
-           'sparse_categorical_crossentropy': 1.615119218826294, 'sparse_top_k_categorical_accuracy': 1.0,
-           'top2': 0.5})
+    model.compile(
+        "sgd",
+        "sparse_categorical_crossentropy",
+        metrics=[
+            "accuracy",
+            "sparse_top_k_categorical_accuracy",
+            metrics.SparseTopKCategoricalAccuracy(k=2, name="top2"),
+            "sparse_categorical_accuracy",
+            "sparse_categorical_crossentropy",
+        ],
+    )
+    check(
+        model.evaluate(X, YI, verbose=0, return_dict=True, batch_size=4),
+        {
+            "accuracy": 0.3,
+            "loss": 1.615119218826294,
+            "sparse_categorical_accuracy": 0.3,
+            "sparse_categorical_crossentropy": 1.615119218826294,
+            "sparse_top_k_categorical_accuracy": 1.0,
+            "top2": 0.5,
+        },
+    )
 
 
 def test_binary_metrics_duplicate_names_weighted_metrics_and_history():
@@ -80,23 +132,49 @@ def test_binary_metrics_duplicate_names_weighted_metrics_and_history():
     inp = Input((4,))
     model = Model(inp, layers.Dense(1, activation="sigmoid")(inp))
     model.set_weights([data(4, 1, 1), np.zeros(1, "float32")])
-    model.compile("sgd", "binary_crossentropy",
-                  metrics=["accuracy", "binary_accuracy", metrics.BinaryAccuracy(threshold=0.7), "binary_crossentropy",
-                           metrics.Precision(), metrics.Recall(), metrics.TruePositives(), metrics.FalseNegatives(),
-                           metrics.Accuracy()],
-                  weighted_metrics=["accuracy"])
-    expected = {'accuracy': 0.7, 'accuracy_1': 0.0, 'binary_accuracy': 0.7, 'binary_accuracy_1': 0.8,
-                'binary_crossentropy': 0.7419608235359192, 'false_negatives': 2.0, 'loss': 0.7419608235359192,
-                'precision_2': 0.8, 'recall_1': 0.6666666865348816, 'true_positives': 4.0, 'weighted_accuracy': 0.7}
+    model.compile(
+        "sgd",
+        "binary_crossentropy",
+        metrics=[
+            "accuracy",
+            "binary_accuracy",
+            metrics.BinaryAccuracy(threshold=0.7),
+            "binary_crossentropy",
+            metrics.Precision(),
+            metrics.Recall(),
+            metrics.TruePositives(),
+            metrics.FalseNegatives(),
+            metrics.Accuracy(),
+        ],
+        weighted_metrics=["accuracy"],
+    )
+    expected = {
+        "accuracy": 0.7,
+        "accuracy_1": 0.0,
+        "binary_accuracy": 0.7,
+        "binary_accuracy_1": 0.8,
+        "binary_crossentropy": 0.7419608235359192,
+        "false_negatives": 2.0,
+        "loss": 0.7419608235359192,
+        "precision_2": 0.8,
+        "recall_1": 0.6666666865348816,
+        "true_positives": 4.0,
+        "weighted_accuracy": 0.7,
+    }
     check(model.evaluate(X, YB, verbose=0, return_dict=True, batch_size=4), expected)
-    check(model.evaluate(X, YB, verbose=0, return_dict=True, batch_size=4, sample_weight=SW),
-          dict(expected, loss=0.5166693925857544, weighted_accuracy=0.6153846383094788))
-    h = model.fit(X, YB, epochs=1, verbose=0, batch_size=3, sample_weight=SW, validation_data=(X, YB, SW),
-                  shuffle=False)
-    train = dict(expected, binary_crossentropy=0.7428094744682312, loss=0.5170811414718628,
-                 weighted_accuracy=0.6153846383094788)
-    val = dict(expected, binary_crossentropy=0.7412741184234619, loss=0.5157149434089661,
-               weighted_accuracy=0.6153846383094788)
+    check(
+        model.evaluate(X, YB, verbose=0, return_dict=True, batch_size=4, sample_weight=SW),
+        dict(expected, loss=0.5166693925857544, weighted_accuracy=0.6153846383094788),
+    )
+    h = model.fit(
+        X, YB, epochs=1, verbose=0, batch_size=3, sample_weight=SW, validation_data=(X, YB, SW), shuffle=False
+    )
+    train = dict(
+        expected, binary_crossentropy=0.7428094744682312, loss=0.5170811414718628, weighted_accuracy=0.6153846383094788
+    )
+    val = dict(
+        expected, binary_crossentropy=0.7412741184234619, loss=0.5157149434089661, weighted_accuracy=0.6153846383094788
+    )
     check({k: v[0] for k, v in h.history.items()}, {**train, **{f"val_{k}": v for k, v in val.items()}})
 
 
@@ -113,8 +191,9 @@ def test_masked_sequence_accuracy_averages_valid_steps():
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     # Keras counts valid time steps, so batches with more padding weigh less (the loss
     # tracker still weighs batches by their size)
-    np.testing.assert_allclose(model.evaluate(xs, ys, verbose=0, batch_size=4), [1.4477553367614746, 0.3913043439388275],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        model.evaluate(xs, ys, verbose=0, batch_size=4), [1.4477553367614746, 0.3913043439388275], rtol=1e-6
+    )
 
 
 def test_per_output_metric_lists_follow_output_order():
@@ -125,11 +204,16 @@ def test_per_output_metric_lists_follow_output_order():
     model.compile("sgd", ["mse", "binary_crossentropy"], metrics=["mae", "accuracy"])
     logs = model.evaluate(X, [data(10, 2, 1), YB], verbose=0, return_dict=True)
     assert sorted(logs) == ["a_loss", "a_mae", "b_accuracy", "b_loss", "loss"]
-    model.compile("sgd", ["mse", "binary_crossentropy"],
-                  metrics={"a": metrics.MeanAbsoluteError(name="foo"), "b": [metrics.BinaryAccuracy(name="ba"), "acc"]})
+    model.compile(
+        "sgd",
+        ["mse", "binary_crossentropy"],
+        metrics={"a": metrics.MeanAbsoluteError(name="foo"), "b": [metrics.BinaryAccuracy(name="ba"), "acc"]},
+    )
     logs = model.evaluate(X, [data(10, 2, 1), YB], verbose=0, return_dict=True)
     assert sorted(logs) == ["a_foo", "a_loss", "b_acc", "b_ba", "b_loss", "loss"]
-    model.compile("sgd", ["mse", "binary_crossentropy"], metrics=[metrics.MeanAbsoluteError(), metrics.BinaryAccuracy()])
+    model.compile(
+        "sgd", ["mse", "binary_crossentropy"], metrics=[metrics.MeanAbsoluteError(), metrics.BinaryAccuracy()]
+    )
     logs = model.evaluate(X, [data(10, 2, 1), YB], verbose=0, return_dict=True)
     assert sorted(logs) == ["a_loss", "a_mean_absolute_error", "b_binary_accuracy", "b_loss", "loss"]
 

@@ -1,5 +1,6 @@
 """model.export_native() and the dagnet-bench runner: the same predictions as Python, a
 timing run of predict and train steps, and clear failures on bad files."""
+
 import os
 import shutil
 import subprocess
@@ -40,9 +41,13 @@ def test_native_predictions_equal_python(tmp_path):
     rng = np.random.default_rng(1)
     x = [rng.uniform(size=(5, 8, 8, 2)).astype("float32"), rng.integers(0, 12, (5, 7)).astype("int32")]
     _engine.write_tensors(str(tmp_path / "in.bin"), x)
-    subprocess.run([runner(), str(path), "--inputs", str(tmp_path / "in.bin"), "--outputs", str(tmp_path / "out.bin")],
-                   check=True, capture_output=True, text=True)
-    native, = _engine.read_tensors(str(tmp_path / "out.bin"))
+    subprocess.run(
+        [runner(), str(path), "--inputs", str(tmp_path / "in.bin"), "--outputs", str(tmp_path / "out.bin")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (native,) = _engine.read_tensors(str(tmp_path / "out.bin"))
     np.testing.assert_array_equal(native, m.predict(x, verbose=0))
 
 
@@ -50,8 +55,12 @@ def test_native_timing_run(tmp_path):
     m = model()
     path = tmp_path / "m.dgn"
     m.export_native(path)
-    out = subprocess.run([runner(), str(path), "--batch", "4", "--length", "6", "--warmup", "1", "--iterations", "3",
-                          "--threads", "1"], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [runner(), str(path), "--batch", "4", "--length", "6", "--warmup", "1", "--iterations", "3", "--threads", "1"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "1 threads" in out and "batch 4, warm-up 1, 3 iterations" in out
     for what in ("predict", "train"):
         line = next(l for l in out.splitlines() if l.startswith(what))

@@ -3,26 +3,44 @@ same calls as the 'activations' case of raw_ops_cases.py, run eagerly on NumPy a
 traced inside a custom layer, give the outputs Keras 3.15 gave for that case (fixture
 keras3_raw_ops/activations.npz); signatures and defaults are keras.ops's. The symbolic
 side (configs, Keras-saved models, summary) is in test_raw_ops.py."""
+
 import inspect
 import os
 
 import numpy as np
 import pytest
+from raw_ops_cases import CASES
 
 import dagnet
 from dagnet import layers, ops, utils
-from raw_ops_cases import CASES
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "keras3_raw_ops", "activations.npz")
 
 # keras.ops's signatures in Keras 3.15 (keras/src/ops/nn.py)
 SIGNATURES = {
-    "relu6": "(x)", "leaky_relu": "(x, negative_slope=0.2)", "gelu": "(x, approximate=True)", "silu": "(x)",
-    "swish": "(x)", "hard_sigmoid": "(x)", "hard_silu": "(x)", "hard_swish": "(x)", "selu": "(x)",
-    "softsign": "(x)", "log_sigmoid": "(x)", "celu": "(x, alpha=1.0)", "glu": "(x, axis=-1)",
-    "sparsemax": "(x, axis=-1)", "squareplus": "(x, b=4)", "sparse_plus": "(x)", "sparse_sigmoid": "(x)",
-    "hard_tanh": "(x)", "soft_shrink": "(x, threshold=0.5)", "hard_shrink": "(x, threshold=0.5)",
-    "tanh_shrink": "(x)", "threshold": "(x, threshold, default_value)"}
+    "relu6": "(x)",
+    "leaky_relu": "(x, negative_slope=0.2)",
+    "gelu": "(x, approximate=True)",
+    "silu": "(x)",
+    "swish": "(x)",
+    "hard_sigmoid": "(x)",
+    "hard_silu": "(x)",
+    "hard_swish": "(x)",
+    "selu": "(x)",
+    "softsign": "(x)",
+    "log_sigmoid": "(x)",
+    "celu": "(x, alpha=1.0)",
+    "glu": "(x, axis=-1)",
+    "sparsemax": "(x, axis=-1)",
+    "squareplus": "(x, b=4)",
+    "sparse_plus": "(x)",
+    "sparse_sigmoid": "(x)",
+    "hard_tanh": "(x)",
+    "soft_shrink": "(x, threshold=0.5)",
+    "hard_shrink": "(x, threshold=0.5)",
+    "tanh_shrink": "(x)",
+    "threshold": "(x, threshold, default_value)",
+}
 
 
 class _Eager:
@@ -73,8 +91,9 @@ def test_traced_in_custom_layer_gives_keras_outputs():
     model = dagnet.Model(x, AllActivations()(x))
     assert [type(op).__name__ for op in model.operations] == ["InputLayer", "AllActivations"]
     got = model.predict(x_data, verbose=0)
-    np.testing.assert_allclose(got, np.concatenate([y.reshape(len(y), -1) for y in want], axis=-1),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        got, np.concatenate([y.reshape(len(y), -1) for y in want], axis=-1), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_scalar_and_list_operands():
@@ -89,8 +108,24 @@ def test_glu_needs_an_even_axis():
         ops.glu(np.ones((2, 3), "float32"))
 
 
-@pytest.mark.parametrize("name", ["gelu", "silu", "selu", "celu", "log_sigmoid", "softsign", "leaky_relu",
-                                  "hard_silu", "squareplus", "soft_shrink", "tanh_shrink", "sparsemax", "glu"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gelu",
+        "silu",
+        "selu",
+        "celu",
+        "log_sigmoid",
+        "softsign",
+        "leaky_relu",
+        "hard_silu",
+        "squareplus",
+        "soft_shrink",
+        "tanh_shrink",
+        "sparsemax",
+        "glu",
+    ],
+)
 def test_trains_through_activation(name):
     utils.clear_session()
     utils.set_random_seed(0)

@@ -1,7 +1,7 @@
 """Every op's forward pass against a NumPy reference, in float32 and float64."""
+
 import numpy as np
 import pytest
-
 import reference as ref
 from helpers import run_op
 
@@ -21,9 +21,9 @@ def test_dense(kind, shape, dtype):
     x = rng.standard_normal(shape).astype(dtype)
     w = rng.standard_normal((shape[-1], 6)).astype(dtype)
     b = rng.standard_normal(6).astype(dtype)
-    got, = run_op("dense", [x, w, b], {"activation": kind, "alpha": 0.7})
+    (got,) = run_op("dense", [x, w, b], {"activation": kind, "alpha": 0.7})
     np.testing.assert_allclose(got, ref.dense(x, w, b, kind, 0.7), **tol(dtype))
-    got, = run_op("dense", [x, w], {"activation": kind})
+    (got,) = run_op("dense", [x, w], {"activation": kind})
     np.testing.assert_allclose(got, ref.dense(x, w, None, kind), **tol(dtype))
 
 
@@ -34,7 +34,7 @@ def test_matmul(ta, tb, m, n, k, dtype):
     rng = np.random.default_rng(2)
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
-    got, = run_op("matmul", [a, b], {"transpose_a": ta, "transpose_b": tb})
+    (got,) = run_op("matmul", [a, b], {"transpose_a": ta, "transpose_b": tb})
     want = (a.T if ta else a) @ (b.T if tb else b)
     np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
 
@@ -43,10 +43,10 @@ def test_matmul_folds_leading_axes():
     rng = np.random.default_rng(3)
     a = rng.standard_normal((2, 3, 4))
     b = rng.standard_normal((4, 5))
-    got, = run_op("matmul", [a, b])
+    (got,) = run_op("matmul", [a, b])
     np.testing.assert_allclose(got, a @ b, rtol=1e-12)
     c = rng.standard_normal((2, 3, 5))
-    got, = run_op("matmul", [a, c], {"transpose_a": 1})  # contracts every leading axis
+    (got,) = run_op("matmul", [a, c], {"transpose_a": 1})  # contracts every leading axis
     np.testing.assert_allclose(got, a.reshape(6, 4).T @ c.reshape(6, 5), rtol=1e-12)
 
 
@@ -55,7 +55,7 @@ def test_matmul_folds_leading_axes():
 def test_activation(kind, dtype):
     rng = np.random.default_rng(4)
     x = (3 * rng.standard_normal((4, 5, 6))).astype(dtype)
-    got, = run_op("activation", [x], {"kind": kind, "alpha": 0.5})
+    (got,) = run_op("activation", [x], {"kind": kind, "alpha": 0.5})
     np.testing.assert_allclose(got, ref.activation(x, kind, 0.5), **tol(dtype))
 
 
@@ -65,24 +65,24 @@ def test_float32_activations_are_accurate_over_the_whole_range(kind):
     ulp from tiny inputs (where 1 - 2/(e^2x + 1) would cancel) to saturation."""
     mags = np.concatenate([np.geomspace(1e-30, 1e-3, 200), np.linspace(1e-3, 20, 4000), [50.0, 87.0, 100.0]])
     x = np.concatenate([-mags[::-1], [0.0], mags]).astype(np.float32)
-    got, = run_op("activation", [x], {"kind": kind, "alpha": 1.0})
+    (got,) = run_op("activation", [x], {"kind": kind, "alpha": 1.0})
     want = ref.activation(x.astype(np.float64), kind, 1.0)
     np.testing.assert_allclose(got, want, rtol=3e-6, atol=1e-37)
-    nan, = run_op("activation", [np.array([np.nan], np.float32)], {"kind": kind})
+    (nan,) = run_op("activation", [np.array([np.nan], np.float32)], {"kind": kind})
     assert np.isnan(nan).all()
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1, -2])
 def test_softmax_axis(axis):
     x = np.random.default_rng(5).standard_normal((3, 4, 5))
-    got, = run_op("activation", [x], {"kind": "softmax", "axis": axis})
+    (got,) = run_op("activation", [x], {"kind": "softmax", "axis": axis})
     np.testing.assert_allclose(got, ref.activation(x, "softmax", axis=axis), rtol=1e-12)
 
 
 def test_softmax_and_sigmoid_are_stable_for_large_inputs():
     x = np.array([[1000.0, -1000.0, 0.0]], np.float32)
-    soft, = run_op("activation", [x], {"kind": "softmax"})
-    sig, = run_op("activation", [x], {"kind": "sigmoid"})
+    (soft,) = run_op("activation", [x], {"kind": "softmax"})
+    (sig,) = run_op("activation", [x], {"kind": "sigmoid"})
     assert np.all(np.isfinite(soft)) and np.all(np.isfinite(sig))
     np.testing.assert_allclose(soft, [[1, 0, 0]])
     np.testing.assert_allclose(sig, [[1, 0, 0.5]])
@@ -94,7 +94,7 @@ def test_activation_grad_kernel(kind):
     x = rng.standard_normal((3, 7))
     y = ref.activation(x, kind, 0.5)
     dy = rng.standard_normal((3, 7))
-    got, = run_op("activation_grad", [dy, y], {"kind": kind, "alpha": 0.5})
+    (got,) = run_op("activation_grad", [dy, y], {"kind": kind, "alpha": 0.5})
     h = 1e-6  # directional derivative of the reference, row by row (softmax couples a row)
     want = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -108,7 +108,7 @@ def test_activation_grad_kernel(kind):
 def test_add(n):
     rng = np.random.default_rng(7)
     xs = [rng.standard_normal((4, 3, 2)).astype(np.float32) for _ in range(n)]
-    got, = run_op("add", xs)
+    (got,) = run_op("add", xs)
     np.testing.assert_allclose(got, np.sum(xs, axis=0), rtol=1e-6)
 
 
@@ -121,7 +121,7 @@ def test_concatenate_and_split(axis):
         shape = list(base)
         shape[axis] = extra
         xs.append(rng.standard_normal(shape).astype(np.float32))
-    got, = run_op("concatenate", xs, {"axis": axis})
+    (got,) = run_op("concatenate", xs, {"axis": axis})
     np.testing.assert_array_equal(got, np.concatenate(xs, axis=axis))
     pieces = run_op("split_like", [got] + xs, {"axis": axis})
     for piece, x in zip(pieces, xs):
@@ -130,7 +130,7 @@ def test_concatenate_and_split(axis):
 
 def test_concatenate_int_tensors():
     a, b = np.arange(6, dtype=np.int64).reshape(2, 3), np.arange(4, dtype=np.int64).reshape(2, 2)
-    got, = run_op("concatenate", [a, b])
+    (got,) = run_op("concatenate", [a, b])
     np.testing.assert_array_equal(got, np.concatenate([a, b], axis=-1))
 
 
@@ -145,18 +145,19 @@ def test_losses(shape, dtype):
     r = dict(rtol=1e-5) if dtype == np.float32 else dict(rtol=1e-12)
     np.testing.assert_allclose(run_op("mse", [p, t_cont])[0], ref.mse(p, t_cont), **r)
     np.testing.assert_allclose(run_op("binary_crossentropy", [p, t_bin])[0], ref.binary_crossentropy(p, t_bin), **r)
-    np.testing.assert_allclose(run_op("categorical_crossentropy", [p, t_cat])[0],
-                               ref.categorical_crossentropy(p, t_cat), **r)
+    np.testing.assert_allclose(
+        run_op("categorical_crossentropy", [p, t_cat])[0], ref.categorical_crossentropy(p, t_cat), **r
+    )
 
 
 def test_crossentropy_clips_like_keras():
     p = np.array([[0.0, 1.0], [1.0, 0.0]], np.float32)
     t = np.array([[1.0, 0.0], [1.0, 0.0]], np.float32)
-    got, = run_op("binary_crossentropy", [p, t])
+    (got,) = run_op("binary_crossentropy", [p, t])
     assert np.isfinite(got)
     # Clipping happens in float32, as in Keras: 1 - 1e-7 rounds to 1 - 2**-23.
     np.testing.assert_allclose(got, ref.binary_crossentropy(p, t), rtol=1e-5)
-    got, = run_op("categorical_crossentropy", [p, t])
+    (got,) = run_op("categorical_crossentropy", [p, t])
     np.testing.assert_allclose(got, ref.categorical_crossentropy(p, t), rtol=1e-5)
 
 
@@ -167,7 +168,7 @@ def test_loss_gradient_kernels_match_reference():
     g = np.array(1.7)
     for name in ("mse", "binary_crossentropy", "categorical_crossentropy"):
         fn = getattr(ref, name)
-        got, = run_op(name + "_grad", [g, p, t])
+        (got,) = run_op(name + "_grad", [g, p, t])
         want = np.zeros_like(p)
         for i in np.ndindex(p.shape):
             e = np.zeros_like(p)
@@ -181,8 +182,9 @@ def test_fill_scale_and_sum_leading_axes():
     np.testing.assert_array_equal(run_op("fill_like", [x], {"value": 2.5})[0], np.full((2, 3, 4), 2.5))
     np.testing.assert_array_equal(run_op("scale", [x], {"factor": -3})[0], -3 * x)
     np.testing.assert_array_equal(run_op("sum_leading_axes", [x])[0], x.sum(axis=(0, 1)))
-    np.testing.assert_array_equal(run_op("fill_like", [x.astype(np.int32)], {"value": 7})[0],
-                                  np.full((2, 3, 4), 7, np.int32))
+    np.testing.assert_array_equal(
+        run_op("fill_like", [x.astype(np.int32)], {"value": 7})[0], np.full((2, 3, 4), 7, np.int32)
+    )
 
 
 def test_accuracy_metrics():
@@ -193,11 +195,12 @@ def test_accuracy_metrics():
     want = np.mean(p.argmax(1) == labels)
     assert run_op("accuracy", [p, onehot], {"kind": "categorical"})[0] == pytest.approx(want)
     assert run_op("accuracy", [p, labels.astype(np.int64)], {"kind": "sparse_categorical"})[0] == pytest.approx(want)
-    assert run_op("accuracy", [p, labels[:, None].astype(np.float32)],
-                  {"kind": "sparse_categorical"})[0] == pytest.approx(want)
+    assert run_op("accuracy", [p, labels[:, None].astype(np.float32)], {"kind": "sparse_categorical"})[
+        0
+    ] == pytest.approx(want)
     binary_t = (rng.uniform(size=(20, 1)) > 0.5).astype(np.float32)
     pb = p[:, :1]
-    assert run_op("accuracy", [pb, binary_t], {"kind": "binary"})[0] == pytest.approx(
-        np.mean((pb > 0.5) == binary_t))
+    assert run_op("accuracy", [pb, binary_t], {"kind": "binary"})[0] == pytest.approx(np.mean((pb > 0.5) == binary_t))
     assert run_op("accuracy", [pb, binary_t], {"kind": "binary", "threshold": 0.2})[0] == pytest.approx(
-        np.mean((pb > 0.2) == binary_t))
+        np.mean((pb > 0.2) == binary_t)
+    )

@@ -1,5 +1,6 @@
 """Adam (with and without amsgrad) and RMSprop (with and without momentum) updates match
 NumPy implementations of Keras 3's formulas exactly (float64), step after step."""
+
 import numpy as np
 import pytest
 
@@ -12,8 +13,8 @@ def linear_problem(seed=0):
     g = Graph()
     xi, ti = g.input("x", [-1, 3], "float64"), g.input("t", [-1, 2], "float64")
     w = g.param("w", w0)
-    y, = g.node("dense", [xi, w])
-    loss, = g.node("mse", [y, ti])
+    (y,) = g.node("dense", [xi, w])
+    (loss,) = g.node("mse", [y, ti])
     return g, loss, w, x, t, w0
 
 
@@ -32,7 +33,7 @@ def test_adam(amsgrad):
         gr = grad(x, t, wn)
         alpha = lr * np.sqrt(1 - b2 ** (step + 1)) / (1 - b1 ** (step + 1))
         m += (gr - m) * (1 - b1)
-        v += (gr ** 2 - v) * (1 - b2)
+        v += (gr**2 - v) * (1 - b2)
         vh = np.maximum(vh, v)
         wn = wn - m * alpha / (np.sqrt(vh if amsgrad else v) + eps)
         np.testing.assert_allclose(np.asarray(g.param_tensor(w)), wn, rtol=1e-12, atol=1e-14)
@@ -49,7 +50,7 @@ def test_rmsprop(momentum):
     for _ in range(5):
         tr.step([x, t])
         gr = grad(x, t, wn)
-        vel = rho * vel + (1 - rho) * gr ** 2
+        vel = rho * vel + (1 - rho) * gr**2
         inc = lr * gr / np.sqrt(vel + eps)
         if momentum:
             buf = momentum * buf + inc

@@ -1,6 +1,6 @@
 """Scheduler, memory planner and plan cache."""
+
 import numpy as np
-import pytest
 
 from dagnet.engine import Executor, Graph, Trainer
 
@@ -15,7 +15,7 @@ def deep_chain(depth=12, width=64):
         w = g.param(f"w{i}", (rng.standard_normal((width, width)) / np.sqrt(width)).astype(np.float32))
         b = g.param(f"b{i}", np.zeros(width, np.float32))
         params += [w, b]
-        h, = g.node("dense", [h, w, b], {"activation": "tanh"})
+        (h,) = g.node("dense", [h, w, b], {"activation": "tanh"})
     return g, x, h, params
 
 
@@ -29,11 +29,11 @@ def inception_like():
     for i, kind in enumerate(["relu", "tanh", "sigmoid", "elu"]):
         w = g.param(f"w{i}", (rng.standard_normal((16, 4)) * 0.3).astype(np.float32))
         params.append(w)
-        h, = g.node("dense", [x, w], {"activation": kind})
+        (h,) = g.node("dense", [x, w], {"activation": kind})
         branches.append(h)
-    cat, = g.node("concatenate", branches)
-    res, = g.node("add", [cat, x])
-    loss, = g.node("mse", [res, y])
+    (cat,) = g.node("concatenate", branches)
+    (res,) = g.node("add", [cat, x])
+    (loss,) = g.node("mse", [res, y])
     return g, res, loss, params
 
 
@@ -79,10 +79,10 @@ def test_training_identical_with_and_without_reuse_and_branch_parallelism():
 def test_inplace_reuse_happens_for_single_reader_values():
     g = Graph()
     x = g.input("x", [-1, 8])
-    a, = g.node("scale", [x], {"factor": 2.0})
-    b, = g.node("activation", [a], {"kind": "tanh"})   # a has one reader: b may take its buffer
-    c, = g.node("activation", [b], {"kind": "relu"})   # b is read twice: c may not take it
-    d, = g.node("add", [c, b])
+    (a,) = g.node("scale", [x], {"factor": 2.0})
+    (b,) = g.node("activation", [a], {"kind": "tanh"})  # a has one reader: b may take its buffer
+    (c,) = g.node("activation", [b], {"kind": "relu"})  # b is read twice: c may not take it
+    (d,) = g.node("add", [c, b])
     ex = Executor(g, [d])
     assert ex.plan_stats([[4, 8]])["inplace"] >= 1
     data = np.random.default_rng(4).standard_normal((4, 8)).astype(np.float32)
@@ -103,7 +103,7 @@ def test_unused_branches_are_not_scheduled_and_inputs_not_required():
     g = Graph()
     a = g.input("a", [-1, 2])
     b = g.input("b", [-1, 2])
-    ya, = g.node("scale", [a], {"factor": 3.0})
+    (ya,) = g.node("scale", [a], {"factor": 3.0})
     g.node("scale", [b], {"factor": 4.0})
     ex = Executor(g, [ya])
     assert ex.required_inputs == ["a"]
@@ -114,7 +114,7 @@ def test_fetching_inputs_params_and_duplicates():
     g = Graph()
     x = g.input("x", [-1, 2])
     w = g.param("w", np.ones((2, 2), np.float32))
-    y, = g.node("matmul", [x, w])
+    (y,) = g.node("matmul", [x, w])
     data = np.array([[1, 2]], np.float32)
     rx, rw, ry, ry2 = Executor(g, [x, w, y, y]).run([data])
     np.testing.assert_array_equal(rx, data)
@@ -126,8 +126,8 @@ def test_fetching_inputs_params_and_duplicates():
 def test_fetched_intermediate_still_feeds_later_nodes():
     g = Graph()
     x = g.input("x", [-1, 3])
-    a, = g.node("scale", [x], {"factor": 2.0})
-    b, = g.node("activation", [a], {"kind": "relu"})  # may not run in place on a fetched value
+    (a,) = g.node("scale", [x], {"factor": 2.0})
+    (b,) = g.node("activation", [a], {"kind": "relu"})  # may not run in place on a fetched value
     ra, rb = Executor(g, [a, b]).run([np.array([[-1, 0, 1]], np.float32)])
     np.testing.assert_array_equal(ra, [[-2, 0, 2]])
     np.testing.assert_array_equal(rb, [[0, 0, 2]])
@@ -141,9 +141,9 @@ def test_wide_independent_waves_run_correctly_in_parallel():
     for i in range(8):
         w = rng.standard_normal((32, 32)).astype(np.float32)
         ws.append(w)
-        h, = g.node("dense", [x, g.param(f"w{i}", w)], {"activation": "relu"})
+        (h,) = g.node("dense", [x, g.param(f"w{i}", w)], {"activation": "relu"})
         outs.append(h)
-    total, = g.node("add", outs)
+    (total,) = g.node("add", outs)
     data = rng.standard_normal((64, 32)).astype(np.float32)
     got = Executor(g, [total]).run([data])[0]
     want = sum(np.maximum(data @ w, 0) for w in ws)

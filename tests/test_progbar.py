@@ -1,6 +1,7 @@
 """The Keras-style progress bar: exact output on a TTY (compared with the bytes Keras 3.15
 writes for the same updates and clock), the plain line for logs, verbose=2, averaging and
 the time/ETA formatting.  A fake clock drives every timing, so nothing depends on speed."""
+
 import io
 import sys
 
@@ -62,6 +63,7 @@ def strip_ansi(s):
 
 # ----------------------------------------------------------------------------- formatting
 
+
 def test_format_eta():
     assert format_eta(0) == "0s"
     assert format_eta(42.9) == "42s"  # truncated, as Keras's %d does
@@ -93,6 +95,7 @@ def test_format_value():
 
 # ------------------------------------------------------------------------- live bar (TTY)
 
+
 def test_tty_output_matches_keras_bytes(clock):
     """Five updates, 3 ms apart: the exact bytes Keras 3.15 writes (averaged metrics,
     '\\b' back over the previous line, padding when the line shrinks, final newline)."""
@@ -103,17 +106,52 @@ def test_tty_output_matches_keras_bytes(clock):
         clock.tick(0.003)
         bar.update(i, [("loss", loss), ("acc", acc)], finalize=None)
     expected = (
-        "\r" + bold("1/5") + " " + green("━" * 4) + white("━" * 16) + " " + bold("0s")
-        + " 3ms/step - loss: 1.0000 - acc: 0.0000e+00" + "\b" * 69
-        + "\r" + bold("2/5") + " " + green("━" * 8) + white("━" * 12) + " " + bold("0s")
-        + " 3ms/step - loss: 0.7500 - acc: 0.2500    " + "\b" * 65
-        + "\r" + bold("3/5") + " " + green("━" * 12) + white("━" * 8) + " " + bold("0s")
-        + " 3ms/step - loss: 0.5833 - acc: 0.3333" + "\b" * 65
-        + "\r" + bold("4/5") + " " + green("━" * 16) + white("━" * 4) + " " + bold("0s")
-        + " 3ms/step - loss: 0.5625 - acc: 0.4375" + "\b" * 65
+        "\r"
+        + bold("1/5")
+        + " "
+        + green("━" * 4)
+        + white("━" * 16)
+        + " "
+        + bold("0s")
+        + " 3ms/step - loss: 1.0000 - acc: 0.0000e+00"
+        + "\b" * 69
+        + "\r"
+        + bold("2/5")
+        + " "
+        + green("━" * 8)
+        + white("━" * 12)
+        + " "
+        + bold("0s")
+        + " 3ms/step - loss: 0.7500 - acc: 0.2500    "
+        + "\b" * 65
+        + "\r"
+        + bold("3/5")
+        + " "
+        + green("━" * 12)
+        + white("━" * 8)
+        + " "
+        + bold("0s")
+        + " 3ms/step - loss: 0.5833 - acc: 0.3333"
+        + "\b" * 65
+        + "\r"
+        + bold("4/5")
+        + " "
+        + green("━" * 16)
+        + white("━" * 4)
+        + " "
+        + bold("0s")
+        + " 3ms/step - loss: 0.5625 - acc: 0.4375"
+        + "\b" * 65
         # The finalizing update shows the values it is given (epoch aggregates).
-        + "\r" + bold("5/5") + " " + green("━" * 20) + white("") + " " + bold("0s")
-        + " 3ms/step - loss: 0.1250 - acc: 1.0000\n")
+        + "\r"
+        + bold("5/5")
+        + " "
+        + green("━" * 20)
+        + white("")
+        + " "
+        + bold("0s")
+        + " 3ms/step - loss: 0.1250 - acc: 1.0000\n"
+    )
     assert out.getvalue() == expected
 
 
@@ -129,12 +167,35 @@ def test_tty_shorter_line_is_padded_and_final_shows_elapsed(clock):
     clock.tick(0.5)
     bar.update(3, [("loss", 1.0)])
     expected = (
-        "\r" + bold("1/3") + " " + green("━" * 6) + white("━" * 14) + " " + bold("1s")
-        + " 500ms/step - loss: 1.0000 - a_long_metric_name: 2.0000" + "\b" * 82
-        + "\r" + bold("2/3") + " " + green("━" * 13) + white("━" * 7) + " " + bold("0s")
-        + " 500ms/step - loss: 1.0000 - a_long_metric_name: 2.0000" + "\b" * 82
-        + "\r" + bold("3/3") + " " + green("━" * 20) + white("") + " " + bold("2s")
-        + " 500ms/step - loss: 1.0000" + " " * 29 + "\n")
+        "\r"
+        + bold("1/3")
+        + " "
+        + green("━" * 6)
+        + white("━" * 14)
+        + " "
+        + bold("1s")
+        + " 500ms/step - loss: 1.0000 - a_long_metric_name: 2.0000"
+        + "\b" * 82
+        + "\r"
+        + bold("2/3")
+        + " "
+        + green("━" * 13)
+        + white("━" * 7)
+        + " "
+        + bold("0s")
+        + " 500ms/step - loss: 1.0000 - a_long_metric_name: 2.0000"
+        + "\b" * 82
+        + "\r"
+        + bold("3/3")
+        + " "
+        + green("━" * 20)
+        + white("")
+        + " "
+        + bold("2s")
+        + " 500ms/step - loss: 1.0000"
+        + " " * 29
+        + "\n"
+    )
     assert out.getvalue() == expected
 
 
@@ -195,6 +256,7 @@ def test_ipykernel_counts_as_interactive(clock, monkeypatch):
 
 # --------------------------------------------------------------- plain line (not a TTY)
 
+
 def test_not_a_tty_prints_one_plain_line_at_the_end(clock):
     out = FakeStream(tty=False)
     bar = Progbar(50, interval=0, stream=out)
@@ -217,6 +279,7 @@ def test_not_a_tty_unknown_target_prints_on_finalize(clock):
 
 
 # ------------------------------------------------------------------------ verbose 2 / 0
+
 
 def test_verbose_2_prints_one_line_when_done(clock):
     for tty in (True, False):
@@ -254,6 +317,7 @@ def test_verbose_0_is_silent(clock):
 
 
 # -------------------------------------------------------------------------- averaging
+
 
 def test_running_average_is_weighted_by_steps_since_last_update(clock):
     out = FakeStream(tty=False)

@@ -2,15 +2,16 @@
 Keras 3.15: its saved models load with the predictions Keras gave, and dagnet writes the
 configs (operation classes, constructor arguments, node args) and summary rows Keras wrote
 for the same construction (fixtures/keras3_raw_ops, made by fixtures/make/keras3_raw_ops.py)."""
+
 import json
 import os
 
 import numpy as np
 import pytest
+from raw_ops_cases import CASES, build
 
 import dagnet
 from dagnet import ops, utils
-from raw_ops_cases import CASES, build
 
 HERE = os.path.join(os.path.dirname(__file__), "fixtures", "keras3_raw_ops")
 with open(os.path.join(HERE, "configs.json"), encoding="utf-8") as _f:
@@ -92,26 +93,38 @@ def test_operation_config_and_node_args():
     model = dagnet.Model(x, y)
     layers = model.get_config()["layers"]
     get_item, total = layers[1], layers[2]
-    assert (get_item["module"], get_item["class_name"], get_item["registered_name"]) == \
-        ("keras.src.ops.numpy", "GetItem", "GetItem")
+    assert (get_item["module"], get_item["class_name"], get_item["registered_name"]) == (
+        "keras.src.ops.numpy",
+        "GetItem",
+        "GetItem",
+    )
     assert json.loads(json.dumps(get_item["inbound_nodes"][0]["args"][1])) == [
         {"class_name": "__slice__", "config": {"start": None, "stop": None, "step": None}},
         {"class_name": "__slice__", "config": {"start": 1, "stop": None, "step": None}},
-        {"class_name": "__ellipsis__", "config": {}}]
+        {"class_name": "__ellipsis__", "config": {}},
+    ]
     assert total["config"] == {"name": "sum", "axis": (1, 2), "keepdims": True}
     assert len(total["inbound_nodes"][0]["args"]) == 1 and total["inbound_nodes"][0]["kwargs"] == {}
     assert [op.name for op in model.operations if op not in model.layers] == ["get_item", "sum"]
 
 
 def test_unsupported_keras_operation_is_named():
-    config = {"module": "keras.src.ops.numpy", "class_name": "Einsum", "config": {"name": "einsum"},
-              "registered_name": "Einsum"}
+    config = {
+        "module": "keras.src.ops.numpy",
+        "class_name": "Einsum",
+        "config": {"name": "einsum"},
+        "registered_name": "Einsum",
+    }
     with pytest.raises(ValueError, match="Einsum"):
         dagnet.saving.deserialize_keras_object(config)
 
 
 def test_operation_rejects_arguments_it_cannot_honour():
-    config = {"module": "keras.src.ops.numpy", "class_name": "Round",
-              "config": {"name": "round", "decimals": 0, "unknown": 3}, "registered_name": "Round"}
+    config = {
+        "module": "keras.src.ops.numpy",
+        "class_name": "Round",
+        "config": {"name": "round", "decimals": 0, "unknown": 3},
+        "registered_name": "Round",
+    }
     with pytest.raises(ValueError, match="Round"):
         dagnet.saving.deserialize_keras_object(config)

@@ -1,6 +1,7 @@
 """model.save / load_model (.keras), save_weights / load_weights (.weights.h5 and the
 tf.keras .h5 layout), resuming training, Keras interop through files Keras 3.15 wrote
 (fixtures/keras3_io, with the predictions Keras gave), corrupt files, atomic writes."""
+
 import os
 import zipfile
 
@@ -74,16 +75,16 @@ def test_weights_files(tmp_path, suffix):
         model.save_weights(tmp_path / "w.bin")
 
 
-@pytest.mark.parametrize("name,load", [("k_io.keras", "model"), ("k_io.weights.h5", "weights"),
-                                       ("k_io_legacy.h5", "weights")])
+@pytest.mark.parametrize(
+    "name,load", [("k_io.keras", "model"), ("k_io.weights.h5", "weights"), ("k_io_legacy.h5", "weights")]
+)
 def test_files_written_by_keras_load_and_predict_the_same(name, load):
     x, _ = data()
     path = os.path.join(FIXTURES, name)
     model = models.load_model(path) if load == "model" else build()
     if load == "weights":
         model.load_weights(path)
-    np.testing.assert_allclose(model.predict(x, verbose=0), np.load(os.path.join(FIXTURES, "k_io_pred.npy")),
-                               atol=1e-6)
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.load(os.path.join(FIXTURES, "k_io_pred.npy")), atol=1e-6)
 
 
 def test_keras_file_resumes_training_with_its_optimizer_state():
@@ -173,6 +174,9 @@ def test_remaining_layer_types_round_trip(tmp_path):
     model.save(tmp_path / "r.keras")
     loaded = models.load_model(tmp_path / "r.keras")
     rng = np.random.default_rng(4)
-    x = [rng.standard_normal((2, 8, 8, 3)).astype("float32"), rng.standard_normal((2, 8, 8, 3)).astype("float32"),
-         rng.standard_normal((2, 6, 4)).astype("float32")]
+    x = [
+        rng.standard_normal((2, 8, 8, 3)).astype("float32"),
+        rng.standard_normal((2, 8, 8, 3)).astype("float32"),
+        rng.standard_normal((2, 6, 4)).astype("float32"),
+    ]
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -1,5 +1,6 @@
 """get_config / from_config, JSON and clone_model in Keras 3's format, including a model
 config written by real Keras 3.15 (fixtures/keras3_model.json)."""
+
 import json
 import os
 
@@ -80,7 +81,8 @@ def test_every_layer_type_round_trips():
     g = layers.GlobalAveragePooling1D()(r)
     merged = layers.concatenate([p1, g, layers.Average()([p1, p1]), layers.Maximum()([p1, p1])])
     out = layers.Dense(2, activation="softmax", kernel_regularizer=dagnet.regularizers.l2(0.01))(
-        layers.Activation("relu")(merged))
+        layers.Activation("relu")(merged)
+    )
     model = Model([tok, img], out)
     text = model.to_json()
     rebuilt = models.model_from_json(text)
@@ -133,8 +135,18 @@ def test_loads_a_model_config_written_by_keras():
     with open(os.path.join(FIXTURES, "keras3_model.json")) as f:
         model = models.model_from_json(f.read())
     assert model.name == "combo" and model.count_params() == 1000
-    assert [l.name for l in model.layers] == ["a", "b", "vision", "seq", "concatenate", "embedding", "dense", "lstm",
-                                              "concatenate_1", "out"]
+    assert [l.name for l in model.layers] == [
+        "a",
+        "b",
+        "vision",
+        "seq",
+        "concatenate",
+        "embedding",
+        "dense",
+        "lstm",
+        "concatenate_1",
+        "out",
+    ]
     rng = np.random.default_rng(2)
     imgs = rng.uniform(size=(2, 8, 8, 1)).astype("float32")
     out = model([imgs, imgs, np.array([[1, 2, 0], [3, 0, 0]], "int32")])

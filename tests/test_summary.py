@@ -1,5 +1,6 @@
 """model.summary() against text printed by real Keras 3.15 for the same models
 (fixtures/keras3_summaries.txt, made by running this construction under Keras)."""
+
 import os
 
 import pytest
@@ -20,8 +21,7 @@ def build_and_summarise(print_fn):
     inner_in = Input(shape=(4,))
     inner = Model(inner_in, layers.Dense(3)(inner_in), name="enc")
     x1, x2 = Input(shape=(4,)), Input(shape=(4,))
-    Model([x1, x2], layers.add([inner(x1), inner(x2)]), name="outer").summary(expand_nested=True,
-                                                                            print_fn=print_fn)
+    Model([x1, x2], layers.add([inner(x1), inner(x2)]), name="outer").summary(expand_nested=True, print_fn=print_fn)
     Sequential([Input(shape=(3,)), layers.Dense(4), layers.Dense(1)]).summary(print_fn=print_fn)
 
 
@@ -59,13 +59,13 @@ def test_summary_options(monkeypatch):
 def test_summary_layout_matches_keras3(monkeypatch):
     """Console-width cropping (line_length > 80), folded long names, positions scaled by
     line_length, extra positions, bottom-aligned headers, layer_range, optimizer params."""
-    import dagnet
     from summary_layout_cases import cases
+
+    import dagnet
 
     monkeypatch.setenv("COLUMNS", "80")
     utils.clear_session()
-    with open(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_summary_layout.txt"),
-              encoding="utf-8") as f:
+    with open(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_summary_layout.txt"), encoding="utf-8") as f:
         expected = f.read().split("\x00")
     got = cases(dagnet)
     assert len(got) == len(expected)

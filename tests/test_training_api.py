@@ -1,4 +1,5 @@
 """compile / fit / evaluate / predict / *_on_batch, with Keras semantics."""
+
 import numpy as np
 import pytest
 
@@ -80,8 +81,12 @@ def test_multi_output_loss_weights_and_names():
     reg = layers.Dense(1, name="reg")(h)
     cls = layers.Dense(3, activation="softmax", name="cls")(h)
     model = Model(x, [reg, cls])
-    model.compile(optimizer="sgd", loss={"reg": "mse", "cls": "categorical_crossentropy"},
-                  loss_weights={"reg": 0.25, "cls": 2.0}, metrics={"cls": ["accuracy"]})
+    model.compile(
+        optimizer="sgd",
+        loss={"reg": "mse", "cls": "categorical_crossentropy"},
+        loss_weights={"reg": 0.25, "cls": 2.0},
+        metrics={"cls": ["accuracy"]},
+    )
     rng = np.random.default_rng(1)
     data = rng.standard_normal((32, 5)).astype("float32")
     y_reg = rng.standard_normal(32).astype("float32")  # (32,) is expanded to the output's (32, 1)
@@ -90,8 +95,9 @@ def test_multi_output_loss_weights_and_names():
     assert list(logs) == ["cls_accuracy", "cls_loss", "loss", "reg_loss"]  # sorted, as Keras 3
     assert model.metrics_names == ["loss", "compile_metrics", "reg_loss", "cls_loss"]
     values = model.evaluate(data, [y_reg, y_cls], verbose=0)  # loss, output losses, then sorted metrics
-    np.testing.assert_allclose(values, [logs["loss"], logs["reg_loss"], logs["cls_loss"], logs["cls_accuracy"]],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        values, [logs["loss"], logs["reg_loss"], logs["cls_loss"], logs["cls_accuracy"]], rtol=1e-5
+    )
     assert logs["loss"] == pytest.approx(0.25 * logs["reg_loss"] + 2.0 * logs["cls_loss"], rel=1e-5)
     pred_reg, pred_cls = model.predict(data, verbose=0)
     assert logs["reg_loss"] == pytest.approx(np.mean((pred_reg[:, 0] - y_reg) ** 2), rel=1e-4)
@@ -136,8 +142,11 @@ def test_loss_objects_and_sparse_labels():
     x = Input(shape=(4,))
     logits = layers.Dense(3)(x)
     model = Model(x, logits)
-    model.compile(optimizer=optimizers.Adam(0.05), loss=losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=optimizers.Adam(0.05),
+        loss=losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     rng = np.random.default_rng(2)
     data = rng.standard_normal((64, 4)).astype("float32")
     labels = data[:, :3].argmax(1)

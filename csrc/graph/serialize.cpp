@@ -7,7 +7,8 @@
 namespace dagnet {
 
 namespace {
-constexpr char kProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '1'};
+constexpr char kProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '2'};
+constexpr char kOldProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '1'};  // no options or constraints
 constexpr char kTensorMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'T', '1'};
 
 class Writer {
@@ -73,9 +74,11 @@ class Reader {
     check(d <= static_cast<uint8_t>(DType::i64), ErrorKind::Value, path_, " is corrupt (dtype ", int(d), ")");
     return static_cast<DType>(d);
   }
-  void magic(const char (&expected)[8]) {
+  // `old` (optional) is a superseded magic of the same kind of file, refused with `old_message`.
+  void magic(const char (&expected)[8], const char* old = nullptr, const char* old_message = nullptr) {
     char m[8];
     bytes(m, 8);
+    check(!old || std::memcmp(m, old, 8) != 0, ErrorKind::Value, path_, " ", old_message);
     check(std::memcmp(m, expected, 8) == 0, ErrorKind::Value, path_, " is not a dagnet file");
   }
 
@@ -143,11 +146,17 @@ void write_program(Writer& w, const Program& p) {
   ids(p.fetches);
   w.pod<int32_t>(p.loss);
   ids(p.params);
-  const OptimizerConfig& o = p.optimizer;
-  w.str(o.name);
-  for (double d : {o.learning_rate, o.momentum, o.beta_1, o.beta_2, o.epsilon, o.rho}) w.pod<double>(d);
-  w.pod<uint8_t>(o.nesterov);
-  w.pod<uint8_t>(o.amsgrad);
+  w.str(p.optimizer.name);
+  w.pod<uint32_t>(static_cast<uint32_t>(optimizer_fields().size()));
+  for (const OptimizerField& field : optimizer_fields()) {
+    w.str(field.name);
+    w.pod<double>(optimizer_field(p.optimizer, field));
+  }
+  w.pod<uint32_t>(static_cast<uint32_t>(p.constraints.size()));
+  for (const ParamConstraint& c : p.constraints) {
+    w.pod<uint32_t>(static_cast<uint32_t>(c.param_index));
+    write_attrs(w, c.attrs);
+  }
 }
 
 Program read_program(Reader& r) {
@@ -230,11 +239,18 @@ Program read_program(Reader& r) {
   p.fetches = ids();
   p.loss = r.pod<int32_t>();
   p.params = ids();
-  OptimizerConfig& o = p.optimizer;
-  o.name = r.str();
-  for (double* d : {&o.learning_rate, &o.momentum, &o.beta_1, &o.beta_2, &o.epsilon, &o.rho}) *d = r.pod<double>();
-  o.nesterov = r.pod<uint8_t>() != 0;
-  o.amsgrad = r.pod<uint8_t>() != 0;
+  p.optimizer.name = r.str();
+  for (uint32_t n = r.count(1024); n-- > 0;) {
+    std::string field = r.str();
+    set_optimizer_field(p.optimizer, field, r.pod<double>());  // an unknown field is an error naming it
+  }
+  p.constraints.resize(r.count());
+  for (ParamConstraint& c : p.constraints) {
+    c.param_index = r.pod<uint32_t>();
+    check(c.param_index < p.params.size(), ErrorKind::Value, "corrupt program: a constraint on parameter ",
+          c.param_index, " of ", p.params.size());
+    c.attrs = read_attrs(r);
+  }
   return p;
 }
 }  // namespace
@@ -249,7 +265,7 @@ void write_programs(const std::string& path, const std::vector<Program>& program
 
 std::vector<Program> read_programs(const std::string& path) {
   Reader r(path);
-  r.magic(kProgramMagic);
+  r.magic(kProgramMagic, kOldProgramMagic, "was written by an older dagnet (program format 1); export it again");
   std::vector<Program> programs(r.count(16));
   for (auto& p : programs) p = read_program(r);
   return programs;

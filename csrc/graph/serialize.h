@@ -1,10 +1,13 @@
 // The native program file: graphs with their weights and roles, written by
 // model.export_native() and read by the dagnet-bench runner without Python.
-// Layout (little-endian): "DAGNETP1", u32 program count, then per program: the values
+// Layout (little-endian): "DAGNETP2", u32 program count, then per program: the values
 // (kind, name, dtype, shape; a parameter's bytes), the nodes (op, name, input ids,
-// output count, attributes), fetches, loss id (-1: none), trained parameters and the
-// optimizer config. Reading replays everything through Graph::add_* so every shape
-// rule and attribute check runs again; a truncated or inconsistent file is an error.
+// output count, attributes), fetches, loss id (-1: none), trained parameters, the
+// optimizer config (its kind, then every field of optimizer_fields() by name) and the
+// weight constraints (parameter index, constrain-op attributes). Reading replays
+// everything through Graph::add_* so every shape rule and attribute check runs again; a
+// truncated or inconsistent file, or an optimizer field this build does not know, is an
+// error.
 #pragma once
 #include <memory>
 #include <string>
@@ -22,6 +25,7 @@ struct Program {
   ValueId loss = kNoValue;
   std::vector<ValueId> params;
   OptimizerConfig optimizer;
+  std::vector<ParamConstraint> constraints;  // applied after params' updates, as the Trainer takes them
 };
 
 void write_programs(const std::string& path, const std::vector<Program>& programs);

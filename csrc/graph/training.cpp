@@ -21,10 +21,7 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   check(graph_ != nullptr, ErrorKind::Value, "Trainer needs a graph");
   device_ = options.device;
   const std::string& name = config_.name;
-  check(name == "sgd" || name == "adam" || name == "rmsprop" || name == "adagrad" || name == "adadelta" ||
-            name == "adamax" || name == "nadam",
-        ErrorKind::Value, "unknown optimizer '", name,
-        "' (available: sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam)");
+  check_optimizer_kind(name);
   check(config_.learning_rate >= 0, ErrorKind::Value, "learning rate must be >= 0, got ", config_.learning_rate);
   check(config_.momentum >= 0 && config_.momentum <= 1, ErrorKind::Value, "momentum must be in [0, 1], got ",
         config_.momentum);

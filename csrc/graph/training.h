@@ -7,28 +7,9 @@
 #include <vector>
 
 #include "graph/executor.h"
+#include "graph/optimizer_config.h"
 
 namespace dagnet {
-
-// Hyper-parameters of the supported optimizers (Keras names and defaults); each
-// optimizer reads the ones it has.
-struct OptimizerConfig {
-  std::string name = "sgd";  // sgd | adam | rmsprop | adagrad | adadelta | adamax | nadam
-  double learning_rate = 0.01;
-  double momentum = 0.0;     // sgd, rmsprop
-  bool nesterov = false;     // sgd
-  double beta_1 = 0.9;       // adam, adamax, nadam
-  double beta_2 = 0.999;     // adam, adamax, nadam
-  double epsilon = 1e-7;     // all but sgd
-  bool amsgrad = false;      // adam
-  double rho = 0.9;          // rmsprop, adadelta (Keras's default there is 0.95)
-  bool centered = false;     // rmsprop
-  double initial_accumulator_value = 0.1;  // adagrad
-  // Keras 3 base-optimizer options (0 = off). Gradients are clipped first (clipnorm per
-  // variable, else global_clipnorm over all, else clipvalue elementwise), then
-  // weight_decay shrinks each parameter (p -= p * wd * lr) before its update.
-  double clipnorm = 0.0, global_clipnorm = 0.0, clipvalue = 0.0, weight_decay = 0.0;
-};
 
 // A Keras weight constraint on params[param_index]: attributes of the `constrain` op,
 // which runs right after that parameter's update, inside the same step.

@@ -162,6 +162,48 @@ py::dict stats_to_dict(const PlanStats& s) {
   return d;
 }
 
+// An optimizer config from {"optimizer": kind, <field>: value, ...}: every key but
+// "optimizer" goes through the table (optimizer_fields), which refuses unknown names.
+OptimizerConfig optimizer_config_from_python(const py::dict& d) {
+  OptimizerConfig config;
+  for (const auto& [key, value] : d) {
+    const std::string name = key.cast<std::string>();
+    if (name == "optimizer") config.name = value.cast<std::string>();
+    else set_optimizer_field(config, name, value.cast<double>());
+  }
+  return config;
+}
+
+py::dict optimizer_config_to_python(const OptimizerConfig& config) {
+  py::dict d;
+  d["optimizer"] = config.name;
+  for (const OptimizerField& field : optimizer_fields()) {
+    if (field.number) d[field.name] = config.*field.number;
+    else d[field.name] = config.*field.flag;
+  }
+  return d;
+}
+
+// [(param index, constrain-op attrs)], as Trainer(constraints=...) and program dicts take them.
+std::vector<ParamConstraint> constraints_from_python(py::handle list) {
+  std::vector<ParamConstraint> constraints;
+  for (py::handle item : list) {
+    auto pair = item.cast<py::tuple>();
+    constraints.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
+  }
+  return constraints;
+}
+
+py::list constraints_to_python(const std::vector<ParamConstraint>& constraints) {
+  py::list list;
+  for (const ParamConstraint& c : constraints) {
+    py::dict attrs;
+    for (const auto& [k, v] : c.attrs.values()) attrs[py::str(k)] = attr_to_python(v);
+    list.append(py::make_tuple(c.param_index, attrs));
+  }
+  return list;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_engine, m) {
@@ -312,24 +354,35 @@ PYBIND11_MODULE(_engine, m) {
           p.fetches = d["fetches"].cast<std::vector<ValueId>>();
           p.loss = d.contains("loss") ? d["loss"].cast<ValueId>() : kNoValue;
           p.params = d.contains("params") ? d["params"].cast<std::vector<ValueId>>() : std::vector<ValueId>{};
-          if (d.contains("optimizer")) {
-            py::dict o = d["optimizer"].cast<py::dict>();
-            p.optimizer.name = o["optimizer"].cast<std::string>();
-            p.optimizer.learning_rate = o["learning_rate"].cast<double>();
-            auto get = [&](const char* k, double fallback) { return o.contains(k) ? o[k].cast<double>() : fallback; };
-            p.optimizer.momentum = get("momentum", 0.0);
-            p.optimizer.beta_1 = get("beta_1", 0.9);
-            p.optimizer.beta_2 = get("beta_2", 0.999);
-            p.optimizer.epsilon = get("epsilon", 1e-7);
-            p.optimizer.rho = get("rho", 0.9);
-            p.optimizer.nesterov = o.contains("nesterov") && o["nesterov"].cast<bool>();
-            p.optimizer.amsgrad = o.contains("amsgrad") && o["amsgrad"].cast<bool>();
-          }
+          if (d.contains("optimizer")) p.optimizer = optimizer_config_from_python(d["optimizer"].cast<py::dict>());
+          if (d.contains("constraints")) p.constraints = constraints_from_python(d["constraints"]);
           out.push_back(std::move(p));
         }
         write_programs(path, out);
       },
       py::arg("path"), py::arg("programs"), "Writes graphs with weights for the native runner (dagnet-bench).");
+  m.def(
+      "read_programs",
+      [](const std::string& path) {
+        py::list out;
+        for (const Program& p : read_programs(path)) {
+          py::dict d;
+          d["name"] = p.name;
+          d["graph"] = p.graph;
+          d["fetches"] = p.fetches;
+          d["loss"] = p.loss;
+          d["params"] = p.params;
+          d["optimizer"] = optimizer_config_to_python(p.optimizer);
+          d["constraints"] = constraints_to_python(p.constraints);
+          out.append(d);
+        }
+        return out;
+      },
+      py::arg("path"), "The programs of a file as write_programs takes them (graph, roles, optimizer, constraints).");
+  m.def(
+      "optimizer_fields", [] { return optimizer_config_to_python(OptimizerConfig{}); },
+      "The native optimizer configuration: {'optimizer': default kind, <field>: default}.");
+  m.def("optimizer_kinds", &optimizer_kinds);
   m.def(
       "read_program_names",
       [](const std::string& path) {
@@ -397,39 +450,23 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
-                       const std::string& optimizer, double learning_rate, double momentum, bool nesterov,
-                       double beta_1, double beta_2, double epsilon, bool amsgrad, double rho,
-                       std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches, bool centered,
-                       double clipnorm, double global_clipnorm, double clipvalue, double weight_decay,
-                       const py::list& constraints, double initial_accumulator_value, const std::string& device) {
-             OptimizerConfig config{optimizer, learning_rate, momentum, nesterov, beta_1,
-                                    beta_2,    epsilon,       amsgrad,  rho};
-             config.centered = centered;
-             config.clipnorm = clipnorm;
-             config.global_clipnorm = global_clipnorm;
-             config.clipvalue = clipvalue;
-             config.weight_decay = weight_decay;
-             config.initial_accumulator_value = initial_accumulator_value;
-             std::vector<ParamConstraint> constrained;
-             for (py::handle item : constraints) {
-               auto pair = item.cast<py::tuple>();
-               constrained.push_back({pair[0].cast<size_t>(), attrs_from_dict(pair[1].cast<py::dict>())});
-             }
-             return std::make_unique<Trainer>(g, loss, params, config, fetches,
-                                              ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
-                                              constrained);
-           }),
-           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-           py::arg("learning_rate") = 0.01, py::arg("momentum") = 0.0, py::arg("nesterov") = false,
-           py::arg("beta_1") = 0.9, py::arg("beta_2") = 0.999, py::arg("epsilon") = 1e-7, py::arg("amsgrad") = false,
-           py::arg("rho") = 0.9, py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-           py::arg("parallel_branches") = true, py::arg("centered") = false, py::arg("clipnorm") = 0.0,
-           py::arg("global_clipnorm") = 0.0, py::arg("clipvalue") = 0.0, py::arg("weight_decay") = 0.0,
-           py::arg("constraints") = py::list(), py::arg("initial_accumulator_value") = 0.1, py::arg("device") = "cpu",
-           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-           "Keras formulas) to the graph; "
-           "constraints: [(param index, constrain-op attrs)] applied after those updates.")
+      .def(
+          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
+                      std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
+                      const py::list& constraints, const std::string& device, const py::kwargs& options) {
+            py::dict config = py::dict(options);
+            config["optimizer"] = optimizer;
+            return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
+                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                             constraints_from_python(constraints));
+          }),
+          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+          py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+          py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
+          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+          "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
+          "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
+          "constraints: [(param index, constrain-op attrs)] applied after those updates.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {

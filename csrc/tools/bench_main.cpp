@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
       if (!train) {
         if (o.mode == "train") throw Error(ErrorKind::Value, "the file has no training program (compile the model)");
       } else {
-        Trainer trainer(train->graph, train->loss, train->params, train->optimizer);
+        Trainer trainer(train->graph, train->loss, train->params, train->optimizer, {}, {}, train->constraints);
         std::vector<Tensor> feeds = random_feeds(*train->graph, trainer.executor().required_inputs(), o, rng);
         time_it("train", o.warmup, o.iterations, o.batch, [&] { trainer.step(feeds); });
       }

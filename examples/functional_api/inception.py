@@ -3,6 +3,7 @@ lecture), plus the dual-input model that shares the inception sub-network.
 
     python examples/functional_api/inception.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers, optimizers
@@ -11,19 +12,55 @@ from dagnet.layers import Concatenate, Convolution2D, Dense, Flatten, MaxPooling
 
 def inception_module(input_tensor, nfilters, activation, name):
     """Four parallel branches (1x1; 1x1->3x3; 1x1->5x5; 3x3 max-pool->1x1), strided by 2, concatenated."""
-    conv_a = Convolution2D(filters=nfilters[0], kernel_size=(1, 1), strides=(2, 2), padding="same",
-                           name="convA_" + name, activation=activation)(input_tensor)
-    conv_b0 = Convolution2D(filters=nfilters[1][0], kernel_size=(1, 1), strides=(1, 1), padding="same",
-                            name="convB0_" + name, activation=activation)(input_tensor)
-    conv_b1 = Convolution2D(filters=nfilters[1][1], kernel_size=(3, 3), strides=(2, 2), padding="same",
-                            name="convB1_" + name, activation=activation)(conv_b0)
-    conv_c0 = Convolution2D(filters=nfilters[2][0], kernel_size=(1, 1), strides=(1, 1), padding="same",
-                            name="convC0_" + name, activation=activation)(input_tensor)
-    conv_c1 = Convolution2D(filters=nfilters[2][1], kernel_size=(5, 5), strides=(2, 2), padding="same",
-                            name="convC1_" + name, activation=activation)(conv_c0)
+    conv_a = Convolution2D(
+        filters=nfilters[0],
+        kernel_size=(1, 1),
+        strides=(2, 2),
+        padding="same",
+        name="convA_" + name,
+        activation=activation,
+    )(input_tensor)
+    conv_b0 = Convolution2D(
+        filters=nfilters[1][0],
+        kernel_size=(1, 1),
+        strides=(1, 1),
+        padding="same",
+        name="convB0_" + name,
+        activation=activation,
+    )(input_tensor)
+    conv_b1 = Convolution2D(
+        filters=nfilters[1][1],
+        kernel_size=(3, 3),
+        strides=(2, 2),
+        padding="same",
+        name="convB1_" + name,
+        activation=activation,
+    )(conv_b0)
+    conv_c0 = Convolution2D(
+        filters=nfilters[2][0],
+        kernel_size=(1, 1),
+        strides=(1, 1),
+        padding="same",
+        name="convC0_" + name,
+        activation=activation,
+    )(input_tensor)
+    conv_c1 = Convolution2D(
+        filters=nfilters[2][1],
+        kernel_size=(5, 5),
+        strides=(2, 2),
+        padding="same",
+        name="convC1_" + name,
+        activation=activation,
+    )(conv_c0)
     max_tensor = MaxPooling2D(pool_size=(3, 3), strides=(1, 1), name="MAX_" + name, padding="same")(input_tensor)
-    conv_d0 = Convolution2D(filters=nfilters[3], kernel_size=(1, 1), strides=(2, 2), padding="same",
-                            name="convD0_" + name, activation=activation)(max_tensor)
+    conv_d0 = Convolution2D(
+        filters=nfilters[3],
+        kernel_size=(1, 1),
+        strides=(2, 2),
+        padding="same",
+        name="convD0_" + name,
+        activation=activation,
+    )(max_tensor)
     return Concatenate()([conv_a, conv_b1, conv_c1, conv_d0])
 
 
@@ -36,8 +73,7 @@ def create_inception_network(image_size, n_channels, activation="elu"):
     dense2 = Dense(units=20, activation=activation, name="D2")(dense1)
     output = Dense(units=1, activation="sigmoid", name="output")(dense2)
     model = Model(inputs=input_tensor, outputs=output)
-    model.compile(loss="binary_crossentropy", optimizer=optimizers.Adam(lr=0.0001, amsgrad=False),
-                  metrics=["accuracy"])
+    model.compile(loss="binary_crossentropy", optimizer=optimizers.Adam(lr=0.0001, amsgrad=False), metrics=["accuracy"])
     return model
 
 

@@ -4,6 +4,7 @@ pattern works through models used as layers too.
 
     python examples/functional_api/instrumentation.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers

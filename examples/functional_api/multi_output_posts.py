@@ -4,6 +4,7 @@ name (Deep Learning with Python, 7.1.2).
 
     python examples/functional_api/multi_output_posts.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers
@@ -28,9 +29,11 @@ def build():
     income_prediction = layers.Dense(num_income_groups, activation="softmax", name="income")(x)
     gender_prediction = layers.Dense(1, activation="sigmoid", name="gender")(x)
     model = Model(posts_input, [age_prediction, income_prediction, gender_prediction])
-    model.compile(optimizer="rmsprop",
-                  loss={"age": "mse", "income": "categorical_crossentropy", "gender": "binary_crossentropy"},
-                  loss_weights={"age": 0.25, "income": 1.0, "gender": 10.0})
+    model.compile(
+        optimizer="rmsprop",
+        loss={"age": "mse", "income": "categorical_crossentropy", "gender": "binary_crossentropy"},
+        loss_weights={"age": 0.25, "income": 1.0, "gender": 10.0},
+    )
     return model
 
 
@@ -44,8 +47,13 @@ def main(num_posts=128, max_length=300, epochs=2):
     age_targets = rng.integers(18, 50, size=num_posts).astype("float32")
     income_targets = np.eye(num_income_groups, dtype="float32")[rng.integers(0, num_income_groups, num_posts)]
     gender_targets = rng.integers(0, 2, size=num_posts).astype("float32")
-    model.fit(posts, {"age": age_targets, "income": income_targets, "gender": gender_targets},
-              epochs=epochs, batch_size=64, verbose=2)
+    model.fit(
+        posts,
+        {"age": age_targets, "income": income_targets, "gender": gender_targets},
+        epochs=epochs,
+        batch_size=64,
+        verbose=2,
+    )
     return model
 
 

@@ -4,6 +4,7 @@ Fed with a dict by input name.
 
     python examples/functional_api/question_answering.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers

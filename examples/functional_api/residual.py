@@ -3,6 +3,7 @@ projection shortcut when the sizes differ (Deep Learning with Python, 7.1.4).
 
     python examples/functional_api/residual.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers

@@ -3,6 +3,7 @@ they show the same digit (Keras functional guide). Channels last: images are (27
 
     python examples/functional_api/shared_vision.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers

@@ -3,6 +3,7 @@ on the concatenation says whether the same person wrote both (Keras functional g
 
     python examples/functional_api/siamese_lstm.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, layers

@@ -5,6 +5,7 @@ structure is the guide's.
 
     python examples/functional_api/visual_qa.py
 """
+
 import numpy as np
 
 from dagnet import Input, Model, Sequential, layers

@@ -8,19 +8,53 @@
 The engine lives in ``dagnet._engine`` (bindings only); ``dagnet.engine`` is the thin entry
 to the native graph that models lower into.
 """
-from . import _engine
-from ._info import devices, info
+
+from . import (
+    _engine,
+    activations,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
+)
 from ._device import get_device, set_device
-from . import activations, constraints, initializers, ops, regularizers, utils
-from . import layers, models
+from ._info import devices, info
 from .layers import Input, InputLayer
 from .models import Model, Sequential
 
 __version__ = _engine.info()["version"]
 
-__all__ = ["Input", "InputLayer", "Model", "Sequential", "layers", "models", "ops", "activations",
-           "initializers", "constraints", "regularizers", "utils", "info", "devices", "set_device", "get_device",
-           "saving", "__version__"]
-from . import losses, metrics, optimizers  # noqa: E402
-from . import callbacks  # noqa: E402
-from . import saving  # noqa: E402
+__all__ = [
+    "Input",
+    "InputLayer",
+    "Model",
+    "Sequential",
+    "layers",
+    "models",
+    "ops",
+    "activations",
+    "initializers",
+    "constraints",
+    "regularizers",
+    "losses",
+    "metrics",
+    "optimizers",
+    "callbacks",
+    "datasets",
+    "utils",
+    "info",
+    "devices",
+    "set_device",
+    "get_device",
+    "saving",
+    "__version__",
+]

@@ -1,4 +1,5 @@
 """What this dagnet build is and what it runs on."""
+
 from __future__ import annotations
 
 from . import _engine

@@ -1,8 +1,10 @@
 """Keras's automatic names: snake_case of the class name, then _1, _2, ... per session."""
+
 from __future__ import annotations
 
 import collections
 import re
+from typing import Any
 
 _counts: collections.Counter = collections.Counter()
 
@@ -21,7 +23,7 @@ def uniquify(base: str) -> str:
     return base if count == 0 else f"{base}_{count}"
 
 
-def auto_name(obj_or_class_name) -> str:
+def auto_name(obj_or_class_name: Any) -> str:
     name = obj_or_class_name if isinstance(obj_or_class_name, str) else type(obj_or_class_name).__name__
     return uniquify(to_snake_case(name))
 

@@ -17,6 +17,7 @@ Output matches ``keras.utils.Progbar`` (Keras 3.15):
 
 Time is read through the module-level ``_now`` so tests can drive a fake clock.
 """
+
 import math
 import os
 import sys
@@ -107,14 +108,24 @@ class Progbar:
         stream: Where to write; ``None`` means ``sys.stdout`` at the time of writing.
     """
 
-    def __init__(self, target, width=20, verbose=1, interval=0.05, stateful_metrics=None,
-                 stateless_metrics=None, unit_name="step", stream=None):
+    def __init__(
+        self,
+        target,
+        width=20,
+        verbose=1,
+        interval=0.05,
+        stateful_metrics=None,
+        stateless_metrics=None,
+        unit_name="step",
+        stream=None,
+    ):
         if stateful_metrics is not None and stateless_metrics is not None:
             raise ValueError(
                 "Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
                 "`stateful_metrics` is used to make metrics stateless by default (with an "
                 "exclusion list), while `stateless_metrics` is used to make metrics "
-                "stateful by default (with an exclusion list).")
+                "stateful by default (with an exclusion list)."
+            )
         self.target = target
         self.width = width
         self.verbose = verbose
@@ -136,7 +147,7 @@ class Progbar:
     def _averaged(self, name):
         if self.stateful_metrics is not None:
             return name not in self.stateful_metrics
-        return name in self.stateless_metrics
+        return self.stateless_metrics is not None and name in self.stateless_metrics
 
     def update(self, current, values=None, finalize=None):
         """Moves the bar to step ``current``.
@@ -175,15 +186,13 @@ class Progbar:
         if self.verbose == 1:
             if not self._dynamic_display:
                 if finalize:
-                    print_msg(self._live_line(current, now, time_per_unit, finalize,
-                                              color=False)[0],
-                              stream=self._stream)
+                    print_msg(
+                        self._live_line(current, now, time_per_unit, finalize, color=False)[0], stream=self._stream
+                    )
             else:
-                if (self._last_update is not None and now - self._last_update < self.interval
-                        and not finalize):
+                if self._last_update is not None and now - self._last_update < self.interval and not finalize:
                     return  # throttled: keep the redraw rate bounded on fast loops
-                line, visible_width = self._live_line(current, now, time_per_unit, finalize,
-                                                      color=True)
+                line, visible_width = self._live_line(current, now, time_per_unit, finalize, color=True)
                 # Step back over the previous line and blank whatever the new one does not
                 # cover, so a shorter line leaves no debris.
                 message = "\b" * self._prev_total_width + "\r" + line
@@ -209,6 +218,7 @@ class Progbar:
 
     def _live_line(self, current, now, time_per_unit, finalize, color):
         """The verbose=1 line and its visible width (without colour codes)."""
+
         def paint(text, code):
             return f"{code}{text}{_RESET}" if color else text
 

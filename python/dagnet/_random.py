@@ -1,4 +1,5 @@
 """dagnet's global random state (initializers, dropout seeds, shuffling)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -6,19 +6,24 @@ its inputs are ``GraphTensor``s (values of a native graph under construction) an
 op adds a node to that graph. The engine's shape rules then give the output shapes and
 its errors name the layer. There is no second graph representation in Python.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from . import _engine
+from ._tensor_operators import TensorOperators
+from ._typing import TensorLike
+from .variables import Variable
 
-_builders: list["GraphBuilder"] = []
+_builders: list[GraphBuilder] = []
 
 
-def current_builder() -> "GraphBuilder | None":
+def current_builder() -> GraphBuilder | None:
     """The builder an op on a non-tensor value (a weight, a constant) should emit into."""
     return _builders[-1] if _builders else None
 
@@ -26,7 +31,7 @@ def current_builder() -> "GraphBuilder | None":
 class GraphBuilder:
     """A native graph being built, plus the bookkeeping to bind weights by identity."""
 
-    def __init__(self, training: bool = False):
+    def __init__(self, training: bool | None = False) -> None:
         self.graph = _engine.Graph()
         self.training = training
         self._params: dict[int, int] = {}
@@ -38,11 +43,11 @@ class GraphBuilder:
         self.activity_losses: list[GraphTensor] = []
 
     # -- values -------------------------------------------------------------------
-    def input(self, name: str, shape, dtype: str) -> "GraphTensor":
+    def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
         dims = [-1 if d is None else int(d) for d in shape]
         return GraphTensor(self, self.graph.input(name, dims, dtype))
 
-    def param(self, variable) -> "GraphTensor":
+    def param(self, variable: Any) -> GraphTensor:
         """The graph value of a Variable; one per variable, so shared weights stay shared."""
         key = id(variable)
         if key not in self._params:
@@ -50,7 +55,7 @@ class GraphBuilder:
             self._keep.append(variable)
         return GraphTensor(self, self._params[key])
 
-    def constant(self, value, dtype: str | None = None) -> "GraphTensor":
+    def constant(self, value: TensorLike, dtype: str | None = None) -> GraphTensor:
         array = np.asarray(value, dtype=dtype)
         if array.dtype == np.float16 or array.dtype == np.bool_ or array.dtype.kind == "u":
             array = array.astype(np.int32 if array.dtype.kind in "bu" else np.float32)
@@ -58,18 +63,19 @@ class GraphBuilder:
         self._keep.append(tensor)
         return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
 
-    def node(self, op: str, inputs, attrs: dict | None = None, name: str | None = None) -> list["GraphTensor"]:
+    def node(
+        self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None
+    ) -> list[GraphTensor]:
         ids = [self.as_value(x).id for x in inputs]
         outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
         return [GraphTensor(self, v) for v in outs]
 
-    def as_value(self, x, dtype: str | None = None) -> "GraphTensor":
-        from .variables import Variable
-
+    def as_value(self, x: TensorLike, dtype: str | None = None) -> GraphTensor:
         if isinstance(x, GraphTensor):
             if x.builder is not self:
-                raise ValueError("a tensor from another graph was used here; "
-                                 "symbolic tensors cannot cross models this way")
+                raise ValueError(
+                    "a tensor from another graph was used here; symbolic tensors cannot cross models this way"
+                )
             return x
         if isinstance(x, Variable):
             return self.param(x)
@@ -88,7 +94,7 @@ class GraphBuilder:
             self._scopes.pop()
 
     @contextlib.contextmanager
-    def active(self) -> Iterator["GraphBuilder"]:
+    def active(self) -> Iterator[GraphBuilder]:
         _builders.append(self)
         try:
             yield self
@@ -96,12 +102,12 @@ class GraphBuilder:
             _builders.pop()
 
 
-class GraphTensor:
+class GraphTensor(TensorOperators):
     """A value of a native graph under construction (what ``call`` sees while tracing)."""
 
     __slots__ = ("builder", "id")
 
-    def __init__(self, builder: GraphBuilder, value_id: int):
+    def __init__(self, builder: GraphBuilder, value_id: int) -> None:
         self.builder = builder
         self.id = value_id
 
@@ -119,50 +125,3 @@ class GraphTensor:
 
     def __repr__(self) -> str:
         return f"<GraphTensor shape={self.shape} dtype={self.dtype}>"
-
-
-def _install_operators(cls) -> None:
-    """Arithmetic, comparison, matmul and indexing on symbolic tensors record ops."""
-
-    def binary(name, swap=False):
-        def method(self, other):
-            from . import ops
-
-            fn = getattr(ops, name)
-            return fn(other, self) if swap else fn(self, other)
-
-        return method
-
-    for dunder, name in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("truediv", "true_divide"),
-                         ("matmul", "matmul"), ("pow", "power")]:
-        setattr(cls, f"__{dunder}__", binary(name))
-        setattr(cls, f"__r{dunder}__", binary(name, swap=True))
-    # As Keras's KerasTensor: != is elementwise (not_equal); == stays identity.
-    for dunder, name in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
-                         ("ne", "not_equal")]:
-        setattr(cls, f"__{dunder}__", binary(name))
-
-    def neg(self):
-        from . import ops
-        return ops.negative(self)
-
-    def getitem(self, key):
-        from . import ops
-        return ops.slice_by_index(self, key)
-
-    def abs_(self):
-        from . import ops
-        return ops.absolute(self)
-
-    def round_(self, ndigits=None):
-        from . import ops
-        return ops.round(self, ndigits or 0)
-
-    cls.__round__ = round_
-    cls.__neg__ = neg
-    cls.__abs__ = abs_
-    cls.__getitem__ = getitem
-    cls.__hash__ = object.__hash__
-
-
-_install_operators(GraphTensor)

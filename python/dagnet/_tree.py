@@ -1,15 +1,19 @@
 """Flatten and rebuild nested structures (tensor, list, tuple, dict) the way Keras does:
 dicts flatten in sorted key order, lists and tuples in order."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from ._typing import TensorLike
 
 
-def is_nested(x) -> bool:
+def is_nested(x: TensorLike) -> bool:
     return isinstance(x, (list, tuple, dict))
 
 
-def flatten(structure) -> list:
+def flatten(structure: Any) -> list:
     if isinstance(structure, dict):
         return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     if isinstance(structure, (list, tuple)):
@@ -17,7 +21,7 @@ def flatten(structure) -> list:
     return [structure]
 
 
-def pack_sequence_as(structure, flat: list):
+def pack_sequence_as(structure: Any, flat: list) -> Any:
     """Rebuild `structure` with the leaves of `flat`, in flatten order."""
     leaves = iter(flat)
 
@@ -34,5 +38,5 @@ def pack_sequence_as(structure, flat: list):
     return build(structure)
 
 
-def map_structure(fn: Callable[[Any], Any], structure):
+def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     return pack_sequence_as(structure, [fn(leaf) for leaf in flatten(structure)])

@@ -14,8 +14,29 @@ loss, backward and the update in one native call per ``step``.
 ``set_op_profiling(True)`` times every kernel call; ``take_op_profile()`` returns
 ``[(op, calls, total ms)]``, slowest first, for finding where a model's time goes.
 """
-from ._engine import (Executor, Graph, Tensor, Trainer, gradients, num_threads, op_names, set_num_threads,
-                      set_op_profiling, take_op_profile)
 
-__all__ = ["Graph", "Executor", "Trainer", "Tensor", "gradients", "set_num_threads", "num_threads", "op_names",
-           "set_op_profiling", "take_op_profile"]
+from ._engine import (
+    Executor,
+    Graph,
+    Tensor,
+    Trainer,
+    gradients,
+    num_threads,
+    op_names,
+    set_num_threads,
+    set_op_profiling,
+    take_op_profile,
+)
+
+__all__ = [
+    "Graph",
+    "Executor",
+    "Trainer",
+    "Tensor",
+    "gradients",
+    "set_num_threads",
+    "num_threads",
+    "op_names",
+    "set_op_profiling",
+    "take_op_profile",
+]

@@ -3,16 +3,20 @@
 Without a seed, draws come from dagnet's global generator (``utils.set_random_seed``
 makes runs reproducible); with a seed, an initializer gives the same values each call.
 """
+
 from __future__ import annotations
 
+import inspect
 import math
+from typing import Any
 
 import numpy as np
 
 from . import _random
+from ._typing import TensorLike
 
 
-def _fans(shape, input_axes=None, output_axes=None) -> tuple[float, float]:
+def _fans(shape: Any, input_axes: Any = None, output_axes: Any = None) -> tuple[float, float]:
     shape = tuple(shape)
     if input_axes is not None and output_axes is not None:
         return (float(np.prod([shape[a] for a in input_axes])), float(np.prod([shape[a] for a in output_axes])))
@@ -27,74 +31,72 @@ def _fans(shape, input_axes=None, output_axes=None) -> tuple[float, float]:
 
 
 class Initializer:
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         raise NotImplementedError
 
     def get_config(self) -> dict:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
         # Keras adds keys over versions (e.g. input_axes); take the ones this class has.
-        import inspect
-
         accepted = inspect.signature(cls.__init__).parameters
         return cls(**{k: v for k, v in config.items() if k in accepted})
 
 
 class _Seeded(Initializer):
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
 
     def _rng(self) -> np.random.Generator:
         return np.random.default_rng(self.seed) if self.seed is not None else _random.generator()
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed}
 
 
 class Zeros(Initializer):
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return np.zeros(shape, dtype)
 
 
 class Ones(Initializer):
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return np.ones(shape, dtype)
 
 
 class Constant(Initializer):
-    def __init__(self, value=0.0):
+    def __init__(self, value: TensorLike = 0.0) -> None:
         self.value = value
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return np.full(shape, self.value, dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
 class RandomUniform(_Seeded):
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return self._rng().uniform(self.minval, self.maxval, shape).astype(dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 class RandomNormal(_Seeded):
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return self._rng().normal(self.mean, self.stddev, shape).astype(dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -109,20 +111,27 @@ def _truncated_normal(rng, shape, stddev):
 
 
 class TruncatedNormal(_Seeded):
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         return (self.mean + _truncated_normal(self._rng(), shape, self.stddev)).astype(dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class VarianceScaling(_Seeded):
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
-                 output_axes=None):
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
+    ) -> None:
         super().__init__(seed)
         self.input_axes, self.output_axes = input_axes, output_axes
         if scale <= 0:
@@ -133,7 +142,7 @@ class VarianceScaling(_Seeded):
             raise ValueError(f"Invalid `distribution` argument: {distribution}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         fan_in, fan_out = _fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         scale = self.scale / max(1.0, n)
@@ -148,67 +157,73 @@ class VarianceScaling(_Seeded):
             values = rng.uniform(-limit, limit, shape)
         return np.asarray(values, dtype)
 
-    def get_config(self):
-        return {"seed": self.seed, "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "input_axes": self.input_axes, "output_axes": self.output_axes}
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }
 
 
 class GlorotUniform(VarianceScaling):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_avg", "uniform", seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotNormal(VarianceScaling):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_avg", "truncated_normal", seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class HeUniform(VarianceScaling):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(2.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class HeNormal(VarianceScaling):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(2.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class LecunUniform(VarianceScaling):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_in", "uniform", seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class LecunNormal(VarianceScaling):
-    def __init__(self, seed=None, input_axes=None, output_axes=None):
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(1.0, "fan_in", "truncated_normal", seed, input_axes, output_axes)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class Orthogonal(_Seeded):
     """Keras's orthogonal: QR of a normal matrix of shape (prod(shape[:-1]), shape[-1])."""
 
-    def __init__(self, gain=1.0, seed=None):
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
         self.gain = gain
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         if len(shape) < 2:
             raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape}")
         rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
@@ -219,30 +234,43 @@ class Orthogonal(_Seeded):
             q = q.T
         return (self.gain * q[:rows, :cols]).reshape(shape).astype(dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}
 
 
 class Identity(Initializer):
-    def __init__(self, gain=1.0):
+    def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
-    def __call__(self, shape, dtype="float32"):
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
         if len(shape) != 2:
             raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape}")
         return (self.gain * np.eye(*shape)).astype(dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 
 _ALIASES = {
-    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant,
-    "random_uniform": RandomUniform, "uniform": RandomUniform, "random_normal": RandomNormal,
-    "normal": RandomNormal, "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_uniform": HeUniform,
-    "he_normal": HeNormal, "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal, "identity": Identity,
+    "zeros": Zeros,
+    "zero": Zeros,
+    "ones": Ones,
+    "one": Ones,
+    "constant": Constant,
+    "random_uniform": RandomUniform,
+    "uniform": RandomUniform,
+    "random_normal": RandomNormal,
+    "normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal,
+    "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 for _cls in list(_ALIASES.values()):
     _ALIASES[_cls.__name__] = _cls
@@ -253,7 +281,7 @@ glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNorm
 orthogonal, random_uniform, random_normal = Orthogonal, RandomUniform, RandomNormal
 
 
-def get(identifier):
+def get(identifier: Any) -> Any:
     """An initializer from a name, a config dict, an instance or a callable."""
     if identifier is None:
         return None
@@ -266,13 +294,17 @@ def get(identifier):
             raise ValueError(f"Could not interpret initializer identifier: {identifier}")
         return _ALIASES[identifier]()
     if isinstance(identifier, dict):
-        cls = _ALIASES.get(identifier.get("class_name"))
+        cls = _ALIASES.get(str(identifier.get("class_name")))
         if cls is None:
             raise ValueError(f"Could not interpret initializer identifier: {identifier}")
         return cls.from_config(identifier.get("config", {}))
     raise ValueError(f"Could not interpret initializer identifier: {identifier}")
 
 
-def serialize(initializer) -> dict:
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+def serialize(initializer: Any) -> dict:
+    return {
+        "module": "keras.initializers",
+        "class_name": type(initializer).__name__,
+        "config": initializer.get_config(),
+        "registered_name": None,
+    }

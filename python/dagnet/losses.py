@@ -1,10 +1,19 @@
 """Losses with Keras names and semantics. Each lowers to one fused native op that
 returns the batch's mean loss ("sum over batch size"); a callable written with
 dagnet.ops works too (its per-sample values are averaged)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
 from . import ops
-from ._tracing import GraphTensor
+from ._naming import to_snake_case
+from ._tracing import GraphBuilder, GraphTensor
+from ._typing import TensorLike
+from .ops._dispatch import _run_eagerly
 
 
 class Loss:
@@ -13,7 +22,13 @@ class Loss:
     op_name = ""
     logits_op_name = ""
 
-    def __init__(self, from_logits=False, name=None, reduction="sum_over_batch_size", **kwargs):
+    def __init__(
+        self,
+        from_logits: bool = False,
+        name: str | None = None,
+        reduction: str | None = "sum_over_batch_size",
+        **kwargs: Any,
+    ) -> None:
         self.from_logits = bool(from_logits)
         self.name = name or _snake(type(self).__name__)
         if reduction not in ("sum_over_batch_size", "auto", None):
@@ -32,9 +47,16 @@ class Loss:
             kwargs.pop(option, None)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
-        self.options = {}
+        self.options: dict[str, Any] = {}
 
-    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None) -> GraphTensor:
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> GraphTensor:
         """The batch loss; with a mask (y_pred.shape[:-1]) the mean covers valid positions only.
         Sample weights (y_pred.shape[:-1]) multiply the per-sample losses; the divisor stays the
         number of (valid) positions, as Keras's "sum_over_batch_size" reduction does."""
@@ -56,11 +78,7 @@ class Loss:
     def _integer_labels(self) -> bool:
         return False
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        from .ops._dispatch import _run_eagerly
-
-        import numpy as np
-
+    def __call__(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> Any:
         y_pred = np.asarray(y_pred, dtype="float32")
         y_true = np.asarray(y_true)
         if sample_weight is not None:
@@ -73,10 +91,10 @@ class Loss:
 
         return _run_eagerly(lower, (), {})
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         # Keras 3's keys per class: the crossentropies carry from_logits (and label_smoothing
         # and axis, or ignore_class); mse / mae only name and reduction.
-        config = {"name": self.name, "reduction": self.reduction}
+        config: dict[str, Any] = {"name": self.name, "reduction": self.reduction}
         if isinstance(self, (BinaryCrossentropy, CategoricalCrossentropy)):
             config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=-1)
         elif isinstance(self, SparseCategoricalCrossentropy):
@@ -86,11 +104,9 @@ class Loss:
         return config
 
 
-def rows_weights(sample_weight, rows_shape, dtype="float32"):
+def rows_weights(sample_weight: Any, rows_shape: Any, dtype: Any = "float32") -> Any:
     """Sample weights as one value per loss position (y_pred.shape[:-1]): a trailing axis of
     size 1 is dropped, and per-sample weights broadcast over the remaining positions."""
-    import numpy as np
-
     rows_shape = tuple(rows_shape)
     w = np.asarray(sample_weight, dtype=dtype)
     if w.ndim == len(rows_shape) + 1 and w.shape[-1] == 1:
@@ -100,8 +116,10 @@ def rows_weights(sample_weight, rows_shape, dtype="float32"):
     try:
         return np.ascontiguousarray(np.broadcast_to(w, rows_shape))
     except ValueError:
-        raise ValueError(f"sample_weight of shape {np.shape(sample_weight)} does not match the per-sample losses "
-                         f"of shape {rows_shape}") from None
+        raise ValueError(
+            f"sample_weight of shape {np.shape(sample_weight)} does not match the per-sample losses "
+            f"of shape {rows_shape}"
+        ) from None
 
 
 def _as_mask(mask, like):
@@ -109,8 +127,6 @@ def _as_mask(mask, like):
 
 
 def _snake(name: str) -> str:
-    from ._naming import to_snake_case
-
     return to_snake_case(name)
 
 
@@ -142,22 +158,30 @@ class _NamedLoss(Loss):
 
     default_name = ""
 
-    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+    def __init__(
+        self, reduction: str | None = "sum_over_batch_size", name: str | None = None, dtype: Any = None
+    ) -> None:
         super().__init__(name=name or self.default_name, reduction=reduction)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
 
 
 class Huber(_NamedLoss):
     op_name, default_name = "huber", "huber_loss"
 
-    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+    def __init__(
+        self,
+        delta: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "huber_loss",
+        dtype: Any = None,
+    ) -> None:
         super().__init__(reduction, name)
         self.delta = float(delta)
         self.options = {"delta": self.delta}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "delta": self.delta}
 
 
@@ -200,24 +224,37 @@ class CosineSimilarity(_NamedLoss):
 
     op_name, default_name = "cosine_similarity", "cosine_similarity"
 
-    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
+    def __init__(
+        self,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "cosine_similarity",
+        dtype: Any = None,
+    ) -> None:
         if axis not in (-1,):
             raise ValueError(f"CosineSimilarity: only axis=-1 is supported, got axis={axis}")
         super().__init__(reduction, name)
         self.axis = axis
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
 
 
 class LossFunctionWrapper(Loss):
     """A user callable fn(y_true, y_pred) written with dagnet.ops; per-sample values are averaged."""
 
-    def __init__(self, fn, name=None):
+    def __init__(self, fn: Any, name: str | None = None) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "custom_loss"))
         self.fn = fn
 
-    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             values = builder.as_value(self.fn(y_true, y_pred))
             if values.ndim == 0 and sample_weight is None:
@@ -234,22 +271,21 @@ class LossFunctionWrapper(Loss):
             return ops.mean(values)
 
 
-def mean_squared_error(y_true, y_pred):
+def mean_squared_error(y_true: TensorLike, y_pred: TensorLike) -> Any:
     return ops.mean(ops.square(ops.subtract(y_pred, y_true)), axis=-1)
 
 
-def mean_absolute_error(y_true, y_pred):
+def mean_absolute_error(y_true: TensorLike, y_pred: TensorLike) -> Any:
     return ops.mean(ops.absolute(ops.subtract(y_pred, y_true)), axis=-1)
 
 
 mse, mae = mean_squared_error, mean_absolute_error
 
 
-def _per_sample(cls, **options):
+def _per_sample(cls: type[_NamedLoss], **options: Any) -> Callable[[TensorLike, TensorLike], np.ndarray]:
     """A Keras loss function on arrays: the per-sample values (mean over the last axis)."""
-    import numpy as np
 
-    def fn(y_true, y_pred):
+    def fn(y_true: TensorLike, y_pred: TensorLike) -> np.ndarray:
         y_pred = np.asarray(y_pred, dtype="float32")
         y_true = np.broadcast_to(np.asarray(y_true, dtype="float32"), y_pred.shape)
         loss = cls(**options)
@@ -257,7 +293,7 @@ def _per_sample(cls, **options):
         targets = y_true.reshape(rows.shape)
         if cls in (Hinge, SquaredHinge) and np.all((targets == 0) | (targets == 1)):
             targets = 2 * targets - 1  # converted over the whole batch, as Keras does
-        values = [float(loss(targets[i:i + 1], rows[i:i + 1])) for i in range(rows.shape[0])]
+        values = [float(loss(targets[i : i + 1], rows[i : i + 1])) for i in range(rows.shape[0])]
         return np.asarray(values, dtype="float32").reshape(y_pred.shape[:-1])
 
     fn.__name__ = cls.default_name
@@ -280,30 +316,59 @@ mape = MAPE = mean_absolute_percentage_error
 logcosh = log_cosh
 
 _BY_NAME = {
-    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
-    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError, "MeanAbsoluteError": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "MeanSquaredError": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "MeanAbsoluteError": MeanAbsoluteError,
+    "binary_crossentropy": BinaryCrossentropy,
+    "BinaryCrossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "CategoricalCrossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
 }
-_NEW = {"huber": Huber, "log_cosh": LogCosh, "logcosh": LogCosh, "hinge": Hinge, "squared_hinge": SquaredHinge,
-        "categorical_hinge": CategoricalHinge, "kl_divergence": KLDivergence, "kld": KLDivergence,
-        "KLD": KLDivergence, "poisson": Poisson, "cosine_similarity": CosineSimilarity,
-        "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
-        "MSLE": MeanSquaredLogarithmicError, "mean_absolute_percentage_error": MeanAbsolutePercentageError,
-        "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError, "MSE": MeanSquaredError,
-        "MAE": MeanAbsoluteError}
+_NEW: dict[str, type[Loss]] = {
+    "huber": Huber,
+    "log_cosh": LogCosh,
+    "logcosh": LogCosh,
+    "hinge": Hinge,
+    "squared_hinge": SquaredHinge,
+    "categorical_hinge": CategoricalHinge,
+    "kl_divergence": KLDivergence,
+    "kld": KLDivergence,
+    "KLD": KLDivergence,
+    "poisson": Poisson,
+    "cosine_similarity": CosineSimilarity,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "msle": MeanSquaredLogarithmicError,
+    "MSLE": MeanSquaredLogarithmicError,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "mape": MeanAbsolutePercentageError,
+    "MAPE": MeanAbsolutePercentageError,
+    "MSE": MeanSquaredError,
+    "MAE": MeanAbsoluteError,
+}
 _BY_NAME.update(_NEW)
 _BY_NAME.update({cls.__name__: cls for cls in set(_NEW.values())})
-_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError, huber: Huber,
-              log_cosh: LogCosh, hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
-              kl_divergence: KLDivergence, poisson: Poisson, cosine_similarity: CosineSimilarity,
-              mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
-              mean_absolute_percentage_error: MeanAbsolutePercentageError}
+_FUNCTIONS = {
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+    huber: Huber,
+    log_cosh: LogCosh,
+    hinge: Hinge,
+    squared_hinge: SquaredHinge,
+    categorical_hinge: CategoricalHinge,
+    kl_divergence: KLDivergence,
+    poisson: Poisson,
+    cosine_similarity: CosineSimilarity,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+}
 
 
-def get(identifier) -> Loss | None:
+def get(identifier: Any) -> Loss | None:
     if identifier is None:
         return None
     if isinstance(identifier, Loss):

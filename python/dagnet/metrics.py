@@ -3,12 +3,19 @@ mean over valid positions; the training loop accumulates it weighted by the batc
 count (positions, valid positions or the sum of sample weights), which reproduces
 Keras's stateful means exactly. Confusion-count metrics (Precision, Recall, ...) lower
 to batch sums that the loop adds up before dividing."""
+
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from . import losses as losses_module
-from . import ops
+from . import losses as losses_module, ops
+from ._naming import auto_name, to_snake_case
+from ._tracing import GraphBuilder
+from ._typing import TensorLike
+from .engine import Executor
 
 
 class Metric:
@@ -17,16 +24,21 @@ class Metric:
 
     reduction = "mean"  # or "sums": lower_sums() / result_from_sums()
 
-    def __init__(self, name=None, dtype=None):
-        from ._naming import auto_name
-
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         self.name = name or auto_name(type(self).__name__)  # 'precision', 'precision_1', ... as Keras
         self.dtype = dtype or "float32"  # Keras metrics compute in float32 by default
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement values() or lower()")
 
-    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         """The batch value: the mean of the per-sample values weighted by `sample_weight`
         (one weight per position, a mask and/or sample weights; None: all 1)."""
         with builder.active():
@@ -35,15 +47,30 @@ class Metric:
             values = builder.as_value(self.values(y_true, y_pred))
             return _weighted_mean(values, _merge(mask, sample_weight, values))
 
-    def result(self, mean):
+    def result(self, mean: Any) -> Any:
         """The reported value from the accumulated mean."""
         return mean
 
-    def get_config(self):
+    # A metric with reduction "sums" (confusion counts, AUC) instead lowers to running sums
+    # that the epoch accumulates, and reports a value computed from them.
+    def lower_sums(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> list[Any]:
+        raise NotImplementedError(f"{type(self).__name__} has no running sums (reduction 'mean')")
+
+    def result_from_sums(self, sums: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no running sums (reduction 'mean')")
+
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Metric:
         return cls(**config)
 
     def __repr__(self):
@@ -51,15 +78,12 @@ class Metric:
 
 
 def _snake(name):
-    from ._naming import to_snake_case
-
     return to_snake_case(name)
 
 
 def _merge(mask, sample_weight, like):
     """One weight per position from a mask and sample weights (either may be None)."""
-    weights = [w if w.dtype == like.dtype else ops.cast(w, like.dtype) for w in (mask, sample_weight)
-               if w is not None]
+    weights = [w if w.dtype == like.dtype else ops.cast(w, like.dtype) for w in (mask, sample_weight) if w is not None]
     if not weights:
         return None
     return weights[0] if len(weights) == 1 else ops.multiply(weights[0], weights[1])
@@ -79,13 +103,20 @@ def _weighted_mean(values, weights):
 class _NativeAccuracy(Metric):
     kind = "categorical"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
     def _attrs(self):
         return {"kind": self.kind}
 
-    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             weights = _merge(mask, sample_weight, y_pred)
             inputs = [y_pred, y_true] + ([weights] if weights is not None else [])
@@ -95,49 +126,55 @@ class _NativeAccuracy(Metric):
 class BinaryAccuracy(_NativeAccuracy):
     kind = "binary"
 
-    def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
+    def __init__(self, name: str | None = "binary_accuracy", dtype: Any = None, threshold: Any = 0.5) -> None:
         super().__init__(name, dtype)
         self.threshold = float(threshold)
 
     def _attrs(self):
         return {"kind": self.kind, "threshold": self.threshold}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "threshold": self.threshold}
 
 
 class CategoricalAccuracy(_NativeAccuracy):
     kind = "categorical"
 
-    def __init__(self, name="categorical_accuracy", dtype=None):
+    def __init__(self, name: str | None = "categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class SparseCategoricalAccuracy(_NativeAccuracy):
     kind = "sparse_categorical"
 
-    def __init__(self, name="sparse_categorical_accuracy", dtype=None):
+    def __init__(self, name: str | None = "sparse_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class TopKCategoricalAccuracy(_NativeAccuracy):
     kind = "top_k_categorical"
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k: int = 5, name: str | None = "top_k_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
         self.k = int(k)
 
     def _attrs(self):
         return {"kind": self.kind, "k": self.k}
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "k": self.k}
 
 
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     kind = "sparse_top_k_categorical"
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+    def __init__(
+        self,
+        k: int = 5,
+        name: str | None = "sparse_top_k_categorical_accuracy",
+        dtype: Any = None,
+        from_sorted_ids: bool = False,
+    ) -> None:
         if from_sorted_ids:
             raise ValueError("SparseTopKCategoricalAccuracy(from_sorted_ids=True) is not supported")
         super().__init__(k, name, dtype)
@@ -146,10 +183,10 @@ class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
 class Accuracy(Metric):
     """How often predictions equal labels (elementwise)."""
 
-    def __init__(self, name="accuracy", dtype=None):
+    def __init__(self, name: str | None = "accuracy", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         return ops.mean(ops.equal(y_true, y_pred), axis=-1)
 
 
@@ -157,13 +194,20 @@ class Accuracy(Metric):
 class _LossMetric(Metric):
     """A metric computed with a native loss op (one per-sample loss per position)."""
 
-    loss_class = None
+    loss_class: type[losses_module.Loss]  # set by each subclass
 
-    def __init__(self, name=None, dtype=None, **loss_kwargs):
+    def __init__(self, name: str | None = None, dtype: Any = None, **loss_kwargs: Any) -> None:
         super().__init__(name, dtype)
         self.loss_kwargs = loss_kwargs
 
-    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         loss = self.loss_class(**self.loss_kwargs)
         with builder.active():
             if sample_weight is None:
@@ -173,38 +217,44 @@ class _LossMetric(Metric):
             value = loss.lower(builder, y_true, y_pred, None, sample_weight=weights)
             return ops.divide(value, ops.maximum(ops.mean(weights), 1e-12))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), **self.loss_kwargs}
 
 
 class MeanSquaredError(_LossMetric):
     loss_class = losses_module.MeanSquaredError
 
-    def __init__(self, name="mean_squared_error", dtype=None):
+    def __init__(self, name: str | None = "mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class RootMeanSquaredError(_LossMetric):
     loss_class = losses_module.MeanSquaredError
 
-    def __init__(self, name="root_mean_squared_error", dtype=None):
+    def __init__(self, name: str | None = "root_mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def result(self, mean):
+    def result(self, mean: Any) -> Any:
         return float(mean) ** 0.5
 
 
 class MeanAbsoluteError(_LossMetric):
     loss_class = losses_module.MeanAbsoluteError
 
-    def __init__(self, name="mean_absolute_error", dtype=None):
+    def __init__(self, name: str | None = "mean_absolute_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
 
 class BinaryCrossentropy(_LossMetric):
     loss_class = losses_module.BinaryCrossentropy
 
-    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
+    def __init__(
+        self,
+        name: str | None = "binary_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
+    ) -> None:
         if label_smoothing:
             raise ValueError("BinaryCrossentropy metric: `label_smoothing` is not supported")
         super().__init__(name, dtype, from_logits=from_logits)
@@ -213,7 +263,14 @@ class BinaryCrossentropy(_LossMetric):
 class CategoricalCrossentropy(_LossMetric):
     loss_class = losses_module.CategoricalCrossentropy
 
-    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
+    def __init__(
+        self,
+        name: str | None = "categorical_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0,
+        axis: int = -1,
+    ) -> None:
         if label_smoothing or axis != -1:
             raise ValueError("CategoricalCrossentropy metric: `label_smoothing` and `axis` are not supported")
         super().__init__(name, dtype, from_logits=from_logits)
@@ -222,7 +279,13 @@ class CategoricalCrossentropy(_LossMetric):
 class SparseCategoricalCrossentropy(_LossMetric):
     loss_class = losses_module.SparseCategoricalCrossentropy
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+    def __init__(
+        self,
+        name: str | None = "sparse_categorical_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        axis: int = -1,
+    ) -> None:
         if axis != -1:
             raise ValueError("SparseCategoricalCrossentropy metric: `axis` is not supported")
         super().__init__(name, dtype, from_logits=from_logits)
@@ -236,39 +299,38 @@ def _clip_eps(x):
 
 
 class MeanAbsolutePercentageError(Metric):
-    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+    def __init__(self, name: str | None = "mean_absolute_percentage_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         diff = ops.absolute(ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.absolute(y_true), _EPSILON)))
         return ops.multiply(ops.mean(diff, axis=-1), 100.0)
 
 
 class MeanSquaredLogarithmicError(Metric):
-    def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
+    def __init__(self, name: str | None = "mean_squared_logarithmic_error", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         first = ops.log(ops.add(ops.maximum(y_pred, _EPSILON), 1.0))
         second = ops.log(ops.add(ops.maximum(y_true, _EPSILON), 1.0))
         return ops.mean(ops.square(ops.subtract(first, second)), axis=-1)
 
 
 class Hinge(Metric):
-    def __init__(self, name="hinge", dtype=None):
+    def __init__(self, name: str | None = "hinge", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         return ops.mean(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0), axis=-1)
 
 
 class SquaredHinge(Metric):
-    def __init__(self, name="squared_hinge", dtype=None):
+    def __init__(self, name: str | None = "squared_hinge", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
-        return ops.mean(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0)),
-                        axis=-1)
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
+        return ops.mean(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(_signed(y_true), y_pred)), 0.0)), axis=-1)
 
 
 def _signed(y_true):
@@ -277,39 +339,39 @@ def _signed(y_true):
 
 
 class KLDivergence(Metric):
-    def __init__(self, name="kl_divergence", dtype=None):
+    def __init__(self, name: str | None = "kl_divergence", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         t, p = ops.clip(y_true, _EPSILON, 1.0), ops.clip(y_pred, _EPSILON, 1.0)
         return ops.sum(ops.multiply(t, ops.log(ops.divide(t, p))), axis=-1)
 
 
 class Poisson(Metric):
-    def __init__(self, name="poisson", dtype=None):
+    def __init__(self, name: str | None = "poisson", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, _EPSILON)))), axis=-1)
 
 
 class LogCoshError(Metric):
-    def __init__(self, name="logcosh", dtype=None):
+    def __init__(self, name: str | None = "logcosh", dtype: Any = None) -> None:
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         x = ops.subtract(y_pred, y_true)
         # log(cosh(x)) = x + softplus(-2x) - log(2)
         return ops.mean(ops.subtract(ops.add(x, ops.softplus(ops.multiply(x, -2.0))), 0.6931471805599453), axis=-1)
 
 
 class CosineSimilarity(Metric):
-    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+    def __init__(self, name: str | None = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
         if axis != -1:
             raise ValueError("CosineSimilarity: only axis=-1 is supported")
         super().__init__(name, dtype)
 
-    def values(self, y_true, y_pred):
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
         def l2_normalize(x):
             return ops.multiply(x, ops.rsqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12)))
 
@@ -321,9 +383,16 @@ class _ConfusionMetric(Metric):
     """Counts over every element (Keras flattens predictions and labels), thresholded."""
 
     reduction = "sums"
-    counts = ()  # which of tp, fp, tn, fn the result needs
+    counts: tuple[str, ...] = ()  # which of tp, fp, tn, fn the result needs
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name, dtype)
         if top_k is not None or class_id is not None:
             raise ValueError(f"{type(self).__name__}: `top_k` and `class_id` are not supported")
@@ -333,7 +402,14 @@ class _ConfusionMetric(Metric):
             thresholds = thresholds[0]
         self.thresholds = 0.5 if thresholds is None else float(thresholds)
 
-    def lower_sums(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower_sums(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             if y_true.dtype != y_pred.dtype:
                 y_true = ops.cast(y_true, y_pred.dtype)
@@ -347,16 +423,18 @@ class _ConfusionMetric(Metric):
                 both = ops.multiply(a, b)
                 return ops.sum(both if weights is None else ops.multiply(both, weights))
 
-            table = {"tp": lambda: count(predicted, actual),
-                     "fp": lambda: count(predicted, ops.subtract(1.0, actual)),
-                     "tn": lambda: count(ops.subtract(1.0, predicted), ops.subtract(1.0, actual)),
-                     "fn": lambda: count(ops.subtract(1.0, predicted), actual)}
+            table: dict[str, Callable[[], Any]] = {
+                "tp": lambda: count(predicted, actual),
+                "fp": lambda: count(predicted, ops.subtract(1.0, actual)),
+                "tn": lambda: count(ops.subtract(1.0, predicted), ops.subtract(1.0, actual)),
+                "fn": lambda: count(ops.subtract(1.0, predicted), actual),
+            }
             return [table[c]() for c in self.counts]
 
-    def result_from_sums(self, sums):
+    def result_from_sums(self, sums: Any) -> Any:
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "thresholds": self.thresholds}
 
 
@@ -367,28 +445,42 @@ def _ratio(a, b):
 class Precision(_ConfusionMetric):
     counts = ("tp", "fp")
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
-    def result_from_sums(self, sums):
+    def result_from_sums(self, sums: Any) -> Any:
         return _ratio(sums[0], sums[0] + sums[1])
 
 
 class Recall(_ConfusionMetric):
     counts = ("tp", "fn")
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(thresholds, top_k, class_id, name, dtype)
 
-    def result_from_sums(self, sums):
+    def result_from_sums(self, sums: Any) -> Any:
         return _ratio(sums[0], sums[0] + sums[1])
 
 
 class _Count(_ConfusionMetric):
-    def __init__(self, thresholds=None, name=None, dtype=None):
+    def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(thresholds, None, None, name, dtype)
 
-    def result_from_sums(self, sums):
+    def result_from_sums(self, sums: Any) -> Any:
         return sums[0]
 
 
@@ -423,17 +515,32 @@ class AUC(Metric):
     Keras, with evenly spaced thresholds a prediction (clipped to [0, 1]) counts as positive
     at threshold i when ceil(p * (n-1)) - 1 >= i (the bucketed update), else when p > t_i."""
 
+    _sums: list[np.ndarray]  # tp, fp, tn, fn per threshold, accumulated by update_state
+
     reduction = "sums"
 
-    def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None, dtype=None,
-                 thresholds=None, multi_label=False, num_labels=None, label_weights=None, from_logits=False):
+    def __init__(
+        self,
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: Any = None,
+        thresholds: Any = None,
+        multi_label: bool = False,
+        num_labels: Any = None,
+        label_weights: Any = None,
+        from_logits: bool = False,
+    ) -> None:
         curve = getattr(curve, "value", curve)
         summation_method = getattr(summation_method, "value", summation_method)
         if str(curve).upper() not in ("ROC", "PR", "PRGAIN"):
             raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PRGAIN"]')
         if str(summation_method).lower() not in ("interpolation", "minoring", "majoring"):
-            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
-                             '["interpolation", "majoring", "minoring"]')
+            raise ValueError(
+                f'Invalid AUC summation method value: "{summation_method}". Expected values are '
+                '["interpolation", "majoring", "minoring"]'
+            )
         if multi_label or num_labels is not None or label_weights is not None:
             raise ValueError("AUC: `multi_label`, `num_labels` and `label_weights` are not supported")
         self._init_from_thresholds = thresholds is not None
@@ -443,8 +550,9 @@ class AUC(Metric):
             self._evenly = _evenly_distributed(np.array([0.0] + thresholds + [1.0]))
         else:
             if num_thresholds <= 1:
-                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
-                                 f"Received: num_thresholds={num_thresholds}")
+                raise ValueError(
+                    f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}"
+                )
             self.num_thresholds = int(num_thresholds)
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
@@ -457,11 +565,18 @@ class AUC(Metric):
         self.reset_state()
 
     @property
-    def thresholds(self):
+    def thresholds(self) -> Any:
         return list(self._thresholds)
 
     # -- the batch counts (graph) ----------------------------------------------------------
-    def lower_sums(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower_sums(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         """tp, fp, tn, fn per threshold (shape (num_thresholds,)) of the batch."""
         with builder.active():
             if y_pred.dtype != "float32":
@@ -502,7 +617,7 @@ class AUC(Metric):
             return [tp, fp, tn, fn]
 
     # -- the area from the accumulated counts ------------------------------------------------
-    def result_from_sums(self, sums):
+    def result_from_sums(self, sums: Any) -> Any:
         tp, fp, tn, fn = (np.asarray(s, np.float32).reshape(-1) for s in sums)
         if tp.size != self.num_thresholds:  # nothing accumulated
             return 0.0
@@ -536,59 +651,63 @@ class AUC(Metric):
         dp = p[:-1] - p[1:]
         slope = _no_nan(dtp, np.maximum(dp, np.float32(0)))
         intercept = tp[1:] - slope * p[1:]
-        ratio = np.where((p[:-1] > 0) & (p[1:] > 0), _no_nan(p[:-1], np.maximum(p[1:], np.float32(0))),
-                         np.float32(1)).astype(np.float32)
+        ratio = np.where(
+            (p[:-1] > 0) & (p[1:] > 0), _no_nan(p[:-1], np.maximum(p[1:], np.float32(0))), np.float32(1)
+        ).astype(np.float32)
         increment = _no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], np.float32(0)))
         return np.sum(increment, dtype=np.float32)
 
     # -- eager use, as a Keras metric object ---------------------------------------------------
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        from ._tracing import GraphBuilder
-        from .engine import Executor
-
+    def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> None:
         builder = GraphBuilder()
         with builder.active():
             yt = builder.constant(np.asarray(y_true, np.float32))
             yp = builder.constant(np.asarray(y_pred, np.float32))
             sw = None
             if sample_weight is not None:
-                sw = np.asarray(sample_weight, np.float32)
-                if sw.ndim == 0:
-                    sw = np.broadcast_to(sw, np.shape(y_pred)).copy()
-                sw = builder.constant(sw)
+                weights = np.asarray(sample_weight, np.float32)
+                if weights.ndim == 0:
+                    weights = np.broadcast_to(weights, np.shape(y_pred)).copy()
+                sw = builder.constant(weights)
             values = self.lower_sums(builder, yt, yp, None, sw)
         results = Executor(builder.graph, [v.id for v in values]).run([])
         self._sums = [np.float32(a + np.asarray(r, np.float32)) for a, r in zip(self._sums, results)]
 
-    def result(self, mean=None):
+    def result(self, mean: Any = None) -> Any:
         if mean is not None:
             return mean
         return np.float32(self.result_from_sums(self._sums))
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self._sums = [np.zeros(self.num_thresholds, np.float32) for _ in range(4)]
 
     @property
-    def true_positives(self):
+    def true_positives(self) -> Any:
         return self._sums[0]
 
     @property
-    def false_positives(self):
+    def false_positives(self) -> Any:
         return self._sums[1]
 
     @property
-    def true_negatives(self):
+    def true_negatives(self) -> Any:
         return self._sums[2]
 
     @property
-    def false_negatives(self):
+    def false_negatives(self) -> Any:
         return self._sums[3]
 
-    def get_config(self):
-        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
-                  "summation_method": self.summation_method, "multi_label": self.multi_label,
-                  "num_labels": self.num_labels, "label_weights": self.label_weights,
-                  "from_logits": self._from_logits}
+    def get_config(self) -> dict[str, Any]:
+        config = {
+            **super().get_config(),
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "multi_label": self.multi_label,
+            "num_labels": self.num_labels,
+            "label_weights": self.label_weights,
+            "from_logits": self._from_logits,
+        }
         if self._init_from_thresholds:
             config["thresholds"] = [float(t) for t in self.thresholds[1:-1]]
         return config
@@ -607,12 +726,19 @@ def _evenly_distributed(thresholds):
 class MeanMetricWrapper(Metric):
     """A function fn(y_true, y_pred) -> per-sample values, averaged like Keras's Mean."""
 
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
+    def __init__(self, fn: Any, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
         self.fn = fn
         self.fn_kwargs = kwargs
 
-    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+    def lower(
+        self,
+        builder: GraphBuilder,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
         with builder.active():
             values = builder.as_value(self.fn(y_true, y_pred, **self.fn_kwargs))
             return _weighted_mean(values, _merge(mask, sample_weight, values))
@@ -621,8 +747,8 @@ class MeanMetricWrapper(Metric):
 FunctionMetric = MeanMetricWrapper
 
 
-def _function(cls, name, **fixed):
-    def fn(y_true, y_pred, **kwargs):
+def _function(cls: type[Metric], name: str, **fixed: Any) -> Callable[..., Any]:
+    def fn(y_true: TensorLike, y_pred: TensorLike, **kwargs: Any) -> Any:
         return cls(**{**fixed, **kwargs}).values(y_true, y_pred)
 
     fn.__name__ = name
@@ -637,33 +763,80 @@ kl_divergence = _function(KLDivergence, "kl_divergence")
 poisson = _function(Poisson, "poisson")
 mean_squared_error = losses_module.mean_squared_error
 mean_absolute_error = losses_module.mean_absolute_error
-mse, mae, mape, msle = mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
-    mean_squared_logarithmic_error
+mse, mae, mape, msle = (
+    mean_squared_error,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+)
 
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any = 0.5) -> Any:
     return ops.mean(ops.equal(y_true, ops.greater(y_pred, threshold)), axis=-1)
 
 
-_CLASSES = [Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-            SparseTopKCategoricalAccuracy, MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError,
-            MeanAbsolutePercentageError, MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
-            SparseCategoricalCrossentropy, Hinge, SquaredHinge, KLDivergence, Poisson, LogCoshError,
-            CosineSimilarity, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, AUC]
+_CLASSES: list[type[Metric]] = [
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    MeanSquaredError,
+    RootMeanSquaredError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    Hinge,
+    SquaredHinge,
+    KLDivergence,
+    Poisson,
+    LogCoshError,
+    CosineSimilarity,
+    Precision,
+    Recall,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
+    AUC,
+]
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
-_BY_NAME.update({"mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
-                 "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
-                 "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
-                 "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy, "rmse": RootMeanSquaredError,
-                 "logcosh": LogCoshError, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence})
-_FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
-              mean_absolute_percentage_error: MeanAbsolutePercentageError,
-              mean_squared_logarithmic_error: MeanSquaredLogarithmicError, hinge: Hinge, squared_hinge: SquaredHinge,
-              kl_divergence: KLDivergence, poisson: Poisson}
+_BY_NAME.update(
+    {
+        "mse": MeanSquaredError,
+        "MSE": MeanSquaredError,
+        "mae": MeanAbsoluteError,
+        "MAE": MeanAbsoluteError,
+        "mape": MeanAbsolutePercentageError,
+        "MAPE": MeanAbsolutePercentageError,
+        "msle": MeanSquaredLogarithmicError,
+        "MSLE": MeanSquaredLogarithmicError,
+        "bce": BinaryCrossentropy,
+        "BCE": BinaryCrossentropy,
+        "rmse": RootMeanSquaredError,
+        "logcosh": LogCoshError,
+        "kld": KLDivergence,
+        "kullback_leibler_divergence": KLDivergence,
+    }
+)
+_FUNCTIONS = {
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    hinge: Hinge,
+    squared_hinge: SquaredHinge,
+    kl_divergence: KLDivergence,
+    poisson: Poisson,
+}
 
 
-def get(identifier, y_true_shape=None, y_pred_shape=None) -> Metric:
+def get(identifier: Any, y_true_shape: Any = None, y_pred_shape: Any = None) -> Metric:
     """A metric object named as Keras names it in logs: a string keeps its spelling
     ('acc', 'mse'); 'accuracy'/'acc' picks binary / sparse / categorical from the shapes."""
     if isinstance(identifier, Metric):
@@ -671,18 +844,21 @@ def get(identifier, y_true_shape=None, y_pred_shape=None) -> Metric:
     if isinstance(identifier, str):
         if identifier.lower() in ("accuracy", "acc"):
             binary = y_pred_shape is not None and y_pred_shape[-1] == 1
-            sparse = y_true_shape is not None and y_pred_shape is not None and (
-                len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] != 1))
+            sparse = (
+                y_true_shape is not None
+                and y_pred_shape is not None
+                and (len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1] == 1 and y_pred_shape[-1] != 1))
+            )
             cls = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
             return cls(name=identifier)
         if identifier not in _BY_NAME:
             raise ValueError(f"Could not interpret metric identifier: {identifier}")
         return _BY_NAME[identifier](name=identifier)
     if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = _BY_NAME.get(identifier["class_name"])
-        if cls is None:
+        configured = _BY_NAME.get(identifier["class_name"])
+        if configured is None:
             raise ValueError(f"Could not interpret metric identifier: {identifier}")
-        return cls.from_config(identifier.get("config", {}))
+        return configured.from_config(identifier.get("config", {}))
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if identifier in _FUNCTIONS:

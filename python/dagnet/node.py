@@ -1,14 +1,22 @@
 """A Node is one call of an operation (layer) on symbolic tensors: it records the call's
 arguments and outputs, appends itself to the operation's inbound nodes and stamps each
 output with (operation, node_index, tensor_index)."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from . import _tree
+from ._typing import TensorLike
 from .keras_tensor import KerasHistory, KerasTensor
 
 
 class Node:
-    def __init__(self, operation, call_args=(), call_kwargs=None, outputs=None):
+    _sequential_build = False  # a node of a Sequential's own (re)build, not a user's call
+
+    def __init__(
+        self, operation: Any, call_args: Any = (), call_kwargs: Any = None, outputs: TensorLike = None
+    ) -> None:
         self.operation = operation
         self.call_args = tuple(call_args)
         self.call_kwargs = dict(call_kwargs or {})
@@ -42,22 +50,22 @@ class Node:
         return parents
 
     @property
-    def inbound_layers(self):
+    def inbound_layers(self) -> Any:
         """Keras 2: the layers whose outputs this node reads."""
         layers = [x._keras_history.operation for x in self.arguments]
         return layers[0] if len(layers) == 1 else layers
 
     @property
-    def outbound_layer(self):
+    def outbound_layer(self) -> Any:
         return self.operation
 
     @property
-    def input_shapes(self):
+    def input_shapes(self) -> Any:
         shapes = [x.shape for x in self.arguments]
         return shapes[0] if len(shapes) == 1 else shapes
 
     @property
-    def output_shapes(self):
+    def output_shapes(self) -> Any:
         shapes = [x.shape for x in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 

@@ -1,32 +1,52 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Lambda."""
+
 from __future__ import annotations
 
+import base64
 import inspect
+import marshal
+import types
+from typing import Any
 
 import numpy as np
 
 from .. import _random, activations as activations_module, constraints, initializers, ops, regularizers
-from .._tracing import GraphTensor
+from .._typing import TensorLike
 from ..ops._dispatch import emit
+from ..serialization.serialization_lib import clean_layer_config
 from .input_spec import InputSpec
-from .layer import Layer, serialize_regularizer
+from .layer import Layer
 
 
-def builder_of(x):
+def builder_of(x: TensorLike) -> Any:
     return x.builder
 
 
 class Dense(Layer):
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 quantization_config=None, **kwargs):
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: Any = None,
+        lora_alpha: Any = None,
+        quantization_config: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if lora_rank is not None or quantization_config is not None:
             raise ValueError("Dense: LoRA (lora_rank) and quantization_config are not supported by dagnet")
         if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
-                             f"units={units}")
+            raise ValueError(
+                f"Received an invalid value for `units`, expected a positive integer. Received: units={units}"
+            )
         self.units = int(units)
         self.activation = activations_module.get(activation)
         self.use_bias = use_bias
@@ -39,20 +59,34 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         in_dim = input_shape[-1]
         if in_dim is None:
-            raise ValueError(f'Layer "{self.name}": the last dimension of the input must be known to build a '
-                             f"Dense layer, got input shape {input_shape}")
-        self.kernel = self.add_weight(shape=(in_dim, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                    name="bias") if self.use_bias else None
+            raise ValueError(
+                f'Layer "{self.name}": the last dimension of the input must be known to build a '
+                f"Dense layer, got input shape {input_shape}"
+            )
+        self.kernel = self.add_weight(
+            shape=(in_dim, self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
+        self.bias = (
+            self.add_weight(
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
+            if self.use_bias
+            else None
+        )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         b = builder_of(inputs)
         weights = [inputs, b.param(self.kernel)] + ([b.param(self.bias)] if self.use_bias else [])
         fused = activations_module.engine_kind(self.activation)
@@ -60,19 +94,20 @@ class Dense(Layer):
             return emit(b, "dense", weights, {"activation": fused})
         return self.activation(emit(b, "dense", weights, {"activation": "linear"}))
 
-    def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": activations_module.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-                "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint), "quantization_config": None}
-
-
-def _serialize_regularizer(r):
-    return serialize_regularizer(r)
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations_module.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
+        }
 
 
 def _constraint(layer, identifier, argument):
@@ -82,15 +117,15 @@ def _constraint(layer, identifier, argument):
 class Activation(Layer):
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations_module.get(activation)
         self.supports_masking = True
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return self.activation(inputs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
 
 
@@ -99,27 +134,30 @@ class Dropout(Layer):
 
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate}")
+            raise ValueError(
+                f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                f"Received: rate={rate}"
+            )
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         # The engine advances this counter every training step, so each step draws a new mask.
-        self._rng_state = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False,
-                                          name="seed_generator_state")
+        self._rng_state = self.add_weight(
+            shape=(), initializer="zeros", dtype="int64", trainable=False, name="seed_generator_state"
+        )
         self._seed = int(self.seed) if self.seed is not None else _random.draw_seed()
 
     @property
-    def weights(self):
+    def weights(self) -> Any:
         return []  # the RNG counter is state, not a weight (Keras keeps it out of weights too)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: TensorLike, training: bool | None = False) -> Any:
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
@@ -131,61 +169,75 @@ class Dropout(Layer):
         # One mask of noise_shape (None: the input's size), broadcast over the size-1 axes.
         shape, noise_shape = tuple(inputs.shape), tuple(self.noise_shape)
         if len(noise_shape) != len(shape):
-            raise ValueError(f'Layer "{self.name}": noise_shape {self.noise_shape} does not match the rank of the '
-                             f"input shape {shape}")
+            raise ValueError(
+                f'Layer "{self.name}": noise_shape {self.noise_shape} does not match the rank of the '
+                f"input shape {shape}"
+            )
         reference = inputs
         for axis, (dim, size) in enumerate(zip(noise_shape, shape)):
             if dim is None or dim == size:
                 continue
             if dim != 1:
-                raise ValueError(f'Layer "{self.name}": noise_shape {self.noise_shape} is incompatible with the '
-                                 f"input shape {shape} (each entry must be None, 1 or the input's size)")
+                raise ValueError(
+                    f'Layer "{self.name}": noise_shape {self.noise_shape} is incompatible with the '
+                    f"input shape {shape} (each entry must be None, 1 or the input's size)"
+                )
             reference = ops.max(reference, axis=axis, keepdims=True)
-        mask, _ = b.node("dropout", [ops.ones_like(reference), b.param(self._rng_state)],
-                         {"rate": self.rate, "seed": self._seed})
+        mask, _ = b.node(
+            "dropout", [ops.ones_like(reference), b.param(self._rng_state)], {"rate": self.rate, "seed": self._seed}
+        )
         return inputs * mask
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
 
 
 class Flatten(Layer):
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"
         self.input_spec = InputSpec(min_ndim=1)
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         if self.data_format == "channels_first" and inputs.ndim > 2:
             inputs = ops.transpose(inputs, [0] + list(range(2, inputs.ndim)) + [1])
         return emit(builder_of(inputs), "reshape", [inputs], {"shape": [0, -1]})
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
         if sum(1 for d in self.target_shape if d == -1) > 1:
-            raise ValueError(f"There must be at most one unknown dimension (-1) in target_shape. "
-                             f"Received: target_shape={self.target_shape}")
+            raise ValueError(
+                f"There must be at most one unknown dimension (-1) in target_shape. "
+                f"Received: target_shape={self.target_shape}"
+            )
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         shape = [0] + [-1 if d is None else int(d) for d in self.target_shape]
         return emit(builder_of(inputs), "reshape", [inputs], {"shape": shape})
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "target_shape": self.target_shape}
 
 
 class Lambda(Layer):
     """Wraps a function of tensors written with dagnet.ops (or tensor operators)."""
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+    def __init__(
+        self,
+        function: Any,
+        output_shape: Any = None,
+        mask: TensorLike | None = None,
+        arguments: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.function = function
         self.arguments = dict(arguments or {})
@@ -194,7 +246,7 @@ class Lambda(Layer):
         self._fn_takes_mask = "mask" in inspect.signature(function).parameters
         self._fn_takes_training = "training" in inspect.signature(function).parameters
 
-    def call(self, inputs, mask=None, training=None):
+    def call(self, inputs: TensorLike, mask: TensorLike | None = None, training: bool | None = None) -> Any:
         kwargs = dict(self.arguments)
         if self._fn_takes_mask:
             kwargs["mask"] = mask
@@ -202,35 +254,29 @@ class Lambda(Layer):
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         if callable(self._mask):
             return self._mask(inputs, mask)
         return self._mask
 
-    def get_config(self):
-        import base64
-        import marshal
-
+    def get_config(self) -> dict[str, Any]:
         # Keras's format for a lambda: its marshalled bytecode (same Python version only).
-        code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode("ascii")  # Keras: codecs base64, with newlines
-        config = {**super().get_config(),
-                  "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None,
-                                                                      "closure": None}}}
+        code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode(
+            "ascii"
+        )  # Keras: codecs base64, with newlines
+        config = {
+            **super().get_config(),
+            "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None, "closure": None}},
+        }
         if self._output_shape is not None:  # Keras 3 leaves it out when not given
-            config["output_shape"] = list(self._output_shape) if isinstance(self._output_shape, tuple) \
-                else self._output_shape
+            config["output_shape"] = (
+                list(self._output_shape) if isinstance(self._output_shape, tuple) else self._output_shape
+            )
         config["arguments"] = self.arguments
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        import base64
-        import marshal
-        import types
-
-        from .. import ops
-        from ..saving.serialization_lib import clean_layer_config
-
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Lambda:
         config = dict(config)
         fn = config.pop("function")
         if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":

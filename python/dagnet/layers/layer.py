@@ -1,33 +1,54 @@
 """The Layer base class: callable on symbolic tensors (adds a node), on NumPy arrays
 (runs at once in the engine) and on traced tensors (emits native nodes while a model is
 being lowered). Weights are created in ``build`` from the first input shape."""
+
 from __future__ import annotations
 
 import contextlib
 import functools
-
 import inspect
+from typing import Any
 
 import numpy as np
 
-from .. import _naming, _tree, constraints as constraints_module, initializers as initializers_module
-from .. import regularizers as regularizers_module
+from .. import (
+    _naming,
+    _tree,
+    constraints as constraints_module,
+    initializers as initializers_module,
+    ops,
+    regularizers as regularizers_module,
+)
 from .._tracing import GraphBuilder, GraphTensor, current_builder
+from .._typing import TensorLike
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
 from ..node import Node
+from ..serialization.keras_saveable import KerasSaveable
+from ..serialization.object_registration import registered_name_of
+from ..serialization.serialization_lib import clean_layer_config, dtype_policy
 from ..variables import Variable
 from .input_spec import InputSpec, check_input_spec
 
-_BASE_KWARGS = {"trainable", "name", "dtype", "input_shape", "batch_input_shape", "batch_size", "input_dim",
-                "weights", "activity_regularizer", "autocast"}
+_BASE_KWARGS = {
+    "trainable",
+    "name",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "input_dim",
+    "weights",
+    "activity_regularizer",
+    "autocast",
+}
 
 
 _NAME_SCOPES: list = []  # (name, owner) pairs, as Keras's backend name scopes
 
 
 @contextlib.contextmanager
-def name_scope(owner):
+def name_scope(owner: Any) -> Any:
     """Open `owner`'s name scope (a layer, or a plain string); a layer already at the top
     is not pushed again (Keras's name_scope(caller=...))."""
     name = owner if isinstance(owner, str) else owner.name
@@ -41,7 +62,7 @@ def name_scope(owner):
             _NAME_SCOPES.pop()
 
 
-def _weight_path(layer, name: str) -> str:
+def _weight_path(layer: Any, name: str) -> str:
     """Keras 3's variable.path: the open name scopes, the layer's own, then the weight name
     ('sequential/dense/kernel' for a layer first built inside a Sequential's build)."""
     scopes = [n for n, _ in _NAME_SCOPES]
@@ -50,26 +71,19 @@ def _weight_path(layer, name: str) -> str:
     return "/".join(scopes + [name])
 
 
-def _is_model(layer) -> bool:
-    from ..models.functional import Model
-
-    return isinstance(layer, Model)
-
-
-def serialize_regularizer(r):
-    if r is None:
-        return None
-    return {"module": "keras.regularizers", "class_name": type(r).__name__, "config": r.get_config(),
-            "registered_name": None}
-
-
 def _training_default(layer):
     default = inspect.signature(layer.call).parameters["training"].default
     return None if default is inspect.Parameter.empty else default
 
 
-class Layer:
+class Layer(KerasSaveable):
     """Base class of all layers; subclass it and write ``build`` and ``call``."""
+
+    # What kind of layer this is, for code below dagnet.models (summary, configs, saving):
+    # a Model, and a functional one (a graph of layer calls). Models set them.
+    _is_model = False
+    _is_graph_network = False
+    name: str
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -82,19 +96,21 @@ class Layer:
             # As Keras's build wrapper: a layer built by hand is built (a later call keeps
             # its weights) and remembers the shape it was built for.
             result = original(self, *args, **kw)
-            if not self.built and self._build_shapes is None and args and not _is_model(self):
+            if not self.built and self._build_shapes is None and args and not self._is_model:
                 self._build_shapes = args[0]
             self.built = True
             return result
 
-        build._marks_built = True
-        cls.build = build
+        build._marks_built = True  # type: ignore[attr-defined]
+        cls.build = build  # type: ignore[method-assign]
 
-    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
-            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
-                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{ {k: kwargs[k] for k in sorted(unknown)} }"
+            )
         if name is not None and not isinstance(name, str):
             raise TypeError(f"A layer name must be a string, got {name!r}")
         self.name = name or _naming.auto_name(self)
@@ -123,38 +139,40 @@ class Layer:
         self._call_takes_mask = "mask" in signature
 
     # -- what subclasses write ----------------------------------------------------
-    def build(self, input_shape) -> None:
+    def build(self, input_shape: Any) -> None:
         self.built = True
 
-    def call(self, inputs, *args, **kwargs):
+    def call(self, inputs: TensorLike, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         """The mask of the output; layers that support masking pass it through."""
         return mask if self.supports_masking else None
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for an input shape, found by tracing call in the engine."""
         structure = _shape_structure_to_tensors(input_shape, self.dtype)
         outputs = self(structure)
         return _tree.map_structure(lambda t: t.shape, outputs)
 
     def get_config(self) -> dict:
-        from ..saving.serialization_lib import dtype_policy
-
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
         if getattr(self, "activity_regularizer", None) is not None:
-            config["activity_regularizer"] = serialize_regularizer(self.activity_regularizer)
+            config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
         return config
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         """Keras 3: the input shape the layer was built with, or None (layers Keras builds in
         __init__, such as Dropout or pooling, have none)."""
         if getattr(type(self), "_keras_built_at_init", False) or not self.built or self._build_shapes is None:
             return None
         return {"input_shape": _shape_lists(self._build_shapes)}
 
-    def build_from_config(self, config) -> None:
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        registered = registered_name_of(self)
+        return ("keras.layers" if not registered else None), registered
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
         if config and "input_shape" in config and not self.built:
             shapes = _shape_tuples(config["input_shape"])
             self._build_shapes = shapes
@@ -165,14 +183,22 @@ class Layer:
             self.built = True
 
     @classmethod
-    def from_config(cls, config: dict):
-        from ..saving.serialization_lib import clean_layer_config
-
+    def from_config(cls, config: dict) -> Layer:
         return cls(**clean_layer_config(cls, config))
 
     # -- weights ----------------------------------------------------------------------
-    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
-                   constraint=None, name=None, **kwargs) -> Variable:
+    def add_weight(
+        self,
+        *args: Any,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Variable:
         """Creates a weight (Keras 3 order: shape first; a leading str is Keras 2's name)."""
         if args and isinstance(args[0], str):
             name, args = args[0], args[1:]
@@ -193,16 +219,27 @@ class Layer:
         self._own_weights.append(variable)
         return variable
 
-    def _tracked_layers(self) -> list["Layer"]:
+    def _tracked_layers(self) -> list[Layer]:
         found, seen = [], set()
         for key, value in vars(self).items():
             if key.startswith("_inbound") or key.startswith("_outbound"):
                 continue
-            for item in (value if isinstance(value, (list, tuple)) else [value]):
+            for item in value if isinstance(value, (list, tuple)) else [value]:
                 if isinstance(item, Layer) and item is not self and id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
         return found
+
+    def _saved_structure(self) -> tuple[list[Variable], dict]:
+        """This layer in Keras 3's weight files: its own variables, and its children by name
+        (the layers held in its public attributes). Models and LSTM say otherwise."""
+        own = list(self.weights) if not self._tracked_layers() else [w for w in self._own_weights if w in self.weights]
+        children = {
+            name: value
+            for name, value in vars(self).items()
+            if isinstance(value, Layer) and value is not self and not name.startswith("_")
+        }
+        return own, children
 
     def _all_weights(self) -> list[Variable]:
         weights, seen = [], set()
@@ -232,7 +269,10 @@ class Layer:
         own = [w for w in self._own_weights if w.trainable]
         seen = {id(w) for w in own}
         for layer in self._tracked_layers():
-            own += [w for w in layer.trainable_weights if id(w) not in seen and not seen.add(id(w))]
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    own.append(w)
         return own
 
     @property
@@ -256,24 +296,30 @@ class Layer:
     def get_weights(self) -> list[np.ndarray]:
         return [w.numpy() for w in self.weights]
 
-    def set_weights(self, weights) -> None:
+    def set_weights(self, weights: Any) -> None:
         params = self.weights
         weights = list(weights)
         if len(weights) != len(params):
-            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
-                             f"length {len(weights)}, but the layer was expecting {len(params)} weights.")
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
+                f"length {len(weights)}, but the layer was expecting {len(params)} weights."
+            )
         for variable, value in zip(params, weights):
             value = np.asarray(value)
             if tuple(value.shape) != variable.shape:
-                raise ValueError(f"Layer {self.name} weight shape {variable.shape} is not compatible with "
-                                 f"provided weight shape {tuple(value.shape)}.")
+                raise ValueError(
+                    f"Layer {self.name} weight shape {variable.shape} is not compatible with "
+                    f"provided weight shape {tuple(value.shape)}."
+                )
         for variable, value in zip(params, weights):
             variable.assign(value)
 
     def count_params(self) -> int:
         if not self.built:
-            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
-                             "built. You can build it manually via: `layer.build(input_shape)`.")
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                "built. You can build it manually via: `layer.build(input_shape)`."
+            )
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
     @property
@@ -282,15 +328,16 @@ class Layer:
         return [(w, w.regularizer) for w in self.weights if w.regularizer is not None]
 
     # -- calling ------------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat = _tree.flatten((args, kwargs))
         if any(isinstance(x, KerasTensor) for x in flat):
             return self._symbolic_call(args, kwargs)
         if any(isinstance(x, GraphTensor) for x in flat):
             builder = next(x.builder for x in flat if isinstance(x, GraphTensor))
             return self._traced_call(builder, args, kwargs)
-        if current_builder() is not None and not any(isinstance(x, np.ndarray) for x in flat):
-            return self._traced_call(current_builder(), args, kwargs)
+        active = current_builder()
+        if active is not None and not any(isinstance(x, np.ndarray) for x in flat):
+            return self._traced_call(active, args, kwargs)
         return self._eager_call(args, kwargs)
 
     def _symbolic_call(self, args, kwargs):
@@ -306,21 +353,25 @@ class Layer:
                     builder.masks[traced.id] = builder.input(f"{self.name}_mask_{i}", mask.shape, mask.dtype)
                 values[id(tensor)] = traced
             traced_args, traced_kwargs = _tree.map_structure(
-                lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (args, kwargs))
+                lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (args, kwargs)
+            )
             outputs = self._traced_call(builder, traced_args, traced_kwargs)
         symbolic = _tree.map_structure(lambda t: _to_keras_tensor(builder, t), outputs)
         Node(self, args, self._recorded_call_kwargs(args, kwargs), symbolic)
         return symbolic
 
-    def _recorded_call_kwargs(self, args, kwargs) -> dict:
+    def _recorded_call_kwargs(self, args: Any, kwargs: Any) -> dict:
         """The call's keyword arguments as Keras 3 records them on the node: with `mask` (the
         input's mask, or None) when the call has a `mask` argument and one tensor argument,
         and with `training` set to the call signature's default when that is not None."""
         kwargs = dict(kwargs)
         params = inspect.signature(self.call).parameters
         if self._call_takes_mask and kwargs.get("mask") is None:
-            tensor_args = [a for a in list(args) + [v for k, v in kwargs.items() if k != "mask"]
-                           if any(isinstance(x, KerasTensor) for x in _tree.flatten(a))]
+            tensor_args = [
+                a
+                for a in list(args) + [v for k, v in kwargs.items() if k != "mask"]
+                if any(isinstance(x, KerasTensor) for x in _tree.flatten(a))
+            ]
             if len(tensor_args) == 1:
                 # dagnet's masks are not graph tensors, so the recorded mask is None (on
                 # loading, Keras and dagnet both take the input's own mask in its place)
@@ -331,14 +382,22 @@ class Layer:
                 kwargs["training"] = default
         return kwargs
 
-    def _traced_call(self, builder: GraphBuilder, args, kwargs):
+    def _traced_call(self, builder: GraphBuilder, args: Any, kwargs: Any) -> Any:
         inputs = args[0] if args else kwargs.get("inputs")
         rest = args[1:] if args else ()
         if not args and "inputs" in kwargs:
             kwargs = {k: v for k, v in kwargs.items() if k != "inputs"}
         with builder.active():
-            inputs = _tree.map_structure(lambda x: x if isinstance(x, GraphTensor) else builder.as_value(x)
-                                         if isinstance(x, (np.ndarray, Variable)) else x, inputs)
+            inputs = _tree.map_structure(
+                lambda x: (
+                    x
+                    if isinstance(x, GraphTensor)
+                    else builder.as_value(x)
+                    if isinstance(x, (np.ndarray, Variable))
+                    else x
+                ),
+                inputs,
+            )
             if self.input_spec is not None:
                 check_input_spec(self, inputs)
             with name_scope(self):
@@ -347,17 +406,18 @@ class Layer:
             if self._call_takes_training and call_kwargs.get("training") is None:
                 # Keras 3: the explicit argument, else the outer call's (None: no outer
                 # context, as in a plain eager call), else the signature's default.
-                call_kwargs["training"] = builder.training if builder.training is not None else \
-                    _training_default(self)
-            masks = _tree.map_structure(lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None,
-                                        inputs)
+                call_kwargs["training"] = builder.training if builder.training is not None else _training_default(self)
+            masks = _tree.map_structure(
+                lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None, inputs
+            )
             has_mask = any(m is not None for m in _tree.flatten(masks))
             if self._call_takes_mask and call_kwargs.get("mask") is None and has_mask:
                 call_kwargs["mask"] = masks
             with builder.scope(self.name), name_scope(self):
                 outputs = self.call(inputs, *rest, **call_kwargs)
                 outputs = _tree.map_structure(
-                    lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs)
+                    lambda x: x if isinstance(x, GraphTensor) or x is None else builder.as_value(x), outputs
+                )
                 out_masks = self.compute_mask(inputs, masks if has_mask else None)
                 if self.activity_regularizer is not None:
                     self._record_activity_losses(builder, outputs)
@@ -370,10 +430,8 @@ class Layer:
                     builder.masks[out.id] = builder.as_value(mask)
         return outputs
 
-    def _record_activity_losses(self, builder: GraphBuilder, outputs) -> None:
+    def _record_activity_losses(self, builder: GraphBuilder, outputs: TensorLike) -> None:
         """Keras 3: the regularizer's penalty on each output, divided by the batch size."""
-        from .. import ops
-
         for out in _tree.flatten(outputs):
             if not isinstance(out, GraphTensor):
                 continue
@@ -383,7 +441,7 @@ class Layer:
                 loss = ops.divide(loss, ops.sum(ops.ones_like(rows)))
             builder.activity_losses.append(loss)
 
-    def _maybe_build(self, inputs) -> None:
+    def _maybe_build(self, inputs: TensorLike) -> None:
         if self.built:
             return
         shapes = _tree.map_structure(lambda t: t.shape if hasattr(t, "shape") else None, inputs)
@@ -394,7 +452,7 @@ class Layer:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def _eager_input_specs(self, arrays) -> list:
+    def _eager_input_specs(self, arrays: Any) -> list:
         """(shape, dtype) to trace an eager call with: the arrays' own (models override)."""
         return [(a.shape, a.dtype.name) for a in arrays]
 
@@ -412,7 +470,8 @@ class Layer:
             with builder.active():
                 traced = iter([builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(specs)])
                 traced_args, traced_kwargs = _tree.map_structure(
-                    lambda x: next(traced) if _is_array_like(x) else x, (args, kwargs))
+                    lambda x: next(traced) if _is_array_like(x) else x, (args, kwargs)
+                )
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)
             flat = _tree.flatten(outputs)
             run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
@@ -425,69 +484,74 @@ class Layer:
         return result
 
     # -- the node API -------------------------------------------------------------------
-    def _node_attribute(self, index: int, attribute: str, what: str):
+    def _node_attribute(self, index: int, attribute: str, what: str) -> Any:
         if not self._inbound_nodes:
             raise RuntimeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         if not 0 <= index < len(self._inbound_nodes):
-            raise ValueError(f"Asked to get {what} at node {index}, but the layer has only "
-                             f"{len(self._inbound_nodes)} inbound nodes.")
+            raise ValueError(
+                f"Asked to get {what} at node {index}, but the layer has only {len(self._inbound_nodes)} inbound nodes."
+            )
         values = getattr(self._inbound_nodes[index], attribute)
         return values[0] if isinstance(values, list) and len(values) == 1 else values
 
-    def _single_node_attribute(self, attribute: str, what: str, accessor: str):
+    def _single_node_attribute(self, attribute: str, what: str, accessor: str) -> Any:
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         # Keras 3 answers with the first node; a layer the user called several times is refused
         # (the Keras 2 contract). Nodes from Sequential (re)builds do not count as calls.
         calls = [n for n in self._inbound_nodes if not getattr(n, "_sequential_build", False)]
         if len(calls) > 1:
-            raise AttributeError(f"Layer {self.name} has multiple inbound nodes, hence the notion of "
-                                 f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.')
+            raise AttributeError(
+                f"Layer {self.name} has multiple inbound nodes, hence the notion of "
+                f'"layer {what}" is ill-defined. Use `{accessor}(node_index)` instead.'
+            )
         return self._node_attribute(0, attribute, what)
 
     @property
-    def input(self):
+    def input(self) -> Any:
         return self._single_node_attribute("input_tensors", "input", "get_input_at")
 
     @property
-    def output(self):
+    def output(self) -> Any:
         return self._single_node_attribute("output_tensors", "output", "get_output_at")
 
-    def _shape_over_nodes(self, attribute: str, what: str, accessor: str):
+    def _shape_over_nodes(self, attribute: str, what: str, accessor: str) -> Any:
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
         shapes = {repr(getattr(node, attribute)) for node in self._inbound_nodes}
         if len(shapes) > 1:
-            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. '
-                                 f'Hence the notion of "{what}" is ill-defined for the layer. Use '
-                                 f"`{accessor}(node_index)` instead.")
+            raise AttributeError(
+                f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. '
+                f'Hence the notion of "{what}" is ill-defined for the layer. Use '
+                f"`{accessor}(node_index)` instead."
+            )
         return getattr(self._inbound_nodes[0], attribute)
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         return self._shape_over_nodes("input_shapes", "input shape", "get_input_shape_at")
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         return self._shape_over_nodes("output_shapes", "output shape", "get_output_shape_at")
 
-    def get_input_at(self, node_index: int):
+    def get_input_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "input_tensors", "input")
 
-    def get_output_at(self, node_index: int):
+    def get_output_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "output_tensors", "output")
 
-    def get_input_shape_at(self, node_index: int):
+    def get_input_shape_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "input_shapes", "input shape")
 
-    def get_output_shape_at(self, node_index: int):
+    def get_output_shape_at(self, node_index: int) -> Any:
         return self._node_attribute(node_index, "output_shapes", "output shape")
 
-    def get_input_mask_at(self, node_index: int):
+    def get_input_mask_at(self, node_index: int) -> Any:
         tensors = self._node_attribute(node_index, "input_tensors", "input")
         return _tree.map_structure(lambda t: t._keras_mask, tensors)
 
-    def get_output_mask_at(self, node_index: int):
+    def get_output_mask_at(self, node_index: int) -> Any:
         tensors = self._node_attribute(node_index, "output_tensors", "output")
         return _tree.map_structure(lambda t: t._keras_mask, tensors)
 
@@ -503,7 +567,7 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _standard_dtype(dtype) -> str:
+def _standard_dtype(dtype: Any) -> str:
     if dtype is None:
         return "float32"
     if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
@@ -513,11 +577,11 @@ def _standard_dtype(dtype) -> str:
     return np.dtype(getattr(dtype, "name", dtype)).name
 
 
-def _is_array_like(x) -> bool:
+def _is_array_like(x: TensorLike) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
 
 
-def _as_array(x) -> np.ndarray:
+def _as_array(x: TensorLike) -> np.ndarray:
     a = np.asarray(x)
     if a.dtype == np.float64 or a.dtype == np.float16:
         return a.astype(np.float32)
@@ -528,7 +592,7 @@ def _as_array(x) -> np.ndarray:
     return a
 
 
-def _to_keras_tensor(builder: GraphBuilder, value) -> KerasTensor:
+def _to_keras_tensor(builder: GraphBuilder, value: TensorLike) -> KerasTensor | None:
     if value is None:
         return None
     tensor = KerasTensor(value.shape, value.dtype)

@@ -1,8 +1,13 @@
 """Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
 and their functional forms."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .. import ops
+from .._typing import TensorLike
 from ..ops._dispatch import emit
 from .layer import Layer
 
@@ -10,17 +15,19 @@ from .layer import Layer
 class _Merge(Layer):
     _min_inputs = 2
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, list) or len(input_shape) < self._min_inputs:
-            raise ValueError(f'A merge layer ("{self.name}") should be called on a list of at least '
-                             f"{self._min_inputs} inputs. Got {len(input_shape) if isinstance(input_shape, list) else 1} "
-                             "input(s).")
+            raise ValueError(
+                f'A merge layer ("{self.name}") should be called on a list of at least '
+                f"{self._min_inputs} inputs. Got {len(input_shape) if isinstance(input_shape, list) else 1} "
+                "input(s)."
+            )
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         if mask is None or all(m is None for m in mask):
             return None
         masks = [m for m in mask if m is not None]
@@ -33,7 +40,7 @@ class _Merge(Layer):
 class _Elementwise(_Merge):
     """Merges whose inputs must agree in shape, size-1 dimensions broadcasting as in Keras."""
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         shape = tuple(input_shape[0][1:])
         for other in input_shape[1:]:
@@ -52,38 +59,39 @@ def _broadcast_merge_shapes(name, a, b):
     """Keras's elementwise-merge shape rule on shapes without the batch axis."""
     if len(a) != len(b):
         return a if len(a) > len(b) else b  # ranks differing: Keras expands the shorter one
-    out = []
+    out: list[int | None] = []
     for i, j in zip(a, b):
         if i is None or j is None:
             out.append(None)
         elif i == 1 or j == 1:
             out.append(j if i == 1 else i)
         elif i != j:
-            raise ValueError(f"Inputs have incompatible shapes. Received shapes {a} and {b} "
-                             f'(layer "{name}")')
+            raise ValueError(f'Inputs have incompatible shapes. Received shapes {a} and {b} (layer "{name}")')
         else:
             out.append(i)
     return tuple(out)
 
 
 class Add(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return self._combine(inputs, "add", ops.add)
 
 
 class Subtract(_Elementwise):
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         if len(input_shape) != 2:
-            raise ValueError(f'A `Subtract` layer ("{self.name}") should be called on exactly 2 inputs. '
-                             f"Received: {len(input_shape)} inputs")
+            raise ValueError(
+                f'A `Subtract` layer ("{self.name}") should be called on exactly 2 inputs. '
+                f"Received: {len(input_shape)} inputs"
+            )
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return ops.subtract(inputs[0], inputs[1])
 
 
 class Multiply(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.multiply(out, x)
@@ -91,13 +99,13 @@ class Multiply(_Elementwise):
 
 
 class Average(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         total = self._combine(inputs, "add", ops.add)
         return emit(inputs[0].builder, "scale", [total], {"factor": 1.0 / len(inputs)})
 
 
 class Maximum(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.maximum(out, x)
@@ -105,7 +113,7 @@ class Maximum(_Elementwise):
 
 
 class Minimum(_Elementwise):
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = inputs[0]
         for x in inputs[1:]:
             out = ops.minimum(out, x)
@@ -113,26 +121,35 @@ class Minimum(_Elementwise):
 
 
 class Concatenate(_Merge):
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = axis
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         super().build(input_shape)
         rank = len(input_shape[0])
         axis = self.axis % rank if -rank <= self.axis < rank else None
         ranks_agree = all(len(s) == rank for s in input_shape)
-        if axis is None or not ranks_agree or any(
+        if (
+            axis is None
+            or not ranks_agree
+            or any(
                 a is not None and b is not None and a != b
-                for s in input_shape[1:] for d, (a, b) in enumerate(zip(input_shape[0], s)) if d != axis):
-            raise ValueError("A `Concatenate` layer requires inputs with matching shapes except for the "
-                             f"concatenation axis. Received: input_shape={[tuple(s) for s in input_shape]} "
-                             f'(layer "{self.name}", axis {self.axis})')
+                for s in input_shape[1:]
+                for d, (a, b) in enumerate(zip(input_shape[0], s))
+                if d != axis
+            )
+        ):
+            raise ValueError(
+                "A `Concatenate` layer requires inputs with matching shapes except for the "
+                f"concatenation axis. Received: input_shape={[tuple(s) for s in input_shape]} "
+                f'(layer "{self.name}", axis {self.axis})'
+            )
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         return emit(inputs[0].builder, "concatenate", list(inputs), {"axis": int(self.axis)})
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         # A position is valid if it is valid in every input (inputs without a mask count as valid).
         if mask is None or all(m is None for m in mask):
             return None
@@ -142,7 +159,7 @@ class Concatenate(_Merge):
             out = ops.multiply(out, ops.cast(m, out.dtype))
         return out
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
 
 
@@ -153,13 +170,13 @@ def _first_channel(x):
 class Dot(_Merge):
     """Dot product along `axes` of two batched tensors (optionally L2-normalised first)."""
 
-    def __init__(self, axes, normalize=False, **kwargs):
+    def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = False
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         a, b = inputs
         axes = self.axes if isinstance(self.axes, (list, tuple)) else (self.axes, self.axes)
         axes = [ax % x.ndim for ax, x in zip(axes, (a, b))]
@@ -173,7 +190,7 @@ class Dot(_Merge):
         b = ops.transpose(b, [0, axes[1]] + [i for i in range(1, b.ndim) if i != axes[1]])
         return emit(a.builder, "batch_matmul", [a, b])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
 
@@ -182,8 +199,8 @@ def _l2_normalize(x, axis):
     return ops.divide(x, norm)
 
 
-def _functional(cls):
-    def merge(inputs, **kwargs):
+def _functional(cls: type[Layer]) -> Callable[..., Any]:
+    def merge(inputs: TensorLike, **kwargs: Any) -> Any:
         return cls(**kwargs)(inputs)
 
     merge.__name__ = cls.__name__.lower()
@@ -195,11 +212,11 @@ add, subtract, multiply, average = _functional(Add), _functional(Subtract), _fun
 maximum, minimum = _functional(Maximum), _functional(Minimum)
 
 
-def concatenate(inputs, axis=-1, **kwargs):
+def concatenate(inputs: TensorLike, axis: int = -1, **kwargs: Any) -> Any:
     """Functional form of `Concatenate`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
-def dot(inputs, axes, normalize=False, **kwargs):
+def dot(inputs: TensorLike, axes: Any, normalize: bool = False, **kwargs: Any) -> Any:
     """Functional form of `Dot`."""
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -7,10 +7,16 @@ it (``Multiply``, ``Sum``, ``GetItem``, ...), with Keras's module, its construct
 arguments (``axis``, ``keepdims``, ``newshape``, ...) in the config and only the call's
 operands as the node's arguments, so a model's config is what Keras writes and Keras's
 configs load here. ``OpLayer`` is the fallback for dagnet ops Keras does not have."""
+
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
+import numpy as np
+
+from .. import _naming, ops
+from ..ops._dispatch import register_symbolic_recorder
 from .layer import Layer
 
 _REQUIRED = inspect.Parameter.empty
@@ -19,25 +25,23 @@ _REQUIRED = inspect.Parameter.empty
 class OpLayer(Layer):
     _is_raw_operation = True
 
-    def __init__(self, fn, name=None):
+    def __init__(self, fn: Any, name: str | None = None) -> None:
         super().__init__(name=name)
         self._fn = fn
         self.supports_masking = False
 
-    def call(self, *args, **kwargs):
+    def call(self, *args: Any, **kwargs: Any) -> Any:
         return self._fn(*args, **kwargs)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["function"] = getattr(self._fn, "__name__", "op")
         return config
 
     @classmethod
-    def from_config(cls, config):
-        from .. import ops
-
-        name = config.get("function")
-        if not hasattr(ops, name or ""):
+    def from_config(cls, config: dict[str, Any]) -> OpLayer:
+        name = str(config.get("function") or "")
+        if not hasattr(ops, name):
             raise ValueError(f"Unknown op '{name}' in a saved raw operation")
         return cls(getattr(ops, name), name=config.get("name"))
 
@@ -46,30 +50,36 @@ class Operation(OpLayer):
     """A Keras 3 operation class (``keras.src.ops.*``): the constructor takes the op's
     non-tensor arguments, the call its operands."""
 
+    _config_table = "operations"  # found by class name for module keras.src.ops.*
     _keras_module = "keras.src.ops.numpy"
     _function = ""  # the dagnet.ops function
     _call_params: tuple = ("x",)
     _init_params: tuple = ()  # ((name, default or _REQUIRED), ...), in Keras's order
 
-    def __init__(self, *args, name=None, **kwargs):
-        from .. import ops
-
-        bound = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-                                   for p, d in self._init_params]).bind(*args, **kwargs)
+    def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
+        bound = inspect.Signature(
+            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for p, d in self._init_params]
+        ).bind(*args, **kwargs)
         bound.apply_defaults()
         self._arguments = dict(bound.arguments)
         super().__init__(getattr(ops, self._function), name=name)
 
-    def call(self, *args):
+    def call(self, *args: Any) -> Any:
         if type(self).__name__ == "GetItem" and len(args) == 2 and isinstance(args[1], list):
             args = (args[0], tuple(args[1]))  # a JSON list is the key's tuple (as Keras's GetItem)
         return self._fn(*args, **self._arguments)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, **self._arguments}
 
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        return self._keras_module, type(self).__name__  # Keras's operation class, registered under its name
+
+    def _config_extras(self) -> bool:
+        return False
+
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Operation:
         config = dict(config)
         known = {p for p, _ in cls._init_params} | {"name"}
         extra = {k: v for k, v in config.items() if k not in known}
@@ -91,15 +101,46 @@ _AXES = (("axis", None), ("keepdims", False))
 
 # class name, module (keras.src.ops.<module>), dagnet.ops function, operands, constructor args.
 _TABLE = [
-    *[(c, "numpy", f, ("x1", "x2"), ()) for c, f in [
-        ("Add", "add"), ("Subtract", "subtract"), ("Multiply", "multiply"), ("Divide", "divide"),
-        ("TrueDivide", "true_divide"), ("Power", "power"), ("Maximum", "maximum"), ("Minimum", "minimum"),
-        ("Equal", "equal"), ("NotEqual", "not_equal"), ("Less", "less"), ("LessEqual", "less_equal"),
-        ("Greater", "greater"), ("GreaterEqual", "greater_equal"), ("Matmul", "matmul"), ("Dot", "dot")]],
-    *[(c, "numpy", f, ("x",), ()) for c, f in [
-        ("Negative", "negative"), ("Exp", "exp"), ("Log", "log"), ("Sqrt", "sqrt"), ("Square", "square"),
-        ("Absolute", "absolute"), ("Sign", "sign"), ("Reciprocal", "reciprocal"), ("Log1p", "log1p"),
-        ("Expm1", "expm1"), ("Sin", "sin"), ("Cos", "cos"), ("Floor", "floor"), ("Tanh", "tanh")]],
+    *[
+        (c, "numpy", f, ("x1", "x2"), ())
+        for c, f in [
+            ("Add", "add"),
+            ("Subtract", "subtract"),
+            ("Multiply", "multiply"),
+            ("Divide", "divide"),
+            ("TrueDivide", "true_divide"),
+            ("Power", "power"),
+            ("Maximum", "maximum"),
+            ("Minimum", "minimum"),
+            ("Equal", "equal"),
+            ("NotEqual", "not_equal"),
+            ("Less", "less"),
+            ("LessEqual", "less_equal"),
+            ("Greater", "greater"),
+            ("GreaterEqual", "greater_equal"),
+            ("Matmul", "matmul"),
+            ("Dot", "dot"),
+        ]
+    ],
+    *[
+        (c, "numpy", f, ("x",), ())
+        for c, f in [
+            ("Negative", "negative"),
+            ("Exp", "exp"),
+            ("Log", "log"),
+            ("Sqrt", "sqrt"),
+            ("Square", "square"),
+            ("Absolute", "absolute"),
+            ("Sign", "sign"),
+            ("Reciprocal", "reciprocal"),
+            ("Log1p", "log1p"),
+            ("Expm1", "expm1"),
+            ("Sin", "sin"),
+            ("Cos", "cos"),
+            ("Floor", "floor"),
+            ("Tanh", "tanh"),
+        ]
+    ],
     ("Round", "numpy", "round", ("x",), (("decimals", 0),)),
     ("Rsqrt", "math", "rsqrt", ("x",), ()),
     ("Erf", "math", "erf", ("x",), ()),
@@ -114,10 +155,22 @@ _TABLE = [
     ("Softmax", "nn", "softmax", ("x",), (("axis", -1),)),
     ("LogSoftmax", "nn", "log_softmax", ("x",), (("axis", -1),)),
     ("Elu", "nn", "elu", ("x",), (("alpha", 1.0),)),
-    *[(c, "nn", f, ("x",), ()) for c, f in [
-        ("Relu6", "relu6"), ("Silu", "silu"), ("HardSigmoid", "hard_sigmoid"), ("HardSilu", "hard_silu"),
-        ("Selu", "selu"), ("Softsign", "softsign"), ("LogSigmoid", "log_sigmoid"), ("SparsePlus", "sparse_plus"),
-        ("SparseSigmoid", "sparse_sigmoid"), ("HardTanh", "hard_tanh"), ("TanhShrink", "tanh_shrink")]],
+    *[
+        (c, "nn", f, ("x",), ())
+        for c, f in [
+            ("Relu6", "relu6"),
+            ("Silu", "silu"),
+            ("HardSigmoid", "hard_sigmoid"),
+            ("HardSilu", "hard_silu"),
+            ("Selu", "selu"),
+            ("Softsign", "softsign"),
+            ("LogSigmoid", "log_sigmoid"),
+            ("SparsePlus", "sparse_plus"),
+            ("SparseSigmoid", "sparse_sigmoid"),
+            ("HardTanh", "hard_tanh"),
+            ("TanhShrink", "tanh_shrink"),
+        ]
+    ],
     ("LeakyRelu", "nn", "leaky_relu", ("x",), (("negative_slope", 0.2),)),
     ("Gelu", "nn", "gelu", ("x",), (("approximate", True),)),
     ("Celu", "nn", "celu", ("x",), (("alpha", 1.0),)),
@@ -140,27 +193,33 @@ _TABLE = [
     ("GetItem", "numpy", "slice_by_index", ("x", "key"), ()),
 ]
 
-OPERATIONS: dict[str, type] = {
-    name: type(name, (Operation,), {"_keras_module": f"keras.src.ops.{module}", "_function": function,
-                                    "_call_params": call, "_init_params": init, "__module__": __name__,
-                                    "__qualname__": name})
+OPERATIONS: dict[str, type[Operation]] = {
+    name: type(
+        name,
+        (Operation,),
+        {
+            "_keras_module": f"keras.src.ops.{module}",
+            "_function": function,
+            "_call_params": call,
+            "_init_params": init,
+            "__module__": __name__,
+            "__qualname__": name,
+        },
+    )
     for name, module, function, call, init in _TABLE
 }
 
-_by_function: dict = {}
+_BY_FUNCTION: dict = {}
+for _cls in OPERATIONS.values():
+    _BY_FUNCTION.setdefault(id(getattr(ops, _cls._function)), _cls)
 
 
-def operation_for(fn):
+def operation_for(fn: Any) -> Any:
     """The Keras operation class recorded for the dagnet.ops function ``fn`` (or None)."""
-    if not _by_function:
-        from .. import ops
-
-        for cls in OPERATIONS.values():
-            _by_function.setdefault(id(getattr(ops, cls._function)), cls)
-    return _by_function.get(id(fn))
+    return _BY_FUNCTION.get(id(fn))
 
 
-def record(fn, fallback_name, args, kwargs):
+def record(fn: Any, fallback_name: Any, args: Any, kwargs: Any) -> Any:
     """Calls ``fn`` on symbolic tensors: one node of its Keras operation, constructed with
     the non-tensor arguments and called with the operands."""
     cls = operation_for(fn)
@@ -170,14 +229,13 @@ def record(fn, fallback_name, args, kwargs):
         except TypeError:
             cls = None
     if cls is None:
-        from .. import _naming
-
         return OpLayer(fn, name=_naming.uniquify(fallback_name))(*args, **kwargs)
     if cls.__name__ == "Cast" and bound.arguments.get("dtype") is not None:
-        import numpy as np
-
         dtype = bound.arguments["dtype"]
         bound.arguments["dtype"] = np.dtype(getattr(dtype, "name", dtype)).name  # Keras standardizes it
     operands = [bound.arguments.get(p, None) for p in cls._call_params]
     init = {p: bound.arguments[p] for p, _ in cls._init_params if p in bound.arguments}
     return cls(**init)(*operands)
+
+
+register_symbolic_recorder(record)

@@ -1,8 +1,14 @@
 """Max/average pooling 1D/2D and their global forms."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from .. import ops
+from .._typing import TensorLike
 from ..ops._dispatch import emit
+from ..serialization.keras_saveable import alias
 from .conv import _tuple
 from .input_spec import InputSpec
 from .layer import Layer
@@ -13,7 +19,14 @@ class _Pooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = 2,
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.pool_size = _tuple(pool_size, self.rank, "pool_size")
         self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, "strides")
@@ -23,14 +36,27 @@ class _Pooling(Layer):
         self.data_format = data_format or "channels_last"
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def call(self, inputs):
-        return emit(inputs.builder, f"{self.mode}_pool{self.rank}d", [inputs],
-                    {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding.lower(),
-                     "data_format": self.data_format})
+    def call(self, inputs: TensorLike) -> Any:
+        return emit(
+            inputs.builder,
+            f"{self.mode}_pool{self.rank}d",
+            [inputs],
+            {
+                "pool_size": list(self.pool_size),
+                "strides": list(self.strides),
+                "padding": self.padding.lower(),
+                "data_format": self.data_format,
+            },
+        )
 
-    def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
-                "strides": self.strides, "data_format": self.data_format}
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "padding": self.padding,
+            "strides": self.strides,
+            "data_format": self.data_format,
+        }
 
 
 class MaxPooling1D(_Pooling):
@@ -49,7 +75,10 @@ class AveragePooling2D(_Pooling):
     rank, mode = 2, "avg"
 
 
-MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+MaxPool1D = alias("MaxPool1D", MaxPooling1D)
+MaxPool2D = alias("MaxPool2D", MaxPooling2D)
+AvgPool1D = alias("AvgPool1D", AveragePooling1D)
+AvgPool2D = alias("AvgPool2D", AveragePooling2D)
 
 
 class _GlobalPooling(Layer):
@@ -57,13 +86,13 @@ class _GlobalPooling(Layer):
     rank = 2
     mode = "max"
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = data_format or "channels_last"
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    def call(self, inputs):
+    def call(self, inputs: TensorLike) -> Any:
         out = emit(inputs.builder, f"global_{self.mode}_pool", [inputs], {"data_format": self.data_format})
         if self.keepdims:
             axis = 1 if self.data_format == "channels_last" else 2
@@ -71,7 +100,7 @@ class _GlobalPooling(Layer):
                 out = emit(inputs.builder, "expand_dims", [out], {"axis": axis})
         return out
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
@@ -86,21 +115,24 @@ class GlobalMaxPooling2D(_GlobalPooling):
 class GlobalAveragePooling1D(_GlobalPooling):
     """With a mask (e.g. from Embedding(mask_zero=True)) it averages the unmasked steps
     only, as Keras does (a fully masked row gives 0/0 = NaN there too)."""
+
     rank, mode = 1, "avg"
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
         self.supports_masking = True
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: TensorLike, mask: TensorLike | None = None) -> Any:
         if mask is None:
             return super().call(inputs)
         steps_axis = 1 if self.data_format == "channels_last" else 2
         mask = ops.expand_dims(ops.cast(mask, "float32"), 2 if self.data_format == "channels_last" else 1)
-        return ops.divide(ops.sum(ops.multiply(inputs, mask), axis=steps_axis, keepdims=self.keepdims),
-                          ops.sum(mask, axis=steps_axis, keepdims=self.keepdims))
+        return ops.divide(
+            ops.sum(ops.multiply(inputs, mask), axis=steps_axis, keepdims=self.keepdims),
+            ops.sum(mask, axis=steps_axis, keepdims=self.keepdims),
+        )
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
         return None
 
 
@@ -108,5 +140,7 @@ class GlobalAveragePooling2D(_GlobalPooling):
     rank, mode = 2, "avg"
 
 
-GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
-GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D = alias("GlobalMaxPool1D", GlobalMaxPooling1D)
+GlobalMaxPool2D = alias("GlobalMaxPool2D", GlobalMaxPooling2D)
+GlobalAvgPool1D = alias("GlobalAvgPool1D", GlobalAveragePooling1D)
+GlobalAvgPool2D = alias("GlobalAvgPool2D", GlobalAveragePooling2D)

@@ -1,28 +1,41 @@
 """Model: a graph of layer calls from inputs to outputs, itself a layer (callable,
 nestable, shareable). Lowering runs each node's layer in depth order on traced tensors,
 so nested and shared structure becomes one native graph with weights shared by identity."""
+
 from __future__ import annotations
 
+import json
+import os
 import warnings
+from typing import Any
 
 from .. import _naming, _tree
 from .._device import check_device, get_device
+from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
+from ..saving import saving_api
+from ..saving.native_export import export_native
+from ..serialization.object_registration import registered_name_of
+from ..serialization.serialization_lib import serialize_keras_object
+from ..trainers.trainer import Trainer
 from .graph_map import map_graph
-from .training import TrainingMixin
+from .model_config import functional_from_config, functional_get_config
+from .summary import print_summary
 
 
-class Model(TrainingMixin, Layer):
+class Model(Trainer, Layer):
     """``Model(inputs, outputs, name=None)``; subclass it and write ``call`` for a custom model."""
+
+    _is_model = True
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             return super().__new__(Functional)
         return super().__new__(cls)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         for legacy in ("input", "output"):
             if legacy in kwargs:
                 raise TypeError(f"Keyword argument not understood: '{legacy}' (use `{legacy}s=`)")
@@ -39,27 +52,58 @@ class Model(TrainingMixin, Layer):
             return result[0]
         return result
 
-    def to(self, device):
+    def to(self, device: str) -> Any:
         """Run this model on `device` ('cpu', 'cuda', 'cuda:0'); returns the model."""
         self.device = check_device(device)
         return self
 
-    # Compile / fit / evaluate / predict live in the training mixin (added by dagnet.training).
+    # Compile / fit / evaluate / predict live in the Trainer (dagnet.trainers.trainer).
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
-                layer_range=None):
-        from .summary import print_summary
+    def save(
+        self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any
+    ) -> None:
+        """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
+        saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
+        """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
 
-    def get_layer(self, name=None, index=None):
+    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False, **kwargs: Any) -> None:
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def export_native(self, filepath: str | os.PathLike[str]) -> None:
+        """Writes the lowered prediction graph (and, when compiled, the training graph with its
+        losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
+        export_native(self, filepath)
+
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
         if name is not None and index is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
             if len(self.layers) <= index:
-                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
-                                 f"{len(self.layers)} layers.")
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers."
+                )
             return self.layers[index]
         if name is not None:
             for layer in self.layers:
@@ -72,46 +116,28 @@ class Model(TrainingMixin, Layer):
     def layers(self) -> list[Layer]:
         return [layer for layer in self._tracked_layers()]
 
-    def get_compile_config(self) -> dict:
-        """Keras 3: what `compile` was given (serialized); {} when the model is not compiled."""
-        if not self.compiled:
-            return {}
-        from ..saving.keras_file import _compile_config
-
-        return _compile_config(self)
-
-    def compile_from_config(self, config) -> None:
-        if not config:
-            return
-        from ..saving.keras_file import compile_from_config
-
-        compile_from_config(self, config)
+    @layers.setter
+    def layers(self, _: Any) -> None:
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another name.")
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
         """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
         if "input_layers" in config and "output_layers" in config:
-            from .model_config import functional_from_config
-
-            return functional_from_config(cls, config, custom_objects)
+            return functional_from_config(cls if issubclass(cls, Functional) else Functional, config, custom_objects)
         return super().from_config(config)
 
-    def to_json(self, **kwargs) -> str:
+    def to_json(self, **kwargs: Any) -> str:
         """The model's architecture as JSON (Keras 3's format); see models.model_from_json."""
-        import json
-
-        from ..saving.serialization_lib import serialize_keras_object
-
         return json.dumps(serialize_keras_object(self), **kwargs)
-
-    @layers.setter
-    def layers(self, _):
-        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another "
-                             "name.")
 
 
 class Functional(Model):
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+    _is_graph_network = True
+
+    def __init__(
+        self, inputs: TensorLike, outputs: TensorLike, name: str | None = None, trainable: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         for what, structure in (("inputs", inputs), ("outputs", outputs)):
             flat = _tree.flatten(structure)
@@ -119,30 +145,40 @@ class Functional(Model):
                 raise ValueError(f"`{what}` of a Functional model cannot be empty.")
             bad = [x for x in flat if not isinstance(x, KerasTensor)]
             if bad:
-                raise ValueError(f"All `{what}` values must be KerasTensors. Received: {what}={structure} "
-                                 f"including invalid value {bad[0]!r} of type {type(bad[0])}")
+                raise ValueError(
+                    f"All `{what}` values must be KerasTensors. Received: {what}={structure} "
+                    f"including invalid value {bad[0]!r} of type {type(bad[0])}"
+                )
         if isinstance(inputs, dict):
             for key, tensor in inputs.items():
                 if key != tensor.name:
-                    warnings.warn("When providing `inputs` as a dict, all keys in the dict must match the names of "
-                                  f"the corresponding tensors. Received key '{key}' mapping to value {tensor} which "
-                                  f"has name '{tensor.name}'. Change the tensor name to '{key}' (via "
-                                  f"`Input(..., name='{key}')`)", stacklevel=2)
+                    warnings.warn(
+                        "When providing `inputs` as a dict, all keys in the dict must match the names of "
+                        f"the corresponding tensors. Received key '{key}' mapping to value {tensor} which "
+                        f"has name '{tensor.name}'. Change the tensor name to '{key}' (via "
+                        f"`Input(..., name='{key}')`)",
+                        stacklevel=2,
+                    )
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self.inputs = _tree.flatten(inputs)
         self.outputs = _tree.flatten(outputs)
         if len({id(x) for x in self.inputs}) != len(self.inputs):
-            raise ValueError(f"The list of inputs passed to the model is redundant. All inputs should only appear "
-                             f"once. Received: inputs={inputs}")
+            raise ValueError(
+                f"The list of inputs passed to the model is redundant. All inputs should only appear "
+                f"once. Received: inputs={inputs}"
+            )
         for x in self.inputs:
             operation = x._keras_history.operation
             if not isinstance(operation, InputLayer):
-                raise ValueError(f"Model inputs must come from `Input` (a tensor produced by an `InputLayer`). "
-                                 f"Received {x}, produced by layer '{getattr(operation, 'name', None)}'. To build "
-                                 "a model on an intermediate tensor, start the sub-model with a new `Input`.")
+                raise ValueError(
+                    f"Model inputs must come from `Input` (a tensor produced by an `InputLayer`). "
+                    f"Received {x}, produced by layer '{getattr(operation, 'name', None)}'. To build "
+                    "a model on an intermediate tensor, start the sub-model with a new `Input`."
+                )
         self._network_nodes, self._nodes_by_depth, self._operations, self._operations_by_depth = map_graph(
-            self.inputs, self.outputs)
+            self.inputs, self.outputs
+        )
         self.built = True
         self.supports_masking = True
 
@@ -155,20 +191,20 @@ class Functional(Model):
         return [op for op in self._operations if not getattr(op, "_is_raw_operation", False)]
 
     @property
-    def input(self):
+    def input(self) -> Any:
         return self._inputs_struct
 
     @property
-    def output(self):
+    def output(self) -> Any:
         return self._outputs_struct
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         shapes = _tree.map_structure(lambda x: x.shape, self._inputs_struct)
         return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         shapes = _tree.map_structure(lambda x: x.shape, self._outputs_struct)
         return shapes[0] if isinstance(shapes, list) and len(shapes) == 1 else shapes
 
@@ -180,7 +216,8 @@ class Functional(Model):
     def output_names(self) -> list[str]:
         if isinstance(self._outputs_struct, dict):
             return sorted(self._outputs_struct)
-        names, seen = [], {}
+        names: list[str] = []
+        seen: dict[str, int] = {}
         for x in self.outputs:
             name = x._keras_history.operation.name
             count = seen.get(name, 0)
@@ -188,32 +225,38 @@ class Functional(Model):
             names.append(name if count == 0 else f"{name}_{count}")
         return names
 
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         self.built = True
 
-    def _eager_input_specs(self, arrays) -> list:
+    def _eager_input_specs(self, arrays: Any) -> list:
         # Trace with the model's own input specs (None dims unknown) when the arrays fit
         # them, so every batch size and sequence length shares one graph and only plans.
         if len(arrays) == len(self.inputs) and all(a.ndim == len(t.shape) for a, t in zip(arrays, self.inputs)):
             return [(t.shape, t.dtype) for t in self.inputs]
         return super()._eager_input_specs(arrays)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
         return None  # the inner layers already attached masks to the traced outputs
 
-    def get_build_config(self):
+    def get_build_config(self) -> dict[str, Any] | None:
         return {"input_shape": None}  # Keras 3 builds a functional model once, with no shape
 
-    def build_from_config(self, config) -> None:
+    def build_from_config(self, config: dict[str, Any]) -> None:
         pass
 
     def get_config(self) -> dict:
-        from .model_config import functional_get_config
-
         return functional_get_config(self)
 
+    def _saved_structure(self) -> tuple[list, dict]:
+        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N]
+
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        if registered_name_of(self):
+            return super()._config_module_and_name()
+        return "keras.src.models.functional", "Functional"  # as Keras 3 writes it
+
     # -- running ------------------------------------------------------------------------
-    def _flatten_inputs(self, inputs) -> list:
+    def _flatten_inputs(self, inputs: TensorLike) -> list:
         """The call's inputs, one per model input, by position or by name (never by sorted keys)."""
         if isinstance(inputs, dict):
             if isinstance(self._inputs_struct, dict):
@@ -224,8 +267,9 @@ class Functional(Model):
                 names = self.input_names
             missing = [k for k, n in zip(keys, names) if k not in inputs and n not in inputs]
             if missing:
-                raise ValueError(f'Model "{self.name}": missing data for input(s) {missing}. Received keys: '
-                                 f"{sorted(inputs)}")
+                raise ValueError(
+                    f'Model "{self.name}": missing data for input(s) {missing}. Received keys: {sorted(inputs)}'
+                )
             values = [inputs[k] if k in inputs else inputs[n] for k, n in zip(keys, names)]
             if isinstance(self._inputs_struct, dict):
                 by_key = dict(zip(keys, values))
@@ -233,21 +277,23 @@ class Functional(Model):
             return values
         flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(self.inputs):
-            raise ValueError(f'Model "{self.name}" expects {len(self.inputs)} input(s), but it received '
-                             f"{len(flat)} input tensors.")
+            raise ValueError(
+                f'Model "{self.name}" expects {len(self.inputs)} input(s), but it received {len(flat)} input tensors.'
+            )
         return flat
 
     def _input_keys_in_flat_order(self) -> list:
         return sorted(self._inputs_struct)
 
-    def call(self, inputs, training=None, mask=None):
+    def call(self, inputs: TensorLike, training: bool | None = None, mask: TensorLike | None = None) -> Any:
         values = {id(x): v for x, v in zip(self.inputs, self._flatten_inputs(inputs))}
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:
                 if node.is_input or any(id(x) not in values for x in node.input_tensors):
                     continue
                 args, kwargs = _tree.map_structure(
-                    lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (node.call_args, node.call_kwargs))
+                    lambda x: values[id(x)] if isinstance(x, KerasTensor) else x, (node.call_args, node.call_kwargs)
+                )
                 if training is not None and getattr(node.operation, "_call_takes_training", False):
                     kwargs = {**kwargs, "training": training}  # Keras 3: the model's call overrides the node's
                 outputs = node.operation(*args, **kwargs)

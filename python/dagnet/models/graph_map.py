@@ -1,23 +1,26 @@
 """Ordering a functional graph: which nodes belong to a model, their depths, and the
 layer order, following Keras's map_graph (deepest = inputs first; ties by discovery)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from .. import _tree
 
-
-def map_graph(inputs: list, outputs: list):
+def map_graph(inputs: list, outputs: list) -> Any:
     """Returns (node_keys, nodes_by_depth, operations, operations_by_depth)."""
     input_ids = {id(x) for x in inputs}
     finished, in_progress = set(), set()
-    nodes_in_decreasing_depth, operation_indices = [], {}
+    nodes_in_decreasing_depth: list[Any] = []
+    operation_indices: dict[Any, int] = {}
 
     def visit(tensor):
         operation, node_index, _ = tensor._keras_history
         if operation is None:
-            raise ValueError(f"Output tensors of a Functional model must be the output of a layer (it needs its "
-                             f"history). Received: {tensor}")
+            raise ValueError(
+                f"Output tensors of a Functional model must be the output of a layer (it needs its "
+                f"history). Received: {tensor}"
+            )
         node = operation._inbound_nodes[node_index]
         if id(node) in finished:
             return
@@ -35,7 +38,8 @@ def map_graph(inputs: list, outputs: list):
     for output in outputs:
         visit(output)
 
-    node_depths, operation_depths = {}, {}
+    node_depths: dict[Any, int] = {}
+    operation_depths: dict[Any, int] = {}
     for node in reversed(nodes_in_decreasing_depth):
         depth = max(node_depths.setdefault(node, 0), operation_depths.get(node.operation, 0))
         operation_depths[node.operation] = depth
@@ -60,7 +64,7 @@ def map_graph(inputs: list, outputs: list):
         operations.extend(sorted(operations_by_depth[depth], key=lambda op: operation_indices[op]))
 
     computable = set(input_ids)
-    reached = []
+    reached: list[Any] = []
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
             for x in node.input_tensors:
@@ -70,7 +74,8 @@ def map_graph(inputs: list, outputs: list):
                         f"tensor {x} at layer '{node.operation.name}'. "
                         f"The tensor comes from layer '{x._keras_history.operation.name}', which cannot be reached "
                         f"from the model's inputs {[i.name for i in inputs]}. The following previous layers were "
-                        f"accessed without issue: {reached}")
+                        f"accessed without issue: {reached}"
+                    )
             if node.is_input:
                 continue  # an Input the model was not given computes nothing
             reached.append(node.operation.name)
@@ -80,7 +85,9 @@ def map_graph(inputs: list, outputs: list):
     names = [op.name for op in operations]
     for name in names:
         if names.count(name) != 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All operation '
-                             "names should be unique.")
+            raise ValueError(
+                f'The name "{name}" is used {names.count(name)} times in the model. All operation '
+                "names should be unique."
+            )
     node_ids = {id(node) for nodes in nodes_by_depth.values() for node in nodes}
     return node_ids, dict(nodes_by_depth), operations, dict(operations_by_depth)

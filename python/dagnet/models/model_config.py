@@ -1,20 +1,22 @@
 """get_config / from_config for functional models, in Keras 3's format: every layer's
 config with the nodes that belong to this model (node indices renumbered to count only
 those), and the input/output tensors as [layer name, node index, tensor index]."""
+
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from .. import _tree
 from ..keras_tensor import KerasTensor
-from ..saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
-def functional_get_config(model) -> dict:
-    from .functional import Functional
-
+def functional_get_config(model: Any) -> dict:
     own = model._network_nodes
     reindex = {}
     for op in model._operations:
-        kept = 1 if isinstance(op, Functional) else 0  # Keras counts a model's own first node
+        kept = 1 if op._is_graph_network else 0  # Keras counts a functional model's own first node
         for node in op._inbound_nodes:
             if id(node) in own:
                 reindex[id(node)] = kept
@@ -23,9 +25,14 @@ def functional_get_config(model) -> dict:
     def serialize_tensor(x):
         op, node_index, tensor_index = x._keras_history
         skipped = sum(1 for node in op._inbound_nodes[:node_index] if id(node) not in own)
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(x.shape), "dtype": x.dtype,
-                           "keras_history": [op.name, node_index - skipped, tensor_index]}}
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {
+                "shape": list(x.shape),
+                "dtype": x.dtype,
+                "keras_history": [op.name, node_index - skipped, tensor_index],
+            },
+        }
 
     def serialize_args(value):
         if isinstance(value, KerasTensor):
@@ -40,23 +47,28 @@ def functional_get_config(model) -> dict:
     for op in model._operations:
         entry = serialize_keras_object(op)
         entry["name"] = op.name
-        entry["inbound_nodes"] = [{"args": serialize_args(list(node.call_args)),
-                                   "kwargs": serialize_args(dict(node.call_kwargs))}
-                                  for node in op._inbound_nodes if id(node) in own and not node.is_input]
+        entry["inbound_nodes"] = [
+            {"args": serialize_args(list(node.call_args)), "kwargs": serialize_args(dict(node.call_kwargs))}
+            for node in op._inbound_nodes
+            if id(node) in own and not node.is_input
+        ]
         layers.append(entry)
 
     def tensor_ref(x):
         op, node_index, tensor_index = x._keras_history
         return [op.name, reindex[id(op._inbound_nodes[node_index])], tensor_index]
 
-    return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": _tree.map_structure(tensor_ref, model._inputs_struct),
-            "output_layers": _tree.map_structure(tensor_ref, model._outputs_struct)}
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": _tree.map_structure(tensor_ref, model._inputs_struct),
+        "output_layers": _tree.map_structure(tensor_ref, model._outputs_struct),
+    }
 
 
-def functional_from_config(cls, config: dict, custom_objects=None):
-    from .functional import Functional
-
+def functional_from_config(cls: Any, config: dict, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The functional model (of class `cls`, Functional or a subclass) a config describes."""
     created = {}
     pending = {}
     for layer_data in config["layers"]:
@@ -65,8 +77,13 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         pending[layer_data["name"]] = list(layer_data.get("inbound_nodes", []))
 
     def resolve(value):
-        if isinstance(value, dict) and value.get("class_name") in ("__slice__", "__ellipsis__", "__numpy__",
-                                                                    "__tensor__", "__bytes__"):
+        if isinstance(value, dict) and value.get("class_name") in (
+            "__slice__",
+            "__ellipsis__",
+            "__numpy__",
+            "__tensor__",
+            "__bytes__",
+        ):
             return deserialize_keras_object(value)
         if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
             name, node_index, tensor_index = value["config"]["keras_history"]
@@ -106,14 +123,16 @@ def functional_from_config(cls, config: dict, custom_objects=None):
                 pending[name].pop(0)
                 progress = True
         if not progress:
-            raise ValueError("Invalid Functional model configuration. The graph of the Functional model either has "
-                             f"loops or disconnected nodes: {[k for k, v in pending.items() if v]}")
+            raise ValueError(
+                "Invalid Functional model configuration. The graph of the Functional model either has "
+                f"loops or disconnected nodes: {[k for k, v in pending.items() if v]}"
+            )
 
     def tensor(ref):
         name, node_index, tensor_index = ref
         layer = created[name]
-        if isinstance(layer, Functional):
-            node_index -= 1  # Keras counts a model's own first node
+        if layer._is_graph_network:
+            node_index -= 1  # Keras counts a functional model's own first node
         return layer._inbound_nodes[node_index].output_tensors[tensor_index]
 
     def map_refs(structure):
@@ -124,5 +143,13 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         return [map_refs(v) for v in structure]
 
     inputs, outputs = map_refs(config["input_layers"]), map_refs(config["output_layers"])
-    model_cls = cls if cls is not None and issubclass(cls, Functional) else Functional
-    return model_cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+    return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Any:
+    """A model (new weights) from the JSON of `model.to_json()` (Keras 3's format)."""
+    return deserialize_keras_object(json.loads(json_string), custom_objects)
+
+
+def model_from_config(config: dict, custom_objects: dict[str, Any] | None = None) -> Any:
+    return deserialize_keras_object(config, custom_objects)

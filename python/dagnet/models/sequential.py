@@ -1,17 +1,24 @@
 """Sequential: a plain stack of layers. With a known input shape (an Input first, or
 input_shape= on the first layer) it is a functional model at once; otherwise it builds
 itself on the first call."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _naming
+from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer, name_scope
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .functional import Functional, Model
 
 
 class Sequential(Model):
-    def __init__(self, layers=None, trainable=True, name=None, device=None):
+    def __init__(
+        self, layers: Any = None, trainable: bool = True, name: str | None = None, device: str | None = None
+    ) -> None:
         super().__init__(name=name or _naming.auto_name("Sequential"), trainable=trainable, device=device)
         self._stack: list[Layer] = []
         self._functional: Functional | None = None
@@ -19,22 +26,28 @@ class Sequential(Model):
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
 
-    def add(self, layer, rebuild: bool = True) -> None:
+    def add(self, layer: Any, rebuild: bool = True) -> None:
         if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.operation, InputLayer):
             layer = layer._keras_history.operation
         if not isinstance(layer, Layer):
-            raise ValueError(f"Only instances of `Layer` can be added to a Sequential model. Received: {layer} "
-                             f"(of type {type(layer)})")
+            raise ValueError(
+                f"Only instances of `Layer` can be added to a Sequential model. Received: {layer} "
+                f"(of type {type(layer)})"
+            )
         if isinstance(layer, InputLayer) and self._stack and isinstance(self._stack[0], InputLayer):
-            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
-                             f"{self._stack[0].batch_shape}. You cannot add a different Input layer to it.")
+            raise ValueError(
+                f"Sequential model '{self.name}' has already been configured to use input shape "
+                f"{self._stack[0].batch_shape}. You cannot add a different Input layer to it."
+            )
         if not self._stack and getattr(layer, "_batch_input_shape", None) is not None:
             # Legacy input_shape= on the first layer: an InputLayer made once, as Keras 3 does.
             self._stack.append(InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype))
         names = {l.name for l in self._stack}
         if layer.name in names:
-            raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
-                             f"'{layer.name}' is already the name of a layer in this model.")
+            raise ValueError(
+                f"All layers added to a Sequential model should have unique names. Name "
+                f"'{layer.name}' is already the name of a layer in this model."
+            )
         self._stack.append(layer)
         if rebuild:
             self._maybe_rebuild()
@@ -54,11 +67,13 @@ class Sequential(Model):
         if isinstance(first, InputLayer) and len(self._stack) > 1:
             self._build_graph(first.batch_shape, first.dtype)
 
-    def _build_graph(self, batch_shape, dtype) -> None:
-        if not isinstance(self._stack[0], InputLayer):
+    def _build_graph(self, batch_shape: Any, dtype: Any) -> None:
+        first = self._stack[0]
+        if not isinstance(first, InputLayer):
             # Built from a call or build(): the InputLayer joins the stack for good (Keras 3).
-            self._stack.insert(0, InputLayer(batch_shape=batch_shape, dtype=dtype))
-        inputs = self._stack[0]._output_tensor
+            first = InputLayer(batch_shape=batch_shape, dtype=dtype)
+            self._stack.insert(0, first)
+        inputs = first._output_tensor
         x = inputs
         with name_scope(self):  # Keras builds inside the Sequential's scope: 'sequential/dense/kernel'
             for layer in self.layers:
@@ -69,7 +84,7 @@ class Sequential(Model):
         self._functional = Functional(inputs, x)  # auto-named: each build takes a "functional" name, as in Keras 3
         self.built = True
 
-    def build(self, input_shape=None) -> None:
+    def build(self, input_shape: Any = None) -> None:
         if self._functional is not None:
             return
         if input_shape is None:
@@ -78,17 +93,17 @@ class Sequential(Model):
             raise ValueError("Sequential model inputs must be a single tensor")
         self._build_graph(tuple(input_shape), self._stack[0].dtype if self._stack else "float32")
 
-    def _maybe_build(self, inputs) -> None:
+    def _maybe_build(self, inputs: TensorLike) -> None:
         if self._functional is None:
             self.build(inputs.shape)
 
-    def call(self, inputs, training=None, mask=None):
-        return self._functional.call(inputs, training=training, mask=mask)
+    def call(self, inputs: TensorLike, training: bool | None = None, mask: TensorLike | None = None) -> Any:
+        return self._require_graph().call(inputs, training=training, mask=mask)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
         return None
 
-    @property
+    @property  # type: ignore[misc]  # read-only, like Model.layers (whose setter only refuses)
     def layers(self) -> list[Layer]:
         return [layer for layer in self._stack if not isinstance(layer, InputLayer)]
 
@@ -97,40 +112,42 @@ class Sequential(Model):
 
     def _require_graph(self) -> Functional:
         if self._functional is None:
-            raise AttributeError(f"Sequential model '{self.name}' has no defined input yet: call it on data or "
-                                 "give its first layer an `input_shape`, or start it with an `Input`.")
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined input yet: call it on data or "
+                "give its first layer an `input_shape`, or start it with an `Input`."
+            )
         return self._functional
 
     @property
-    def inputs(self):
+    def inputs(self) -> Any:
         return self._require_graph().inputs
 
     @property
-    def outputs(self):
+    def outputs(self) -> Any:
         return self._require_graph().outputs
 
     @property
-    def input(self):
+    def input(self) -> Any:
         return self._require_graph().input
 
     @property
-    def output(self):
+    def output(self) -> Any:
         return self._require_graph().output
 
     @property
-    def input_shape(self):
+    def input_shape(self) -> Any:
         return self._require_graph().input_shape
 
     @property
-    def output_shape(self):
+    def output_shape(self) -> Any:
         return self._require_graph().output_shape
 
     @property
-    def input_names(self):
+    def input_names(self) -> Any:
         return self._require_graph().input_names
 
     @property
-    def output_names(self):
+    def output_names(self) -> Any:
         return self._require_graph().output_names
 
     @property
@@ -141,27 +158,32 @@ class Sequential(Model):
         return self._require_graph()._flatten_inputs(inputs)
 
     def get_config(self) -> dict:
-        from ..saving.serialization_lib import serialize_keras_object
-
         config = super().get_config()  # name, trainable, dtype as Keras 3's Sequential writes them
         config["layers"] = [serialize_keras_object(layer) for layer in self._stack]
         if self._functional is not None:
             config["build_input_shape"] = list(self._functional.inputs[0].shape)
         return config
 
-    def get_build_config(self):
+    def _saved_structure(self) -> tuple[list, dict]:
+        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N], no InputLayer
+
+    def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        module, registered = super()._config_module_and_name()
+        if type(self) is Sequential:
+            module = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
+        return module, registered
+
+    def get_build_config(self) -> dict[str, Any] | None:
         if self._functional is None:
             return None
         return {"input_shape": list(self._functional.inputs[0].shape)}
 
-    def build_from_config(self, config) -> None:
+    def build_from_config(self, config: dict[str, Any]) -> None:
         if config and config.get("input_shape") and self._functional is None:
             self.build(tuple(config["input_shape"]))
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from ..saving.serialization_lib import deserialize_keras_object
-
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Sequential:
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in config["layers"]:
             model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)

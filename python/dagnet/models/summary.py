@@ -1,22 +1,22 @@
 """model.summary(): the Keras 3 table (Layer (type), Output Shape, Param #, and
 Connected to for non-sequential graphs), with nested models as one row per call or
 expanded, and the parameter totals with their memory size."""
+
 from __future__ import annotations
 
 import os
 import re
 import shutil
+from typing import Any
 
 import numpy as np
 
-from .. import _tree
 
-
-def _format_shape(shape) -> str:
+def _format_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
-def _output_shape_cell(layer) -> str:
+def _output_shape_cell(layer: Any) -> str:
     if not layer._inbound_nodes:
         build = getattr(layer, "_build_shapes", None)
         return "?" if build is None else _format_shape(build)
@@ -25,17 +25,14 @@ def _output_shape_cell(layer) -> str:
     return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
 
 
-def _params_cell(layer) -> str:
+def _params_cell(layer: Any) -> str:
     if not getattr(layer, "built", True):
         return "0 (unbuilt)"
     return f"{layer.count_params():,}"
 
 
-def _is_sequential_like(model) -> bool:
-    from .functional import Functional
-    from .sequential import Sequential
-
-    if isinstance(model, Sequential) or not isinstance(model, Functional):
+def _is_sequential_like(model: Any) -> bool:
+    if not model._is_graph_network:  # a Sequential or a subclassed model
         return True
     nodes = []
     for group in model._nodes_by_depth.values():
@@ -49,7 +46,7 @@ def _is_sequential_like(model) -> bool:
     return True
 
 
-def _memory_size(weights) -> int:
+def _memory_size(weights: Any) -> int:
     return int(sum(np.prod(w.shape) * np.dtype(w.dtype).itemsize for w in weights))
 
 
@@ -116,7 +113,7 @@ def _rich_column_widths(widths: list[int], line_length: int) -> list[int]:
     return padded
 
 
-def _render_table(header, rows, widths, alignment) -> list[str]:
+def _render_table(header: Any, rows: Any, widths: Any, alignment: Any) -> list[str]:
     def rule(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
@@ -146,12 +143,18 @@ def _render_table(header, rows, widths, alignment) -> list[str]:
     return lines
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None) -> None:
-    from .functional import Functional
-
+def print_summary(
+    model: Any,
+    line_length: int | None = None,
+    positions: Any = None,
+    print_fn: Any = None,
+    expand_nested: bool = False,
+    show_trainable: bool = False,
+    layer_range: Any = None,
+) -> None:
     sequential_like = _is_sequential_like(model)
-    layers = list(model._operations) if type(model) is Functional else list(model.layers)
+    # A plain functional model lists its raw operations too; subclasses list their layers.
+    layers = list(model._operations) if type(model).__name__ == "Functional" else list(model.layers)
     if sequential_like:
         default_length, positions = 88, positions or [0.45, 0.80, 1.0]
         header, alignment = ["Layer (type)", "Output Shape", "Param #"], ["left", "left", "right"]
@@ -173,14 +176,14 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
             raise ValueError("Insufficient console width to print summary.")
         widths.append(width)
         current += width
-    widths = widths[:len(header)]  # extra positions make no columns
+    widths = widths[: len(header)]  # extra positions make no columns
     shrink = [w - 2 for w in _rich_column_widths(widths, line_length)]
 
     relevant = set()
-    if isinstance(model, Functional):
+    if model._is_graph_network:
         relevant = {id(n) for group in model._nodes_by_depth.values() for n in group}
 
-    def connections(layer) -> str:
+    def connections(layer: Any) -> str:
         parts = []
         for node in layer._inbound_nodes:
             if relevant and id(node) not in relevant:
@@ -190,16 +193,16 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
                 parts.append(f"{op.name}[{node_index}][{tensor_index}]")
         return ", ".join(parts) if parts else "-"
 
-    def rows_for(layer, level=0) -> list[list[str]]:
+    def rows_for(layer: Any, level: int = 0) -> list[list[str]]:
         prefix = "   " * level + "└ " if level else ""
-        row = [f"{prefix}{layer.name} ({_class_name(layer)})", _output_shape_cell(layer), _params_cell(layer)]
+        row = [f"{prefix}{layer.name} ({type(layer).__name__})", _output_shape_cell(layer), _params_cell(layer)]
         if not sequential_like:
             row.append(connections(layer) if level == 0 else "-")
         if show_trainable:
             row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
         rows = [row]
-        if expand_nested and hasattr(layer, "layers") and isinstance(layer, _model_class()):
-            inner_layers = layer._operations if isinstance(layer, Functional) else layer.layers
+        if expand_nested and hasattr(layer, "layers") and layer._is_model:
+            inner_layers = layer._operations if layer._is_graph_network else layer.layers
             for inner in inner_layers:
                 rows += rows_for(inner, level + 1)
         return rows
@@ -222,10 +225,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     console = _console_width()
     lines = _fold_text(f'Model: "{model.name}"', console)
     lines += [line[:console] for line in _render_table(header, rows, shrink, alignment)]
-    texts = [f" Total params: {total:,} ({readable_memory_size(total_bytes)})",
-             f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})",
-             f" Non-trainable params: {non_trainable_count:,} "
-             f"({readable_memory_size(_memory_size(non_trainable))})"]
+    texts = [
+        f" Total params: {total:,} ({readable_memory_size(total_bytes)})",
+        f" Trainable params: {trainable_count:,} ({readable_memory_size(_memory_size(trainable))})",
+        f" Non-trainable params: {non_trainable_count:,} ({readable_memory_size(_memory_size(non_trainable))})",
+    ]
     if optimizer_vars:
         texts.append(f" Optimizer params: {optimizer_count:,} ({readable_memory_size(optimizer_bytes)})")
     for text in texts:
@@ -263,7 +267,7 @@ def _fold_text(text: str, width: int) -> list[str]:
         elif length > width:
             if current:
                 lines.append(current)
-            chunks = [word[i:i + width] for i in range(0, len(word), width)]
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
             lines += chunks[:-1]
             current = chunks[-1]
         else:
@@ -273,21 +277,7 @@ def _fold_text(text: str, width: int) -> list[str]:
     return [line if len(line) <= width else line[:width] + line[width:].rstrip() for line in lines]
 
 
-def _class_name(layer) -> str:
-    from .functional import Functional
-
-    if type(layer) is Functional:
-        return "Functional"
-    return type(layer).__name__
-
-
-def _model_class():
-    from .functional import Model
-
-    return Model
-
-
-def _optimizer_variables(model) -> list:
+def _optimizer_variables(model: Any) -> list:
     """What Keras's optimizer.variables holds once built: iterations (int64), the learning
     rate (float32), then the slot variables."""
     optimizer = getattr(model, "optimizer", None)
@@ -300,16 +290,17 @@ def _layer_range(layers, layer_range):
     if layer_range is None:
         return 0, len(layers)
     if len(layer_range) != 2:
-        raise ValueError("layer_range must be a list or tuple of length 2. Received: "
-                         f"layer_range = {layer_range} of length {len(layer_range)}")
+        raise ValueError(
+            "layer_range must be a list or tuple of length 2. Received: "
+            f"layer_range = {layer_range} of length {len(layer_range)}"
+        )
     if not isinstance(layer_range[0], str) or not isinstance(layer_range[1], str):
         raise ValueError(f"layer_range should contain string type only. Received: {layer_range}")
     names = [layer.name for layer in layers]
     starts = [i for i, n in enumerate(names) if re.match(layer_range[0], n)]
     ends = [i for i, n in enumerate(names) if re.match(layer_range[1], n)]
     if not starts or not ends:
-        raise ValueError("Passed layer_names do not match the layer names in the model. "
-                         f"Received: {layer_range}")
+        raise ValueError(f"Passed layer_names do not match the layer names in the model. Received: {layer_range}")
     if min(starts) > max(ends):
         return min(ends), max(starts) + 1
     return min(starts), max(ends) + 1

@@ -5,6 +5,7 @@ KerasTensors it records a node in the functional graph (Keras 3's raw operations
 called while a layer is traced it emits into that graph; called on NumPy arrays it runs
 at once in the engine and returns NumPy.
 """
+
 from ._dispatch import convert_to_numpy, convert_to_tensor, op, shape
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all

@@ -1,19 +1,64 @@
 """Elementwise arithmetic, comparisons, reductions and matmul (keras.ops names)."""
+
 from __future__ import annotations
 
-from ._dispatch import as_values, emit, op
+from collections.abc import Callable
+from typing import Any
+
+from .._tensor_operators import register_operator_functions
+from .._tracing import GraphBuilder
+from .._typing import TensorLike
+from ._dispatch import as_values, emit, lowering, op
+from .shape_ops import cast
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "negative", "exp", "log", "sqrt", "square", "absolute", "abs", "sign", "reciprocal", "log1p", "expm1",
-    "sin", "cos", "floor", "round", "rsqrt", "erf", "clip", "where",
-    "sum", "mean", "max", "min", "prod", "matmul", "dot",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+    "power",
+    "maximum",
+    "minimum",
+    "equal",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "negative",
+    "exp",
+    "log",
+    "sqrt",
+    "square",
+    "absolute",
+    "abs",
+    "sign",
+    "reciprocal",
+    "log1p",
+    "expm1",
+    "sin",
+    "cos",
+    "floor",
+    "round",
+    "rsqrt",
+    "erf",
+    "clip",
+    "where",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "prod",
+    "matmul",
+    "dot",
+    "l1_penalty",
+    "l2_penalty",  # dagnet's own: the weight regularizers' penalties
 ]
 
 
-def _binary(kind, name=None):
-    def lower(builder, x1, x2):
+def _binary(kind: str, name: str | None = None) -> Callable[..., Any]:
+    def lower(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
         a, b = as_values(builder, x1, x2)
         return emit(builder, "binary", [a, b], {"kind": kind})
 
@@ -28,8 +73,8 @@ less, less_equal, greater, greater_equal = (_binary(k) for k in ("less", "less_e
 true_divide = _binary("divide", "true_divide")  # x / y; its own op, as Keras records TrueDivide
 
 
-def _unary(kind, name=None):
-    def lower(builder, x):
+def _unary(kind: str, name: str | None = None) -> Callable[..., Any]:
+    def lower(builder: GraphBuilder, x: TensorLike) -> Any:
         (a,) = as_values(builder, x)
         return emit(builder, "unary", [a], {"kind": kind})
 
@@ -45,7 +90,7 @@ abs = absolute
 
 
 @op
-def round(builder, x, decimals=0):
+def round(builder: GraphBuilder, x: TensorLike, decimals: int = 0) -> Any:
     if decimals != 0:
         raise NotImplementedError(f"round: only decimals=0 is supported, got decimals={decimals}")
     (a,) = as_values(builder, x)
@@ -53,13 +98,13 @@ def round(builder, x, decimals=0):
 
 
 @op
-def clip(builder, x, x_min, x_max):
+def clip(builder: GraphBuilder, x: TensorLike, x_min: TensorLike, x_max: TensorLike) -> Any:
     a, lo, hi = as_values(builder, x, x_min, x_max)
     return emit(builder, "binary", [emit(builder, "binary", [a, lo], {"kind": "maximum"}), hi], {"kind": "minimum"})
 
 
 @op
-def where(builder, condition, x1, x2):
+def where(builder: GraphBuilder, condition: TensorLike, x1: TensorLike, x2: TensorLike) -> Any:
     c, a, b = as_values(builder, condition, x1, x2)
     return emit(builder, "where", [c, a, b])
 
@@ -71,36 +116,54 @@ def _axes(axis, ndim):
     return [int(a) for a in axes]
 
 
-def _reduce(kind):
-    def reduce(builder, x, axis, keepdims):
+def _reduce(kind: str) -> Callable[..., Any]:
+    def reduce(builder: GraphBuilder, x: TensorLike, axis: Any, keepdims: bool) -> Any:
         (a,) = as_values(builder, x)
         return emit(builder, "reduce", [a], {"kind": kind, "axes": _axes(axis, a.ndim), "keepdims": int(keepdims)})
 
     # The keras.ops signatures (Max/Min take `initial`, Prod a `dtype`), so a recorded op's
     # constructor arguments are the function's.
-    if kind in ("max", "min"):
-        def lower(builder, x, axis=None, keepdims=False, initial=None):
-            out = reduce(builder, x, axis, keepdims)
-            if initial is None:
-                return out
-            a, b = as_values(builder, out, initial)
-            return emit(builder, "binary", [a, b], {"kind": "maximum" if kind == "max" else "minimum"})
-    elif kind == "prod":
-        def lower(builder, x, axis=None, keepdims=False, dtype=None):
-            if dtype is not None:
-                from .shape_ops import cast
+    def lower_extremum(
+        builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False, initial: Any = None
+    ) -> Any:
+        out = reduce(builder, x, axis, keepdims)
+        if initial is None:
+            return out
+        a, b = as_values(builder, out, initial)
+        return emit(builder, "binary", [a, b], {"kind": "maximum" if kind == "max" else "minimum"})
 
-                x = cast._lower(builder, x, dtype)
-            return reduce(builder, x, axis, keepdims)
-    else:
-        def lower(builder, x, axis=None, keepdims=False):
-            return reduce(builder, x, axis, keepdims)
+    def lower_prod(
+        builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False, dtype: Any = None
+    ) -> Any:
+        if dtype is not None:
+            x = lowering(cast)(builder, x, dtype)
+        return reduce(builder, x, axis, keepdims)
 
+    def lower_plain(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: bool = False) -> Any:
+        return reduce(builder, x, axis, keepdims)
+
+    lower: Callable[..., Any] = (
+        lower_extremum if kind in ("max", "min") else lower_prod if kind == "prod" else lower_plain
+    )
     lower.__name__ = kind
     return op(lower)
 
 
 sum, mean, max, min, prod = (_reduce(k) for k in ("sum", "mean", "max", "min", "prod"))
+
+
+@op
+def l1_penalty(builder: GraphBuilder, x: TensorLike, l1: float = 0.01) -> Any:
+    """l1 * sum(|x|), one native op (regularizers.L1 / L1L2's l1 term)."""
+    (a,) = as_values(builder, x)
+    return emit(builder, "l1_penalty", [a], {"l1": float(l1)})
+
+
+@op
+def l2_penalty(builder: GraphBuilder, x: TensorLike, l2: float = 0.01) -> Any:
+    """l2 * sum(x^2), one native op (regularizers.L2 / L1L2's l2 term)."""
+    (a,) = as_values(builder, x)
+    return emit(builder, "l2_penalty", [a], {"l2": float(l2)})
 
 
 def _matmul(builder, x1, x2):
@@ -113,15 +176,35 @@ def _matmul(builder, x1, x2):
 
 
 @op
-def matmul(builder, x1, x2):
+def matmul(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
     return _matmul(builder, x1, x2)
 
 
 @op
-def dot(builder, x1, x2):
+def dot(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
     """NumPy's dot where it is a matmul: x2 of rank 2 (Keras records it as its own op, Dot)."""
     a, b = as_values(builder, x1, x2)
     if b.ndim != 2 or a.ndim < 2:
-        raise NotImplementedError(f"dot: only a second operand of rank 2 and a first of rank >= 2 are supported "
-                                  f"(shapes {a.shape} and {b.shape}); use matmul for batched products")
+        raise NotImplementedError(
+            f"dot: only a second operand of rank 2 and a first of rank >= 2 are supported "
+            f"(shapes {a.shape} and {b.shape}); use matmul for batched products"
+        )
     return emit(builder, "matmul", [a, b])
+
+
+register_operator_functions(
+    add=add,
+    subtract=subtract,
+    multiply=multiply,
+    true_divide=true_divide,
+    matmul=matmul,
+    power=power,
+    less=less,
+    less_equal=less_equal,
+    greater=greater,
+    greater_equal=greater_equal,
+    not_equal=not_equal,
+    negative=negative,
+    absolute=absolute,
+    round=round,
+)

@@ -1,10 +1,15 @@
 """Optimizers with Keras's names, defaults and update formulas. The update itself is a
 fused native op per parameter inside the training step; these objects carry the
 hyper-parameters, and the learning rate can change between steps (callbacks)."""
+
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from .._typing import TensorLike
 from . import schedules
 from .schedules import LearningRateSchedule
 
@@ -13,8 +18,16 @@ class Optimizer:
     # Default names are Keras 3's: the class name in snake case ('sgd', 'rm_sprop', 'adam_w');
     # they prefix the optimizer's variables in saved files.
     name = "optimizer"
+    # The native update this optimizer runs (one of dagnet._engine.optimizer_kinds()), and its
+    # hyper-parameters: Keras's config keys, which are also the names of the engine's
+    # optimizer table (dagnet._engine.optimizer_fields()). One list serves get_config, the
+    # native Trainer and export_native; a name the engine does not have is refused by name.
+    _kind: str | None = None
+    _hyperparameters: tuple[str, ...] = ()
+    # The Keras 3 base-optimizer options the native step carries (None = 0 = off).
+    _BASE_OPTIONS = ("clipnorm", "global_clipnorm", "clipvalue", "weight_decay")
 
-    def __init__(self, learning_rate=0.001, name=None, **kwargs):
+    def __init__(self, learning_rate: Any = 0.001, name: str | None = None, **kwargs: Any) -> None:
         if "lr" in kwargs:  # Keras 2 spelling
             learning_rate = kwargs.pop("lr")
         # Keras configs carry these; only their "off" values are supported here.
@@ -29,36 +42,41 @@ class Optimizer:
         self.global_clipnorm = kwargs.pop("global_clipnorm", None)
         self.clipvalue = kwargs.pop("clipvalue", None)
         if sum(v is not None for v in (self.clipnorm, self.global_clipnorm, self.clipvalue)) > 1:
-            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
-                             f"clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
-                             f"global_clipnorm={self.global_clipnorm}")
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                f"clipnorm={self.clipnorm}, clipvalue={self.clipvalue}, "
+                f"global_clipnorm={self.global_clipnorm}"
+            )
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments: {sorted(kwargs)}")
         self.name = name or self.name
         self._trainers: list = []  # native trainers whose steps read this learning rate
-        self._schedule = None  # a LearningRateSchedule or a no-argument callable, evaluated per step
+        # a LearningRateSchedule or a no-argument callable, evaluated per step
+        self._schedule: LearningRateSchedule | Callable[[], Any] | None = None
         self._learning_rate = 0.0
         self.learning_rate = learning_rate
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> Any:
         """The rate the next step uses: a float, or a schedule's value at `iterations`."""
         if self._schedule is not None:
             return self._current_learning_rate(self.iterations)
         return self._learning_rate
 
     @learning_rate.setter
-    def learning_rate(self, value) -> None:
+    def learning_rate(self, value: TensorLike) -> None:
         if isinstance(value, dict):
             value = schedules.deserialize(value)
         if isinstance(value, LearningRateSchedule) or callable(value):
             self._schedule = value
             return
         if isinstance(self._schedule, LearningRateSchedule):
-            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its "
-                            "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
-                            "need the learning rate to be settable, you should instantiate the optimizer with a "
-                            "float `learning_rate` argument.")
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not settable. If you "
+                "need the learning rate to be settable, you should instantiate the optimizer with a "
+                "float `learning_rate` argument."
+            )
         self._schedule = None
         self._learning_rate = float(value)
         for trainer in self._trainers:
@@ -67,10 +85,12 @@ class Optimizer:
     def _current_learning_rate(self, step: int) -> float:
         """The schedule's rate at `step` completed updates (Keras calls it with optimizer.iterations)."""
         schedule = self._schedule
+        if schedule is None:
+            raise ValueError("The optimizer has no learning-rate schedule")
         value = schedule(np.int64(step)) if isinstance(schedule, LearningRateSchedule) else schedule()
         return float(np.asarray(value))
 
-    def _before_step(self, runner) -> None:
+    def _before_step(self, runner: Any) -> None:
         """Called before each native step: a schedule sets that step's rate."""
         if self._schedule is not None:
             runner.engine.learning_rate = self._current_learning_rate(runner.engine.iterations)
@@ -90,20 +110,20 @@ class Optimizer:
     @property
     def variables(self) -> list:
         """Optimizer state (slot arrays), as NumPy views."""
-        import numpy as np
-
         if not self._trainers:
             return []
         trainer, graph = self._trainers[-1], self._trainers[-1]._graph
         return [np.asarray(graph.param_tensor(v)) for slots in trainer.slots for v in slots]
 
-    def _engine_kwargs(self) -> dict:
-        raise NotImplementedError
-
-    def _common_engine_kwargs(self) -> dict:
-        """Clipping and weight decay, as the native Trainer takes them (0 = off)."""
-        return {"clipnorm": float(self.clipnorm or 0.0), "global_clipnorm": float(self.global_clipnorm or 0.0),
-                "clipvalue": float(self.clipvalue or 0.0), "weight_decay": float(self.weight_decay or 0.0)}
+    def _native_config(self) -> dict:
+        """The native step's optimizer configuration, by the names of the engine's table: the
+        kind, the current learning rate, the hyper-parameters and the base options."""
+        if self._kind is None:
+            raise NotImplementedError(f"{type(self).__name__} has no native update")
+        config = {"optimizer": self._kind, "learning_rate": float(self.learning_rate)}
+        config.update({key: getattr(self, key) for key in self._hyperparameters})
+        config.update({key: float(getattr(self, key) or 0.0) for key in self._BASE_OPTIONS})
+        return config
 
     def _learning_rate_config(self):
         if isinstance(self._schedule, LearningRateSchedule):
@@ -116,13 +136,23 @@ class Optimizer:
         # Keras keeps the rate in a float32 variable, and lists its EMA / loss-scaling /
         # accumulation options (off here) in every config.
         rate = self._learning_rate_config()
-        return {"name": self.name, "learning_rate": float(np.float32(rate)) if isinstance(rate, float) else rate,
-                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None,
-                "loss_scale_factor": None, "gradient_accumulation_steps": None}
+        return {
+            "name": self.name,
+            "learning_rate": float(np.float32(rate)) if isinstance(rate, float) else rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": False,
+            "ema_momentum": 0.99,
+            "ema_overwrite_frequency": None,
+            "loss_scale_factor": None,
+            "gradient_accumulation_steps": None,
+            **{key: getattr(self, key) for key in self._hyperparameters},
+        }
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
@@ -131,55 +161,61 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
+    _kind = "sgd"
+    _hyperparameters = ("momentum", "nesterov")
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         if not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
-    def _engine_kwargs(self):
-        return {"optimizer": "sgd", "momentum": self.momentum, "nesterov": self.nesterov,
-                **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
-
 
 class Adam(Optimizer):
     name = "adam"
+    _kind = "adam"
+    _hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
-                 **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = float(beta_1), float(beta_2), float(epsilon), amsgrad
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adam", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": bool(self.amsgrad), **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}
 
 
 class RMSprop(Optimizer):
     name = "rm_sprop"
+    _kind = "rmsprop"
+    _hyperparameters = ("rho", "momentum", "epsilon", "centered")
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
-                 **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "rmsprop", "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered, **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                "centered": self.centered}
 
 
 class AdamW(Adam):
@@ -187,8 +223,17 @@ class AdamW(Adam):
 
     name = "adam_w"
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay, **kwargs)
@@ -198,67 +243,80 @@ class Adagrad(Optimizer):
     """Keras 3's Adagrad: accumulator += g^2; p -= lr g / sqrt(accumulator + epsilon)."""
 
     name = "adagrad"
+    _kind = "adagrad"
+    _hyperparameters = ("initial_accumulator_value", "epsilon")
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adagrad", "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon, **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
 
 
 class Adadelta(Optimizer):
     """Keras 3's Adadelta (rho 0.95; the learning rate scales the Adadelta step)."""
 
     name = "adadelta"
+    _kind = "adadelta"
+    _hyperparameters = ("rho", "epsilon")
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        rho: float = 0.95,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.rho, self.epsilon = float(rho), float(epsilon)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adadelta", "rho": self.rho, "epsilon": self.epsilon, **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
 
 class Adamax(Optimizer):
     """Keras 3's Adamax (Adam with the infinity norm)."""
 
     name = "adamax"
+    _kind = "adamax"
+    _hyperparameters = ("beta_1", "beta_2", "epsilon")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate, name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
-
-    def _engine_kwargs(self):
-        return {"optimizer": "adamax", "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                **self._common_engine_kwargs()}
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 class Nadam(Adamax):
     """Keras 3's Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule)."""
 
     name = "nadam"
-
-    def _engine_kwargs(self):
-        return {**super()._engine_kwargs(), "optimizer": "nadam"}
+    _kind = "nadam"
 
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adamw": AdamW, "adagrad": Adagrad,
-            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
+_BY_NAME: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adam": Adam,
+    "rmsprop": RMSprop,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "adamax": Adamax,
+    "nadam": Nadam,
+}
 
 
-def get(identifier) -> Optimizer:
+def get(identifier: Any) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in _BY_NAME:

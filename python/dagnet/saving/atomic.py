@@ -1,14 +1,16 @@
 """Atomic file writes: write beside the target, then rename over it, so an interrupted
 save never destroys the previous file."""
+
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from typing import Any
 
 
 @contextlib.contextmanager
-def atomic_path(path: str):
+def atomic_path(path: str) -> Any:
     """Yields a temporary path in the target's directory; renamed onto `path` on success."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))

@@ -1,16 +1,26 @@
 """tf.keras (Keras 2) `.h5` weights: a `model_weights` group (or the file root) with
 `layer_names`, and per layer a group listing `weight_names` whose datasets hold the
 values. Loaded by layer order among layers that have weights, as Keras 2 does."""
+
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
+
+from .. import losses, optimizers
+from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
+from .atomic import atomic_path
+from .file_format import KERAS_VERSION, h5py as _h5py
+from .optimizer_state import from_keras, to_keras
 
 
 def _decode(names):
     return [n.decode("utf8") if isinstance(n, bytes) else str(n) for n in names]
 
 
-def load_legacy_weights(model, f) -> None:
+def load_legacy_weights(model: Any, f: Any) -> None:
     root = f["model_weights"] if "model_weights" in f else f
     names = _decode(root.attrs["layer_names"])
     stored = []
@@ -21,16 +31,19 @@ def load_legacy_weights(model, f) -> None:
             stored.append((name, [np.asarray(group[w]) for w in weight_names]))
     layers = [layer for layer in model.layers if layer.weights]  # a nested model is one entry, as in Keras 2
     if len(layers) != len(stored):
-        raise ValueError(f"The file holds weights for {len(stored)} layers but the model has {len(layers)} layers "
-                         "with weights")
+        raise ValueError(
+            f"The file holds weights for {len(stored)} layers but the model has {len(layers)} layers with weights"
+        )
     for layer, (name, values) in zip(layers, stored):
         try:
             layer.set_weights(values)
         except ValueError as exc:
-            raise ValueError(f"While loading the weights of file layer '{name}' into layer '{layer.name}': {exc}") from exc
+            raise ValueError(
+                f"While loading the weights of file layer '{name}' into layer '{layer.name}': {exc}"
+            ) from exc
 
 
-def save_legacy_weights(model, f) -> None:
+def save_legacy_weights(model: Any, f: Any) -> None:
     root = f
     layers = list(model.layers)
     root.attrs["layer_names"] = [layer.name.encode("utf8") for layer in layers]
@@ -38,34 +51,27 @@ def save_legacy_weights(model, f) -> None:
     root.attrs["keras_version"] = b"2.15.0"
     for layer in layers:
         group = root.create_group(layer.name)
-        names = [f"{layer.name}/{w.name}:0".encode("utf8") for w in layer.weights]
+        names = [f"{layer.name}/{w.name}:0".encode() for w in layer.weights]
         group.attrs["weight_names"] = names
         for name, w in zip(names, layer.weights):
             group.create_dataset(name.decode("utf8"), data=w.numpy())
 
 
 # -- whole-model legacy HDF5 (`model.save("m.h5")`, which Keras 3 still writes and reads) --------
-def _legacy_layer_weights(layer) -> list:
+def _legacy_layer_weights(layer: Any) -> list:
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def _write_subset(group, weights) -> None:
+def _write_subset(group: Any, weights: Any) -> None:
     names = [str(w.path).encode("utf8") for w in weights]
     group.attrs["weight_names"] = np.array(names, dtype=object) if names else np.array([], dtype="float64")
     for name, w in zip(names, weights):
         group.create_dataset(name.decode("utf8"), data=np.asarray(w.numpy()))
 
 
-def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
+def save_model_h5(model: Any, path: str, include_optimizer: bool = True) -> None:
     """Keras 3's legacy_h5_format.save_model_to_hdf5: the model config (and training config)
     as JSON file attributes, the weights under `model_weights`, one group per layer."""
-    import json
-
-    from .atomic import atomic_path
-    from .keras_file import KERAS_VERSION, _compile_config
-    from .serialization_lib import serialize_keras_object
-    from .weights_h5 import _h5py
-
     h5py = _h5py()
     entry = serialize_keras_object(model)
     model_config = {"class_name": entry["class_name"], "config": entry["config"]}
@@ -74,11 +80,13 @@ def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
             f.attrs["keras_version"] = KERAS_VERSION
             f.attrs["backend"] = "tensorflow"
             f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
-            compile_config = _compile_config(model) if include_optimizer else None
+            compile_config = model.get_compile_config() if include_optimizer else None
             if compile_config:
                 optimizer = compile_config.pop("optimizer")
-                compile_config["optimizer_config"] = {"class_name": optimizer["class_name"],
-                                                      "config": optimizer["config"]}
+                compile_config["optimizer_config"] = {
+                    "class_name": optimizer["class_name"],
+                    "config": optimizer["config"],
+                }
                 f.attrs["training_config"] = json.dumps(compile_config).encode("utf8")
             group = f.create_group("model_weights")
             group.attrs["layer_names"] = np.array([layer.name.encode("utf8") for layer in model.layers], dtype=object)
@@ -92,12 +100,7 @@ def save_model_h5(model, path: str, include_optimizer: bool = True) -> None:
                 _write_optimizer_weights(f, model, state)
 
 
-def load_model_h5(path: str, custom_objects=None, compile: bool = True):
-    import json
-
-    from .serialization_lib import deserialize_keras_object
-    from .weights_h5 import _h5py
-
+def load_model_h5(path: str, custom_objects: dict[str, Any] | None = None, compile: bool = True) -> Any:
     h5py = _h5py()
     with h5py.File(path, "r") as f:
         model_config = f.attrs.get("model_config")
@@ -110,8 +113,6 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
         training_config = f.attrs.get("training_config") if compile else None
         optimizer_values = _read_optimizer_weights(f) if training_config is not None else None
     if training_config is not None:
-        from .. import losses, optimizers
-
         if hasattr(training_config, "decode"):
             training_config = training_config.decode("utf-8")
         training_config = json.loads(training_config)
@@ -119,21 +120,21 @@ def load_model_h5(path: str, custom_objects=None, compile: bool = True):
         loss = training_config.get("loss")
         if isinstance(loss, dict) and "class_name" in loss:
             loss = deserialize_keras_object(loss) if loss.get("module") else losses.get(loss["class_name"])
-        model.compile(optimizer=optimizers.get(optimizer) if optimizer else "rmsprop", loss=loss,
-                      loss_weights=training_config.get("loss_weights"), metrics=training_config.get("metrics"))
+        model.compile(
+            optimizer=optimizers.get(optimizer) if optimizer else "rmsprop",
+            loss=loss,
+            loss_weights=training_config.get("loss_weights"),
+            metrics=training_config.get("metrics"),
+        )
         if optimizer_values:
-            from .optimizer_state import from_keras
-
             model._pending_optimizer_state = from_keras(model, optimizer_values)  # restored at the first step
             model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
     return model
 
 
-def _write_optimizer_weights(f, model, state) -> None:
+def _write_optimizer_weights(f: Any, model: Any, state: Any) -> None:
     """Keras 3's save_optimizer_weights_to_hdf5_group: `optimizer_weights` holding each optimizer
     variable under its path, listed in order by the `weight_names` attribute."""
-    from .optimizer_state import to_keras
-
     names, values = to_keras(model, state)
     group = f.create_group("optimizer_weights")
     group.attrs["weight_names"] = np.array([n.encode("utf8") for n in names], dtype=object)

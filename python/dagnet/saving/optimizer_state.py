@@ -3,24 +3,31 @@ parameter's slots together ([iterations, learning_rate, then per parameter: its 
 Keras 3 lists them by the `add_optimizer_variables` call that made them: Adam's momentum and
 velocity interleaved per parameter, then every velocity_hat (amsgrad); RMSprop's velocities,
 then momentums, then average gradients. Names are '<optimizer>/<variable path>_<slot>'."""
+
 from __future__ import annotations
 
+from typing import Any
 
-def _slot_layout(optimizer) -> list:
+
+def _slot_layout(optimizer: Any) -> list:
     """(slot name, Keras group) for each slot of one parameter, in dagnet's order."""
     kind = type(optimizer).__name__
     if kind in ("Adam", "AdamW"):
-        return [("momentum", 0), ("velocity", 0)] + ([("velocity_hat", 1)] if getattr(optimizer, "amsgrad", False)
-                                                     else [])
+        return [("momentum", 0), ("velocity", 0)] + (
+            [("velocity_hat", 1)] if getattr(optimizer, "amsgrad", False) else []
+        )
     if kind == "RMSprop":
-        return [("velocity", 0)] + ([("momentum", 1)] if getattr(optimizer, "momentum", 0) else []) + \
-            ([("average_gradient", 2)] if getattr(optimizer, "centered", False) else [])
+        return (
+            [("velocity", 0)]
+            + ([("momentum", 1)] if getattr(optimizer, "momentum", 0) else [])
+            + ([("average_gradient", 2)] if getattr(optimizer, "centered", False) else [])
+        )
     if kind == "SGD":
         return [("momentum", 0)] if getattr(optimizer, "momentum", 0) else []
     return []
 
 
-def _keras_permutation(model, count: int):
+def _keras_permutation(model: Any, count: int) -> Any:
     """Indices into dagnet's slot list, in Keras's order, and their names; None when the
     layout does not match the slot count (an optimizer dagnet does not know the layout of)."""
     layout = _slot_layout(model.optimizer)
@@ -38,7 +45,7 @@ def _keras_permutation(model, count: int):
     return order, names
 
 
-def to_keras(model, state: list) -> tuple[list, list]:
+def to_keras(model: Any, state: list) -> tuple[list, list]:
     """dagnet's [iterations, learning_rate, *slots] -> (names, values) in Keras 3's order."""
     slots = list(state[2:])
     perm = _keras_permutation(model, len(slots))
@@ -50,7 +57,7 @@ def to_keras(model, state: list) -> tuple[list, list]:
     return head + names, list(state[:2]) + [slots[k] for k in order]
 
 
-def from_keras(model, values: list) -> list:
+def from_keras(model: Any, values: list) -> list:
     """Keras 3's optimizer variables (iterations, learning_rate, slots) -> dagnet's order."""
     values = list(values)
     perm = _keras_permutation(model, len(values) - 2)

@@ -1,14 +1,16 @@
 """Registering custom classes and functions so configs can name them (Keras's
 `saving.register_keras_serializable` and `custom_objects`)."""
+
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 _REGISTERED: dict = {}
 _SCOPES: list = []
 
 
-def register_keras_serializable(package: str = "Custom", name: str | None = None):
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
     """Class/function decorator: registers `obj` under '<package>>name'."""
 
     def decorator(obj):
@@ -22,12 +24,12 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return decorator
 
 
-def registered_name_of(obj) -> str | None:
+def registered_name_of(obj: Any) -> str | None:
     return getattr(obj if isinstance(obj, type) else type(obj), "_registered_name", None)
 
 
 @contextlib.contextmanager
-def custom_object_scope(custom_objects: dict):
+def custom_object_scope(custom_objects: dict) -> Any:
     _SCOPES.append(dict(custom_objects or {}))
     try:
         yield
@@ -35,7 +37,7 @@ def custom_object_scope(custom_objects: dict):
         _SCOPES.pop()
 
 
-def get_registered_object(name: str, custom_objects: dict | None = None):
+def get_registered_object(name: str, custom_objects: dict | None = None) -> Any:
     """Looks a name up in `custom_objects`, the active scopes, then the registry."""
     for table in [custom_objects or {}] + _SCOPES[::-1]:
         if name in table:
@@ -48,9 +50,9 @@ def get_registered_object(name: str, custom_objects: dict | None = None):
 CustomObjectScope = custom_object_scope
 
 
-def get_registered_name(obj) -> str:
+def get_registered_name(obj: Any) -> str:
     """The name `obj` is registered under ('package>name'), else its __name__ (Keras 3)."""
-    return registered_name_of(obj) or getattr(obj, "__name__", type(obj).__name__)
+    return registered_name_of(obj) or str(getattr(obj, "__name__", type(obj).__name__))
 
 
 def get_custom_objects() -> dict:

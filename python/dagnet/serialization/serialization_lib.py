@@ -2,13 +2,18 @@
 {"module", "class_name", "config", "registered_name"} for layers, models, initializers,
 regularizers; strings for built-in activations; "__keras_tensor__" entries for the
 symbolic tensors in a functional model's nodes."""
+
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, losses, metrics, optimizers, regularizers
+from ..keras_tensor import KerasTensor
+from ..optimizers import schedules
+from .keras_saveable import KerasSaveable, builtin_class, builtin_names
 from .object_registration import get_registered_object, registered_name_of
 
 # Keys recent Keras versions write that dagnet's layers do not use (they describe
@@ -16,22 +21,11 @@ from .object_registration import get_registered_object, registered_name_of
 _IGNORED_CONFIG_KEYS = {"quantization_config", "lora_rank", "lora_alpha", "lora_enabled"}
 
 
-def _layer_classes() -> dict:
-    from .. import layers, models
-
-    table = {name: getattr(layers, name) for name in dir(layers) if isinstance(getattr(layers, name), type)}
-    table.update({"Functional": models.Functional, "Model": models.Model, "Sequential": models.Sequential})
-    return table
-
-
 def dtype_policy(dtype: str) -> dict:
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
 
 
-def serialize_keras_object(obj):
-    from ..keras_tensor import KerasTensor
-    from ..layers.layer import Layer
-
+def serialize_keras_object(obj: Any) -> Any:
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, (list, tuple)):
@@ -40,9 +34,14 @@ def serialize_keras_object(obj):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     # Non-tensor operands of raw ops (slicing keys, constants), as Keras 3 writes them.
     if isinstance(obj, slice):
-        return {"class_name": "__slice__", "config": {"start": serialize_keras_object(obj.start),
-                                                      "stop": serialize_keras_object(obj.stop),
-                                                      "step": serialize_keras_object(obj.step)}}
+        return {
+            "class_name": "__slice__",
+            "config": {
+                "start": serialize_keras_object(obj.start),
+                "stop": serialize_keras_object(obj.stop),
+                "step": serialize_keras_object(obj.step),
+            },
+        }
     if obj is Ellipsis:
         return {"class_name": "__ellipsis__", "config": {}}
     if type(obj).__module__ == np.__name__:
@@ -51,46 +50,41 @@ def serialize_keras_object(obj):
         return obj.item()
     if isinstance(obj, KerasTensor):
         op, node, tensor = obj._keras_history
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(obj.shape), "dtype": obj.dtype,
-                           "keras_history": [op.name, node, tensor]}}
-    from ..layers.op_layer import Operation
-
-    if isinstance(obj, Operation):  # a raw op: Keras's operation class, registered under its name
-        return {"module": obj._keras_module, "class_name": type(obj).__name__, "config": obj.get_config(),
-                "registered_name": type(obj).__name__}
-    if isinstance(obj, Layer):
-        registered = registered_name_of(obj)
-        entry = {"module": "keras.layers" if not registered else None, "class_name": type(obj).__name__,
-                 "config": obj.get_config(), "registered_name": registered}
-        from ..models.functional import Functional
-
-        from ..models.sequential import Sequential
-
-        if isinstance(obj, Functional) and not registered:
-            entry["module"] = "keras.src.models.functional"
-            entry["registered_name"] = "Functional"  # as Keras 3 writes it
-        elif type(obj) is Sequential:
-            entry["module"] = "keras"  # Keras 3 cannot find 'keras.layers.Sequential'
-        _add_build_and_compile_config(obj, entry)
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": list(obj.shape), "dtype": obj.dtype, "keras_history": [op.name, node, tensor]},
+        }
+    if isinstance(obj, KerasSaveable):  # a layer, model or raw operation
+        module, registered = obj._config_module_and_name()
+        entry = {
+            "module": module,
+            "class_name": type(obj).__name__,
+            "config": obj.get_config(),
+            "registered_name": registered,
+        }
+        if obj._config_extras():
+            _add_build_and_compile_config(obj, entry)
         return entry
     if isinstance(obj, initializers.Initializer):
         return initializers.serialize(obj)
     if isinstance(obj, regularizers.Regularizer):
-        return {"module": "keras.regularizers", "class_name": type(obj).__name__, "config": obj.get_config(),
-                "registered_name": None}
+        return regularizers.serialize(obj)
     module = _public_module(obj)
     if module is not None and hasattr(obj, "get_config"):  # losses, metrics, optimizers, constraints
         registered = registered_name_of(obj)
-        return {"module": module if not registered else type(obj).__module__, "class_name": type(obj).__name__,
-                "config": serialize_keras_object(obj.get_config()), "registered_name": registered}
+        return {
+            "module": module if not registered else type(obj).__module__,
+            "class_name": type(obj).__name__,
+            "config": serialize_keras_object(obj.get_config()),
+            "registered_name": registered,
+        }
     if callable(obj):
         name = activations.serialize(obj)
         return registered_name_of(obj) or name
     raise TypeError(f"Cannot serialize {obj!r} of type {type(obj)}")
 
 
-def _add_build_and_compile_config(obj, entry) -> None:
+def _add_build_and_compile_config(obj: Any, entry: Any) -> None:
     """As Keras 3's get_build_and_compile_config: what get_build_config / get_compile_config
     return, when not None."""
     build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
@@ -101,18 +95,24 @@ def _add_build_and_compile_config(obj, entry) -> None:
         entry["compile_config"] = serialize_keras_object(compile_config)
 
 
-_PUBLIC_MODULES = {"losses": "keras.losses", "metrics": "keras.metrics", "optimizers": "keras.optimizers",
-                   "constraints": "keras.constraints"}
+_PUBLIC_MODULES = {
+    "losses": "keras.losses",
+    "metrics": "keras.metrics",
+    "optimizers": "keras.optimizers",
+    "constraints": "keras.constraints",
+}
 
 
 def _public_module(obj):
     """Keras's public module for an object of dagnet.losses / metrics / optimizers / constraints."""
     if isinstance(obj, type) or not hasattr(type(obj), "get_config"):
         return None
-    from .. import constraints, losses, metrics, optimizers
-
-    for name, module in (("losses", losses), ("metrics", metrics), ("optimizers", optimizers),
-                         ("constraints", constraints)):
+    for name, module in (
+        ("losses", losses),
+        ("metrics", metrics),
+        ("optimizers", optimizers),
+        ("constraints", constraints),
+    ):
         for cls in type(obj).__mro__:
             if cls.__module__ == module.__name__:
                 return _PUBLIC_MODULES[name]
@@ -125,7 +125,7 @@ def _listify(x):
     return x
 
 
-def deserialize_keras_object(config, custom_objects=None):
+def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """A layer, model, initializer or regularizer from its config (or a nested structure)."""
     if config is None or isinstance(config, (bool, int, float, str)):
         return config
@@ -143,40 +143,39 @@ def deserialize_keras_object(config, custom_objects=None):
         return special
     inner = config.get("config", {})
     module = config.get("module") or ""
-    cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or \
-        get_registered_object(class_name, custom_objects)
+    cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or get_registered_object(
+        class_name, custom_objects
+    )
     if module.startswith("keras.src.ops") and (cls is None or not _is_operation_class(cls)):
         return _raw_operation(class_name, inner)
-    if cls is None and class_name == "OpLayer":
-        from ..layers.op_layer import OpLayer
-
-        return OpLayer.from_config(inner)
     if cls is None and "initializers" in module:
         return initializers.get(config)
     if cls is None and "regularizers" in module:
         return regularizers.get(config)
     if cls is None and module.endswith("optimizers.schedules"):
-        from ..optimizers import schedules
-
         return schedules.deserialize(config)
-    if cls is None and module.startswith("keras") and module.split(".")[-1] in ("losses", "metrics", "optimizers",
-                                                                                "constraints"):
-        from .. import constraints, losses, metrics, optimizers
-
+    if (
+        cls is None
+        and module.startswith("keras")
+        and module.split(".")[-1] in ("losses", "metrics", "optimizers", "constraints")
+    ):
         table = {"losses": losses, "metrics": metrics, "optimizers": optimizers, "constraints": constraints}
         source = table[module.split(".")[-1]]
         cls = getattr(source, class_name, None)
         if cls is None:
-            raise ValueError(f"Could not locate class '{class_name}' in dagnet.{module.split('.')[-1]}. Full "
-                             f"object config: {config}")
+            raise ValueError(
+                f"Could not locate class '{class_name}' in dagnet.{module.split('.')[-1]}. Full object config: {config}"
+            )
         inner = {k: deserialize_keras_object(v, custom_objects) for k, v in inner.items()}
         return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
     if cls is None:
-        cls = _layer_classes().get(class_name)
+        cls = builtin_class("layers", class_name)
     if cls is None:
-        raise ValueError(f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
-                         "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
-                         f"Full object config: {config}")
+        raise ValueError(
+            f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
+            "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`. "
+            f"Full object config: {config}"
+        )
     if hasattr(cls, "from_config"):
         instance = cls.from_config(dict(inner), **_custom_kwarg(cls, custom_objects))
     else:
@@ -194,7 +193,7 @@ def deserialize_keras_object(config, custom_objects=None):
 _NOT_SPECIAL = object()
 
 
-def _special_value(config: dict):
+def _special_value(config: dict) -> Any:
     """The values Keras 3 writes as {"class_name": "__slice__" / "__ellipsis__" / "__numpy__" /
     "__tensor__" / "__bytes__", ...} (raw ops' operands), or _NOT_SPECIAL."""
     class_name, inner = config.get("class_name"), config.get("config") or {}
@@ -209,25 +208,24 @@ def _special_value(config: dict):
     return _NOT_SPECIAL
 
 
-def _is_operation_class(cls) -> bool:
-    from ..layers.op_layer import OpLayer
-
-    return isinstance(cls, type) and issubclass(cls, OpLayer)
+def _is_operation_class(cls: Any) -> bool:
+    return isinstance(cls, type) and bool(getattr(cls, "_is_raw_operation", False))
 
 
-def _raw_operation(class_name: str, config: dict):
+def _raw_operation(class_name: str, config: dict) -> Any:
     """A Keras 3 raw op (ops.numpy.Multiply, ops.numpy.Sum, ops.numpy.GetItem, ...) with its
     constructor arguments (axis, keepdims, newshape, ...)."""
-    from ..layers.op_layer import OPERATIONS
-
-    cls = OPERATIONS.get(class_name)
-    if cls is None:
-        raise ValueError(f"The saved model uses the Keras op '{class_name}', which dagnet does not support "
-                         f"(supported: {', '.join(sorted(OPERATIONS))})")
+    cls = builtin_class("operations", class_name)
+    if cls is None or class_name == "Operation":
+        supported = [name for name in builtin_names("operations") if name != "Operation"]
+        raise ValueError(
+            f"The saved model uses the Keras op '{class_name}', which dagnet does not support "
+            f"(supported: {', '.join(supported)})"
+        )
     return cls.from_config(dict(config))
 
 
-def _custom_kwarg(cls, custom_objects):
+def _custom_kwarg(cls: Any, custom_objects: dict[str, Any] | None) -> dict[str, Any]:
     try:
         params = inspect.signature(cls.from_config).parameters
     except (TypeError, ValueError):
@@ -235,6 +233,6 @@ def _custom_kwarg(cls, custom_objects):
     return {"custom_objects": custom_objects} if "custom_objects" in params else {}
 
 
-def clean_layer_config(cls, config: dict) -> dict:
+def clean_layer_config(cls: type, config: dict) -> dict:
     """Drops keys Keras writes that dagnet's layers do not take."""
     return {k: v for k, v in config.items() if k not in _IGNORED_CONFIG_KEYS}

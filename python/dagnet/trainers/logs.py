@@ -1,0 +1,114 @@
+"""Keras's logs from the values a lowered graph fetches: which fetched value feeds which log
+(a LogSpec, made while the losses and metrics are lowered) and their float32 running sums
+over the batches of an epoch (a LogAccumulator), then Keras 3's order of the results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_F32 = np.float32
+
+
+class LogSpec:
+    """How a lowered graph's fetched values become Keras's logs. Each log is built from
+    accumulators: a fetched value times a per-batch multiplier, summed over batches.
+
+    multipliers: ("batch",) batch size; ("outdim", j) output j's y.shape[1] (what Keras 3's
+    per-output loss trackers weigh batches by: a constant for fixed-shape outputs, so a plain
+    mean of the batches); ("rows", j, r) the positions of output j (product of y.shape[:r]);
+    ("swsum", j) the sum of output j's fed sample weights; ("fetch", k) fetched value k;
+    ("one",) 1 (a sum)."""
+
+    def __init__(self):
+        self.slots = []  # (fetch index or None for 1, multiplier)
+        self.logs = []  # (name, slot indices, fn(sums) -> value)
+
+    def _slot(self, index, multiplier):
+        self.slots.append((index, multiplier))
+        return len(self.slots) - 1
+
+    def mean(self, name, index, multiplier, finalize=None):
+        num, den = self._slot(index, multiplier), self._slot(None, multiplier)
+        self.logs.append((name, (num, den), lambda s: _finalized(finalize, _F32(s[0]) / _F32(s[1]) if s[1] else 0.0)))
+
+    def sums(self, name, indices, fn):
+        self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: float(fn(s))))
+
+
+def fetched(value):
+    """A fetched scalar as a float; a fetched vector (AUC's counts per threshold) as float32."""
+    array = np.asarray(value)
+    return float(array.reshape(())) if array.size == 1 else array.astype(np.float32)
+
+
+def _finalized(fn, value):
+    return float(value if fn is None else fn(value))
+
+
+class LogAccumulator:
+    """Keras's stateful metrics over the batches of an epoch (or one *_on_batch call)."""
+
+    def __init__(self) -> None:
+        self.spec: LogSpec | None = None
+        self.sums: list[Any] = []
+
+    def add(
+        self,
+        spec: LogSpec,
+        values: list[Any],
+        bx: list[np.ndarray],
+        by: list[np.ndarray] | None,
+        bw: list[np.ndarray | None] | None = None,
+    ) -> LogAccumulator:
+        if self.spec is not spec:
+            if self.spec is not None and [n for n, _, _ in self.spec.logs] != [n for n, _, _ in spec.logs]:
+                self.sums = []  # a different graph with different logs: start afresh
+            self.spec = spec
+            if len(self.sums) != len(spec.slots):
+                self.sums = [0.0] * len(spec.slots)
+        # float32 throughout, as Keras's metric variables (total, count) are float32
+        for k, (index, multiplier) in enumerate(spec.slots):
+            value = _F32(1.0 if index is None else values[index])
+            self.sums[k] = _F32(self.sums[k] + value * _F32(_multiplier(multiplier, values, bx, by, bw)))
+        return self
+
+    def result(self) -> dict[str, Any]:
+        if self.spec is None:
+            return {}
+        return {name: fn([self.sums[k] for k in slots]) for name, slots, fn in self.spec.logs}
+
+
+def _multiplier(spec, values, bx, by, bw):
+    kind = spec[0]
+    if kind == "batch":
+        return len(bx[0]) if bx else (len(by[0]) if by else 1)
+    if kind == "outdim":
+        y = by[spec[1]]
+        return y.shape[1] if y.ndim >= 2 else 1
+    if kind == "rows":
+        y = by[spec[1]]
+        return int(np.prod(y.shape[: spec[2]])) if spec[2] <= y.ndim else len(y)
+    if kind == "swsum":
+        return float(np.sum(bw[spec[1]]))
+    if kind == "fetch":
+        return values[spec[1]]
+    return 1.0
+
+
+def keras_order(logs: dict, output_losses: list) -> list:
+    """Keras 3's result order: the total loss, each output's loss (output order), then the
+    other metrics sorted by name."""
+    first = ["loss"] + [name for name in output_losses if name in logs]
+    return first + sorted(k for k in logs if k not in first)
+
+
+def logs_result(logs: dict, output_losses: list) -> Any:
+    """What evaluate / *_on_batch return without return_dict: one value or a list in Keras's order."""
+    values = [logs[k] for k in keras_order(logs, output_losses)]
+    return values[0] if len(values) == 1 else values
+
+
+def sorted_logs(logs: dict) -> dict:
+    return {k: logs[k] for k in sorted(logs)}

@@ -1,0 +1,566 @@
+"""Keras 3's Trainer, mixed into Model: compile, fit / evaluate / predict and the
+*_on_batch calls. The model is lowered once per input signature into a native graph
+holding the forward pass, every loss and metric, the regularisers, the backward pass and
+the optimizer updates (a Runner); each batch is one native call."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import _tree, callbacks as callbacks_module, optimizers as optimizers_module
+from .._tracing import GraphBuilder
+from .._typing import TensorLike
+from ..engine import Executor, Trainer as NativeTrainer
+from . import compile_utils, data, epoch_iterator, logs as logs_module, runner as runner_module
+
+if TYPE_CHECKING:
+    from ..variables import Variable
+
+
+class Trainer:
+    """Mixed into Model: compiling, the training / evaluation / prediction loops and the steps."""
+
+    compiled = False
+    optimizer: Any = None  # an optimizers.Optimizer once compiled
+    stop_training = False
+
+    if TYPE_CHECKING:  # what the Layer side of Model provides
+        name: str
+        history: Any
+        _functional: Any
+
+        @property
+        def output_names(self) -> list[str]: ...
+
+        @property
+        def weights(self) -> list[Variable]: ...
+
+        @property
+        def trainable_weights(self) -> list[Variable]: ...
+
+        def _traced_call(self, builder: GraphBuilder, args: Any, kwargs: Any) -> Any: ...
+
+    # -- compile ------------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: bool | str = "auto",
+        auto_scale_loss: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}")
+        self.steps_per_execution = steps_per_execution  # training batches per native call
+        self.optimizer = optimizers_module.get(optimizer)
+        self._compiled = compile_utils.ResolvedCompile(self, loss, loss_weights, metrics, weighted_metrics)
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics}
+        self.loss = loss
+        self.compiled = True
+        # lowered graphs, per kind and signature; recompiling starts afresh
+        self._runners: dict[tuple, runner_module.Runner] = {}
+        self.stop_training = False
+
+    def get_compile_config(self) -> dict:
+        """Keras 3: what `compile` was given (serialized); {} when the model is not compiled."""
+        return compile_utils.compile_config(self)
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        if config:
+            compile_utils.compile_from_config(self, config)
+
+    def _output_loss_names(self) -> list:
+        c = getattr(self, "_compiled", None)
+        if c is None or len(c.names) < 2:
+            return []
+        return [f"{name}_loss" for name, loss in zip(c.names, c.losses) if loss is not None]
+
+    @property
+    def metrics_names(self) -> list:
+        """Keras 3's names: 'loss', 'compile_metrics' when metrics were compiled, then each
+        output's loss for a multi-output model."""
+        if not self.compiled:
+            return []
+        has_metrics = (
+            self._compile_args.get("metrics") is not None or self._compile_args.get("weighted_metrics") is not None
+        )
+        return ["loss"] + (["compile_metrics"] if has_metrics else []) + self._output_loss_names()
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before using the model for {what}.")
+
+    def _output_keys(self) -> list[str]:
+        struct = self._graph_model()._outputs_struct
+        return list(struct) if isinstance(struct, dict) else self.output_names
+
+    def _graph_model(self):
+        model = getattr(self, "_functional", None) or self
+        if not hasattr(model, "_outputs_struct"):
+            raise ValueError(
+                f"Model '{self.name}' has no known inputs yet; build it (call it on data or give "
+                "it an Input) before training."
+            )
+        return model
+
+    # -- lowering ---------------------------------------------------------------------------------
+    def _lower_outputs(self, builder):
+        model = self._graph_model()
+        inputs = [builder.input(f"x{i}", t.shape, t.dtype) for i, t in enumerate(model.inputs)]
+        structured = _tree.pack_sequence_as(model._inputs_struct, inputs)
+        outputs = self._traced_call(builder, (structured,), {})
+        if isinstance(model._outputs_struct, dict):
+            flat = [outputs[k] for k in self._output_keys()]
+        else:
+            flat = _tree.flatten(outputs)
+        return inputs, flat
+
+    def _signature(self, x, y, w=None):
+        # The graph is lowered from the model's symbolic inputs (None dims stay unknown), so
+        # a new batch size or sequence length is only a new engine plan, not a new graph.
+        # Targets contribute rank, dtype and last dim (which picks the accuracy variant);
+        # sample weights their rank per output.
+        return (
+            tuple((a.ndim, a.dtype.str) for a in x),
+            tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()),
+            runner_module.weight_ranks(w),
+        )
+
+    @staticmethod
+    def _feed_order(required):
+        """Engine inputs are named x<i> / y<j> / w<j>; map each to the batch list it comes from."""
+        return [(name[0], int(name[1:])) for name in required]
+
+    def _runner(self, kind: str, x: TensorLike, y: TensorLike, w: Any = None) -> Any:
+        """The lowered graph for this signature: 'train' (one native step with updates),
+        'eval' (losses and metrics) or 'predict' (outputs), built on first use."""
+        cache = self.__dict__.setdefault("_runners", {})
+        key = (kind, self._signature(x, y, w))
+        runner = cache.get(key)
+        if runner is not None:
+            return runner
+        builder = GraphBuilder(training=kind == "train")
+        with builder.active():
+            _, outputs = self._lower_outputs(builder)
+            log_spec = None
+            if kind != "predict":
+                _, fetches, log_spec = compile_utils.lower_losses(
+                    builder,
+                    self._compiled,
+                    self.weights,
+                    outputs,
+                    compile_utils.target_specs(y),
+                    runner_module.weight_ranks(w),
+                )
+            params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
+        if kind == "train":
+            if not params:
+                warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=4)
+            native, python_side = runner_module.constraints_of(self.trainable_weights)
+            engine = NativeTrainer(
+                builder.graph,
+                fetches[0].id,
+                params,
+                fetches=[f.id for f in fetches[1:]],
+                constraints=native,
+                **self.optimizer._native_config(),
+            )
+        else:
+            engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
+        runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
+        if kind == "train":
+            runner.python_constraints = python_side
+            runner.optimizer_name = self.optimizer._kind
+            self.optimizer._trainers.append(runner)
+            pending = self.__dict__.pop("_pending_optimizer_state", None)
+            if pending is not None:
+                runner_module.restore_optimizer_state(runner, pending)
+        cache[key] = runner
+        return runner
+
+    def _optimizer_state(self):
+        """Keras's optimizer variables: iterations, learning rate, then each trainable
+        variable's slots (Adam: m, v[, v_hat]; SGD: momentum; RMSprop: velocity[, momentum])."""
+        runners = [r for (kind, _), r in self.__dict__.get("_runners", {}).items() if kind == "train"]
+        if not runners:
+            return None
+        runner = runners[-1]
+        state = [np.array(runner.iterations, dtype="int64")]
+        if self.optimizer._schedule is None:  # Keras has no learning-rate variable for a schedule
+            state.append(np.array(self.optimizer.learning_rate, dtype="float32"))
+        for slots in runner.slots:
+            state += [np.asarray(runner.engine.slot_tensor(v)).copy() for v in slots]
+        if isinstance(self.optimizer, optimizers_module.Nadam):  # Keras's last variable: u_product
+            state.append(np.array(runner.engine.u_product, dtype="float32"))
+        return state
+
+    # -- one batch -----------------------------------------------------------------------------
+    def _train_step(
+        self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
+    ) -> tuple[logs_module.LogSpec, list[Any]]:
+        """One native training step; returns (log spec, fetched values) for a LogAccumulator."""
+        runner = self._runner("train", x, y, w)
+        self.optimizer._before_step(runner)
+        values = [logs_module.fetched(v) for v in runner.engine.step(runner.feeds(x, y, w))]
+        for variable in runner.python_constraints:  # custom constraints; built-in ones ran natively
+            variable.assign(variable.constraint(variable.value.copy()))
+        return runner.log_spec, values
+
+    def _train_steps(self, batches: list[tuple]) -> list[tuple[logs_module.LogSpec, list[Any]]]:
+        """Several training steps (steps_per_execution): consecutive batches that share a
+        lowered graph run in one native call, unless a learning-rate schedule or a Python
+        constraint must act between steps. Returns [(log spec, values)] per batch."""
+        results: list[tuple[logs_module.LogSpec, list[Any]]] = []
+        i = 0
+        while i < len(batches):
+            runner = self._runner("train", *batches[i])
+            group = [batches[i]]
+            while (
+                i + len(group) < len(batches)
+                and not runner.python_constraints
+                and self.optimizer._schedule is None
+                and self._runner("train", *batches[i + len(group)]) is runner
+            ):
+                group.append(batches[i + len(group)])
+            if len(group) == 1:
+                results.append(self._train_step(*group[0]))
+            else:
+                self.optimizer._before_step(runner)
+                for values in runner.engine.steps([runner.feeds(*b) for b in group]):
+                    results.append((runner.log_spec, [logs_module.fetched(v) for v in values]))
+            i += len(group)
+        return results
+
+    def _test_step(
+        self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
+    ) -> tuple[logs_module.LogSpec, list[Any]]:
+        runner = self._runner("eval", x, y, w)
+        return runner.log_spec, [logs_module.fetched(v) for v in runner.engine.run(runner.feeds(x, y, w))]
+
+    def _predict_step(self, x):
+        runner = self._runner("predict", x, None)
+        return runner.engine.run(runner.feeds(x, None))
+
+    def _structure_outputs(self, flat):
+        model = self._graph_model()
+        if isinstance(model._outputs_struct, dict):
+            return dict(zip(self._output_keys(), flat))
+        if len(flat) == 1:  # Keras 3 unpacks a one-output list or tuple too
+            return flat[0]
+        return list(flat)
+
+    def train_on_batch(
+        self,
+        x: TensorLike,
+        y: TensorLike = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
+        self._require_compiled("training")
+        xs, ys = data.align_x(self, x), data.align_y(self, y)
+        ws = data.align_weights(self, sample_weight, class_weight, ys)
+        data.check_cardinality(xs, ys, ws)
+        logs = logs_module.LogAccumulator().add(*self._train_step(xs, ys, ws), xs, ys, ws).result()
+        return (
+            logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        )
+
+    def test_on_batch(
+        self, x: TensorLike, y: TensorLike = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        self._require_compiled("evaluation")
+        xs, ys = data.align_x(self, x), data.align_y(self, y)
+        ws = data.align_weights(self, sample_weight, None, ys)
+        data.check_cardinality(xs, ys, ws)
+        logs = logs_module.LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws).result()
+        return (
+            logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        )
+
+    def predict_on_batch(self, x: TensorLike) -> Any:
+        return self._structure_outputs(self._predict_step(data.align_x(self, x)))
+
+    # -- loops ---------------------------------------------------------------------------------
+    def fit(
+        self,
+        x: TensorLike = None,
+        y: TensorLike = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: Any = 1,
+        **kwargs: Any,
+    ) -> Any:
+        self._require_compiled("training")
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
+
+        warned: set = set()
+        if validation_split and validation_data is None:
+            if data.is_batch_iterable(x):
+                raise ValueError(
+                    "Argument `validation_split` is only supported for tensors or NumPy arrays."
+                    f"Found incompatible type in the input: {[type(x)]}"
+                )
+            # The last fraction validates, before any shuffling, as in Keras.
+            xs, ys = data.align_x(self, x, warned), data.align_y(self, y, warned)
+            ws = data.align_weights(self, sample_weight, class_weight, ys)
+            n = data.check_cardinality(xs, ys, ws)
+            split_at = int(math.floor(n * (1.0 - validation_split)))
+            if split_at == 0 or split_at == n:
+                raise ValueError(
+                    f"Training data contains {n} samples, which is not sufficient to split it into a "
+                    f"validation and training set as specified by `validation_split={validation_split}`. "
+                    "Either provide more data, or a different value for the `validation_split` argument."
+                )
+            validation_data = (
+                data.ListData(data.take(xs, slice(split_at, n))),
+                data.ListData(data.take(ys, slice(split_at, n))),
+                data.list_data(data.take_weights(ws, slice(split_at, n))),
+            )
+            x, y = data.ListData(data.take(xs, slice(0, split_at))), data.ListData(data.take(ys, slice(0, split_at)))
+            sample_weight, class_weight = data.list_data(data.take_weights(ws, slice(0, split_at))), None
+        val_iterator = None
+        if validation_data is not None:
+            if data.is_batch_iterable(validation_data):
+                val_args = (validation_data, None, None)
+            else:
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (1, 2, 3):
+                    raise ValueError(
+                        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, "
+                        f"sample_weight)`, found: {validation_data}"
+                    )
+                val_args = tuple(validation_data) + (None,) * (3 - len(validation_data))
+        iterator = epoch_iterator.for_data(
+            self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, warned
+        )
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(
+                callbacks,
+                add_history=True,
+                add_progbar=verbose != 0,
+                verbose=verbose,
+                epochs=epochs,
+                steps=iterator.num_batches,
+                model=self,
+            )
+        self.stop_training = False
+        callbacks.on_train_begin()
+        training_logs = None
+        nan_reported = False
+        interrupted = None
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        for epoch in range(initial_epoch, epochs):
+            callbacks.on_epoch_begin(epoch)
+            means, step = logs_module.LogAccumulator(), -1
+            try:
+                per_execution = getattr(self, "steps_per_execution", 1)
+                for first, group in epoch_iterator.executions(iterator.epoch(), per_execution):
+                    callbacks.on_train_batch_begin(first)  # Keras 3: once per execution (first, last step)
+                    steps = range(first, first + len(group))
+                    for step, (spec, values), (bx, by, bw) in zip(steps, self._train_steps(group), group):
+                        if not nan_reported and not math.isfinite(values[0]):
+                            warnings.warn(
+                                f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
+                                "and the learning rate (TerminateOnNaN stops training when this happens).",
+                                stacklevel=2,
+                            )
+                            nan_reported = True
+                        means.add(spec, values, bx, by, bw)
+                    callbacks.on_train_batch_end(step, means.result())
+                    if self.stop_training:
+                        break
+            except KeyboardInterrupt as exc:
+                # The interrupted native step either finished or never started: weights are consistent.
+                interrupted = (epoch, step, exc)
+                self.stop_training = True
+            epoch_logs = means.result()
+            if interrupted is None and validation_data is not None and _should_eval(epoch, validation_freq):
+                if val_iterator is None:  # built once and reused, as Keras caches it
+                    val_iterator = epoch_iterator.for_data(
+                        self,
+                        *val_args,
+                        validation_batch_size or batch_size,
+                        validation_steps,
+                        shuffle=False,
+                        warned=warned,
+                    )
+                val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _epoch_iterator=val_iterator)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs=training_logs)
+        if interrupted is not None:
+            epoch, step, _ = interrupted
+            warnings.warn(
+                f"Training interrupted (KeyboardInterrupt) during epoch {epoch + 1} after batch {step}; "
+                "the weights are those after the last completed step.",
+                stacklevel=2,
+            )
+        return self.history
+
+    def predict(
+        self,
+        x: TensorLike,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
+        iterator = epoch_iterator.for_prediction(self, x, batch_size, steps)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+            )
+        self.stop_predicting = False
+        callbacks.on_predict_begin()
+        pieces = []
+        for step, bx in iterator.epoch():
+            callbacks.on_predict_batch_begin(step)
+            outputs = self._predict_step(bx)
+            pieces.append(outputs)
+            callbacks.on_predict_batch_end(step, {"outputs": self._structure_outputs(list(outputs))})
+            if self.stop_predicting:
+                break
+        callbacks.on_predict_end()
+        if not pieces:
+            raise ValueError(
+                "Unexpected result of `predict_function` (Empty batch_outputs). Please use "
+                "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
+                "for more information of where went wrong, or file a issue/bug to `keras`."
+            )
+        flat = [np.concatenate([p[k] for p in pieces], axis=0) for k in range(len(pieces[0]))]
+        return self._structure_outputs(flat)
+
+    def evaluate(
+        self,
+        x: TensorLike = None,
+        y: TensorLike = None,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        self._require_compiled("evaluation")
+        iterator = kwargs.pop("_epoch_iterator", None)
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
+        if iterator is None:
+            iterator = epoch_iterator.for_data(self, x, y, sample_weight, batch_size, steps, shuffle=False)
+        if not isinstance(callbacks, callbacks_module.CallbackList):
+            callbacks = callbacks_module.CallbackList(
+                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+            )
+        self.stop_evaluating = False
+        callbacks.on_test_begin()
+        means = logs_module.LogAccumulator()
+        for step, (bx, by, bw) in iterator.epoch():
+            callbacks.on_test_batch_begin(step)
+            means.add(*self._test_step(bx, by, bw), bx, by, bw)
+            callbacks.on_test_batch_end(step, means.result())
+            if self.stop_evaluating:
+                break
+        logs = logs_module.sorted_logs(means.result())
+        callbacks.on_test_end(logs)
+        return logs if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+
+    # tf.keras 2 spellings (Deep Learning with Python, 1st edition, trains with these).
+    def fit_generator(
+        self,
+        generator: Any,
+        steps_per_epoch: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = 1,
+        callbacks: Any = None,
+        validation_data: Any = None,
+        validation_steps: int | None = None,
+        validation_freq: Any = 1,
+        class_weight: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle: Any = True,
+        initial_epoch: int = 0,
+    ) -> Any:
+        """Keras 2's generator training: `fit` on an iterable of batches."""
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq,
+            class_weight=class_weight,
+            shuffle=shuffle and epoch_iterator.is_indexable(generator),
+            initial_epoch=initial_epoch,
+        )
+
+    def evaluate_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(
+        self,
+        generator: Any,
+        steps: int | None = None,
+        callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose: int | str = 0,
+    ) -> Any:
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def reset_metrics(self) -> None:
+        """Keras resets its metric accumulators; dagnet's live in each fit/evaluate call."""
+
+    run_eagerly = False  # the step is always one native call
+
+
+def _should_eval(epoch, validation_freq):
+    epoch = epoch + 1  # one-indexed, as users count epochs
+    if isinstance(validation_freq, int):
+        return epoch % validation_freq == 0
+    if isinstance(validation_freq, list):
+        return epoch in validation_freq
+    raise ValueError(
+        "Expected `validation_freq` to be a list or int. Received: "
+        f"validation_freq={validation_freq} of the type {type(validation_freq)}."
+    )
