@@ -201,3 +201,10 @@ def test_tensor_device_round_trip_on_the_cpu():
     np.testing.assert_array_equal(c.numpy(), np.arange(6).reshape(2, 3))
     c.numpy()[0, 0] = 7  # a copy: the original is untouched
     assert t.numpy()[0, 0] == 0
+
+
+def test_steps_per_execution_is_in_the_compile_config():
+    model, _, _ = _fit_model(4)
+    assert model.get_compile_config()["steps_per_execution"] == 4
+    model.compile_from_config(model.get_compile_config())
+    assert model.steps_per_execution == 4
