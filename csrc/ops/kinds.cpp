@@ -16,6 +16,14 @@ Activation parse_activation(const std::string& name) {
   fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
 }
 
+NormMode parse_norm_mode(const std::string& name) {
+  if (name == "moments") return NormMode::Moments;
+  if (name == "rms_scaling") return NormMode::RmsScaling;
+  if (name == "rms") return NormMode::Rms;
+  if (name == "l2") return NormMode::L2;
+  fail(ErrorKind::Value, "unknown normalization mode '", name, "' (moments, rms_scaling, rms, l2)");
+}
+
 BinaryKind parse_binary(const std::string& n) {
   if (n == "add") return BinaryKind::Add;
   if (n == "subtract") return BinaryKind::Subtract;

@@ -57,6 +57,13 @@ enum class UnaryKind {
 BinaryKind parse_binary(const std::string& name);  // throws a Value error listing the kinds
 UnaryKind parse_unary(const std::string& name);
 
+// normalize / normalize_grad (ops/normalization_layout.h has the formulas): the normalized
+// value is (x - mean) * rs with rs = rsqrt(var + epsilon) (Moments: batch, layer and group
+// norms), x * rs with the same rs (RmsScaling: Keras's LayerNormalization(rms_scaling=True)),
+// x * rsqrt(mean(x^2) + epsilon) (Rms) or x * min(rsqrt(sum(x^2)), 1 / epsilon) (L2).
+enum class NormMode { Moments, RmsScaling, Rms, L2 };
+NormMode parse_norm_mode(const std::string& name);  // throws a Value error listing the modes
+
 // The loss ops (see cpu/losses.h for the formulas).
 enum class Loss {
   MeanSquaredError,

@@ -28,6 +28,7 @@ void register_all_ops() {
   register_batch_matmul_ops();
   register_cast_ops();
   register_dropout_ops();
+  register_normalization_ops();
 }
 
 }  // namespace dagnet

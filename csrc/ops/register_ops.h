@@ -31,5 +31,6 @@ void register_expand_ops();
 void register_batch_matmul_ops();
 void register_cast_ops();
 void register_dropout_ops();
+void register_normalization_ops();
 
 }  // namespace dagnet
