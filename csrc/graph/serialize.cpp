@@ -7,8 +7,8 @@
 namespace dagnet {
 
 namespace {
-constexpr char kProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '2'};
-constexpr char kOldProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '1'};  // no options or constraints
+// Format 3 added the state updates; 2 the optimizer options and constraints.
+constexpr char kProgramMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'P', '3'};
 constexpr char kTensorMagic[8] = {'D', 'A', 'G', 'N', 'E', 'T', 'T', '1'};
 
 class Writer {
@@ -74,11 +74,14 @@ class Reader {
     check(d <= static_cast<uint8_t>(DType::i64), ErrorKind::Value, path_, " is corrupt (dtype ", int(d), ")");
     return static_cast<DType>(d);
   }
-  // `old` (optional) is a superseded magic of the same kind of file, refused with `old_message`.
-  void magic(const char (&expected)[8], const char* old = nullptr, const char* old_message = nullptr) {
+  // A magic differing only in its last character (the format version) is another
+  // version's file of the same kind, refused naming the version when `versioned`.
+  void magic(const char (&expected)[8], bool versioned = false) {
     char m[8];
     bytes(m, 8);
-    check(!old || std::memcmp(m, old, 8) != 0, ErrorKind::Value, path_, " ", old_message);
+    if (versioned && std::memcmp(m, expected, 7) == 0 && m[7] != expected[7])
+      fail(ErrorKind::Value, path_, " was written by ", m[7] < expected[7] ? "an older" : "a newer",
+           " dagnet (program format ", m[7], ", this one reads ", expected[7], "); export it again");
     check(std::memcmp(m, expected, 8) == 0, ErrorKind::Value, path_, " is not a dagnet file");
   }
 
@@ -157,6 +160,7 @@ void write_program(Writer& w, const Program& p) {
     w.pod<uint32_t>(static_cast<uint32_t>(c.param_index));
     write_attrs(w, c.attrs);
   }
+  ids(p.state_updates);
 }
 
 Program read_program(Reader& r) {
@@ -201,12 +205,24 @@ Program read_program(Reader& r) {
     n.outputs = r.count(4096);
     n.attrs = read_attrs(r);
   }
-  // Replay in value order: a node is added when its first output's id comes up, so every
-  // id is the same as in the written graph.
+  // Replay in value order: a node is added when its first output's id comes up, and a
+  // node without outputs (a state update) right after the node before it, so every value
+  // and node id is the same as in the written graph.
   size_t next_node = 0;
+  auto add_outputless = [&](size_t values_so_far) {
+    for (; next_node < nodes.size() && nodes[next_node].outputs == 0; ++next_node) {
+      const PendingNode& n = nodes[next_node];
+      for (ValueId in : n.inputs)
+        check(in >= 0 && static_cast<size_t>(in) < values_so_far, ErrorKind::Value, "corrupt program: node '", n.name,
+              "' reads value ", in, " before it exists");
+      check(g.add_node(n.op, n.inputs, n.attrs, n.name).empty(), ErrorKind::Value, "corrupt program: node '", n.name,
+            "' has outputs, the file says none");
+    }
+  };
   for (size_t v = 0; v < values.size(); ++v) {
     const PendingValue& pv = values[v];
     ValueId got;
+    if (pv.kind == ValueKind::Intermediate && static_cast<size_t>(pv.producer) >= next_node) add_outputless(v);
     if (pv.kind == ValueKind::Input) {
       got = g.add_input(pv.name, pv.shape, pv.dtype);
     } else if (pv.kind == ValueKind::Param) {
@@ -227,7 +243,9 @@ Program read_program(Reader& r) {
     }
     check(got == static_cast<ValueId>(v), ErrorKind::Value, "corrupt program: value ids diverge at ", v);
   }
-  // Nodes without outputs (none are exported today) would follow here.
+  add_outputless(values.size());
+  check(next_node == nodes.size(), ErrorKind::Value, "corrupt program: ", nodes.size() - next_node,
+        " nodes were never added");
   auto ids = [&]() {
     std::vector<ValueId> list(r.count());
     for (auto& id : list) {
@@ -251,6 +269,11 @@ Program read_program(Reader& r) {
           c.param_index, " of ", p.params.size());
     c.attrs = read_attrs(r);
   }
+  p.state_updates.resize(r.count());
+  for (NodeId& id : p.state_updates) {
+    id = r.pod<int32_t>();
+    check(id >= 0 && static_cast<size_t>(id) < g.num_nodes(), ErrorKind::Value, "corrupt program: node id ", id);
+  }
   return p;
 }
 }  // namespace
@@ -265,7 +288,7 @@ void write_programs(const std::string& path, const std::vector<Program>& program
 
 std::vector<Program> read_programs(const std::string& path) {
   Reader r(path);
-  r.magic(kProgramMagic, kOldProgramMagic, "was written by an older dagnet (program format 1); export it again");
+  r.magic(kProgramMagic, true);
   std::vector<Program> programs(r.count(16));
   for (auto& p : programs) p = read_program(r);
   return programs;

@@ -1,10 +1,11 @@
 // The native program file: graphs with their weights and roles, written by
 // model.export_native() and read by the dagnet-bench runner without Python.
-// Layout (little-endian): "DAGNETP2", u32 program count, then per program: the values
+// Layout (little-endian): "DAGNETP3", u32 program count, then per program: the values
 // (kind, name, dtype, shape; a parameter's bytes), the nodes (op, name, input ids,
 // output count, attributes), fetches, loss id (-1: none), trained parameters, the
 // optimizer config (its kind, then every field of optimizer_fields() by name) and the
-// weight constraints (parameter index, constrain-op attributes). Reading replays
+// weight constraints (parameter index, constrain-op attributes), then the state-update
+// node ids. Nodes without outputs (state updates) are replayed in node order. Reading replays
 // everything through Graph::add_* so every shape rule and attribute check runs again; a
 // truncated or inconsistent file, or an optimizer field this build does not know, is an
 // error.
@@ -26,6 +27,7 @@ struct Program {
   std::vector<ValueId> params;
   OptimizerConfig optimizer;
   std::vector<ParamConstraint> constraints;  // applied after params' updates, as the Trainer takes them
+  std::vector<NodeId> state_updates;         // nodes run as effects (Trainer state_updates / Executor effects)
 };
 
 void write_programs(const std::string& path, const std::vector<Program>& programs);

@@ -7,6 +7,23 @@
 
 namespace dagnet {
 
+void check_state_updates(const Graph& graph, const std::vector<NodeId>& updates, const std::vector<ValueId>& params) {
+  for (NodeId id : updates) {
+    check(id >= 0 && static_cast<size_t>(id) < graph.num_nodes(), ErrorKind::Value, "state update: no node ", id);
+    const Node& node = graph.node(id);
+    check(!node.op->mutates.empty(), ErrorKind::Value, "state update '", node.name, "' (", node.op->name,
+          ") writes nothing: a state update must be an op that writes its input in place");
+    for (int k : node.op->mutates) {
+      const Value& target = graph.value(node.inputs[static_cast<size_t>(k)]);
+      check(target.kind == ValueKind::Param, ErrorKind::Value, "state update '", node.name, "' writes '", target.name,
+            "', which is not a parameter");
+      for (ValueId p : params)
+        check(p != target.id, ErrorKind::Value, "state update '", node.name, "' writes '", target.name,
+              "', which the optimizer trains");
+    }
+  }
+}
+
 namespace {
 Attrs attrs_of_beta_1(double beta_1) {
   Attrs a;
@@ -16,8 +33,12 @@ Attrs attrs_of_beta_1(double beta_1) {
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
-                 std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints)
-    : graph_(std::move(graph)), params_(std::move(params)), config_(std::move(optimizer)) {
+                 std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints,
+                 std::vector<NodeId> state_updates)
+    : graph_(std::move(graph)),
+      params_(std::move(params)),
+      state_updates_(std::move(state_updates)),
+      config_(std::move(optimizer)) {
   check(graph_ != nullptr, ErrorKind::Value, "Trainer needs a graph");
   device_ = options.device;
   const std::string& name = config_.name;
@@ -30,6 +51,7 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
     check(graph_->value(p).kind == ValueKind::Param, ErrorKind::Value, "'", graph_->value(p).name,
           "' is not a parameter and cannot be trained");
 
+  check_state_updates(*graph_, state_updates_, params_);
   gradients_ = add_gradients(*graph_, loss, params_);
   clip_gradients();
 
@@ -39,7 +61,7 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   ValueId lr = graph_->add_param("optimizer/learning_rate", learning_rate_);
   ValueId iterations = graph_->add_param("optimizer/iterations", iterations_);
   u_product_ = Tensor::scalar(1.0, DType::f64, device_);
-  std::vector<NodeId> updates;
+  std::vector<NodeId> updates = state_updates_;
   ValueId u_product = kNoValue;
   if (name == "nadam") {
     // Keras advances u_product = u_1 ... u_t once per step, before the variable updates:

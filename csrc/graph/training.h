@@ -18,11 +18,19 @@ struct ParamConstraint {
   Attrs attrs;
 };
 
+// `state_updates` are nodes of the forward graph that write non-trainable state in place
+// (ops with `mutates`, e.g. a batch norm's moving_average_update, or assign): the step runs
+// them as effects, after the forward values they read and after every other reader of the
+// state, so the step sees the old state and the next step the new one (CONTRIBUTING.md,
+// "State updated inside a step").
+// Throws a Value error unless every node writes (mutates) a parameter nobody trains.
+void check_state_updates(const Graph& graph, const std::vector<NodeId>& updates, const std::vector<ValueId>& params);
+
 class Trainer {
  public:
   Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
           std::vector<ValueId> extra_fetches = {}, ExecutorOptions options = {},
-          std::vector<ParamConstraint> constraints = {});
+          std::vector<ParamConstraint> constraints = {}, std::vector<NodeId> state_updates = {});
 
   // Feeds follow executor().required_inputs(); returns the loss, then extra fetches.
   std::vector<Tensor> step(const std::vector<Tensor>& feeds);
@@ -33,6 +41,7 @@ class Trainer {
   void set_learning_rate(double lr);
   const std::vector<ValueId>& gradients() const { return gradients_; }
   const std::vector<ValueId>& params() const { return params_; }
+  const std::vector<NodeId>& state_updates() const { return state_updates_; }
   // Optimizer slot values (e.g. momentum buffers), one list per parameter.
   const std::vector<std::vector<ValueId>>& slots() const { return slots_; }
   Executor& executor() { return *executor_; }
@@ -50,6 +59,7 @@ class Trainer {
 
   std::shared_ptr<Graph> graph_;
   std::vector<ValueId> params_;
+  std::vector<NodeId> state_updates_;
   std::vector<ValueId> gradients_;
   std::vector<std::vector<ValueId>> slots_;
   OptimizerConfig config_;

@@ -356,6 +356,7 @@ PYBIND11_MODULE(_engine, m) {
           p.params = d.contains("params") ? d["params"].cast<std::vector<ValueId>>() : std::vector<ValueId>{};
           if (d.contains("optimizer")) p.optimizer = optimizer_config_from_python(d["optimizer"].cast<py::dict>());
           if (d.contains("constraints")) p.constraints = constraints_from_python(d["constraints"]);
+          if (d.contains("state_updates")) p.state_updates = d["state_updates"].cast<std::vector<NodeId>>();
           out.push_back(std::move(p));
         }
         write_programs(path, out);
@@ -374,6 +375,7 @@ PYBIND11_MODULE(_engine, m) {
           d["params"] = p.params;
           d["optimizer"] = optimizer_config_to_python(p.optimizer);
           d["constraints"] = constraints_to_python(p.constraints);
+          d["state_updates"] = p.state_updates;
           out.append(d);
         }
         return out;
@@ -450,23 +452,25 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(
-          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
-                      std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
-                      const py::list& constraints, const std::string& device, const py::kwargs& options) {
-            py::dict config = py::dict(options);
-            config["optimizer"] = optimizer;
-            return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
-                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
-                                             constraints_from_python(constraints));
-          }),
-          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-          py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-          py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
-          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-          "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
-          "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
-          "constraints: [(param index, constrain-op attrs)] applied after those updates.")
+      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
+                       const std::string& optimizer, std::vector<ValueId> fetches, bool reuse_memory,
+                       bool parallel_branches, const py::list& constraints, const std::string& device,
+                       std::vector<NodeId> state_updates, const py::kwargs& options) {
+             py::dict config = py::dict(options);
+             config["optimizer"] = optimizer;
+             return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
+                                              ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                              constraints_from_python(constraints), state_updates);
+           }),
+           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
+           py::arg("state_updates") = std::vector<NodeId>{},
+           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
+           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
+           "constraints: [(param index, constrain-op attrs)] applied after those updates; "
+           "state_updates: node ids writing non-trainable state (moving statistics), run every step.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -507,6 +511,7 @@ PYBIND11_MODULE(_engine, m) {
           "slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; }, py::arg("value"),
           "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
+      .def_property_readonly("state_updates", &Trainer::state_updates)
       .def_property_readonly(
           "required_inputs",
           [](Trainer& tr) { return input_names(tr.executor().graph(), tr.executor().required_inputs()); })

@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     const Program* predict = find(programs, "predict");
     if (!o.inputs.empty()) {  // run given inputs once and write the outputs
       if (!predict) throw Error(ErrorKind::Value, "the file has no prediction program");
-      Executor ex(predict->graph, predict->fetches);
+      Executor ex(predict->graph, predict->fetches, predict->state_updates);
       std::vector<Tensor> results = ex.run(read_tensors(o.inputs));
       if (o.outputs.empty()) throw Error(ErrorKind::Value, "--inputs needs --outputs");
       write_tensors(o.outputs, results);
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     std::printf("batch %lld, warm-up %lld, %lld iterations\n", static_cast<long long>(o.batch),
                 static_cast<long long>(o.warmup), static_cast<long long>(o.iterations));
     if (predict && (o.mode == "predict" || o.mode == "both")) {
-      Executor ex(predict->graph, predict->fetches);
+      Executor ex(predict->graph, predict->fetches, predict->state_updates);
       std::vector<Tensor> feeds = random_feeds(*predict->graph, ex.required_inputs(), o, rng);
       time_it("predict", o.warmup, o.iterations, o.batch, [&] { ex.run(feeds); });
     }
@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
       if (!train) {
         if (o.mode == "train") throw Error(ErrorKind::Value, "the file has no training program (compile the model)");
       } else {
-        Trainer trainer(train->graph, train->loss, train->params, train->optimizer, {}, {}, train->constraints);
+        Trainer trainer(train->graph, train->loss, train->params, train->optimizer, {}, {}, train->constraints,
+                        train->state_updates);
         std::vector<Tensor> feeds = random_feeds(*train->graph, trainer.executor().required_inputs(), o, rng);
         time_it("train", o.warmup, o.iterations, o.batch, [&] { trainer.step(feeds); });
       }

@@ -41,6 +41,9 @@ class GraphBuilder:
         # Layers' activity-regularization penalties met while tracing; training adds them
         # to the total loss (Keras's layer.add_loss).
         self.activity_losses: list[GraphTensor] = []
+        # Nodes writing a variable in place (Variable.assign while tracing, a batch norm's
+        # moving statistics): every executor made from this graph runs them as effects.
+        self.state_updates: list[int] = []
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
@@ -69,6 +72,14 @@ class GraphBuilder:
         ids = [self.as_value(x).id for x in inputs]
         outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
         return [GraphTensor(self, v) for v in outs]
+
+    def update_state(self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None) -> None:
+        """Adds a node that writes its first input (a Variable) in place and records it as a
+        state update: it runs in every step of every executor made from this graph, after
+        the values it reads and after every other reader of the variable."""
+        ids = [self.as_value(x).id for x in inputs]
+        self.graph.node(op, ids, attrs or {}, name or self.scope_name(op) + "/" + op)
+        self.state_updates.append(self.graph.num_nodes - 1)
 
     def as_value(self, x: TensorLike, dtype: str | None = None) -> GraphTensor:
         if isinstance(x, GraphTensor):

@@ -45,13 +45,26 @@ class Variable(TensorOperators):
     def numpy(self) -> np.ndarray:
         return np.array(self._tensor, copy=True)
 
-    def assign(self, value: TensorLike) -> None:
+    def assign(self, value: TensorLike) -> Any:
+        """Sets the value. Inside a layer's call being lowered (a traced tensor), it adds a
+        state update instead: the write happens in each step that runs the graph."""
+        traced = _traced_builder(value)
+        if traced is not None:
+            _check_shape(self, tuple(value.shape))
+            if value.dtype != self.dtype:
+                (value,) = traced.node("cast", [value], {"dtype": self.dtype})
+            traced.update_state("assign", [self, value], name=f"{self.path}/assign")
+            return value
         value = np.asarray(value)
-        if value.shape != self.shape:
-            raise ValueError(
-                f"Variable '{self.path}' has shape {self.shape}; cannot assign a value of shape {value.shape}"
-            )
+        _check_shape(self, value.shape)
         np.asarray(self._tensor)[...] = value
+        return value
+
+    def assign_add(self, delta: TensorLike) -> Any:
+        return self.assign(self + delta)
+
+    def assign_sub(self, delta: TensorLike) -> Any:
+        return self.assign(self - delta)
 
     def __array__(self, dtype=None, copy=None):
         return self.numpy() if dtype is None else self.numpy().astype(dtype)
@@ -61,3 +74,16 @@ class Variable(TensorOperators):
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+
+
+def _traced_builder(value: Any) -> Any:
+    """The graph builder of a traced tensor (a layer's call being lowered; _tracing's
+    GraphTensor, which imports this module), else None."""
+    return getattr(value, "builder", None) if type(value).__name__ == "GraphTensor" else None
+
+
+def _check_shape(variable: Variable, shape: tuple) -> None:
+    if tuple(shape) != variable.shape:
+        raise ValueError(
+            f"Variable '{variable.path}' has shape {variable.shape}; cannot assign a value of shape {tuple(shape)}"
+        )

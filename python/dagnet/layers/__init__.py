@@ -1,6 +1,7 @@
 """Keras layers (``keras.layers`` names)."""
 
 from . import op_layer as op_layer  # registers how raw ops on symbolic tensors become nodes
+from .batch_normalization import BatchNormalization
 from .conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from .core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
 from .embedding import Embedding
@@ -25,6 +26,7 @@ from .merge import (
     multiply,
     subtract,
 )
+from .normalization import GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -54,6 +56,7 @@ __all__ = [
     "AveragePooling2D",
     "AvgPool1D",
     "AvgPool2D",
+    "BatchNormalization",
     "Concatenate",
     "Conv1D",
     "Conv2D",
@@ -72,12 +75,14 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GroupNormalization",
     "Input",
     "InputLayer",
     "InputSpec",
     "LSTM",
     "Lambda",
     "Layer",
+    "LayerNormalization",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",
@@ -85,9 +90,11 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "RMSNormalization",
     "Reshape",
     "Subtract",
     "TimeDistributed",
+    "UnitNormalization",
     "add",
     "average",
     "concatenate",

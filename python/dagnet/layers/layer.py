@@ -463,7 +463,7 @@ class Layer(KerasSaveable):
         training = kwargs.get("training")
         training = None if training is None else bool(training)
         static = tuple((k, v) for k, v in sorted(kwargs.items()) if isinstance(v, (int, float, str, bool, type(None))))
-        key = (tuple((tuple(shape), dtype) for shape, dtype in specs), training, static)
+        key = (tuple((tuple(shape), dtype) for shape, dtype in specs), training, static, self.trainable)
         run = self._eager_runs.get(key)
         if run is None:
             builder = GraphBuilder(training=training)
@@ -474,7 +474,7 @@ class Layer(KerasSaveable):
                 )
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)
             flat = _tree.flatten(outputs)
-            run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
+            run = (Executor(builder.graph, [t.id for t in flat], builder.state_updates), outputs, builder)
             self._eager_runs[key] = run
         executor, outputs, _ = run
         return self._eager_result(_tree.pack_sequence_as(outputs, executor.run(arrays)))

@@ -11,7 +11,11 @@ from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn_all
+from .normalization import *  # noqa: F401,F403
+from .normalization import __all__ as _normalization_all
 from .shape_ops import *  # noqa: F401,F403
 from .shape_ops import __all__ as _shape_all
 
-__all__ = ["convert_to_numpy", "convert_to_tensor", "shape", "op"] + _math_all + _nn_all + _shape_all
+__all__ = (
+    ["convert_to_numpy", "convert_to_tensor", "shape", "op"] + _math_all + _nn_all + _normalization_all + _shape_all
+)

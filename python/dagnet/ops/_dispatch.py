@@ -66,7 +66,7 @@ def _run_eagerly(lower, args, kwargs):
     with builder.active():
         outputs = lower(builder, *args, **kwargs)
     flat = _tree.flatten(outputs)
-    results = Executor(builder.graph, [t.id for t in flat]).run([])
+    results = Executor(builder.graph, [t.id for t in flat], builder.state_updates).run([])
     return _tree.pack_sequence_as(outputs, results)
 
 

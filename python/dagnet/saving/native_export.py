@@ -23,7 +23,14 @@ def export_native(model: Any, filepath: str | os.PathLike[str]) -> None:
     builder = GraphBuilder(training=False)
     with builder.active():
         _, outputs = model._lower_outputs(builder)
-    programs.append({"name": "predict", "graph": builder.graph, "fetches": [o.id for o in outputs]})
+    programs.append(
+        {
+            "name": "predict",
+            "graph": builder.graph,
+            "fetches": [o.id for o in outputs],
+            "state_updates": builder.state_updates,
+        }
+    )
     if model.compiled:
         builder = GraphBuilder(training=True)
         with builder.active():
@@ -51,6 +58,7 @@ def export_native(model: Any, filepath: str | os.PathLike[str]) -> None:
                 "params": params,
                 "optimizer": model.optimizer._native_config(),
                 "constraints": native,
+                "state_updates": builder.state_updates,
             }
         )
     with atomic_path(os.fspath(filepath)) as tmp:

@@ -174,10 +174,13 @@ class Trainer:
                 params,
                 fetches=[f.id for f in fetches[1:]],
                 constraints=native,
+                state_updates=builder.state_updates,
                 **self.optimizer._native_config(),
             )
         else:
-            engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
+            engine = Executor(
+                builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)], builder.state_updates
+            )
         runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
         if kind == "train":
             runner.python_constraints = python_side
