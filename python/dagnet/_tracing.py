@@ -38,9 +38,9 @@ class GraphBuilder:
         self._keep: list[Any] = []  # variables and constants whose memory the graph uses
         self._scopes: list[str] = []
         self.masks: dict[int, GraphTensor] = {}  # value id -> its Keras mask
-        # Layers' activity-regularization penalties met while tracing; training adds them
-        # to the total loss (Keras's layer.add_loss).
-        self.activity_losses: list[GraphTensor] = []
+        # (layer, value) for each Layer.add_loss met while tracing (activity regularizers
+        # too); the training and evaluation graphs add them to the total loss.
+        self.added_losses: list[tuple[Any, GraphTensor]] = []
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
@@ -54,6 +54,10 @@ class GraphBuilder:
             self._params[key] = self.graph.bind_param(variable.path, variable._tensor)
             self._keep.append(variable)
         return GraphTensor(self, self._params[key])
+
+    def bound_variables(self) -> list[tuple[Variable, int]]:
+        """Each Variable the graph reads, with its value id."""
+        return [(v, self._params[id(v)]) for v in self._keep if isinstance(v, Variable)]
 
     def constant(self, value: TensorLike, dtype: str | None = None) -> GraphTensor:
         array = np.asarray(value, dtype=dtype)

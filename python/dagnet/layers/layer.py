@@ -83,6 +83,8 @@ class Layer(KerasSaveable):
     # a Model, and a functional one (a graph of layer calls). Models set them.
     _is_model = False
     _is_graph_network = False
+    # Attributes of dagnet's own machinery: never sublayers, never saved as children.
+    _UNTRACKED_ATTRIBUTES: frozenset[str] = frozenset({"_inbound_nodes", "_outbound_nodes", "_eager_runs", "_losses"})
     name: str
 
     def __init_subclass__(cls, **kwargs):
@@ -104,6 +106,13 @@ class Layer(KerasSaveable):
         build._marks_built = True  # type: ignore[attr-defined]
         cls.build = build  # type: ignore[method-assign]
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().__new__(cls)
+        # Keras 3's auto-config: the constructor's arguments, when all are plain values, are
+        # the config of a subclass that does not write get_config.
+        instance._auto_config = _auto_config(cls, args, kwargs)
+        return instance
+
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
@@ -122,6 +131,7 @@ class Layer(KerasSaveable):
         self._inbound_nodes: list[Node] = []
         self._outbound_nodes: list[Node] = []
         self._own_weights: list[Variable] = []
+        self._losses: list[np.ndarray] = []  # add_loss values of the last eager call
         self._build_shapes = None
         self._eager_runs: dict = {}
         self._initial_weights = kwargs.get("weights")
@@ -156,7 +166,10 @@ class Layer(KerasSaveable):
         return _tree.map_structure(lambda t: t.shape, outputs)
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+        config: dict[str, Any] = {"name": self.name}
+        if _writes_no_config(self):
+            config = _with_auto_config(self, config)
+        config.update({"trainable": self.trainable, "dtype": dtype_policy(self.dtype)})
         if getattr(self, "activity_regularizer", None) is not None:
             config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
         return config
@@ -220,26 +233,48 @@ class Layer(KerasSaveable):
         return variable
 
     def _tracked_layers(self) -> list[Layer]:
-        found, seen = [], set()
+        """The layers this one holds in its attributes, directly or in lists, tuples and dicts
+        (Keras's tracker), in the order they were assigned."""
+        found: list[Layer] = []
+        seen: set[int] = set()
         for key, value in vars(self).items():
-            if key.startswith("_inbound") or key.startswith("_outbound"):
+            if key not in self._UNTRACKED_ATTRIBUTES:
+                for layer in _layers_in(value):
+                    if layer is not self and id(layer) not in seen:
+                        seen.add(id(layer))
+                        found.append(layer)
+        return found
+
+    def _flatten_layers(self) -> list[Layer]:
+        """This layer and every layer under it, depth first (Keras's _flatten_layers)."""
+        found, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
                 continue
-            for item in value if isinstance(value, (list, tuple)) else [value]:
-                if isinstance(item, Layer) and item is not self and id(item) not in seen:
-                    seen.add(id(item))
-                    found.append(item)
+            seen.add(id(layer))
+            found.append(layer)
+            stack = list(layer._tracked_layers()) + stack
         return found
 
     def _saved_structure(self) -> tuple[list[Variable], dict]:
-        """This layer in Keras 3's weight files: its own variables, and its children by name
-        (the layers held in its public attributes). Models and LSTM say otherwise."""
+        """This layer in Keras 3's weight files: its own variables, and its children by the
+        attribute that holds them (a layer, or a list / tuple / dict of them), in the order
+        Keras 3 walks them (sorted names, private ones last). LSTM and wrappers say otherwise."""
         own = list(self.weights) if not self._tracked_layers() else [w for w in self._own_weights if w in self.weights]
-        children = {
-            name: value
-            for name, value in vars(self).items()
-            if isinstance(value, Layer) and value is not self and not name.startswith("_")
-        }
-        return own, children
+        return own, self._saved_children()
+
+    def _saved_children(self, extra: dict | None = None) -> dict:
+        attributes = {k: v for k, v in vars(self).items() if k not in self._UNTRACKED_ATTRIBUTES}
+        attributes.update(extra or {})
+        children = {}
+        for name in sorted(attributes, key=lambda n: "~" + n if n.startswith("_") else n):
+            value = attributes[name]
+            if isinstance(value, Layer) and value is not self:
+                children[name] = value
+            elif isinstance(value, (list, tuple, dict)) and any(l is not self for l in _layers_in(value)):
+                children[name] = list(value.values()) if isinstance(value, dict) else list(value)
+        return children
 
     def _all_weights(self) -> list[Variable]:
         weights, seen = [], set()
@@ -322,10 +357,33 @@ class Layer(KerasSaveable):
             )
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
+    def add_loss(self, loss: TensorLike) -> None:
+        """Adds a loss term (Keras's add_loss), usually from inside `call`: while a model is
+        lowered the term joins the training and evaluation loss of that graph; after an
+        eager call it is in `losses`."""
+        builder = loss.builder if isinstance(loss, GraphTensor) else current_builder()
+        if builder is not None:
+            with builder.active():
+                builder.added_losses.append((self, builder.as_value(loss)))
+        else:
+            self._losses.append(np.asarray(loss, dtype="float32"))
+
     @property
     def losses(self) -> list:
-        """Regularisation terms as (Variable, regularizer) pairs, lowered in training."""
-        return [(w, w.regularizer) for w in self.weights if w.regularizer is not None]
+        """Keras's losses: the `add_loss` terms of this layer and the layers under it, then the
+        weight regularizers' penalties. While a model is lowered these are graph values (the
+        terms met so far in that trace); otherwise NumPy values (the last eager call's terms
+        and the penalties of the current weights)."""
+        layers = self._flatten_layers()
+        regularized = [w for w in self.weights if w.regularizer is not None]
+        builder = current_builder()
+        if builder is not None:
+            mine = {id(layer) for layer in layers}
+            with builder.active():
+                penalties = [builder.as_value(w.regularizer(builder.param(w))) for w in regularized]
+            return [value for layer, value in builder.added_losses if id(layer) in mine] + penalties
+        added = [value for layer in layers for value in layer._losses]
+        return added + [np.asarray(w.regularizer(w.numpy()), dtype="float32") for w in regularized]
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -431,7 +489,8 @@ class Layer(KerasSaveable):
         return outputs
 
     def _record_activity_losses(self, builder: GraphBuilder, outputs: TensorLike) -> None:
-        """Keras 3: the regularizer's penalty on each output, divided by the batch size."""
+        """Keras 3: the regularizer's penalty on each output, divided by the batch size, added
+        with add_loss."""
         for out in _tree.flatten(outputs):
             if not isinstance(out, GraphTensor):
                 continue
@@ -439,7 +498,7 @@ class Layer(KerasSaveable):
             if out.ndim > 0:  # the batch size, counted at run time (it may be None here)
                 rows = out[(slice(None),) + (0,) * (out.ndim - 1)] if out.ndim > 1 else out  # one value per row
                 loss = ops.divide(loss, ops.sum(ops.ones_like(rows)))
-            builder.activity_losses.append(loss)
+            self.add_loss(loss)
 
     def _maybe_build(self, inputs: TensorLike) -> None:
         if self.built:
@@ -474,10 +533,18 @@ class Layer(KerasSaveable):
                 )
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)
             flat = _tree.flatten(outputs)
-            run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
+            added = list(builder.added_losses)
+            fetches = [t.id for t in flat] + [value.id for _, value in added]
+            run = (Executor(builder.graph, fetches), outputs, builder, added)
             self._eager_runs[key] = run
-        executor, outputs, _ = run
-        return self._eager_result(_tree.pack_sequence_as(outputs, executor.run(arrays)))
+        executor, outputs, _, added = run
+        results = executor.run(arrays)
+        outputs_count = len(results) - len(added)
+        for layer in self._flatten_layers():  # Keras clears every add_loss term at an outermost call
+            layer._losses = []
+        for (layer, _), value in zip(added, results[outputs_count:]):
+            layer._losses.append(np.asarray(value))
+        return self._eager_result(_tree.pack_sequence_as(outputs, results[:outputs_count]))
 
     def _eager_result(self, result):
         """What an eager call returns (models unpack a one-output list, as Keras 3 does)."""
@@ -565,6 +632,89 @@ class Layer(KerasSaveable):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_AUTO_CONFIG_TYPES = (str, int, float, bool, type(None))
+_POSITIONAL_ARGS_ERROR = "positional only or variadic positional arguments"
+_GET_CONFIG_EXAMPLE = """
+    class CustomLayer(keras.layers.Layer):
+        def __init__(self, arg1, arg2, **kwargs):
+            super().__init__(**kwargs)
+            self.arg1 = arg1
+            self.arg2 = arg2
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"arg1": self.arg1, "arg2": self.arg2})
+            return config"""
+
+
+def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | str | None:
+    """Keras 3's Operation.__new__: the constructor's arguments (defaults included, `name`
+    left out) when every value is a str, number, bool or None; None when some are not, or
+    the positional-arguments error when the signature cannot be replayed by keyword."""
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    params = list(signature.parameters.values())
+    if any(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in params[1:]):
+        return _POSITIONAL_ARGS_ERROR
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(params[0].name)
+    for p in params[1:]:
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            arguments.update(arguments.pop(p.name, {}))
+        elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
+            return _POSITIONAL_ARGS_ERROR
+    arguments.pop("name", None)
+    if not all(isinstance(v, _AUTO_CONFIG_TYPES) for v in _tree.flatten(list(arguments.values()))):
+        return None
+    return arguments
+
+
+def _writes_no_config(layer: Layer) -> bool:
+    return type(layer).get_config is Layer.get_config
+
+
+def _with_auto_config(layer: Layer, config: dict) -> dict:
+    """Keras 3's Operation.get_config for a class without get_config: its auto-config, with
+    `name` only when the constructor takes it (by name or **kwargs)."""
+    auto = layer.__dict__.get("_auto_config")
+    if not isinstance(auto, dict):
+        what = (
+            _POSITIONAL_ARGS_ERROR + " to `__init__()`, which is not supported by the automatic config generation"
+            if auto == _POSITIONAL_ARGS_ERROR
+            else "non-serializable argument values in `__init__()`"
+        )
+        raise NotImplementedError(
+            f"Object {type(layer).__name__} was created by passing {what}, and therefore the object "
+            f"must override `get_config()` in order to be serializable. Please implement `get_config()`."
+            f"\n\nExample:\n{_GET_CONFIG_EXAMPLE}"
+        )
+    config = {**config, **auto}
+    params = inspect.signature(layer.__init__).parameters
+    takes_kwargs = "kwargs" in params and params["kwargs"].kind is inspect.Parameter.VAR_KEYWORD
+    if "name" not in params and not takes_kwargs:
+        config.pop("name", None)  # it could not be passed back to __init__
+    return config
+
+
+def _layers_in(value: Any, seen: set[int] | None = None) -> list[Layer]:
+    """The layers in an attribute's value: itself, or those in a list, tuple or dict (values,
+    in order), nested containers included."""
+    if isinstance(value, Layer):
+        return [value]
+    if not isinstance(value, (list, tuple, dict)):
+        return []
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    items = value.values() if isinstance(value, dict) else value
+    return [layer for item in items for layer in _layers_in(item, seen)]
 
 
 def _standard_dtype(dtype: Any) -> str:

@@ -134,6 +134,7 @@ class Model(Trainer, Layer):
 
 class Functional(Model):
     _is_graph_network = True
+    _UNTRACKED_ATTRIBUTES = Model._UNTRACKED_ATTRIBUTES | {"_operations", "_operations_by_depth"}
 
     def __init__(
         self, inputs: TensorLike, outputs: TensorLike, name: str | None = None, trainable: bool = True, **kwargs: Any
@@ -248,7 +249,8 @@ class Functional(Model):
         return functional_get_config(self)
 
     def _saved_structure(self) -> tuple[list, dict]:
-        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N]
+        # Keras 3: layers/<snake_case class>[_N] first, then a subclass's own attributes.
+        return [], {"layers": list(self.layers), **self._saved_children()}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
         if registered_name_of(self):
