@@ -4,6 +4,7 @@ so nested and shared structure becomes one native graph with weights shared by i
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import warnings
@@ -11,6 +12,7 @@ from typing import Any
 
 from .. import _naming, _tree
 from .._device import check_device, get_device
+from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
@@ -31,19 +33,68 @@ class Model(Trainer, Layer):
     _is_model = True
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_init_arguments(args, kwargs):
             return super().__new__(Functional)
-        return super().__new__(cls)
+        # The arguments make a subclass's auto-config (Keras 3 records the defaults here).
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         for legacy in ("input", "output"):
             if legacy in kwargs:
                 raise TypeError(f"Keyword argument not understood: '{legacy}' (use `{legacy}s=`)")
+        if _functional_init_arguments(args, kwargs) and not isinstance(self, Functional):
+            # A subclass calling super().__init__(inputs, outputs): Keras 3 makes it a
+            # Functional subclass (Functional joins its bases) and builds the graph.
+            _inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)  # type: ignore[arg-type]
+            return
         if kwargs.get("name") is None:
             kwargs["name"] = _naming.auto_name(self)
         device = kwargs.pop("device", None)
         super().__init__(**kwargs)
         self.device = check_device(device) if device is not None else get_device()
+
+    def build(self, input_shape: Any = None) -> None:
+        """A subclassed model: builds its layers by tracing `call` on inputs of `input_shape`
+        (a shape, or a list / dict of shapes), as tf.keras did and as Keras 3's
+        build_from_config does. A model that writes its own build() runs that instead."""
+        if input_shape is None:
+            raise ValueError(
+                f"Model '{self.name}': build() needs an `input_shape` (a shape, or a list or dict of shapes)."
+            )
+        builder = GraphBuilder(training=False)
+        with builder.active():
+            names = iter(range(1 << 30))
+            inputs = _tree.map_shape_structure(lambda s: builder.input(f"x{next(names)}", s, "float32"), input_shape)
+            self._traced_call(builder, (inputs,), {})
+
+    build._default_build = True  # type: ignore[attr-defined]
+
+    def _maybe_build(self, inputs: TensorLike) -> None:
+        if not self.built and getattr(type(self).build, "_default_build", False):
+            # A subclassed model's call builds its layers as it runs: record the shapes only.
+            self._build_shapes = _tree.map_structure(lambda t: getattr(t, "shape", None), inputs)
+            self.built = True
+            return
+        super()._maybe_build(inputs)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        if not self.built or self._build_shapes is None:
+            return None
+        return {"input_shape": _shape_lists(self._build_shapes)}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        if not config or self.built:
+            return
+        if "input_shape" in config:
+            shapes = config["input_shape"]
+            self.build(tuple(shapes) if _tree.is_shape(shapes) else shapes)
+        elif "shapes_dict" in config:
+            self.build(**config["shapes_dict"])
+
+    def _saved_structure(self) -> tuple[list, dict]:
+        # Keras 3 walks a subclassed model's attributes in sorted order; `layers` is one of them.
+        return list(self._own_weights), self._saved_children(extra={"layers": self.layers})
 
     def _eager_result(self, result):
         # Keras 3 runs a model on arrays and unpacks a single-output list or tuple (a symbolic
@@ -122,10 +173,23 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
-        """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
-        if "input_layers" in config and "output_layers" in config:
+        """A functional config (layers, input_layers, output_layers) rebuilds the graph (for a
+        class whose constructor takes inputs and outputs); any other config is passed to the
+        constructor, as Keras 3 does."""
+        functional_config = all(k in config for k in ("name", "layers", "input_layers", "output_layers"))
+        if functional_config and (cls in (Model, Functional) or functional_like_constructor(cls)):
             return functional_from_config(cls if issubclass(cls, Functional) else Functional, config, custom_objects)
-        return super().from_config(config)
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise TypeError(
+                "Unable to revive model from config. When overriding the `get_config()` method, make sure "
+                "that the returned config contains all items used as arguments in the constructor to "
+                f"{cls}, which is the default behavior. You can override this default behavior by defining "
+                "a `from_config(cls, config)` class method to specify how to create an instance of "
+                f"{cls.__name__} from its config.\n\nReceived config={config}\n\nError encountered during "
+                f"deserialization: {exc}"
+            ) from exc
 
     def to_json(self, **kwargs: Any) -> str:
         """The model's architecture as JSON (Keras 3's format); see models.model_from_json."""
@@ -246,6 +310,10 @@ class Functional(Model):
         pass
 
     def get_config(self) -> dict:
+        if not functional_like_constructor(type(self)):
+            # A subclass with its own constructor: Keras 3 writes the base layer config (the
+            # subclass writes get_config for its arguments).
+            return Layer.get_config(self)
         return functional_get_config(self)
 
     def _saved_structure(self) -> tuple[list, dict]:
@@ -305,3 +373,34 @@ class Functional(Model):
         if missing:
             raise ValueError(f"Output {missing[0]} is not connected to `inputs` of model '{self.name}'")
         return _tree.pack_sequence_as(self._outputs_struct, [values[id(x)] for x in self.outputs])
+
+
+def _functional_init_arguments(args: tuple, kwargs: dict) -> bool:
+    """Keras 3: Model(inputs, outputs) / Model(inputs, outputs=...) / Model(inputs=..., outputs=...)."""
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+
+
+def _inject_functional(cls: type) -> type:
+    """Keras 3's inject_functional_model_class: Functional replaces Model in the bases."""
+    if cls is Model:
+        return Functional
+    if cls is object or cls is Functional or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls
+
+
+def functional_like_constructor(cls: type) -> bool:
+    """Keras 3: a constructor taking (inputs, outputs, ...) like Functional's, or *args and **kwargs."""
+    spec = inspect.getfullargspec(cls.__init__)  # type: ignore[misc]  # the class's own constructor
+    if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
+        return True
+    return spec.varargs is not None and spec.varkw is not None
+
+
+def _shape_lists(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _shape_lists(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_shape_lists(v) for v in x]
+    return x

@@ -112,7 +112,7 @@ def _multiplier(spec, values, bx, by, bw):
 def keras_order(logs: dict, output_losses: list) -> list:
     """Keras 3's result order: the total loss, each output's loss (output order), then the
     other metrics sorted by name."""
-    first = ["loss"] + [name for name in output_losses if name in logs]
+    first = [name for name in ["loss"] + list(output_losses) if name in logs]
     return first + sorted(k for k in logs if k not in first)
 
 
