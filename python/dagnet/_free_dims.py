@@ -6,7 +6,8 @@ allow: a Conv1D followed by global pooling takes sequences of any length, a Flat
 followed by a Dense does not. dagnet lowers such a model once, with those dimensions
 unknown, so a new length is only a new engine plan. A dimension is free when the model,
 traced with it unknown, still gives every weight a gradient of the weight's own shape
-(an unknown Flatten width reaching a Dense kernel does not) and no layer refuses it.
+(an unknown Flatten width reaching a Dense kernel does not), no layer's input spec fixes
+it (a convolution's channels) and no layer refuses it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def free_input_shapes(trace: Trace, specs: Sequence[tuple[tuple, str]]) -> list[
 
 
 def _traces_cleanly(trace: Trace, shapes: list[list], dtypes: list[str]) -> bool:
-    builder = GraphBuilder(training=False)
+    builder = GraphBuilder(training=False, probe=True)
     try:
         with builder.active():
             inputs = [builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(zip(shapes, dtypes))]

@@ -31,9 +31,10 @@ def current_builder() -> GraphBuilder | None:
 class GraphBuilder:
     """A native graph being built, plus the bookkeeping to bind weights by identity."""
 
-    def __init__(self, training: bool | None = False) -> None:
+    def __init__(self, training: bool | None = False, probe: bool = False) -> None:
         self.graph = _engine.Graph()
         self.training = training
+        self.probe = probe  # traced only to see which input axes a model leaves free
         self._params: dict[int, int] = {}
         self._keep: list[Any] = []  # variables and constants whose memory the graph uses
         self._scopes: list[str] = []

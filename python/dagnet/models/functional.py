@@ -297,7 +297,7 @@ class Functional(Model):
         # Trace with the model's own input specs (None dims unknown) when the arrays fit
         # them, so every batch size and sequence length shares one graph and only plans.
         if len(arrays) == len(self.inputs) and all(a.ndim == len(t.shape) for a, t in zip(arrays, self.inputs)):
-            return [(t.shape, t.dtype) for t in self.inputs]
+            return [((None,) + tuple(t.shape[1:]) if t.shape else (), t.dtype) for t in self.inputs]  # any batch
         return super()._eager_input_specs(arrays)
 
     def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:

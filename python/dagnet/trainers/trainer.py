@@ -166,7 +166,8 @@ class Trainer:
         """Traces the model on the graph's inputs x<i>: (x as the model takes it, y_pred as
         `call` returns it, the flat outputs in output-key order)."""
         io = self._graph_model()
-        inputs = [builder.input(f"x{i}", t.shape, t.dtype) for i, t in enumerate(io.inputs)]
+        # Keras never binds the batch size, even of an Input(batch_shape=...): it stays unknown.
+        inputs = [builder.input(f"x{i}", _any_batch(t.shape), t.dtype) for i, t in enumerate(io.inputs)]
         x = _tree.pack_sequence_as(io._inputs_struct, inputs)
         y_pred = self._traced_call(builder, (x,), {})
         if isinstance(io._outputs_struct, dict):
@@ -688,6 +689,10 @@ class Trainer:
         """Keras resets its metric accumulators; dagnet's live in each fit/evaluate call."""
 
     run_eagerly = False  # the step is always one native call
+
+
+def _any_batch(shape: tuple) -> tuple:
+    return (None,) + tuple(shape[1:]) if shape else ()
 
 
 def _should_eval(epoch, validation_freq):
