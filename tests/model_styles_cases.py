@@ -97,7 +97,9 @@ def define(lib):
     class WithAddLoss(lib.Model):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.hidden = layers.Dense(4, activation="tanh", kernel_regularizer=lib.regularizers.L2(0.02), name="hidden")
+            self.hidden = layers.Dense(
+                4, activation="tanh", kernel_regularizer=lib.regularizers.L2(0.02), name="hidden"
+            )
             self.penalty = Penalized(name="penalty")
             self.out = layers.Dense(3, name="out")
 

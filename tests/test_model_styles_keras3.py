@@ -12,11 +12,11 @@ import os
 import zipfile
 
 import h5py
+import model_styles_cases as C
 import numpy as np
 import pytest
 
 import dagnet
-import model_styles_cases as C
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "keras3_model_styles")
 NUMBERS = np.load(os.path.join(FIXTURES, "numbers.npz"))
@@ -77,7 +77,9 @@ def test_training_matches_keras(name, monkeypatch):
     assert sorted(logs) == sorted(expected["evaluate"])
     for key, value in expected["evaluate"].items():
         np.testing.assert_allclose(logs[key], value, rtol=RTOL, atol=ATOL, err_msg=key)
-    np.testing.assert_allclose(model.predict(x, batch_size=7, verbose=0), NUMBERS[f"{name}/predict"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(
+        model.predict(x, batch_size=7, verbose=0), NUMBERS[f"{name}/predict"], rtol=RTOL, atol=ATOL
+    )
     assert model.count_params() == expected["count_params"]
     assert [w.path for w in model.weights] == expected["paths"]
     assert [layer.name for layer in model.layers] == expected["layers"]

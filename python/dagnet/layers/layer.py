@@ -84,6 +84,7 @@ class Layer(KerasSaveable):
     _is_model = False
     _is_graph_network = False
     # Attributes of dagnet's own machinery: never sublayers, never saved as children.
+    _auto_config: dict | str | None = None
     _UNTRACKED_ATTRIBUTES: frozenset[str] = frozenset({"_inbound_nodes", "_outbound_nodes", "_eager_runs", "_losses"})
     name: str
 
@@ -107,7 +108,7 @@ class Layer(KerasSaveable):
         cls.build = build  # type: ignore[method-assign]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        instance = super().__new__(cls)
+        instance: Layer = super().__new__(cls)
         # Keras 3's auto-config: the constructor's arguments, when all are plain values, are
         # the config of a subclass that does not write get_config.
         instance._auto_config = _auto_config(cls, args, kwargs)
@@ -267,7 +268,7 @@ class Layer(KerasSaveable):
     def _saved_children(self, extra: dict | None = None) -> dict:
         attributes = {k: v for k, v in vars(self).items() if k not in self._UNTRACKED_ATTRIBUTES}
         attributes.update(extra or {})
-        children = {}
+        children: dict[str, Any] = {}
         for name in sorted(attributes, key=lambda n: "~" + n if n.startswith("_") else n):
             value = attributes[name]
             if isinstance(value, Layer) and value is not self:
@@ -654,7 +655,7 @@ def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | str | None:
     left out) when every value is a str, number, bool or None; None when some are not, or
     the positional-arguments error when the signature cannot be replayed by keyword."""
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = inspect.signature(cls.__init__)  # type: ignore[misc]  # the class's own constructor
         bound = signature.bind(None, *args, **kwargs)
     except (TypeError, ValueError):
         return None
@@ -695,7 +696,7 @@ def _with_auto_config(layer: Layer, config: dict) -> dict:
             f"\n\nExample:\n{_GET_CONFIG_EXAMPLE}"
         )
     config = {**config, **auto}
-    params = inspect.signature(layer.__init__).parameters
+    params = inspect.signature(type(layer).__init__).parameters
     takes_kwargs = "kwargs" in params and params["kwargs"].kind is inspect.Parameter.VAR_KEYWORD
     if "name" not in params and not takes_kwargs:
         config.pop("name", None)  # it could not be passed back to __init__

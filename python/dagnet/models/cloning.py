@@ -184,4 +184,3 @@ def _clone_functional_model(model, clone_function, input_tensors=None, call_func
     outputs = _run_through_graph(model, input_tensors, clone_function, call_function)
     cls = type(model) if functional_like_constructor(type(model)) else Functional
     return _compile_like(cls(input_tensors, outputs, name=model.name), model)
-

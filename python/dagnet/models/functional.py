@@ -290,7 +290,7 @@ class Functional(Model):
             names.append(name if count == 0 else f"{name}_{count}")
         return names
 
-    def build(self, input_shape: Any) -> None:
+    def build(self, input_shape: Any = None) -> None:
         self.built = True
 
     def _eager_input_specs(self, arrays: Any) -> list:

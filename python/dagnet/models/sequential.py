@@ -228,7 +228,7 @@ class Sequential(Model):
 
     def _built_input_shape(self) -> tuple:
         """The shape it was built for: its Input's, or the first data's (batch axis unknown)."""
-        return self.__dict__.get("_build_input_shape") or self._functional.inputs[0].shape
+        return self.__dict__.get("_build_input_shape") or self._require_graph().inputs[0].shape
 
     def build_from_config(self, config: dict[str, Any]) -> None:
         if config and config.get("input_shape") and self._functional is None:

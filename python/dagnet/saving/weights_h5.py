@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from .._naming import to_snake_case
-from .._typing import TensorLike
 from .atomic import atomic_path
 from .file_format import h5py as _h5py
 from .legacy_h5 import load_legacy_weights

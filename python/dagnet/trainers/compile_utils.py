@@ -96,7 +96,9 @@ class StepLowering:
         self.y_specs = y_specs  # (shape with only the last axis known, dtype) of each fed target
         self.targets = None
         if y_specs is not None:
-            self.targets = [builder.input(f"y{j}", [None] * len(shape), dtype) for j, (shape, dtype) in enumerate(y_specs)]
+            self.targets = [
+                builder.input(f"y{j}", [None] * len(shape), dtype) for j, (shape, dtype) in enumerate(y_specs)
+            ]
         w_ranks = w_ranks or [None] * len(outputs)
         self.sample_weights = [
             None if rank is None else builder.input(f"w{j}", [None] * rank, out.dtype)
@@ -110,10 +112,10 @@ class StepLowering:
         _ACTIVE.append(self)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         _ACTIVE.pop()
 
-    def fetch(self, value) -> int:
+    def fetch(self, value: Any) -> int:
         self.fetches.append(value)
         return len(self.fetches) - 1
 
@@ -126,7 +128,9 @@ class StepLowering:
         if isinstance(structure, dict):
             missing = [k for k in self.output_names if k not in structure]
             if missing:
-                raise ValueError(f"{what} has no entry for the model's outputs {missing}; received keys {list(structure)}")
+                raise ValueError(
+                    f"{what} has no entry for the model's outputs {missing}; received keys {list(structure)}"
+                )
             return [structure[k] for k in self.output_names]
         flat = list(structure) if isinstance(structure, (list, tuple)) else [structure]
         if len(flat) != n:
@@ -201,7 +205,9 @@ class StepLowering:
                         else (
                             sw
                             if masks[j] is None
-                            else ops.multiply(sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype))
+                            else ops.multiply(
+                                sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype)
+                            )
                         )
                     )
                     if weights is not None and weights.dtype != out.dtype:
@@ -212,7 +218,7 @@ class StepLowering:
         """What the default compute_metrics returns: a reference to each log lowered so far."""
         return {name: LoggedValue(name) for name, _, _ in self.spec.logs}
 
-    def keep_logs(self, results) -> None:
+    def keep_logs(self, results: Any) -> None:
         """A compute_metrics override's returned dict becomes the logs: references to logged
         values keep their running means; graph values are reported per batch (an epoch's
         log is its last batch's value, as Keras reports a step's raw values)."""

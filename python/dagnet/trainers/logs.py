@@ -15,11 +15,11 @@ class LogSpec:
     """How a lowered graph's fetched values become Keras's logs. Each log is built from
     accumulators: a fetched value times a per-batch multiplier, summed over batches.
 
-    multipliers: ("last",) no sum: the latest value; ("batch",) batch size; ("outdim", j) output j's y.shape[1] (what Keras 3's
-    per-output loss trackers weigh batches by: a constant for fixed-shape outputs, so a plain
-    mean of the batches); ("rows", j, r) the positions of output j (product of y.shape[:r]);
-    ("swsum", j) the sum of output j's fed sample weights; ("fetch", k) fetched value k;
-    ("one",) 1 (a sum)."""
+    multipliers: ("last",) no sum, the latest value; ("batch",) batch size; ("outdim", j)
+    output j's y.shape[1] (what Keras 3's per-output loss trackers weigh batches by: a
+    constant for fixed-shape outputs, so a plain mean of the batches); ("rows", j, r) the
+    positions of output j (product of y.shape[:r]); ("swsum", j) the sum of output j's fed
+    sample weights; ("fetch", k) fetched value k; ("one",) 1 (a sum)."""
 
     def __init__(self):
         self.slots = []  # (fetch index or None for 1, multiplier)
