@@ -197,12 +197,7 @@ def align_y(model: Any, y: TensorLike, warned: set | None = None) -> list[np.nda
 
 def align_batch(model: Any, batch: Any) -> tuple:
     """One batch of a generator (x, (x,), (x, y) or (x, y, sample_weight)), aligned with the model."""
-    if not isinstance(batch, (tuple, list)) or not 1 <= len(batch) <= 3:
-        raise ValueError(
-            "A generator for fit / evaluate must yield batches `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`; "
-            f"it yielded {type(batch).__name__} {batch!r:.200}"
-        )
-    x, y, sample_weight = unpack_x_y_sample_weight(tuple(batch))
+    x, y, sample_weight = unpack_x_y_sample_weight(batch)
     bx, by = align_x(model, x), align_y(model, y)
     bw = align_weights(model, sample_weight, None, by)
     check_cardinality(bx, by, bw)

@@ -24,6 +24,7 @@ from . import (
     runner as runner_module,
     signature as signature_module,
 )
+from .data import unpack_x_y_sample_weight
 
 if TYPE_CHECKING:
     from ..variables import Variable
@@ -261,29 +262,35 @@ class Trainer:
         for name in names:
             if getattr(type(self), name) is getattr(Trainer, name):
                 continue
+            if name == "predict_step":
+                advice = "Put the computation in `call` (written with dagnet.ops): dagnet lowers it natively."
+            else:
+                advice = (
+                    "Override `compute_loss(x, y, y_pred, sample_weight, training)` to define the loss (and "
+                    "`compute_metrics(x, y, y_pred, sample_weight)` for the logs), written with dagnet.ops: "
+                    "dagnet lowers them into the native step."
+                )
             raise NotImplementedError(
                 f"{type(self).__name__} overrides `{name}`. dagnet runs each step as one native call (the "
-                "forward pass, loss, backward pass and optimizer update lowered together), so a Python "
-                f"`{name}` (one that takes gradients with tf.GradientTape, jax.grad or torch autograd) "
-                "cannot run. Override `compute_loss(x, y, y_pred, sample_weight, training)` to define the "
-                "loss (and `compute_metrics(x, y, y_pred, sample_weight)` for the logs) with dagnet.ops: "
-                "dagnet lowers them into the native step. For predictions, put the computation in `call`."
+                "forward pass and, in training, the loss, backward pass and optimizer update lowered "
+                f"together), so a Python `{name}` (one that takes gradients with tf.GradientTape, jax.grad "
+                f"or torch autograd, or runs other Python per batch) cannot run. {advice}"
             )
 
     def train_step(self, data: Any) -> dict:
         """One training step on a batch `data` ((x,), (x, y) or (x, y, sample_weight)): one
         native call; returns the batch's logs. Override compute_loss, not this."""
-        x, y, sample_weight = data.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         return self.train_on_batch(x, y, sample_weight, return_dict=True)
 
     def test_step(self, data: Any) -> dict:
         """One evaluation step on a batch `data`: one native call; returns the batch's logs."""
-        x, y, sample_weight = data.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         return self.test_on_batch(x, y, sample_weight, return_dict=True)
 
     def predict_step(self, data: Any) -> Any:
         """The predictions for a batch `data` ((x,) or x): one native call."""
-        x, _, _ = data.unpack_x_y_sample_weight(data)
+        x, _, _ = unpack_x_y_sample_weight(data)
         return self.predict_on_batch(x)
 
     def _signature(self, x, y, w=None):
