@@ -145,10 +145,12 @@ def test_sequence_length_stays_dynamic(tmp_path):
     )
     dims = proto.graph.input[0].type.tensor_type.shape.dim
     assert [d.dim_param or d.dim_value for d in dims] == ["batch", "dim_0_1", 4]
+    assert "LSTM" in {n.op_type for n in proto.graph.node}  # unmasked: ONNX's own LSTM op
     assert proto.opset_import[0].version == DEFAULT_OPSET == 18
 
 
 def test_masked_lstm_states_and_nested_models(tmp_path):
+    """Masks from Embedding(mask_zero): inside steps, leading and whole rows."""
     ids = Input((7,), dtype="int64", name="ids")
     embedded = layers.Embedding(9, 4, mask_zero=True)(ids)
     encoder = Model(ids, layers.LSTM(5, return_sequences=True)(embedded), name="encoder")
@@ -163,7 +165,8 @@ def test_masked_lstm_states_and_nested_models(tmp_path):
     batch[0, 3:] = 0
     batch[1, :2] = 0
     batch[2] = 0
-    check_onnx(model, [[batch], [batch[:1]]], tmp_path)
+    proto = check_onnx(model, [[batch], [batch[:1]]], tmp_path)
+    assert {n.op_type for n in proto.graph.node} >= {"Scan"}  # masked: the recurrence written out
 
 
 def test_opset_input_signature_and_formats(tmp_path):
@@ -215,3 +218,15 @@ def test_image_size_stays_dynamic(tmp_path):
         [[rng.normal(size=(2, 9, 11, 3)).astype("float32")], [rng.normal(size=(1, 16, 7, 3)).astype("float32")]],
         tmp_path,
     )
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_lstm_hard_sigmoid_and_linear_activations(tmp_path, masked):
+    ids = Input((6,), dtype="int64", name="ids")
+    h = layers.Embedding(8, 4, mask_zero=masked)(ids)
+    h = layers.LSTM(3, recurrent_activation="hard_sigmoid", return_sequences=True)(h)
+    outputs = layers.LSTM(2, activation="linear", go_backwards=True)(h)
+    model = Model(ids, outputs, name=f"lstm_activations_{int(masked)}")
+    batch = np.random.default_rng(5).integers(0, 8, size=(3, 6))
+    batch[0, 4:] = 0
+    check_onnx(model, [[batch], [batch[1:]]], tmp_path)

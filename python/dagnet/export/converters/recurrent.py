@@ -5,8 +5,12 @@
 
 A masked step keeps the state and repeats the previous output (zero before the first);
 go_backwards reads the steps last to first and emits outputs in that (processing) order.
-ONNX's own LSTM op cannot express these masks (it only knows trailing padding and zeroes
-the padded outputs), so the recurrence is written out; x W + b runs once for all steps."""
+
+Without a mask the layer is ONNX's own LSTM op (what runtimes optimize), its weights
+reordered to ONNX's gate order i o f c, the sequence reversed first for go_backwards.
+ONNX's LSTM cannot express Keras's masks (it only knows trailing padding, and zeroes the
+padded outputs), so a masked layer is the recurrence written out as a Scan, with x W + b
+run once for all steps."""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ import numpy as np
 
 from ..onnx_context import ONNX_DTYPES, NativeNode, OnnxContext
 from .registry import converter
+
+# The kinds ONNX's LSTM op takes as activations (its names; HardSigmoid with alpha, beta).
+_ONNX_LSTM_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "hard_sigmoid": "HardSigmoid", "relu": "Relu"}
 
 
 def _rnn_activation(ctx: OnnxContext, x: str, kind: str) -> str:
@@ -63,12 +70,55 @@ def _step(ctx: OnnxContext, node: NativeNode, units: int, dtype: str, masked: bo
     return body.graph(f"{node.name}_step", inputs_info, outputs_info)
 
 
+def _onnx_lstm(ctx: OnnxContext, node: NativeNode, units: int, has_state: bool) -> list[Any] | None:
+    """The layer as ONNX's LSTM op, or None when its weights are not constants or an
+    activation has no ONNX LSTM name."""
+    a = node.attrs
+    kernel, recurrent, bias = (ctx.constant_value(node.inputs[i]) for i in (1, 2, 3))
+    gate, act = a.get("recurrent_activation", "sigmoid"), a.get("activation", "tanh")
+    if kernel is None or recurrent is None or bias is None or not {gate, act} <= set(_ONNX_LSTM_ACTIVATIONS):
+        return None
+    order = np.concatenate([np.arange(k * units, (k + 1) * units) for k in (0, 3, 1, 2)])  # i f c o -> i o f c
+    w = ctx.constant(kernel[:, order].T[None], f"{node.name}/W")  # (1, 4u, features)
+    r = ctx.constant(recurrent[:, order].T[None], f"{node.name}/R")  # (1, 4u, u)
+    b = ctx.constant(np.concatenate([bias[order], np.zeros_like(bias)])[None], f"{node.name}/B")
+    names = [_ONNX_LSTM_ACTIVATIONS[k] for k in (gate, act, act)]
+    alphas, betas = zip(*[(1.0 / 6.0, 0.5) if n == "HardSigmoid" else (0.0, 0.0) for n in names])
+    hard = "HardSigmoid" in names
+    x = ctx.op("Transpose", [ctx.input(node, 0)], perm=[1, 0, 2])  # time-major
+    if a.get("go_backwards", 0):
+        x = ctx.op("Slice", [x, ctx.ints([-1]), ctx.ints([-(2**63)]), ctx.ints([0]), ctx.ints([-1])])
+    states = [""]  # no sequence_lens
+    if has_state:
+        states += [ctx.op("Unsqueeze", [ctx.input(node, i), ctx.ints([0])]) for i in (4, 5)]
+    y, y_h, y_c = ctx.op(
+        "LSTM",
+        [x, w, r, b] + states,
+        outputs=3,
+        hidden_size=units,
+        activations=names,
+        activation_alpha=list(alphas) if hard else None,
+        activation_beta=list(betas) if hard else None,
+    )
+    h_last, c_last = ctx.op("Squeeze", [y_h, ctx.ints([0])]), ctx.op("Squeeze", [y_c, ctx.ints([0])])
+    if a.get("return_sequences", 0):  # (T, 1, B, u) -> (B, T, u)
+        output = ctx.op("Transpose", [ctx.op("Squeeze", [y, ctx.ints([1])])], perm=[1, 0, 2])
+    else:
+        output = h_last
+    return [output, h_last, c_last, None, None, None]
+
+
 @converter("lstm")
 def lstm(ctx: OnnxContext, node: NativeNode) -> list[Any]:
     a = node.attrs
     if a.get("has_recurrent_mask", 0):
         raise NotImplementedError(f"ONNX export: {node.describe()} has a recurrent dropout mask (training only)")
     has_state, masked = bool(a.get("has_initial_state", 0)), bool(a.get("has_mask", 0))
+    units_static = ctx.shape(node.inputs[2])[0]
+    if not masked and units_static is not None:
+        converted = _onnx_lstm(ctx, node, units_static, has_state)
+        if converted is not None:
+            return converted
     sequences = bool(a.get("return_sequences", 0))
     dtype = ctx.dtype(node.inputs[0])
     units = ctx.shape(node.inputs[2])[0]
