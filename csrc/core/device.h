@@ -5,6 +5,7 @@
 namespace dagnet {
 
 enum class DeviceType { CPU, CUDA };
+constexpr int kNumDeviceTypes = 2;
 
 struct Device {
   DeviceType type = DeviceType::CPU;
@@ -15,5 +16,7 @@ struct Device {
 };
 
 inline Device cpu_device() { return Device{}; }
+// "cpu", "cuda", "cuda:1", "gpu" (= cuda:0); throws a Value error otherwise.
+Device parse_device(const std::string& name);
 
 }  // namespace dagnet

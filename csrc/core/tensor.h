@@ -1,5 +1,7 @@
 // A dense, contiguous, row-major array: shape + dtype + a window into refcounted storage.
-// Copying a Tensor shares the bytes (like NumPy views); `clone` copies them.
+// Copying a Tensor shares the bytes (like NumPy views); `clone` copies them. Every
+// operation that touches bytes goes through the storage's device backend, so the same
+// calls work for CPU and CUDA tensors; data<T>() is a device pointer for a CUDA tensor.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -13,12 +15,14 @@ namespace dagnet {
 class Tensor {
  public:
   Tensor() = default;
-  // A new zero-filled CPU tensor.
-  static Tensor zeros(const Shape& shape, DType dtype);
-  // A new uninitialised CPU tensor.
-  static Tensor empty(const Shape& shape, DType dtype);
+  // A new zero-filled tensor.
+  static Tensor zeros(const Shape& shape, DType dtype, Device device = cpu_device());
+  // A new uninitialised tensor.
+  static Tensor empty(const Shape& shape, DType dtype, Device device = cpu_device());
   // A view of `storage` starting at byte `offset`; checks that it fits.
   static Tensor view(std::shared_ptr<Storage> storage, size_t offset, const Shape& shape, DType dtype);
+  // A host scalar of `dtype` holding `value` (converted), on `device`.
+  static Tensor scalar(double value, DType dtype, Device device = cpu_device());
 
   bool defined() const { return storage_ != nullptr; }
   const Shape& shape() const { return shape_; }
@@ -36,8 +40,19 @@ class Tensor {
     return static_cast<T*>(raw());
   }
 
+  // A copy on the same device.
   Tensor clone() const;
+  // A copy on `device` (this tensor itself when it is already there).
+  Tensor to(Device device) const;
   void fill_zero();
+  // Copies src's bytes into this tensor (same shape and dtype, any devices).
+  void copy_from(const Tensor& src);
+  // The value of a one-element tensor, read from any device, as double / int64.
+  double item() const;
+  int64_t item_int() const;
+  // Writes a one-element tensor on any device.
+  void set_item(double value);
+  void set_item_int(int64_t value);
 
  private:
   std::shared_ptr<Storage> storage_;

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/function_ref.h"
+
 namespace dagnet {
 
 class ThreadPool {
@@ -30,11 +32,11 @@ class ThreadPool {
   // Calls fn(begin, end) on disjoint chunks covering [0, n), each at least `grain`
   // long (except the last). Returns after every chunk ran; rethrows the first
   // exception a chunk threw.
-  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+  void parallel_for(int64_t n, int64_t grain, RangeFn fn);
 
  private:
   struct Job {
-    const std::function<void(int64_t, int64_t)>* fn = nullptr;
+    const RangeFn* fn = nullptr;
     int64_t n = 0;
     int64_t chunk = 1;
     std::atomic<int64_t> next{0};
@@ -66,8 +68,6 @@ void set_num_threads(int threads);
 int num_threads();
 
 // Convenience: parallel_for on the process-wide pool.
-inline void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
-  thread_pool().parallel_for(n, grain, fn);
-}
+inline void parallel_for(int64_t n, int64_t grain, RangeFn fn) { thread_pool().parallel_for(n, grain, fn); }
 
 }  // namespace dagnet

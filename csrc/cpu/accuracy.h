@@ -3,9 +3,11 @@
 #pragma once
 #include <cstdint>
 
+#include "ops/kinds.h"
+
 namespace dagnet::cpu {
 
-enum class AccuracyKind { Binary, Categorical, SparseCategorical, TopKCategorical, SparseTopKCategorical };
+using dagnet::AccuracyKind;
 
 // pred: rows x cols. target: rows x cols (binary, categorical) or rows labels (sparse,
 // read as double). Returns the fraction of correct predictions; binary counts elements.

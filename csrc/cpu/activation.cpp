@@ -10,16 +10,6 @@
 
 namespace dagnet::cpu {
 
-Activation parse_activation(const std::string& name) {
-  if (name == "linear" || name.empty()) return Activation::Linear;
-  if (name == "relu") return Activation::Relu;
-  if (name == "elu") return Activation::Elu;
-  if (name == "sigmoid") return Activation::Sigmoid;
-  if (name == "tanh") return Activation::Tanh;
-  if (name == "softmax") return Activation::Softmax;
-  fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
-}
-
 namespace {
 constexpr int64_t kGrain = 1 << 14;
 

@@ -4,11 +4,12 @@
 #include <cstdint>
 #include <string>
 
+#include "ops/kinds.h"
+
 namespace dagnet::cpu {
 
-enum class Activation { Linear, Relu, Elu, Sigmoid, Tanh, Softmax };
-
-Activation parse_activation(const std::string& name);  // throws a Value error listing the names
+using dagnet::Activation;
+using dagnet::parse_activation;
 
 // The tensor is viewed as outer x length x inner; softmax normalises along `length`,
 // the others ignore the layout. `alpha` is ELU's.

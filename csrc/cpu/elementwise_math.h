@@ -4,45 +4,15 @@
 #include <cmath>
 #include <string>
 
+#include "ops/kinds.h"
+
 namespace dagnet::cpu {
 
-enum class BinaryKind {
-  Add,
-  Subtract,
-  Multiply,
-  Divide,
-  Maximum,
-  Minimum,
-  Power,
-  Equal,
-  NotEqual,
-  Less,
-  LessEqual,
-  Greater,
-  GreaterEqual
-};
-enum class UnaryKind {
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Square,
-  Abs,
-  Sign,
-  Reciprocal,
-  Log1p,
-  Expm1,
-  Softplus,
-  Sin,
-  Cos,
-  Floor,
-  Round,
-  Rsqrt,
-  Erf
-};
+using dagnet::BinaryKind;
+using dagnet::parse_binary;
+using dagnet::parse_unary;
+using dagnet::UnaryKind;
 
-BinaryKind parse_binary(const std::string& name);  // throws a Value error listing the kinds
-UnaryKind parse_unary(const std::string& name);
 bool is_comparison(BinaryKind k);
 
 template <typename T>

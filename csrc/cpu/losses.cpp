@@ -162,10 +162,11 @@ double mean_divisor(const T* mask, int64_t rows) {
 
 template <typename T>
 T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask, const T* weights,
-               double param) {
+               double param, double* row_scratch) {
   if (rows == 0) return T(0);
   const bool binary = (loss == Loss::Hinge || loss == Loss::SquaredHinge) && binary_labels(target, rows * cols);
-  std::vector<double> per_row(static_cast<size_t>(rows));
+  std::vector<double> own;
+  double* per_row = row_scratch ? row_scratch : (own.resize(static_cast<size_t>(rows)), own.data());
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r)
       per_row[r] =
@@ -174,7 +175,7 @@ T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t 
               : row_weight(weights, r) * row_loss(loss, pred + r * cols, target + r * cols, cols, param, binary);
   });
   double total = 0;
-  for (double v : per_row) total += v;
+  for (int64_t r = 0; r < rows; ++r) total += per_row[r];
   const double divisor = mean_divisor(mask, rows);
   return divisor > 0 ? static_cast<T>(total / divisor) : T(0);
 }
@@ -324,9 +325,10 @@ void loss_backward(Loss loss, T upstream, const T* pred, const T* target, int64_
 
 template <typename T>
 T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols,
-                              const T* mask, const T* weights) {
+                              const T* mask, const T* weights, double* row_scratch) {
   if (rows == 0) return T(0);
-  std::vector<double> per_row(static_cast<size_t>(rows));
+  std::vector<double> own;
+  double* per_row = row_scratch ? row_scratch : (own.resize(static_cast<size_t>(rows)), own.data());
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       if (mask && mask[r] == T(0)) {
@@ -349,7 +351,7 @@ T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* la
     }
   });
   double total = 0;
-  for (double v : per_row) total += v;
+  for (int64_t r = 0; r < rows; ++r) total += per_row[r];
   const double divisor = mean_divisor(mask, rows);
   return divisor > 0 ? static_cast<T>(total / divisor) : T(0);
 }
@@ -392,18 +394,18 @@ void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, c
 }
 
 template float sparse_crossentropy_forward<float>(bool, const float*, const int64_t*, int64_t, int64_t, const float*,
-                                                  const float*);
+                                                  const float*, double*);
 template double sparse_crossentropy_forward<double>(bool, const double*, const int64_t*, int64_t, int64_t,
-                                                    const double*, const double*);
+                                                    const double*, const double*, double*);
 template void sparse_crossentropy_backward<float>(bool, float, const float*, const int64_t*, int64_t, int64_t, float*,
                                                   const float*, const float*);
 template void sparse_crossentropy_backward<double>(bool, double, const double*, const int64_t*, int64_t, int64_t,
                                                    double*, const double*, const double*);
 
 template float loss_forward<float>(Loss, const float*, const float*, int64_t, int64_t, const float*, const float*,
-                                   double);
+                                   double, double*);
 template double loss_forward<double>(Loss, const double*, const double*, int64_t, int64_t, const double*, const double*,
-                                     double);
+                                     double, double*);
 template void loss_backward<float>(Loss, float, const float*, const float*, int64_t, int64_t, float*, const float*,
                                    const float*, double);
 template void loss_backward<double>(Loss, double, const double*, const double*, int64_t, int64_t, double*,

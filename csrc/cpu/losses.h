@@ -5,27 +5,11 @@
 #pragma once
 #include <cstdint>
 
+#include "ops/kinds.h"
+
 namespace dagnet::cpu {
 
-enum class Loss {
-  MeanSquaredError,
-  MeanAbsoluteError,
-  BinaryCrossentropy,
-  CategoricalCrossentropy,
-  BinaryCrossentropyLogits,       // TF's sigmoid_cross_entropy_with_logits
-  CategoricalCrossentropyLogits,  // TF's softmax_cross_entropy_with_logits
-  // Keras 3's other losses (mean over the last axis unless noted; x = pred - target):
-  Huber,             // 0.5 x^2 where |x| <= delta (param), else delta |x| - 0.5 delta^2
-  LogCosh,           // x + softplus(-2x) - log 2
-  Hinge,             // max(1 - t p, 0); t in {0, 1} everywhere in the batch becomes 2t - 1
-  SquaredHinge,      // max(1 - t p, 0)^2, same label conversion
-  CategoricalHinge,  // max(max((1 - t) p) - sum(t p) + 1, 0) per row
-  KLDivergence,      // sum over the row of tc log(tc / pc), tc, pc clipped to [eps, 1]
-  Poisson,           // p - t log(p + eps)
-  CosineSimilarity,  // -sum(l2_normalize(t) l2_normalize(p)) per row (rsqrt capped at 1/eps)
-  MeanSquaredLogarithmicError,   // (log(max(p, eps) + 1) - log(max(t, eps) + 1))^2
-  MeanAbsolutePercentageError,   // 100 |t - p| / max(|t|, eps)
-};
+using dagnet::Loss;
 
 constexpr double kKerasEpsilon = 1e-7;
 
@@ -35,15 +19,16 @@ constexpr double kKerasEpsilon = 1e-7;
 // losses). Sample weights (one per row) multiply each row's loss without changing the
 // divisor: Keras's "sum_over_batch_size" is sum(w * loss) / rows (or / valid rows).
 template <typename T>
+// row_scratch: `rows` doubles of caller scratch (the op's workspace); null allocates.
 T loss_forward(Loss loss, const T* pred, const T* target, int64_t rows, int64_t cols, const T* mask = nullptr,
-               const T* weights = nullptr, double param = 1.0);
+               const T* weights = nullptr, double param = 1.0, double* row_scratch = nullptr);
 
 // Sparse categorical crossentropy: labels are class indices (validated by the caller).
 // Probabilities (Keras): -log(clip(p_label)) + log(sum_i clip(p_i)); from logits:
 // -log_softmax(x)_label.
 template <typename T>
 T sparse_crossentropy_forward(bool from_logits, const T* pred, const int64_t* labels, int64_t rows, int64_t cols,
-                              const T* mask = nullptr, const T* weights = nullptr);
+                              const T* mask = nullptr, const T* weights = nullptr, double* row_scratch = nullptr);
 template <typename T>
 void sparse_crossentropy_backward(bool from_logits, T upstream, const T* pred, const int64_t* labels, int64_t rows,
                                   int64_t cols, T* d_pred, const T* mask = nullptr, const T* weights = nullptr);

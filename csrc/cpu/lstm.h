@@ -15,9 +15,11 @@
 #pragma once
 #include <cstdint>
 
+#include "ops/kinds.h"
+
 namespace dagnet::cpu {
 
-enum class RnnActivation { Tanh, Sigmoid, HardSigmoid, Relu, Linear };
+using dagnet::RnnActivation;
 
 struct LstmShape {
   int64_t batch, steps, features, units;

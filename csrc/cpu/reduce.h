@@ -7,10 +7,11 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "ops/kinds.h"
 
 namespace dagnet::cpu {
 
-enum class ReduceKind { Sum, Mean, Max, Min, Prod };
+using dagnet::ReduceKind;
 
 struct ReduceGeometry {
   int64_t outer = 1, middle = 1, inner = 1;

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/storage.h"
+#include "core/allocator.h"
 
 namespace dagnet {
 
-namespace {
-size_t aligned(size_t bytes) { return (bytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment; }
-}  // namespace
-
-ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse) {
+ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse, size_t alignment) {
+  auto aligned = [alignment](size_t bytes) { return round_up(bytes, alignment); };
   ArenaLayout layout;
   layout.offsets.assign(requests.size(), 0);
   for (const auto& r : requests) layout.naive_bytes += aligned(r.bytes);

@@ -20,6 +20,7 @@ struct ArenaLayout {
   size_t naive_bytes = 0;       // what one buffer per request would take
 };
 
-ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse);
+// Every offset is a multiple of `alignment` (the device allocator's).
+ArenaLayout layout_arena(const std::vector<BufferRequest>& requests, bool reuse, size_t alignment);
 
 }  // namespace dagnet

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <shared_mutex>
 
 #include "core/thread_pool.h"
 #include "graph/arena_layout.h"
@@ -10,13 +11,6 @@
 namespace dagnet {
 
 namespace {
-// Where a per-run tensor (a feed or a fetched result) is patched into a step.
-struct Slot {
-  int step;
-  bool is_output;
-  int index;
-};
-
 std::atomic<bool> g_profiling{false};
 std::mutex g_profile_mutex;
 std::map<std::string, OpProfile>& profile_table() {
@@ -24,9 +18,10 @@ std::map<std::string, OpProfile>& profile_table() {
   return table;
 }
 
-void run_profiled(const KernelContext& ctx) {
+void run_profiled(const Kernel& kernel, const KernelContext& ctx) {
   const auto start = std::chrono::steady_clock::now();
-  ctx.node.op->cpu(ctx);
+  kernel(ctx);
+  if (ctx.device->stream) ctx.device->synchronize();  // device kernels are asynchronous
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::lock_guard<std::mutex> lock(g_profile_mutex);
   OpProfile& p = profile_table()[ctx.node.op->name];
@@ -38,27 +33,37 @@ void run_profiled(const KernelContext& ctx) {
 bool is_shape_only(const Node& node, size_t input_index) {
   return node.op->shape_only_from >= 0 && static_cast<int>(input_index) >= node.op->shape_only_from;
 }
+
+size_t bytes_of(const TensorSpec& spec) {
+  return static_cast<size_t>(num_elements(spec.shape)) * dtype_size(spec.dtype);
+}
 }  // namespace
 
 struct Executor::Plan {
   struct Step {
     const Node* node;
+    const Kernel* kernel;
     std::vector<Tensor> inputs;
     std::vector<Tensor> outputs;
-    void* workspace = nullptr;
+    size_t workspace_offset = 0;  // in the shared arena
     size_t workspace_bytes = 0;
+    std::shared_ptr<const void> prepared;
     double cost = 0;
   };
   struct Wave {
     std::vector<int> steps;
     bool parallel = false;
   };
-  std::shared_ptr<Storage> arena;
   std::vector<TensorSpec> specs;  // per value id
   std::vector<Step> steps;
   std::vector<Wave> waves;
-  std::vector<std::vector<Slot>> feed_slots;   // per required input
-  std::vector<std::vector<Slot>> fetch_slots;  // per fetch that is computed here
+  // Per required input / per fetch: the slot its readers and writers view (null when no
+  // step reads the feed or the fetch is not computed by a step), and a view of the
+  // whole slot. On the CPU a slot is bound to the caller's array for the run; on a device
+  // it is a fixed buffer the feed is copied into (or the result copied out of).
+  std::vector<std::shared_ptr<Storage>> feed_slots, fetch_slots;
+  std::vector<Tensor> feed_views, fetch_views;
+  bool staged = false;  // device plan: slots are fixed device buffers
   PlanStats stats;
 };
 
@@ -66,6 +71,10 @@ Executor::Executor(std::shared_ptr<Graph> graph, std::vector<ValueId> fetches, s
                    ExecutorOptions options)
     : graph_(std::move(graph)), fetches_(std::move(fetches)), effects_(std::move(effects)), options_(options) {
   check(graph_ != nullptr, ErrorKind::Value, "Executor needs a graph");
+  check(options_.max_cached_plans >= 1, ErrorKind::Value, "max_cached_plans must be >= 1");
+  context_ = backend_for(options_.device).make_context(options_.device.index);
+  arena_ = Storage::slot(0, options_.device);
+  std::shared_lock<std::shared_mutex> lock(graph_->mutex());
   for (ValueId v : fetches_) graph_->value(v);  // validates ids
   schedule_ = make_schedule(*graph_, fetches_, effects_);
   std::vector<char> used(graph_->num_values(), 0);
@@ -76,7 +85,11 @@ Executor::Executor(std::shared_ptr<Graph> graph, std::vector<ValueId> fetches, s
     if (used[in]) required_inputs_.push_back(in);
 }
 
-Executor::~Executor() = default;
+Executor::~Executor() {
+  plan_index_.clear();
+  plans_.clear();  // views of the arena go before the arena's bytes
+  arena_->rebind(nullptr, 0);
+}
 
 void Executor::check_feeds(const std::vector<Tensor>& feeds) const {
   check(feeds.size() == required_inputs_.size(), ErrorKind::Value, "expected ", required_inputs_.size(),
@@ -85,8 +98,8 @@ void Executor::check_feeds(const std::vector<Tensor>& feeds) const {
     const Value& in = graph_->value(required_inputs_[i]);
     const Tensor& t = feeds[i];
     check(t.defined(), ErrorKind::Value, "input '", in.name, "' was not given");
-    check(t.device().type == DeviceType::CPU, ErrorKind::Value, "input '", in.name, "' is on ", t.device().str(),
-          ", expected cpu");
+    check(t.device().type == DeviceType::CPU || t.device() == options_.device, ErrorKind::Value, "input '", in.name,
+          "' is on ", t.device().str(), ", expected cpu or ", options_.device.str());
     check(t.dtype() == in.spec.dtype, ErrorKind::Type, "input '", in.name, "' expects dtype ",
           dtype_name(in.spec.dtype), ", got ", dtype_name(t.dtype()));
     bool ok = t.rank() == in.spec.shape.size();
@@ -96,9 +109,23 @@ void Executor::check_feeds(const std::vector<Tensor>& feeds) const {
   }
 }
 
-std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& input_shapes) const {
+void Executor::reserve_arena(size_t bytes) {
+  if (bytes <= arena_->bytes()) return;
+  // Free the old block first: the peak is the new size, not old + new. Every plan's views
+  // follow the slot to the new block.
+  arena_->rebind(nullptr, 0);
+  Allocator& allocator = options_.device.type == DeviceType::CPU
+                             ? cpu_allocator()
+                             : backend_for(options_.device).allocator(options_.device.index);
+  void* data = allocator.allocate(bytes);
+  arena_->rebind(data, bytes, [&allocator, data, bytes] { allocator.deallocate(data, bytes); });
+}
+
+std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& input_shapes) {
   const Graph& g = *graph_;
+  const Device device = options_.device;
   auto plan = std::make_unique<Plan>();
+  plan->staged = device.type != DeviceType::CPU;
   const size_t num_values = g.num_values();
 
   // 1. Concrete shapes for every scheduled value.
@@ -117,8 +144,8 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     }
   }
 
-  // 2. Buffers and lifetimes (in waves). Fetched values are allocated per run, so the
-  // caller owns them; everything else lives in the arena.
+  // 2. Buffers and lifetimes (in waves). Fetched values live in per-run slots, so the
+  // caller owns them; everything else lives in the shared arena.
   std::vector<char> fetched(num_values, 0);
   for (ValueId v : fetches_) fetched[v] = 1;
   std::vector<int> readers(num_values, 0), any_use(num_values, 0);
@@ -132,9 +159,6 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   std::vector<BufferRequest> requests;
   std::vector<int> buffer_of(num_values, -1);
   std::vector<int> workspace_buffer(g.num_nodes(), -1);
-  auto bytes_of = [&](ValueId v) {
-    return static_cast<size_t>(num_elements(plan->specs[v].shape)) * dtype_size(plan->specs[v].dtype);
-  };
   for (NodeId n : schedule_.order) {
     const Node& node = g.node(n);
     const int wave = schedule_.wave_of[n];
@@ -150,14 +174,14 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       if (k == 0 && node.op->inplace_input >= 0 && options_.reuse_memory) {
         ValueId in = node.inputs[node.op->inplace_input];
         int b = buffer_of[in];
-        if (b >= 0 && readers[in] == 1 && bytes_of(in) == bytes_of(out)) {
+        if (b >= 0 && readers[in] == 1 && bytes_of(plan->specs[in]) == bytes_of(plan->specs[out])) {
           buffer_of[out] = b;
           ++plan->stats.inplace;
           continue;
         }
       }
       buffer_of[out] = static_cast<int>(requests.size());
-      requests.push_back({bytes_of(out), wave, wave});
+      requests.push_back({bytes_of(plan->specs[out]), wave, wave});
     }
     if (node.op->workspace) {
       std::vector<TensorSpec> in_specs, out_specs;
@@ -170,59 +194,73 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       }
     }
   }
-  ArenaLayout memory = layout_arena(requests, options_.reuse_memory);
-  plan->arena = Storage::allocate(memory.arena_bytes);
+  const size_t alignment = device.type == DeviceType::CPU ? kCpuAlignment : kCudaAlignment;
+  ArenaLayout memory = layout_arena(requests, options_.reuse_memory, alignment);
+  reserve_arena(memory.arena_bytes);
   plan->stats.arena_bytes = memory.arena_bytes;
   plan->stats.naive_bytes = memory.naive_bytes;
   plan->stats.buffers = static_cast<int>(requests.size());
 
-  // 3. Prebuilt kernel arguments.
+  // 3. Slots for feeds and computed fetches, then every step's bound tensors.
   std::vector<Tensor> bound(num_values);
+  auto make_slot = [&](ValueId v, std::shared_ptr<Storage>& slot, Tensor& whole) {
+    const TensorSpec& spec = plan->specs[v];
+    slot = plan->staged ? Storage::allocate(bytes_of(spec), device) : Storage::slot(bytes_of(spec), device);
+    whole = Tensor::view(slot, 0, spec.shape, spec.dtype);
+    bound[v] = whole;
+  };
+  plan->feed_slots.resize(required_inputs_.size());
+  plan->feed_views.resize(required_inputs_.size());
+  for (size_t i = 0; i < required_inputs_.size(); ++i)
+    make_slot(required_inputs_[i], plan->feed_slots[i], plan->feed_views[i]);
+  plan->fetch_slots.resize(fetches_.size());
+  plan->fetch_views.resize(fetches_.size());
+  for (size_t j = 0; j < fetches_.size(); ++j) {
+    const ValueId v = fetches_[j];
+    const bool first = std::find(fetches_.begin(), fetches_.end(), v) - fetches_.begin() == static_cast<long>(j);
+    if (first && g.value(v).kind == ValueKind::Intermediate) make_slot(v, plan->fetch_slots[j], plan->fetch_views[j]);
+  }
   for (size_t v = 0; v < num_values; ++v) {
     const Value& value = g.value(static_cast<ValueId>(v));
-    if (value.kind == ValueKind::Param) bound[v] = value.data;
-    else if (buffer_of[v] >= 0)
-      bound[v] = Tensor::view(plan->arena, memory.offsets[buffer_of[v]], plan->specs[v].shape, plan->specs[v].dtype);
+    if (value.kind == ValueKind::Param) {
+      check(value.data.device() == device, ErrorKind::Value, "parameter '", value.name, "' is on ",
+            value.data.device().str(), " but the executor runs on ", device.str());
+      bound[v] = value.data;
+    } else if (buffer_of[v] >= 0) {
+      bound[v] = Tensor::view(arena_, memory.offsets[buffer_of[v]], plan->specs[v].shape, plan->specs[v].dtype);
+    }
   }
-  std::vector<int> feed_index(num_values, -1), fetch_index(num_values, -1);
-  for (size_t i = 0; i < required_inputs_.size(); ++i) feed_index[required_inputs_[i]] = static_cast<int>(i);
-  for (size_t j = 0; j < fetches_.size(); ++j)
-    if (fetch_index[fetches_[j]] < 0) fetch_index[fetches_[j]] = static_cast<int>(j);
-  plan->feed_slots.resize(required_inputs_.size());
-  plan->fetch_slots.resize(fetches_.size());
   std::vector<int> step_of(g.num_nodes(), -1);
   for (NodeId n : schedule_.order) {
     const Node& node = g.node(n);
     Plan::Step step;
     step.node = &node;
-    int s = static_cast<int>(plan->steps.size());
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      ValueId in = node.inputs[i];
+    step.kernel = &node.op->kernel(device.type);
+    check(static_cast<bool>(*step.kernel), ErrorKind::Value, "node '", node.name, "': op '", node.op->name,
+          "' has no kernel for ", device.str());
+    std::vector<TensorSpec> in_specs, out_specs;
+    for (ValueId in : node.inputs) {
       step.inputs.push_back(bound[in]);
+      in_specs.push_back(plan->specs[in]);
       step.cost += static_cast<double>(num_elements(plan->specs[in].shape));
-      if (is_shape_only(node, i)) continue;
-      if (feed_index[in] >= 0) plan->feed_slots[feed_index[in]].push_back({s, false, static_cast<int>(i)});
-      else if (fetch_index[in] >= 0 && g.value(in).kind == ValueKind::Intermediate)
-        plan->fetch_slots[fetch_index[in]].push_back({s, false, static_cast<int>(i)});
     }
-    for (size_t k = 0; k < node.outputs.size(); ++k) {
-      ValueId out = node.outputs[k];
+    for (ValueId out : node.outputs) {
       step.outputs.push_back(bound[out]);
+      out_specs.push_back(plan->specs[out]);
       step.cost += static_cast<double>(num_elements(plan->specs[out].shape));
-      if (fetch_index[out] >= 0) plan->fetch_slots[fetch_index[out]].push_back({s, true, static_cast<int>(k)});
     }
     if (workspace_buffer[n] >= 0) {
-      const BufferRequest& r = requests[workspace_buffer[n]];
-      step.workspace = static_cast<char*>(plan->arena->data()) + memory.offsets[workspace_buffer[n]];
-      step.workspace_bytes = r.bytes;
+      step.workspace_offset = memory.offsets[workspace_buffer[n]];
+      step.workspace_bytes = requests[workspace_buffer[n]].bytes;
     }
-    step_of[n] = s;
+    if (node.op->prepare) step.prepared = node.op->prepare(PrepareContext{node, in_specs, out_specs, device});
+    step_of[n] = static_cast<int>(plan->steps.size());
     plan->steps.push_back(std::move(step));
   }
 
   // 4. Waves. Running a wave's nodes at once makes each one single-threaded, which pays
   // only when no single node dominates the wave.
-  const bool can_parallel = options_.parallel_branches && thread_pool().size() > 1;
+  const bool can_parallel = options_.parallel_branches && device.type == DeviceType::CPU && thread_pool().size() > 1;
   for (const auto& wave_nodes : schedule_.waves) {
     Plan::Wave wave;
     double total = 0, largest = 0;
@@ -241,76 +279,155 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
 }
 
 Executor::Plan& Executor::plan_for(const std::vector<Shape>& input_shapes) {
-  auto it = plans_.find(input_shapes);
-  if (it == plans_.end()) it = plans_.emplace(input_shapes, make_plan(input_shapes)).first;
-  return *it->second;
+  auto it = plan_index_.find(input_shapes);
+  if (it != plan_index_.end()) {
+    plans_.splice(plans_.begin(), plans_, it->second);  // most recently used first
+    return *it->second->second;
+  }
+  std::unique_ptr<Plan> plan = make_plan(input_shapes);
+  while (plans_.size() >= options_.max_cached_plans) {
+    plan_index_.erase(plans_.back().first);
+    plans_.pop_back();
+  }
+  plans_.emplace_front(input_shapes, std::move(plan));
+  plan_index_[input_shapes] = plans_.begin();
+  return *plans_.front().second;
 }
 
 PlanStats Executor::plan_stats(const std::vector<Shape>& input_shapes) {
   std::lock_guard<std::mutex> lock(run_mutex_);
+  std::shared_lock<std::shared_mutex> graph_lock(graph_->mutex());
   check(input_shapes.size() == required_inputs_.size(), ErrorKind::Value, "expected ", required_inputs_.size(),
         " input shape(s), got ", input_shapes.size());
   return plan_for(input_shapes).stats;
 }
 
-std::vector<Tensor> Executor::run(const std::vector<Tensor>& feeds) {
+size_t Executor::cached_plans() const {
   std::lock_guard<std::mutex> lock(run_mutex_);
+  return plans_.size();
+}
+
+size_t Executor::arena_bytes() const {
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  return arena_->bytes();
+}
+
+void Executor::raise_device_error(const Plan& plan, const DeviceError& error) const {
+  const Plan::Step* step =
+      error.step >= 0 && static_cast<size_t>(error.step) < plan.steps.size() ? &plan.steps[error.step] : nullptr;
+  if (step && step->node->op->describe_error) {
+    std::vector<TensorSpec> in_specs;
+    for (ValueId in : step->node->inputs) in_specs.push_back(plan.specs[in]);
+    throw Error(ErrorKind::Value, step->node->op->describe_error(*step->node, in_specs, error));
+  }
+  fail(ErrorKind::Value, step ? cat("node '", step->node->name, "' (", step->node->op->name, "): ") : std::string(),
+       "bad input data (error ", error.code, ") at position ", error.position);
+}
+
+void Executor::run_steps(Plan& plan) {
+  DeviceContext& device = *context_;
+  const bool check_each_step = device.synchronous();
+  char* arena = static_cast<char*>(arena_->data());
+  auto run_one = [&](int s) {
+    Plan::Step& step = plan.steps[s];
+    KernelContext ctx{*step.node,
+                      step.inputs,
+                      step.outputs,
+                      step.workspace_bytes ? arena + step.workspace_offset : nullptr,
+                      step.workspace_bytes,
+                      step.prepared.get(),
+                      &device,
+                      s};
+    if (g_profiling.load(std::memory_order_relaxed)) run_profiled(*step.kernel, ctx);
+    else (*step.kernel)(ctx);
+  };
+  // On the CPU a kernel that found bad data stops the step right there, before later
+  // nodes (parameter updates) run; a device checks once, after the step.
+  auto check_error = [&] {
+    if (check_each_step && __atomic_load_n(&device.error->code, __ATOMIC_ACQUIRE) != 0)
+      raise_device_error(plan, device.take_error());
+  };
+  for (const Plan::Wave& wave : plan.waves) {
+    if (wave.parallel) {
+      thread_pool().parallel_for(static_cast<int64_t>(wave.steps.size()), 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) run_one(wave.steps[i]);
+      });
+    } else {
+      for (int s : wave.steps) {
+        run_one(s);
+        check_error();
+      }
+    }
+    check_error();
+  }
+  if (!check_each_step) {
+    DeviceError error = device.take_error();  // synchronises: the step's one check
+    if (error.code != 0) raise_device_error(plan, error);
+  }
+}
+
+std::vector<Tensor> Executor::run_locked(const std::vector<Tensor>& feeds) {
   check_feeds(feeds);
   std::vector<Shape> shapes;
   shapes.reserve(feeds.size());
   for (const Tensor& t : feeds) shapes.push_back(t.shape());
   Plan& plan = plan_for(shapes);
 
-  auto patch = [&](const std::vector<Slot>& slots, const Tensor& t) {
-    for (const Slot& s : slots) (s.is_output ? plan.steps[s.step].outputs : plan.steps[s.step].inputs)[s.index] = t;
-  };
-  // Per-run tensors must not outlive the run: feeds may borrow caller memory.
-  struct Unpatch {
+  // Per-run bindings must not outlive the run: feeds may borrow caller memory.
+  struct Unbind {
     Plan& plan;
-    ~Unpatch() {
-      for (auto* slot_lists : {&plan.feed_slots, &plan.fetch_slots})
-        for (const auto& slots : *slot_lists)
-          for (const Slot& s : slots)
-            (s.is_output ? plan.steps[s.step].outputs : plan.steps[s.step].inputs)[s.index] = Tensor();
+    ~Unbind() {
+      if (plan.staged) return;
+      for (auto* slots : {&plan.feed_slots, &plan.fetch_slots})
+        for (auto& slot : *slots)
+          if (slot) slot->rebind(nullptr, slot->bytes());
     }
-  } unpatch{plan};
+  } unbind{plan};
 
-  for (size_t i = 0; i < feeds.size(); ++i) patch(plan.feed_slots[i], feeds[i]);
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    if (plan.staged) plan.feed_views[i].copy_from(feeds[i]);
+    else plan.feed_slots[i]->rebind(feeds[i].raw(), plan.feed_slots[i]->bytes());
+  }
   std::vector<Tensor> results(fetches_.size());
   for (size_t j = 0; j < fetches_.size(); ++j) {
-    ValueId v = fetches_[j];
-    const Value& value = graph_->value(v);
-    const TensorSpec& spec = plan.specs[v];
-    if (value.kind == ValueKind::Param) {
-      continue;  // copied after the run, so it shows this run's updates
-    } else if (value.kind == ValueKind::Input) {
-      auto pos = std::find(required_inputs_.begin(), required_inputs_.end(), v) - required_inputs_.begin();
-      results[j] = feeds[pos].clone();
-    } else {
-      size_t first = std::find(fetches_.begin(), fetches_.end(), v) - fetches_.begin();
-      results[j] = first < j ? results[first] : Tensor::empty(spec.shape, spec.dtype);
-      if (first == j) patch(plan.fetch_slots[j], results[j]);
-    }
+    if (!plan.fetch_slots[j] || plan.staged) continue;
+    const TensorSpec& spec = plan.specs[fetches_[j]];
+    results[j] = Tensor::empty(spec.shape, spec.dtype);
+    plan.fetch_slots[j]->rebind(results[j].raw(), plan.fetch_slots[j]->bytes());
   }
 
-  for (const Plan::Wave& wave : plan.waves) {
-    auto run_one = [&](int s) {
-      Plan::Step& step = plan.steps[s];
-      KernelContext ctx{*step.node, step.inputs, step.outputs, step.workspace, step.workspace_bytes};
-      if (g_profiling.load(std::memory_order_relaxed)) run_profiled(ctx);
-      else step.node->op->cpu(ctx);
-    };
-    if (wave.parallel) {
-      thread_pool().parallel_for(static_cast<int64_t>(wave.steps.size()), 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) run_one(wave.steps[i]);
-      });
+  run_steps(plan);
+
+  for (size_t j = 0; j < fetches_.size(); ++j) {
+    const ValueId v = fetches_[j];
+    const Value& value = graph_->value(v);
+    if (plan.fetch_slots[j]) {
+      if (plan.staged) results[j] = plan.fetch_views[j].to(cpu_device());
+    } else if (value.kind == ValueKind::Param) {
+      results[j] = value.data.to(cpu_device());  // after the run: shows this run's updates
+    } else if (value.kind == ValueKind::Input) {
+      auto pos = std::find(required_inputs_.begin(), required_inputs_.end(), v) - required_inputs_.begin();
+      results[j] = feeds[pos].to(cpu_device());
     } else {
-      for (int s : wave.steps) run_one(s);
+      results[j] = results[std::find(fetches_.begin(), fetches_.end(), v) - fetches_.begin()];
     }
   }
-  for (size_t j = 0; j < fetches_.size(); ++j)
-    if (graph_->value(fetches_[j]).kind == ValueKind::Param) results[j] = graph_->value(fetches_[j]).data.clone();
   return results;
+}
+
+std::vector<Tensor> Executor::run(const std::vector<Tensor>& feeds) {
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  std::shared_lock<std::shared_mutex> graph_lock(graph_->mutex());
+  return run_locked(feeds);
+}
+
+std::vector<std::vector<Tensor>> Executor::run_many(const std::vector<std::vector<Tensor>>& feeds_per_run) {
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  std::shared_lock<std::shared_mutex> graph_lock(graph_->mutex());
+  std::vector<std::vector<Tensor>> out;
+  out.reserve(feeds_per_run.size());
+  for (const auto& feeds : feeds_per_run) out.push_back(run_locked(feeds));
+  return out;
 }
 
 void set_op_profiling(bool on) { g_profiling.store(on); }

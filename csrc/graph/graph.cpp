@@ -1,8 +1,11 @@
 #include "graph/graph.h"
 
+#include <mutex>
+
 namespace dagnet {
 
 ValueId Graph::add_input(const std::string& name, const Shape& shape, DType dtype) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
   check(!name.empty(), ErrorKind::Value, "graph input needs a name");
   for (ValueId id : inputs_)
     check(values_[id].name != name, ErrorKind::Value, "graph already has an input named '", name, "'");
@@ -19,6 +22,7 @@ ValueId Graph::add_input(const std::string& name, const Shape& shape, DType dtyp
 }
 
 ValueId Graph::add_param(const std::string& name, Tensor data) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
   check(data.defined(), ErrorKind::Value, "parameter '", name, "' has no data");
   Value v;
   v.id = static_cast<ValueId>(values_.size());
@@ -79,6 +83,7 @@ std::vector<TensorSpec> infer_node(const Node& node, const std::vector<TensorSpe
 
 std::vector<ValueId> Graph::add_node(const std::string& op_name, const std::vector<ValueId>& inputs, const Attrs& attrs,
                                      const std::string& name) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
   const OpDef& op = find_op(op_name);
   Node node;
   node.op = &op;

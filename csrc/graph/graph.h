@@ -2,7 +2,13 @@
 // outputs). Nodes are appended after their inputs exist, so node order is a valid
 // topological order. A parameter is a value bound to a tensor the graph holds by
 // reference: a layer used twice is one parameter read by two nodes.
+// Values and nodes never move once added (deques), so executors may keep pointers to
+// them while the graph grows (a Trainer adding its backward pass to a graph that a
+// predict Executor already runs); adding takes the graph's lock exclusively and a run
+// holds it shared, so nodes are never added while an executor reads the graph.
 #pragma once
+#include <deque>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,13 +55,16 @@ class Graph {
   size_t num_values() const { return values_.size(); }
   size_t num_nodes() const { return nodes_.size(); }
   const std::vector<ValueId>& inputs() const { return inputs_; }
+  // Held shared by a running executor, exclusively while adding to the graph.
+  std::shared_mutex& mutex() const { return mutex_; }
 
  private:
   std::string unique_node_name(const std::string& requested, const std::string& op);
   void validate_attrs(const OpDef& op, const std::string& node_name, Attrs& attrs) const;
 
-  std::vector<Value> values_;
-  std::vector<Node> nodes_;
+  std::deque<Value> values_;
+  std::deque<Node> nodes_;
+  mutable std::shared_mutex mutex_;
   std::vector<ValueId> inputs_;
   std::unordered_map<std::string, int> name_counts_;
 };

@@ -27,6 +27,21 @@ void InferContext::require_same_dtype(size_t first, size_t last) const {
 }
 
 const Attrs& KernelContext::attrs() const { return node.attrs; }
+const Attrs& PrepareContext::attrs() const { return node.attrs; }
+
+void KernelContext::report_error(int32_t code, int64_t position, int64_t int_value, double float_value,
+                                 int64_t bound) const {
+  // Host-side record (CPU kernels; CUDA kernels write theirs with atomicCAS on the device).
+  DeviceError* e = device->error;
+  int32_t expected = 0;
+  if (!__atomic_compare_exchange_n(&e->code, &expected, -1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return;
+  e->step = step;
+  e->position = position;
+  e->int_value = int_value;
+  e->float_value = float_value;
+  e->bound = bound;
+  __atomic_store_n(&e->code, code, __ATOMIC_RELEASE);
+}
 
 namespace {
 std::map<std::string, std::unique_ptr<OpDef>>& table() {
@@ -38,6 +53,12 @@ std::map<std::string, std::unique_ptr<OpDef>>& table() {
 void register_op(OpDef op) {
   auto name = op.name;
   table()[name] = std::make_unique<OpDef>(std::move(op));
+}
+
+void register_kernel(const std::string& op, DeviceType device, Kernel kernel) {
+  auto it = table().find(op);
+  check(it != table().end(), ErrorKind::Runtime, "register_kernel: unknown op '", op, "'");
+  (device == DeviceType::CUDA ? it->second->cuda : it->second->cpu) = std::move(kernel);
 }
 
 const OpDef& find_op(const std::string& name) {

@@ -5,9 +5,11 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/device_backend.h"
 #include "core/error.h"
 #include "core/tensor.h"
 #include "graph/attrs.h"
@@ -58,23 +60,59 @@ class InferContext {
   const Attrs& attrs_;
 };
 
-// What a kernel sees: concrete tensors (inputs, outputs already allocated) and scratch.
+// What prepare sees: one node with the concrete shapes of a plan, on the plan's device.
+struct PrepareContext {
+  const Node& node;
+  const std::vector<TensorSpec>& inputs;
+  const std::vector<TensorSpec>& outputs;
+  Device device;
+  const Attrs& attrs() const;
+};
+
+// What a kernel sees: concrete tensors (inputs, outputs already allocated, on the plan's
+// device), the scratch the op's workspace rule asked for, the result of the op's prepare
+// for this plan, and the device context (stream, library handles, error record).
+// Kernels allocate nothing: everything they need beyond their tensors is workspace.
 struct KernelContext {
   const Node& node;
   const std::vector<Tensor>& inputs;
   const std::vector<Tensor>& outputs;
   void* workspace = nullptr;
   size_t workspace_bytes = 0;
+  const void* prepared_state = nullptr;  // what OpDef::prepare returned for this plan step
+  DeviceContext* device = nullptr;
+  int step = -1;  // this node's step in the plan (error reports name it)
   const Attrs& attrs() const;
+  // The op's prepared state (the type its prepare returned).
+  template <typename T>
+  const T& prepared() const {
+    return *static_cast<const T*>(prepared_state);
+  }
+  // Records bad data (the first report of a run wins). The CPU executor checks the record
+  // after every kernel, other devices once after the step; OpDef::describe_error turns it
+  // into the Python error. The kernel then returns without reading the bad value.
+  void report_error(int32_t code, int64_t position, int64_t int_value, double float_value, int64_t bound) const;
 };
 
 using ShapeRule = std::function<std::vector<TensorSpec>(const InferContext&)>;
-using CpuKernel = std::function<void(const KernelContext&)>;
+using Kernel = std::function<void(const KernelContext&)>;
+using CpuKernel = Kernel;
+// Parses attributes and derives what the kernels need from the plan's shapes, once per
+// plan; the result lives in the plan step and reaches kernels as KernelContext::prepared.
+using PrepareRule = std::function<std::shared_ptr<const void>(const PrepareContext&)>;
+// The message of a kernel's DeviceError (the executor raises it as a Value error).
+using ErrorRule = std::function<std::string(const Node&, const std::vector<TensorSpec>& inputs, const DeviceError&)>;
 // Returns one gradient value per input (kNoValue where none flows).
 using BackwardRule =
     std::function<std::vector<ValueId>(GradBuilder&, const Node&, const std::vector<ValueId>& output_grads)>;
 using WorkspaceRule = std::function<size_t(const std::vector<TensorSpec>& inputs,
                                            const std::vector<TensorSpec>& outputs, const Attrs& attrs)>;
+
+// Convenience for prepare rules: wraps a value as the prepared state.
+template <typename T>
+std::shared_ptr<const void> prepared_state(T value) {
+  return std::make_shared<const T>(std::move(value));
+}
 
 struct OpDef {
   std::string name;
@@ -82,9 +120,14 @@ struct OpDef {
   int max_inputs = 1;  // -1: any number
   std::vector<AttrSpec> attrs;
   ShapeRule infer;
-  CpuKernel cpu;
-  BackwardRule backward;   // empty: no gradient flows through this op
-  int inplace_input = -1;  // output 0 may reuse this input's buffer
+  // Kernels per device; a plan on a device whose kernel is missing fails at plan time,
+  // naming the op. CUDA kernels are attached by the CUDA backend (register_kernel).
+  Kernel cpu;
+  Kernel cuda;
+  PrepareRule prepare;       // optional; see PrepareRule
+  ErrorRule describe_error;  // for ops whose kernels report_error
+  BackwardRule backward;     // empty: no gradient flows through this op
+  int inplace_input = -1;    // output 0 may reuse this input's buffer
   std::vector<int> mutates;  // inputs this op writes in place (optimizer state, params)
   WorkspaceRule workspace;   // scratch bytes the kernel needs, if any
   // Inputs at and after this index are read for their shapes only (known from the
@@ -94,10 +137,14 @@ struct OpDef {
   // A plan in which nothing reads or fetches them binds them undefined and allocates
   // nothing; the kernel must then skip writing them (inference does less work).
   int saved_outputs_from = -1;
+
+  const Kernel& kernel(DeviceType type) const { return type == DeviceType::CUDA ? cuda : cpu; }
 };
 
 // The global op table.
 void register_op(OpDef op);
+// Attaches a device's kernel to a registered op (backends call this at init).
+void register_kernel(const std::string& op, DeviceType device, Kernel kernel);
 const OpDef& find_op(const std::string& name);  // throws a Value error for unknown ops
 std::vector<std::string> op_names();
 

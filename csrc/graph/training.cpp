@@ -7,10 +7,19 @@
 
 namespace dagnet {
 
+namespace {
+Attrs attrs_of_beta_1(double beta_1) {
+  Attrs a;
+  a.set("beta_1", beta_1);
+  return a;
+}
+}  // namespace
+
 Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
                  std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints)
     : graph_(std::move(graph)), params_(std::move(params)), config_(std::move(optimizer)) {
   check(graph_ != nullptr, ErrorKind::Value, "Trainer needs a graph");
+  device_ = options.device;
   const std::string& name = config_.name;
   check_optimizer_kind(name);
   check(config_.learning_rate >= 0, ErrorKind::Value, "learning rate must be >= 0, got ", config_.learning_rate);
@@ -24,15 +33,23 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   gradients_ = add_gradients(*graph_, loss, params_);
   clip_gradients();
 
-  learning_rate_ = Tensor::zeros({}, DType::f64);
+  learning_rate_ = Tensor::zeros({}, DType::f64, device_);
   set_learning_rate(config_.learning_rate);
-  iterations_ = Tensor::zeros({}, DType::i64);
+  iterations_ = Tensor::zeros({}, DType::i64, device_);
   ValueId lr = graph_->add_param("optimizer/learning_rate", learning_rate_);
   ValueId iterations = graph_->add_param("optimizer/iterations", iterations_);
-  u_product_ = Tensor::zeros({}, DType::f64);
-  set_u_product(1.0);
-  const ValueId u_product = name == "nadam" ? graph_->add_param("optimizer/u_product", u_product_) : kNoValue;
+  u_product_ = Tensor::scalar(1.0, DType::f64, device_);
   std::vector<NodeId> updates;
+  ValueId u_product = kNoValue;
+  if (name == "nadam") {
+    // Keras advances u_product = u_1 ... u_t once per step, before the variable updates:
+    // the updates read the advanced value, which is then written back to the state.
+    const ValueId state = graph_->add_param("optimizer/u_product", u_product_);
+    u_product = graph_->add_node("nadam_schedule", {state, iterations}, attrs_of_beta_1(config_.beta_1),
+                                 "optimizer/nadam_schedule")[0];
+    graph_->add_node("assign", {state, u_product}, {}, "optimizer/u_product/assign");
+    updates.push_back(static_cast<NodeId>(graph_->num_nodes() - 1));
+  }
   for (size_t i = 0; i < params_.size(); ++i) updates.push_back(add_update(i, lr, iterations, u_product));
   // Built after the updates, so each runs after its parameter's update (writers of one
   // value keep their build order).
@@ -62,6 +79,7 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations, ValueId
       if (spec.dtype == DType::f64) std::fill(t.data<double>(), t.data<double>() + t.numel(), initial);
       else std::fill(t.data<float>(), t.data<float>() + t.numel(), static_cast<float>(initial));
     }
+    t = t.to(graph_->value(param).data.device());  // slots live beside their parameter
     slots.push_back(graph_->add_param(prefix + slot_name, t));
     return slots.back();
   };
@@ -131,10 +149,7 @@ void Trainer::clip_gradients() {
     return graph_->add_node("binary", {a, b}, attrs, std::string("optimizer/clip/") + kind)[0];
   };
   auto constant = [&](const TensorSpec& spec, double value, const std::string& name) {
-    Tensor t = Tensor::zeros({}, spec.dtype);
-    if (spec.dtype == DType::f64) *t.data<double>() = value;
-    else *t.data<float>() = static_cast<float>(value);
-    return graph_->add_param("optimizer/clip/" + name, t);
+    return graph_->add_param("optimizer/clip/" + name, Tensor::scalar(value, spec.dtype, device_));
   };
   auto squared_norm = [&](ValueId g) {
     Attrs sq, sum;
@@ -175,20 +190,17 @@ void Trainer::clip_gradients() {
   }
 }
 
-std::vector<Tensor> Trainer::step(const std::vector<Tensor>& feeds) {
-  if (config_.name == "nadam") {
-    // Keras advances u_product = u_1 ... u_t once per step, before the variable updates.
-    const double t = static_cast<double>(iterations() + 1);
-    set_u_product(u_product() * config_.beta_1 * (1.0 - 0.5 * std::pow(0.96, t)));
-  }
-  return executor_->run(feeds);
+std::vector<Tensor> Trainer::step(const std::vector<Tensor>& feeds) { return executor_->run(feeds); }
+
+std::vector<std::vector<Tensor>> Trainer::steps(const std::vector<std::vector<Tensor>>& feeds_per_step) {
+  return executor_->run_many(feeds_per_step);
 }
 
-double Trainer::learning_rate() const { return *learning_rate_.data<double>(); }
+double Trainer::learning_rate() const { return learning_rate_.item(); }
 
 void Trainer::set_learning_rate(double lr) {
   check(lr >= 0, ErrorKind::Value, "learning rate must be >= 0, got ", lr);
-  *learning_rate_.data<double>() = lr;
+  learning_rate_.set_item(lr);
 }
 
 }  // namespace dagnet

@@ -26,6 +26,8 @@ class Trainer {
 
   // Feeds follow executor().required_inputs(); returns the loss, then extra fetches.
   std::vector<Tensor> step(const std::vector<Tensor>& feeds);
+  // Several steps in one call (Keras's steps_per_execution): one result list per step.
+  std::vector<std::vector<Tensor>> steps(const std::vector<std::vector<Tensor>>& feeds_per_step);
 
   double learning_rate() const;
   void set_learning_rate(double lr);
@@ -35,12 +37,12 @@ class Trainer {
   const std::vector<std::vector<ValueId>>& slots() const { return slots_; }
   Executor& executor() { return *executor_; }
   // Completed training steps (Keras's optimizer.iterations).
-  int64_t iterations() const { return *iterations_.data<int64_t>(); }
-  void set_iterations(int64_t steps) { *iterations_.data<int64_t>() = steps; }  // restoring a saved optimizer
+  int64_t iterations() const { return iterations_.item_int(); }
+  void set_iterations(int64_t steps) { iterations_.set_item_int(steps); }  // restoring a saved optimizer
   // Nadam's running product of its momentum schedule (Keras's scalar optimizer variable);
-  // 1 for the other optimizers.
-  double u_product() const { return *u_product_.data<double>(); }
-  void set_u_product(double value) { *u_product_.data<double>() = value; }
+  // 1 for the other optimizers. A kernel advances it inside each step.
+  double u_product() const { return u_product_.item(); }
+  void set_u_product(double value) { u_product_.set_item(value); }
 
  private:
   void clip_gradients();
@@ -51,9 +53,12 @@ class Trainer {
   std::vector<ValueId> gradients_;
   std::vector<std::vector<ValueId>> slots_;
   OptimizerConfig config_;
-  Tensor learning_rate_;  // float64 scalar read by the update kernels, so changing it needs no replanning
-  Tensor iterations_;     // int64 step counter
-  Tensor u_product_;      // float64 scalar (nadam), advanced on the host before each step
+  Device device_;
+  // Device scalars the step's kernels read and advance (on the executor's device), so a
+  // step needs no host round trip and changing the rate needs no replanning.
+  Tensor learning_rate_;  // float64
+  Tensor iterations_;     // int64 step counter, advanced by increment_counter
+  Tensor u_product_;      // float64 (nadam), advanced by nadam_schedule + assign
   std::unique_ptr<Executor> executor_;
 };
 

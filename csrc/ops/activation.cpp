@@ -13,6 +13,19 @@ cpu::ActivationLayout layout_for(const Shape& shape, cpu::Activation act, int64_
   return {product(shape, 0, axis), shape[axis], product(shape, axis + 1, shape.size())};
 }
 
+struct ActivationPrepared {
+  cpu::Activation act;
+  double alpha;
+  cpu::ActivationLayout layout;
+};
+
+// `shaped` is the input whose shape the softmax axis refers to.
+std::shared_ptr<const void> prepare_activation(const PrepareContext& ctx, size_t shaped) {
+  auto act = cpu::parse_activation(ctx.attrs().get_string("kind", "linear"));
+  return prepared_state(ActivationPrepared{act, ctx.attrs().get_float("alpha", 1.0),
+                                           layout_for(ctx.inputs[shaped].shape, act, ctx.attrs().get_int("axis", -1))});
+}
+
 void check_activation_attrs(const InferContext& ctx) {
   auto act = cpu::parse_activation(ctx.attrs().get_string("kind", "linear"));
   if (act == cpu::Activation::Softmax) {
@@ -34,13 +47,12 @@ void register_activation_ops() {
     check_activation_attrs(ctx);
     return {{ctx.shape(0), ctx.dtype(0)}};
   };
+  fwd.prepare = [](const PrepareContext& ctx) { return prepare_activation(ctx, 0); };
   fwd.cpu = [](const KernelContext& ctx) {
-    auto act = cpu::parse_activation(ctx.attrs().get_string("kind", "linear"));
-    auto layout = layout_for(ctx.inputs[0].shape(), act, ctx.attrs().get_int("axis", -1));
+    const ActivationPrepared& p = ctx.prepared<ActivationPrepared>();
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::activation_forward<T>(act, ctx.attrs().get_float("alpha", 1.0), layout, ctx.inputs[0].data<T>(),
-                                 ctx.outputs[0].data<T>());
+      cpu::activation_forward<T>(p.act, p.alpha, p.layout, ctx.inputs[0].data<T>(), ctx.outputs[0].data<T>());
     });
   };
   fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) -> std::vector<ValueId> {
@@ -60,13 +72,13 @@ void register_activation_ops() {
     check_activation_attrs(ctx);
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
+  bwd.prepare = [](const PrepareContext& ctx) { return prepare_activation(ctx, 1); };
   bwd.cpu = [](const KernelContext& ctx) {
-    auto act = cpu::parse_activation(ctx.attrs().get_string("kind", "linear"));
-    auto layout = layout_for(ctx.inputs[1].shape(), act, ctx.attrs().get_int("axis", -1));
+    const ActivationPrepared& p = ctx.prepared<ActivationPrepared>();
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::activation_backward<T>(act, ctx.attrs().get_float("alpha", 1.0), layout, ctx.inputs[0].data<T>(),
-                                  ctx.inputs[1].data<T>(), ctx.outputs[0].data<T>());
+      cpu::activation_backward<T>(p.act, p.alpha, p.layout, ctx.inputs[0].data<T>(), ctx.inputs[1].data<T>(),
+                                  ctx.outputs[0].data<T>());
     });
   };
   register_op(std::move(bwd));

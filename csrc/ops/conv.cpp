@@ -243,6 +243,12 @@ void conv_grad_kernel(const ConvSetup& c, const T* dy, const T* x, T* dkernel, T
   }
 }
 
+struct ConvForwardPrepared {
+  ConvSetup c;
+  cpu::Activation act;
+  double alpha;
+};
+
 const std::vector<AttrSpec> kConvAttrs = {{"strides", AttrType::IntList},   {"dilation", AttrType::IntList},
                                           {"padding", AttrType::String},    {"data_format", AttrType::String},
                                           {"activation", AttrType::String}, {"alpha", AttrType::Float}};
@@ -269,9 +275,12 @@ void register_conv_grad(const std::string& op_name, size_t rank, bool input_grad
     ConvSetup c = setup(in[1].shape, in[2].shape, attrs, nullptr);
     return conv_scratch_elements(c, in_elements(c.s) + out_elements(c)) * dtype_size(in[0].dtype);
   };
-  op.cpu = [setup, input_grad](const KernelContext& ctx) {
+  op.prepare = [setup](const PrepareContext& ctx) {
+    return prepared_state(setup(ctx.inputs[1].shape, ctx.outputs[0].shape, ctx.attrs(), nullptr));
+  };
+  op.cpu = [input_grad](const KernelContext& ctx) {
     const Tensor& out = ctx.outputs[0];
-    ConvSetup c = setup(ctx.inputs[1].shape(), out.shape(), ctx.attrs(), nullptr);
+    const ConvSetup& c = ctx.prepared<ConvSetup>();
     dispatch_float(out.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T *dy = ctx.inputs[0].data<T>(), *other = ctx.inputs[1].data<T>();
@@ -304,15 +313,19 @@ void register_conv(size_t rank) {
     ConvSetup c = conv_setup(in[0].shape, in[1].shape, attrs, rank, nullptr);
     return conv_scratch_elements(c, in_elements(c.s) + out_elements(c)) * dtype_size(in[0].dtype);
   };
-  fwd.cpu = [rank](const KernelContext& ctx) {
+  fwd.prepare = [rank](const PrepareContext& ctx) {
+    return prepared_state(ConvForwardPrepared{
+        conv_setup(ctx.inputs[0].shape, ctx.inputs[1].shape, ctx.attrs(), rank, nullptr),
+        cpu::parse_activation(ctx.attrs().get_string("activation", "linear")), ctx.attrs().get_float("alpha", 1.0)});
+  };
+  fwd.cpu = [](const KernelContext& ctx) {
     const Tensor &x = ctx.inputs[0], &k = ctx.inputs[1];
-    ConvSetup c = conv_setup(x.shape(), k.shape(), ctx.attrs(), rank, nullptr);
-    auto act = cpu::parse_activation(ctx.attrs().get_string("activation", "linear"));
+    const ConvForwardPrepared& p = ctx.prepared<ConvForwardPrepared>();
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* bias = ctx.inputs.size() == 3 ? ctx.inputs[2].data<T>() : nullptr;
-      conv_forward<T>(c, x.data<T>(), k.data<T>(), bias, act, ctx.attrs().get_float("alpha", 1.0),
-                      ctx.outputs[0].data<T>(), static_cast<T*>(ctx.workspace));
+      conv_forward<T>(p.c, x.data<T>(), k.data<T>(), bias, p.act, p.alpha, ctx.outputs[0].data<T>(),
+                      static_cast<T*>(ctx.workspace));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -349,9 +362,12 @@ void register_conv_ops() {
     bool first = ctx.attrs().get_string("data_format", "channels_last") == "channels_first";
     return {{{first ? s[1] : s.back()}, ctx.dtype(0)}};
   };
+  bias.prepare = [](const PrepareContext& ctx) {
+    return prepared_state(ctx.attrs().get_string("data_format", "channels_last") == "channels_first");
+  };
   bias.cpu = [](const KernelContext& ctx) {
     const Tensor& dy = ctx.inputs[0];
-    bool first = ctx.attrs().get_string("data_format", "channels_last") == "channels_first";
+    const bool first = ctx.prepared<bool>();
     dispatch_float(dy.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* out = ctx.outputs[0].data<T>();

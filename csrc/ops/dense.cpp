@@ -29,12 +29,26 @@ std::vector<TensorSpec> infer_dense(const InferContext& ctx) {
   return {{out, ctx.dtype(0)}};
 }
 
+// What dense's kernels need, parsed once per plan.
+struct DensePrepared {
+  Activation act;
+  double alpha;
+  int64_t M, N, K;
+};
+
+std::shared_ptr<const void> prepare_dense(const PrepareContext& ctx) {
+  const Shape &x = ctx.inputs[0].shape, &w = ctx.inputs[1].shape;
+  return prepared_state(DensePrepared{parse_activation(ctx.attrs().get_string("activation", "linear")),
+                                      ctx.attrs().get_float("alpha", 1.0), product(x, 0, x.size() - 1), w[1], w[0]});
+}
+
 void dense_cpu(const KernelContext& ctx) {
   const Tensor &x = ctx.inputs[0], &w = ctx.inputs[1];
   const Tensor& y = ctx.outputs[0];
-  const int64_t K = w.dim(0), N = w.dim(1), M = product(x.shape(), 0, x.rank() - 1);
-  const auto act = cpu::parse_activation(ctx.attrs().get_string("activation", "linear"));
-  const double alpha = ctx.attrs().get_float("alpha", 1.0);
+  const DensePrepared& p = ctx.prepared<DensePrepared>();
+  const int64_t K = p.K, N = p.N, M = p.M;
+  const Activation act = p.act;
+  const double alpha = p.alpha;
   if (x.dtype() == DType::f32) {
     // Bias and activation run on each tile of the GEMM as it finishes (softmax needs
     // whole rows, so it follows in a row pass).
@@ -80,6 +94,7 @@ void register_dense_ops() {
   op.max_inputs = 3;
   op.attrs = {{"activation", AttrType::String}, {"alpha", AttrType::Float}};
   op.infer = infer_dense;
+  op.prepare = prepare_dense;
   op.cpu = dense_cpu;
   op.backward = dense_backward;
   register_op(std::move(op));

@@ -23,16 +23,31 @@ std::string position_of(int64_t flat, const Shape& shape) {
   return s + (idx.size() == 1 ? ",)" : ")");
 }
 
-std::vector<int64_t> checked_indices(const KernelContext& ctx, const Tensor& indices, int64_t rows) {
-  std::vector<int64_t> out(static_cast<size_t>(indices.numel()));
+// Validates the indices into `out` (int64, workspace). A bad one is reported through the
+// device error record (describe_index_error formats it) and the kernel reads no row.
+bool checked_indices(const KernelContext& ctx, const Tensor& indices, int64_t rows, int64_t* out) {
   for (int64_t i = 0; i < indices.numel(); ++i) {
     int64_t v = indices.dtype() == DType::i32 ? indices.data<int32_t>()[i] : indices.data<int64_t>()[i];
-    if (v < 0 || v >= rows)
-      fail(ErrorKind::Value, "node '", ctx.node.name, "' (", ctx.node.op->name, "): index ", v, " at position ",
-           position_of(i, indices.shape()), " is out of range [0, ", rows, ")");
+    if (v < 0 || v >= rows) {
+      ctx.report_error(kErrorIndexOutOfRange, i, v, static_cast<double>(v), rows);
+      return false;
+    }
     out[i] = v;
   }
-  return out;
+  return true;
+}
+
+std::string describe_index_error(const Node& node, const std::vector<TensorSpec>& inputs, const DeviceError& e) {
+  const size_t indices_input = node.op->name == "embedding" ? 0 : 1;
+  return cat("node '", node.name, "' (", node.op->name, "): index ", e.int_value, " at position ",
+             position_of(e.position, inputs[indices_input].shape), " is out of range [0, ", e.bound, ")");
+}
+
+// Scratch for the validated int64 indices of input `i`.
+WorkspaceRule indices_workspace(size_t i) {
+  return [i](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return static_cast<size_t>(num_elements(in[i].shape)) * sizeof(int64_t);
+  };
 }
 
 void require_indices(const InferContext& ctx, size_t i) {
@@ -53,13 +68,15 @@ void register_embedding_ops() {
     out.push_back(ctx.shape(1)[1]);
     return {{out, ctx.dtype(1)}};
   };
+  fwd.workspace = indices_workspace(0);
+  fwd.describe_error = describe_index_error;
   fwd.cpu = [](const KernelContext& ctx) {
     const Tensor& table = ctx.inputs[1];
-    std::vector<int64_t> indices = checked_indices(ctx, ctx.inputs[0], table.dim(0));
+    int64_t* indices = static_cast<int64_t*>(ctx.workspace);
+    if (!checked_indices(ctx, ctx.inputs[0], table.dim(0), indices)) return;
     dispatch_float(table.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::embedding_gather<T>(table.data<T>(), indices.data(), static_cast<int64_t>(indices.size()), table.dim(1),
-                               ctx.outputs[0].data<T>());
+      cpu::embedding_gather<T>(table.data<T>(), indices, ctx.inputs[0].numel(), table.dim(1), ctx.outputs[0].data<T>());
     });
   };
   fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -76,13 +93,16 @@ void register_embedding_ops() {
     ctx.require_float(0);
     return {{ctx.shape(2), ctx.dtype(0)}};
   };
+  bwd.workspace = indices_workspace(1);
+  bwd.describe_error = describe_index_error;
   bwd.cpu = [](const KernelContext& ctx) {
     const Tensor& d_table = ctx.outputs[0];
-    std::vector<int64_t> indices = checked_indices(ctx, ctx.inputs[1], d_table.dim(0));
+    int64_t* indices = static_cast<int64_t*>(ctx.workspace);
+    if (!checked_indices(ctx, ctx.inputs[1], d_table.dim(0), indices)) return;
     dispatch_float(d_table.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::embedding_scatter_add<T>(ctx.inputs[0].data<T>(), indices.data(), static_cast<int64_t>(indices.size()),
-                                    d_table.dim(1), d_table.dim(0), d_table.data<T>());
+      cpu::embedding_scatter_add<T>(ctx.inputs[0].data<T>(), indices, ctx.inputs[1].numel(), d_table.dim(1),
+                                    d_table.dim(0), d_table.data<T>());
     });
   };
   register_op(std::move(bwd));

@@ -62,6 +62,26 @@ void require_extras(const InferContext& ctx, size_t pred, size_t first) {
   if (e.weights) require_row_mask(ctx, pred, e.weights, "the sample weights");
 }
 
+// Per-row loss values before their (deterministic, in-order) sum.
+size_t row_scratch_bytes(const Shape& pred) {
+  return static_cast<size_t>(product(pred, 0, pred.size() - 1)) * sizeof(double);
+}
+
+// The labels as int64 at the start of the workspace (for the forward, the per-row losses
+// follow at labels_bytes()).
+// Parsed once per plan: where the optional inputs are, and Huber's delta.
+struct LossPrepared {
+  Extras e;
+  double delta;
+};
+
+PrepareRule prepare_loss(size_t first_extra) {
+  return [first_extra](const PrepareContext& ctx) {
+    return prepared_state(
+        LossPrepared{extras_of(ctx.attrs(), ctx.inputs.size(), first_extra), ctx.attrs().get_float("delta", 1.0)});
+  };
+}
+
 std::vector<ValueId> grad_inputs(const Node& node, ValueId upstream) {
   std::vector<ValueId> in{upstream};
   in.insert(in.end(), node.inputs.begin(), node.inputs.end());
@@ -85,15 +105,19 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
+  fwd.prepare = prepare_loss(2);
+  fwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return row_scratch_bytes(in[0].shape);
+  };
   fwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &p = ctx.inputs[0], &t = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() =
-          cpu::loss_forward<T>(loss, p.data<T>(), t.data<T>(), rows, cols, input_or_null<T>(ctx, e.mask),
-                               input_or_null<T>(ctx, e.weights), ctx.attrs().get_float("delta", 1.0));
+      *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(
+          loss, p.data<T>(), t.data<T>(), rows, cols, input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
+          ctx.prepared<LossPrepared>().delta, static_cast<double*>(ctx.workspace));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -112,24 +136,25 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
+  bwd.prepare = prepare_loss(3);
   bwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1], &t = ctx.inputs[2];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>(),
                             input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
-                            ctx.attrs().get_float("delta", 1.0));
+                            ctx.prepared<LossPrepared>().delta);
     });
   };
   register_op(std::move(bwd));
 }
 
-// Class labels as int64, validated: a label outside [0, classes) is an error naming the
-// node and the label, never an out-of-bounds read.
-std::vector<int64_t> checked_labels(const KernelContext& ctx, const Tensor& labels, int64_t classes) {
-  std::vector<int64_t> out(static_cast<size_t>(labels.numel()));
+// Class labels as int64 (into workspace), validated: a label outside [0, classes) is
+// reported through the device error record, naming the node and the label, and the
+// kernel reads nothing out of bounds.
+bool checked_labels(const KernelContext& ctx, const Tensor& labels, int64_t classes, int64_t* out) {
   for (int64_t i = 0; i < labels.numel(); ++i) {
     double v = 0;
     switch (labels.dtype()) {
@@ -138,12 +163,28 @@ std::vector<int64_t> checked_labels(const KernelContext& ctx, const Tensor& labe
       case DType::f32: v = labels.data<float>()[i]; break;
       case DType::f64: v = labels.data<double>()[i]; break;
     }
-    check(v >= 0 && v < static_cast<double>(classes) && v == static_cast<double>(static_cast<int64_t>(v)),
-          ErrorKind::Value, "node '", ctx.node.name, "' (", ctx.node.op->name, "): label ", v, " at position ", i,
-          " is not a class index in [0, ", classes, ")");
+    if (!(v >= 0 && v < static_cast<double>(classes) && v == static_cast<double>(static_cast<int64_t>(v)))) {
+      ctx.report_error(kErrorLabelOutOfRange, i, 0, v, classes);
+      return false;
+    }
     out[i] = static_cast<int64_t>(v);
   }
-  return out;
+  return true;
+}
+
+std::string describe_label_error(const Node& node, const std::vector<TensorSpec>&, const DeviceError& e) {
+  return cat("node '", node.name, "' (", node.op->name, "): label ", e.float_value, " at position ", e.position,
+             " is not a class index in [0, ", e.bound, ")");
+}
+
+size_t labels_bytes(const Shape& labels) {
+  return round_up(static_cast<size_t>(num_elements(labels)) * sizeof(int64_t), 64);
+}
+
+WorkspaceRule labels_workspace(size_t i, bool rows) {
+  return [i, rows](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return labels_bytes(in[i].shape) + (rows ? row_scratch_bytes(in[i - 1].shape) : 0);
+  };
 }
 
 void require_sparse_pair(const InferContext& ctx, size_t pred, size_t labels) {
@@ -167,16 +208,20 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     require_extras(ctx, 0, 2);
     return {{{}, ctx.dtype(0)}};
   };
+  fwd.workspace = labels_workspace(1, true);
+  fwd.prepare = prepare_loss(2);
+  fwd.describe_error = describe_label_error;
   fwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[1], cols);
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 2);
+    int64_t* labels = static_cast<int64_t*>(ctx.workspace);
+    if (!checked_labels(ctx, ctx.inputs[1], cols, labels)) return;
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() =
-          cpu::sparse_crossentropy_forward<T>(from_logits, p.data<T>(), labels.data(), rows, cols,
-                                              input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights));
+      *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(
+          from_logits, p.data<T>(), labels, rows, cols, input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
+          reinterpret_cast<double*>(static_cast<char*>(ctx.workspace) + labels_bytes(ctx.inputs[1].shape())));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -195,14 +240,18 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
+  bwd.workspace = labels_workspace(2, false);
+  bwd.prepare = prepare_loss(3);
+  bwd.describe_error = describe_label_error;
   bwd.cpu = [from_logits](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    std::vector<int64_t> labels = checked_labels(ctx, ctx.inputs[2], cols);
-    Extras e = extras_of(ctx.attrs(), ctx.inputs.size(), 3);
+    int64_t* labels = static_cast<int64_t*>(ctx.workspace);
+    if (!checked_labels(ctx, ctx.inputs[2], cols, labels)) return;
+    const Extras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels.data(), rows, cols,
+      cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels, rows, cols,
                                            ctx.outputs[0].data<T>(), input_or_null<T>(ctx, e.mask),
                                            input_or_null<T>(ctx, e.weights));
     });

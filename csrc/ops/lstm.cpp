@@ -57,8 +57,8 @@ cpu::LstmShape shape_of(const Shape& x, const Shape& recurrent, const Attrs& att
           parse(attrs.get_string("recurrent_activation", "sigmoid"), nullptr)};
 }
 
-std::vector<double> mask_values(const Tensor& m) {
-  std::vector<double> out(static_cast<size_t>(m.numel()));
+// The mask as doubles, into `out` (workspace).
+const double* mask_values(const Tensor& m, double* out) {
   for (int64_t i = 0; i < m.numel(); ++i) {
     switch (m.dtype()) {
       case DType::f32: out[i] = m.data<float>()[i]; break;
@@ -115,6 +115,34 @@ std::vector<TensorSpec> infer_lstm(const InferContext& ctx) {
           {{x[0], x[1], u}, dt}};
 }
 
+// Parsed once per plan. The kernels' scratch is the LSTM's own, then the mask as doubles.
+struct LstmPrepared {
+  cpu::LstmShape s;
+  Layout l;
+  size_t mask_offset;  // bytes into the workspace
+};
+
+std::shared_ptr<const void> prepare_lstm(const PrepareContext& ctx, bool backward) {
+  const Shape& x = ctx.inputs[backward ? 3 : 0].shape;
+  const Shape& recurrent = ctx.inputs[backward ? 5 : 2].shape;
+  cpu::LstmShape s = shape_of(x, recurrent, ctx.attrs());
+  const int64_t scratch = backward ? cpu::lstm_backward_scratch(s) : cpu::lstm_forward_scratch(s);
+  return prepared_state(
+      LstmPrepared{s, layout(ctx.attrs(), backward ? 9 : 4),
+                   round_up(static_cast<size_t>(scratch) * dtype_size(ctx.inputs[backward ? 3 : 0].dtype), 64)});
+}
+
+WorkspaceRule lstm_workspace(bool backward) {
+  return [backward](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
+    const TensorSpec& x = in[backward ? 3 : 0];
+    cpu::LstmShape s = shape_of(x.shape, in[backward ? 5 : 2].shape, attrs);
+    const int64_t scratch = backward ? cpu::lstm_backward_scratch(s) : cpu::lstm_forward_scratch(s);
+    const bool mask = attrs.get_int("has_mask", 0) != 0;
+    return round_up(static_cast<size_t>(scratch) * dtype_size(x.dtype), 64) +
+           (mask ? static_cast<size_t>(s.batch * s.steps) * sizeof(double) : 0);
+  };
+}
+
 const std::vector<AttrSpec> kAttrs = {
     {"return_sequences", AttrType::Int},       {"has_initial_state", AttrType::Int}, {"has_mask", AttrType::Int},
     {"has_recurrent_mask", AttrType::Int},     {"go_backwards", AttrType::Int},      {"activation", AttrType::String},
@@ -129,15 +157,15 @@ void register_lstm_ops() {
   fwd.attrs = kAttrs;
   fwd.infer = infer_lstm;
   fwd.saved_outputs_from = 3;
-  fwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
-    return static_cast<size_t>(cpu::lstm_forward_scratch(shape_of(in[0].shape, in[2].shape, attrs))) *
-           dtype_size(in[0].dtype);
-  };
+  fwd.workspace = lstm_workspace(false);
+  fwd.prepare = [](const PrepareContext& ctx) { return prepare_lstm(ctx, false); };
   fwd.cpu = [](const KernelContext& ctx) {
     const Tensor& x = ctx.inputs[0];
-    cpu::LstmShape s = shape_of(x.shape(), ctx.inputs[2].shape(), ctx.attrs());
-    Layout l = layout(ctx.attrs(), 4);
-    std::vector<double> mask = l.mask ? mask_values(ctx.inputs[l.mask_at]) : std::vector<double>{};
+    const LstmPrepared& p = ctx.prepared<LstmPrepared>();
+    const cpu::LstmShape& s = p.s;
+    const Layout& l = p.l;
+    double* mask_buffer = reinterpret_cast<double*>(static_cast<char*>(ctx.workspace) + p.mask_offset);
+    const double* mask = l.mask ? mask_values(ctx.inputs[l.mask_at], mask_buffer) : nullptr;
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       auto saved = [](const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };  // null in inference plans
@@ -147,7 +175,7 @@ void register_lstm_ops() {
                             ctx.inputs[3].data<T>(),
                             l.initial_state ? ctx.inputs[l.h0].data<T>() : nullptr,
                             l.initial_state ? ctx.inputs[l.c0].data<T>() : nullptr,
-                            l.mask ? mask.data() : nullptr,
+                            mask,
                             l.recurrent_mask ? ctx.inputs[l.recurrent_mask_at].data<T>() : nullptr,
                             ctx.outputs[0].data<T>(),
                             ctx.outputs[1].data<T>(),
@@ -198,15 +226,15 @@ void register_lstm_ops() {
     }
     return out;
   };
-  bwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
-    return static_cast<size_t>(cpu::lstm_backward_scratch(shape_of(in[3].shape, in[5].shape, attrs))) *
-           dtype_size(in[3].dtype);
-  };
+  bwd.workspace = lstm_workspace(true);
+  bwd.prepare = [](const PrepareContext& ctx) { return prepare_lstm(ctx, true); };
   bwd.cpu = [](const KernelContext& ctx) {
     const Tensor& x = ctx.inputs[3];
-    cpu::LstmShape s = shape_of(x.shape(), ctx.inputs[5].shape(), ctx.attrs());
-    Layout l = layout(ctx.attrs(), 9);
-    std::vector<double> mask = l.mask ? mask_values(ctx.inputs[l.mask_at]) : std::vector<double>{};
+    const LstmPrepared& p = ctx.prepared<LstmPrepared>();
+    const cpu::LstmShape& s = p.s;
+    const Layout& l = p.l;
+    double* mask_buffer = reinterpret_cast<double*>(static_cast<char*>(ctx.workspace) + p.mask_offset);
+    const double* mask = l.mask ? mask_values(ctx.inputs[l.mask_at], mask_buffer) : nullptr;
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       auto in = [&](size_t i) { return ctx.inputs[i].data<T>(); };
@@ -218,7 +246,7 @@ void register_lstm_ops() {
                              in(5),
                              l.initial_state ? in(l.h0) : nullptr,
                              l.initial_state ? in(l.c0) : nullptr,
-                             l.mask ? mask.data() : nullptr,
+                             mask,
                              l.recurrent_mask ? in(l.recurrent_mask_at) : nullptr,
                              in(6),
                              in(7),

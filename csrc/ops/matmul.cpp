@@ -52,10 +52,21 @@ std::vector<TensorSpec> infer_matmul(const InferContext& ctx) {
   return {{out, ctx.dtype(0)}};
 }
 
+struct MatmulPrepared {
+  bool ta, tb;
+  MatmulDims d;
+};
+
+std::shared_ptr<const void> prepare_matmul(const PrepareContext& ctx) {
+  bool ta = ctx.attrs().get_int("transpose_a", 0), tb = ctx.attrs().get_int("transpose_b", 0);
+  return prepared_state(MatmulPrepared{ta, tb, matmul_dims(ctx.inputs[0].shape, ctx.inputs[1].shape, ta, tb)});
+}
+
 void matmul_cpu(const KernelContext& ctx) {
   const Tensor &a = ctx.inputs[0], &b = ctx.inputs[1];
-  bool ta = ctx.attrs().get_int("transpose_a", 0), tb = ctx.attrs().get_int("transpose_b", 0);
-  MatmulDims d = matmul_dims(a.shape(), b.shape(), ta, tb);
+  const MatmulPrepared& p = ctx.prepared<MatmulPrepared>();
+  const bool ta = p.ta, tb = p.tb;
+  const MatmulDims& d = p.d;
   dispatch_float(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     cpu::gemm<T>(ta, tb, d.M, d.N, d.K, a.data<T>(), a.shape().back(), b.data<T>(), b.shape().back(),
@@ -87,6 +98,7 @@ void register_matmul_ops() {
   op.min_inputs = op.max_inputs = 2;
   op.attrs = {{"transpose_a", AttrType::Int}, {"transpose_b", AttrType::Int}};
   op.infer = infer_matmul;
+  op.prepare = prepare_matmul;
   op.cpu = matmul_cpu;
   op.backward = matmul_backward;
   register_op(std::move(op));

@@ -20,9 +20,8 @@ cpu::AccuracyKind parse_kind(const std::string& kind) {
        "' (binary, categorical, sparse_categorical, top_k_categorical, sparse_top_k_categorical)");
 }
 
-// Labels/targets as doubles whatever their dtype.
-std::vector<double> as_doubles(const Tensor& t) {
-  std::vector<double> out(static_cast<size_t>(t.numel()));
+// Labels/targets as doubles whatever their dtype, into `out` (workspace).
+const double* as_doubles(const Tensor& t, double* out) {
   for (int64_t i = 0; i < t.numel(); ++i) {
     switch (t.dtype()) {
       case DType::f32: out[i] = t.data<float>()[i]; break;
@@ -33,6 +32,8 @@ std::vector<double> as_doubles(const Tensor& t) {
   }
   return out;
 }
+
+size_t doubles_bytes(const Shape& s) { return round_up(static_cast<size_t>(num_elements(s)) * sizeof(double), 64); }
 }  // namespace
 
 void register_metrics_ops() {
@@ -57,18 +58,25 @@ void register_metrics_ops() {
     }
     return {{{}, ctx.dtype(0)}};
   };
+  op.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return doubles_bytes(in[1].shape) + (in.size() == 3 ? doubles_bytes(in[2].shape) : 0);
+  };
   op.cpu = [](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
     auto kind = parse_kind(ctx.attrs().get_string("kind", "categorical"));
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    std::vector<double> target = as_doubles(ctx.inputs[1]);
-    std::vector<double> mask = ctx.inputs.size() == 3 ? as_doubles(ctx.inputs[2]) : std::vector<double>{};
+    double* scratch = static_cast<double*>(ctx.workspace);
+    const double* target = as_doubles(ctx.inputs[1], scratch);
+    const double* mask =
+        ctx.inputs.size() == 3
+            ? as_doubles(ctx.inputs[2], scratch + doubles_bytes(ctx.inputs[1].shape()) / sizeof(double))
+            : nullptr;
     double threshold = ctx.attrs().get_float("threshold", 0.5);
     int64_t k = ctx.attrs().get_int("k", 5);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      *ctx.outputs[0].data<T>() = static_cast<T>(cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target.data(),
-                                                                  threshold, mask.empty() ? nullptr : mask.data(), k));
+      *ctx.outputs[0].data<T>() =
+          static_cast<T>(cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target, threshold, mask, k));
     });
   };
   register_op(std::move(op));

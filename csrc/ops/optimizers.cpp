@@ -28,10 +28,14 @@
 //     scalar) = u_1 ... u_t, kept by the Trainer; m, v as Adam;
 //     m_hat = u_{t+1} m / (1 - u_product u_{t+1}) + (1 - u_t) g / (1 - u_product);
 //     param -= lr m_hat / (sqrt(v / (1 - beta_2^t)) + epsilon)
+//   nadam_schedule(u_product, iterations) attr beta_1 -> u_product * u_t, t = iterations + 1:
+//     the advanced product the nadam updates of a step read (the Trainer assigns it back)
 //   increment_counter(iterations): +1 on the int64 step counter, ordered after every
 //     update that reads it (the scheduler runs in-place writers after other readers).
 // All take attr weight_decay (0): Keras 3 first applies param -= param * weight_decay * lr.
 // learning_rate is a float64 scalar parameter, so schedules change it without replanning.
+#include <cmath>
+
 #include "cpu/optimizers.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
@@ -47,6 +51,21 @@ void require_update_inputs(const InferContext& ctx, size_t first_slot) {
   for (size_t i = first_slot; i < ctx.num_inputs(); ++i)
     ctx.require(ctx.shape(i) == ctx.shape(0) && ctx.dtype(i) == ctx.dtype(0), "optimizer slot ", i,
                 " must match the parameter");
+}
+// Hyper-parameters parsed once per plan (each op reads the ones it has).
+struct OptimizerHyper {
+  double momentum, beta_1, beta_2, epsilon, rho, weight_decay;
+  bool nesterov, amsgrad, centered;
+};
+
+PrepareRule prepare_hyper(double default_rho) {
+  return [default_rho](const PrepareContext& ctx) {
+    const Attrs& a = ctx.attrs();
+    return prepared_state(
+        OptimizerHyper{a.get_float("momentum", 0.0), a.get_float("beta_1", 0.9), a.get_float("beta_2", 0.999),
+                       a.get_float("epsilon", 1e-7), a.get_float("rho", default_rho), a.get_float("weight_decay", 0.0),
+                       a.get_int("nesterov", 0) != 0, a.get_int("amsgrad", 0) != 0, a.get_int("centered", 0) != 0});
+  };
 }
 }  // namespace
 
@@ -69,15 +88,16 @@ void register_optimizer_ops() {
                 "momentum > 0 needs a velocity input, and only then");
     return {};
   };
+  sgd.prepare = prepare_hyper(0.9);
   sgd.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     double lr = *ctx.inputs[2].data<double>();
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* velocity = ctx.inputs.size() == 4 ? ctx.inputs[3].data<T>() : nullptr;
-      cpu::sgd_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), velocity, p.numel(), lr,
-                         ctx.attrs().get_float("momentum", 0.0), ctx.attrs().get_int("nesterov", 0) != 0,
-                         ctx.attrs().get_float("weight_decay", 0.0));
+      cpu::sgd_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), velocity, p.numel(), lr, h.momentum, h.nesterov,
+                         h.weight_decay);
     });
   };
   register_op(std::move(sgd));
@@ -99,7 +119,9 @@ void register_optimizer_ops() {
                 "amsgrad needs a v_hat input, and only then");
     return {};
   };
+  adam.prepare = prepare_hyper(0.9);
   adam.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     double lr = *ctx.inputs[2].data<double>();
     int64_t step = *ctx.inputs[3].data<int64_t>();
@@ -107,9 +129,7 @@ void register_optimizer_ops() {
       using T = decltype(tag);
       T* v_hat = ctx.inputs.size() == 7 ? ctx.inputs[6].data<T>() : nullptr;
       cpu::adam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(), v_hat,
-                          p.numel(), lr, step, ctx.attrs().get_float("beta_1", 0.9),
-                          ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7),
-                          ctx.attrs().get_float("weight_decay", 0.0));
+                          p.numel(), lr, step, h.beta_1, h.beta_2, h.epsilon, h.weight_decay);
     });
   };
   register_op(std::move(adam));
@@ -133,18 +153,19 @@ void register_optimizer_ops() {
                 "centered, and only then");
     return {};
   };
+  rms.prepare = prepare_hyper(0.9);
   rms.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     double lr = *ctx.inputs[2].data<double>();
-    const bool has_momentum = ctx.attrs().get_float("momentum", 0.0) > 0;
-    const bool centered = ctx.attrs().get_int("centered", 0) != 0;
+    const bool has_momentum = h.momentum > 0;
+    const bool centered = h.centered;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       T* buffer = has_momentum ? ctx.inputs[4].data<T>() : nullptr;
       T* average = centered ? ctx.inputs[has_momentum ? 5 : 4].data<T>() : nullptr;
       cpu::rmsprop_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), buffer, average, p.numel(),
-                             lr, ctx.attrs().get_float("rho", 0.9), ctx.attrs().get_float("momentum", 0.0),
-                             ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
+                             lr, h.rho, h.momentum, h.epsilon, h.weight_decay);
     });
   };
   register_op(std::move(rms));
@@ -158,13 +179,14 @@ void register_optimizer_ops() {
     require_update_inputs(ctx, 3);
     return {};
   };
+  adagrad.prepare = prepare_hyper(0.9);
   adagrad.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::adagrad_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), p.numel(),
-                             *ctx.inputs[2].data<double>(), ctx.attrs().get_float("epsilon", 1e-7),
-                             ctx.attrs().get_float("weight_decay", 0.0));
+                             *ctx.inputs[2].data<double>(), h.epsilon, h.weight_decay);
     });
   };
   register_op(std::move(adagrad));
@@ -178,13 +200,14 @@ void register_optimizer_ops() {
     require_update_inputs(ctx, 3);
     return {};
   };
+  adadelta.prepare = prepare_hyper(0.95);
   adadelta.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::adadelta_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[3].data<T>(), ctx.inputs[4].data<T>(),
-                              p.numel(), *ctx.inputs[2].data<double>(), ctx.attrs().get_float("rho", 0.95),
-                              ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
+                              p.numel(), *ctx.inputs[2].data<double>(), h.rho, h.epsilon, h.weight_decay);
     });
   };
   register_op(std::move(adadelta));
@@ -202,14 +225,15 @@ void register_optimizer_ops() {
     ctx.require(ctx.shape(3).empty() && ctx.dtype(3) == DType::i64, "iterations must be an int64 scalar");
     return {};
   };
+  adamax.prepare = prepare_hyper(0.9);
   adamax.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::adamax_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[4].data<T>(), ctx.inputs[5].data<T>(),
-                            p.numel(), *ctx.inputs[2].data<double>(), *ctx.inputs[3].data<int64_t>(),
-                            ctx.attrs().get_float("beta_1", 0.9), ctx.attrs().get_float("beta_2", 0.999),
-                            ctx.attrs().get_float("epsilon", 1e-7), ctx.attrs().get_float("weight_decay", 0.0));
+                            p.numel(), *ctx.inputs[2].data<double>(), *ctx.inputs[3].data<int64_t>(), h.beta_1,
+                            h.beta_2, h.epsilon, h.weight_decay);
     });
   };
   register_op(std::move(adamax));
@@ -228,18 +252,35 @@ void register_optimizer_ops() {
     ctx.require(ctx.shape(4).empty() && ctx.dtype(4) == DType::f64, "u_product must be a float64 scalar");
     return {};
   };
+  nadam.prepare = prepare_hyper(0.9);
   nadam.cpu = [](const KernelContext& ctx) {
+    const OptimizerHyper& h = ctx.prepared<OptimizerHyper>();
     const Tensor& p = ctx.inputs[0];
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::nadam_update<T>(p.data<T>(), ctx.inputs[1].data<T>(), ctx.inputs[5].data<T>(), ctx.inputs[6].data<T>(),
                            p.numel(), *ctx.inputs[2].data<double>(), *ctx.inputs[3].data<int64_t>(),
-                           *ctx.inputs[4].data<double>(), ctx.attrs().get_float("beta_1", 0.9),
-                           ctx.attrs().get_float("beta_2", 0.999), ctx.attrs().get_float("epsilon", 1e-7),
-                           ctx.attrs().get_float("weight_decay", 0.0));
+                           *ctx.inputs[4].data<double>(), h.beta_1, h.beta_2, h.epsilon, h.weight_decay);
     });
   };
   register_op(std::move(nadam));
+
+  OpDef schedule;
+  schedule.name = "nadam_schedule";
+  schedule.min_inputs = schedule.max_inputs = 2;
+  schedule.attrs = {{"beta_1", AttrType::Float}};
+  schedule.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require(ctx.shape(0).empty() && ctx.dtype(0) == DType::f64, "u_product must be a float64 scalar");
+    ctx.require(ctx.shape(1).empty() && ctx.dtype(1) == DType::i64, "iterations must be an int64 scalar");
+    return {{{}, DType::f64}};
+  };
+  schedule.prepare = [](const PrepareContext& ctx) { return prepared_state(ctx.attrs().get_float("beta_1", 0.9)); };
+  schedule.cpu = [](const KernelContext& ctx) {
+    const double beta_1 = ctx.prepared<double>();
+    const double t = static_cast<double>(*ctx.inputs[1].data<int64_t>() + 1);
+    *ctx.outputs[0].data<double>() = *ctx.inputs[0].data<double>() * beta_1 * (1.0 - 0.5 * std::pow(0.96, t));
+  };
+  register_op(std::move(schedule));
 
   OpDef counter;
   counter.name = "increment_counter";

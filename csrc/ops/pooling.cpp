@@ -89,8 +89,11 @@ void register_pool(const std::string& name, bool is_max, SetupFn setup, const st
     ctx.require_float(0);
     return {{setup(ctx.shape(0), ctx.attrs(), &ctx).out_shape, ctx.dtype(0)}};
   };
-  fwd.cpu = [setup, is_max](const KernelContext& ctx) {
-    PoolSetup p = setup(ctx.inputs[0].shape(), ctx.attrs(), nullptr);
+  fwd.prepare = [setup](const PrepareContext& ctx) {
+    return prepared_state(setup(ctx.inputs[0].shape, ctx.attrs(), nullptr));
+  };
+  fwd.cpu = [is_max](const KernelContext& ctx) {
+    const PoolSetup& p = ctx.prepared<PoolSetup>();
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
       if (is_max) cpu::max_pool<T>(p.s, ctx.inputs[0].data<T>(), ctx.outputs[0].data<T>());
@@ -111,9 +114,12 @@ void register_pool(const std::string& name, bool is_max, SetupFn setup, const st
     setup(ctx.shape(1), ctx.attrs(), &ctx);
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
-  bwd.cpu = [setup, is_max](const KernelContext& ctx) {
+  bwd.prepare = [setup](const PrepareContext& ctx) {
+    return prepared_state(setup(ctx.outputs[0].shape, ctx.attrs(), nullptr));
+  };
+  bwd.cpu = [is_max](const KernelContext& ctx) {
     const Tensor& dx = ctx.outputs[0];
-    PoolSetup p = setup(dx.shape(), ctx.attrs(), nullptr);
+    const PoolSetup& p = ctx.prepared<PoolSetup>();
     dispatch_float(dx.dtype(), [&](auto tag) {
       using T = decltype(tag);
       if (is_max) cpu::max_pool_grad<T>(p.s, ctx.inputs[1].data<T>(), ctx.inputs[0].data<T>(), dx.data<T>());

@@ -66,8 +66,10 @@ Tensor borrow_array(const py::array& a, const std::string& what) {
   return Tensor::view(storage, 0, shape, dtype);
 }
 
-// A NumPy array sharing the tensor's bytes (the array keeps the storage alive).
-py::array to_numpy(const Tensor& t) {
+// A NumPy array sharing the tensor's bytes (the array keeps the storage alive); a device
+// tensor is copied to the host first.
+py::array to_numpy(const Tensor& device_tensor) {
+  const Tensor t = device_tensor.device().type == DeviceType::CPU ? device_tensor : device_tensor.to(cpu_device());
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides(t.rank());
   py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.dtype()));
   for (size_t i = t.rank(); i-- > 0;) {
@@ -254,8 +256,14 @@ PYBIND11_MODULE(_engine, m) {
       .def_static("from_numpy", [](py::array a) { return copy_from_array(a, "Tensor.from_numpy"); })
       .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape())); })
       .def_property_readonly("dtype", [](const Tensor& t) { return std::string(dtype_name(t.dtype())); })
-      .def("numpy", &to_numpy, "A NumPy array sharing this tensor's memory")
+      .def("numpy", &to_numpy, "A NumPy array sharing this tensor's memory (a copy for a device tensor)")
+      .def_property_readonly("device", [](const Tensor& t) { return t.device().str(); })
+      .def(
+          "to", [](const Tensor& t, const std::string& device) { return t.to(parse_device(device)); },
+          py::arg("device"), "A copy on `device` ('cpu', 'cuda', 'cuda:N').")
       .def_buffer([](const Tensor& t) {
+        check(t.device().type == DeviceType::CPU, ErrorKind::Value, "a tensor on ", t.device().str(),
+              " has no host buffer; use .numpy(), which copies it to the host");
         std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end()), strides(t.rank());
         py::ssize_t stride = static_cast<py::ssize_t>(dtype_size(t.dtype()));
         for (size_t i = t.rank(); i-- > 0;) {
@@ -395,11 +403,14 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
-                       bool reuse_memory, bool parallel_branches) {
-             return std::make_unique<Executor>(g, fetches, effects, ExecutorOptions{reuse_memory, parallel_branches});
+                       bool reuse_memory, bool parallel_branches, const std::string& device, size_t max_cached_plans) {
+             return std::make_unique<Executor>(
+                 g, fetches, effects,
+                 ExecutorOptions{reuse_memory, parallel_branches, parse_device(device), max_cached_plans});
            }),
            py::arg("graph"), py::arg("fetches"), py::arg("effects") = std::vector<NodeId>{},
-           py::arg("reuse_memory") = true, py::arg("parallel_branches") = true)
+           py::arg("reuse_memory") = true, py::arg("parallel_branches") = true, py::arg("device") = "cpu",
+           py::arg("max_cached_plans") = 32)
       .def(
           "run",
           [](Executor& ex, py::handle feeds) {
@@ -413,6 +424,25 @@ PYBIND11_MODULE(_engine, m) {
             return results_to_python(results);
           },
           py::arg("feeds"), "Runs once; feeds are a list (required_inputs order) or a dict by input name.")
+      .def(
+          "run_many",
+          [](Executor& ex, py::list feeds_per_run) {
+            std::vector<py::array> keep;
+            std::vector<std::vector<Tensor>> tensors;
+            for (py::handle feeds : feeds_per_run)
+              tensors.push_back(feeds_from_python(ex.graph(), ex.required_inputs(), feeds, keep));
+            std::vector<std::vector<Tensor>> results;
+            {
+              py::gil_scoped_release release;
+              results = ex.run_many(tensors);
+            }
+            py::list out;
+            for (const auto& r : results) out.append(results_to_python(r));
+            return out;
+          },
+          py::arg("feeds_per_run"), "Several runs in one native call; returns one result list per run.")
+      .def_property_readonly("arena_bytes", &Executor::arena_bytes)
+      .def_property_readonly("device", [](const Executor& ex) { return ex.device().str(); })
       .def_property_readonly("required_inputs",
                              [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
       .def("plan_stats",
@@ -420,22 +450,23 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
-                       const std::string& optimizer, std::vector<ValueId> fetches, bool reuse_memory,
-                       bool parallel_branches, const py::list& constraints, const py::kwargs& options) {
-             py::dict config = py::dict(options);
-             config["optimizer"] = optimizer;
-             return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
-                                              ExecutorOptions{reuse_memory, parallel_branches},
-                                              constraints_from_python(constraints));
-           }),
-           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(),
-           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
-           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
-           "constraints: [(param index, constrain-op attrs)] applied after those updates.")
+      .def(
+          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
+                      std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
+                      const py::list& constraints, const std::string& device, const py::kwargs& options) {
+            py::dict config = py::dict(options);
+            config["optimizer"] = optimizer;
+            return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
+                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                             constraints_from_python(constraints));
+          }),
+          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+          py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+          py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
+          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+          "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
+          "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
+          "constraints: [(param index, constrain-op attrs)] applied after those updates.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -450,6 +481,24 @@ PYBIND11_MODULE(_engine, m) {
             return results_to_python(results);
           },
           py::arg("feeds"), "One training step (forward, loss, backward, update); returns [loss, *fetches].")
+      .def(
+          "steps",
+          [](Trainer& tr, py::list feeds_per_step) {
+            std::vector<py::array> keep;
+            std::vector<std::vector<Tensor>> tensors;
+            for (py::handle feeds : feeds_per_step)
+              tensors.push_back(feeds_from_python(tr.executor().graph(), tr.executor().required_inputs(), feeds, keep));
+            std::vector<std::vector<Tensor>> results;
+            {
+              py::gil_scoped_release release;
+              results = tr.steps(tensors);
+            }
+            py::list out;
+            for (const auto& r : results) out.append(results_to_python(r));
+            return out;
+          },
+          py::arg("feeds_per_step"),
+          "Several training steps in one native call (steps_per_execution); one [loss, *fetches] per step.")
       .def_property("learning_rate", &Trainer::learning_rate, &Trainer::set_learning_rate)
       .def_property_readonly("gradients", &Trainer::gradients)
       .def_property("iterations", &Trainer::iterations, &Trainer::set_iterations)

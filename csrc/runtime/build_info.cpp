@@ -1,11 +1,8 @@
 #include "runtime/build_info.h"
 
 #include "core/cpu_features.h"
+#include "core/device_backend.h"
 #include "core/thread_pool.h"
-
-#ifdef DAGNET_HAVE_CUDA
-#include "cuda/cuda_runtime_info.h"
-#endif
 
 namespace dagnet {
 
@@ -24,10 +21,8 @@ BuildInfo build_info() {
 }
 
 std::vector<std::string> available_devices() {
-  std::vector<std::string> devices{"cpu"};
-#ifdef DAGNET_HAVE_CUDA
-  for (int i = 0; i < cuda_device_count(); ++i) devices.push_back("cuda:" + std::to_string(i));
-#endif
+  std::vector<std::string> devices;
+  for (const Device& d : available_device_list()) devices.push_back(d.str());
   return devices;
 }
 

@@ -14,6 +14,7 @@ from .. import _naming, _tree
 from .._device import check_device, get_device
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
+from ..export import export_model
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
@@ -127,6 +128,26 @@ class Model(Trainer, Layer):
         """Writes the lowered prediction graph (and, when compiled, the training graph with its
         losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
         export_native(self, filepath)
+
+    def export(
+        self,
+        filepath: str | os.PathLike[str],
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Exports the model for inference, as Keras 3's ``Model.export``.
+
+        ``format="onnx"`` writes an ONNX model of the prediction graph (dynamic batch and
+        other None axes kept; ``opset_version`` default 18; ``pip install "dagnet[onnx]"``);
+        ``format="dgn"`` writes the native program file (``export_native``). Keras's other
+        formats ("tf_saved_model", the default, "openvino", "litert", "torch") need their
+        frameworks and raise a ValueError saying so; unknown formats raise Keras's error.
+        ``input_signature`` (objects with ``.shape``, one per input) may fix sizes the
+        model leaves as None.
+        """
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def summary(
         self,

@@ -308,7 +308,7 @@ def compile_config(model: Any) -> dict:
         "metrics": serialize_keras_object(args.get("metrics")),
         "weighted_metrics": serialize_keras_object(args.get("weighted_metrics")),
         "run_eagerly": False,
-        "steps_per_execution": 1,
+        "steps_per_execution": getattr(model, "steps_per_execution", 1),
         "jit_compile": False,
     }
 
@@ -325,4 +325,5 @@ def compile_from_config(model: Any, config: dict) -> None:
         loss_weights=config.get("loss_weights"),
         metrics=config.get("metrics"),
         weighted_metrics=config.get("weighted_metrics"),
+        steps_per_execution=config.get("steps_per_execution", 1),
     )

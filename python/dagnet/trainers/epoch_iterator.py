@@ -24,6 +24,22 @@ def is_indexable(source):
     return hasattr(source, "__getitem__") and hasattr(source, "__len__") and not hasattr(source, "__next__")
 
 
+def executions(batches: Any, per_execution: int) -> Any:
+    """Groups an epoch's (step, batch) pairs into runs of `per_execution` batches (Keras 3's
+    steps_per_execution): yields (first step, [batches]); the last run may be shorter."""
+    group: list = []
+    first = 0
+    for step, batch in batches:
+        if not group:
+            first = step
+        group.append(batch)
+        if len(group) == per_execution:
+            yield first, group
+            group = []
+    if group:
+        yield first, group
+
+
 class EpochIterator:
     """Keras 3's EpochIterator: yields (step, batch) for one epoch at a time.
 

@@ -72,6 +72,9 @@ class Trainer:
     ) -> None:
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}")
+        self.steps_per_execution = steps_per_execution  # training batches per native call
         self.optimizer = optimizers_module.get(optimizer)
         self._compile_spec = (loss, loss_weights, metrics, weighted_metrics)
         # Resolved against the model's outputs: now when they are known (errors show here),
@@ -382,6 +385,31 @@ class Trainer:
             variable.assign(variable.constraint(variable.value.copy()))
         return runner.log_spec, values
 
+    def _train_steps(self, batches: list[tuple]) -> list[tuple[logs_module.LogSpec, list[Any]]]:
+        """Several training steps (steps_per_execution): consecutive batches that share a
+        lowered graph run in one native call, unless a learning-rate schedule or a Python
+        constraint must act between steps. Returns [(log spec, values)] per batch."""
+        results: list[tuple[logs_module.LogSpec, list[Any]]] = []
+        i = 0
+        while i < len(batches):
+            runner = self._runner("train", *batches[i])
+            group = [batches[i]]
+            while (
+                i + len(group) < len(batches)
+                and not runner.python_constraints
+                and self.optimizer._schedule is None
+                and self._runner("train", *batches[i + len(group)]) is runner
+            ):
+                group.append(batches[i + len(group)])
+            if len(group) == 1:
+                results.append(self._train_step(*group[0]))
+            else:
+                self.optimizer._before_step(runner)
+                for values in runner.engine.steps([runner.feeds(*b) for b in group]):
+                    results.append((runner.log_spec, [logs_module.fetched(v) for v in values]))
+            i += len(group)
+        return results
+
     def _test_step(
         self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
     ) -> tuple[logs_module.LogSpec, list[Any]]:
@@ -520,17 +548,19 @@ class Trainer:
             callbacks.on_epoch_begin(epoch)
             means, step = logs_module.LogAccumulator(), -1
             try:
-                for step, (bx, by, bw) in iterator.epoch():
-                    callbacks.on_train_batch_begin(step)
-                    spec, values = self._train_step(bx, by, bw)
-                    if not nan_reported and not math.isfinite(values[0]):
-                        warnings.warn(
-                            f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
-                            "and the learning rate (TerminateOnNaN stops training when this happens).",
-                            stacklevel=2,
-                        )
-                        nan_reported = True
-                    means.add(spec, values, bx, by, bw)
+                per_execution = getattr(self, "steps_per_execution", 1)
+                for first, group in epoch_iterator.executions(iterator.epoch(), per_execution):
+                    callbacks.on_train_batch_begin(first)  # Keras 3: once per execution (first, last step)
+                    steps = range(first, first + len(group))
+                    for step, (spec, values), (bx, by, bw) in zip(steps, self._train_steps(group), group):
+                        if not nan_reported and not math.isfinite(values[0]):
+                            warnings.warn(
+                                f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
+                                "and the learning rate (TerminateOnNaN stops training when this happens).",
+                                stacklevel=2,
+                            )
+                            nan_reported = True
+                        means.add(spec, values, bx, by, bw)
                     callbacks.on_train_batch_end(step, means.result())
                     if self.stop_training:
                         break

@@ -1,0 +1,143 @@
+#include "cuda/cuda_backend.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/device_backend.h"
+#include "cuda/cuda_allocator.h"
+#include "cuda/cuda_check.h"
+#include "cuda/kernel_support.cuh"
+
+namespace dagnet::cuda {
+
+void register_device_scalar_kernels();  // device_scalar_kernels.cu
+
+namespace {
+std::atomic<bool> g_tf32{false};
+
+// Restores the calling thread's current device on scope exit.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device) {
+    check_cuda(cudaGetDevice(&previous_), "cudaGetDevice");
+    if (previous_ != device) check_cuda(cudaSetDevice(device), "cudaSetDevice");
+  }
+  ~DeviceGuard() { cudaSetDevice(previous_); }
+
+ private:
+  int previous_ = 0;
+};
+
+class CudaContext final : public DeviceContext {
+ public:
+  CudaContext(int index, Allocator& allocator) : allocator_(allocator) {
+    device = Device{DeviceType::CUDA, index};
+    DeviceGuard guard(index);
+    cudaStream_t s = nullptr;
+    check_cuda(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
+    stream = s;
+    cublasHandle_t h = nullptr;
+    check_cublas(cublasCreate(&h), "cublasCreate");
+    blas = h;
+    check_cublas(cublasSetStream(h, s), "cublasSetStream");
+    check_cublas(cublasSetMathMode(h, g_tf32.load() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+                 "cublasSetMathMode");
+    error = static_cast<DeviceError*>(allocator_.allocate(sizeof(DeviceError)));
+    check_cuda(cudaMemsetAsync(error, 0, sizeof(DeviceError), s), "cudaMemsetAsync");
+    check_cuda(cudaMallocHost(&host_error_, sizeof(DeviceError)), "cudaMallocHost");  // pinned: async read-back
+  }
+  ~CudaContext() override {
+    DeviceGuard guard(device.index);
+    cudaStreamSynchronize(static_cast<cudaStream_t>(stream));
+    allocator_.deallocate(error, sizeof(DeviceError));
+    cudaFreeHost(host_error_);
+    cublasDestroy(static_cast<cublasHandle_t>(blas));
+    cudaStreamDestroy(static_cast<cudaStream_t>(stream));
+  }
+  void synchronize() override {
+    check_cuda(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)), "cudaStreamSynchronize");
+  }
+  DeviceError take_error() override {
+    auto s = static_cast<cudaStream_t>(stream);
+    check_cuda(cudaMemcpyAsync(host_error_, error, sizeof(DeviceError), cudaMemcpyDeviceToHost, s), "cudaMemcpyAsync");
+    check_cuda(cudaMemsetAsync(error, 0, sizeof(DeviceError), s), "cudaMemsetAsync");
+    synchronize();
+    return *host_error_;
+  }
+  bool synchronous() const override { return false; }
+
+ private:
+  Allocator& allocator_;
+  DeviceError* host_error_ = nullptr;
+};
+
+class CudaBackend final : public DeviceBackend {
+ public:
+  CudaBackend() {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+      cudaGetLastError();  // no driver or no device: CPU-only, and clear the sticky error
+      count = 0;
+    }
+    for (int i = 0; i < count; ++i) allocators_.push_back(std::make_unique<CachingAllocator>(i));
+  }
+  DeviceType type() const override { return DeviceType::CUDA; }
+  int device_count() const override { return static_cast<int>(allocators_.size()); }
+  Allocator& allocator(int index) override { return *allocators_.at(index); }
+  void copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes, void* stream) override {
+    if (!bytes) return;
+    const int index = dst_device.type == DeviceType::CUDA ? dst_device.index : src_device.index;
+    DeviceGuard guard(index);
+    if (stream) {
+      check_cuda(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, static_cast<cudaStream_t>(stream)),
+                 "cudaMemcpyAsync");
+    } else {
+      check_cuda(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault), "cudaMemcpy");
+    }
+  }
+  void fill_zero(void* dst, size_t bytes, int index, void* stream) override {
+    if (!bytes) return;
+    DeviceGuard guard(index);
+    if (stream) {
+      check_cuda(cudaMemsetAsync(dst, 0, bytes, static_cast<cudaStream_t>(stream)), "cudaMemsetAsync");
+    } else {
+      check_cuda(cudaMemset(dst, 0, bytes), "cudaMemset");
+    }
+  }
+  std::unique_ptr<DeviceContext> make_context(int index) override {
+    return std::make_unique<CudaContext>(index, allocator(index));
+  }
+  size_t bytes_in_use(int index) override { return allocators_.at(index)->bytes_in_use(); }
+
+ private:
+  std::vector<std::unique_ptr<CachingAllocator>> allocators_;
+};
+}  // namespace
+
+[[noreturn]] void fail_cuda(cudaError_t status, const char* what) {
+  cudaGetLastError();
+  fail(status == cudaErrorMemoryAllocation ? ErrorKind::Memory : ErrorKind::Runtime, what,
+       " failed: ", cudaGetErrorString(status));
+}
+
+[[noreturn]] void fail_cublas(cublasStatus_t status, const char* what) {
+  fail(status == CUBLAS_STATUS_ALLOC_FAILED ? ErrorKind::Memory : ErrorKind::Runtime, what,
+       " failed: ", cublasGetStatusString(status));
+}
+
+void check_launch(const char* what) { check_cuda(cudaGetLastError(), what); }
+
+void register_cuda_backend() {
+  register_backend(std::make_unique<CudaBackend>());
+  register_device_scalar_kernels();
+}
+
+void set_tf32(bool on) { g_tf32.store(on); }
+bool tf32() { return g_tf32.load(); }
+
+}  // namespace dagnet::cuda

@@ -1,0 +1,63 @@
+#include "ops/kinds.h"
+
+#include <utility>
+
+#include "core/error.h"
+
+namespace dagnet {
+
+Activation parse_activation(const std::string& name) {
+  if (name == "linear" || name.empty()) return Activation::Linear;
+  if (name == "relu") return Activation::Relu;
+  if (name == "elu") return Activation::Elu;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "softmax") return Activation::Softmax;
+  fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
+}
+
+BinaryKind parse_binary(const std::string& n) {
+  if (n == "add") return BinaryKind::Add;
+  if (n == "subtract") return BinaryKind::Subtract;
+  if (n == "multiply") return BinaryKind::Multiply;
+  if (n == "divide") return BinaryKind::Divide;
+  if (n == "maximum") return BinaryKind::Maximum;
+  if (n == "minimum") return BinaryKind::Minimum;
+  if (n == "power") return BinaryKind::Power;
+  if (n == "equal") return BinaryKind::Equal;
+  if (n == "not_equal") return BinaryKind::NotEqual;
+  if (n == "less") return BinaryKind::Less;
+  if (n == "less_equal") return BinaryKind::LessEqual;
+  if (n == "greater") return BinaryKind::Greater;
+  if (n == "greater_equal") return BinaryKind::GreaterEqual;
+  fail(ErrorKind::Value, "unknown binary kind '", n,
+       "' (add, subtract, multiply, divide, maximum, minimum, power, "
+       "equal, not_equal, less, less_equal, greater, greater_equal)");
+}
+
+UnaryKind parse_unary(const std::string& n) {
+  static const std::pair<const char*, UnaryKind> table[] = {{"neg", UnaryKind::Neg},
+                                                            {"exp", UnaryKind::Exp},
+                                                            {"log", UnaryKind::Log},
+                                                            {"sqrt", UnaryKind::Sqrt},
+                                                            {"square", UnaryKind::Square},
+                                                            {"abs", UnaryKind::Abs},
+                                                            {"sign", UnaryKind::Sign},
+                                                            {"reciprocal", UnaryKind::Reciprocal},
+                                                            {"log1p", UnaryKind::Log1p},
+                                                            {"expm1", UnaryKind::Expm1},
+                                                            {"softplus", UnaryKind::Softplus},
+                                                            {"sin", UnaryKind::Sin},
+                                                            {"cos", UnaryKind::Cos},
+                                                            {"floor", UnaryKind::Floor},
+                                                            {"round", UnaryKind::Round},
+                                                            {"rsqrt", UnaryKind::Rsqrt},
+                                                            {"erf", UnaryKind::Erf}};
+  for (const auto& [name, kind] : table)
+    if (n == name) return kind;
+  fail(ErrorKind::Value, "unknown unary kind '", n,
+       "' (neg, exp, log, sqrt, square, abs, sign, reciprocal, log1p, "
+       "expm1, softplus, sin, cos, floor, round, rsqrt, erf)");
+}
+
+}  // namespace dagnet
