@@ -275,7 +275,7 @@ def test_generator_of_inputs_only_trains_an_add_loss_model():
     model = Denoise()
     model.compile(dagnet.optimizers.SGD(0.1))
     first = model.evaluate(x, verbose=0)
-    model.fit((x[i : i + 4] for i in range(0, 16, 4)), epochs=1, shuffle=False, verbose=0)
+    model.fit((x[i : i + 4] for i in range(0, 16, 4)), steps_per_epoch=4, shuffle=False, verbose=0)
     assert model.evaluate(x, verbose=0) < first
 
 
@@ -332,3 +332,17 @@ def test_inputs_with_a_batch_size_still_take_any_batch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(np.ones((6, 3)), np.ones((6, 1)), batch_size=4, verbose=0)
+
+
+def test_subclassed_model_exports_to_onnx_after_seeing_data(tmp_path):
+    pytest.importorskip("onnx")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    x, _ = _xy(n=6)
+    model = Small(units=3)
+    with pytest.raises(ValueError, match="never called"):
+        model.export(tmp_path / "small.onnx", format="onnx")
+    expected = model.predict(x, verbose=0)
+    model.export(tmp_path / "small.onnx", format="onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "small.onnx"))
+    (got,) = session.run(None, {session.get_inputs()[0].name: x})
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

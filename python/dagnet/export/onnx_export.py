@@ -78,7 +78,8 @@ def build_onnx_model(model: Any, opset_version: int | None = None, input_signatu
     newest = onnx.defs.onnx_opset_version()
     if not MIN_OPSET <= opset <= newest:
         raise ValueError(f"ONNX export: opset_version must be between {MIN_OPSET} and {newest}; got {opset_version}")
-    if not getattr(model, "inputs", None):
+    io = model._current_io()  # the graph's inputs and outputs (a subclassed model's: those of its last data)
+    if io is None or not io.inputs:
         raise ValueError("The model provided has never called. ")
     builder = GraphBuilder(training=False)
     with builder.active():
@@ -87,11 +88,11 @@ def build_onnx_model(model: Any, opset_version: int | None = None, input_signatu
     ctx = OnnxContext(graph, onnx)
 
     graph_inputs = []
-    for tensor, name, dims in zip(inputs, model.input_names, _input_dims(model.inputs, input_signature)):
+    for tensor, name, dims in zip(inputs, io.input_names, _input_dims(io.inputs, input_signature)):
         ctx.reserve(name)
         ctx.bind(tensor.id, name)
         graph_inputs.append(ctx.value_info(name, tensor.dtype, dims))
-    output_names = list(model.output_names)
+    output_names = list(io.output_names)
     for name in output_names:
         ctx.reserve(name)
 

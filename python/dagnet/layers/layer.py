@@ -183,8 +183,14 @@ class Layer(KerasSaveable):
         return {"input_shape": _shape_lists(self._build_shapes)}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        """(module, registered_name) as Keras 3 writes them: a built-in layer's public module; a
+        user's class its registered name, or its class name when unregistered."""
         registered = registered_name_of(self)
-        return ("keras.layers" if not registered else None), registered
+        if registered:
+            return None, registered
+        if type(self).__module__.split(".")[0] == "dagnet":
+            return "keras.layers", None
+        return None, type(self).__name__
 
     def build_from_config(self, config: dict[str, Any]) -> None:
         if config and "input_shape" in config and not self.built:

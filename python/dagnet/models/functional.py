@@ -20,7 +20,6 @@ from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..saving import saving_api
 from ..saving.native_export import export_native
-from ..serialization.object_registration import registered_name_of
 from ..serialization.serialization_lib import serialize_keras_object
 from ..trainers.trainer import Trainer
 from .graph_map import map_graph
@@ -342,7 +341,7 @@ class Functional(Model):
         return [], {"layers": list(self.layers), **self._saved_children()}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
-        if registered_name_of(self):
+        if type(self) is not Functional:  # a subclass: named as a user's class
             return super()._config_module_and_name()
         return "keras.src.models.functional", "Functional"  # as Keras 3 writes it
 
