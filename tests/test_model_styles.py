@@ -3,6 +3,7 @@ deferred Sequential builds (any batch size, free lengths, rebuilds), subclassed 
 (traced once per input signature, tracking, saving, nesting), functional subclasses, the
 losses from inside a model, and the errors that say what to do."""
 
+import json
 import warnings
 
 import numpy as np
@@ -160,6 +161,8 @@ def test_unregistered_subclass_loads_with_custom_objects(tmp_path):
     model.compile("sgd", "mse")
     model.fit(x, y, verbose=0)
     assert model.get_config()["units"] == 3
+    entry = json.loads(model.to_json())
+    assert (entry["module"], entry["class_name"], entry["registered_name"]) == (None, "Small", "Small")  # Keras 3
     model.save(tmp_path / "small.keras")
     loaded = dagnet.models.load_model(tmp_path / "small.keras", custom_objects={"Small": Small})
     assert isinstance(loaded, Small) and loaded.units == 3

@@ -107,6 +107,17 @@ class GraphBuilder:
             _builders.pop()
 
 
+def engine_array(x: TensorLike) -> np.ndarray:
+    """Data as the engine takes it: float64 / float16 and bool as float32 (Keras converts
+    data to floatx), small integer types as int64."""
+    a = np.asarray(x)
+    if a.dtype == np.float64 or a.dtype == np.float16 or a.dtype == np.bool_:
+        return a.astype(np.float32)
+    if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
+        return a.astype(np.int64)
+    return a
+
+
 class GraphTensor(TensorOperators):
     """A value of a native graph under construction (what ``call`` sees while tracing)."""
 

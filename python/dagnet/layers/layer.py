@@ -19,7 +19,7 @@ from .. import (
     ops,
     regularizers as regularizers_module,
 )
-from .._tracing import GraphBuilder, GraphTensor, current_builder
+from .._tracing import GraphBuilder, GraphTensor, current_builder, engine_array
 from .._typing import TensorLike
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
@@ -523,7 +523,7 @@ class Layer(KerasSaveable):
         return [(a.shape, a.dtype.name) for a in arrays]
 
     def _eager_call(self, args, kwargs):
-        arrays = [_as_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
+        arrays = [engine_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
         specs = self._eager_input_specs(arrays)
         arrays = [a if a.dtype.name == dtype else a.astype(dtype) for a, (_, dtype) in zip(arrays, specs)]
         training = kwargs.get("training")
@@ -736,17 +736,6 @@ def _standard_dtype(dtype: Any) -> str:
 
 def _is_array_like(x: TensorLike) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
-
-
-def _as_array(x: TensorLike) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype == np.float64 or a.dtype == np.float16:
-        return a.astype(np.float32)
-    if a.dtype == np.bool_:
-        return a.astype(np.float32)
-    if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
-        return a.astype(np.int64)
-    return a
 
 
 def _to_keras_tensor(builder: GraphBuilder, value: TensorLike) -> KerasTensor | None:

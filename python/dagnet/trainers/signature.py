@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _tree
 from .._free_dims import free_input_shapes
-from .._tracing import GraphBuilder
+from .._tracing import GraphBuilder, engine_array
 from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 
@@ -93,15 +93,9 @@ class TracedSignature:
 
 def as_array(x: TensorLike) -> np.ndarray:
     """Data as the engine takes it (Keras converts float64 data to float32)."""
-    a = np.asarray(x)
+    a = engine_array(x)
     if a.dtype == object:
         raise TypeError(f"Could not convert the data to a numeric array (got an object array of shape {a.shape})")
-    if a.dtype.kind == "f" and a.dtype != np.float32:
-        return a.astype(np.float32)
-    if a.dtype == np.bool_:
-        return a.astype(np.float32)
-    if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
-        return a.astype(np.int64)
     return a
 
 
