@@ -349,3 +349,28 @@ def test_subclassed_model_exports_to_onnx_after_seeing_data(tmp_path):
     session = onnxruntime.InferenceSession(str(tmp_path / "small.onnx"))
     (got,) = session.run(None, {session.get_inputs()[0].name: x})
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_frozen_weights_regularizers_leave_the_loss_as_in_keras():
+    inputs = Input((3,))
+    frozen = layers.Dense(2, kernel_regularizer=dagnet.regularizers.L2(1.0), kernel_initializer="ones")
+    model = Model(inputs, layers.Dense(1, kernel_initializer="ones")(frozen(inputs)))
+    frozen.trainable = False
+    model.compile("sgd", "mse")
+    assert model.test_on_batch(np.ones((2, 3)), np.zeros((2, 1))) == 36.0  # Keras 3.15: mse only
+    frozen.trainable = True
+    model.compile("sgd", "mse")
+    assert model.test_on_batch(np.ones((2, 3)), np.zeros((2, 1))) == 42.0  # + 1.0 * sum(ones(3, 2) ** 2)
+
+
+def test_compute_metrics_entries_must_be_tensors_or_logged_values():
+    class Doubled(Small):
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            results = super().compute_metrics(x, y, y_pred, sample_weight)
+            return {"twice": results["loss"], "oops": "text"}
+
+    model = Doubled()
+    model.compile("sgd", "mse")
+    x, y = _xy(n=4, outputs=3)
+    with pytest.raises(TypeError, match="compute_metrics returned 'text' for 'oops'"):
+        model.fit(x, y, verbose=0)

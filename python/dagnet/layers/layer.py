@@ -378,11 +378,11 @@ class Layer(KerasSaveable):
     @property
     def losses(self) -> list:
         """Keras's losses: the `add_loss` terms of this layer and the layers under it, then the
-        weight regularizers' penalties. While a model is lowered these are graph values (the
+        trainable weights' regularizer penalties. While a model is lowered these are graph values (the
         terms met so far in that trace); otherwise NumPy values (the last eager call's terms
         and the penalties of the current weights)."""
         layers = self._flatten_layers()
-        regularized = [w for w in self.weights if w.regularizer is not None]
+        regularized = [w for w in self.trainable_weights if w.regularizer is not None]  # Keras: trainable only
         builder = current_builder()
         if builder is not None:
             mine = {id(layer) for layer in layers}

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import losses as losses_module, metrics as metrics_module, ops, optimizers as optimizers_module
+from .._tracing import GraphTensor
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .logs import LogSpec
 
@@ -228,6 +231,12 @@ class StepLowering:
         for name, value in results.items():
             if isinstance(value, LoggedValue):
                 keep[str(name)] = value.name
+            elif not isinstance(value, (GraphTensor, int, float, np.ndarray, np.generic)):
+                raise TypeError(
+                    f"compute_metrics returned {value!r} for '{name}': a value must be a tensor computed with "
+                    "dagnet.ops (reported per batch) or an entry of super().compute_metrics(...) (an epoch mean, "
+                    "used as it is: it has no value to compute with while the step is lowered)"
+                )
             else:
                 self.spec.last(str(name), self.fetch(self.builder.as_value(value)))
                 keep[str(name)] = str(name)
