@@ -24,6 +24,7 @@ from .._typing import TensorLike
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
 from ..node import Node
+from ..serialization import auto_config
 from ..serialization.keras_saveable import KerasSaveable
 from ..serialization.object_registration import registered_name_of
 from ..serialization.serialization_lib import clean_layer_config, dtype_policy
@@ -83,9 +84,11 @@ class Layer(KerasSaveable):
     # a Model, and a functional one (a graph of layer calls). Models set them.
     _is_model = False
     _is_graph_network = False
+    _auto_config: dict | str | None = None  # the constructor's arguments (serialization.auto_config)
     # Attributes of dagnet's own machinery: never sublayers, never saved as children.
-    _auto_config: dict | str | None = None
-    _UNTRACKED_ATTRIBUTES: frozenset[str] = frozenset({"_inbound_nodes", "_outbound_nodes", "_eager_runs", "_losses"})
+    _UNTRACKED_ATTRIBUTES: frozenset[str] = frozenset(
+        {"_inbound_nodes", "_outbound_nodes", "_eager_runs", "_losses", "_auto_config"}
+    )
     name: str
 
     def __init_subclass__(cls, **kwargs):
@@ -111,7 +114,7 @@ class Layer(KerasSaveable):
         instance: Layer = super().__new__(cls)
         # Keras 3's auto-config: the constructor's arguments, when all are plain values, are
         # the config of a subclass that does not write get_config.
-        instance._auto_config = _auto_config(cls, args, kwargs)
+        instance._auto_config = auto_config.constructor_config(cls, args, kwargs)
         return instance
 
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
@@ -169,7 +172,7 @@ class Layer(KerasSaveable):
     def get_config(self) -> dict:
         config: dict[str, Any] = {"name": self.name}
         if _writes_no_config(self):
-            config = _with_auto_config(self, config)
+            config = auto_config.with_constructor_config(self, config)
         config.update({"trainable": self.trainable, "dtype": dtype_policy(self.dtype)})
         if getattr(self, "activity_regularizer", None) is not None:
             config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
@@ -641,72 +644,8 @@ class Layer(KerasSaveable):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-_AUTO_CONFIG_TYPES = (str, int, float, bool, type(None))
-_POSITIONAL_ARGS_ERROR = "positional only or variadic positional arguments"
-_GET_CONFIG_EXAMPLE = """
-    class CustomLayer(keras.layers.Layer):
-        def __init__(self, arg1, arg2, **kwargs):
-            super().__init__(**kwargs)
-            self.arg1 = arg1
-            self.arg2 = arg2
-
-        def get_config(self):
-            config = super().get_config()
-            config.update({"arg1": self.arg1, "arg2": self.arg2})
-            return config"""
-
-
-def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | str | None:
-    """Keras 3's Operation.__new__: the constructor's arguments (defaults included, `name`
-    left out) when every value is a str, number, bool or None; None when some are not, or
-    the positional-arguments error when the signature cannot be replayed by keyword."""
-    try:
-        signature = inspect.signature(cls.__init__)  # type: ignore[misc]  # the class's own constructor
-        bound = signature.bind(None, *args, **kwargs)
-    except (TypeError, ValueError):
-        return None
-    params = list(signature.parameters.values())
-    if any(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in params[1:]):
-        return _POSITIONAL_ARGS_ERROR
-    bound.apply_defaults()
-    arguments = dict(bound.arguments)
-    arguments.pop(params[0].name)
-    for p in params[1:]:
-        if p.kind is inspect.Parameter.VAR_KEYWORD:
-            arguments.update(arguments.pop(p.name, {}))
-        elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
-            return _POSITIONAL_ARGS_ERROR
-    arguments.pop("name", None)
-    if not all(isinstance(v, _AUTO_CONFIG_TYPES) for v in _tree.flatten(list(arguments.values()))):
-        return None
-    return arguments
-
-
 def _writes_no_config(layer: Layer) -> bool:
     return type(layer).get_config is Layer.get_config
-
-
-def _with_auto_config(layer: Layer, config: dict) -> dict:
-    """Keras 3's Operation.get_config for a class without get_config: its auto-config, with
-    `name` only when the constructor takes it (by name or **kwargs)."""
-    auto = layer.__dict__.get("_auto_config")
-    if not isinstance(auto, dict):
-        what = (
-            _POSITIONAL_ARGS_ERROR + " to `__init__()`, which is not supported by the automatic config generation"
-            if auto == _POSITIONAL_ARGS_ERROR
-            else "non-serializable argument values in `__init__()`"
-        )
-        raise NotImplementedError(
-            f"Object {type(layer).__name__} was created by passing {what}, and therefore the object "
-            f"must override `get_config()` in order to be serializable. Please implement `get_config()`."
-            f"\n\nExample:\n{_GET_CONFIG_EXAMPLE}"
-        )
-    config = {**config, **auto}
-    params = inspect.signature(type(layer).__init__).parameters
-    takes_kwargs = "kwargs" in params and params["kwargs"].kind is inspect.Parameter.VAR_KEYWORD
-    if "name" not in params and not takes_kwargs:
-        config.pop("name", None)  # it could not be passed back to __init__
-    return config
 
 
 def _layers_in(value: Any, seen: set[int] | None = None) -> list[Layer]:
