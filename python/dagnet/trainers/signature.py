@@ -27,10 +27,10 @@ class TracedSignature:
     model holds them: `inputs` / `outputs` (flat specs), `_inputs_struct` /
     `_outputs_struct`, `input_names` / `output_names`."""
 
-    def __init__(self, model: Any, template: Any, arrays: list[np.ndarray]) -> None:
+    def __init__(self, model: Any, template: Any, arrays: list[np.ndarray], key: Any) -> None:
         self.model = model
-        self._template = template
-        self.key = (structure_of(template), tuple((a.ndim, a.dtype.name) for a in arrays))
+        self._template = template  # the input structure, None at each leaf
+        self.key = key  # the structure, and each leaf's rank and dtype
         specs = [((None,) + a.shape[1:] if a.ndim else (), a.dtype.name) for a in arrays]
         self._trace(specs)  # builds the model's layers from the first data's shapes
         free = free_input_shapes(lambda builder, inputs: _tree.flatten(self._call(builder, inputs)), specs)
@@ -44,9 +44,8 @@ class TracedSignature:
         # unnamed (its per-output losses are named after the loss functions).
         self.named_outputs = isinstance(outputs, dict)
         self.output_names = _leaf_names(outputs, "output")
-        flat = _tree.flatten(outputs)
         self.outputs = [
-            KerasTensor(t.shape, t.dtype, name=name) for t, name in zip(flat, _tree.flatten(self.output_names))
+            KerasTensor(t.shape, t.dtype, name=n) for t, n in zip(_tree.flatten(outputs), self.output_names)
         ]
         self._outputs_struct = _tree.pack_sequence_as(outputs, self.outputs)
 
@@ -75,7 +74,7 @@ class TracedSignature:
         key = (structure_of(template), tuple((a.ndim, a.dtype.name) for a in arrays))
         cache = model.__dict__.setdefault("_traced_signatures", {})
         if key not in cache:
-            cache[key] = cls(model, template, arrays)
+            cache[key] = cls(model, template, arrays, key)
         return cache[key]
 
     def align(self, x: TensorLike) -> list[np.ndarray]:
