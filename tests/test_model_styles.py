@@ -374,3 +374,15 @@ def test_compute_metrics_entries_must_be_tensors_or_logged_values():
     x, y = _xy(n=4, outputs=3)
     with pytest.raises(TypeError, match="compute_metrics returned 'text' for 'oops'"):
         model.fit(x, y, verbose=0)
+
+
+def test_weights_of_an_unbuilt_model_are_refused_as_in_keras(tmp_path):
+    model = Small()
+    with pytest.raises(ValueError, match="saving a model that has not yet been built. Try building"):
+        model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match="loading weights into a model that has not yet been built"):
+        model.load_weights(tmp_path / "w.weights.h5")
+    with pytest.warns(UserWarning, match="has not yet been built"):
+        model.save(tmp_path / "m.keras")
+    model.build((None, 2))
+    model.save_weights(tmp_path / "w.weights.h5")

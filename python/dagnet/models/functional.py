@@ -114,14 +114,26 @@ class Model(Trainer, Layer):
         self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any
     ) -> None:
         """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
+        if not self.built:
+            warnings.warn(
+                "You are saving a model that has not yet been built. It might not contain any weights yet. "
+                "Consider building the model first by calling it on some data.",
+                stacklevel=2,
+            )
         saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
+        self._require_built("You are saving a model that has not yet been built.")
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False, **kwargs: Any) -> None:
+        self._require_built("You are loading weights into a model that has not yet been built.")
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise ValueError(f"{what} Try building the model first by calling it on some data or by using `build()`.")
 
     def export_native(self, filepath: str | os.PathLike[str]) -> None:
         """Writes the lowered prediction graph (and, when compiled, the training graph with its
