@@ -517,15 +517,34 @@ void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch)
 }
 
 template <typename T>
+void fold_batch_norm(const T* kernel, const T* bias, const T* mean, const T* var, const T* gamma, const T* beta,
+                     int64_t channels, int64_t kernel_size, double epsilon, T* kernel_out, T* bias_out, T* scale) {
+  for (int64_t c = 0; c < channels; ++c) {
+    const double s = norm_rs(NormMode::Moments, static_cast<double>(var[c]), epsilon) *
+                     (gamma ? static_cast<double>(gamma[c]) : 1.0);
+    const double b = bias ? static_cast<double>(bias[c]) : 0.0;
+    bias_out[c] = static_cast<T>((b - static_cast<double>(mean[c])) * s + (beta ? static_cast<double>(beta[c]) : 0.0));
+    scale[c] = static_cast<T>(s);
+  }
+  const int64_t rows = channels > 0 ? kernel_size / channels : 0;
+  parallel_for(rows, std::max<int64_t>(1, kTaskElements / std::max<int64_t>(channels, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r)
+      for (int64_t c = 0; c < channels; ++c) kernel_out[r * channels + c] = kernel[r * channels + c] * scale[c];
+  });
+}
+
+template <typename T>
 void moving_average_update(T* variable, const T* value, int64_t n, double momentum) {
   const T keep = static_cast<T>(momentum), take = static_cast<T>(1.0 - momentum);
   for (int64_t i = 0; i < n; ++i) variable[i] = variable[i] * keep + value[i] * take;
 }
 
-#define DAGNET_NORM_INSTANTIATE(T)                                                  \
-  template void normalize_forward<T>(const NormSetup&, const NormArgs<T>&, void*);  \
-  template void normalize_backward<T>(const NormSetup&, const NormArgs<T>&, void*); \
-  template void moving_average_update<T>(T*, const T*, int64_t, double);
+#define DAGNET_NORM_INSTANTIATE(T)                                                                               \
+  template void normalize_forward<T>(const NormSetup&, const NormArgs<T>&, void*);                               \
+  template void normalize_backward<T>(const NormSetup&, const NormArgs<T>&, void*);                              \
+  template void moving_average_update<T>(T*, const T*, int64_t, double);                                         \
+  template void fold_batch_norm<T>(const T*, const T*, const T*, const T*, const T*, const T*, int64_t, int64_t, \
+                                   double, T*, T*, T*);
 DAGNET_NORM_INSTANTIATE(float)
 DAGNET_NORM_INSTANTIATE(double)
 #undef DAGNET_NORM_INSTANTIATE

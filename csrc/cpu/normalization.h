@@ -51,6 +51,14 @@ void normalize_forward(const NormSetup& setup, const NormArgs<T>& a, void* scrat
 template <typename T>
 void normalize_backward(const NormSetup& setup, const NormArgs<T>& a, void* scratch);
 
+// A batch norm in inference folded into the linear op before it (kernel's last axis is
+// the channel): scale = gamma * rsqrt(var + epsilon); kernel_out = kernel * scale;
+// bias_out = (bias - mean) * scale + beta. Null gamma/beta/bias: 1, 0, 0. `scale` is
+// scratch for `channels` values.
+template <typename T>
+void fold_batch_norm(const T* kernel, const T* bias, const T* mean, const T* var, const T* gamma, const T* beta,
+                     int64_t channels, int64_t kernel_size, double epsilon, T* kernel_out, T* bias_out, T* scale);
+
 // variable = variable * momentum + value * (1 - momentum) (Keras's moving statistics).
 template <typename T>
 void moving_average_update(T* variable, const T* value, int64_t n, double momentum);

@@ -10,6 +10,9 @@
 //     the gradient of either; every output after dx is computed only when read.
 //   moving_average_update(variable, value) attr momentum: variable = variable * momentum +
 //     value * (1 - momentum), in place (a state update: see CONTRIBUTING.md).
+//   fold_batch_norm(kernel, [bias], mean, var, [gamma], [beta]) attrs epsilon, bias, scale,
+//     center -> kernel', bias': a batch norm in inference folded into the dense/conv before
+//     it (the kernel's last axis is its channels; see layers/batch_norm_folding.py).
 // Attributes: axes (reduced), param_axes (the axes gamma/beta span, in x's order), groups +
 // group_axis (a group norm splits that axis into groups kept and channels reduced), mode
 // (moments | rms_scaling | rms | l2), epsilon; the flags scale, center, weighted say which
@@ -435,6 +438,63 @@ void register_normalize_grad() {
   register_op(std::move(op));
 }
 
+struct FoldInputs {
+  int bias = -1, mean = 1, var = 2, gamma = -1, beta = -1, count = 3;
+  double epsilon = 1e-3;
+};
+FoldInputs fold_inputs(const Attrs& attrs) {
+  FoldInputs in;
+  int n = 1;
+  if (attrs.get_int("bias", 0)) in.bias = n++;
+  in.mean = n++;
+  in.var = n++;
+  if (attrs.get_int("scale", 0)) in.gamma = n++;
+  if (attrs.get_int("center", 0)) in.beta = n++;
+  in.count = n;
+  in.epsilon = attrs.get_float("epsilon", 1e-3);
+  return in;
+}
+
+void register_fold_batch_norm() {
+  OpDef op;
+  op.name = "fold_batch_norm";
+  op.min_inputs = 3;
+  op.max_inputs = 6;
+  op.attrs = {
+      {"epsilon", AttrType::Float}, {"bias", AttrType::Int}, {"scale", AttrType::Int}, {"center", AttrType::Int}};
+  op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    const FoldInputs in = fold_inputs(ctx.attrs());
+    ctx.require(static_cast<int>(ctx.num_inputs()) == in.count, "expects ", in.count, " inputs for its flags, got ",
+                ctx.num_inputs());
+    ctx.require_float(0);
+    ctx.require_same_dtype(0, ctx.num_inputs());
+    ctx.require(!ctx.shape(0).empty() && ctx.shape(0).back() >= 0, "the kernel needs a known last (channel) axis");
+    const Shape channels{ctx.shape(0).back()};
+    for (int i : {in.bias, in.mean, in.var, in.gamma, in.beta})
+      if (i >= 0)
+        ctx.require(ctx.shape(static_cast<size_t>(i)) == channels, "input ", i, " must have shape ",
+                    shape_str(channels), ", got ", shape_str(ctx.shape(static_cast<size_t>(i))));
+    ctx.require(ctx.attrs().get_float("epsilon", 1e-3) >= 0, "epsilon must be >= 0");
+    return {{ctx.shape(0), ctx.dtype(0)}, {channels, ctx.dtype(0)}};
+  };
+  op.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
+    return static_cast<size_t>(in[0].shape.back()) * dtype_size(in[0].dtype);
+  };
+  op.prepare = [](const PrepareContext& ctx) { return prepared_state(fold_inputs(ctx.attrs())); };
+  op.cpu = [](const KernelContext& ctx) {
+    const FoldInputs& in = ctx.prepared<FoldInputs>();
+    dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const Tensor& kernel = ctx.inputs[0];
+      cpu::fold_batch_norm<T>(kernel.data<T>(), optional_input<T>(ctx, in.bias), optional_input<T>(ctx, in.mean),
+                              optional_input<T>(ctx, in.var), optional_input<T>(ctx, in.gamma),
+                              optional_input<T>(ctx, in.beta), kernel.shape().back(), kernel.numel(), in.epsilon,
+                              ctx.outputs[0].data<T>(), ctx.outputs[1].data<T>(), static_cast<T*>(ctx.workspace));
+    });
+  };
+  register_op(std::move(op));
+}
+
 void register_moving_average_update() {
   OpDef op;
   op.name = "moving_average_update";
@@ -466,6 +526,7 @@ void register_normalization_ops() {
   register_normalize_with_stats();
   register_normalize_grad();
   register_moving_average_update();
+  register_fold_batch_norm();
 }
 
 }  // namespace dagnet

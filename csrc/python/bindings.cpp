@@ -323,6 +323,9 @@ PYBIND11_MODULE(_engine, m) {
              }
            })
       .def("producer", [](const Graph& g, ValueId id) { return g.value(id).producer; })
+      .def(
+          "consumers", [](const Graph& g, ValueId id) { return g.value(id).consumers; }, py::arg("value"),
+          "The ids of the nodes reading a value (so far).")
       .def("node_info",
            [](const Graph& g, NodeId id) {
              const Node& n = g.node(id);

@@ -45,6 +45,9 @@ class GraphBuilder:
         # Nodes writing a variable in place (Variable.assign while tracing, a batch norm's
         # moving statistics): every executor made from this graph runs them as effects.
         self.state_updates: list[int] = []
+        # A graph that only predicts: a batch norm in inference folds into the dense/conv
+        # before it (layers/batch_norm_folding.py).
+        self.fold_inference = False
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import constraints, initializers, ops, regularizers
 from .._typing import TensorLike
+from ..ops.inference_folding import fold_batch_norm
 from ..ops.normalization import normalize_nodes
 from ..variables import Variable
 from .input_spec import InputSpec
@@ -156,6 +157,10 @@ class BatchNormalization(Layer):
             b.update_state("moving_average_update", [self.moving_mean, mean], {"momentum": self.momentum})
             b.update_state("moving_average_update", [self.moving_variance, variance], {"momentum": self.momentum})
             return y
+        mean, variance = b.param(self.moving_mean), b.param(self.moving_variance)
+        folded = fold_batch_norm(b, inputs, self._axes, gamma, beta, mean, variance, self.epsilon)
+        if folded is not None:
+            return folded
         return normalize_nodes(
             b,
             inputs,
@@ -164,8 +169,8 @@ class BatchNormalization(Layer):
             gamma=gamma,
             beta=beta,
             epsilon=self.epsilon,
-            mean=b.param(self.moving_mean),
-            variance=b.param(self.moving_variance),
+            mean=mean,
+            variance=variance,
         )
 
     def compute_output_shape(self, input_shape: Any) -> Any:

@@ -33,6 +33,7 @@ from .math import (  # (not the builtins)
     sum as _sum,
     where,
 )
+from .inference_folding import fold_activation
 from .shape_ops import cast, expand_dims, slice_by_index
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "elu", "softplus", "log_softmax", "linear"]
@@ -41,6 +42,9 @@ __all__ = ["relu", "sigmoid", "tanh", "softmax", "elu", "softplus", "log_softmax
 def _activation(kind: str) -> Callable[..., Any]:
     def lower(builder: GraphBuilder, x: TensorLike, axis: int = -1) -> Any:
         (a,) = as_values(builder, x)
+        fused = fold_activation(builder, a, kind, None)
+        if fused is not None:
+            return fused
         attrs: dict[str, Any] = {"kind": kind}
         if kind == "softmax":
             attrs["axis"] = int(axis)
@@ -56,6 +60,9 @@ relu, sigmoid, tanh, softmax, linear = (_activation(k) for k in ("relu", "sigmoi
 @op
 def elu(builder: GraphBuilder, x: TensorLike, alpha: float = 1.0) -> Any:
     (a,) = as_values(builder, x)
+    fused = fold_activation(builder, a, "elu", alpha)
+    if fused is not None:
+        return fused
     return emit(builder, "activation", [a], {"kind": "elu", "alpha": float(alpha)})
 
 

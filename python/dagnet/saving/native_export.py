@@ -20,6 +20,7 @@ def export_native(model: Any, filepath: str | os.PathLike[str]) -> None:
     """Writes `model`'s native programs ('predict', and 'train' when compiled) to `filepath`."""
     programs = []
     builder = GraphBuilder(training=False)
+    builder.fold_inference = True
     with builder.active():
         _, outputs = model._lower_outputs(builder)
     programs.append(

@@ -322,6 +322,7 @@ class Trainer:
         if runner is not None:
             return runner
         builder = GraphBuilder(training=kind == "train")
+        builder.fold_inference = kind != "train"
         with builder.active():
             forward = self._lower_forward(builder)
             outputs = forward[2]
