@@ -8,6 +8,7 @@ from typing import Any
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ._dispatch import as_values, emit, op
+from .inference_folding import fold_activation
 from .math import (  # (not the builtins)
     absolute,
     add,
@@ -33,7 +34,6 @@ from .math import (  # (not the builtins)
     sum as _sum,
     where,
 )
-from .inference_folding import fold_activation
 from .shape_ops import cast, expand_dims, slice_by_index
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "elu", "softplus", "log_softmax", "linear"]
