@@ -49,6 +49,11 @@ def _cases():
         (6,),
         lambda L, x: dense_bn(L, x, gamma_regularizer="l2", beta_regularizer="l1", gamma_constraint="non_neg"),
     )
+    c["bn_renorm"] = ((6,), lambda L, x: dense_bn(L, x, renorm=True, renorm_momentum=0.9))
+    c["bn_renorm_clipped"] = (
+        (6,),
+        lambda L, x: dense_bn(L, x, renorm=True, renorm_clipping={"rmax": 1.1, "rmin": 0.9, "dmax": 0.2}),
+    )
     c["bn_twice"] = (  # one layer called twice: two updates of the same moving statistics
         (6,),
         lambda L, x: (lambda bn, d: L.Add()([bn(d(x)), bn(L.Dense(5)(x))]))(L.BatchNormalization(), L.Dense(5)),
@@ -107,7 +112,7 @@ def initial_weights(model, seed):
     out = []
     for w in model.weights:
         name = w.path.split("/")[-1]
-        if name == "moving_variance":
+        if name in ("moving_variance", "moving_stddev", "renorm_stddev"):
             out.append(rng.uniform(0.5, 1.5, w.shape).astype("float32"))
         elif name in ("gamma", "scale"):
             out.append((1 + 0.3 * rng.standard_normal(w.shape)).astype("float32"))

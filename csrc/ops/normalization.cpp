@@ -17,9 +17,9 @@
 // group_axis (a group norm splits that axis into groups kept and channels reduced), mode
 // (moments | rms_scaling | rms | l2), epsilon; the flags scale, center, weighted say which
 // optional inputs are present; weighted moments divide by sum(weights) + count_epsilon
-// (Keras's masked batch norm). The axes are checked at graph build time: every layout the
-// Keras layers produce is accepted; one that cannot be viewed as [outer, rows, kept, inner]
-// is refused with a message naming it (the Python front end then transposes).
+// (Keras's masked batch norm); stop_stat_grads makes mean/var constants to autodiff. The axes are checked at graph
+// build time: every layout the Keras layers produce is accepted; one that cannot be viewed as [outer, rows, kept,
+// inner] is refused with a message naming it (the Python front end then transposes).
 #include "cpu/normalization.h"
 #include "ops/dispatch.h"
 #include "ops/normalization_layout.h"
@@ -32,7 +32,8 @@ const std::vector<AttrSpec> kNormAttrs = {
     {"axes", AttrType::IntList},        {"param_axes", AttrType::IntList}, {"groups", AttrType::Int},
     {"group_axis", AttrType::Int},      {"mode", AttrType::String},        {"epsilon", AttrType::Float},
     {"count_epsilon", AttrType::Float}, {"scale", AttrType::Int},          {"center", AttrType::Int},
-    {"weighted", AttrType::Int},        {"fixed_stats", AttrType::Int},    {"stat_grads", AttrType::Int}};
+    {"weighted", AttrType::Int},        {"fixed_stats", AttrType::Int},    {"stat_grads", AttrType::Int},
+    {"stop_stat_grads", AttrType::Int}};
 
 struct NormGeometry {
   NormSetup setup;
@@ -321,7 +322,10 @@ void register_normalize() {
   op.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
     const NormSetup s = norm_geometry(gb.spec(node.inputs[0]).shape, node.attrs, nullptr).setup;
     const NormInputs in = forward_inputs(s);
-    const bool stat_grads = !is_zero_fill(gb.graph(), grads[1]) || !is_zero_fill(gb.graph(), grads[2]);
+    // stop_stat_grads: the statistics outputs are constants to autodiff (a batch
+    // renormalization's corrections are computed from them under stop_gradient).
+    const bool stat_grads = node.attrs.get_int("stop_stat_grads", 0) == 0 &&
+                            (!is_zero_fill(gb.graph(), grads[1]) || !is_zero_fill(gb.graph(), grads[2]));
     std::vector<ValueId> inputs{grads[0], node.inputs[0], node.outputs[1], node.outputs[2]};
     if (in.gamma >= 0) inputs.push_back(node.inputs[static_cast<size_t>(in.gamma)]);
     if (in.weights >= 0) inputs.push_back(node.inputs[static_cast<size_t>(in.weights)]);

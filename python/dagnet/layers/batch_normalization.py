@@ -1,5 +1,5 @@
 """BatchNormalization (Keras 3): batch statistics in training, moving statistics in
-inference. The moving mean and variance are non-trainable weights that the training step
+inference (renorm=True: batch_renormalization.py). The moving mean and variance are non-trainable weights that the training step
 itself updates (moving = moving * momentum + batch * (1 - momentum), a state update run
 natively inside each step); evaluate and predict only read them."""
 
@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import constraints, initializers, ops, regularizers
 from .._typing import TensorLike
 from ..ops.inference_folding import fold_batch_norm
 from ..ops.normalization import normalize_nodes
 from ..variables import Variable
+from .batch_renormalization import add_renorm_weights, check_clipping, renormalized
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -24,7 +27,8 @@ def normalized_axes(layer: Layer, axis: Any, input_shape: Any) -> list[int]:
     axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     for a in axes:
         if not -ndim <= a < ndim:
-            raise ValueError(
+            # An IndexError as Keras's (which indexes the shape), and a ValueError with a message.
+            raise np.exceptions.AxisError(
                 f"Axis {a} is out of bounds for input shape {tuple(input_shape)}. Received: axis={axis} "
                 f'(layer "{layer.name}")'
             )
@@ -69,11 +73,6 @@ class BatchNormalization(Layer):
             self.axis: Any = int(axis[0]) if len(axis) == 1 else [int(a) for a in axis]
         else:
             self.axis = int(axis)
-        if renorm:
-            raise ValueError(
-                f'Layer "{self.name}": BatchNormalization(renorm=True) (batch renormalization) is not '
-                "supported by dagnet"
-            )
         # One process holds the whole batch, so local statistics are the synchronized ones.
         self.synchronized = synchronized
         self.momentum = float(momentum)
@@ -90,7 +89,7 @@ class BatchNormalization(Layer):
         self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
         self.renorm = renorm
-        self.renorm_clipping = renorm_clipping
+        self.renorm_clipping = check_clipping(renorm_clipping) if renorm else renorm_clipping
         self.renorm_momentum = renorm_momentum
         self.gamma: Variable | None = None
         self.beta: Variable | None = None
@@ -126,6 +125,8 @@ class BatchNormalization(Layer):
         self.moving_variance = self.add_weight(
             shape=shape, name="moving_variance", initializer=self.moving_variance_initializer, trainable=False
         )
+        if self.renorm:
+            add_renorm_weights(self, shape)
         axis_key = self.axis if isinstance(self.axis, int) else None
         axes_spec = {axis_key: input_shape[self._axes[0]]} if axis_key is not None else {}
         self.input_spec = InputSpec(ndim=len(input_shape), axes=axes_spec)
@@ -142,6 +143,18 @@ class BatchNormalization(Layer):
         beta = b.param(self.beta) if self.center else None
         if training and self.trainable:
             weights = None if mask is None else ops.cast(mask, inputs.dtype)
+            if self.renorm:
+                y0, mean, variance = normalize_nodes(
+                    b,
+                    inputs,
+                    self._reduction_axes,
+                    param_axes=self._axes,
+                    epsilon=self.epsilon,
+                    weights=weights,
+                    count_epsilon=_MASK_EPSILON,
+                    stop_stat_grads=True,
+                )
+                return renormalized(self, b, y0, mean, variance, gamma, beta)
             y, mean, variance = normalize_nodes(
                 b,
                 inputs,

@@ -35,13 +35,15 @@ def normalize_nodes(
     count_epsilon: float = 0.0,
     mean: Any = None,
     variance: Any = None,
+    stop_stat_grads: bool = False,
 ) -> Any:
     """One normalize node over `axes` of x: returns (y, mean, variance); with `mean` and
     `variance` given, one normalize_with_stats node, returning y. gamma/beta span
     `param_axes` (increasing, gamma's shape is x's sizes there); a group norm splits
     `group_axis` into `groups`; `weights` (x's shape without its last axis) weight the
-    statistics as Keras's masked batch norm does. Axes the engine cannot view in one pass
-    are moved last first (a transpose each way)."""
+    statistics as Keras's masked batch norm does; with `stop_stat_grads` the returned
+    statistics are constants to autodiff. Axes the engine cannot view in one pass are moved
+    last first (a transpose each way)."""
     ndim = x.ndim
     axes = sorted({int(a) % ndim for a in axes})
     param_axes = [int(a) % ndim for a in param_axes]
@@ -60,11 +62,13 @@ def normalize_nodes(
         attrs.update(weighted=1, count_epsilon=float(count_epsilon))
     if fixed:
         attrs["fixed_stats"] = 1
+    if stop_stat_grads:
+        attrs["stop_stat_grads"] = 1
     inputs = [x] + ([mean, variance] if fixed else []) + [v for v in (gamma, beta, weights) if v is not None]
     try:
         outs = builder.node("normalize_with_stats" if fixed else "normalize", inputs, attrs)
     except ValueError as error:
-        if "in one pass" not in str(error) or groups or weights is not None:
+        if "in one pass" not in str(error) or groups or weights is not None or stop_stat_grads:
             raise
         return _transposed(builder, x, axes, param_axes, gamma, beta, mode, epsilon, mean, variance)
     return outs[0] if fixed else tuple(outs)
