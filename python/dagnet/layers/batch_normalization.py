@@ -1,7 +1,8 @@
 """BatchNormalization (Keras 3): batch statistics in training, moving statistics in
-inference (renorm=True: batch_renormalization.py). The moving mean and variance are non-trainable weights that the training step
-itself updates (moving = moving * momentum + batch * (1 - momentum), a state update run
-natively inside each step); evaluate and predict only read them."""
+inference (renorm=True: batch_renormalization.py). The moving mean and variance are
+non-trainable weights that the training step itself updates (moving = moving * momentum +
+batch * (1 - momentum), a state update run natively inside each step); evaluate and
+predict only read them."""
 
 from __future__ import annotations
 
