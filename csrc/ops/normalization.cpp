@@ -442,12 +442,8 @@ void register_normalize_grad() {
   register_op(std::move(op));
 }
 
-struct FoldInputs {
-  int bias = -1, mean = 1, var = 2, gamma = -1, beta = -1, count = 3;
-  double epsilon = 1e-3;
-};
-FoldInputs fold_inputs(const Attrs& attrs) {
-  FoldInputs in;
+NormFoldSetup fold_inputs(const Attrs& attrs) {
+  NormFoldSetup in;
   int n = 1;
   if (attrs.get_int("bias", 0)) in.bias = n++;
   in.mean = n++;
@@ -467,7 +463,7 @@ void register_fold_batch_norm() {
   op.attrs = {
       {"epsilon", AttrType::Float}, {"bias", AttrType::Int}, {"scale", AttrType::Int}, {"center", AttrType::Int}};
   op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
-    const FoldInputs in = fold_inputs(ctx.attrs());
+    const NormFoldSetup in = fold_inputs(ctx.attrs());
     ctx.require(static_cast<int>(ctx.num_inputs()) == in.count, "expects ", in.count, " inputs for its flags, got ",
                 ctx.num_inputs());
     ctx.require_float(0);
@@ -486,7 +482,7 @@ void register_fold_batch_norm() {
   };
   op.prepare = [](const PrepareContext& ctx) { return prepared_state(fold_inputs(ctx.attrs())); };
   op.cpu = [](const KernelContext& ctx) {
-    const FoldInputs& in = ctx.prepared<FoldInputs>();
+    const NormFoldSetup& in = ctx.prepared<NormFoldSetup>();
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
       const Tensor& kernel = ctx.inputs[0];

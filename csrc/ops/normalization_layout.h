@@ -48,6 +48,12 @@ struct NormSetup {
   bool stat_grads = false;   // normalize_grad also gets d(mean), d(var) (someone used the stats)
 };
 
+// fold_batch_norm's operand positions (-1: absent) and epsilon (its prepared state).
+struct NormFoldSetup {
+  int bias = -1, mean = 1, var = 2, gamma = -1, beta = -1, count = 3;
+  double epsilon = 1e-3;
+};
+
 // The value a statistic's rs multiplies: x - mean for centred modes, x otherwise.
 DAGNET_HOST_DEVICE inline bool norm_centres(NormMode mode) { return mode == NormMode::Moments; }
 // Whether `mean` is the data's mean (else it is 0 and not a function of x).
@@ -107,11 +113,10 @@ DAGNET_HOST_DEVICE inline NormGradCoefficients norm_grad_coefficients(const Norm
   return {rs, 2.0 * dl_dv / d, dl_dm / d, 0.0, 0.0};
 }
 
-// How the device kernels split the sums (cuda/normalization.cu): a block sums one tile of
-// statistics (kept indices k0 .. k0 + tile) over one chunk of its elements; the chunks'
-// partial sums are combined by a second kernel. Long inner runs (>= 32) take one
-// statistic per block and chunk its rows * inner elements; short ones take `tile` kept
-// indices per block (a warp reads tile * inner consecutive elements) and chunk the rows.
+// How the device kernels split the sums (cuda/normalization.cu): a block sums a tile of
+// statistics (kept indices k0 .. k0 + tile: tile * inner consecutive elements per row, at
+// least a warp's worth when inner is short; one statistic when inner >= 32) over one chunk
+// of the rows; a second kernel combines the chunks' partial sums.
 constexpr int64_t kNormDeviceChunkElements = 16384;
 constexpr int64_t kNormDeviceMaxChunks = 1024;
 DAGNET_HOST_DEVICE inline int64_t norm_device_tile(const NormLayout& l) {
@@ -120,12 +125,25 @@ DAGNET_HOST_DEVICE inline int64_t norm_device_tile(const NormLayout& l) {
   return t < l.kept ? t : (l.kept > 0 ? l.kept : 1);
 }
 DAGNET_HOST_DEVICE inline int64_t norm_device_chunks(const NormLayout& l) {
-  const int64_t span = l.inner >= 32 ? l.rows * l.inner : l.rows * norm_device_tile(l) * l.inner;
+  const int64_t span = l.rows * norm_device_tile(l) * l.inner;
   int64_t c = (span + kNormDeviceChunkElements - 1) / kNormDeviceChunkElements;
-  const int64_t cap =
-      l.inner >= 32 ? kNormDeviceMaxChunks : (l.rows < kNormDeviceMaxChunks ? l.rows : kNormDeviceMaxChunks);
+  const int64_t cap = l.rows < kNormDeviceMaxChunks ? l.rows : kNormDeviceMaxChunks;
   c = c < cap ? c : cap;
   return c > 1 ? c : 1;
+}
+// Element (o, r, k, i) of flat index `index` (the inverse of NormLayout::offset).
+struct NormCoordinates {
+  int64_t o, r, k, i;
+};
+DAGNET_HOST_DEVICE inline NormCoordinates norm_coordinates(const NormLayout& l, int64_t index) {
+  NormCoordinates c;
+  c.i = index % l.inner;
+  int64_t t = index / l.inner;
+  c.k = t % l.kept;
+  t /= l.kept;
+  c.r = t % l.rows;
+  c.o = t / l.rows;
+  return c;
 }
 // Device scratch: three partial sums per (chunk, statistic), four per-statistic values
 // and the dgamma/dbeta accumulators, all double, in 256-byte aligned pieces.
