@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/thread_pool.h"
+#include "cpu/normalization_rows.h"
 
 namespace dagnet::cpu {
 
@@ -11,8 +12,10 @@ namespace {
 constexpr int64_t kTaskElements = 1 << 15;  // elements per task (fixed: results ignore the thread count)
 constexpr int64_t kMaxGroups = 32;          // task groups owning a copy of the dgamma/dbeta partials
 constexpr int64_t kParamPartialDoubles = 1 << 20;
-constexpr int64_t kFlush = 512;  // elements summed in T lanes before they join the double totals
-constexpr int kLanes = 8;
+constexpr int64_t kRunFlush = 1024;    // elements of a run summed in T lanes before joining the double totals
+constexpr int64_t kColumnBlock = 256;  // columns (kept x inner of one row) handled at once when inner is short
+constexpr int64_t kColumnFlush = 64;   // rows summed in T per column before joining the double totals
+constexpr int64_t kShortInner = 16;    // below: column mode (vectorise across a row's kept x inner values)
 
 // Tasks: (outer, block of rows, block of kept), row blocks innermost but one.
 struct Tasks {
@@ -25,7 +28,7 @@ Tasks tasks_for(const NormLayout& l, bool param_partials) {
   const int64_t rows = std::max<int64_t>(l.rows, 1), kept = std::max<int64_t>(l.kept, 1);
   const int64_t inner = std::max<int64_t>(l.inner, 1);
   // Short inner runs: keep every kept index in one task (the loops vectorise across kept).
-  t.k_block = l.inner < 16 ? kept : std::clamp<int64_t>(kTaskElements / (rows * inner), 1, kept);
+  t.k_block = l.inner < kShortInner ? kept : std::clamp<int64_t>(kTaskElements / (rows * inner), 1, kept);
   t.k_blocks = (kept + t.k_block - 1) / t.k_block;
   const int64_t work = rows * t.k_block * inner;
   if (work > 4 * kTaskElements && l.outer * t.k_blocks < 64)
@@ -70,195 +73,113 @@ struct Carve {
   }
 };
 
-// sum (x - shift) and sum (x - shift)^2 over a run.
-template <typename T>
-void run_moments(const T* x, int64_t n, T shift, double* s1, double* s2) {
-  double a = 0, b = 0;
-  for (int64_t start = 0; start < n; start += kFlush) {
-    const int64_t end = std::min(n, start + kFlush);
-    T l1[kLanes] = {}, l2[kLanes] = {};
-    int64_t i = start;
-    for (; i + kLanes <= end; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) {
-        const T d = x[i + j] - shift;
-        l1[j] += d;
-        l2[j] += d * d;
-      }
-    for (; i < end; ++i) {
-      const T d = x[i] - shift;
-      l1[0] += d;
-      l2[0] += d * d;
-    }
-    for (int j = 0; j < kLanes; ++j) {
-      a += l1[j];
-      b += l2[j];
-    }
-  }
-  *s1 = a;
-  *s2 = b;
-}
-
-// sum dy and sum dy (x - shift) over a run.
-template <typename T>
-void run_dots(const T* dy, const T* x, int64_t n, T shift, double* s1, double* s2) {
-  double a = 0, b = 0;
-  for (int64_t start = 0; start < n; start += kFlush) {
-    const int64_t end = std::min(n, start + kFlush);
-    T l1[kLanes] = {}, l2[kLanes] = {};
-    int64_t i = start;
-    for (; i + kLanes <= end; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) {
-        l1[j] += dy[i + j];
-        l2[j] += dy[i + j] * (x[i + j] - shift);
-      }
-    for (; i < end; ++i) {
-      l1[0] += dy[i];
-      l2[0] += dy[i] * (x[i] - shift);
-    }
-    for (int j = 0; j < kLanes; ++j) {
-      a += l1[j];
-      b += l2[j];
-    }
-  }
-  *s1 = a;
-  *s2 = b;
-}
-
-// y = x * A + B over a run whose gamma/beta index is i / repeat * stride (stride 0: one
-// value), A = rs * gamma, B = beta - m * A.
-template <typename T>
-void affine_run(const T* x, T* y, int64_t n, T m, T rs, const T* gamma, const T* beta, int64_t stride, int64_t repeat) {
-  if (stride == 0 || (!gamma && !beta)) {
-    const T a = gamma ? rs * gamma[0] : rs;
-    const T b = (beta ? beta[0] : T(0)) - m * a;
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * a + b;
-    return;
-  }
-  if (repeat == 1 && stride == 1 && gamma && beta) {
-    for (int64_t i = 0; i < n; ++i) {
-      const T a = rs * gamma[i];
-      y[i] = x[i] * a + (beta[i] - m * a);
-    }
-    return;
-  }
-  for (int64_t start = 0, blk = 0; start < n; start += repeat, ++blk) {
-    const T a = gamma ? rs * gamma[blk * stride] : rs;
-    const T b = (beta ? beta[blk * stride] : T(0)) - m * a;
-    const int64_t end = std::min(n, start + repeat);
-    for (int64_t i = start; i < end; ++i) y[i] = x[i] * a + b;
-  }
-}
-
-template <typename T>
-T shift_of(const NormSetup& s, const T* x, int64_t o, int64_t k) {
-  const NormLayout& l = s.layout;
-  return norm_has_mean(s.mode) && l.count() > 0 ? x[l.offset(o, 0, k, 0)] : T(0);
-}
 }  // namespace
 
 size_t norm_scratch_bytes(const NormSetup& s, size_t element_bytes) {
   const NormLayout& l = s.layout;
   const Tasks t = tasks_for(l, true);
   const size_t stats = static_cast<size_t>(l.stats()), chunks = static_cast<size_t>(t.chunks);
+  const size_t columns = l.inner < kShortInner ? static_cast<size_t>(std::max<int64_t>(l.inner, 1)) : 1;
   auto piece = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
-  const size_t partials = 3 * piece(chunks * stats * sizeof(double));
-  const size_t forward = partials + 2 * piece(stats * element_bytes);
-  const size_t backward = partials + 4 * piece(stats * element_bytes) +
+  const size_t forward = 2 * piece(chunks * stats * columns * sizeof(double)) + piece(chunks * stats * sizeof(double)) +
+                         2 * piece(stats * element_bytes);
+  const size_t backward = 3 * piece(chunks * stats * sizeof(double)) + 4 * piece(stats * element_bytes) +
                           2 * piece(static_cast<size_t>(t.groups) * static_cast<size_t>(l.params) * sizeof(double));
   return std::max(forward, backward);
 }
+
+namespace {
+// Adds kNormLanes lanes into a double.
+template <typename T>
+double lane_sum(const T* lanes) {
+  double s = 0;
+  for (int j = 0; j < kNormLanes; ++j) s += static_cast<double>(lanes[j]);
+  return s;
+}
+
+// Mask weights that are not 0 or 1 take a scalar path (Keras masks are booleans).
+template <typename T>
+bool binary_weight(T w) {
+  return w == T(0) || w == T(1);
+}
+}  // namespace
 
 template <typename T>
 void normalize_forward(const NormSetup& s, const NormArgs<T>& a, void* scratch) {
   const NormLayout& l = s.layout;
   const int64_t S = l.stats(), kept = l.kept;
   if (S == 0) return;
+  const NormRows<T>& rows = norm_rows(T{});
   const Tasks t = tasks_for(l, false);
+  const bool columns = l.inner < kShortInner;
+  const int64_t cps = columns ? std::max<int64_t>(l.inner, 1) : 1;  // partial sums per statistic
   Carve carve{static_cast<char*>(scratch)};
-  double* sum1 = carve.take<double>(t.chunks * S);
-  double* sum2 = carve.take<double>(t.chunks * S);
+  double* sum1 = carve.take<double>(t.chunks * S * cps);
+  double* sum2 = carve.take<double>(t.chunks * S * cps);
   double* sumw = carve.take<double>(t.chunks * S);
   T* mean_t = carve.take<T>(S);  // the value subtracted before scaling (0 when not centred)
   T* rs_t = carve.take<T>(S);
-  const bool centred = norm_centres(s.mode);
+  const bool centred = norm_centres(s.mode), shifted = norm_has_mean(s.mode) && l.count() > 0;
   const T* x = a.x;
 
-  auto apply = [&](const Region& g) {
-    for (int64_t r = g.r0; r < g.r1; ++r) {
-      if (l.inner == 1) {
-        const T* xr = x + l.offset(g.o, r, 0, 0);
-        T* yr = a.y + l.offset(g.o, r, 0, 0);
-        const T* mt = mean_t + g.o * kept;
-        const T* rt = rs_t + g.o * kept;
-        const int64_t prow = r * l.param_row;
-        if (!a.gamma && !a.beta) {
-          for (int64_t k = g.k0; k < g.k1; ++k) yr[k] = xr[k] * rt[k] - mt[k] * rt[k];
-        } else {
-          for (int64_t k = g.k0; k < g.k1; ++k) {
-            const int64_t p = prow + k * l.param_kept;
-            const T am = a.gamma ? rt[k] * a.gamma[p] : rt[k];
-            yr[k] = xr[k] * am + ((a.beta ? a.beta[p] : T(0)) - mt[k] * am);
-          }
-        }
-        continue;
-      }
-      for (int64_t k = g.k0; k < g.k1; ++k) {
-        const int64_t st = g.o * kept + k, off = l.offset(g.o, r, k, 0), p = r * l.param_row + k * l.param_kept;
-        affine_run<T>(x + off, a.y + off, l.inner, mean_t[st], rs_t[st], a.gamma ? a.gamma + p : nullptr,
-                      a.beta ? a.beta + p : nullptr, l.param_inner, l.inner_repeat);
-      }
-    }
-  };
-
-  if (s.fixed_stats) {
-    for (int64_t st = 0; st < S; ++st) {
-      mean_t[st] = centred ? a.mean_in[st] : T(0);
-      rs_t[st] = static_cast<T>(norm_rs(s.mode, static_cast<double>(a.var_in[st]), s.epsilon));
-    }
-    parallel_for(t.count, grain_for(t, l), [&](int64_t b, int64_t e) {
-      for (int64_t task = b; task < e; ++task) apply(region_of(l, t, task));
-    });
-    return;
-  }
-
+  // The statistics' sums over the task's rows: partials per (chunk, statistic[, inner]).
   auto sums = [&](const Region& g) {
-    double* s1 = sum1 + g.c * S + g.o * kept;
-    double* s2 = sum2 + g.c * S + g.o * kept;
+    double* s1 = sum1 + (g.c * S + g.o * kept) * cps;
+    double* s2 = sum2 + (g.c * S + g.o * kept) * cps;
     double* sw = sumw + g.c * S + g.o * kept;
-    for (int64_t k = g.k0; k < g.k1; ++k) s1[k] = s2[k] = sw[k] = 0;
-    const bool shifted = norm_has_mean(s.mode) && l.count() > 0;
-    for (int64_t r = g.r0; r < g.r1; ++r) {
-      const double w = a.weights ? static_cast<double>(a.weights[g.o * l.rows + r]) : 1.0;
-      if (l.inner == 1) {
-        const T* xr = x + l.offset(g.o, r, 0, 0);
-        const T* x0 = x + l.offset(g.o, 0, 0, 0);  // the shifts: each statistic's first element
-        if (a.weights) {
-          if (w == 0) continue;
-          for (int64_t k = g.k0; k < g.k1; ++k) {
-            const double d = static_cast<double>(xr[k]) - (shifted ? static_cast<double>(x0[k]) : 0.0);
-            s1[k] += w * d;
-            s2[k] += w * d * d;
-            sw[k] += w;
+    double weight_total = 0;
+    for (int64_t r = g.r0; r < g.r1; ++r)
+      weight_total += a.weights ? static_cast<double>(a.weights[g.o * l.rows + r]) : 1.0;
+    for (int64_t k = g.k0; k < g.k1; ++k) sw[k] = weight_total;
+    if (columns) {
+      const int64_t width = (g.k1 - g.k0) * l.inner;
+      const T* row0 = x + l.offset(g.o, 0, g.k0, 0);
+      for (int64_t qb = 0; qb < width; qb += kColumnBlock) {
+        const int64_t bw = std::min(kColumnBlock, width - qb);
+        T shift[kColumnBlock];
+        double d1[kColumnBlock] = {}, d2[kColumnBlock] = {};
+        for (int64_t q = 0; q < bw; ++q) shift[q] = shifted ? row0[(qb + q) / l.inner * l.inner] : T(0);
+        for (int64_t rb = g.r0; rb < g.r1; rb += kColumnFlush) {
+          T a1[kColumnBlock] = {}, a2[kColumnBlock] = {};
+          const int64_t re = std::min(g.r1, rb + kColumnFlush);
+          for (int64_t r = rb; r < re; ++r) {
+            const T* xr = x + l.offset(g.o, r, g.k0, 0) + qb;
+            const T w = a.weights ? a.weights[g.o * l.rows + r] : T(1);
+            if (w == T(0)) continue;
+            if (binary_weight(w)) {
+              rows.moment_columns(xr, shifted ? shift : nullptr, bw, a1, a2);
+            } else {
+              for (int64_t q = 0; q < bw; ++q) {
+                const T d = xr[q] - shift[q];
+                a1[q] += w * d;
+                a2[q] += w * d * d;
+              }
+            }
           }
-        } else if (shifted) {
-          for (int64_t k = g.k0; k < g.k1; ++k) {
-            const double d = static_cast<double>(xr[k]) - static_cast<double>(x0[k]);
-            s1[k] += d;
-            s2[k] += d * d;
-          }
-        } else {
-          for (int64_t k = g.k0; k < g.k1; ++k) {
-            const double d = static_cast<double>(xr[k]);
-            s2[k] += d * d;
+          for (int64_t q = 0; q < bw; ++q) {
+            d1[q] += static_cast<double>(a1[q]);
+            d2[q] += static_cast<double>(a2[q]);
           }
         }
-        continue;
+        for (int64_t q = 0; q < bw; ++q) {
+          s1[g.k0 * cps + qb + q] = d1[q];
+          s2[g.k0 * cps + qb + q] = d2[q];
+        }
       }
+      return;
+    }
+    for (int64_t k = g.k0; k < g.k1; ++k) s1[k] = s2[k] = 0;
+    for (int64_t r = g.r0; r < g.r1; ++r) {
+      const T w = a.weights ? a.weights[g.o * l.rows + r] : T(1);
       for (int64_t k = g.k0; k < g.k1; ++k) {
-        double b1, b2;
-        run_moments<T>(x + l.offset(g.o, r, k, 0), l.inner, shift_of(s, x, g.o, k), &b1, &b2);
-        s1[k] += w * b1;
-        s2[k] += w * b2;
+        const T* run = x + l.offset(g.o, r, k, 0);
+        const T shift = shifted ? x[l.offset(g.o, 0, k, 0)] : T(0);
+        for (int64_t start = 0; start < l.inner; start += kRunFlush) {
+          T l1[kNormLanes] = {}, l2[kNormLanes] = {};
+          rows.moments(run + start, std::min(kRunFlush, l.inner - start), shift, l1, l2);
+          s1[k] += static_cast<double>(w) * lane_sum(l1);
+          s2[k] += static_cast<double>(w) * lane_sum(l2);
+        }
       }
     }
   };
@@ -268,13 +189,15 @@ void normalize_forward(const NormSetup& s, const NormArgs<T>& a, void* scratch) 
       const int64_t st = o * kept + k;
       double a1 = 0, a2 = 0, w = 0;
       for (int64_t c = 0; c < t.chunks; ++c) {
-        a1 += sum1[c * S + st];
-        a2 += sum2[c * S + st];
+        for (int64_t i = 0; i < cps; ++i) {
+          a1 += sum1[(c * S + st) * cps + i];
+          a2 += sum2[(c * S + st) * cps + i];
+        }
         w += sumw[c * S + st];
       }
       if (!a.weights) w = static_cast<double>(l.count());
-      const NormMoments m =
-          norm_finish_moments(s.mode, a1, a2, w, static_cast<double>(shift_of(s, x, o, k)), s.count_epsilon);
+      const double shift = shifted ? static_cast<double>(x[l.offset(o, 0, k, 0)]) : 0.0;
+      const NormMoments m = norm_finish_moments(s.mode, a1, a2, w, shift, s.count_epsilon);
       if (a.mean) a.mean[st] = static_cast<T>(m.mean);
       if (a.var) a.var[st] = static_cast<T>(m.var);
       mean_t[st] = centred ? static_cast<T>(m.mean) : T(0);
@@ -282,14 +205,82 @@ void normalize_forward(const NormSetup& s, const NormArgs<T>& a, void* scratch) 
     }
   };
 
+  auto apply = [&](const Region& g) {
+    const T* mt = mean_t + g.o * kept;
+    const T* rt = rs_t + g.o * kept;
+    if (columns) {
+      const int64_t width = (g.k1 - g.k0) * l.inner;
+      for (int64_t qb = 0; qb < width; qb += kColumnBlock) {
+        const int64_t bw = std::min(kColumnBlock, width - qb);
+        T am[kColumnBlock], bm[kColumnBlock];
+        auto coefficients = [&](int64_t r) {
+          for (int64_t q = 0; q < bw; ++q) {
+            const int64_t k = g.k0 + (qb + q) / l.inner, i = (qb + q) % l.inner, p = l.param_index(r, k, i);
+            const T scale = a.gamma ? rt[k] * a.gamma[p] : rt[k];
+            am[q] = scale;
+            bm[q] = (a.beta ? a.beta[p] : T(0)) - mt[k] * scale;
+          }
+        };
+        const bool per_row = l.param_row != 0 && (a.gamma || a.beta);
+        if (!per_row) coefficients(0);
+        for (int64_t r = g.r0; r < g.r1; ++r) {
+          if (per_row) coefficients(r);
+          const int64_t off = l.offset(g.o, r, g.k0, 0) + qb;
+          rows.affine_columns(x + off, a.y + off, bw, am, bm);
+        }
+      }
+      return;
+    }
+    for (int64_t r = g.r0; r < g.r1; ++r)
+      for (int64_t k = g.k0; k < g.k1; ++k) {
+        const int64_t off = l.offset(g.o, r, k, 0), pbase = l.param_index(r, k, 0);
+        const T *xr = x + off, *gm = a.gamma ? a.gamma + pbase : nullptr, *bt = a.beta ? a.beta + pbase : nullptr;
+        T* yr = a.y + off;
+        if (l.param_inner == 0 || (!gm && !bt)) {
+          const T scale = gm ? rt[k] * gm[0] : rt[k];
+          rows.affine(xr, yr, l.inner, scale, (bt ? bt[0] : T(0)) - mt[k] * scale);
+        } else if (l.inner_repeat == 1 && l.param_inner == 1) {
+          rows.affine_params(xr, yr, l.inner, mt[k], rt[k], gm, bt);
+        } else {
+          for (int64_t start = 0, blk = 0; start < l.inner; start += l.inner_repeat, ++blk) {
+            const int64_t p = blk * l.param_inner;
+            const T scale = gm ? rt[k] * gm[p] : rt[k];
+            rows.affine(xr + start, yr + start, std::min(l.inner_repeat, l.inner - start), scale,
+                        (bt ? bt[p] : T(0)) - mt[k] * scale);
+          }
+        }
+      }
+  };
+
   const int64_t grain = grain_for(t, l);
-  if (t.fused()) {  // each task holds every row of its statistics: one pass, block in cache
+  if (s.fixed_stats) {
+    for (int64_t st = 0; st < S; ++st) {
+      mean_t[st] = centred ? a.mean_in[st] : T(0);
+      rs_t[st] = static_cast<T>(norm_rs(s.mode, static_cast<double>(a.var_in[st]), s.epsilon));
+    }
+    parallel_for(t.count, grain, [&](int64_t b, int64_t e) {
+      for (int64_t task = b; task < e; ++task) apply(region_of(l, t, task));
+    });
+    return;
+  }
+  if (t.fused()) {  // each task holds every row of its statistics: one pass, data in cache
     parallel_for(t.count, grain, [&](int64_t b, int64_t e) {
       for (int64_t task = b; task < e; ++task) {
         const Region g = region_of(l, t, task);
-        sums(g);
-        finish(g.o, g.k0, g.k1);
-        apply(g);
+        if (columns) {
+          sums(g);
+          finish(g.o, g.k0, g.k1);
+          apply(g);
+          continue;
+        }
+        for (int64_t k = g.k0; k < g.k1; ++k) {  // long runs: one statistic at a time (a layer norm's row)
+          Region one = g;
+          one.k0 = k;
+          one.k1 = k + 1;
+          sums(one);
+          finish(g.o, k, k + 1);
+          apply(one);
+        }
       }
     });
     return;
@@ -309,8 +300,10 @@ template <typename T>
 void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch) {
   const NormLayout& l = s.layout;
   const int64_t S = l.stats(), kept = l.kept, P = l.params;
+  const NormRows<T>& rows = norm_rows(T{});
   const bool want_params = a.dgamma || a.dbeta;
   const Tasks t = tasks_for(l, want_params);
+  const bool columns = l.inner < kShortInner;
   Carve carve{static_cast<char*>(scratch)};
   double* sum1 = carve.take<double>(t.chunks * S);
   double* sum2 = carve.take<double>(t.chunks * S);
@@ -338,70 +331,77 @@ void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch)
     double* s1 = sum1 + g.c * S + g.o * kept;
     double* s2 = sum2 + g.c * S + g.o * kept;
     double* sw = sumw + g.c * S + g.o * kept;
-    for (int64_t k = g.k0; k < g.k1; ++k) s1[k] = s2[k] = sw[k] = 0;
+    double weight_total = 0;
+    for (int64_t r = g.r0; r < g.r1; ++r)
+      weight_total += a.weights ? static_cast<double>(a.weights[g.o * l.rows + r]) : 1.0;
+    for (int64_t k = g.k0; k < g.k1; ++k) {
+      s1[k] = s2[k] = 0;
+      sw[k] = weight_total;
+    }
     const T* zs = zshift + g.o * kept;
     const T* rt = rs_t + g.o * kept;
-    for (int64_t r = g.r0; r < g.r1; ++r) {
-      const int64_t prow = r * l.param_row;
-      if (l.inner == 1) {
-        const T* xr = x + l.offset(g.o, r, 0, 0);
-        const T* dr = dy + l.offset(g.o, r, 0, 0);
-        if (a.weights) {
-          const double w = static_cast<double>(a.weights[g.o * l.rows + r]);
-          for (int64_t k = g.k0; k < g.k1; ++k) sw[k] += w;
+    if (columns) {
+      // Per column: sum dy and dy z over rows; gamma is constant down a column unless it
+      // varies with the row (then every row is its own block).
+      const int64_t width = (g.k1 - g.k0) * l.inner;
+      const int64_t flush = l.param_row != 0 ? 1 : kColumnFlush;
+      for (int64_t qb = 0; qb < width; qb += kColumnBlock) {
+        const int64_t bw = std::min(kColumnBlock, width - qb);
+        T shift[kColumnBlock];
+        for (int64_t q = 0; q < bw; ++q) shift[q] = zs[g.k0 + (qb + q) / l.inner];
+        for (int64_t rb = g.r0; rb < g.r1; rb += flush) {
+          T sdy[kColumnBlock] = {}, sdz[kColumnBlock] = {};
+          const int64_t re = std::min(g.r1, rb + flush);
+          for (int64_t r = rb; r < re; ++r) {
+            const int64_t off = l.offset(g.o, r, g.k0, 0) + qb;
+            rows.dot_columns(dy + off, x + off, shift, bw, sdy, sdz);
+          }
+          for (int64_t q = 0; q < bw; ++q) {
+            const int64_t k = g.k0 + (qb + q) / l.inner, i = (qb + q) % l.inner, p = l.param_index(rb, k, i);
+            const double gv = a.gamma ? static_cast<double>(a.gamma[p]) : 1.0;
+            const double ddy = static_cast<double>(sdy[q]), ddz = static_cast<double>(sdz[q]);
+            s1[k] += gv * ddy;
+            s2[k] += gv * ddz;
+            if (pg) pg[p] += ddz * static_cast<double>(rt[k]);
+            if (pb) pb[p] += ddy;
+          }
         }
-        for (int64_t k = g.k0; k < g.k1; ++k) {
-          const int64_t p = prow + k * l.param_kept;
-          const T z = xr[k] - zs[k];
-          const T gg = a.gamma ? dr[k] * a.gamma[p] : dr[k];
-          s1[k] += static_cast<double>(gg);
-          s2[k] += static_cast<double>(gg * z);
-          if (pg) pg[p] += static_cast<double>(dr[k] * z * rt[k]);
-          if (pb) pb[p] += static_cast<double>(dr[k]);
-        }
-        continue;
       }
+      return;
+    }
+    for (int64_t r = g.r0; r < g.r1; ++r)
       for (int64_t k = g.k0; k < g.k1; ++k) {
-        const int64_t off = l.offset(g.o, r, k, 0), pbase = prow + k * l.param_kept;
-        const T* xr = x + off;
-        const T* dr = dy + off;
+        const int64_t off = l.offset(g.o, r, k, 0), pbase = l.param_index(r, k, 0);
+        const T *xr = x + off, *dr = dy + off;
         if (l.param_inner == 0 || (!a.gamma && !pg && !pb)) {
-          double sdy, sdz;
-          run_dots<T>(dr, xr, l.inner, zs[k], &sdy, &sdz);
+          double sdy = 0, sdz = 0;
+          for (int64_t start = 0; start < l.inner; start += kRunFlush) {
+            T l1[kNormLanes] = {}, l2[kNormLanes] = {};
+            rows.dots(dr + start, xr + start, std::min(kRunFlush, l.inner - start), zs[k], l1, l2);
+            sdy += lane_sum(l1);
+            sdz += lane_sum(l2);
+          }
           const double gv = a.gamma ? static_cast<double>(a.gamma[pbase]) : 1.0;
           s1[k] += gv * sdy;
           s2[k] += gv * sdz;
           if (pg) pg[pbase] += sdz * static_cast<double>(rt[k]);
           if (pb) pb[pbase] += sdy;
-        } else if (l.inner_repeat == 1) {
-          const T zk = zs[k], rk = rt[k];
-          const T* gm = a.gamma ? a.gamma + pbase : nullptr;
-          double* pgk = pg ? pg + pbase : nullptr;
-          double* pbk = pb ? pb + pbase : nullptr;
-          const int64_t stride = l.param_inner;
-          double t1 = 0, t2 = 0;
-          for (int64_t start = 0; start < l.inner; start += kFlush) {
-            const int64_t end = std::min(l.inner, start + kFlush);
-            T l1 = 0, l2 = 0;
-            for (int64_t i = start; i < end; ++i) {
-              const T z = xr[i] - zk;
-              const T gg = gm ? dr[i] * gm[i * stride] : dr[i];
-              l1 += gg;
-              l2 += gg * z;
-              if (pgk) pgk[i * stride] += static_cast<double>(dr[i] * z * rk);
-              if (pbk) pbk[i * stride] += static_cast<double>(dr[i]);
-            }
-            t1 += l1;
-            t2 += l2;
+        } else if (l.inner_repeat == 1 && l.param_inner == 1 && a.gamma) {
+          for (int64_t start = 0; start < l.inner; start += kRunFlush) {
+            const int64_t n = std::min(kRunFlush, l.inner - start);
+            T l1[kNormLanes] = {}, l2[kNormLanes] = {};
+            rows.param_dots(dr + start, xr + start, n, zs[k], rt[k], a.gamma + pbase + start, l1, l2,
+                            pg ? pg + pbase + start : nullptr, pb ? pb + pbase + start : nullptr);
+            s1[k] += lane_sum(l1);
+            s2[k] += lane_sum(l2);
           }
-          s1[k] += t1;
-          s2[k] += t2;
         } else {
           for (int64_t start = 0, blk = 0; start < l.inner; start += l.inner_repeat, ++blk) {
-            const int64_t p = pbase + blk * l.param_inner;
-            const int64_t n = std::min(l.inner_repeat, l.inner - start);
-            double sdy, sdz;
-            run_dots<T>(dr + start, xr + start, n, zs[k], &sdy, &sdz);
+            const int64_t p = pbase + blk * l.param_inner, n = std::min(l.inner_repeat, l.inner - start);
+            T l1[kNormLanes] = {}, l2[kNormLanes] = {};
+            for (int64_t done = 0; done < n; done += kRunFlush)
+              rows.dots(dr + start + done, xr + start + done, std::min(kRunFlush, n - done), zs[k], l1, l2);
+            const double sdy = lane_sum(l1), sdz = lane_sum(l2);
             const double gv = a.gamma ? static_cast<double>(a.gamma[p]) : 1.0;
             s1[k] += gv * sdy;
             s2[k] += gv * sdz;
@@ -410,7 +410,6 @@ void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch)
           }
         }
       }
-    }
   };
 
   auto finish = [&](int64_t o, int64_t k0, int64_t k1) {
@@ -440,37 +439,46 @@ void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch)
     const T* rt = rs_t + g.o * kept;
     const T* c1 = c1_t + g.o * kept;
     const T* c0 = c0_t + g.o * kept;
+    if (columns) {
+      const int64_t width = (g.k1 - g.k0) * l.inner;
+      for (int64_t qb = 0; qb < width; qb += kColumnBlock) {
+        const int64_t bw = std::min(kColumnBlock, width - qb);
+        T rg[kColumnBlock], a1[kColumnBlock], a0[kColumnBlock];
+        T last_w = T(-1);
+        auto coefficients = [&](int64_t r, T w) {
+          for (int64_t q = 0; q < bw; ++q) {
+            const int64_t k = g.k0 + (qb + q) / l.inner, i = (qb + q) % l.inner;
+            rg[q] = a.gamma ? rt[k] * a.gamma[l.param_index(r, k, i)] : rt[k];
+            a1[q] = w * c1[k];
+            a0[q] = w * c0[k];
+          }
+        };
+        const bool per_row = l.param_row != 0 && a.gamma;
+        for (int64_t r = g.r0; r < g.r1; ++r) {
+          const T w = a.weights ? a.weights[g.o * l.rows + r] : T(1);
+          if (per_row || w != last_w) coefficients(r, w);
+          last_w = w;
+          const int64_t off = l.offset(g.o, r, g.k0, 0) + qb;
+          rows.dx_columns(dy + off, x + off, a.dx + off, bw, rg, a1, a0);
+        }
+      }
+      return;
+    }
     for (int64_t r = g.r0; r < g.r1; ++r) {
       const T w = a.weights ? a.weights[g.o * l.rows + r] : T(1);
-      const int64_t prow = r * l.param_row;
-      if (l.inner == 1) {
-        const int64_t off = l.offset(g.o, r, 0, 0);
-        const T *xr = x + off, *dr = dy + off;
-        T* out = a.dx + off;
-        for (int64_t k = g.k0; k < g.k1; ++k) {
-          const T rg = a.gamma ? rt[k] * a.gamma[prow + k * l.param_kept] : rt[k];
-          out[k] = dr[k] * rg + w * (c1[k] * xr[k] + c0[k]);
-        }
-        continue;
-      }
       for (int64_t k = g.k0; k < g.k1; ++k) {
-        const int64_t off = l.offset(g.o, r, k, 0), pbase = prow + k * l.param_kept;
+        const int64_t off = l.offset(g.o, r, k, 0), pbase = l.param_index(r, k, 0);
         const T *xr = x + off, *dr = dy + off;
         T* out = a.dx + off;
-        const T a1 = w * c1[k], a0 = w * c0[k];
+        const T w1 = w * c1[k], w0 = w * c0[k];
         if (!a.gamma || l.param_inner == 0) {
-          const T rg = a.gamma ? rt[k] * a.gamma[pbase] : rt[k];
-          for (int64_t i = 0; i < l.inner; ++i) out[i] = dr[i] * rg + (a1 * xr[i] + a0);
-        } else if (l.inner_repeat == 1) {
-          const T* gm = a.gamma + pbase;
-          const int64_t stride = l.param_inner;
-          for (int64_t i = 0; i < l.inner; ++i) out[i] = dr[i] * (rt[k] * gm[i * stride]) + (a1 * xr[i] + a0);
+          rows.dx_run(dr, xr, out, l.inner, a.gamma ? rt[k] * a.gamma[pbase] : rt[k], w1, w0);
+        } else if (l.inner_repeat == 1 && l.param_inner == 1) {
+          rows.dx_params(dr, xr, out, l.inner, rt[k], a.gamma + pbase, w1, w0);
         } else {
-          for (int64_t start = 0, blk = 0; start < l.inner; start += l.inner_repeat, ++blk) {
-            const T rg = rt[k] * a.gamma[pbase + blk * l.param_inner];
-            const int64_t end = std::min(l.inner, start + l.inner_repeat);
-            for (int64_t i = start; i < end; ++i) out[i] = dr[i] * rg + (a1 * xr[i] + a0);
-          }
+          for (int64_t start = 0, blk = 0; start < l.inner; start += l.inner_repeat, ++blk)
+            rows.dx_run(dr + start, xr + start, out + start, std::min(l.inner_repeat, l.inner - start),
+                        rt[k] * a.gamma[pbase + blk * l.param_inner], w1, w0);
         }
       }
     }
@@ -486,10 +494,21 @@ void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch)
       const int64_t first = grp * t.count / t.groups, last = (grp + 1) * t.count / t.groups;
       for (int64_t task = first; task < last; ++task) {
         const Region g = region_of(l, t, task);
-        sums(g, pg, pb);
-        if (t.fused()) {
-          finish(g.o, g.k0, g.k1);
-          apply(g);
+        if (!t.fused() || columns) {
+          sums(g, pg, pb);
+          if (t.fused()) {
+            finish(g.o, g.k0, g.k1);
+            apply(g);
+          }
+          continue;
+        }
+        for (int64_t k = g.k0; k < g.k1; ++k) {  // long runs: one statistic at a time, in cache
+          Region one = g;
+          one.k0 = k;
+          one.k1 = k + 1;
+          sums(one, pg, pb);
+          finish(g.o, k, k + 1);
+          apply(one);
         }
       }
     }
@@ -507,8 +526,8 @@ void normalize_backward(const NormSetup& s, const NormArgs<T>& a, void* scratch)
       for (int64_t p = b; p < e; ++p) {
         double sg = 0, sb = 0;
         for (int64_t grp = 0; grp < t.groups; ++grp) {
-          sg += part_gamma[grp * P + p];
-          sb += part_beta[grp * P + p];
+          if (a.dgamma) sg += part_gamma[grp * P + p];
+          if (a.dbeta) sb += part_beta[grp * P + p];
         }
         if (a.dgamma) a.dgamma[p] = static_cast<T>(sg);
         if (a.dbeta) a.dbeta[p] = static_cast<T>(sb);
