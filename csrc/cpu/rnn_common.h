@@ -1,0 +1,128 @@
+// What the recurrent kernels (lstm, gru, simple_rnn) share: the cell activations and
+// their derivatives, the per-step recurrent product, and how the batch is split between
+// threads. Every cell runs the same plan: the input projection x W + b for all steps as
+// one GEMM before the loop, then per step only the small h U product and the fused gate
+// math; the batch rows recur independently, so each thread runs the whole time loop on
+// its own slice of rows with no synchronisation per step.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "cpu/activation_rows.h"
+#include "cpu/gemm.h"
+#include "ops/recurrent_plan.h"
+
+namespace dagnet::cpu {
+
+using dagnet::RnnActivation;
+
+using dagnet::RnnShape;
+
+template <typename T>
+T rnn_activate(RnnActivation a, T x) {
+  switch (a) {
+    case RnnActivation::Tanh: return std::tanh(x);
+    case RnnActivation::Sigmoid: return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
+    case RnnActivation::HardSigmoid: return std::min(T(1), std::max(T(0), x / T(6) + T(0.5)));
+    case RnnActivation::Relu: return x < 0 ? T(0) : x;
+    case RnnActivation::Linear: return x;
+  }
+  return x;
+}
+
+// The derivative, expressed through the activation's output y (what the kernels save).
+template <typename T>
+T rnn_derivative_from_output(RnnActivation a, T y) {
+  switch (a) {
+    case RnnActivation::Tanh: return T(1) - y * y;
+    case RnnActivation::Sigmoid: return y * (T(1) - y);
+    case RnnActivation::HardSigmoid: return (y > T(0) && y < T(1)) ? T(1) / T(6) : T(0);
+    case RnnActivation::Relu: return y > 0 ? T(1) : T(0);
+    case RnnActivation::Linear: return T(1);
+  }
+  return T(1);
+}
+
+// y[k] = f(x[k]) (y may be x); float32 sigmoid / tanh take the per-ISA vectorised runs.
+template <typename T>
+void rnn_apply_activation(RnnActivation f, const T* x, T* y, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (f == RnnActivation::Sigmoid || f == RnnActivation::Tanh) {
+      static const ActivationRows rows = activation_rows_for_cpu();
+      rows(f == RnnActivation::Sigmoid ? Activation::Sigmoid : Activation::Tanh, 0.0f, x, y, n);
+      return;
+    }
+  }
+  for (int64_t k = 0; k < n; ++k) y[k] = rnn_activate(f, x[k]);
+}
+
+// A recurrent weight matrix as the per-step product reads it: `cols` columns of a
+// row-major (depth, ld) matrix starting at `data`. When `cols` is not a multiple of the
+// micro-kernel's width, its last partial panel is copied once per sequence into `tail`
+// (depth x NR, zero-padded), so every step runs on the micro-kernel.
+struct RecurrentMatrix {
+  const float* data;
+  int64_t depth, ld, cols;
+  const float* tail;   // the padded last panel, or null when cols is a multiple of NR
+  const float* zeros;  // depth zeros: the A rows of a partial row tile
+};
+
+// Scratch floats recurrent_matrix() needs for `cols` columns of depth `depth` (tail + zeros).
+int64_t recurrent_matrix_scratch(int64_t depth, int64_t cols);
+// Describes (and, when needed, pads the tail of) the matrix; `scratch` holds
+// recurrent_matrix_scratch(depth, cols) floats.
+RecurrentMatrix recurrent_matrix(const float* data, int64_t depth, int64_t ld, int64_t cols, float* scratch);
+
+// Z[r, 0:cols] (+)= A[r, :] M for `rows` rows of A (row stride lda) and Z (row stride ldz),
+// straight on the micro-kernel (A rows read in place, M's columns in place): at these sizes
+// packing and blocking cost more than the product.
+void recurrent_product(const float* a, int64_t lda, int64_t rows, const RecurrentMatrix& m, float* z, int64_t ldz,
+                       bool accumulate);
+
+// Z (+)= A M for `rows` rows: float32 on the micro-kernel through `fast` (made by
+// recurrent_matrix), anything else (or a null `fast`) through the general GEMM.
+template <typename T>
+void rnn_step_product(const T* a, int64_t lda, int64_t rows, const T* m, int64_t depth, int64_t ldm, int64_t cols,
+                      const RecurrentMatrix* fast, T* z, int64_t ldz, bool accumulate) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (fast) {
+      recurrent_product(a, lda, rows, *fast, z, ldz, accumulate);
+      return;
+    }
+  }
+  gemm<T>(false, false, rows, cols, depth, a, lda, m, ldm, z, ldz, accumulate);
+}
+
+// out (rows, cols) = x (rows, features) kernel (features, cols) + bias: the input
+// projection of every step at once.
+template <typename T>
+void rnn_input_projection(const T* x, int64_t rows, int64_t features, const T* kernel, int64_t cols, const T* bias,
+                          T* out);
+
+// The input side of the backward pass, one GEMM each over all steps: dx = dg kernel^T,
+// d_kernel = x^T dg (zeros when there are no rows).
+template <typename T>
+void rnn_input_gradients(const T* x, const T* dg, int64_t rows, int64_t features, int64_t cols, const T* kernel, T* dx,
+                         T* d_kernel);
+
+// dh (+)= (dg U^T) * m_rec for `rows` rows: the recurrence's part of the state gradient,
+// with dg's rows `lddg` apart and U (units, cols). Without a recurrent dropout mask
+// (m_rec null) the product accumulates straight into dh; with one it goes through
+// `through` (rows, units) first.
+template <typename T>
+void rnn_state_gradient(const T* dg, int64_t lddg, int64_t rows, const T* recurrent, int64_t units, int64_t cols,
+                        const T* recurrent_mask, T* through, T* dh) {
+  if (!recurrent_mask) {
+    gemm<T>(false, true, rows, units, cols, dg, lddg, recurrent, cols, dh, units, true);
+    return;
+  }
+  gemm<T>(false, true, rows, units, cols, dg, lddg, recurrent, cols, through, units, false);
+  for (int64_t i = 0; i < rows * units; ++i) dh[i] += through[i] * recurrent_mask[i];
+}
+
+// Batch rows per thread: an even share (the recurrence itself is sequential in time).
+int64_t rnn_batch_slice(int64_t batch);
+
+}  // namespace dagnet::cpu
