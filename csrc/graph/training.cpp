@@ -16,7 +16,8 @@ Attrs attrs_of_beta_1(double beta_1) {
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
-                 std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints)
+                 std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints,
+                 std::vector<NodeId> effects)
     : graph_(std::move(graph)), params_(std::move(params)), config_(std::move(optimizer)) {
   check(graph_ != nullptr, ErrorKind::Value, "Trainer needs a graph");
   device_ = options.device;
@@ -62,6 +63,8 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
   }
   graph_->add_node("increment_counter", {iterations}, {}, "optimizer/increment_iterations");
   updates.push_back(static_cast<NodeId>(graph_->num_nodes() - 1));
+  // The model's own state writes (a stateful RNN's final states): nodes nothing fetches.
+  updates.insert(updates.end(), effects.begin(), effects.end());
 
   std::vector<ValueId> fetches{loss};
   fetches.insert(fetches.end(), extra_fetches.begin(), extra_fetches.end());

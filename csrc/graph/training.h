@@ -22,7 +22,7 @@ class Trainer {
  public:
   Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
           std::vector<ValueId> extra_fetches = {}, ExecutorOptions options = {},
-          std::vector<ParamConstraint> constraints = {});
+          std::vector<ParamConstraint> constraints = {}, std::vector<NodeId> effects = {});
 
   // Feeds follow executor().required_inputs(); returns the loss, then extra fetches.
   std::vector<Tensor> step(const std::vector<Tensor>& feeds);

@@ -41,6 +41,9 @@ class GraphBuilder:
         # Layers' activity-regularization penalties met while tracing; training adds them
         # to the total loss (Keras's layer.add_loss).
         self.activity_losses: list[GraphTensor] = []
+        # Variables a layer writes each time the lowered graph runs (a stateful RNN's final
+        # states): (variable, new value) pairs; state_update_nodes() lowers them.
+        self.state_updates: list[tuple[Variable, GraphTensor]] = []
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
@@ -80,6 +83,16 @@ class GraphBuilder:
         if isinstance(x, Variable):
             return self.param(x)
         return self.constant(x, dtype)
+
+    def state_update_nodes(self) -> list[int]:
+        """Adds an `assign` node per recorded state update; returns their node ids, the
+        effects an Executor or Trainer runs every step although nothing fetches them."""
+        nodes = []
+        for variable, value in self.state_updates:
+            self.graph.node("assign", [self.param(variable).id, value.id], {}, f"{variable.path}/assign")
+            nodes.append(self.graph.num_nodes - 1)
+        self.state_updates = []
+        return nodes
 
     # -- naming ---------------------------------------------------------------------
     def scope_name(self, fallback: str) -> str:

@@ -43,13 +43,17 @@ from .pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from .recurrent import LSTM
+from .bidirectional import Bidirectional
+from .recurrent import GRU, LSTM, SimpleRNN
+from .rnn import RNN, StackedRNNCells
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from .wrappers import TimeDistributed
 
 __all__ = [
     "Activation",
     "Add",
     "Average",
+    "Bidirectional",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
@@ -64,6 +68,8 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -76,6 +82,7 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "LSTM",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "MaxPool1D",
@@ -85,7 +92,11 @@ __all__ = [
     "Maximum",
     "Minimum",
     "Multiply",
+    "RNN",
     "Reshape",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "add",

@@ -474,7 +474,7 @@ class Layer(KerasSaveable):
                 )
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)
             flat = _tree.flatten(outputs)
-            run = (Executor(builder.graph, [t.id for t in flat]), outputs, builder)
+            run = (Executor(builder.graph, [t.id for t in flat], builder.state_update_nodes()), outputs, builder)
             self._eager_runs[key] = run
         executor, outputs, _ = run
         return self._eager_result(_tree.pack_sequence_as(outputs, executor.run(arrays)))

@@ -164,6 +164,7 @@ class Trainer:
                     runner_module.weight_ranks(w),
                 )
             params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
+            effects = builder.state_update_nodes()
         if kind == "train":
             if not params:
                 warnings.warn("The model has no trainable weights; fit only computes the loss.", stacklevel=4)
@@ -174,10 +175,11 @@ class Trainer:
                 params,
                 fetches=[f.id for f in fetches[1:]],
                 constraints=native,
+                effects=effects,
                 **self.optimizer._native_config(),
             )
         else:
-            engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)])
+            engine = Executor(builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)], effects)
         runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
         if kind == "train":
             runner.python_constraints = python_side
