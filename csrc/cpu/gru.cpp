@@ -28,8 +28,8 @@ int64_t gru_forward_scratch(const GruShape& s) {
 int64_t gru_backward_scratch(const GruShape& s) {
   const int64_t B = s.batch, Tn = s.steps, U = s.units;
   // dg_in and dg_rec (B, T, 3u), hm and q (B, T, u) in input-time order; dh, d_out and a
-  // (B, u) product buffer
-  return 2 * B * Tn * 3 * U + 2 * B * Tn * U + 3 * B * U;
+  // (B, u) product buffer; U^T for the float32 products
+  return 2 * B * Tn * 3 * U + 2 * B * Tn * U + 3 * B * U + transposed_recurrent_scratch(U, 3 * U);
 }
 
 template <typename T>
@@ -61,6 +61,7 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
   }
   const bool save = a.gates != nullptr;
   parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const FlushDenormals flush;
     const int64_t rows = b1 - b0;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
@@ -133,57 +134,74 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
     dh[i] = a.d_h_last[i];
     dout[i] = s.return_sequences ? T(0) : a.d_output[i];
   }
-  const RnnActivation ra = s.recurrent_activation, act = s.activation;
-  parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
-    const int64_t rows = b1 - b0;
-    for (int64_t t = Tn - 1; t >= 0; --t) {
-      const int64_t it = s.input_step(t);
-      for (int64_t b = b0; b < b1; ++b) {
-        const T* g = a.gates + (b * Tn + t) * W;
-        const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
-        const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-        T* din = dg_in + (b * Tn + it) * G;
-        T* drec = dg_rec + (b * Tn + it) * G;
-        T* hm = hm_all + (b * Tn + it) * U;
-        for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
-        if (!s.reset_after)
-          for (int64_t k = 0; k < U; ++k) q_all[(b * Tn + it) * U + k] = g[U + k] * hm[k];
-        T* dhb = dh + b * U;
-        T* doutb = dout + b * U;
-        const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
-        if (a.mask && a.mask[b * Tn + it] == 0) {  // state passed through; output repeated or zero
-          for (int64_t k = 0; k < U; ++k) doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
-          std::memset(din, 0, sizeof(T) * G);
-          std::memset(drec, 0, sizeof(T) * G);
+  RecurrentMatrix ut{}, ut_zr{}, ut_h{};  // U^T, and its z/r and h row blocks
+  const RecurrentMatrix* fast = nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    ut = transposed_recurrent(a.recurrent, U, G, through + B * U);
+    ut_zr = recurrent_rows(ut, 0, 2 * U);
+    ut_h = recurrent_rows(ut, 2 * U, U);
+    fast = &ut;
+  }
+  with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
+    parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const FlushDenormals flush;
+      const int64_t rows = b1 - b0;
+      for (int64_t t = Tn - 1; t >= 0; --t) {
+        const int64_t it = s.input_step(t);
+        for (int64_t b = b0; b < b1; ++b) {
+          const T* g = a.gates + (b * Tn + t) * W;
+          const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
+          const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
+          T* din = dg_in + (b * Tn + it) * G;
+          T* drec = dg_rec + (b * Tn + it) * G;
+          T* hm = hm_all + (b * Tn + it) * U;
+          for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
+          if (!s.reset_after)
+            for (int64_t k = 0; k < U; ++k) q_all[(b * Tn + it) * U + k] = g[U + k] * hm[k];
+          T* dhb = dh + b * U;
+          T* doutb = dout + b * U;
+          const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
+          if (a.mask && a.mask[b * Tn + it] == 0) {  // state passed through; output repeated or zero
+            for (int64_t k = 0; k < U; ++k)
+              doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
+            std::memset(din, 0, sizeof(T) * G);
+            std::memset(drec, 0, sizeof(T) * G);
+            continue;
+          }
+          for (int64_t k = 0; k < U; ++k) {
+            const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
+            doutb[k] = T(0);
+            const T z = g[k], r = g[U + k], hh = g[2 * U + k];
+            const T hp = h_prev ? h_prev[k] : T(0);
+            const T dz = dh_new * (hp - hh) * d_ra(z);
+            const T dhh = dh_new * (T(1) - z) * d_act(hh);
+            din[k] = dz;
+            din[2 * U + k] = dhh;
+            if (s.reset_after) {
+              const T dr = dhh * g[3 * U + k] * d_ra(r);
+              din[U + k] = dr;
+              drec[k] = dz;
+              drec[U + k] = dr;
+              drec[2 * U + k] = dhh * r;
+            }
+            dhb[k] = dh_new * z;  // the recurrence's part is added below
+          }
+        }
+        T* din0 = dg_in + (b0 * Tn + it) * G;
+        const T* rm0 = a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr;
+        if (s.reset_after) {  // d hm = dg_rec U^T
+          rnn_state_gradient<T>(dg_rec + (b0 * Tn + it) * G, Tn * G, rows, a.recurrent, U, G, fast, rm0,
+                                through + b0 * U, dh + b0 * U);
           continue;
         }
-        for (int64_t k = 0; k < U; ++k) {
-          const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
-          doutb[k] = T(0);
-          const T z = g[k], r = g[U + k], hh = g[2 * U + k];
-          const T hp = h_prev ? h_prev[k] : T(0);
-          const T dz = dh_new * (hp - hh) * rnn_derivative_from_output(ra, z);
-          const T dhh = dh_new * (T(1) - z) * rnn_derivative_from_output(act, hh);
-          din[k] = dz;
-          din[2 * U + k] = dhh;
-          if (s.reset_after) {
-            const T dr = dhh * g[3 * U + k] * rnn_derivative_from_output(ra, r);
-            din[U + k] = dr;
-            drec[k] = dz;
-            drec[U + k] = dr;
-            drec[2 * U + k] = dhh * r;
-          }
-          dhb[k] = dh_new * z;  // the recurrence's part is added below
-        }
-      }
-      T* din0 = dg_in + (b0 * Tn + it) * G;
-      const T* rm0 = a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr;
-      if (s.reset_after) {  // d hm = dg_rec U^T
-        rnn_state_gradient<T>(dg_rec + (b0 * Tn + it) * G, Tn * G, rows, a.recurrent, U, G, rm0, through + b0 * U,
-                              dh + b0 * U);
-      } else {
         // d(r * hm) = dhh U_h^T gives r's gradient; then d hm = [dz, dr] U_zr^T + d(r * hm) * r.
-        gemm<T>(false, true, rows, U, U, din0 + 2 * U, Tn * G, a.recurrent + 2 * U, G, through + b0 * U, U, false);
+        T* dq0 = through + b0 * U;
+        bool done = false;
+        if constexpr (std::is_same_v<T, float>) {
+          recurrent_product(din0 + 2 * U, Tn * G, rows, ut_h, dq0, U, false);
+          done = true;
+        }
+        if (!done) gemm<T>(false, true, rows, U, U, din0 + 2 * U, Tn * G, a.recurrent + 2 * U, G, dq0, U, false);
         for (int64_t b = b0; b < b1; ++b) {
           if (a.mask && a.mask[b * Tn + it] == 0) continue;  // its dg rows stay zero
           const T* g = a.gates + (b * Tn + t) * W;
@@ -191,15 +209,20 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
           T* din = dg_in + (b * Tn + it) * G;
           T* dq = through + b * U;
           for (int64_t k = 0; k < U; ++k) {
-            din[U + k] = dq[k] * hm[k] * rnn_derivative_from_output(ra, g[U + k]);
+            din[U + k] = dq[k] * hm[k] * d_ra(g[U + k]);
             dq[k] *= g[U + k];
           }
         }
-        gemm<T>(false, true, rows, U, 2 * U, din0, Tn * G, a.recurrent, G, through + b0 * U, U, true);
+        done = false;
+        if constexpr (std::is_same_v<T, float>) {
+          recurrent_product(din0, Tn * G, rows, ut_zr, dq0, U, true);
+          done = true;
+        }
+        if (!done) gemm<T>(false, true, rows, U, 2 * U, din0, Tn * G, a.recurrent, G, dq0, U, true);
         for (int64_t i = b0 * U; i < b1 * U; ++i)
           dh[i] += a.recurrent_mask ? through[i] * a.recurrent_mask[i] : through[i];
       }
-    }
+    });
   });
   rnn_input_gradients<T>(a.x, dg_in, B * Tn, F, G, a.kernel, a.dx, a.d_kernel);
   if (s.reset_after) {

@@ -29,8 +29,9 @@ int64_t lstm_forward_scratch(const LstmShape& s) {
 
 int64_t lstm_backward_scratch(const LstmShape& s) {
   const int64_t B = s.batch, Tn = s.steps, U = s.units;
-  // dZ and H_prev (input-time order); dh, dc, d_out carries, a(c) rows and a product buffer
-  return B * Tn * 4 * U + B * Tn * U + 5 * B * U;
+  // dZ and H_prev (input-time order); dh, dc, d_out carries, a(c) rows and a product buffer;
+  // U^T for the float32 products
+  return B * Tn * 4 * U + B * Tn * U + 5 * B * U + transposed_recurrent_scratch(U, 4 * U);
 }
 
 template <typename T>
@@ -60,6 +61,7 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   }
   const bool save = a.gates != nullptr;
   parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const FlushDenormals flush;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
       const T* hm = h + b0 * U;
@@ -120,46 +122,57 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
     dc[i] = a.d_c_last[i];
     dout[i] = s.return_sequences ? T(0) : a.d_output[i];
   }
-  parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
-    for (int64_t t = Tn - 1; t >= 0; --t) {
-      const int64_t it = s.input_step(t);
-      for (int64_t b = b0; b < b1; ++b) {
-        const T* gb = a.gates + (b * Tn + t) * G;
-        const T* c_prev = t > 0 ? a.cells + (b * Tn + t - 1) * U : (a.c0 ? a.c0 + b * U : nullptr);
-        const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
-        const T* c_now = a.cells + (b * Tn + t) * U;
-        T* dz = dz_all + (b * Tn + it) * G;
-        T* hp = h_prev_all + (b * Tn + it) * U;
-        const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
-        T* ac = act_c + b * U;
-        if (valid) rnn_apply_activation(s.activation, c_now, ac, U);
-        const T* r = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-        const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
-        for (int64_t k = 0; k < U; ++k) {
-          hp[k] = h_prev ? (r ? h_prev[k] * r[k] : h_prev[k]) : T(0);  // what fed the recurrence
-          const T d_out_t = dout[b * U + k] + (dos ? dos[k] : T(0));
-          if (!valid) {  // state passed through unchanged; output repeated (or zero)
-            dout[b * U + k] = s.zero_output_for_mask ? T(0) : d_out_t;
-            dz[k] = dz[U + k] = dz[2 * U + k] = dz[3 * U + k] = T(0);
+  RecurrentMatrix ut{};
+  const RecurrentMatrix* fast = nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    ut = transposed_recurrent(a.recurrent, U, G, through + B * U);
+    fast = &ut;
+  }
+  with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
+    parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const FlushDenormals flush;
+      for (int64_t t = Tn - 1; t >= 0; --t) {
+        const int64_t it = s.input_step(t);
+        for (int64_t b = b0; b < b1; ++b) {
+          const T* gb = a.gates + (b * Tn + t) * G;
+          const T* c_prev = t > 0 ? a.cells + (b * Tn + t - 1) * U : (a.c0 ? a.c0 + b * U : nullptr);
+          const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
+          const T* c_now = a.cells + (b * Tn + t) * U;
+          T* dz = dz_all + (b * Tn + it) * G;
+          T* hp = h_prev_all + (b * Tn + it) * U;
+          const T* r = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
+          for (int64_t k = 0; k < U; ++k) hp[k] = h_prev ? (r ? h_prev[k] * r[k] : h_prev[k]) : T(0);  // fed U
+          const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
+          T* doutb = dout + b * U;
+          if (a.mask && a.mask[b * Tn + it] == 0) {  // state passed through unchanged; output repeated (or zero)
+            for (int64_t k = 0; k < U; ++k)
+              doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
+            std::memset(dz, 0, sizeof(T) * G);
             continue;
           }
-          dout[b * U + k] = T(0);
-          const T ig = gb[k], fg = gb[U + k], gg = gb[2 * U + k], og = gb[3 * U + k];
-          const T dh_new = dh[b * U + k] + d_out_t;
-          const T dc_new = dc[b * U + k] + dh_new * og * rnn_derivative_from_output(s.activation, ac[k]);
-          const T cp = c_prev ? c_prev[k] : T(0);
-          dz[k] = dc_new * gg * rnn_derivative_from_output(s.recurrent_activation, ig);
-          dz[U + k] = dc_new * cp * rnn_derivative_from_output(s.recurrent_activation, fg);
-          dz[2 * U + k] = dc_new * ig * rnn_derivative_from_output(s.activation, gg);
-          dz[3 * U + k] = dh_new * ac[k] * rnn_derivative_from_output(s.recurrent_activation, og);
-          dc[b * U + k] = dc_new * fg;
-          dh[b * U + k] = T(0);  // replaced by dz U^T below
+          T* ac = act_c + b * U;
+          rnn_apply_activation(s.activation, c_now, ac, U);
+          T* dhb = dh + b * U;
+          T* dcb = dc + b * U;
+          for (int64_t k = 0; k < U; ++k) {
+            const T ig = gb[k], fg = gb[U + k], gg = gb[2 * U + k], og = gb[3 * U + k];
+            const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
+            doutb[k] = T(0);
+            const T dc_new = dcb[k] + dh_new * og * d_act(ac[k]);
+            const T cp = c_prev ? c_prev[k] : T(0);
+            dz[k] = dc_new * gg * d_ra(ig);
+            dz[U + k] = dc_new * cp * d_ra(fg);
+            dz[2 * U + k] = dc_new * ig * d_act(gg);
+            dz[3 * U + k] = dh_new * ac[k] * d_ra(og);
+            dcb[k] = dc_new * fg;
+            dhb[k] = T(0);  // replaced by dz U^T below
+          }
         }
+        // dh_{t-1} += (dz_t U^T) * m_rec for this slice (masked rows have dz = 0 and keep their dh).
+        rnn_state_gradient<T>(dz_all + (b0 * Tn + it) * G, Tn * G, b1 - b0, a.recurrent, U, G, fast,
+                              a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
       }
-      // dh_{t-1} += (dz_t U^T) * m_rec for this slice (masked rows have dz = 0 and keep their dh).
-      rnn_state_gradient<T>(dz_all + (b0 * Tn + it) * G, Tn * G, b1 - b0, a.recurrent, U, G,
-                            a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
-    }
+    });
   });
   rnn_input_gradients<T>(a.x, dz_all, B * Tn, F, G, a.kernel, a.dx, a.d_kernel);
   gemm<T>(true, false, U, G, B * Tn, h_prev_all, U, dz_all, G, a.d_recurrent, G, false);

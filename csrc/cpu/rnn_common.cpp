@@ -30,6 +30,24 @@ RecurrentMatrix recurrent_matrix(const float* data, int64_t depth, int64_t ld, i
   return {data, depth, ld, cols, tail, zeros};
 }
 
+int64_t transposed_recurrent_scratch(int64_t units, int64_t cols) {
+  return cols * units + recurrent_matrix_scratch(cols, units);
+}
+
+RecurrentMatrix transposed_recurrent(const float* recurrent, int64_t units, int64_t cols, float* scratch) {
+  for (int64_t k = 0; k < units; ++k)
+    for (int64_t j = 0; j < cols; ++j) scratch[j * units + k] = recurrent[k * cols + j];
+  return recurrent_matrix(scratch, cols, units, units, scratch + cols * units);
+}
+
+RecurrentMatrix recurrent_rows(const RecurrentMatrix& m, int64_t first, int64_t depth) {
+  RecurrentMatrix r = m;
+  r.data += first * m.ld;
+  if (r.tail) r.tail += first * gemm_kernel_for_cpu().nr;
+  r.depth = depth;
+  return r;
+}
+
 void recurrent_product(const float* a, int64_t lda, int64_t rows, const RecurrentMatrix& m, float* z, int64_t ldz,
                        bool accumulate) {
   const GemmKernel kern = gemm_kernel_for_cpu();

@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <type_traits>
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 #include "cpu/activation_rows.h"
 #include "cpu/gemm.h"
 #include "ops/recurrent_plan.h"
@@ -43,6 +47,19 @@ T rnn_derivative_from_output(RnnActivation a, T y) {
     case RnnActivation::Linear: return T(1);
   }
   return T(1);
+}
+
+// Calls body(d_recurrent_activation, d_activation), functors giving each derivative from
+// the activation's output: inlined for the default sigmoid / tanh pair, so the backward's
+// gate loops vectorise; a switch per element for the others.
+template <typename T, typename Body>
+void with_rnn_derivatives(RnnActivation recurrent_activation, RnnActivation activation, Body&& body) {
+  if (recurrent_activation == RnnActivation::Sigmoid && activation == RnnActivation::Tanh) {
+    body([](T y) { return y * (T(1) - y); }, [](T y) { return T(1) - y * y; });
+  } else {
+    body([recurrent_activation](T y) { return rnn_derivative_from_output(recurrent_activation, y); },
+         [activation](T y) { return rnn_derivative_from_output(activation, y); });
+  }
 }
 
 // y[k] = f(x[k]) (y may be x); float32 sigmoid / tanh take the per-ISA vectorised runs.
@@ -107,20 +124,49 @@ template <typename T>
 void rnn_input_gradients(const T* x, const T* dg, int64_t rows, int64_t features, int64_t cols, const T* kernel, T* dx,
                          T* d_kernel);
 
+// U^T (cols x units) as a RecurrentMatrix, for the backward's per-step products dg U^T:
+// written into `scratch` (transposed_recurrent_scratch(units, cols) floats) once per call.
+int64_t transposed_recurrent_scratch(int64_t units, int64_t cols);
+RecurrentMatrix transposed_recurrent(const float* recurrent, int64_t units, int64_t cols, float* scratch);
+// Rows [first, first + depth) of a RecurrentMatrix (a block of gates of U^T).
+RecurrentMatrix recurrent_rows(const RecurrentMatrix& m, int64_t first, int64_t depth);
+
 // dh (+)= (dg U^T) * m_rec for `rows` rows: the recurrence's part of the state gradient,
-// with dg's rows `lddg` apart and U (units, cols). Without a recurrent dropout mask
-// (m_rec null) the product accumulates straight into dh; with one it goes through
-// `through` (rows, units) first.
+// with dg's rows `lddg` apart and U (units, cols). `transposed` (float32: U^T made by
+// transposed_recurrent) runs it on the micro-kernel; null takes the general GEMM. Without
+// a recurrent dropout mask (null) the product accumulates straight into dh; with one it
+// goes through `through` (rows, units) first.
 template <typename T>
 void rnn_state_gradient(const T* dg, int64_t lddg, int64_t rows, const T* recurrent, int64_t units, int64_t cols,
-                        const T* recurrent_mask, T* through, T* dh) {
-  if (!recurrent_mask) {
-    gemm<T>(false, true, rows, units, cols, dg, lddg, recurrent, cols, dh, units, true);
-    return;
+                        const RecurrentMatrix* transposed, const T* recurrent_mask, T* through, T* dh) {
+  T* target = recurrent_mask ? through : dh;
+  bool done = false;
+  if constexpr (std::is_same_v<T, float>) {
+    if (transposed) {
+      recurrent_product(dg, lddg, rows, *transposed, target, units, !recurrent_mask);
+      done = true;
+    }
   }
-  gemm<T>(false, true, rows, units, cols, dg, lddg, recurrent, cols, through, units, false);
-  for (int64_t i = 0; i < rows * units; ++i) dh[i] += through[i] * recurrent_mask[i];
+  if (!done) gemm<T>(false, true, rows, units, cols, dg, lddg, recurrent, cols, target, units, !recurrent_mask);
+  if (recurrent_mask)
+    for (int64_t i = 0; i < rows * units; ++i) dh[i] += through[i] * recurrent_mask[i];
 }
+
+// Treats denormal floats as zero (x86's FTZ and DAZ) on the calling thread while alive.
+// Gradients decaying through a long sequence reach the denormal range (below 1e-38 in
+// float32), where every multiply takes a slow microcode path; flushing them changes no
+// result that matters and keeps backpropagation through time at full speed. TensorFlow
+// runs its kernels the same way.
+class FlushDenormals {
+ public:
+#if defined(__SSE__) || defined(__x86_64__)
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+
+ private:
+  unsigned saved_;
+#endif
+};
 
 // Batch rows per thread: an even share (the recurrence itself is sequential in time).
 int64_t rnn_batch_slice(int64_t batch);

@@ -17,8 +17,9 @@ int64_t simple_rnn_forward_scratch(const RnnShape& s) {
 
 int64_t simple_rnn_backward_scratch(const RnnShape& s) {
   const int64_t B = s.batch, Tn = s.steps, U = s.units;
-  // d pre-activation and hm (B, T, u) in input-time order; dh, d_out, a product buffer
-  return 2 * B * Tn * U + 3 * B * U;
+  // d pre-activation and hm (B, T, u) in input-time order; dh, d_out, a product buffer; U^T
+  // for the float32 products
+  return 2 * B * Tn * U + 3 * B * U + transposed_recurrent_scratch(U, U);
 }
 
 template <typename T>
@@ -40,6 +41,7 @@ void simple_rnn_forward(const RnnShape& s, const SimpleRnnForward<T>& a) {
     out[i] = T(0);
   }
   parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const FlushDenormals flush;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
       const T* hm = h + b0 * U;
@@ -78,34 +80,47 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
     dh[i] = a.d_h_last[i];
     dout[i] = s.return_sequences ? T(0) : a.d_output[i];
   }
-  parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
-    for (int64_t t = Tn - 1; t >= 0; --t) {
-      const int64_t it = s.input_step(t);
-      for (int64_t b = b0; b < b1; ++b) {
-        const T* h_now = a.hiddens + (b * Tn + t) * U;
-        const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
-        const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-        T* dp = dpre + (b * Tn + it) * U;
-        T* hm = hm_all + (b * Tn + it) * U;
-        for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
-        T* dhb = dh + b * U;
-        T* doutb = dout + b * U;
-        const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
-        if (a.mask && a.mask[b * Tn + it] == 0) {
-          for (int64_t k = 0; k < U; ++k) doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
-          std::memset(dp, 0, sizeof(T) * U);
-          continue;
+  RecurrentMatrix ut{};
+  const RecurrentMatrix* fast = nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    ut = transposed_recurrent(a.recurrent, U, U, through + B * U);
+    fast = &ut;
+  }
+  // The activation is SimpleRNN's only one: it takes the "recurrent" slot of the dispatch.
+  with_rnn_derivatives<T>(s.activation == RnnActivation::Tanh ? RnnActivation::Sigmoid : s.activation,
+                          s.activation == RnnActivation::Tanh ? RnnActivation::Tanh : s.activation,
+                          [&](auto, auto d_act) {
+    parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    const FlushDenormals flush;
+      for (int64_t t = Tn - 1; t >= 0; --t) {
+        const int64_t it = s.input_step(t);
+        for (int64_t b = b0; b < b1; ++b) {
+          const T* h_now = a.hiddens + (b * Tn + t) * U;
+          const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
+          const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
+          T* dp = dpre + (b * Tn + it) * U;
+          T* hm = hm_all + (b * Tn + it) * U;
+          for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
+          T* dhb = dh + b * U;
+          T* doutb = dout + b * U;
+          const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
+          if (a.mask && a.mask[b * Tn + it] == 0) {
+            for (int64_t k = 0; k < U; ++k)
+              doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
+            std::memset(dp, 0, sizeof(T) * U);
+            continue;
+          }
+          for (int64_t k = 0; k < U; ++k) {
+            const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
+            doutb[k] = T(0);
+            dp[k] = dh_new * d_act(h_now[k]);
+            dhb[k] = T(0);  // replaced by the recurrence's part below
+          }
         }
-        for (int64_t k = 0; k < U; ++k) {
-          const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
-          doutb[k] = T(0);
-          dp[k] = dh_new * rnn_derivative_from_output(s.activation, h_now[k]);
-          dhb[k] = T(0);  // replaced by the recurrence's part below
-        }
+        rnn_state_gradient<T>(dpre + (b0 * Tn + it) * U, Tn * U, b1 - b0, a.recurrent, U, U, fast,
+                              a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
       }
-      rnn_state_gradient<T>(dpre + (b0 * Tn + it) * U, Tn * U, b1 - b0, a.recurrent, U, U,
-                            a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
-    }
+    });
   });
   rnn_input_gradients<T>(a.x, dpre, B * Tn, F, U, a.kernel, a.dx, a.d_kernel);
   gemm<T>(true, false, U, U, B * Tn, hm_all, U, dpre, U, a.d_recurrent, U, false);
