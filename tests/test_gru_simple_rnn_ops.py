@@ -295,3 +295,31 @@ def test_unknown_dims_and_errors():
         g.node("simple_rnn", [x, rw, w, rb])
     with pytest.raises(ValueError, match="unknown attribute|recurrent_activation"):
         g.node("simple_rnn", [x, rw, ru, g.param("ok", np.zeros(2, np.float32))], {"recurrent_activation": "tanh"})
+
+
+@pytest.mark.parametrize("op", ["gru", "gru_before", "simple_rnn", "lstm"])
+def test_gradients_with_other_activations(op):
+    """Activations other than the default sigmoid / tanh pair take the generic derivative
+    path (ops/recurrent_math.h, which the CUDA kernels share)."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 4, 3))
+    units = 3
+    if op == "lstm":
+        params = [rng.standard_normal((3, 4 * units)) * 0.5, rng.standard_normal((units, 4 * units)) * 0.5]
+        params.append(rng.standard_normal(4 * units) * 0.1)
+    elif op.startswith("gru"):
+        params = list(gru_params(rng, 3, units, op == "gru"))
+    else:
+        params = list(rnn_params(rng, 3, units))
+    attrs = {"return_sequences": 1, "activation": "sigmoid", "has_mask": 1}
+    if op != "simple_rnn":
+        attrs["recurrent_activation"] = "tanh"
+    if op.startswith("gru"):
+        attrs["reset_after"] = int(op == "gru")
+    mask = np.array([[1, 1, 0, 1], [0, 1, 1, 1]], np.float64)
+
+    def build(g, ids):
+        outs = g.node(op.replace("_before", ""), list(ids) + [g.param("mask", mask)], attrs)
+        return _loss(g, outs[:2], rng)
+
+    fd_check(build, [x, *params], rng)

@@ -70,14 +70,14 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
         for (int64_t i = b0 * U; i < b1 * U; ++i) dropped[i] = h[i] * a.recurrent_mask[i];
         hm = dropped + b0 * U;
       }
-      T* xp0 = proj + (b0 * Tn + it) * G;  // row b at xp0 + (b - b0) * Tn * G
+      T* xp0 = proj + rnn_row(b0, it, Tn) * G;  // row b at xp0 + (b - b0) * Tn * G
       if (s.reset_after) {
         rnn_step_product<T>(hm, U, rows, a.recurrent, U, G, G, use_fast ? &fast[0] : nullptr, rec + b0 * G, G, false);
       } else {  // z and r first: the h block needs r
         rnn_step_product<T>(hm, U, rows, a.recurrent, U, G, 2 * U, use_fast ? &fast[0] : nullptr, xp0, Tn * G, true);
         for (int64_t b = b0; b < b1; ++b) {
-          T* xp = proj + (b * Tn + it) * G;
-          T* g = save ? a.gates + (b * Tn + t) * W : gate_rows + b * 4 * U;
+          T* xp = proj + rnn_row(b, it, Tn) * G;
+          T* g = save ? a.gates + rnn_row(b, t, Tn) * W : gate_rows + b * 4 * U;
           rnn_apply_activation(s.recurrent_activation, xp, g, 2 * U);
           const T* hb = hm + (b - b0) * U;
           for (int64_t k = 0; k < U; ++k) rec[b * U + k] = g[U + k] * hb[k];
@@ -86,8 +86,8 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
                             xp0 + 2 * U, Tn * G, true);
       }
       for (int64_t b = b0; b < b1; ++b) {
-        T* xp = proj + (b * Tn + it) * G;
-        T* g = save ? a.gates + (b * Tn + t) * W : gate_rows + b * 4 * U;
+        T* xp = proj + rnn_row(b, it, Tn) * G;
+        T* g = save ? a.gates + rnn_row(b, t, Tn) * W : gate_rows + b * 4 * U;
         if (s.reset_after) {
           T* hr = rec + b * G;
           for (int64_t j = 0; j < 2 * U; ++j) hr[j] += xp[j] + b_rec[j];
@@ -103,16 +103,16 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
         }
         T* hb = h + b * U;
         T* ob = out + b * U;
-        if (!a.mask || a.mask[b * Tn + it] != 0) {
+        if (!a.mask || a.mask[rnn_row(b, it, Tn)] != 0) {
           for (int64_t k = 0; k < U; ++k) {
-            hb[k] = g[k] * hb[k] + (T(1) - g[k]) * g[2 * U + k];
+            hb[k] = gru_new_state(g[k], hb[k], g[2 * U + k]);
             ob[k] = hb[k];
           }
         } else if (s.zero_output_for_mask) {
           std::memset(ob, 0, sizeof(T) * U);
         }
-        if (save) std::memcpy(a.hiddens + (b * Tn + t) * U, hb, sizeof(T) * U);
-        if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, ob, sizeof(T) * U);
+        if (a.hiddens) std::memcpy(a.hiddens + rnn_row(b, t, Tn) * U, hb, sizeof(T) * U);
+        if (s.return_sequences) std::memcpy(a.output + rnn_row(b, t, Tn) * U, ob, sizeof(T) * U);
       }
     }
   });
@@ -149,21 +149,21 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
       for (int64_t t = Tn - 1; t >= 0; --t) {
         const int64_t it = s.input_step(t);
         for (int64_t b = b0; b < b1; ++b) {
-          const T* g = a.gates + (b * Tn + t) * W;
-          const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
+          const T* g = a.gates + rnn_row(b, t, Tn) * W;
+          const T* h_prev = t > 0 ? a.hiddens + rnn_row(b, t - 1, Tn) * U : (a.h0 ? a.h0 + b * U : nullptr);
           const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-          T* din = dg_in + (b * Tn + it) * G;
-          T* drec = dg_rec + (b * Tn + it) * G;
-          T* hm = hm_all + (b * Tn + it) * U;
+          T* din = dg_in + rnn_row(b, it, Tn) * G;
+          T* drec = dg_rec + rnn_row(b, it, Tn) * G;
+          T* hm = hm_all + rnn_row(b, it, Tn) * U;
           for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
           if (!s.reset_after)
-            for (int64_t k = 0; k < U; ++k) q_all[(b * Tn + it) * U + k] = g[U + k] * hm[k];
+            for (int64_t k = 0; k < U; ++k) q_all[rnn_row(b, it, Tn) * U + k] = g[U + k] * hm[k];
           T* dhb = dh + b * U;
           T* doutb = dout + b * U;
-          const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
-          if (a.mask && a.mask[b * Tn + it] == 0) {  // state passed through; output repeated or zero
+          const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
+          if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {  // state passed through; output repeated or zero
             for (int64_t k = 0; k < U; ++k)
-              doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
+              doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
             std::memset(din, 0, sizeof(T) * G);
             std::memset(drec, 0, sizeof(T) * G);
             continue;
@@ -171,26 +171,24 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
           for (int64_t k = 0; k < U; ++k) {
             const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
             doutb[k] = T(0);
-            const T z = g[k], r = g[U + k], hh = g[2 * U + k];
-            const T hp = h_prev ? h_prev[k] : T(0);
-            const T dz = dh_new * (hp - hh) * d_ra(z);
-            const T dhh = dh_new * (T(1) - z) * d_act(hh);
-            din[k] = dz;
-            din[2 * U + k] = dhh;
+            const T z = g[k], r = g[U + k], hh = g[2 * U + k], hr_h = s.reset_after ? g[3 * U + k] : T(0);
+            const GruUnitGrads<T> d = gru_unit_grads(dh_new, z, r, hh, hr_h, h_prev ? h_prev[k] : T(0),
+                                                     s.reset_after, d_ra(z), d_ra(r), d_act(hh));
+            din[k] = d.dz;
+            din[2 * U + k] = d.dhh;
             if (s.reset_after) {
-              const T dr = dhh * g[3 * U + k] * d_ra(r);
-              din[U + k] = dr;
-              drec[k] = dz;
-              drec[U + k] = dr;
-              drec[2 * U + k] = dhh * r;
+              din[U + k] = d.dr;
+              drec[k] = d.dz;
+              drec[U + k] = d.dr;
+              drec[2 * U + k] = d.d_hr_h;
             }
-            dhb[k] = dh_new * z;  // the recurrence's part is added below
+            dhb[k] = d.dh_carry;  // the recurrence's part is added below
           }
         }
-        T* din0 = dg_in + (b0 * Tn + it) * G;
+        T* din0 = dg_in + rnn_row(b0, it, Tn) * G;
         const T* rm0 = a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr;
         if (s.reset_after) {  // d hm = dg_rec U^T
-          rnn_state_gradient<T>(dg_rec + (b0 * Tn + it) * G, Tn * G, rows, a.recurrent, U, G, fast, rm0,
+          rnn_state_gradient<T>(dg_rec + rnn_row(b0, it, Tn) * G, Tn * G, rows, a.recurrent, U, G, fast, rm0,
                                 through + b0 * U, dh + b0 * U);
           continue;
         }
@@ -203,13 +201,13 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
         }
         if (!done) gemm<T>(false, true, rows, U, U, din0 + 2 * U, Tn * G, a.recurrent + 2 * U, G, dq0, U, false);
         for (int64_t b = b0; b < b1; ++b) {
-          if (a.mask && a.mask[b * Tn + it] == 0) continue;  // its dg rows stay zero
-          const T* g = a.gates + (b * Tn + t) * W;
-          const T* hm = hm_all + (b * Tn + it) * U;
-          T* din = dg_in + (b * Tn + it) * G;
+          if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) continue;  // its dg rows stay zero
+          const T* g = a.gates + rnn_row(b, t, Tn) * W;
+          const T* hm = hm_all + rnn_row(b, it, Tn) * U;
+          T* din = dg_in + rnn_row(b, it, Tn) * G;
           T* dq = through + b * U;
           for (int64_t k = 0; k < U; ++k) {
-            din[U + k] = dq[k] * hm[k] * d_ra(g[U + k]);
+            din[U + k] = gru_reset_grad_before(dq[k], hm[k], d_ra(g[U + k]));
             dq[k] *= g[U + k];
           }
         }

@@ -69,11 +69,11 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
         for (int64_t i = b0 * U; i < b1 * U; ++i) dropped[i] = h[i] * a.recurrent_mask[i];
         hm = dropped + b0 * U;
       }
-      rnn_step_product<T>(hm, U, b1 - b0, a.recurrent, U, G, G, fast_ptr, proj + (b0 * Tn + it) * G, Tn * G, true);
+      rnn_step_product<T>(hm, U, b1 - b0, a.recurrent, U, G, G, fast_ptr, proj + rnn_row(b0, it, Tn) * G, Tn * G, true);
       for (int64_t b = b0; b < b1; ++b) {
-        const T* zb = proj + (b * Tn + it) * G;
-        T* gb = save ? a.gates + (b * Tn + t) * G : gate_rows + b * G;
-        const bool valid = !a.mask || a.mask[b * Tn + it] != 0;
+        const T* zb = proj + rnn_row(b, it, Tn) * G;
+        T* gb = save ? a.gates + rnn_row(b, t, Tn) * G : gate_rows + b * G;
+        const bool valid = !a.mask || a.mask[rnn_row(b, it, Tn)] != 0;
         T* cb = c + b * U;
         T* hb = h + b * U;
         T* ob = out + b * U;
@@ -94,11 +94,9 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
         }
         if (valid) std::memcpy(ob, hb, sizeof(T) * U);
         else if (s.zero_output_for_mask) std::memset(ob, 0, sizeof(T) * U);
-        if (save) {
-          std::memcpy(a.cells + (b * Tn + t) * U, cb, sizeof(T) * U);
-          std::memcpy(a.hiddens + (b * Tn + t) * U, hb, sizeof(T) * U);
-        }
-        if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, ob, sizeof(T) * U);
+        if (a.cells) std::memcpy(a.cells + rnn_row(b, t, Tn) * U, cb, sizeof(T) * U);
+        if (a.hiddens) std::memcpy(a.hiddens + rnn_row(b, t, Tn) * U, hb, sizeof(T) * U);
+        if (s.return_sequences) std::memcpy(a.output + rnn_row(b, t, Tn) * U, ob, sizeof(T) * U);
       }
     }
   });
@@ -134,19 +132,19 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
       for (int64_t t = Tn - 1; t >= 0; --t) {
         const int64_t it = s.input_step(t);
         for (int64_t b = b0; b < b1; ++b) {
-          const T* gb = a.gates + (b * Tn + t) * G;
-          const T* c_prev = t > 0 ? a.cells + (b * Tn + t - 1) * U : (a.c0 ? a.c0 + b * U : nullptr);
-          const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
-          const T* c_now = a.cells + (b * Tn + t) * U;
-          T* dz = dz_all + (b * Tn + it) * G;
-          T* hp = h_prev_all + (b * Tn + it) * U;
+          const T* gb = a.gates + rnn_row(b, t, Tn) * G;
+          const T* c_prev = t > 0 ? a.cells + rnn_row(b, t - 1, Tn) * U : (a.c0 ? a.c0 + b * U : nullptr);
+          const T* h_prev = t > 0 ? a.hiddens + rnn_row(b, t - 1, Tn) * U : (a.h0 ? a.h0 + b * U : nullptr);
+          const T* c_now = a.cells + rnn_row(b, t, Tn) * U;
+          T* dz = dz_all + rnn_row(b, it, Tn) * G;
+          T* hp = h_prev_all + rnn_row(b, it, Tn) * U;
           const T* r = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
           for (int64_t k = 0; k < U; ++k) hp[k] = h_prev ? (r ? h_prev[k] * r[k] : h_prev[k]) : T(0);  // fed U
-          const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
+          const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
           T* doutb = dout + b * U;
-          if (a.mask && a.mask[b * Tn + it] == 0) {  // state passed through unchanged; output repeated (or zero)
+          if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {  // state passed through unchanged; output repeated (or zero)
             for (int64_t k = 0; k < U; ++k)
-              doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
+              doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
             std::memset(dz, 0, sizeof(T) * G);
             continue;
           }
@@ -158,18 +156,18 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
             const T ig = gb[k], fg = gb[U + k], gg = gb[2 * U + k], og = gb[3 * U + k];
             const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
             doutb[k] = T(0);
-            const T dc_new = dcb[k] + dh_new * og * d_act(ac[k]);
-            const T cp = c_prev ? c_prev[k] : T(0);
-            dz[k] = dc_new * gg * d_ra(ig);
-            dz[U + k] = dc_new * cp * d_ra(fg);
-            dz[2 * U + k] = dc_new * ig * d_act(gg);
-            dz[3 * U + k] = dh_new * ac[k] * d_ra(og);
-            dcb[k] = dc_new * fg;
+            const LstmUnitGrads<T> d = lstm_unit_grads(dh_new, dcb[k], ig, fg, gg, og, ac[k], c_prev ? c_prev[k] : T(0),
+                                                       d_ra(ig), d_ra(fg), d_act(gg), d_ra(og), d_act(ac[k]));
+            dz[k] = d.di;
+            dz[U + k] = d.df;
+            dz[2 * U + k] = d.dg;
+            dz[3 * U + k] = d.do_;
+            dcb[k] = d.dc_carry;
             dhb[k] = T(0);  // replaced by dz U^T below
           }
         }
         // dh_{t-1} += (dz_t U^T) * m_rec for this slice (masked rows have dz = 0 and keep their dh).
-        rnn_state_gradient<T>(dz_all + (b0 * Tn + it) * G, Tn * G, b1 - b0, a.recurrent, U, G, fast,
+        rnn_state_gradient<T>(dz_all + rnn_row(b0, it, Tn) * G, Tn * G, b1 - b0, a.recurrent, U, G, fast,
                               a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
       }
     });

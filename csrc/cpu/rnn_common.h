@@ -16,6 +16,7 @@
 
 #include "cpu/activation_rows.h"
 #include "cpu/gemm.h"
+#include "ops/recurrent_math.h"
 #include "ops/recurrent_plan.h"
 
 namespace dagnet::cpu {
@@ -24,30 +25,8 @@ using dagnet::RnnActivation;
 
 using dagnet::RnnShape;
 
-template <typename T>
-T rnn_activate(RnnActivation a, T x) {
-  switch (a) {
-    case RnnActivation::Tanh: return std::tanh(x);
-    case RnnActivation::Sigmoid: return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
-    case RnnActivation::HardSigmoid: return std::min(T(1), std::max(T(0), x / T(6) + T(0.5)));
-    case RnnActivation::Relu: return x < 0 ? T(0) : x;
-    case RnnActivation::Linear: return x;
-  }
-  return x;
-}
-
-// The derivative, expressed through the activation's output y (what the kernels save).
-template <typename T>
-T rnn_derivative_from_output(RnnActivation a, T y) {
-  switch (a) {
-    case RnnActivation::Tanh: return T(1) - y * y;
-    case RnnActivation::Sigmoid: return y * (T(1) - y);
-    case RnnActivation::HardSigmoid: return (y > T(0) && y < T(1)) ? T(1) / T(6) : T(0);
-    case RnnActivation::Relu: return y > 0 ? T(1) : T(0);
-    case RnnActivation::Linear: return T(1);
-  }
-  return T(1);
-}
+using dagnet::rnn_activate;
+using dagnet::rnn_derivative_from_output;
 
 // Calls body(d_recurrent_activation, d_activation), functors giving each derivative from
 // the activation's output: inlined for the default sigmoid / tanh pair, so the backward's

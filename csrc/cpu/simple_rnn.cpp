@@ -49,18 +49,18 @@ void simple_rnn_forward(const RnnShape& s, const SimpleRnnForward<T>& a) {
         for (int64_t i = b0 * U; i < b1 * U; ++i) dropped[i] = h[i] * a.recurrent_mask[i];
         hm = dropped + b0 * U;
       }
-      rnn_step_product<T>(hm, U, b1 - b0, a.recurrent, U, U, U, fast_ptr, proj + (b0 * Tn + it) * U, Tn * U, true);
+      rnn_step_product<T>(hm, U, b1 - b0, a.recurrent, U, U, U, fast_ptr, proj + rnn_row(b0, it, Tn) * U, Tn * U, true);
       for (int64_t b = b0; b < b1; ++b) {
         T* hb = h + b * U;
         T* ob = out + b * U;
-        if (!a.mask || a.mask[b * Tn + it] != 0) {
-          rnn_apply_activation(s.activation, proj + (b * Tn + it) * U, hb, U);
+        if (!a.mask || a.mask[rnn_row(b, it, Tn)] != 0) {
+          rnn_apply_activation(s.activation, proj + rnn_row(b, it, Tn) * U, hb, U);
           std::memcpy(ob, hb, sizeof(T) * U);
         } else if (s.zero_output_for_mask) {
           std::memset(ob, 0, sizeof(T) * U);
         }
-        if (a.hiddens) std::memcpy(a.hiddens + (b * Tn + t) * U, hb, sizeof(T) * U);
-        if (s.return_sequences) std::memcpy(a.output + (b * Tn + t) * U, ob, sizeof(T) * U);
+        if (a.hiddens) std::memcpy(a.hiddens + rnn_row(b, t, Tn) * U, hb, sizeof(T) * U);
+        if (s.return_sequences) std::memcpy(a.output + rnn_row(b, t, Tn) * U, ob, sizeof(T) * U);
       }
     }
   });
@@ -95,18 +95,18 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
       for (int64_t t = Tn - 1; t >= 0; --t) {
         const int64_t it = s.input_step(t);
         for (int64_t b = b0; b < b1; ++b) {
-          const T* h_now = a.hiddens + (b * Tn + t) * U;
-          const T* h_prev = t > 0 ? a.hiddens + (b * Tn + t - 1) * U : (a.h0 ? a.h0 + b * U : nullptr);
+          const T* h_now = a.hiddens + rnn_row(b, t, Tn) * U;
+          const T* h_prev = t > 0 ? a.hiddens + rnn_row(b, t - 1, Tn) * U : (a.h0 ? a.h0 + b * U : nullptr);
           const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-          T* dp = dpre + (b * Tn + it) * U;
-          T* hm = hm_all + (b * Tn + it) * U;
+          T* dp = dpre + rnn_row(b, it, Tn) * U;
+          T* hm = hm_all + rnn_row(b, it, Tn) * U;
           for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
           T* dhb = dh + b * U;
           T* doutb = dout + b * U;
-          const T* dos = s.return_sequences ? a.d_output + (b * Tn + t) * U : nullptr;
-          if (a.mask && a.mask[b * Tn + it] == 0) {
+          const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
+          if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {
             for (int64_t k = 0; k < U; ++k)
-              doutb[k] = s.zero_output_for_mask ? T(0) : doutb[k] + (dos ? dos[k] : T(0));
+              doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
             std::memset(dp, 0, sizeof(T) * U);
             continue;
           }
@@ -117,7 +117,7 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
             dhb[k] = T(0);  // replaced by the recurrence's part below
           }
         }
-        rnn_state_gradient<T>(dpre + (b0 * Tn + it) * U, Tn * U, b1 - b0, a.recurrent, U, U, fast,
+        rnn_state_gradient<T>(dpre + rnn_row(b0, it, Tn) * U, Tn * U, b1 - b0, a.recurrent, U, U, fast,
                               a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
       }
     });

@@ -16,6 +16,7 @@
 namespace dagnet::cuda {
 
 void register_device_scalar_kernels();  // device_scalar_kernels.cu
+void register_recurrent_cuda_kernels();  // recurrent.cu
 
 namespace {
 std::atomic<bool> g_tf32{false};
@@ -135,6 +136,7 @@ void check_launch(const char* what) { check_cuda(cudaGetLastError(), what); }
 void register_cuda_backend() {
   register_backend(std::make_unique<CudaBackend>());
   register_device_scalar_kernels();
+  register_recurrent_cuda_kernels();
 }
 
 void set_tf32(bool on) { g_tf32.store(on); }

@@ -152,14 +152,20 @@ size_t saved_count(const Cell& cell) {
   return cell.saved_widths(probe).size();
 }
 
+// The kernels' scratch in bytes. The CUDA kernels lay out a subset of the CPU's buffers,
+// each rounded up to 256 bytes: kRnnDeviceSlack covers that rounding.
+constexpr size_t kRnnDeviceSlack = 16 * 256;
+size_t scratch_bytes(int64_t elements, DType dtype) {
+  return round_up(static_cast<size_t>(elements) * dtype_size(dtype) + kRnnDeviceSlack, 64);
+}
+
 std::shared_ptr<const void> prepare(const Cell& cell, const PrepareContext& ctx, bool backward) {
   const size_t xi = backward ? grad_x_at(cell) : 0;
   const TensorSpec& x = ctx.inputs[xi];
   RnnShape s = shape_of(cell, x.shape, ctx.inputs[xi + 2].shape, ctx.attrs());
   const int64_t scratch = backward ? cell.backward_scratch(s) : cell.forward_scratch(s);
   const size_t first = backward ? grad_first_optional(cell, saved_count(cell)) : 4;
-  return prepared_state(RnnPrepared{s, rnn_inputs(ctx.attrs(), first, cell.states),
-                                    round_up(static_cast<size_t>(scratch) * dtype_size(x.dtype), 64)});
+  return prepared_state(RnnPrepared{s, rnn_inputs(ctx.attrs(), first, cell.states), scratch_bytes(scratch, x.dtype)});
 }
 
 WorkspaceRule workspace(const Cell& cell, bool backward) {
@@ -169,8 +175,7 @@ WorkspaceRule workspace(const Cell& cell, bool backward) {
     RnnShape s = shape_of(cell, x.shape, in[xi + 2].shape, attrs);
     const int64_t scratch = backward ? cell.backward_scratch(s) : cell.forward_scratch(s);
     const bool mask = attrs.get_int("has_mask", 0) != 0;
-    return round_up(static_cast<size_t>(scratch) * dtype_size(x.dtype), 64) +
-           (mask ? static_cast<size_t>(s.batch * s.steps) * sizeof(double) : 0);
+    return scratch_bytes(scratch, x.dtype) + (mask ? static_cast<size_t>(s.batch * s.steps) * sizeof(double) : 0);
   };
 }
 
