@@ -96,7 +96,9 @@ def _cases():
                 )
         add(
             f"gru_{tag}_state_seq",
-            lambda L, r=reset_after: _embedded(L, L.layers.GRU(3, reset_after=r, return_sequences=True, return_state=True)),
+            lambda L, r=reset_after: _embedded(
+                L, L.layers.GRU(3, reset_after=r, return_sequences=True, return_state=True)
+            ),
         )
         add(
             f"gru_{tag}_initial_state",
@@ -104,7 +106,9 @@ def _cases():
         )
     add(
         "gru_relu_hard_sigmoid_nobias",
-        lambda L: _seq(L, (5, 3), [L.layers.GRU(4, activation="relu", recurrent_activation="hard_sigmoid", use_bias=False)]),
+        lambda L: _seq(
+            L, (5, 3), [L.layers.GRU(4, activation="relu", recurrent_activation="hard_sigmoid", use_bias=False)]
+        ),
     )
     add(
         "gru_zero_output_backwards",
@@ -115,7 +119,10 @@ def _cases():
 
     # SimpleRNN.
     add("simple_rnn", lambda L: _seq(L, (6, 3), [L.layers.SimpleRNN(4)]))
-    add("simple_rnn_relu_seq_nobias", lambda L: _seq(L, (6, 3), [L.layers.SimpleRNN(4, "relu", False, return_sequences=True)]))
+    add(
+        "simple_rnn_relu_seq_nobias",
+        lambda L: _seq(L, (6, 3), [L.layers.SimpleRNN(4, "relu", False, return_sequences=True)]),
+    )
     for rs in (False, True):
         for gb in (False, True):
             add(
@@ -129,7 +136,9 @@ def _cases():
     # RNN over the cells, stacks and a custom cell.
     add("rnn_gru_cell_backwards", lambda L: _embedded(L, L.layers.RNN(L.layers.GRUCell(3), go_backwards=True)))
     add("rnn_lstm_cell_seq", lambda L: _embedded(L, L.layers.RNN(L.layers.LSTMCell(3), return_sequences=True)))
-    add("rnn_simple_cell_state", lambda L: _seq(L, (5, 3), [L.layers.RNN(L.layers.SimpleRNNCell(2), return_state=True)]))
+    add(
+        "rnn_simple_cell_state", lambda L: _seq(L, (5, 3), [L.layers.RNN(L.layers.SimpleRNNCell(2), return_state=True)])
+    )
     for rs in (False, True):
         for gb in (False, True):
             add(
@@ -165,7 +174,9 @@ def _cases():
     for mode in ("concat", "sum", "mul", "ave", None):
         add(
             f"bidi_lstm_{mode}_seq",
-            lambda L, m=mode: _embedded(L, L.layers.Bidirectional(L.layers.LSTM(3, return_sequences=True), merge_mode=m)),
+            lambda L, m=mode: _embedded(
+                L, L.layers.Bidirectional(L.layers.LSTM(3, return_sequences=True), merge_mode=m)
+            ),
         )
         add(
             f"bidi_gru_{mode}",
@@ -198,7 +209,9 @@ def _cases():
         lambda L: _embedded(
             L,
             lambda e: L.layers.Dense(1, activation="sigmoid")(
-                L.layers.Bidirectional(L.layers.LSTM(3))(L.layers.Bidirectional(L.layers.LSTM(4, return_sequences=True))(e))
+                L.layers.Bidirectional(L.layers.LSTM(3))(
+                    L.layers.Bidirectional(L.layers.LSTM(4, return_sequences=True))(e)
+                )
             ),
         ),
     )

@@ -91,7 +91,9 @@ def test_other_activations(activation):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 4, 3))
     params = gru_params(rng, 3, 5)
-    out, _ = run("gru", x, params, return_sequences=True, activation=activation, recurrent_activation="hard_sigmoid")[:2]
+    out, _ = run("gru", x, params, return_sequences=True, activation=activation, recurrent_activation="hard_sigmoid")[
+        :2
+    ]
     want, _ = ref_gru(x, *params, return_sequences=True, activation=activation, recurrent_activation="hard_sigmoid")
     np.testing.assert_allclose(out, want, rtol=1e-10, atol=1e-12)
     params = rnn_params(rng, 3, 5)
@@ -274,7 +276,9 @@ def test_unknown_dims_and_errors():
     out, h, *_ = g.node("gru", [x, w, u, b2], {"return_sequences": 1})
     assert g.shape(out) == [-1, -1, 2] and g.shape(h) == [-1, 2]
     g.node("gru", [x, w, u, b1], {"reset_after": 0})
-    with pytest.raises(ValueError, match=r"'enc' \(gru\): with reset_after the bias must be \(2, 3\*units\) = \(2, 6\)"):
+    with pytest.raises(
+        ValueError, match=r"'enc' \(gru\): with reset_after the bias must be \(2, 3\*units\) = \(2, 6\)"
+    ):
         g.node("gru", [x, w, u, b1], name="enc")
     bad = g.param("bad", np.zeros((5, 6), np.float32))
     with pytest.raises(ValueError, match=r"the kernel must be \(features, 3\*units\) = \(4, 6\)"):

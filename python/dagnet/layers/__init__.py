@@ -1,6 +1,7 @@
 """Keras layers (``keras.layers`` names)."""
 
 from . import op_layer as op_layer  # registers how raw ops on symbolic tensors become nodes
+from .bidirectional import Bidirectional
 from .conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from .core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
 from .embedding import Embedding
@@ -43,7 +44,6 @@ from .pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from .bidirectional import Bidirectional
 from .recurrent import GRU, LSTM, SimpleRNN
 from .rnn import RNN, StackedRNNCells
 from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell

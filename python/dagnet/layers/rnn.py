@@ -189,7 +189,9 @@ class RNN(Layer):
         # Not weights (Keras creates them without tracking): they stay out of get_weights,
         # saving and the parameter counts.
         self.states = [
-            Variable(np.zeros((batch_size, s), self.dtype), name="rnn_state", trainable=False, path=f"{self.name}/rnn_state")
+            Variable(
+                np.zeros((batch_size, s), self.dtype), name="rnn_state", trainable=False, path=f"{self.name}/rnn_state"
+            )
             for s in _flat_sizes(self.cell.state_size)
         ]
 
