@@ -36,6 +36,9 @@ def test_docs_build_strict(tmp_path):
     assert {"dagnet.models.Model.fit", "dagnet.models.Model.compile", "dagnet.Input"} <= ids("api/models")
     assert {"dagnet.layers.Dense", "dagnet.layers.LSTM", "dagnet.layers.Conv2D"} <= ids("api/layers")
     assert {"dagnet.utils.plot_model", "dagnet.utils.model_to_dot", "dagnet.utils.get_file"} <= ids("api/utils")
+    assert {"dagnet.callbacks.TensorBoard"} <= ids("api/callbacks")
+    assert {"dagnet.export.export_model", "dagnet.export.export_onnx"} <= ids("api/saving")
+    assert "dagnet.models.Model.export" in ids("api/models")
     assert {
         f"dagnet.datasets.{name}.load_data"
         for name in (

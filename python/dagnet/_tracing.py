@@ -31,16 +31,17 @@ def current_builder() -> GraphBuilder | None:
 class GraphBuilder:
     """A native graph being built, plus the bookkeeping to bind weights by identity."""
 
-    def __init__(self, training: bool | None = False) -> None:
+    def __init__(self, training: bool | None = False, probe: bool = False) -> None:
         self.graph = _engine.Graph()
         self.training = training
+        self.probe = probe  # traced only to see which input axes a model leaves free
         self._params: dict[int, int] = {}
         self._keep: list[Any] = []  # variables and constants whose memory the graph uses
         self._scopes: list[str] = []
         self.masks: dict[int, GraphTensor] = {}  # value id -> its Keras mask
-        # Layers' activity-regularization penalties met while tracing; training adds them
-        # to the total loss (Keras's layer.add_loss).
-        self.activity_losses: list[GraphTensor] = []
+        # (layer, value) for each Layer.add_loss met while tracing (activity regularizers
+        # too); the training and evaluation graphs add them to the total loss.
+        self.added_losses: list[tuple[Any, GraphTensor]] = []
         # Variables a layer writes each time the lowered graph runs (a stateful RNN's final
         # states): (variable, new value) pairs; state_update_nodes() lowers them.
         self.state_updates: list[tuple[Variable, GraphTensor]] = []
@@ -57,6 +58,10 @@ class GraphBuilder:
             self._params[key] = self.graph.bind_param(variable.path, variable._tensor)
             self._keep.append(variable)
         return GraphTensor(self, self._params[key])
+
+    def bound_variables(self) -> list[tuple[Variable, int]]:
+        """Each Variable the graph reads, with its value id."""
+        return [(v, self._params[id(v)]) for v in self._keep if isinstance(v, Variable)]
 
     def constant(self, value: TensorLike, dtype: str | None = None) -> GraphTensor:
         array = np.asarray(value, dtype=dtype)
@@ -113,6 +118,17 @@ class GraphBuilder:
             yield self
         finally:
             _builders.pop()
+
+
+def engine_array(x: TensorLike) -> np.ndarray:
+    """Data as the engine takes it: float64 / float16 and bool as float32 (Keras converts
+    data to floatx), small integer types as int64."""
+    a = np.asarray(x)
+    if a.dtype == np.float64 or a.dtype == np.float16 or a.dtype == np.bool_:
+        return a.astype(np.float32)
+    if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
+        return a.astype(np.int64)
+    return a
 
 
 class GraphTensor(TensorOperators):

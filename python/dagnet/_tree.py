@@ -40,3 +40,26 @@ def pack_sequence_as(structure: Any, flat: list) -> Any:
 
 def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     return pack_sequence_as(structure, [fn(leaf) for leaf in flatten(structure)])
+
+
+def is_shape(x: Any) -> bool:
+    """A shape: a tuple or list of ints and Nones (a leaf for the *_shape_structure functions)."""
+    return isinstance(x, (list, tuple)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def map_shape_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
+    """Keras's map_shape_structure: `fn` on each shape of a structure of shapes."""
+    if is_shape(structure):
+        return fn(tuple(structure))
+    if isinstance(structure, dict):
+        return {key: map_shape_structure(fn, value) for key, value in structure.items()}
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_shape_structure(fn, item) for item in structure)
+    raise ValueError(f"Not a shape or a structure of shapes: {structure!r}")
+
+
+def flatten_shapes(structure: Any) -> list[tuple]:
+    """The shapes of a structure of shapes."""
+    found: list[tuple] = []
+    map_shape_structure(found.append, structure)
+    return found

@@ -65,6 +65,10 @@ def check_input_spec(layer: Any, inputs: TensorLike) -> None:
             )
         for axis, value in spec.axes.items():
             dim = shape[axis] if -len(shape) <= axis < len(shape) else None
+            if value is not None and dim is None and getattr(getattr(x, "builder", None), "probe", False):
+                # Finding an input's free axes (dagnet._free_dims): an axis the layer's
+                # weights fix cannot be left unknown.
+                raise ValueError(f"{where}: axis {axis} must be {value}, and is unknown here")
             if value is not None and dim is not None and dim != value:
                 raise ValueError(
                     f"{where}: expected axis {axis} of input shape to have value {value}, "

@@ -19,11 +19,12 @@ from .. import (
     ops,
     regularizers as regularizers_module,
 )
-from .._tracing import GraphBuilder, GraphTensor, current_builder
+from .._tracing import GraphBuilder, GraphTensor, current_builder, engine_array
 from .._typing import TensorLike
 from ..engine import Executor
 from ..keras_tensor import KerasTensor
 from ..node import Node
+from ..serialization import auto_config
 from ..serialization.keras_saveable import KerasSaveable
 from ..serialization.object_registration import registered_name_of
 from ..serialization.serialization_lib import clean_layer_config, dtype_policy
@@ -83,6 +84,11 @@ class Layer(KerasSaveable):
     # a Model, and a functional one (a graph of layer calls). Models set them.
     _is_model = False
     _is_graph_network = False
+    _auto_config: dict | str | None = None  # the constructor's arguments (serialization.auto_config)
+    # Attributes of dagnet's own machinery: never sublayers, never saved as children.
+    _UNTRACKED_ATTRIBUTES: frozenset[str] = frozenset(
+        {"_inbound_nodes", "_outbound_nodes", "_eager_runs", "_losses", "_auto_config"}
+    )
     name: str
 
     def __init_subclass__(cls, **kwargs):
@@ -104,6 +110,13 @@ class Layer(KerasSaveable):
         build._marks_built = True  # type: ignore[attr-defined]
         cls.build = build  # type: ignore[method-assign]
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance: Layer = super().__new__(cls)
+        # Keras 3's auto-config: the constructor's arguments, when all are plain values, are
+        # the config of a subclass that does not write get_config.
+        instance._auto_config = auto_config.constructor_config(cls, args, kwargs)
+        return instance
+
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
@@ -122,6 +135,7 @@ class Layer(KerasSaveable):
         self._inbound_nodes: list[Node] = []
         self._outbound_nodes: list[Node] = []
         self._own_weights: list[Variable] = []
+        self._losses: list[np.ndarray] = []  # add_loss values of the last eager call
         self._build_shapes = None
         self._eager_runs: dict = {}
         self._initial_weights = kwargs.get("weights")
@@ -156,7 +170,10 @@ class Layer(KerasSaveable):
         return _tree.map_structure(lambda t: t.shape, outputs)
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype)}
+        config: dict[str, Any] = {"name": self.name}
+        if _writes_no_config(self):
+            config = auto_config.with_constructor_config(self, config)
+        config.update({"trainable": self.trainable, "dtype": dtype_policy(self.dtype)})
         if getattr(self, "activity_regularizer", None) is not None:
             config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
         return config
@@ -169,8 +186,14 @@ class Layer(KerasSaveable):
         return {"input_shape": _shape_lists(self._build_shapes)}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
+        """(module, registered_name) as Keras 3 writes them: a built-in layer's public module; a
+        user's class its registered name, or its class name when unregistered."""
         registered = registered_name_of(self)
-        return ("keras.layers" if not registered else None), registered
+        if registered:
+            return None, registered
+        if type(self).__module__.split(".")[0] == "dagnet":
+            return "keras.layers", None
+        return None, type(self).__name__
 
     def build_from_config(self, config: dict[str, Any]) -> None:
         if config and "input_shape" in config and not self.built:
@@ -220,26 +243,48 @@ class Layer(KerasSaveable):
         return variable
 
     def _tracked_layers(self) -> list[Layer]:
-        found, seen = [], set()
+        """The layers this one holds in its attributes, directly or in lists, tuples and dicts
+        (Keras's tracker), in the order they were assigned."""
+        found: list[Layer] = []
+        seen: set[int] = set()
         for key, value in vars(self).items():
-            if key.startswith("_inbound") or key.startswith("_outbound"):
+            if key not in self._UNTRACKED_ATTRIBUTES:
+                for layer in _layers_in(value):
+                    if layer is not self and id(layer) not in seen:
+                        seen.add(id(layer))
+                        found.append(layer)
+        return found
+
+    def _flatten_layers(self) -> list[Layer]:
+        """This layer and every layer under it, depth first (Keras's _flatten_layers)."""
+        found, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
                 continue
-            for item in value if isinstance(value, (list, tuple)) else [value]:
-                if isinstance(item, Layer) and item is not self and id(item) not in seen:
-                    seen.add(id(item))
-                    found.append(item)
+            seen.add(id(layer))
+            found.append(layer)
+            stack = list(layer._tracked_layers()) + stack
         return found
 
     def _saved_structure(self) -> tuple[list[Variable], dict]:
-        """This layer in Keras 3's weight files: its own variables, and its children by name
-        (the layers held in its public attributes). Models and LSTM say otherwise."""
+        """This layer in Keras 3's weight files: its own variables, and its children by the
+        attribute that holds them (a layer, or a list / tuple / dict of them), in the order
+        Keras 3 walks them (sorted names, private ones last). LSTM and wrappers say otherwise."""
         own = list(self.weights) if not self._tracked_layers() else [w for w in self._own_weights if w in self.weights]
-        children = {
-            name: value
-            for name, value in vars(self).items()
-            if isinstance(value, Layer) and value is not self and not name.startswith("_")
-        }
-        return own, children
+        return own, self._saved_children()
+
+    def _saved_children(self, extra: dict | None = None) -> dict:
+        attributes = {k: v for k, v in vars(self).items() if k not in self._UNTRACKED_ATTRIBUTES}
+        attributes.update(extra or {})
+        children: dict[str, Any] = {}
+        for name in sorted(attributes, key=lambda n: "~" + n if n.startswith("_") else n):
+            value = attributes[name]
+            if isinstance(value, Layer) and value is not self:
+                children[name] = value
+            elif isinstance(value, (list, tuple, dict)) and any(l is not self for l in _layers_in(value)):
+                children[name] = list(value.values()) if isinstance(value, dict) else list(value)
+        return children
 
     def _all_weights(self) -> list[Variable]:
         weights, seen = [], set()
@@ -322,10 +367,33 @@ class Layer(KerasSaveable):
             )
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
+    def add_loss(self, loss: TensorLike) -> None:
+        """Adds a loss term (Keras's add_loss), usually from inside `call`: while a model is
+        lowered the term joins the training and evaluation loss of that graph; after an
+        eager call it is in `losses`."""
+        builder = loss.builder if isinstance(loss, GraphTensor) else current_builder()
+        if builder is not None:
+            with builder.active():
+                builder.added_losses.append((self, builder.as_value(loss)))
+        else:
+            self._losses.append(np.asarray(loss, dtype="float32"))
+
     @property
     def losses(self) -> list:
-        """Regularisation terms as (Variable, regularizer) pairs, lowered in training."""
-        return [(w, w.regularizer) for w in self.weights if w.regularizer is not None]
+        """Keras's losses: the `add_loss` terms of this layer and the layers under it, then the
+        trainable weights' regularizer penalties. While a model is lowered these are graph values (the
+        terms met so far in that trace); otherwise NumPy values (the last eager call's terms
+        and the penalties of the current weights)."""
+        layers = self._flatten_layers()
+        regularized = [w for w in self.trainable_weights if w.regularizer is not None]  # Keras: trainable only
+        builder = current_builder()
+        if builder is not None:
+            mine = {id(layer) for layer in layers}
+            with builder.active():
+                penalties = [builder.as_value(w.regularizer(builder.param(w))) for w in regularized]
+            return [value for layer, value in builder.added_losses if id(layer) in mine] + penalties
+        added = [value for layer in layers for value in layer._losses]
+        return added + [np.asarray(w.regularizer(w.numpy()), dtype="float32") for w in regularized]
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -431,7 +499,8 @@ class Layer(KerasSaveable):
         return outputs
 
     def _record_activity_losses(self, builder: GraphBuilder, outputs: TensorLike) -> None:
-        """Keras 3: the regularizer's penalty on each output, divided by the batch size."""
+        """Keras 3: the regularizer's penalty on each output, divided by the batch size, added
+        with add_loss."""
         for out in _tree.flatten(outputs):
             if not isinstance(out, GraphTensor):
                 continue
@@ -439,7 +508,7 @@ class Layer(KerasSaveable):
             if out.ndim > 0:  # the batch size, counted at run time (it may be None here)
                 rows = out[(slice(None),) + (0,) * (out.ndim - 1)] if out.ndim > 1 else out  # one value per row
                 loss = ops.divide(loss, ops.sum(ops.ones_like(rows)))
-            builder.activity_losses.append(loss)
+            self.add_loss(loss)
 
     def _maybe_build(self, inputs: TensorLike) -> None:
         if self.built:
@@ -457,7 +526,7 @@ class Layer(KerasSaveable):
         return [(a.shape, a.dtype.name) for a in arrays]
 
     def _eager_call(self, args, kwargs):
-        arrays = [_as_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
+        arrays = [engine_array(x) for x in _tree.flatten((args, kwargs)) if _is_array_like(x)]
         specs = self._eager_input_specs(arrays)
         arrays = [a if a.dtype.name == dtype else a.astype(dtype) for a, (_, dtype) in zip(arrays, specs)]
         training = kwargs.get("training")
@@ -474,10 +543,18 @@ class Layer(KerasSaveable):
                 )
                 outputs = self._traced_call(builder, traced_args, traced_kwargs)
             flat = _tree.flatten(outputs)
-            run = (Executor(builder.graph, [t.id for t in flat], builder.state_update_nodes()), outputs, builder)
+            added = list(builder.added_losses)
+            fetches = [t.id for t in flat] + [value.id for _, value in added]
+            run = (Executor(builder.graph, fetches, builder.state_update_nodes()), outputs, builder, added)
             self._eager_runs[key] = run
-        executor, outputs, _ = run
-        return self._eager_result(_tree.pack_sequence_as(outputs, executor.run(arrays)))
+        executor, outputs, _, added = run
+        results = executor.run(arrays)
+        outputs_count = len(results) - len(added)
+        for layer in self._flatten_layers():  # Keras clears every add_loss term at an outermost call
+            layer._losses = []
+        for (layer, _), value in zip(added, results[outputs_count:]):
+            layer._losses.append(np.asarray(value))
+        return self._eager_result(_tree.pack_sequence_as(outputs, results[:outputs_count]))
 
     def _eager_result(self, result):
         """What an eager call returns (models unpack a one-output list, as Keras 3 does)."""
@@ -567,6 +644,25 @@ class Layer(KerasSaveable):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def _writes_no_config(layer: Layer) -> bool:
+    return type(layer).get_config is Layer.get_config
+
+
+def _layers_in(value: Any, seen: set[int] | None = None) -> list[Layer]:
+    """The layers in an attribute's value: itself, or those in a list, tuple or dict (values,
+    in order), nested containers included."""
+    if isinstance(value, Layer):
+        return [value]
+    if not isinstance(value, (list, tuple, dict)):
+        return []
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    items = value.values() if isinstance(value, dict) else value
+    return [layer for item in items for layer in _layers_in(item, seen)]
+
+
 def _standard_dtype(dtype: Any) -> str:
     if dtype is None:
         return "float32"
@@ -579,17 +675,6 @@ def _standard_dtype(dtype: Any) -> str:
 
 def _is_array_like(x: TensorLike) -> bool:
     return isinstance(x, (np.ndarray, np.generic))
-
-
-def _as_array(x: TensorLike) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype == np.float64 or a.dtype == np.float16:
-        return a.astype(np.float32)
-    if a.dtype == np.bool_:
-        return a.astype(np.float32)
-    if a.dtype.kind in "iu" and a.dtype not in (np.int32, np.int64):
-        return a.astype(np.int64)
-    return a
 
 
 def _to_keras_tensor(builder: GraphBuilder, value: TensorLike) -> KerasTensor | None:

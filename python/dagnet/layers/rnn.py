@@ -237,7 +237,8 @@ class RNN(Layer):
             states = None
         output, final_states = self._lower(sequences, states, mask, training)
         if self.stateful and self.states:
-            b.state_updates.extend(zip(self.states, final_states))
+            # The traced batch size is free (known at run time); the states' is fixed.
+            b.state_updates.extend((v, ops.reshape(s, v.shape)) for v, s in zip(self.states, final_states))
         if not self.return_state:
             return output
         return [output, *self._pack_states(final_states)]

@@ -6,14 +6,13 @@ builds the clone on given tensors. A compiled model's clone is compiled the same
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from .. import _tree
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import Input, InputLayer
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
-from .functional import Functional
+from .functional import Functional, functional_like_constructor
 from .sequential import Sequential
 
 
@@ -183,12 +182,5 @@ def _clone_functional_model(model, clone_function, input_tensors=None, call_func
             lambda x: Input(batch_shape=x.shape, dtype=x.dtype, name=x.name), model.input
         )
     outputs = _run_through_graph(model, input_tensors, clone_function, call_function)
-    cls = type(model) if _functional_like_constructor(type(model)) else Functional
+    cls = type(model) if functional_like_constructor(type(model)) else Functional
     return _compile_like(cls(input_tensors, outputs, name=model.name), model)
-
-
-def _functional_like_constructor(cls: type) -> bool:
-    spec = inspect.getfullargspec(cls.__init__)  # type: ignore[misc]  # the class's own constructor
-    if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
-        return True
-    return spec.varargs is not None and spec.varkw is not None

@@ -4,6 +4,7 @@ so nested and shared structure becomes one native graph with weights shared by i
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import warnings
@@ -11,13 +12,14 @@ from typing import Any
 
 from .. import _naming, _tree
 from .._device import check_device, get_device
+from .._tracing import GraphBuilder
 from .._typing import TensorLike
+from ..export import export_model
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..saving import saving_api
 from ..saving.native_export import export_native
-from ..serialization.object_registration import registered_name_of
 from ..serialization.serialization_lib import serialize_keras_object
 from ..trainers.trainer import Trainer
 from .graph_map import map_graph
@@ -31,19 +33,68 @@ class Model(Trainer, Layer):
     _is_model = True
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_init_arguments(args, kwargs):
             return super().__new__(Functional)
-        return super().__new__(cls)
+        # The arguments make a subclass's auto-config (Keras 3 records the defaults here).
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         for legacy in ("input", "output"):
             if legacy in kwargs:
                 raise TypeError(f"Keyword argument not understood: '{legacy}' (use `{legacy}s=`)")
+        if _functional_init_arguments(args, kwargs) and not isinstance(self, Functional):
+            # A subclass calling super().__init__(inputs, outputs): Keras 3 makes it a
+            # Functional subclass (Functional joins its bases) and builds the graph.
+            _inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)  # type: ignore[arg-type]
+            return
         if kwargs.get("name") is None:
             kwargs["name"] = _naming.auto_name(self)
         device = kwargs.pop("device", None)
         super().__init__(**kwargs)
         self.device = check_device(device) if device is not None else get_device()
+
+    def build(self, input_shape: Any = None) -> None:
+        """A subclassed model: builds its layers by tracing `call` on inputs of `input_shape`
+        (a shape, or a list / dict of shapes), as tf.keras did and as Keras 3's
+        build_from_config does. A model that writes its own build() runs that instead."""
+        if input_shape is None:
+            raise ValueError(
+                f"Model '{self.name}': build() needs an `input_shape` (a shape, or a list or dict of shapes)."
+            )
+        builder = GraphBuilder(training=False)
+        with builder.active():
+            names = iter(range(1 << 30))
+            inputs = _tree.map_shape_structure(lambda s: builder.input(f"x{next(names)}", s, "float32"), input_shape)
+            self._traced_call(builder, (inputs,), {})
+
+    build._default_build = True  # type: ignore[attr-defined]
+
+    def _maybe_build(self, inputs: TensorLike) -> None:
+        if not self.built and getattr(type(self).build, "_default_build", False):
+            # A subclassed model's call builds its layers as it runs: record the shapes only.
+            self._build_shapes = _tree.map_structure(lambda t: getattr(t, "shape", None), inputs)
+            self.built = True
+            return
+        super()._maybe_build(inputs)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        if not self.built or self._build_shapes is None:
+            return None
+        return {"input_shape": _shape_lists(self._build_shapes)}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        if not config or self.built:
+            return
+        if "input_shape" in config:
+            shapes = config["input_shape"]
+            self.build(tuple(shapes) if _tree.is_shape(shapes) else shapes)
+        elif "shapes_dict" in config:
+            self.build(**config["shapes_dict"])
+
+    def _saved_structure(self) -> tuple[list, dict]:
+        # Keras 3 walks a subclassed model's attributes in sorted order; `layers` is one of them.
+        return list(self._own_weights), self._saved_children(extra={"layers": self.layers})
 
     def _eager_result(self, result):
         # Keras 3 runs a model on arrays and unpacks a single-output list or tuple (a symbolic
@@ -63,19 +114,51 @@ class Model(Trainer, Layer):
         self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any
     ) -> None:
         """Saves architecture, weights and (by default) optimizer state to a `.keras` file."""
+        if not self.built:
+            warnings.warn(
+                "You are saving a model that has not yet been built. It might not contain any weights yet. "
+                "Consider building the model first by calling it on some data.",
+                stacklevel=2,
+            )
         saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         """`.weights.h5`: Keras 3's layout; `.h5`: tf.keras's layout."""
+        self._require_built("You are saving a model that has not yet been built.")
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False, **kwargs: Any) -> None:
+        self._require_built("You are loading weights into a model that has not yet been built.")
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise ValueError(f"{what} Try building the model first by calling it on some data or by using `build()`.")
 
     def export_native(self, filepath: str | os.PathLike[str]) -> None:
         """Writes the lowered prediction graph (and, when compiled, the training graph with its
         losses, trainable parameters and optimizer) with the weights, for `dagnet-bench`."""
         export_native(self, filepath)
+
+    def export(
+        self,
+        filepath: str | os.PathLike[str],
+        format: str = "tf_saved_model",
+        verbose: bool | None = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Exports the model for inference, as Keras 3's ``Model.export``.
+
+        ``format="onnx"`` writes an ONNX model of the prediction graph (dynamic batch and
+        other None axes kept; ``opset_version`` default 18; ``pip install "dagnet[onnx]"``);
+        ``format="dgn"`` writes the native program file (``export_native``). Keras's other
+        formats ("tf_saved_model", the default, "openvino", "litert", "torch") need their
+        frameworks and raise a ValueError saying so; unknown formats raise Keras's error.
+        ``input_signature`` (objects with ``.shape``, one per input) may fix sizes the
+        model leaves as None.
+        """
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     def summary(
         self,
@@ -122,10 +205,23 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
-        """A functional config (layers, input_layers, output_layers) rebuilds the graph."""
-        if "input_layers" in config and "output_layers" in config:
+        """A functional config (layers, input_layers, output_layers) rebuilds the graph (for a
+        class whose constructor takes inputs and outputs); any other config is passed to the
+        constructor, as Keras 3 does."""
+        functional_config = all(k in config for k in ("name", "layers", "input_layers", "output_layers"))
+        if functional_config and (cls in (Model, Functional) or functional_like_constructor(cls)):
             return functional_from_config(cls if issubclass(cls, Functional) else Functional, config, custom_objects)
-        return super().from_config(config)
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise TypeError(
+                "Unable to revive model from config. When overriding the `get_config()` method, make sure "
+                "that the returned config contains all items used as arguments in the constructor to "
+                f"{cls}, which is the default behavior. You can override this default behavior by defining "
+                "a `from_config(cls, config)` class method to specify how to create an instance of "
+                f"{cls.__name__} from its config.\n\nReceived config={config}\n\nError encountered during "
+                f"deserialization: {exc}"
+            ) from exc
 
     def to_json(self, **kwargs: Any) -> str:
         """The model's architecture as JSON (Keras 3's format); see models.model_from_json."""
@@ -134,6 +230,7 @@ class Model(Trainer, Layer):
 
 class Functional(Model):
     _is_graph_network = True
+    _UNTRACKED_ATTRIBUTES = Model._UNTRACKED_ATTRIBUTES | {"_operations", "_operations_by_depth"}
 
     def __init__(
         self, inputs: TensorLike, outputs: TensorLike, name: str | None = None, trainable: bool = True, **kwargs: Any
@@ -225,14 +322,14 @@ class Functional(Model):
             names.append(name if count == 0 else f"{name}_{count}")
         return names
 
-    def build(self, input_shape: Any) -> None:
+    def build(self, input_shape: Any = None) -> None:
         self.built = True
 
     def _eager_input_specs(self, arrays: Any) -> list:
         # Trace with the model's own input specs (None dims unknown) when the arrays fit
         # them, so every batch size and sequence length shares one graph and only plans.
         if len(arrays) == len(self.inputs) and all(a.ndim == len(t.shape) for a, t in zip(arrays, self.inputs)):
-            return [(t.shape, t.dtype) for t in self.inputs]
+            return [((None,) + tuple(t.shape[1:]) if t.shape else (), t.dtype) for t in self.inputs]  # any batch
         return super()._eager_input_specs(arrays)
 
     def compute_mask(self, inputs: TensorLike, mask: TensorLike | None = None) -> None:
@@ -245,13 +342,18 @@ class Functional(Model):
         pass
 
     def get_config(self) -> dict:
+        if not functional_like_constructor(type(self)):
+            # A subclass with its own constructor: Keras 3 writes the base layer config (the
+            # subclass writes get_config for its arguments).
+            return Layer.get_config(self)
         return functional_get_config(self)
 
     def _saved_structure(self) -> tuple[list, dict]:
-        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N]
+        # Keras 3: layers/<snake_case class>[_N] first, then a subclass's own attributes.
+        return [], {"layers": list(self.layers), **self._saved_children()}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
-        if registered_name_of(self):
+        if type(self) is not Functional:  # a subclass: named as a user's class
             return super()._config_module_and_name()
         return "keras.src.models.functional", "Functional"  # as Keras 3 writes it
 
@@ -303,3 +405,34 @@ class Functional(Model):
         if missing:
             raise ValueError(f"Output {missing[0]} is not connected to `inputs` of model '{self.name}'")
         return _tree.pack_sequence_as(self._outputs_struct, [values[id(x)] for x in self.outputs])
+
+
+def _functional_init_arguments(args: tuple, kwargs: dict) -> bool:
+    """Keras 3: Model(inputs, outputs) / Model(inputs, outputs=...) / Model(inputs=..., outputs=...)."""
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or ("inputs" in kwargs and "outputs" in kwargs)
+
+
+def _inject_functional(cls: type) -> type:
+    """Keras 3's inject_functional_model_class: Functional replaces Model in the bases."""
+    if cls is Model:
+        return Functional
+    if cls is object or cls is Functional or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls
+
+
+def functional_like_constructor(cls: type) -> bool:
+    """Keras 3: a constructor taking (inputs, outputs, ...) like Functional's, or *args and **kwargs."""
+    spec = inspect.getfullargspec(cls.__init__)  # type: ignore[misc]  # the class's own constructor
+    if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
+        return True
+    return spec.varargs is not None and spec.varkw is not None
+
+
+def _shape_lists(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _shape_lists(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_shape_lists(v) for v in x]
+    return x

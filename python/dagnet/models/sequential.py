@@ -1,12 +1,17 @@
 """Sequential: a plain stack of layers. With a known input shape (an Input first, or
 input_shape= on the first layer) it is a functional model at once; otherwise it builds
-itself on the first call."""
+itself on its first call, build(input_shape), fit, evaluate or predict, leaving the batch
+axis (and any axis the weights allow) free."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import _naming
+import numpy as np
+
+from .. import _naming, _tree
+from .._free_dims import free_input_shapes
+from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ..keras_tensor import KerasTensor
 from ..layers.input_layer import InputLayer
@@ -16,6 +21,8 @@ from .functional import Functional, Model
 
 
 class Sequential(Model):
+    _UNTRACKED_ATTRIBUTES = Model._UNTRACKED_ATTRIBUTES | {"_stack", "_functional", "_deferred_input"}
+
     def __init__(
         self, layers: Any = None, trainable: bool = True, name: str | None = None, device: str | None = None
     ) -> None:
@@ -64,7 +71,12 @@ class Sequential(Model):
         if not self._stack:
             return
         first = self._stack[0]
-        if isinstance(first, InputLayer) and len(self._stack) > 1:
+        if first is self.__dict__.get("_deferred_input"):
+            # Built from data or build(): rebuild from that shape, as Keras 3 rebuilds from it.
+            self._stack.pop(0)
+            if self._stack:
+                self._build_deferred(self._build_input_shape, first.dtype)
+        elif isinstance(first, InputLayer) and len(self._stack) > 1:
             self._build_graph(first.batch_shape, first.dtype)
 
     def _build_graph(self, batch_shape: Any, dtype: Any) -> None:
@@ -84,18 +96,52 @@ class Sequential(Model):
         self._functional = Functional(inputs, x)  # auto-named: each build takes a "functional" name, as in Keras 3
         self.built = True
 
+    def _build_deferred(self, input_shape: tuple, dtype: str) -> None:
+        """Builds a Sequential that has no Input from the shape of its first data (or of
+        build()): the layers get their weights from that shape, then the model's Input leaves
+        the batch axis and every axis the weights do not fix unknown (a sequence length
+        before global pooling), so any batch size and such length runs on the same graph."""
+        shape = (None,) + tuple(input_shape[1:])
+        builder = GraphBuilder(training=False)
+        with builder.active(), name_scope(self):
+            self._call_layers(builder.input("x", shape, dtype))
+        free = free_input_shapes(lambda b, inputs: [self._call_layers(inputs[0])], [(shape, dtype)])[0]
+        self._build_input_shape = shape
+        self._build_graph(free, dtype)
+        self._deferred_input = self._stack[0]
+
+    def _call_layers(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
     def build(self, input_shape: Any = None) -> None:
         if self._functional is not None:
             return
-        if input_shape is None:
-            raise ValueError("You must provide an `input_shape` argument.")
-        if isinstance(input_shape, list):
+        if input_shape is None:  # Keras 3 builds nothing without a shape
+            return
+        if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
             raise ValueError("Sequential model inputs must be a single tensor")
-        self._build_graph(tuple(input_shape), self._stack[0].dtype if self._stack else "float32")
+        if not self.layers:
+            raise ValueError(
+                f"Sequential model {self.name} cannot be built because it has no layers. Call `model.add(layer)`."
+            )
+        self._build_deferred(tuple(input_shape), self._stack[0].dtype)
 
     def _maybe_build(self, inputs: TensorLike) -> None:
         if self._functional is None:
             self.build(inputs.shape)
+
+    def _build_for_data(self, x: Any) -> None:
+        """fit / evaluate / predict on a Sequential without an Input: build from the data."""
+        if self._functional is not None or x is None:
+            return
+        flat = _tree.flatten(x)
+        if len(flat) != 1:
+            raise ValueError(
+                f"Sequential model '{self.name}' takes a single input, but the data holds {len(flat)} arrays."
+            )
+        self.build(np.shape(flat[0]))
 
     def call(self, inputs: TensorLike, training: bool | None = None, mask: TensorLike | None = None) -> Any:
         return self._require_graph().call(inputs, training=training, mask=mask)
@@ -113,8 +159,8 @@ class Sequential(Model):
     def _require_graph(self) -> Functional:
         if self._functional is None:
             raise AttributeError(
-                f"Sequential model '{self.name}' has no defined input yet: call it on data or "
-                "give its first layer an `input_shape`, or start it with an `Input`."
+                f"Sequential model '{self.name}' has no defined inputs yet: it builds on its first "
+                "call, `build(input_shape)`, fit, evaluate or predict (or start it with an `Input`)."
             )
         return self._functional
 
@@ -161,11 +207,13 @@ class Sequential(Model):
         config = super().get_config()  # name, trainable, dtype as Keras 3's Sequential writes them
         config["layers"] = [serialize_keras_object(layer) for layer in self._stack]
         if self._functional is not None:
-            config["build_input_shape"] = list(self._functional.inputs[0].shape)
+            config["build_input_shape"] = list(self._built_input_shape())
         return config
 
     def _saved_structure(self) -> tuple[list, dict]:
-        return [], {"layers": list(self.layers)}  # Keras 3: layers/<snake_case class>[_N], no InputLayer
+        # Keras 3: layers/<snake_case class>[_N] (no InputLayer) first, then a subclass's own
+        # attributes.
+        return [], {"layers": list(self.layers), **self._saved_children()}
 
     def _config_module_and_name(self) -> tuple[str | None, str | None]:
         module, registered = super()._config_module_and_name()
@@ -176,7 +224,11 @@ class Sequential(Model):
     def get_build_config(self) -> dict[str, Any] | None:
         if self._functional is None:
             return None
-        return {"input_shape": list(self._functional.inputs[0].shape)}
+        return {"input_shape": list(self._built_input_shape())}
+
+    def _built_input_shape(self) -> tuple:
+        """The shape it was built for: its Input's, or the first data's (batch axis unknown)."""
+        return self.__dict__.get("_build_input_shape") or self._require_graph().inputs[0].shape
 
     def build_from_config(self, config: dict[str, Any]) -> None:
         if config and config.get("input_shape") and self._functional is None:

@@ -11,6 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import _tree
+from .._tracing import GraphBuilder
+from ..layers.layer import Layer
+
 
 def _format_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
@@ -18,17 +22,40 @@ def _format_shape(shape: Any) -> str:
 
 def _output_shape_cell(layer: Any) -> str:
     if not layer._inbound_nodes:
+        # A layer of a subclassed model (called, never part of a graph): Keras shows the
+        # output shape for the shape it was built with; "?" for one built at __init__.
         build = getattr(layer, "_build_shapes", None)
-        return "?" if build is None else _format_shape(build)
-    outputs = layer._inbound_nodes[-1].output_tensors  # a shared layer shows its last call, as Keras
-    shapes = [_format_shape(x.shape) for x in outputs]
+        if build is None or getattr(type(layer), "_keras_built_at_init", False):
+            return "?"
+        try:
+            shapes = [_format_shape(s) for s in _tree.flatten_shapes(_output_shapes(layer, build))]
+        except (ValueError, TypeError, NotImplementedError):
+            return "?"
+    else:
+        outputs = layer._inbound_nodes[-1].output_tensors  # a shared layer shows its last call, as Keras
+        shapes = [_format_shape(x.shape) for x in outputs]
     return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
 
 
+def _output_shapes(layer: Any, input_shapes: Any) -> Any:
+    """The layer's output shape(s) for its build shapes: its own compute_output_shape when it
+    writes one, else its call traced on those shapes (no node is added to the layer)."""
+    if type(layer).compute_output_shape is not Layer.compute_output_shape:
+        return layer.compute_output_shape(input_shapes)
+    builder = GraphBuilder(training=False)
+    names = iter(range(1 << 30))
+    with builder.active():
+        inputs = _tree.map_shape_structure(lambda s: builder.input(f"x{next(names)}", s, layer.dtype), input_shapes)
+        outputs = layer._traced_call(builder, (inputs,), {})
+    return _tree.map_structure(lambda t: t.shape, outputs)
+
+
 def _params_cell(layer: Any) -> str:
-    if not getattr(layer, "built", True):
-        return "0 (unbuilt)"
-    return f"{layer.count_params():,}"
+    if getattr(layer, "built", True):
+        return f"{layer.count_params():,}"
+    if getattr(type(layer), "_keras_built_at_init", False):  # built when made, in Keras
+        return f"{sum(int(np.prod(w.shape)) for w in layer.weights):,}"
+    return "0 (unbuilt)"
 
 
 def _is_sequential_like(model: Any) -> bool:

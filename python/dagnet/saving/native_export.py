@@ -12,7 +12,6 @@ from typing import Any
 
 from .. import _engine, losses as losses_module
 from .._tracing import GraphBuilder
-from ..trainers import compile_utils
 from ..trainers.runner import constraints_of
 from .atomic import atomic_path
 
@@ -27,12 +26,12 @@ def export_native(model: Any, filepath: str | os.PathLike[str]) -> None:
     if model.compiled:
         builder = GraphBuilder(training=True)
         with builder.active():
-            _, outputs = model._lower_outputs(builder)
+            forward = model._lower_forward(builder)
             specs = []
-            for out, loss in zip(outputs, model._compiled.losses):
+            for out, loss in zip(forward[2], model._compiled.losses):
                 sparse = isinstance(loss, losses_module.SparseCategoricalCrossentropy)
                 specs.append((out.shape[:-1], "int64") if sparse else (out.shape, out.dtype))
-            _, fetches, _ = compile_utils.lower_losses(builder, model._compiled, model.weights, outputs, specs)
+            fetches, _ = model._lower_step(builder, forward, specs, None, training=True)
             params = [builder.param(v).id for v in model.trainable_weights]
         native, python_side = constraints_of(model.trainable_weights)
         refused = ["a learning-rate schedule"] if model.optimizer._schedule is not None else []

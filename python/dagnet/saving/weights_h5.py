@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from .._naming import to_snake_case
-from .._typing import TensorLike
 from .atomic import atomic_path
 from .file_format import h5py as _h5py
 from .legacy_h5 import load_legacy_weights
@@ -26,31 +25,44 @@ class _Saveable:
         self.name, self.variables, self.children = name, variables, children
 
 
-def saveable_tree(obj: Any) -> _Saveable:
+def saveable_tree(obj: Any, visited: set[int] | None = None) -> _Saveable:
     """The saved tree of a layer or model, from its `_saved_structure()` (own variables and
-    children by name: a layer, a list of layers, or a (name, variables) group)."""
+    children by name: a layer, a list of layers, or a (name, variables) group). As Keras 3
+    walks it, an object met a second time (a layer both in an attribute and in `layers`)
+    is saved only where it was met first."""
+    visited = set() if visited is None else visited
+    visited.add(id(obj))
     own, children = obj._saved_structure()
-    return _Saveable(obj.name, own, {name: _child(value) for name, value in children.items()})
+    tree = _Saveable(obj.name, own, {})
+    for name, value in children.items():
+        if isinstance(value, tuple):
+            tree.children[name] = _Saveable(value[0], value[1], {})
+        elif isinstance(value, list):
+            tree.children[name] = _container(value, visited)
+        elif id(value) not in visited:
+            tree.children[name] = saveable_tree(value, visited)
+    return tree
 
 
-def _child(value: TensorLike) -> _Saveable:
-    if isinstance(value, list):
-        return _container(value)
-    if isinstance(value, tuple):
-        name, variables = value
-        return _Saveable(name, variables, {})
-    return saveable_tree(value)
-
-
-def _container(layers: Any) -> _Saveable:
-    """A list of layers: children named by their snake-case class, repeats numbered (Keras 3)."""
+def _container(items: Any, visited: set[int]) -> _Saveable:
+    """A list of layers: children named by their snake-case class, repeats numbered, nested
+    lists as 'container' (Keras 3); a layer already saved elsewhere keeps its number only."""
     children: dict[str, _Saveable] = {}
     counts: dict[str, int] = {}
-    for layer in layers:
-        base = to_snake_case(type(layer).__name__)
+    for item in items:
+        if isinstance(item, (list, tuple, dict)):
+            base = "container"
+        elif hasattr(item, "_saved_structure"):
+            base = to_snake_case(type(item).__name__)
+        else:
+            continue
         n = counts.get(base, 0)
         counts[base] = n + 1
-        children[base if n == 0 else f"{base}_{n}"] = saveable_tree(layer)
+        name = base if n == 0 else f"{base}_{n}"
+        if base == "container":
+            children[name] = _container(list(item.values()) if isinstance(item, dict) else list(item), visited)
+        elif id(item) not in visited:
+            children[name] = saveable_tree(item, visited)
     return _Saveable(None, None, children)
 
 

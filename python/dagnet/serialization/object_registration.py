@@ -25,7 +25,10 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
 
 def registered_name_of(obj: Any) -> str | None:
-    return getattr(obj if isinstance(obj, type) else type(obj), "_registered_name", None)
+    """The name `obj`'s own class was registered under (a subclass does not inherit it)."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    name = getattr(cls, "_registered_name", None)
+    return name if name is not None and _REGISTERED.get(name) is cls else None
 
 
 @contextlib.contextmanager

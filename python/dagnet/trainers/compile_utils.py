@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import losses as losses_module, metrics as metrics_module, ops, optimizers as optimizers_module
+from .._tracing import GraphTensor
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from .logs import LogSpec
 
@@ -72,89 +75,212 @@ def _as_list(m):
     return list(m) if isinstance(m, (list, tuple)) else [m]
 
 
-def lower_losses(builder, compiled, weights, outputs, y_specs, w_ranks=None):
-    """Targets, per-output losses and metrics, and the weighted total with regularisers.
-    `compiled`: what compile() resolved; `weights`: the model's weights (their regularizers
-    add to the total). `w_ranks`: per output, the rank of its fed sample weights (input
-    w<j>), or None. Returns the targets, the fetched values and the LogSpec that turns them
-    into logs."""
-    c = compiled
-    spec = LogSpec()
-    targets, fetches = [], []
-    multi = len(outputs) > 1
-    for j, (_, (shape, dtype)) in enumerate(zip(outputs, y_specs)):
-        targets.append(builder.input(f"y{j}", [None] * len(shape), dtype))
-    w_ranks = w_ranks or [None] * len(outputs)
-    sample_weights = [None] * len(outputs)
-    total_terms, output_losses = [], []
-    masks = [builder.masks.get(out.id) for out in outputs]  # Keras averages masked outputs over valid steps
-    for j, (out, target, loss) in enumerate(zip(outputs, targets, c.losses)):
-        if loss is None:
-            continue
-        if w_ranks[j] is not None:
-            sample_weights[j] = builder.input(f"w{j}", [None] * w_ranks[j], out.dtype)
-        value = loss.lower(builder, target, out, masks[j], sample_weight=sample_weights[j])
-        if multi:
-            output_losses.append((f"{c.names[j]}_loss", value, j))
-        weight = c.loss_weights[j]
-        total_terms.append(value if weight == 1.0 else builder.node("scale", [value], {"factor": weight})[0])
-    for variable in weights:
-        regularizer = getattr(variable, "regularizer", None)
-        if regularizer is None:
-            continue
-        total_terms.append(builder.as_value(regularizer(builder.param(variable))))  # a custom callable too
-    total_terms += builder.activity_losses  # recorded while the outputs were traced
-    if not total_terms:
-        raise ValueError("The model has no loss to optimise: pass `loss=` to compile()")
-    total = total_terms[0] if len(total_terms) == 1 else builder.node("add", total_terms)[0]
+_ACTIVE: list[StepLowering] = []
 
-    def fetch(value):
-        fetches.append(value)
-        return len(fetches) - 1
 
-    # Keras's loss tracker weighs a batch by its size; each output's loss tracker by
-    # y_pred[0].shape[0] (see LogSpec).
-    spec.mean("loss", fetch(total), ("batch",))
-    for name, value, j in output_losses:
-        spec.mean(name, fetch(value), ("outdim", j))
-    counts = {}
+def active_lowering() -> StepLowering | None:
+    """The training or evaluation graph being lowered now, if any."""
+    return _ACTIVE[-1] if _ACTIVE else None
 
-    def count_of(j, weights, weighted):
-        """How a batch's mean over output j's positions is weighed in the epoch mean."""
-        if weights is None:
-            return ("rows", j, outputs[j].ndim - 1)
-        if masks[j] is None:
-            return ("swsum", j)  # the weights are the fed sample weights: summed in Python
-        if (j, weighted) not in counts:
-            counts[(j, weighted)] = ("fetch", fetch(ops.sum(weights)))
-        return counts[(j, weighted)]
 
-    used: set[str] = set()
-    for weighted in (False, True):
-        for j, (out, target, (y_shape, _)) in enumerate(zip(outputs, targets, y_specs)):
-            ids = c.weighted_metric_ids[j] if weighted else c.metric_ids[j]
-            sw = sample_weights[j] if weighted else None
-            for identifier in ids:
-                metric = metrics_module.get(identifier, y_shape, out.shape)
-                name = metric_log_name(metric.name, c.names[j] if multi else None, weighted, used)
-                if getattr(metric, "reduction", "mean") == "sums":
-                    values = metric.lower_sums(builder, target, out, masks[j], sw)
-                    spec.sums(name, [fetch(v) for v in values], metric.result_from_sums)
-                    continue
-                value = metric.lower(builder, target, out, masks[j], sw)
-                weights = (
-                    masks[j]
-                    if sw is None
-                    else (
-                        sw
-                        if masks[j] is None
-                        else ops.multiply(sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype))
-                    )
+class StepLowering:
+    """A training or evaluation graph being lowered: its targets (inputs y<j>) and sample
+    weights (w<j>), the values it fetches (the total loss first) and the LogSpec that turns
+    them into Keras's logs. While it is active, Model.compute_loss and compute_metrics (the
+    defaults, or a subclass's override calling super()) lower the compiled losses and
+    metrics into it."""
+
+    def __init__(self, builder, compiled, outputs, output_names, y_specs, w_ranks, named_outputs=True):
+        self.builder = builder
+        self.compiled = compiled  # what compile() resolved, or None (no loss and no metrics compiled)
+        self.outputs = outputs  # the model's flat outputs, in output-key order
+        self.output_names = output_names
+        self.named_outputs = named_outputs  # False: a subclassed model's list of outputs (Keras names none)
+        self.y_specs = y_specs  # (shape with only the last axis known, dtype) of each fed target
+        self.targets = None
+        if y_specs is not None:
+            self.targets = [
+                builder.input(f"y{j}", [None] * len(shape), dtype) for j, (shape, dtype) in enumerate(y_specs)
+            ]
+        w_ranks = w_ranks or [None] * len(outputs)
+        self.sample_weights = [
+            None if rank is None else builder.input(f"w{j}", [None] * rank, out.dtype)
+            for j, (rank, out) in enumerate(zip(w_ranks, outputs))
+        ]
+        self.spec = LogSpec()
+        self.fetches = [None]  # [0]: the total loss, set by finish()
+        self.spec.mean("loss", 0, ("batch",))  # Keras's loss tracker weighs a batch by its size
+
+    def __enter__(self) -> StepLowering:
+        _ACTIVE.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE.pop()
+
+    def fetch(self, value: Any) -> int:
+        self.fetches.append(value)
+        return len(self.fetches) - 1
+
+    def flat(self, structure, what):
+        """A structure of per-output values (the outputs', or the targets' / sample weights'
+        in the same structure or flat) as a list in output order, None for none."""
+        n = len(self.outputs)
+        if structure is None:
+            return [None] * n
+        if isinstance(structure, dict):
+            missing = [k for k in self.output_names if k not in structure]
+            if missing:
+                raise ValueError(
+                    f"{what} has no entry for the model's outputs {missing}; received keys {list(structure)}"
                 )
-                if weights is not None and weights.dtype != out.dtype:
-                    weights = ops.cast(weights, out.dtype)
-                spec.mean(name, fetch(value), count_of(j, weights, weighted), metric.result)
-    return targets, fetches, spec
+            return [structure[k] for k in self.output_names]
+        flat = list(structure) if isinstance(structure, (list, tuple)) else [structure]
+        if len(flat) != n:
+            raise ValueError(f"{what} has {len(flat)} entries but the model has {n} outputs")
+        return flat
+
+    def compiled_loss(self, y, y_pred, sample_weight):
+        """The compiled losses on (y, y_pred), weighted and summed (None: none compiled);
+        each output's loss is logged as '<output>_loss' for a multi-output model."""
+        c = self.compiled
+        if c is None or all(loss is None for loss in c.losses):
+            return None
+        targets, preds = self.flat(y, "y"), self.flat(y_pred, "y_pred")
+        weights = self.flat(sample_weight, "sample_weight")
+        terms = []
+        for j, (out, target, loss) in enumerate(zip(preds, targets, c.losses)):
+            if loss is None:
+                continue
+            if target is None:
+                raise ValueError(
+                    f"The loss compiled for output '{c.names[j]}' needs targets: pass `y` to fit / evaluate "
+                    "(a model without targets gets its loss from `add_loss` or a `compute_loss` override)."
+                )
+            value = loss.lower(self.builder, target, out, self.builder.masks.get(out.id), sample_weight=weights[j])
+            if len(preds) > 1:
+                name = c.names[j] if self.named_outputs else loss.name
+                self.spec.mean(f"{name}_loss", self.fetch(value), ("outdim", j))
+            weight = c.loss_weights[j]
+            terms.append(value if weight == 1.0 else self.builder.node("scale", [value], {"factor": weight})[0])
+        return sum_terms(self.builder, terms)
+
+    def compiled_metrics(self, y, y_pred, sample_weight):
+        """Lowers the compiled metrics on (y, y_pred) into the logs."""
+        c = self.compiled
+        if c is None:
+            return
+        targets, outputs = self.flat(y, "y"), self.flat(y_pred, "y_pred")
+        weights_fed = self.flat(sample_weight, "sample_weight")
+        masks = [self.builder.masks.get(out.id) for out in outputs]  # Keras averages masked outputs over valid steps
+        multi = len(outputs) > 1
+        counts = {}
+
+        def count_of(j, weights, weighted):
+            """How a batch's mean over output j's positions is weighed in the epoch mean."""
+            if weights is None:
+                return ("rows", j, outputs[j].ndim - 1)
+            if masks[j] is None:
+                return ("swsum", j)  # the weights are the fed sample weights: summed in Python
+            if (j, weighted) not in counts:
+                counts[(j, weighted)] = ("fetch", self.fetch(ops.sum(weights)))
+            return counts[(j, weighted)]
+
+        used: set[str] = set()
+        for weighted in (False, True):
+            for j, (out, target) in enumerate(zip(outputs, targets)):
+                ids = c.weighted_metric_ids[j] if weighted else c.metric_ids[j]
+                if ids and target is None:
+                    raise ValueError(f"The metrics compiled for output '{c.names[j]}' need targets: pass `y`.")
+                sw = weights_fed[j] if weighted else None
+                for identifier in ids:
+                    metric = metrics_module.get(identifier, self.y_specs[j][0], out.shape)
+                    prefix = c.names[j] if multi and self.named_outputs else None
+                    name = metric_log_name(metric.name, prefix, weighted, used)
+                    if getattr(metric, "reduction", "mean") == "sums":
+                        values = metric.lower_sums(self.builder, target, out, masks[j], sw)
+                        self.spec.sums(name, [self.fetch(v) for v in values], metric.result_from_sums)
+                        continue
+                    value = metric.lower(self.builder, target, out, masks[j], sw)
+                    weights = (
+                        masks[j]
+                        if sw is None
+                        else (
+                            sw
+                            if masks[j] is None
+                            else ops.multiply(
+                                sw, masks[j] if masks[j].dtype == sw.dtype else ops.cast(masks[j], sw.dtype)
+                            )
+                        )
+                    )
+                    if weights is not None and weights.dtype != out.dtype:
+                        weights = ops.cast(weights, out.dtype)
+                    self.spec.mean(name, self.fetch(value), count_of(j, weights, weighted), metric.result)
+
+    def logged(self) -> dict:
+        """What the default compute_metrics returns: a reference to each log lowered so far."""
+        return {name: LoggedValue(name) for name, _, _ in self.spec.logs}
+
+    def keep_logs(self, results: Any) -> None:
+        """A compute_metrics override's returned dict becomes the logs: references to logged
+        values keep their running means; graph values are reported per batch (an epoch's
+        log is its last batch's value, as Keras reports a step's raw values)."""
+        if not isinstance(results, dict):
+            raise TypeError(f"compute_metrics must return a dict of metric names to values; it returned {results!r}")
+        keep = {}
+        for name, value in results.items():
+            if isinstance(value, LoggedValue):
+                keep[str(name)] = value.name
+            elif not isinstance(value, (GraphTensor, int, float, np.ndarray, np.generic)):
+                raise TypeError(
+                    f"compute_metrics returned {value!r} for '{name}': a value must be a tensor computed with "
+                    "dagnet.ops (reported per batch) or an entry of super().compute_metrics(...) (an epoch mean, "
+                    "used as it is: it has no value to compute with while the step is lowered)"
+                )
+            else:
+                self.spec.last(str(name), self.fetch(self.builder.as_value(value)))
+                keep[str(name)] = str(name)
+        self.spec.select(keep)
+
+    def finish(self, total):
+        """The fetched values (the total loss first) and the LogSpec."""
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = self.builder.as_value(total)
+        if total.ndim:
+            raise ValueError(f"compute_loss must return a scalar loss; it returned a tensor of shape {total.shape}")
+        self.fetches[0] = total
+        return self.fetches, self.spec
+
+
+class LoggedValue:
+    """A log the lowered graph already accumulates (what the default compute_metrics returns)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<logged value {self.name!r}>"
+
+
+def additional_losses(builder, losses):
+    """Keras's _aggregate_additional_loss: each add_loss term or regularizer penalty summed to a scalar."""
+    terms = []
+    for loss in losses:
+        value = builder.as_value(loss)
+        if not value.dtype.startswith("float"):
+            value = ops.cast(value, "float32")
+        terms.append(value if value.ndim == 0 else ops.sum(value))
+    return terms
+
+
+def sum_terms(builder, terms):
+    terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else builder.node("add", terms)[0]
 
 
 def metric_log_name(name, output, weighted, used):

@@ -148,9 +148,24 @@ def class_weight_to_sample_weights(y, class_weight):
 
 
 # -- against a compiled model ------------------------------------------------------------
+def unpack_x_y_sample_weight(data: Any) -> tuple:
+    """Keras's unpacking of a batch: x, (x,), (x, y) or (x, y, sample_weight)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return tuple(data) + (None,) * (3 - len(data))
+    raise ValueError(
+        f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: {data}"
+    )
+
+
 def align_x(model: Any, x: TensorLike, warned: set | None = None) -> list[np.ndarray]:
     """The model's inputs from `x`, in the flat input order the lowered graph is fed in."""
-    graph = model._graph_model()
+    graph = model._io_for(x)
+    if hasattr(graph, "align"):  # a subclassed model: any structure, flattened as Keras does
+        return graph.align(x)
     keys = list(graph._inputs_struct) if isinstance(graph._inputs_struct, dict) else None
     names = keys if keys else graph.input_names
     if keys:
@@ -181,11 +196,10 @@ def align_y(model: Any, y: TensorLike, warned: set | None = None) -> list[np.nda
 
 
 def align_batch(model: Any, batch: Any) -> tuple:
-    """One (x, y[, sample_weight]) batch of a generator, aligned with the model."""
-    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-        raise ValueError("A generator for fit/evaluate must yield (x, y) or (x, y, sample_weight) tuples")
-    bx, by = align_x(model, batch[0]), align_y(model, batch[1])
-    bw = align_weights(model, batch[2] if len(batch) > 2 else None, None, by)
+    """One batch of a generator (x, (x,), (x, y) or (x, y, sample_weight)), aligned with the model."""
+    x, y, sample_weight = unpack_x_y_sample_weight(batch)
+    bx, by = align_x(model, x), align_y(model, y)
+    bw = align_weights(model, sample_weight, None, by)
     check_cardinality(bx, by, bw)
     return bx, by, bw
 

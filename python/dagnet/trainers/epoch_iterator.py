@@ -162,12 +162,12 @@ def for_data(
     ys: list[np.ndarray] | None
     ws: list[np.ndarray | None] | None
     if isinstance(x, data.ListData):  # already aligned (a validation split)
-        xs, ys, ws = list(x), list(y), None if sample_weight is None else list(sample_weight)
+        xs, ys = list(x), None if y is None else list(y)
+        ws = None if sample_weight is None else list(sample_weight)
     else:
         xs, ys = data.align_x(model, x, warned), data.align_y(model, y, warned)
         ws = data.align_weights(model, sample_weight, class_weight, ys)
-    if ys is None:
-        raise ValueError("fit() and evaluate() need targets `y` (or a generator of (x, y) batches)")
+    # ys may be None: a model whose loss needs no targets (add_loss, a compute_loss override)
     n = data.check_cardinality(xs, ys, ws)
     size = batch_size or 32
 

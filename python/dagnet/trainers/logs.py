@@ -15,11 +15,11 @@ class LogSpec:
     """How a lowered graph's fetched values become Keras's logs. Each log is built from
     accumulators: a fetched value times a per-batch multiplier, summed over batches.
 
-    multipliers: ("batch",) batch size; ("outdim", j) output j's y.shape[1] (what Keras 3's
-    per-output loss trackers weigh batches by: a constant for fixed-shape outputs, so a plain
-    mean of the batches); ("rows", j, r) the positions of output j (product of y.shape[:r]);
-    ("swsum", j) the sum of output j's fed sample weights; ("fetch", k) fetched value k;
-    ("one",) 1 (a sum)."""
+    multipliers: ("last",) no sum, the latest value; ("batch",) batch size; ("outdim", j)
+    output j's y.shape[1] (what Keras 3's per-output loss trackers weigh batches by: a
+    constant for fixed-shape outputs, so a plain mean of the batches); ("rows", j, r) the
+    positions of output j (product of y.shape[:r]); ("swsum", j) the sum of output j's fed
+    sample weights; ("fetch", k) fetched value k; ("one",) 1 (a sum)."""
 
     def __init__(self):
         self.slots = []  # (fetch index or None for 1, multiplier)
@@ -35,6 +35,15 @@ class LogSpec:
 
     def sums(self, name, indices, fn):
         self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: float(fn(s))))
+
+    def last(self, name, index):
+        """A value reported as the latest batch's (a compute_metrics override's raw value)."""
+        self.logs.append((name, (self._slot(index, ("last",)),), lambda s: s[0]))
+
+    def select(self, names):
+        """Keep only the logs `names` maps to ({reported name: logged name})."""
+        by_name = {name: (slots, fn) for name, slots, fn in self.logs}
+        self.logs = [(new, *by_name[old]) for new, old in names.items()]
 
 
 def fetched(value):
@@ -70,6 +79,9 @@ class LogAccumulator:
                 self.sums = [0.0] * len(spec.slots)
         # float32 throughout, as Keras's metric variables (total, count) are float32
         for k, (index, multiplier) in enumerate(spec.slots):
+            if multiplier[0] == "last":
+                self.sums[k] = values[index]
+                continue
             value = _F32(1.0 if index is None else values[index])
             self.sums[k] = _F32(self.sums[k] + value * _F32(_multiplier(multiplier, values, bx, by, bw)))
         return self
@@ -100,7 +112,7 @@ def _multiplier(spec, values, bx, by, bw):
 def keras_order(logs: dict, output_losses: list) -> list:
     """Keras 3's result order: the total loss, each output's loss (output order), then the
     other metrics sorted by name."""
-    first = ["loss"] + [name for name in output_losses if name in logs]
+    first = [name for name in ["loss"] + list(output_losses) if name in logs]
     return first + sorted(k for k in logs if k not in first)
 
 

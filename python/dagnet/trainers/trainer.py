@@ -5,6 +5,7 @@ the optimizer updates (a Runner); each batch is one native call."""
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,15 @@ from .. import _tree, callbacks as callbacks_module, optimizers as optimizers_mo
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ..engine import Executor, Trainer as NativeTrainer
-from . import compile_utils, data, epoch_iterator, logs as logs_module, runner as runner_module
+from . import (
+    compile_utils,
+    data,
+    epoch_iterator,
+    logs as logs_module,
+    runner as runner_module,
+    signature as signature_module,
+)
+from .data import unpack_x_y_sample_weight
 
 if TYPE_CHECKING:
     from ..variables import Variable
@@ -42,6 +51,9 @@ class Trainer:
         @property
         def trainable_weights(self) -> list[Variable]: ...
 
+        @property
+        def losses(self) -> list: ...
+
         def _traced_call(self, builder: GraphBuilder, args: Any, kwargs: Any) -> Any: ...
 
     # -- compile ------------------------------------------------------------------------------
@@ -64,7 +76,12 @@ class Trainer:
             raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}")
         self.steps_per_execution = steps_per_execution  # training batches per native call
         self.optimizer = optimizers_module.get(optimizer)
-        self._compiled = compile_utils.ResolvedCompile(self, loss, loss_weights, metrics, weighted_metrics)
+        self._compile_spec = (loss, loss_weights, metrics, weighted_metrics)
+        # Resolved against the model's outputs: now when they are known (errors show here),
+        # else on the first data (a Sequential without an Input, a subclassed model).
+        self._resolved_compile = None
+        if self._current_io() is not None:
+            self._resolved_compile = compile_utils.ResolvedCompile(self, loss, loss_weights, metrics, weighted_metrics)
         self._compile_args = {"loss_weights": loss_weights, "metrics": metrics, "weighted_metrics": weighted_metrics}
         self.loss = loss
         self.compiled = True
@@ -80,11 +97,22 @@ class Trainer:
         if config:
             compile_utils.compile_from_config(self, config)
 
+    @property
+    def _compiled(self) -> compile_utils.ResolvedCompile:
+        """What compile() resolved against the model's outputs (resolved on first use)."""
+        resolved = self.__dict__.get("_resolved_compile")
+        if resolved is None:
+            self._require_compiled("training")
+            resolved = compile_utils.ResolvedCompile(self, *self._compile_spec)
+            self._resolved_compile = resolved
+        return resolved
+
     def _output_loss_names(self) -> list:
-        c = getattr(self, "_compiled", None)
+        c = self.__dict__.get("_resolved_compile")
         if c is None or len(c.names) < 2:
             return []
-        return [f"{name}_loss" for name, loss in zip(c.names, c.losses) if loss is not None]
+        named = getattr(self._graph_model(), "named_outputs", True)
+        return [f"{name if named else loss.name}_loss" for name, loss in zip(c.names, c.losses) if loss is not None]
 
     @property
     def metrics_names(self) -> list:
@@ -102,38 +130,181 @@ class Trainer:
             raise RuntimeError(f"You must call `compile()` before using the model for {what}.")
 
     def _output_keys(self) -> list[str]:
-        struct = self._graph_model()._outputs_struct
-        return list(struct) if isinstance(struct, dict) else self.output_names
+        io = self._graph_model()
+        struct = io._outputs_struct
+        return list(struct) if isinstance(struct, dict) else io.output_names
 
-    def _graph_model(self):
+    def _current_io(self) -> Any:
+        """What the trainer feeds and lowers the model by: its functional graph (a Sequential's
+        once built), or a subclassed model's TracedSignature of the data it last saw; None
+        before either exists."""
         model = getattr(self, "_functional", None) or self
-        if not hasattr(model, "_outputs_struct"):
+        if hasattr(model, "_outputs_struct"):
+            return model
+        return self.__dict__.get("_io")
+
+    def _graph_model(self) -> Any:
+        io = self._current_io()
+        if io is None:
             raise ValueError(
-                f"Model '{self.name}' has no known inputs yet; build it (call it on data or give "
-                "it an Input) before training."
+                f"Model '{self.name}' has not seen any data yet: its inputs and outputs are known once it is "
+                "called on data, built, or given data by fit / evaluate / predict."
             )
-        return model
+        return io
+
+    def _io_for(self, x: TensorLike) -> Any:
+        """The model's inputs and outputs for data `x`: its graph (a Sequential without an Input
+        builds from `x` first), or for a subclassed model the signature of x's structure."""
+        self._build_for_data(x)
+        model = getattr(self, "_functional", None) or self
+        if hasattr(model, "_outputs_struct"):
+            return model
+        self._io = signature_module.TracedSignature.for_data(self, x)
+        return self._io
+
+    def _build_for_data(self, x: TensorLike) -> None:
+        """A Sequential without an Input builds from its first data; other models are built."""
 
     # -- lowering ---------------------------------------------------------------------------------
-    def _lower_outputs(self, builder):
-        model = self._graph_model()
-        inputs = [builder.input(f"x{i}", t.shape, t.dtype) for i, t in enumerate(model.inputs)]
-        structured = _tree.pack_sequence_as(model._inputs_struct, inputs)
-        outputs = self._traced_call(builder, (structured,), {})
-        if isinstance(model._outputs_struct, dict):
-            flat = [outputs[k] for k in self._output_keys()]
+    def _lower_forward(self, builder: GraphBuilder) -> tuple[Any, Any, list]:
+        """Traces the model on the graph's inputs x<i>: (x as the model takes it, y_pred as
+        `call` returns it, the flat outputs in output-key order)."""
+        io = self._graph_model()
+        # Keras never binds the batch size, even of an Input(batch_shape=...): it stays unknown.
+        inputs = [builder.input(f"x{i}", _any_batch(t.shape), t.dtype) for i, t in enumerate(io.inputs)]
+        x = _tree.pack_sequence_as(io._inputs_struct, inputs)
+        y_pred = self._traced_call(builder, (x,), {})
+        if isinstance(io._outputs_struct, dict):
+            flat = [y_pred[k] for k in self._output_keys()]
         else:
-            flat = _tree.flatten(outputs)
-        return inputs, flat
+            flat = _tree.flatten(y_pred)
+        return x, y_pred, flat
+
+    def _lower_outputs(self, builder: GraphBuilder) -> tuple[list, list]:
+        x, _, flat = self._lower_forward(builder)
+        return _tree.flatten(x), flat
+
+    def _lower_step(
+        self, builder: GraphBuilder, forward: tuple, y_specs: Any, w_ranks: Any, training: bool
+    ) -> tuple[list, logs_module.LogSpec]:
+        """The loss and metrics of a training or evaluation graph, as Keras 3's train_step /
+        test_step compute them: compute_loss(x, y, y_pred, sample_weight, training), then
+        compute_metrics(x, y, y_pred, sample_weight) (a subclass's overrides, written with
+        dagnet.ops, are traced like `call`). Returns the fetched values (the total loss first)
+        and the LogSpec."""
+        x, y_pred, outputs = forward
+        io = self._graph_model()
+        lowering = compile_utils.StepLowering(
+            builder,
+            self._compiled,
+            outputs,
+            self._output_keys(),
+            y_specs,
+            w_ranks,
+            getattr(io, "named_outputs", True),
+        )
+        with lowering:
+            y = None if lowering.targets is None else self._pack_outputs(lowering.targets)
+            weights = lowering.sample_weights
+            sample_weight = None if all(w is None for w in weights) else self._pack_outputs(weights)
+            if "training" in inspect.signature(self.compute_loss).parameters:
+                total = self.compute_loss(x, y, y_pred, sample_weight, training=training)
+            else:  # a compute_loss written before Keras 3.3 added `training`
+                total = self.compute_loss(x, y, y_pred, sample_weight)
+            lowering.keep_logs(self.compute_metrics(x, y, y_pred, sample_weight))
+        return lowering.finish(total)
+
+    def _pack_outputs(self, flat: list) -> Any:
+        """Per-output values in the structure of the model's outputs."""
+        struct = self._graph_model()._outputs_struct
+        if isinstance(struct, dict):
+            return dict(zip(self._output_keys(), flat))
+        return _tree.pack_sequence_as(struct, flat)
+
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
+        """Keras 3's compute_loss: the compiled losses on (y, y_pred) plus `self.losses`
+        (add_loss terms and weight regularizers). It runs while dagnet lowers a training or
+        evaluation step, on graph values; override it (with dagnet.ops) to define the loss,
+        calling super().compute_loss(...) for the compiled part if wanted."""
+        lowering = compile_utils.active_lowering()
+        if lowering is None:
+            raise RuntimeError(
+                "Model.compute_loss builds the loss of dagnet's native training and evaluation steps: it "
+                "runs inside fit / evaluate / train_on_batch / test_on_batch, on graph values."
+            )
+        terms = [lowering.compiled_loss(y, y_pred, sample_weight)]
+        terms += compile_utils.additional_losses(lowering.builder, self.losses)
+        total = compile_utils.sum_terms(lowering.builder, terms)
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return total
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
+        """Keras 3's compute_metrics: lowers the compiled metrics and returns the logs (the
+        loss, each output's loss, each metric). An override returns its own dict: entries of
+        super().compute_metrics(...) keep their epoch means, other values (written with
+        dagnet.ops) are reported per batch."""
+        lowering = compile_utils.active_lowering()
+        if lowering is None:
+            raise RuntimeError(
+                "Model.compute_metrics builds the logs of dagnet's native training and evaluation steps: it "
+                "runs inside fit / evaluate / train_on_batch / test_on_batch, on graph values."
+            )
+        lowering.compiled_metrics(y, y_pred, sample_weight)
+        return lowering.logged()
+
+    def _check_native_steps(self, *names: str) -> None:
+        """A Python train_step / test_step / predict_step cannot run inside a native step."""
+        for name in names:
+            if getattr(type(self), name) is getattr(Trainer, name):
+                continue
+            if name == "predict_step":
+                advice = "Put the computation in `call` (written with dagnet.ops): dagnet lowers it natively."
+            else:
+                advice = (
+                    "Override `compute_loss(x, y, y_pred, sample_weight, training)` to define the loss (and "
+                    "`compute_metrics(x, y, y_pred, sample_weight)` for the logs), written with dagnet.ops: "
+                    "dagnet lowers them into the native step."
+                )
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides `{name}`. dagnet runs each step as one native call (the "
+                "forward pass and, in training, the loss, backward pass and optimizer update lowered "
+                f"together), so a Python `{name}` (one that takes gradients with tf.GradientTape, jax.grad "
+                f"or torch autograd, or runs other Python per batch) cannot run. {advice}"
+            )
+
+    def train_step(self, data: Any) -> dict:
+        """One training step on a batch `data` ((x,), (x, y) or (x, y, sample_weight)): one
+        native call; returns the batch's logs. Override compute_loss, not this."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        return self.train_on_batch(x, y, sample_weight, return_dict=True)
+
+    def test_step(self, data: Any) -> dict:
+        """One evaluation step on a batch `data`: one native call; returns the batch's logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        return self.test_on_batch(x, y, sample_weight, return_dict=True)
+
+    def predict_step(self, data: Any) -> Any:
+        """The predictions for a batch `data` ((x,) or x): one native call."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self.predict_on_batch(x)
 
     def _signature(self, x, y, w=None):
         # The graph is lowered from the model's symbolic inputs (None dims stay unknown), so
         # a new batch size or sequence length is only a new engine plan, not a new graph.
         # Targets contribute rank, dtype and last dim (which picks the accuracy variant);
-        # sample weights their rank per output.
+        # sample weights their rank per output; a subclassed model its input structure.
         return (
+            getattr(self._graph_model(), "key", None),
             tuple((a.ndim, a.dtype.str) for a in x),
-            tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y or ()),
+            None if y is None else tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y),
             runner_module.weight_ranks(w),
         )
 
@@ -152,16 +323,13 @@ class Trainer:
             return runner
         builder = GraphBuilder(training=kind == "train")
         with builder.active():
-            _, outputs = self._lower_outputs(builder)
+            forward = self._lower_forward(builder)
+            outputs = forward[2]
             log_spec = None
             if kind != "predict":
-                _, fetches, log_spec = compile_utils.lower_losses(
-                    builder,
-                    self._compiled,
-                    self.weights,
-                    outputs,
-                    compile_utils.target_specs(y),
-                    runner_module.weight_ranks(w),
+                y_specs = None if y is None else compile_utils.target_specs(y)
+                fetches, log_spec = self._lower_step(
+                    builder, forward, y_specs, runner_module.weight_ranks(w), training=kind == "train"
                 )
             params = [builder.param(v).id for v in self.trainable_weights] if kind == "train" else []
             effects = builder.state_update_nodes()
@@ -271,6 +439,7 @@ class Trainer:
         return_dict: bool = False,
     ) -> Any:
         self._require_compiled("training")
+        self._check_native_steps("train_step")
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, class_weight, ys)
         data.check_cardinality(xs, ys, ws)
@@ -283,6 +452,7 @@ class Trainer:
         self, x: TensorLike, y: TensorLike = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
         self._require_compiled("evaluation")
+        self._check_native_steps("test_step")
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, None, ys)
         data.check_cardinality(xs, ys, ws)
@@ -292,6 +462,7 @@ class Trainer:
         )
 
     def predict_on_batch(self, x: TensorLike) -> Any:
+        self._check_native_steps("predict_step")
         return self._structure_outputs(self._predict_step(data.align_x(self, x)))
 
     # -- loops ---------------------------------------------------------------------------------
@@ -316,6 +487,7 @@ class Trainer:
         **kwargs: Any,
     ) -> Any:
         self._require_compiled("training")
+        self._check_native_steps("train_step")
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
 
@@ -339,10 +511,10 @@ class Trainer:
                 )
             validation_data = (
                 data.ListData(data.take(xs, slice(split_at, n))),
-                data.ListData(data.take(ys, slice(split_at, n))),
+                data.list_data(data.take(ys, slice(split_at, n))),
                 data.list_data(data.take_weights(ws, slice(split_at, n))),
             )
-            x, y = data.ListData(data.take(xs, slice(0, split_at))), data.ListData(data.take(ys, slice(0, split_at)))
+            x, y = data.ListData(data.take(xs, slice(0, split_at))), data.list_data(data.take(ys, slice(0, split_at)))
             sample_weight, class_weight = data.list_data(data.take_weights(ws, slice(0, split_at))), None
         val_iterator = None
         if validation_data is not None:
@@ -433,6 +605,7 @@ class Trainer:
         steps: int | None = None,
         callbacks: Any = None,
     ) -> Any:
+        self._check_native_steps("predict_step")
         iterator = epoch_iterator.for_prediction(self, x, batch_size, steps)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(
@@ -471,6 +644,7 @@ class Trainer:
         **kwargs: Any,
     ) -> Any:
         self._require_compiled("evaluation")
+        self._check_native_steps("test_step")
         iterator = kwargs.pop("_epoch_iterator", None)
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
@@ -554,6 +728,10 @@ class Trainer:
         """Keras resets its metric accumulators; dagnet's live in each fit/evaluate call."""
 
     run_eagerly = False  # the step is always one native call
+
+
+def _any_batch(shape: tuple) -> tuple:
+    return (None,) + tuple(shape[1:]) if shape else ()
 
 
 def _should_eval(epoch, validation_freq):
