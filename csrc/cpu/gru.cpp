@@ -144,7 +144,7 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
   }
   with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
     parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
-    const FlushDenormals flush;
+      const FlushDenormals flush;
       const int64_t rows = b1 - b0;
       for (int64_t t = Tn - 1; t >= 0; --t) {
         const int64_t it = s.input_step(t);
@@ -172,8 +172,8 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
             const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
             doutb[k] = T(0);
             const T z = g[k], r = g[U + k], hh = g[2 * U + k], hr_h = s.reset_after ? g[3 * U + k] : T(0);
-            const GruUnitGrads<T> d = gru_unit_grads(dh_new, z, r, hh, hr_h, h_prev ? h_prev[k] : T(0),
-                                                     s.reset_after, d_ra(z), d_ra(r), d_act(hh));
+            const GruUnitGrads<T> d = gru_unit_grads(dh_new, z, r, hh, hr_h, h_prev ? h_prev[k] : T(0), s.reset_after,
+                                                     d_ra(z), d_ra(r), d_act(hh));
             din[k] = d.dz;
             din[2 * U + k] = d.dhh;
             if (s.reset_after) {

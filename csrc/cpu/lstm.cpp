@@ -128,7 +128,7 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
   }
   with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
     parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
-    const FlushDenormals flush;
+      const FlushDenormals flush;
       for (int64_t t = Tn - 1; t >= 0; --t) {
         const int64_t it = s.input_step(t);
         for (int64_t b = b0; b < b1; ++b) {

@@ -87,41 +87,42 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
     fast = &ut;
   }
   // The activation is SimpleRNN's only one: it takes the "recurrent" slot of the dispatch.
-  with_rnn_derivatives<T>(s.activation == RnnActivation::Tanh ? RnnActivation::Sigmoid : s.activation,
-                          s.activation == RnnActivation::Tanh ? RnnActivation::Tanh : s.activation,
-                          [&](auto, auto d_act) {
-    parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
-    const FlushDenormals flush;
-      for (int64_t t = Tn - 1; t >= 0; --t) {
-        const int64_t it = s.input_step(t);
-        for (int64_t b = b0; b < b1; ++b) {
-          const T* h_now = a.hiddens + rnn_row(b, t, Tn) * U;
-          const T* h_prev = t > 0 ? a.hiddens + rnn_row(b, t - 1, Tn) * U : (a.h0 ? a.h0 + b * U : nullptr);
-          const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-          T* dp = dpre + rnn_row(b, it, Tn) * U;
-          T* hm = hm_all + rnn_row(b, it, Tn) * U;
-          for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
-          T* dhb = dh + b * U;
-          T* doutb = dout + b * U;
-          const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
-          if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {
-            for (int64_t k = 0; k < U; ++k)
-              doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
-            std::memset(dp, 0, sizeof(T) * U);
-            continue;
+  with_rnn_derivatives<T>(
+      s.activation == RnnActivation::Tanh ? RnnActivation::Sigmoid : s.activation,
+      s.activation == RnnActivation::Tanh ? RnnActivation::Tanh : s.activation, [&](auto, auto d_act) {
+        parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+          const FlushDenormals flush;
+          for (int64_t t = Tn - 1; t >= 0; --t) {
+            const int64_t it = s.input_step(t);
+            for (int64_t b = b0; b < b1; ++b) {
+              const T* h_now = a.hiddens + rnn_row(b, t, Tn) * U;
+              const T* h_prev = t > 0 ? a.hiddens + rnn_row(b, t - 1, Tn) * U : (a.h0 ? a.h0 + b * U : nullptr);
+              const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
+              T* dp = dpre + rnn_row(b, it, Tn) * U;
+              T* hm = hm_all + rnn_row(b, it, Tn) * U;
+              for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
+              T* dhb = dh + b * U;
+              T* doutb = dout + b * U;
+              const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
+              if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {
+                for (int64_t k = 0; k < U; ++k)
+                  doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
+                std::memset(dp, 0, sizeof(T) * U);
+                continue;
+              }
+              for (int64_t k = 0; k < U; ++k) {
+                const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
+                doutb[k] = T(0);
+                dp[k] = dh_new * d_act(h_now[k]);
+                dhb[k] = T(0);  // replaced by the recurrence's part below
+              }
+            }
+            rnn_state_gradient<T>(dpre + rnn_row(b0, it, Tn) * U, Tn * U, b1 - b0, a.recurrent, U, U, fast,
+                                  a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U,
+                                  dh + b0 * U);
           }
-          for (int64_t k = 0; k < U; ++k) {
-            const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));
-            doutb[k] = T(0);
-            dp[k] = dh_new * d_act(h_now[k]);
-            dhb[k] = T(0);  // replaced by the recurrence's part below
-          }
-        }
-        rnn_state_gradient<T>(dpre + rnn_row(b0, it, Tn) * U, Tn * U, b1 - b0, a.recurrent, U, U, fast,
-                              a.recurrent_mask ? a.recurrent_mask + b0 * U : nullptr, through + b0 * U, dh + b0 * U);
-      }
-    });
-  });
+        });
+      });
   rnn_input_gradients<T>(a.x, dpre, B * Tn, F, U, a.kernel, a.dx, a.d_kernel);
   gemm<T>(true, false, U, U, B * Tn, hm_all, U, dpre, U, a.d_recurrent, U, false);
   if (B * Tn == 0) fill<T>(a.d_recurrent, T(0), U * U);

@@ -395,8 +395,8 @@ __global__ void gru_grad_reset_before(RnnShape s, int64_t t, int64_t it, const T
     const int64_t b = i / U, k = i % U;
     const T r = gates[rnn_row(b, t, Tn) * G + U + k];
     const int64_t in_row = rnn_row(b, it, Tn);
-    dg_in[in_row * G + U + k] =
-        gru_reset_grad_before(through[i], hm_all[in_row * U + k], rnn_derivative_from_output(s.recurrent_activation, r));
+    dg_in[in_row * G + U + k] = gru_reset_grad_before(through[i], hm_all[in_row * U + k],
+                                                      rnn_derivative_from_output(s.recurrent_activation, r));
     through[i] *= r;
   }
 }
@@ -435,10 +435,10 @@ __global__ void lstm_grad_step(GradIo<T> io, const T* gates, const T* cells, con
     const T ig = g[k], fg = g[U + k], gg = g[2 * U + k], og = g[3 * U + k];
     const T act_c = rnn_activate(a, cells[rnn_row(b, io.t, Tn) * U + k]);
     const T c_prev = io.t > 0 ? cells[rnn_row(b, io.t - 1, Tn) * U + k] : (c0 ? c0[i] : T(0));
-    const LstmUnitGrads<T> d = lstm_unit_grads(
-        dh_new, dc[i], ig, fg, gg, og, act_c, c_prev, rnn_derivative_from_output(ra, ig),
-        rnn_derivative_from_output(ra, fg), rnn_derivative_from_output(a, gg), rnn_derivative_from_output(ra, og),
-        rnn_derivative_from_output(a, act_c));
+    const LstmUnitGrads<T> d =
+        lstm_unit_grads(dh_new, dc[i], ig, fg, gg, og, act_c, c_prev, rnn_derivative_from_output(ra, ig),
+                        rnn_derivative_from_output(ra, fg), rnn_derivative_from_output(a, gg),
+                        rnn_derivative_from_output(ra, og), rnn_derivative_from_output(a, act_c));
     dz[k] = d.di;
     dz[U + k] = d.df;
     dz[2 * U + k] = d.dg;

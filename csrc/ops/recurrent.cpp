@@ -107,8 +107,8 @@ std::vector<TensorSpec> infer_forward(const Cell& cell, const InferContext& ctx)
   ctx.require(r.size() == 2 && (r[1] < 0 || r[0] < 0 || r[1] == G * r[0]), "the recurrent kernel must be (units, ", G,
               "*units)");
   const int64_t u = r[0];
-  ctx.require(w.size() == 2 && dims_compatible(w[0], x[2]) && dims_compatible(w[1], G * u), "the kernel must be (features, ",
-              G, "*units) = (", x[2], ", ", G * u, ")");
+  ctx.require(w.size() == 2 && dims_compatible(w[0], x[2]) && dims_compatible(w[1], G * u),
+              "the kernel must be (features, ", G, "*units) = (", x[2], ", ", G * u, ")");
   if (reset_after_of(cell, ctx.attrs())) {
     ctx.require(b.size() == 2 && dims_compatible(b[0], 2) && dims_compatible(b[1], G * u),
                 "with reset_after the bias must be (2, 3*units) = (2, ", G * u, ")");
@@ -128,7 +128,8 @@ std::vector<TensorSpec> infer_forward(const Cell& cell, const InferContext& ctx)
   }
   if (l.recurrent_mask) {
     const Shape& m = ctx.shape(l.recurrent_mask_at);
-    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(0), "the recurrent dropout mask must have the input's dtype");
+    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(0),
+                "the recurrent dropout mask must have the input's dtype");
     ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], u),
                 "the recurrent dropout mask must be (batch, units) = (", x[0], ", ", u, ")");
   }
@@ -180,9 +181,9 @@ WorkspaceRule workspace(const Cell& cell, bool backward) {
 }
 
 std::vector<AttrSpec> attrs_of(const Cell& cell) {
-  std::vector<AttrSpec> a = {{"return_sequences", AttrType::Int},   {"has_initial_state", AttrType::Int},
-                             {"has_mask", AttrType::Int},           {"has_recurrent_mask", AttrType::Int},
-                             {"go_backwards", AttrType::Int},       {"zero_output_for_mask", AttrType::Int},
+  std::vector<AttrSpec> a = {{"return_sequences", AttrType::Int}, {"has_initial_state", AttrType::Int},
+                             {"has_mask", AttrType::Int},         {"has_recurrent_mask", AttrType::Int},
+                             {"go_backwards", AttrType::Int},     {"zero_output_for_mask", AttrType::Int},
                              {"activation", AttrType::String}};
   if (cell.has_recurrent_activation) a.push_back({"recurrent_activation", AttrType::String});
   if (cell.has_reset_after) a.push_back({"reset_after", AttrType::Int});

@@ -450,26 +450,25 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly("cached_plans", &Executor::cached_plans);
 
   py::class_<Trainer>(m, "Trainer")
-      .def(
-          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
-                      std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
-                      const py::list& constraints, const std::string& device, std::vector<NodeId> effects,
-                      const py::kwargs& options) {
-            py::dict config = py::dict(options);
-            config["optimizer"] = optimizer;
-            return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
-                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
-                                             constraints_from_python(constraints), effects);
-          }),
-          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-          py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-          py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
-          py::arg("effects") = std::vector<NodeId>{},
-          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-          "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
-          "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
-          "constraints: [(param index, constrain-op attrs)] applied after those updates; effects: node ids "
-          "(state writes) that run every step though nothing fetches them.")
+      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
+                       const std::string& optimizer, std::vector<ValueId> fetches, bool reuse_memory,
+                       bool parallel_branches, const py::list& constraints, const std::string& device,
+                       std::vector<NodeId> effects, const py::kwargs& options) {
+             py::dict config = py::dict(options);
+             config["optimizer"] = optimizer;
+             return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
+                                              ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                              constraints_from_python(constraints), effects);
+           }),
+           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
+           py::arg("effects") = std::vector<NodeId>{},
+           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
+           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
+           "constraints: [(param index, constrain-op attrs)] applied after those updates; effects: node ids "
+           "(state writes) that run every step though nothing fetches them.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {

@@ -67,9 +67,10 @@ class Bidirectional(Layer):
                 sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
         self._pending_weights = list(weights) if weights else None
-        self.stateful = layer.stateful
-        self.return_sequences = layer.return_sequences
-        self.return_state = layer.return_state
+        recurrent: Any = layer  # an RNN (Keras asks for these attributes of any wrapped layer)
+        self.stateful = recurrent.stateful
+        self.return_sequences = recurrent.return_sequences
+        self.return_state = recurrent.return_state
         self.supports_masking = True
         self.input_spec = layer.input_spec
 

@@ -173,7 +173,6 @@ class RNN(Layer):
                 with name_scope(self.cell):
                     self.cell.build(step_shape)
                 self.cell.built = True
-                self.cell._build_shapes = step_shape
         if self.stateful:
             if self.states is not None:
                 self.reset_states()
