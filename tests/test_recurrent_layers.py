@@ -174,3 +174,45 @@ def test_unknown_sequence_length_and_batch_run_natively():
     for steps in (2, 7):
         assert model.predict(np.ones((5, steps, 3), "float32"), verbose=0).shape == (5, steps, 8)
     assert dagnet.layers.RNN(L.SimpleRNNCell(2)).get_config()["cell"]["class_name"] == "SimpleRNNCell"
+
+
+def test_stateful_eager_calls_carry_states():
+    """Keras's guide pattern: a stateful layer called on NumPy paragraphs one after another."""
+    rng = np.random.default_rng(5)
+    parts = [rng.random((3, 4, 5)).astype("float32") for _ in range(2)]
+    layer = L.GRU(6, stateful=True)
+    layer(parts[0])
+    second = np.asarray(layer(parts[1]))
+    whole = L.GRU(6)
+    whole.build((None, 8, 5))
+    whole.set_weights(layer.get_weights())
+    np.testing.assert_allclose(second, np.asarray(whole(np.concatenate(parts, 1))), rtol=1e-5, atol=1e-6)
+    fresh = L.GRU(6)  # the states as another layer's initial state (the guide's "state reuse")
+    fresh.build((None, 4, 5))
+    fresh.set_weights(layer.get_weights())
+    _, want = ref_gru(parts[1], *_cell_weights(fresh), h0=layer.states[0].numpy())
+    np.testing.assert_allclose(fresh(parts[1], initial_state=layer.states), want, rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_layer_and_rnn_of_lstm_cell_share_weights():
+    """RNN(LSTMCell(u)) is LSTM(u) (Keras's guide swaps weights between them)."""
+    rng = np.random.default_rng(6)
+    x = rng.random((2, 7, 4)).astype("float32")
+    a = Sequential([L.Input((None, 4)), L.LSTM(5), L.Dense(3)])
+    b = Sequential([L.Input((None, 4)), L.RNN(L.LSTMCell(5)), L.Dense(3)])
+    b.set_weights(a.get_weights())
+    np.testing.assert_allclose(a.predict(x, verbose=0), b.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_explicit_bool_mask_input():
+    """keras-io's video classifier: a bool mask Input passed as the layer's `mask` argument."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 6, 3)).astype("float32")
+    mask = np.arange(6)[None] < np.array([[6], [3], [1], [4]])
+    features, mask_input = Input((6, 3)), Input((6,), dtype="bool")
+    layer = L.GRU(4, return_sequences=True)
+    model = Model([features, mask_input], layer(features, mask=mask_input))
+    want, _ = ref_gru(x, *_cell_weights(layer), mask=mask, return_sequences=True)
+    np.testing.assert_allclose(model.predict([x, mask], verbose=0), want, rtol=1e-5, atol=1e-6)
+    model.compile("adam", "mse")
+    model.fit([x, mask], np.zeros((4, 6, 4), "float32"), verbose=0)

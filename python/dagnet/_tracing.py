@@ -49,7 +49,8 @@ class GraphBuilder:
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
         dims = [-1 if d is None else int(d) for d in shape]
-        return GraphTensor(self, self.graph.input(name, dims, dtype))
+        # A Keras bool tensor (an explicit mask Input) is float32 0/1 in the engine, as engine_array feeds it.
+        return GraphTensor(self, self.graph.input(name, dims, "float32" if dtype == "bool" else dtype))
 
     def param(self, variable: Any) -> GraphTensor:
         """The graph value of a Variable; one per variable, so shared weights stay shared."""
