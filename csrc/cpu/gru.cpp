@@ -65,11 +65,7 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
     const int64_t rows = b1 - b0;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
-      const T* hm = h + b0 * U;  // the state as it feeds the recurrence
-      if (a.recurrent_mask) {
-        for (int64_t i = b0 * U; i < b1 * U; ++i) dropped[i] = h[i] * a.recurrent_mask[i];
-        hm = dropped + b0 * U;
-      }
+      const T* hm = rnn_recurrent_input(h, a.recurrent_mask, b0, b1, U, dropped);
       T* xp0 = proj + rnn_row(b0, it, Tn) * G;  // row b at xp0 + (b - b0) * Tn * G
       if (s.reset_after) {
         rnn_step_product<T>(hm, U, rows, a.recurrent, U, G, G, use_fast ? &fast[0] : nullptr, rec + b0 * G, G, false);
@@ -102,22 +98,15 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
           rnn_apply_activation(s.activation, xp + 2 * U, g + 2 * U, U);
         }
         T* hb = h + b * U;
-        T* ob = out + b * U;
-        if (!a.mask || a.mask[rnn_row(b, it, Tn)] != 0) {
-          for (int64_t k = 0; k < U; ++k) {
-            hb[k] = gru_new_state(g[k], hb[k], g[2 * U + k]);
-            ob[k] = hb[k];
-          }
-        } else if (s.zero_output_for_mask) {
-          std::memset(ob, 0, sizeof(T) * U);
-        }
-        if (a.hiddens) std::memcpy(a.hiddens + rnn_row(b, t, Tn) * U, hb, sizeof(T) * U);
-        if (s.return_sequences) std::memcpy(a.output + rnn_row(b, t, Tn) * U, ob, sizeof(T) * U);
+        const bool valid = !a.mask || a.mask[rnn_row(b, it, Tn)] != 0;
+        if (valid)
+          for (int64_t k = 0; k < U; ++k) hb[k] = gru_new_state(g[k], hb[k], g[2 * U + k]);
+        rnn_finish_row(s, valid, hb, out + b * U, a.hiddens ? a.hiddens + rnn_row(b, t, Tn) * U : nullptr,
+                       s.return_sequences ? a.output + rnn_row(b, t, Tn) * U : nullptr);
       }
     }
   });
-  if (!s.return_sequences) std::memcpy(a.output, out, sizeof(T) * B * U);
-  std::memcpy(a.h_last, h, sizeof(T) * B * U);
+  rnn_write_final(s, out, h, a.output, a.h_last);
 }
 
 template <typename T>
@@ -155,15 +144,14 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
           T* din = dg_in + rnn_row(b, it, Tn) * G;
           T* drec = dg_rec + rnn_row(b, it, Tn) * G;
           T* hm = hm_all + rnn_row(b, it, Tn) * U;
-          for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
+          rnn_fed_state(h_prev, rm, hm, U);
           if (!s.reset_after)
             for (int64_t k = 0; k < U; ++k) q_all[rnn_row(b, it, Tn) * U + k] = g[U + k] * hm[k];
           T* dhb = dh + b * U;
           T* doutb = dout + b * U;
           const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
           if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {  // state passed through; output repeated or zero
-            for (int64_t k = 0; k < U; ++k)
-              doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
+            rnn_masked_step_grads(s, dos, doutb);
             std::memset(din, 0, sizeof(T) * G);
             std::memset(drec, 0, sizeof(T) * G);
             continue;

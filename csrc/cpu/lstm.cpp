@@ -64,11 +64,7 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
     const FlushDenormals flush;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
-      const T* hm = h + b0 * U;
-      if (a.recurrent_mask) {
-        for (int64_t i = b0 * U; i < b1 * U; ++i) dropped[i] = h[i] * a.recurrent_mask[i];
-        hm = dropped + b0 * U;
-      }
+      const T* hm = rnn_recurrent_input(h, a.recurrent_mask, b0, b1, U, dropped);
       rnn_step_product<T>(hm, U, b1 - b0, a.recurrent, U, G, G, fast_ptr, proj + rnn_row(b0, it, Tn) * G, Tn * G, true);
       for (int64_t b = b0; b < b1; ++b) {
         const T* zb = proj + rnn_row(b, it, Tn) * G;
@@ -76,7 +72,6 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
         const bool valid = !a.mask || a.mask[rnn_row(b, it, Tn)] != 0;
         T* cb = c + b * U;
         T* hb = h + b * U;
-        T* ob = out + b * U;
         bool fused = false;
         if constexpr (std::is_same_v<T, float>) {
           if (fast_rows) {
@@ -92,16 +87,13 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
             for (int64_t k = 0; k < U; ++k) hb[k] *= gb[3 * U + k];
           }
         }
-        if (valid) std::memcpy(ob, hb, sizeof(T) * U);
-        else if (s.zero_output_for_mask) std::memset(ob, 0, sizeof(T) * U);
         if (a.cells) std::memcpy(a.cells + rnn_row(b, t, Tn) * U, cb, sizeof(T) * U);
-        if (a.hiddens) std::memcpy(a.hiddens + rnn_row(b, t, Tn) * U, hb, sizeof(T) * U);
-        if (s.return_sequences) std::memcpy(a.output + rnn_row(b, t, Tn) * U, ob, sizeof(T) * U);
+        rnn_finish_row(s, valid, hb, out + b * U, a.hiddens ? a.hiddens + rnn_row(b, t, Tn) * U : nullptr,
+                       s.return_sequences ? a.output + rnn_row(b, t, Tn) * U : nullptr);
       }
     }
   });
-  if (!s.return_sequences) std::memcpy(a.output, out, sizeof(T) * B * U);
-  std::memcpy(a.h_last, h, sizeof(T) * B * U);
+  rnn_write_final(s, out, h, a.output, a.h_last);
   std::memcpy(a.c_last, c, sizeof(T) * B * U);
 }
 
@@ -139,12 +131,11 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
           T* dz = dz_all + rnn_row(b, it, Tn) * G;
           T* hp = h_prev_all + rnn_row(b, it, Tn) * U;
           const T* r = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
-          for (int64_t k = 0; k < U; ++k) hp[k] = h_prev ? (r ? h_prev[k] * r[k] : h_prev[k]) : T(0);  // fed U
+          rnn_fed_state(h_prev, r, hp, U);
           const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
           T* doutb = dout + b * U;
           if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {  // state passed through unchanged; output repeated (or zero)
-            for (int64_t k = 0; k < U; ++k)
-              doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
+            rnn_masked_step_grads(s, dos, doutb);
             std::memset(dz, 0, sizeof(T) * G);
             continue;
           }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #if defined(__SSE__) || defined(__x86_64__)
@@ -129,6 +130,52 @@ void rnn_state_gradient(const T* dg, int64_t lddg, int64_t rows, const T* recurr
   if (!done) gemm<T>(false, true, rows, units, cols, dg, lddg, recurrent, cols, target, units, !recurrent_mask);
   if (recurrent_mask)
     for (int64_t i = 0; i < rows * units; ++i) dh[i] += through[i] * recurrent_mask[i];
+}
+
+// The state as the step's recurrence reads it for rows [b0, b1) of h (B, units): h itself,
+// or h * m_rec written into `dropped` (same layout) when there is a recurrent dropout mask.
+template <typename T>
+const T* rnn_recurrent_input(const T* h, const T* recurrent_mask, int64_t b0, int64_t b1, int64_t units, T* dropped) {
+  if (!recurrent_mask) return h + b0 * units;
+  for (int64_t i = b0 * units; i < b1 * units; ++i) dropped[i] = h[i] * recurrent_mask[i];
+  return dropped + b0 * units;
+}
+
+// The end of a forward step for one row whose state hb is already updated (when valid):
+// its output ob (the new state, or zeros / unchanged for a masked step) and what the step
+// writes out (the saved state row and the output sequence row, where there are some).
+template <typename T>
+void rnn_finish_row(const RnnShape& s, bool valid, const T* hb, T* ob, T* hiddens_row, T* output_row) {
+  if (valid) {
+    std::memcpy(ob, hb, sizeof(T) * s.units);
+  } else if (s.zero_output_for_mask) {
+    std::memset(ob, 0, sizeof(T) * s.units);
+  }
+  if (hiddens_row) std::memcpy(hiddens_row, hb, sizeof(T) * s.units);
+  if (output_row) std::memcpy(output_row, ob, sizeof(T) * s.units);
+}
+
+// The last output (without return_sequences) and the final state, after the loop.
+template <typename T>
+void rnn_write_final(const RnnShape& s, const T* out, const T* h, T* output, T* h_last) {
+  if (!s.return_sequences) std::memcpy(output, out, sizeof(T) * s.batch * s.units);
+  std::memcpy(h_last, h, sizeof(T) * s.batch * s.units);
+}
+
+// Backward: the state that fed a step's recurrence (h_{t-1} * m_rec; zeros before the first
+// step without an initial state), into hm.
+template <typename T>
+void rnn_fed_state(const T* h_prev, const T* recurrent_mask_row, T* hm, int64_t units) {
+  for (int64_t k = 0; k < units; ++k)
+    hm[k] = h_prev ? (recurrent_mask_row ? h_prev[k] * recurrent_mask_row[k] : h_prev[k]) : T(0);
+}
+
+// Backward through a masked step: the state's gradient passes unchanged; the output's goes
+// to the output it repeated (or nowhere with zero_output_for_mask). d_output_row may be null.
+template <typename T>
+void rnn_masked_step_grads(const RnnShape& s, const T* d_output_row, T* dout) {
+  for (int64_t k = 0; k < s.units; ++k)
+    dout[k] = rnn_masked_output_grad(dout[k], d_output_row ? d_output_row[k] : T(0), s.zero_output_for_mask);
 }
 
 // Treats denormal floats as zero (x86's FTZ and DAZ) on the calling thread while alive.

@@ -44,28 +44,18 @@ void simple_rnn_forward(const RnnShape& s, const SimpleRnnForward<T>& a) {
     const FlushDenormals flush;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
-      const T* hm = h + b0 * U;
-      if (a.recurrent_mask) {
-        for (int64_t i = b0 * U; i < b1 * U; ++i) dropped[i] = h[i] * a.recurrent_mask[i];
-        hm = dropped + b0 * U;
-      }
+      const T* hm = rnn_recurrent_input(h, a.recurrent_mask, b0, b1, U, dropped);
       rnn_step_product<T>(hm, U, b1 - b0, a.recurrent, U, U, U, fast_ptr, proj + rnn_row(b0, it, Tn) * U, Tn * U, true);
       for (int64_t b = b0; b < b1; ++b) {
         T* hb = h + b * U;
-        T* ob = out + b * U;
-        if (!a.mask || a.mask[rnn_row(b, it, Tn)] != 0) {
-          rnn_apply_activation(s.activation, proj + rnn_row(b, it, Tn) * U, hb, U);
-          std::memcpy(ob, hb, sizeof(T) * U);
-        } else if (s.zero_output_for_mask) {
-          std::memset(ob, 0, sizeof(T) * U);
-        }
-        if (a.hiddens) std::memcpy(a.hiddens + rnn_row(b, t, Tn) * U, hb, sizeof(T) * U);
-        if (s.return_sequences) std::memcpy(a.output + rnn_row(b, t, Tn) * U, ob, sizeof(T) * U);
+        const bool valid = !a.mask || a.mask[rnn_row(b, it, Tn)] != 0;
+        if (valid) rnn_apply_activation(s.activation, proj + rnn_row(b, it, Tn) * U, hb, U);
+        rnn_finish_row(s, valid, hb, out + b * U, a.hiddens ? a.hiddens + rnn_row(b, t, Tn) * U : nullptr,
+                       s.return_sequences ? a.output + rnn_row(b, t, Tn) * U : nullptr);
       }
     }
   });
-  if (!s.return_sequences) std::memcpy(a.output, out, sizeof(T) * B * U);
-  std::memcpy(a.h_last, h, sizeof(T) * B * U);
+  rnn_write_final(s, out, h, a.output, a.h_last);
 }
 
 template <typename T>
@@ -100,13 +90,12 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
               const T* rm = a.recurrent_mask ? a.recurrent_mask + b * U : nullptr;
               T* dp = dpre + rnn_row(b, it, Tn) * U;
               T* hm = hm_all + rnn_row(b, it, Tn) * U;
-              for (int64_t k = 0; k < U; ++k) hm[k] = h_prev ? (rm ? h_prev[k] * rm[k] : h_prev[k]) : T(0);
+              rnn_fed_state(h_prev, rm, hm, U);
               T* dhb = dh + b * U;
               T* doutb = dout + b * U;
               const T* dos = s.return_sequences ? a.d_output + rnn_row(b, t, Tn) * U : nullptr;
               if (a.mask && a.mask[rnn_row(b, it, Tn)] == 0) {
-                for (int64_t k = 0; k < U; ++k)
-                  doutb[k] = rnn_masked_output_grad(doutb[k], dos ? dos[k] : T(0), s.zero_output_for_mask);
+                rnn_masked_step_grads(s, dos, doutb);
                 std::memset(dp, 0, sizeof(T) * U);
                 continue;
               }

@@ -41,24 +41,26 @@ bool empty_product(cublasHandle_t h, int64_t m, int64_t n, int64_t k, T* C, int6
   return true;
 }
 
-void gemm(cublasHandle_t h, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* A, int64_t lda,
-          const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
-  if (empty_product(h, m, n, k, C, ldc, accumulate)) return;
-  const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-  check_cublas(cublasSgemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-                           as_int(n, "recurrent"), as_int(m, "recurrent"), as_int(k, "recurrent"), &one, B,
-                           as_int(ldb, "recurrent"), A, as_int(lda, "recurrent"), &beta, C, as_int(ldc, "recurrent")),
-               "cublasSgemm (recurrent)");
+cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                           const float* alpha, const float* A, int lda, const float* B, int ldb, const float* beta,
+                           float* C, int ldc) {
+  return cublasSgemm(h, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
+                           const double* alpha, const double* A, int lda, const double* B, int ldb, const double* beta,
+                           double* C, int ldc) {
+  return cublasDgemm(h, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-void gemm(cublasHandle_t h, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
-          const double* B, int64_t ldb, double* C, int64_t ldc, bool accumulate) {
+template <typename T>
+void gemm(cublasHandle_t h, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T* C, int64_t ldc, bool accumulate) {
   if (empty_product(h, m, n, k, C, ldc, accumulate)) return;
-  const double one = 1.0, beta = accumulate ? 1.0 : 0.0;
-  check_cublas(cublasDgemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
+  const T one = T(1), beta = accumulate ? T(1) : T(0);
+  check_cublas(cublas_gemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
                            as_int(n, "recurrent"), as_int(m, "recurrent"), as_int(k, "recurrent"), &one, B,
                            as_int(ldb, "recurrent"), A, as_int(lda, "recurrent"), &beta, C, as_int(ldc, "recurrent")),
-               "cublasDgemm (recurrent)");
+               "cuBLAS gemm (recurrent)");
 }
 
 // Carves typed buffers out of the workspace, checking they fit.
