@@ -194,6 +194,14 @@ class RNN(Layer):
             for s in _flat_sizes(self.cell.state_size)
         ]
 
+    def get_initial_state(self, batch_size: Any) -> list:
+        """Zero states (batch_size, size) for each of the cell's states (the cell's own when it has them)."""
+        make = getattr(self.cell, "get_initial_state", None)
+        if make is not None:
+            states = make(batch_size=batch_size)
+            return list(states) if isinstance(states, (list, tuple)) else [states]
+        return [ops.zeros((batch_size, s), dtype=self.dtype) for s in _flat_sizes(self.cell.state_size)]
+
     def reset_states(self, states: Any = None) -> None:
         """Zeroes a stateful RNN's states (or sets them to `states`, Keras 2's argument)."""
         if self.states is None:
