@@ -108,7 +108,8 @@ def headline(k):
     for _ in range(3):
         x = k.layers.Dense(64, activation="relu")(x)
     model = k.Model([words, aux], [k.layers.Dense(1, activation="sigmoid")(x), aux_output])
-    model.compile(optimizer="rmsprop", loss="binary_crossentropy", loss_weights=LOSS_WEIGHTS["headline"])
+    # One loss per output: Keras 3 no longer spreads a single loss over weighted outputs.
+    model.compile(optimizer="rmsprop", loss=["binary_crossentropy"] * 2, loss_weights=LOSS_WEIGHTS["headline"])
     return model
 
 

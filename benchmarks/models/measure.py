@@ -5,8 +5,12 @@ timed calls and at least `min_seconds` of them (capped at `max_steps`); median, 
 p90 in milliseconds. Memory: the peak RSS during training (Linux VmHWM, reset through
 /proc/self/clear_refs) minus the RSS just before the first training step; `steady` is
 the same peak over the timed steps only (after warm-up and any compilation).
+Load: `others_cpus` is how many CPUs other processes (and the hypervisor's steal) kept
+busy on average while a measure was timed; on a shared machine it says which numbers
+were taken under contention.
 """
 import gc
+import os
 import time
 from dataclasses import dataclass
 
@@ -43,20 +47,32 @@ def reset_peak_rss() -> None:
         f.write("5")
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(CPU-seconds the whole machine was busy, CPU-seconds of this process) so far."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+    own = os.times()
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK"), own.user + own.system
+
+
 def sample_ms(fn, settings: Settings, after_warmup=None, warmup: int | None = None) -> dict:
     for _ in range(settings.warmup if warmup is None else warmup):
         fn()
     if after_warmup:
         after_warmup()
     samples = []
+    busy, own = _cpu_seconds()
     start = time.perf_counter()
     while len(samples) < settings.max_steps and (
             len(samples) < settings.steps or time.perf_counter() - start < settings.min_seconds):
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1e3)
+    elapsed = time.perf_counter() - start
+    busy_end, own_end = _cpu_seconds()
     p10, median, p90 = np.percentile(samples, [10, 50, 90])
-    return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples)}
+    others = max(0.0, (busy_end - busy) - (own_end - own)) / elapsed
+    return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples), "others_cpus": others}
 
 
 def measure(runner, inputs: list, settings: Settings) -> dict:

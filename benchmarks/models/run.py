@@ -42,6 +42,8 @@ def parse_args(argv=None):
     p.add_argument("--min-seconds", type=float, default=1.0, help="time a measure for at least this long")
     p.add_argument("--max-batch", type=int, default=None, help="cap every model's batch (default: none)")
     p.add_argument("--quick", action="store_true", help=f"smoke run: 1 warm-up, 2 steps, batch <= {QUICK_BATCH}")
+    p.add_argument("--nice", type=int, default=0, help="niceness of the measuring processes; negative (root "
+                   "only) gives them priority over background jobs on a shared machine")
     p.add_argument("--timeout", type=float, default=900, help="seconds per (model, framework) process")
     p.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"), help="where to save results")
     p.add_argument("--table", metavar="JSON", help="print the tables of a saved run and exit")
@@ -67,6 +69,8 @@ def batch_of(model, args):
 
 def worker(args):
     """Measures one model on one framework in this process and writes the result to --out."""
+    if args.nice:
+        os.nice(args.nice)
     setup_threads(args.worker, args.threads)
     inputs, targets = make_data(args.model, batch_of(args.model, args))
     try:
@@ -83,16 +87,19 @@ def worker(args):
 def run_worker(framework, model, args):
     """One (model, framework) measurement in a fresh process; an error entry if it fails."""
     out = f"{args.json}.{model}.{framework}.part"
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--model", model, "--out", out,
-           "--threads", str(args.threads), "--steps", str(args.steps), "--warmup", str(args.warmup),
-           "--min-seconds", str(args.min_seconds)] + (["--max-batch", str(args.max_batch)] if args.max_batch else [])
+    options = {"--threads": args.threads, "--steps": args.steps, "--warmup": args.warmup,
+               "--min-seconds": args.min_seconds, "--nice": args.nice, "--max-batch": args.max_batch}
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--model", model, "--out", out]
+    cmd += [str(v) for option, value in options.items() if value is not None for v in (option, value)]
     try:
         proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {args.timeout:.0f} s"}
     if proc.returncode != 0 or not os.path.exists(out):
         lines = (proc.stderr or proc.stdout).strip().splitlines()
-        return {"error": f"exit {proc.returncode}: " + (lines[-1] if lines else "no output"), "log": lines[-30:]}
+        raised = [line for line in lines if line[:1].isalpha() and ("Error" in line or "Exception" in line)]
+        summary = (raised or lines or ["no output"])[-1]
+        return {"error": f"exit {proc.returncode}: {summary}", "log": lines[-30:]}
     with open(out) as f:
         result = json.load(f)
     os.remove(out)
@@ -123,7 +130,7 @@ def main(argv=None):
         return 0
     models, frameworks = args.models.split(","), args.frameworks.split(",")
     settings = (f"warm-up {args.warmup}, >= {args.steps} steps and >= {args.min_seconds:g} s per measure"
-                + (", quick" if args.quick else ""))
+                + (", quick" if args.quick else "") + (f", nice {args.nice}" if args.nice else ""))
     run = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
            "threads": args.threads, "settings": settings, "batches": {m: batch_of(m, args) for m in models},
            "results": {}}
