@@ -59,12 +59,14 @@ def tables(run: dict) -> str:
             batch = 1 if measure == "predict_1" else run["batches"][m]
             out.append(f"| {m} | {batch} | " + " | ".join(cells) + f" | {best} | {ratio} |")
         out.append("")
-    out += [(f"**other processes' CPU use while the train step was timed (CPUs busy, of {run['threads']} used "
-             "here)**"), "", "| model | " + " | ".join(used) + " |", "| --- | " + " | ".join("---:" for _ in used) + " |"]
-    for m in models:
-        loads = [results[m].get(f, {}).get("train", {}).get("others_cpus") for f in used]
-        out.append(f"| {m} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in loads) + " |")
-    out.append("")
+    loads = {m: [results[m].get(f, {}).get("train", {}).get("others_cpus") for f in used] for m in models}
+    if any(v is not None for row in loads.values() for v in row):  # runs before the load was recorded have none
+        out += [(f"**other processes' CPU use while the train step was timed (CPUs busy, of {run['threads']} "
+                 "used here)**"), "", "| model | " + " | ".join(used) + " |",
+                "| --- | " + " | ".join("---:" for _ in used) + " |"]
+        out += [f"| {m} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in row) + " |"
+                for m, row in loads.items()]
+        out.append("")
     errors = [(m, f, e["error"]) for m in models for f, e in results[m].items() if "error" in e]
     if errors:
         out += ["**errors**", ""] + [f"- {m} on {f}: {e}" for m, f, e in errors] + [""]

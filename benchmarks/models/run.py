@@ -13,6 +13,7 @@ memory; see measure.py for how. Results go to --json (default results/latest.jso
 Exit status 1 when a dagnet run failed.
 """
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -42,8 +43,8 @@ def parse_args(argv=None):
     p.add_argument("--min-seconds", type=float, default=1.0, help="time a measure for at least this long")
     p.add_argument("--max-batch", type=int, default=None, help="cap every model's batch (default: none)")
     p.add_argument("--quick", action="store_true", help=f"smoke run: 1 warm-up, 2 steps, batch <= {QUICK_BATCH}")
-    p.add_argument("--nice", type=int, default=0, help="niceness of the measuring processes; negative (root "
-                   "only) gives them priority over background jobs on a shared machine")
+    p.add_argument("--nice", type=int, default=0, help="niceness of this run (its session's autogroup and each "
+                   "measuring process); negative (root only) gives it priority over other sessions' jobs")
     p.add_argument("--timeout", type=float, default=900, help="seconds per (model, framework) process")
     p.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"), help="where to save results")
     p.add_argument("--table", metavar="JSON", help="print the tables of a saved run and exit")
@@ -135,6 +136,35 @@ def main(argv=None):
            "threads": args.threads, "settings": settings, "batches": {m: batch_of(m, args) for m in models},
            "results": {}}
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with session_niceness(args.nice):
+        measure_all(run, models, frameworks, args)
+    print(tables(run))
+    print(f"saved {args.json}", file=sys.stderr)
+    failed = [m for m in models if "error" in run["results"][m].get("dagnet", {})]
+    return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def session_niceness(nice):
+    """With the kernel's autogroup scheduling (sched_autogroup_enabled), a process's nice value
+    only ranks it within its session; the session's autogroup nice ranks it against other
+    sessions (other users' builds). Sets that for the run and restores it after."""
+    path = "/proc/self/autogroup"
+    if not nice or not os.path.exists(path):
+        yield
+        return
+    with open(path) as f:
+        previous = f.read().split("nice")[-1].strip()
+    with open(path, "w") as f:
+        f.write(str(nice))
+    try:
+        yield
+    finally:
+        with open(path, "w") as f:
+            f.write(previous)
+
+
+def measure_all(run, models, frameworks, args):
     start = time.perf_counter()
     for model in models:  # model-major: a model's frameworks run back to back, under similar load
         run["results"][model] = {}
@@ -150,10 +180,6 @@ def main(argv=None):
                   f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
             with open(args.json, "w") as f:
                 json.dump(run, f, indent=1)
-    print(tables(run))
-    print(f"saved {args.json}", file=sys.stderr)
-    failed = [m for m in models if "error" in run["results"][m].get("dagnet", {})]
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
