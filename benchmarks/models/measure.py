@@ -7,7 +7,8 @@ p90 in milliseconds. Memory: the peak RSS during training (Linux VmHWM, reset th
 the same peak over the timed steps only (after warm-up and any compilation).
 Load: `others_cpus` is how many CPUs other processes (and the hypervisor's steal) kept
 busy on average while a measure was timed; on a shared machine it says which numbers
-were taken under contention.
+were taken under contention; `own_cpus` is how many this process used (spinning
+threads included), so median x own_cpus approximates the CPU time per call.
 """
 import gc
 import os
@@ -72,7 +73,8 @@ def sample_ms(fn, settings: Settings, after_warmup=None, warmup: int | None = No
     busy_end, own_end = _cpu_seconds()
     p10, median, p90 = np.percentile(samples, [10, 50, 90])
     others = max(0.0, (busy_end - busy) - (own_end - own)) / elapsed
-    return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples), "others_cpus": others}
+    return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples), "others_cpus": others,
+            "own_cpus": (own_end - own) / elapsed}
 
 
 def measure(runner, inputs: list, settings: Settings) -> dict:

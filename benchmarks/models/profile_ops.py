@@ -252,6 +252,9 @@ def waves(args):
 
         total_flops = lost = 0.0
         print(f"\n## {name}, batch {batch}: {len(nodes)} nodes in {len(by_wave)} waves\n")
+        if any(sum(d < 0 for d in g.shape(v)) > 1 for n in nodes for v in n["inputs"]):
+            print("(the graph has unknown lengths besides the batch: every unknown dimension is taken as the batch "
+                  "here, so the GFLOP columns are not this batch's)\n")
         print("| wave | nodes | concurrent | GFLOP | largest node | its GFLOP | lost GFLOP-on-one-thread |\n"
               "| ---: | ---: | --- | ---: | --- | ---: | ---: |")
         for lv in sorted(by_wave):

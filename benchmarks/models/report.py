@@ -43,6 +43,13 @@ def _ratio(results, model, measure, peers):
     return best, f"{value / ours:.2f}x"
 
 
+def _load_cell(timing):
+    if "others_cpus" not in timing:
+        return "-"
+    own = f" ({timing['own_cpus']:.2f})" if "own_cpus" in timing else ""
+    return f"{timing['others_cpus']:.2f}{own}"
+
+
 def tables(run: dict) -> str:
     """All tables of a run as markdown."""
     results = run["results"]
@@ -59,13 +66,12 @@ def tables(run: dict) -> str:
             batch = 1 if measure == "predict_1" else run["batches"][m]
             out.append(f"| {m} | {batch} | " + " | ".join(cells) + f" | {best} | {ratio} |")
         out.append("")
-    loads = {m: [results[m].get(f, {}).get("train", {}).get("others_cpus") for f in used] for m in models}
-    if any(v is not None for row in loads.values() for v in row):  # runs before the load was recorded have none
-        out += [(f"**other processes' CPU use while the train step was timed (CPUs busy, of {run['threads']} "
-                 "used here)**"), "", "| model | " + " | ".join(used) + " |",
+    loads = {m: [results[m].get(f, {}).get("train", {}) for f in used] for m in models}
+    if any("others_cpus" in t for row in loads.values() for t in row):  # older runs did not record the load
+        out += [(f"**CPUs other processes kept busy while the train step was timed (of {run['threads']}; this "
+                 "process's own use in parentheses where recorded)**"), "", "| model | " + " | ".join(used) + " |",
                 "| --- | " + " | ".join("---:" for _ in used) + " |"]
-        out += [f"| {m} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in row) + " |"
-                for m, row in loads.items()]
+        out += [f"| {m} | " + " | ".join(_load_cell(t) for t in row) + " |" for m, row in loads.items()]
         out.append("")
     errors = [(m, f, e["error"]) for m in models for f, e in results[m].items() if "error" in e]
     if errors:
