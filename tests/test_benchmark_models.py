@@ -1,5 +1,6 @@
 """The model benchmark suite (benchmarks/models) still runs: every seed model's dagnet side,
 a couple of steps in --quick mode, through the real command (one process per model)."""
+
 import json
 import math
 import os
@@ -9,14 +10,27 @@ import sys
 RUN = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "models", "run.py")
 
 # count_params() of the same definitions on Keras 3.15.1: the benchmark models are the seeds'.
-KERAS_PARAMS = {"mlp": 3466, "inception": 1090761, "dual_inception": 1092761, "text_qa": 1000052,
-                "siamese_lstm": 82305, "conv1d_multi": 14146316, "resnet_block": 755722, "headline": 5200610}
+KERAS_PARAMS = {
+    "mlp": 3466,
+    "inception": 1090761,
+    "dual_inception": 1092761,
+    "text_qa": 1000052,
+    "siamese_lstm": 82305,
+    "conv1d_multi": 14146316,
+    "resnet_block": 755722,
+    "headline": 5200610,
+}
 
 
 def test_quick_run_of_every_model_on_dagnet(tmp_path):
     out = tmp_path / "run.json"
-    proc = subprocess.run([sys.executable, RUN, "--quick", "--frameworks", "dagnet", "--json", str(out)],
-                          check=False, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, RUN, "--quick", "--frameworks", "dagnet", "--json", str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = json.loads(out.read_text())
     assert list(run["results"]) == list(KERAS_PARAMS)

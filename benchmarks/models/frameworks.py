@@ -5,6 +5,7 @@ Frameworks: dagnet, torch (eager), torch_compile (torch.compile of the model; th
 optimizer step stays eager), keras_jax and keras_tf (Keras 3 on JAX / TensorFlow,
 train_on_batch and predict_on_batch, Keras's default jit_compile).
 """
+
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,12 +31,20 @@ def setup_threads(framework: str, threads: int) -> None:
     if threads < len(cpus):
         os.sched_setaffinity(0, cpus[:threads])
     n = str(threads)
-    os.environ.update(OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n, DAGNET_NUM_THREADS=n,
-                      TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS=n, TF_CPP_MIN_LOG_LEVEL="2")
+    os.environ.update(
+        OMP_NUM_THREADS=n,
+        MKL_NUM_THREADS=n,
+        OPENBLAS_NUM_THREADS=n,
+        DAGNET_NUM_THREADS=n,
+        TF_NUM_INTRAOP_THREADS=n,
+        TF_NUM_INTEROP_THREADS=n,
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
     if framework == "keras_jax":
         eigen = "true" if threads > 1 else "false"
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_cpu_multi_thread_eigen={eigen}"
-                                   f" intra_op_parallelism_threads={n}").strip()
+        os.environ["XLA_FLAGS"] = (
+            os.environ.get("XLA_FLAGS", "") + f" --xla_cpu_multi_thread_eigen={eigen} intra_op_parallelism_threads={n}"
+        ).strip()
     if framework.startswith("keras"):
         os.environ["KERAS_BACKEND"] = {"keras_jax": "jax", "keras_tf": "tensorflow"}[framework]
 
@@ -126,6 +135,7 @@ def _torch_runner(name, inputs, targets, threads, compiled):
         def predict():
             with torch.inference_mode():
                 return forward(*tensors)
+
         return predict
 
     return Runner(train, predictor, params, {"torch": torch.__version__})

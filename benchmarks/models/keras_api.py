@@ -2,6 +2,7 @@
 that speaks it: `k` is `dagnet` or `keras` (Keras 3 on JAX or TensorFlow). Each builder
 returns the compiled model; no metrics, so every framework does the same work per step.
 """
+
 from specs import LOSS_WEIGHTS
 
 
@@ -79,11 +80,17 @@ def conv1d_multi(k):
     x = k.layers.Conv1D(256, 5, activation="relu")(x)
     x = k.layers.Conv1D(256, 5, activation="relu")(x)
     x = k.layers.Dense(128, activation="relu")(k.layers.GlobalMaxPooling1D()(x))
-    outputs = [k.layers.Dense(1)(x), k.layers.Dense(10, activation="softmax")(x),
-               k.layers.Dense(1, activation="sigmoid")(x)]
+    outputs = [
+        k.layers.Dense(1)(x),
+        k.layers.Dense(10, activation="softmax")(x),
+        k.layers.Dense(1, activation="sigmoid")(x),
+    ]
     model = k.Model(posts, outputs)
-    model.compile(optimizer="rmsprop", loss=["mse", "categorical_crossentropy", "binary_crossentropy"],
-                  loss_weights=LOSS_WEIGHTS["conv1d_multi"])
+    model.compile(
+        optimizer="rmsprop",
+        loss=["mse", "categorical_crossentropy", "binary_crossentropy"],
+        loss_weights=LOSS_WEIGHTS["conv1d_multi"],
+    )
     return model
 
 
@@ -113,5 +120,6 @@ def headline(k):
     return model
 
 
-BUILDERS = {f.__name__: f for f in [mlp, inception, dual_inception, text_qa, siamese_lstm, conv1d_multi,
-                                    resnet_block, headline]}
+BUILDERS = {
+    f.__name__: f for f in [mlp, inception, dual_inception, text_qa, siamese_lstm, conv1d_multi, resnet_block, headline]
+}

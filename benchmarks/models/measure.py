@@ -10,6 +10,7 @@ busy on average while a measure was timed; on a shared machine it says which num
 were taken under contention; `own_cpus` is how many this process used (spinning
 threads included), so median x own_cpus approximates the CPU time per call.
 """
+
 import gc
 import os
 import time
@@ -65,7 +66,8 @@ def sample_ms(fn, settings: Settings, after_warmup=None, warmup: int | None = No
     busy, own = _cpu_seconds()
     start = time.perf_counter()
     while len(samples) < settings.max_steps and (
-            len(samples) < settings.steps or time.perf_counter() - start < settings.min_seconds):
+        len(samples) < settings.steps or time.perf_counter() - start < settings.min_seconds
+    ):
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1e3)
@@ -73,8 +75,14 @@ def sample_ms(fn, settings: Settings, after_warmup=None, warmup: int | None = No
     busy_end, own_end = _cpu_seconds()
     p10, median, p90 = np.percentile(samples, [10, 50, 90])
     others = max(0.0, (busy_end - busy) - (own_end - own)) / elapsed
-    return {"median": float(median), "p10": float(p10), "p90": float(p90), "n": len(samples), "others_cpus": others,
-            "own_cpus": (own_end - own) / elapsed}
+    return {
+        "median": float(median),
+        "p10": float(p10),
+        "p90": float(p90),
+        "n": len(samples),
+        "others_cpus": others,
+        "own_cpus": (own_end - own) / elapsed,
+    }
 
 
 def measure(runner, inputs: list, settings: Settings) -> dict:

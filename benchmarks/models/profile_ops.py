@@ -31,6 +31,7 @@ per step (all threads; spinning counts), which other processes disturb much less
 model's trainer with parallel_branches=False (every node then runs alone, with all
 threads); an experiment switch, not a dagnet API.
 """
+
 import argparse
 import functools
 import itertools
@@ -52,9 +53,10 @@ CONV_MODELS = ["inception", "dual_inception", "resnet_block", "conv1d_multi"]
 
 def build(name, batch, serial_waves=False):
     """A compiled dagnet model, its data and a function running one training step."""
+    from keras_api import BUILDERS
+
     import dagnet
     from dagnet.models import training
-    from keras_api import BUILDERS
 
     original = training.Trainer
     if serial_waves:
@@ -105,8 +107,15 @@ def conv_flops(model, inputs):
                         probe = dagnet.Model(m.inputs, node.outputs[0])
                         probe_shapes[node] = probe.predict_on_batch([a[:1] for a in inputs]).shape
                     out = probe_shapes[node]
-                flops = 2.0 * batch * calls * math.prod(out[1:-1]) * math.prod(layer.kernel_size) * \
-                    node.arguments[0].shape[-1] * layer.filters
+                flops = (
+                    2.0
+                    * batch
+                    * calls
+                    * math.prod(out[1:-1])
+                    * math.prod(layer.kernel_size)
+                    * node.arguments[0].shape[-1]
+                    * layer.filters
+                )
                 totals[f"conv{rank}d"] += flops
                 totals[f"conv{rank}d_grad_kernel"] += flops
                 if _needs_input_grad(node):
@@ -145,24 +154,31 @@ def ops(args):
         flops = conv_flops(model, inputs)
         total = sum(ms for _, _, ms in profile) / args.steps
         conv_gflop = sum(flops.values()) / 1e9
-        print(f"\n## {name}, batch {batch}, threads {args.threads}, {'serial' if args.serial_waves else 'parallel'}"
-              f" waves: step {wall:.1f} ms (median of {args.steps}), {profiled_wall:.1f} ms profiled; op times sum "
-              f"to {total:.1f} ms; direct-conv {conv_gflop:.2f} GFLOP/step = {conv_gflop / wall * 1e3:.0f} GFLOP/s\n")
-        print("| op | calls/step | ms/step | share | GFLOP/step | GFLOP/s |\n| --- | ---: | ---: | ---: | ---: | ---: |")
+        print(
+            f"\n## {name}, batch {batch}, threads {args.threads}, {'serial' if args.serial_waves else 'parallel'}"
+            f" waves: step {wall:.1f} ms (median of {args.steps}), {profiled_wall:.1f} ms profiled; op times sum "
+            f"to {total:.1f} ms; direct-conv {conv_gflop:.2f} GFLOP/step = {conv_gflop / wall * 1e3:.0f} GFLOP/s\n"
+        )
+        print(
+            "| op | calls/step | ms/step | share | GFLOP/step | GFLOP/s |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+        )
         for op, calls, ms in profile:
             per_step = ms / args.steps
             gflop = flops.get(op, 0) / 1e9
             rate = f"{gflop / per_step * 1e3:.0f}" if gflop else ""
-            print(f"| {op} | {calls / args.steps:g} | {per_step:.2f} | {per_step / total:.1%} | "
-                  f"{f'{gflop:.2f}' if gflop else ''} | {rate} |")
+            print(
+                f"| {op} | {calls / args.steps:g} | {per_step:.2f} | {per_step / total:.1%} | "
+                f"{f'{gflop:.2f}' if gflop else ''} | {rate} |"
+            )
 
 
 def compare(args):
     from dagnet.engine import set_num_threads
 
     variants = []
-    for model, threads, waves in itertools.product(args.models.split(","), args.thread_counts.split(","),
-                                                   args.waves.split(",")):
+    for model, threads, waves in itertools.product(
+        args.models.split(","), args.thread_counts.split(","), args.waves.split(",")
+    ):
         name, _, batch = model.partition(":")
         variants.append((name, int(batch or SPECS[name].batch), int(threads), waves))
     steps = {}
@@ -179,11 +195,15 @@ def compare(args):
             samples[key].append(median_step_ms(step, args.steps))
             after = os.times()
             cpu[key].append((after.user + after.system - before.user - before.system) * 1e3 / args.steps)
-    print("| model | batch | threads | waves | step ms (median of round medians) | rounds | CPU ms per step |\n"
-          "| --- | ---: | ---: | --- | ---: | --- | ---: |")
+    print(
+        "| model | batch | threads | waves | step ms (median of round medians) | rounds | CPU ms per step |\n"
+        "| --- | ---: | ---: | --- | ---: | --- | ---: |"
+    )
     for key, values in samples.items():
-        print(f"| {' | '.join(map(str, key))} | {statistics.median(values):.1f} | "
-              f"{', '.join(f'{v:.1f}' for v in values)} | {statistics.median(cpu[key]):.1f} |")
+        print(
+            f"| {' | '.join(map(str, key))} | {statistics.median(values):.1f} | "
+            f"{', '.join(f'{v:.1f}' for v in values)} | {statistics.median(cpu[key]):.1f} |"
+        )
 
 
 def callgrind(args):
@@ -210,12 +230,12 @@ def _node_elements(g, node, batch):
 
 def _node_flops(g, node, batch):
     """GEMM FLOPs of one graph node (0 for the others), with the batch put into -1 dims."""
+
     def shape(v):
         return _concrete_shape(g, v, batch)
 
     op, ins = node["op"], node["inputs"]
-    if op in ("conv1d", "conv2d", "conv1d_grad_input", "conv2d_grad_input", "conv1d_grad_kernel",
-              "conv2d_grad_kernel"):
+    if op in ("conv1d", "conv2d", "conv1d_grad_input", "conv2d_grad_input", "conv1d_grad_kernel", "conv2d_grad_kernel"):
         kernel = shape(ins[2] if op.endswith("grad_kernel") else ins[1])
         big = shape(node["outputs"][0]) if op in ("conv1d", "conv2d") else shape(ins[0])  # y or dy
         return 2.0 * math.prod(big) * math.prod(kernel[:-1])
@@ -231,7 +251,7 @@ def _two_thread_makespan(costs):
     chunk = -(-n // min(n, 8))
     threads = [0.0, 0.0]
     for start in range(0, n, chunk):
-        threads[threads.index(min(threads))] += sum(costs[start:start + chunk])
+        threads[threads.index(min(threads))] += sum(costs[start : start + chunk])
     return max(threads)
 
 
@@ -253,10 +273,14 @@ def waves(args):
         total_flops = lost = 0.0
         print(f"\n## {name}, batch {batch}: {len(nodes)} nodes in {len(by_wave)} waves\n")
         if any(sum(d < 0 for d in g.shape(v)) > 1 for n in nodes for v in n["inputs"]):
-            print("(the graph has unknown lengths besides the batch: every unknown dimension is taken as the batch "
-                  "here, so the GFLOP columns are not this batch's)\n")
-        print("| wave | nodes | concurrent | GFLOP | largest node | its GFLOP | lost GFLOP-on-one-thread |\n"
-              "| ---: | ---: | --- | ---: | --- | ---: | ---: |")
+            print(
+                "(the graph has unknown lengths besides the batch: every unknown dimension is taken as the batch "
+                "here, so the GFLOP columns are not this batch's)\n"
+            )
+        print(
+            "| wave | nodes | concurrent | GFLOP | largest node | its GFLOP | lost GFLOP-on-one-thread |\n"
+            "| ---: | ---: | --- | ---: | --- | ---: | ---: |"
+        )
         for lv in sorted(by_wave):
             members = [nodes[i] for i in by_wave[lv]]
             costs = [_node_elements(g, n, batch) for n in members]
@@ -267,10 +291,14 @@ def waves(args):
             lost += waste
             if sum(flops) > 0:
                 big = members[flops.index(max(flops))]
-                print(f"| {lv} | {len(members)} | {'yes' if concurrent else 'no'} | {sum(flops) / 1e9:.3f} | "
-                      f"{big['op']} | {max(flops) / 1e9:.3f} | {waste / 1e9:.3f} |")
-        print(f"\nGEMM work {total_flops / 1e9:.2f} GFLOP; on two threads ideally {total_flops / 2e9:.2f} GFLOP-on-"
-              f"one-thread; concurrent waves add {lost / 1e9:.2f} ({lost / max(1.0, total_flops / 2):.0%})")
+                print(
+                    f"| {lv} | {len(members)} | {'yes' if concurrent else 'no'} | {sum(flops) / 1e9:.3f} | "
+                    f"{big['op']} | {max(flops) / 1e9:.3f} | {waste / 1e9:.3f} |"
+                )
+        print(
+            f"\nGEMM work {total_flops / 1e9:.2f} GFLOP; on two threads ideally {total_flops / 2e9:.2f} GFLOP-on-"
+            f"one-thread; concurrent waves add {lost / 1e9:.2f} ({lost / max(1.0, total_flops / 2):.0%})"
+        )
 
 
 def main(argv=None):

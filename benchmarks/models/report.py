@@ -1,6 +1,7 @@
 """Markdown tables from a results JSON (see run.py): one table per measure, a column per
 framework, and dagnet's ratio to the best peer (best peer / dagnet: above 1 means
 dagnet is faster, or uses less memory)."""
+
 from frameworks import FRAMEWORKS
 
 MEASURES = [
@@ -58,8 +59,12 @@ def tables(run: dict) -> str:
     peers = [f for f in used if f != "dagnet"]
     out = [f"threads {run['threads']}, {run['settings']}, {run['machine']}, {run['date']}", ""]
     for measure, title in MEASURES:
-        out += [f"**{title}**", "", "| model | batch | " + " | ".join(used) + " | best peer | best peer / dagnet |",
-                "| --- | ---: | " + " | ".join("---:" for _ in used) + " | --- | ---: |"]
+        out += [
+            f"**{title}**",
+            "",
+            "| model | batch | " + " | ".join(used) + " | best peer | best peer / dagnet |",
+            "| --- | ---: | " + " | ".join("---:" for _ in used) + " | --- | ---: |",
+        ]
         for m in models:
             best, ratio = _ratio(results, m, measure, peers)
             cells = [_cell(results[m].get(f), measure) for f in used]
@@ -68,9 +73,15 @@ def tables(run: dict) -> str:
         out.append("")
     loads = {m: [results[m].get(f, {}).get("train", {}) for f in used] for m in models}
     if any("others_cpus" in t for row in loads.values() for t in row):  # older runs did not record the load
-        out += [(f"**CPUs other processes kept busy while the train step was timed (of {run['threads']}; this "
-                 "process's own use in parentheses where recorded)**"), "", "| model | " + " | ".join(used) + " |",
-                "| --- | " + " | ".join("---:" for _ in used) + " |"]
+        out += [
+            (
+                f"**CPUs other processes kept busy while the train step was timed (of {run['threads']}; this "
+                "process's own use in parentheses where recorded)**"
+            ),
+            "",
+            "| model | " + " | ".join(used) + " |",
+            "| --- | " + " | ".join("---:" for _ in used) + " |",
+        ]
         out += [f"| {m} | " + " | ".join(_load_cell(t) for t in row) + " |" for m, row in loads.items()]
         out.append("")
     errors = [(m, f, e["error"]) for m in models for f, e in results[m].items() if "error" in e]

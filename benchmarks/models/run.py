@@ -12,6 +12,7 @@ step, predict at the model's batch and at batch 1 (median, p10-p90 ms), and trai
 memory; see measure.py for how. Results go to --json (default results/latest.json).
 Exit status 1 when a dagnet run failed.
 """
+
 import argparse
 import contextlib
 import datetime
@@ -43,8 +44,13 @@ def parse_args(argv=None):
     p.add_argument("--min-seconds", type=float, default=1.0, help="time a measure for at least this long")
     p.add_argument("--max-batch", type=int, default=None, help="cap every model's batch (default: none)")
     p.add_argument("--quick", action="store_true", help=f"smoke run: 1 warm-up, 2 steps, batch <= {QUICK_BATCH}")
-    p.add_argument("--nice", type=int, default=0, help="niceness of this run (its session's autogroup and each "
-                   "measuring process); negative (root only) gives it priority over other sessions' jobs")
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness of this run (its session's autogroup and each "
+        "measuring process); negative (root only) gives it priority over other sessions' jobs",
+    )
     p.add_argument("--timeout", type=float, default=900, help="seconds per (model, framework) process")
     p.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"), help="where to save results")
     p.add_argument("--table", metavar="JSON", help="print the tables of a saved run and exit")
@@ -88,8 +94,14 @@ def worker(args):
 def run_worker(framework, model, args):
     """One (model, framework) measurement in a fresh process; an error entry if it fails."""
     out = f"{args.json}.{model}.{framework}.part"
-    options = {"--threads": args.threads, "--steps": args.steps, "--warmup": args.warmup,
-               "--min-seconds": args.min_seconds, "--nice": args.nice, "--max-batch": args.max_batch}
+    options = {
+        "--threads": args.threads,
+        "--steps": args.steps,
+        "--warmup": args.warmup,
+        "--min-seconds": args.min_seconds,
+        "--nice": args.nice,
+        "--max-batch": args.max_batch,
+    }
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--model", model, "--out", out]
     cmd += [str(v) for option, value in options.items() if value is not None for v in (option, value)]
     try:
@@ -130,11 +142,19 @@ def main(argv=None):
         worker(args)
         return 0
     models, frameworks = args.models.split(","), args.frameworks.split(",")
-    settings = (f"warm-up {args.warmup}, >= {args.steps} steps and >= {args.min_seconds:g} s per measure"
-                + (", quick" if args.quick else "") + (f", nice {args.nice}" if args.nice else ""))
-    run = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-           "threads": args.threads, "settings": settings, "batches": {m: batch_of(m, args) for m in models},
-           "results": {}}
+    settings = (
+        f"warm-up {args.warmup}, >= {args.steps} steps and >= {args.min_seconds:g} s per measure"
+        + (", quick" if args.quick else "")
+        + (f", nice {args.nice}" if args.nice else "")
+    )
+    run = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "threads": args.threads,
+        "settings": settings,
+        "batches": {m: batch_of(m, args) for m in models},
+        "results": {},
+    }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with session_niceness(args.nice):
         measure_all(run, models, frameworks, args)
@@ -176,8 +196,12 @@ def measure_all(run, models, frameworks, args):
                 result = {"error": traceback.format_exc().strip().splitlines()[-1]}
             run["results"][model][framework] = result
             status = result.get("error") or f"train {result['train']['median']:.2f} ms"
-            print(f"[{time.perf_counter() - start:6.0f} s] {model:15s} {framework:14s} {status} "
-                  f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"[{time.perf_counter() - start:6.0f} s] {model:15s} {framework:14s} {status} "
+                f"({time.perf_counter() - t0:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
             with open(args.json, "w") as f:
                 json.dump(run, f, indent=1)
 

@@ -8,6 +8,7 @@ vectors where Keras has one (4 * units more parameters per LSTM).
 Each model's `forward` returns its outputs in the Keras output order; `loss` turns them
 and the targets into the weighted training loss.
 """
+
 import torch
 import torch.nn.functional as F
 from specs import LOSS_WEIGHTS
@@ -41,8 +42,9 @@ class InceptionModule(nn.Module):
 
 
 def _inception_features():
-    return nn.Sequential(InceptionModule(3, 10), InceptionModule(40, 40), nn.Flatten(), nn.Linear(160 * 8 * 8, 100),
-                         nn.ELU())
+    return nn.Sequential(
+        InceptionModule(3, 10), InceptionModule(40, 40), nn.Flatten(), nn.Linear(160 * 8 * 8, 100), nn.ELU()
+    )
 
 
 class Inception(nn.Module):
@@ -76,8 +78,10 @@ class TextQa(nn.Module):
         self.answer = nn.Linear(48, 500)
 
     def forward(self, text, question):
-        encoded = [_last_state(self.text_lstm, self.text_embed(text)),
-                   _last_state(self.question_lstm, self.question_embed(question))]
+        encoded = [
+            _last_state(self.text_lstm, self.text_embed(text)),
+            _last_state(self.question_lstm, self.question_embed(question)),
+        ]
         return self.answer(torch.cat(encoded, dim=1))
 
 
@@ -96,9 +100,19 @@ class Conv1dMulti(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(50000, 256)
         self.convs = nn.Sequential(
-            nn.Conv1d(256, 128, 5), nn.ReLU(), nn.MaxPool1d(5), nn.Conv1d(128, 256, 5), nn.ReLU(),
-            nn.Conv1d(256, 256, 5), nn.ReLU(), nn.MaxPool1d(5), nn.Conv1d(256, 256, 5), nn.ReLU(),
-            nn.Conv1d(256, 256, 5), nn.ReLU())
+            nn.Conv1d(256, 128, 5),
+            nn.ReLU(),
+            nn.MaxPool1d(5),
+            nn.Conv1d(128, 256, 5),
+            nn.ReLU(),
+            nn.Conv1d(256, 256, 5),
+            nn.ReLU(),
+            nn.MaxPool1d(5),
+            nn.Conv1d(256, 256, 5),
+            nn.ReLU(),
+            nn.Conv1d(256, 256, 5),
+            nn.ReLU(),
+        )
         self.dense = nn.Sequential(nn.Linear(256, 128), nn.ReLU())
         self.age, self.income, self.gender = nn.Linear(128, 1), nn.Linear(128, 10), nn.Linear(128, 1)
 
@@ -131,8 +145,9 @@ class Headline(nn.Module):
         super().__init__()
         self.embed, self.lstm = nn.Embedding(10000, 512), nn.LSTM(512, 32, batch_first=True)
         self.aux_out = nn.Linear(32, 1)
-        self.dense = nn.Sequential(nn.Linear(37, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64),
-                                   nn.ReLU())
+        self.dense = nn.Sequential(
+            nn.Linear(37, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU()
+        )
         self.main_out = nn.Linear(64, 1)
 
     def forward(self, words, aux):
@@ -140,14 +155,23 @@ class Headline(nn.Module):
         return self.main_out(self.dense(torch.cat([lstm_out, aux], dim=1))), self.aux_out(lstm_out)
 
 
-MODULES = {"mlp": Mlp, "inception": Inception, "dual_inception": DualInception, "text_qa": TextQa,
-           "siamese_lstm": SiameseLstm, "conv1d_multi": Conv1dMulti, "resnet_block": ResnetBlock,
-           "headline": Headline}
+MODULES = {
+    "mlp": Mlp,
+    "inception": Inception,
+    "dual_inception": DualInception,
+    "text_qa": TextQa,
+    "siamese_lstm": SiameseLstm,
+    "conv1d_multi": Conv1dMulti,
+    "resnet_block": ResnetBlock,
+    "headline": Headline,
+}
 
 # The loss of each output, on logits, in output order.
 _LOSSES = {
-    "mlp": [F.cross_entropy], "inception": [F.binary_cross_entropy_with_logits],
-    "dual_inception": [F.binary_cross_entropy_with_logits], "text_qa": [F.cross_entropy],
+    "mlp": [F.cross_entropy],
+    "inception": [F.binary_cross_entropy_with_logits],
+    "dual_inception": [F.binary_cross_entropy_with_logits],
+    "text_qa": [F.cross_entropy],
     "siamese_lstm": [F.binary_cross_entropy_with_logits],
     "conv1d_multi": [F.mse_loss, F.cross_entropy, F.binary_cross_entropy_with_logits],
     "resnet_block": [F.cross_entropy],
