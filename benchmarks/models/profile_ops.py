@@ -45,8 +45,8 @@ from collections import defaultdict
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from frameworks import setup_threads
-from specs import SPECS, make_data
+from frameworks import setup_threads  # noqa: E402 (after the sys.path entry)
+from specs import SPECS, make_data  # noqa: E402 (after the sys.path entry)
 
 CONV_MODELS = ["inception", "dual_inception", "resnet_block", "conv1d_multi"]
 

@@ -26,10 +26,10 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from frameworks import FRAMEWORKS, make_runner, setup_threads
-from measure import Settings, measure
-from report import tables
-from specs import SPECS, make_data
+from frameworks import FRAMEWORKS, make_runner, setup_threads  # noqa: E402 (after the sys.path entry)
+from measure import Settings, measure  # noqa: E402 (after the sys.path entry)
+from report import tables  # noqa: E402 (after the sys.path entry)
+from specs import SPECS, make_data  # noqa: E402 (after the sys.path entry)
 
 QUICK_BATCH = 4
 
