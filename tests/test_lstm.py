@@ -52,6 +52,25 @@ def test_lstm_forward(mask_name, return_sequences, go_backwards, initial_state):
     np.testing.assert_allclose(c, want_c, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_lstm_zero_output_for_mask(go_backwards, return_sequences):
+    """Masked steps output zeros (Keras's zero_output_for_mask, which Bidirectional sets)."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 5, 4))
+    w, u, b = params(rng, 4, 6)
+    mask = MASKS["holes"]
+    attrs = {"return_sequences": int(return_sequences), "go_backwards": int(go_backwards), "has_mask": 1}
+    attrs["zero_output_for_mask"] = 1
+    out, h, c, *_ = run_op("lstm", [x, w, u, b, mask.astype(np.float64)], attrs)
+    m = mask[:, ::-1] if go_backwards else mask
+    want, want_h, want_c = ref_lstm(
+        x[:, ::-1] if go_backwards else x, w, u, b, mask=m, return_sequences=return_sequences, zero_output_for_mask=True
+    )
+    np.testing.assert_allclose(out, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(c, want_c, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("shape", [(1, 1, 1), (1, 7, 3), (4, 1, 2)])
 def test_lstm_forward_float32_small_shapes(shape):
     rng = np.random.default_rng(1)

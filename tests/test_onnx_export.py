@@ -169,6 +169,19 @@ def test_masked_lstm_states_and_nested_models(tmp_path):
     assert {n.op_type for n in proto.graph.node} >= {"Scan"}  # masked: the recurrence written out
 
 
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_masked_lstm_zero_output_for_mask(tmp_path, go_backwards):
+    """Masked steps output zeros (what Bidirectional sets on its layers' sequences)."""
+    ids = Input((6,), dtype="int64", name="ids")
+    lstm = layers.LSTM(3, return_sequences=True, zero_output_for_mask=True, go_backwards=go_backwards)
+    model = Model(ids, lstm(layers.Embedding(9, 4, mask_zero=True)(ids)), name="zero_output")
+    batch = np.random.default_rng(4).integers(0, 9, size=(3, 6))
+    batch[0, 2:4] = 0
+    batch[1] = 0
+    check_onnx(model, [[batch]], tmp_path)
+    assert not model.predict(batch, verbose=0)[1].any()
+
+
 def test_opset_input_signature_and_formats(tmp_path):
     inputs = Input((None, 3), name="x")
     model = Model(inputs, layers.Dense(2)(inputs), name="small")

@@ -1,12 +1,12 @@
 // LSTM over a whole sequence (Keras semantics: gates i, f, c, o; kernel (in, 4u),
 // recurrent (u, 4u), bias (4u)), forward and backpropagation through time.
 //
-// Step t (processing order; with go_backwards it reads input step T-1-t):
+// Step t (processing order, see RnnShape):
 //   z = x W + h U + b;  i, f, o = ra(z_i, z_f, z_o);  g = a(z_c)
 //   c~ = f c + i g;  h~ = o a(c~)
 //   a masked step (m = 0) keeps the state: c = m c~ + (1-m) c, h = m h~ + (1-m) h,
-//   and repeats the previous output, which starts at zero (Keras 3, zero_output_for_mask
-//   false): out_t = m h~ + (1-m) out_{t-1}.
+//   and repeats the previous output, which starts at zero: out_t = m h~ + (1-m) out_{t-1}
+//   (zeros instead with zero_output_for_mask).
 // Recurrent dropout multiplies h by a fixed (batch, units) mask r where it feeds the
 // recurrence: z = x W + (h * r) U + b (one mask per sequence, as Keras draws it).
 // The input projection x W + b runs as one GEMM for all steps before the loop; only
@@ -15,18 +15,11 @@
 #pragma once
 #include <cstdint>
 
-#include "ops/kinds.h"
+#include "cpu/rnn_common.h"
 
 namespace dagnet::cpu {
 
-using dagnet::RnnActivation;
-
-struct LstmShape {
-  int64_t batch, steps, features, units;
-  bool go_backwards, return_sequences;
-  RnnActivation activation, recurrent_activation;
-  int64_t input_step(int64_t t) const { return go_backwards ? steps - 1 - t : t; }
-};
+using LstmShape = RnnShape;
 
 template <typename T>
 struct LstmForward {

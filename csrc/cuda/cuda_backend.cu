@@ -17,6 +17,7 @@ namespace dagnet::cuda {
 
 void register_device_scalar_kernels();  // device_scalar_kernels.cu
 void register_normalization_kernels();  // normalization.cu
+void register_recurrent_cuda_kernels();  // recurrent.cu
 
 namespace {
 std::atomic<bool> g_tf32{false};
@@ -137,6 +138,7 @@ void register_cuda_backend() {
   register_backend(std::make_unique<CudaBackend>());
   register_device_scalar_kernels();
   register_normalization_kernels();
+  register_recurrent_cuda_kernels();
 }
 
 void set_tf32(bool on) { g_tf32.store(on); }

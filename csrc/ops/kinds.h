@@ -10,7 +10,7 @@ namespace dagnet {
 enum class Activation { Linear, Relu, Elu, Sigmoid, Tanh, Softmax };
 Activation parse_activation(const std::string& name);  // throws a Value error listing the names
 
-// The LSTM's activation and recurrent_activation (parsed in ops/lstm.cpp).
+// The recurrent cells' activation and recurrent_activation (parsed in ops/recurrent.cpp).
 enum class RnnActivation { Tanh, Sigmoid, HardSigmoid, Relu, Linear };
 
 // reduce / reduce_grad.

@@ -18,7 +18,7 @@ void register_all_ops() {
   register_optimizer_ops();
   register_conv_ops();
   register_pooling_ops();
-  register_lstm_ops();
+  register_recurrent_ops();
   register_binary_ops();
   register_unary_ops();
   register_reduce_axes_ops();

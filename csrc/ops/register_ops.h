@@ -21,7 +21,7 @@ void register_regularizer_ops();
 void register_optimizer_ops();
 void register_conv_ops();
 void register_pooling_ops();
-void register_lstm_ops();
+void register_recurrent_ops();  // lstm, gru, simple_rnn
 void register_binary_ops();
 void register_unary_ops();
 void register_reduce_axes_ops();

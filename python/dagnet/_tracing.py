@@ -46,13 +46,14 @@ class GraphBuilder:
         # moving statistics): every executor made from this graph runs them as effects.
         self.state_updates: list[int] = []
         # A graph that only predicts: a batch norm in inference folds into the dense/conv
-        # before it (layers/batch_norm_folding.py).
+        # before it (ops/inference_folding.py).
         self.fold_inference = False
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
         dims = [-1 if d is None else int(d) for d in shape]
-        return GraphTensor(self, self.graph.input(name, dims, dtype))
+        # A Keras bool tensor (an explicit mask Input) is float32 0/1 in the engine, as engine_array feeds it.
+        return GraphTensor(self, self.graph.input(name, dims, "float32" if dtype == "bool" else dtype))
 
     def param(self, variable: Any) -> GraphTensor:
         """The graph value of a Variable; one per variable, so shared weights stay shared."""

@@ -2,6 +2,7 @@
 
 from . import op_layer as op_layer  # registers how raw ops on symbolic tensors become nodes
 from .batch_normalization import BatchNormalization
+from .bidirectional import Bidirectional
 from .conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from .core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
 from .embedding import Embedding
@@ -45,13 +46,16 @@ from .pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from .recurrent import LSTM
+from .recurrent import GRU, LSTM, SimpleRNN
+from .rnn import RNN, StackedRNNCells
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from .wrappers import TimeDistributed
 
 __all__ = [
     "Activation",
     "Add",
     "Average",
+    "Bidirectional",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
@@ -67,6 +71,8 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -80,6 +86,7 @@ __all__ = [
     "InputLayer",
     "InputSpec",
     "LSTM",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "LayerNormalization",
@@ -91,7 +98,11 @@ __all__ = [
     "Minimum",
     "Multiply",
     "RMSNormalization",
+    "RNN",
     "Reshape",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "UnitNormalization",

@@ -38,6 +38,8 @@ def _convert(value: TensorLike, dtype: str, shape: tuple, what: str) -> np.ndarr
         raise TypeError(f"{what}: could not convert the data to a numeric array")
     if array.dtype.name != dtype:  # Keras converts each input to its Input's dtype
         array = array.astype(dtype)
+    if array.dtype == np.bool_:  # a bool Input (an explicit mask) is float32 0/1 in the engine
+        array = array.astype(np.float32)
     array = _fit_rank(array, shape, what)
     for axis, (want, got) in enumerate(zip(shape, array.shape)):
         if axis > 0 and want is not None and want != got:

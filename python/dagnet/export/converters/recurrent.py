@@ -3,7 +3,8 @@
     z = x_t W + b + h U;  i, f, o = ra(z_i, z_f, z_o);  g = a(z_c)   (Keras's gate order i f c o)
     c~ = f c + i g;  h~ = o a(c~)
 
-A masked step keeps the state and repeats the previous output (zero before the first);
+A masked step keeps the state and repeats the previous output (zero before the first), or
+outputs zeros with zero_output_for_mask;
 go_backwards reads the steps last to first and emits outputs in that (processing) order.
 
 Without a mask the layer is ONNX's own LSTM op (what runtimes optimize), its weights
@@ -53,10 +54,13 @@ def _step(ctx: OnnxContext, node: NativeNode, units: int, dtype: str, masked: bo
     c_new = body.op("Add", [body.op("Mul", [f, c]), body.op("Mul", [i, _rnn_activation(body, g, act)])])
     h_new = body.op("Mul", [o, _rnn_activation(body, c_new, act)])
     states_in, scans_in = [h, c], [z_x]
-    if masked:  # a masked step keeps the state and repeats the previous output
+    if masked:  # a masked step keeps the state and repeats the previous output (or outputs zeros)
         states_in.append(previous)
         scans_in.append(step_mask)
-        out = body.op("Where", [step_mask, h_new, previous])
+        if a.get("zero_output_for_mask", 0):
+            out = body.op("Mul", [h_new, body.op("Cast", [step_mask], to=ONNX_DTYPES[dtype])])
+        else:
+            out = body.op("Where", [step_mask, h_new, previous])
         states_out = [body.op("Where", [step_mask, h_new, h]), body.op("Where", [step_mask, c_new, c]), out]
     else:
         out = h_new
