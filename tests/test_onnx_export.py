@@ -14,6 +14,7 @@ ort = pytest.importorskip("onnxruntime", reason="the ONNX tests run the exported
 
 import layer_numerics_cases  # noqa: E402
 import raw_ops_cases  # noqa: E402
+from onnx_check import check_onnx, random_inputs  # noqa: E402
 
 import dagnet  # noqa: E402
 from dagnet import Input, Model, layers, ops  # noqa: E402
@@ -24,48 +25,6 @@ HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "functional_api"))
 NUMERICS = np.load(os.path.join(HERE, "fixtures", "keras3_layers", "numerics.npz"))
 RAW_OPS = os.path.join(HERE, "fixtures", "keras3_raw_ops")
-ORT_DTYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int32)": np.int32}
-ORT_DTYPES["tensor(int64)"] = np.int64
-
-
-def _outputs(model, xs):
-    out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
-    if isinstance(out, dict):
-        return [out[k] for k in model.output_names]
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def check_onnx(model, batches, tmp_path, **export_args):
-    """Exports `model`, checks the file and compares onnxruntime with predict on each batch."""
-    path = str(tmp_path / f"{model.name}.onnx")
-    model.export(path, format="onnx", **export_args)
-    proto = onnx.load(path)
-    onnx.checker.check_model(proto, full_check=True)
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    assert [i.name for i in session.get_inputs()] == list(model.input_names)
-    assert [o.name for o in session.get_outputs()] == list(model.output_names)
-    for xs in batches:
-        feeds = {i.name: np.asarray(x).astype(ORT_DTYPES[i.type]) for i, x in zip(session.get_inputs(), xs)}
-        got = session.run(None, feeds)
-        want = _outputs(model, xs)
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            assert g.shape == np.shape(w)
-            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
-    return proto
-
-
-def random_inputs(model, batch, seed=0, int_high=5, length=6):
-    """Normal floats, small integer ids; `length` for the axes the model leaves as None."""
-    rng = np.random.default_rng(seed)
-    xs = []
-    for t in model.inputs:
-        shape = (batch,) + tuple(d if d is not None else length for d in t.shape[1:])
-        if "int" in str(t.dtype):
-            xs.append(rng.integers(0, int_high, size=shape).astype(str(t.dtype)))
-        else:
-            xs.append(rng.normal(size=shape).astype("float32"))
-    return xs
 
 
 def _example_models():

@@ -86,3 +86,59 @@ def test_a_custom_callable_regularizer_adds_to_the_loss():
     model = Model(x, dense(x))
     model.compile("sgd", "mse")
     assert model.evaluate(np.zeros((4, 2), np.float32), np.zeros((4, 1), np.float32), verbose=0) == pytest.approx(20.0)
+
+
+def test_identifiers_and_defaults_as_keras():
+    # Keras 3.15: l1_l2 is the class L1L2 (factors 0 by default); identifiers are the class
+    # names and their snake_case, so "l1l2" resolves and "l1_l2" does not.
+    assert regularizers.l1_l2().get_config() == {"l1": 0.0, "l2": 0.0}
+    assert regularizers.get("l1l2").get_config() == {"l1": 0.0, "l2": 0.0}
+    assert regularizers.get(regularizers.L2).get_config() == {"l2": 0.01}
+    assert regularizers.get("orthogonal_regularizer").get_config() == {"factor": 0.009999999776482582, "mode": "rows"}
+    with pytest.raises(ValueError, match="Could not interpret regularizer identifier: l1_l2"):
+        regularizers.get("l1_l2")
+    assert regularizers.L1(None).get_config() == {"l1": 0.009999999776482582}  # float32 in Keras
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "0.1", True])
+def test_factors_are_validated(bad):
+    with pytest.raises(ValueError, match="expected a non-negative float"):
+        regularizers.L1L2(l1=bad)
+    with pytest.raises(ValueError, match="expected a non-negative float"):
+        regularizers.OrthogonalRegularizer(bad)
+
+
+def test_orthogonal_regularizer_gives_keras_values():
+    # Keras 3.15 on this W (randn(5, 3), seed 0, float32), factor 0.2: rows 0.11891031,
+    # columns 0.07752441.
+    w = np.random.RandomState(0).randn(5, 3).astype("float32")
+    np.testing.assert_allclose(regularizers.OrthogonalRegularizer(0.2, "rows")(w), 0.11891031, rtol=1e-5)
+    np.testing.assert_allclose(regularizers.OrthogonalRegularizer(0.2, "columns")(w), 0.07752441, rtol=1e-5)
+    with pytest.raises(ValueError, match="must have rank 2"):
+        regularizers.OrthogonalRegularizer()(np.zeros((2, 2, 2), np.float32))
+    with pytest.raises(ValueError, match="Invalid value for argument `mode`"):
+        regularizers.OrthogonalRegularizer(mode="diagonal")
+
+
+def test_orthogonal_regularizer_trains_and_round_trips():
+    x = Input(shape=(4,))
+    dense = layers.Dense(3, kernel_regularizer=regularizers.OrthogonalRegularizer(0.5, "columns"))
+    model = Model(x, dense(x))
+    model.compile("sgd", "mse")
+    data = np.random.default_rng(0).standard_normal((8, 4)).astype("float32")
+    kernel = dense.get_weights()[0]
+    expected = regularizers.OrthogonalRegularizer(0.5, "columns")(kernel)
+    zeros = np.zeros((8, 3), np.float32)
+    dense.set_weights([kernel, np.zeros(3, np.float32)])
+    loss = model.evaluate(data, zeros, verbose=0)
+    mse = np.mean(np.square(data @ kernel))
+    assert loss == pytest.approx(mse + float(expected), rel=1e-5)
+    model.fit(data, zeros, epochs=2, verbose=0)
+    clone = Model.from_config(model.get_config())
+    assert clone.layers[-1].kernel_regularizer.get_config() == {"factor": 0.5, "mode": "columns"}
+
+
+def test_a_constraint_class_is_instantiated_as_keras_does():
+    from dagnet import constraints
+
+    assert isinstance(constraints.get(constraints.NonNeg), constraints.NonNeg)

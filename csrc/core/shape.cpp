@@ -23,15 +23,22 @@ bool is_fully_known(const Shape& shape) {
 }
 
 int64_t product(const Shape& shape, size_t begin, size_t end) {
-  int64_t n = 1;
+  // The product of the nonzero dims must fit too (NumPy's rule), so that every stride of
+  // a tensor, empty or not, is representable: kernels compute them without checks.
+  int64_t nonzero = 1;
+  bool zero = false;
   for (size_t i = begin; i < end; ++i) {
     int64_t d = shape[i];
     check(d >= 0, ErrorKind::Value, "shape ", shape_str(shape), " has an unknown dimension");
-    check(d == 0 || n <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ", shape_str(shape),
+    if (d == 0) {
+      zero = true;
+      continue;
+    }
+    check(nonzero <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ", shape_str(shape),
           " has too many elements");
-    n *= d;
+    nonzero *= d;
   }
-  return n;
+  return zero ? 0 : nonzero;
 }
 
 int64_t num_elements(const Shape& shape) { return product(shape, 0, shape.size()); }

@@ -43,16 +43,28 @@ struct InsideTask {
 
 ThreadPool::ThreadPool(int threads) {
   threads = std::max(1, threads);
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+  workers_.reserve(static_cast<size_t>(threads - 1));
+  for (int i = 1; i < threads; ++i) {
+    try {
+      workers_.emplace_back([this] { worker_loop(); });
+    } catch (const std::exception& e) {  // std::system_error: the OS has no thread to give
+      shutdown();
+      fail(ErrorKind::Runtime, "could not start thread ", i + 1, " of ", threads, " (", e.what(),
+           "); ask for fewer threads");
+    }
+  }
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { shutdown(); }
+
+void ThreadPool::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
-  for (auto& w : workers_) w.join();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
 }
 
 void ThreadPool::run_chunks(Job& job) {
@@ -99,7 +111,9 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, RangeFn fn) {
   grain = std::max<int64_t>(1, grain);
   int64_t max_chunks = (n + grain - 1) / grain;
   std::unique_lock<std::mutex> submit(submit_, std::defer_lock);
-  if (workers_.empty() || max_chunks == 1 || t_inside_task || !submit.try_lock()) {
+  // A stopped pool (replaced by set_num_threads) has no workers left to wake.
+  if (workers_.empty() || max_chunks == 1 || t_inside_task || stop_.load(std::memory_order_acquire) ||
+      !submit.try_lock()) {
     InsideTask inside;
     fn(0, n);
     return;
@@ -130,20 +144,34 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, RangeFn fn) {
 }
 
 namespace {
-int default_threads() {
-  if (const char* env = std::getenv("DAGNET_NUM_THREADS")) {
-    try {
-      int n = std::stoi(env);
-      if (n >= 1) return n;
-    } catch (...) {}
-  }
-  unsigned hw = std::thread::hardware_concurrency();
-  return hw ? static_cast<int>(hw) : 1;
+// A thread count from the user, or a Value error naming where it came from.
+int checked_thread_count(long long n, const std::string& source) {
+  check(n >= 1 && n <= kMaxThreads, ErrorKind::Value, source, ": the thread count must be between 1 and ", kMaxThreads,
+        ", got ", n);
+  return static_cast<int>(n);
 }
 
-// The current pool is read on every parallel_for, so the lookup is one atomic load;
-// the mutex only guards creating or replacing it. Replaced pools are kept alive (a
-// caller may still be inside one) until exit.
+// DAGNET_NUM_THREADS when set (a bad value is an error), else 0.
+int threads_from_environment() {
+  const char* env = std::getenv("DAGNET_NUM_THREADS");
+  if (!env || !*env) return 0;
+  std::string text(env);
+  size_t used = 0;
+  long long n = 0;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  check(used == text.size() && used > 0, ErrorKind::Value, "DAGNET_NUM_THREADS='", text,
+        "' is not a thread count (an integer between 1 and ", kMaxThreads, ")");
+  return checked_thread_count(n, "DAGNET_NUM_THREADS");
+}
+
+// The current pool is read on every parallel_for, so the lookup is one atomic load; the
+// mutex only guards creating or replacing it. A replaced pool is shut down (its workers
+// joined) at once; the object itself stays until exit, because a caller may still be
+// inside its parallel_for, which then finishes on the calling thread alone.
 std::atomic<ThreadPool*>& current_pool() {
   static std::atomic<ThreadPool*> pool{nullptr};
   return pool;
@@ -156,22 +184,38 @@ std::vector<std::unique_ptr<ThreadPool>>& all_pools() {
   static std::vector<std::unique_ptr<ThreadPool>> pools;
   return pools;
 }
+
+ThreadPool& install(std::unique_ptr<ThreadPool> pool) {
+  ThreadPool* old = current_pool().load(std::memory_order_acquire);
+  all_pools().push_back(std::move(pool));
+  current_pool().store(all_pools().back().get(), std::memory_order_release);
+  if (old) old->shutdown();
+  return *all_pools().back();
+}
 }  // namespace
 
 ThreadPool& thread_pool() {
   if (ThreadPool* pool = current_pool().load(std::memory_order_acquire)) return *pool;
   std::lock_guard<std::mutex> lock(pool_mutex());
   if (ThreadPool* pool = current_pool().load(std::memory_order_acquire)) return *pool;
-  all_pools().push_back(std::make_unique<ThreadPool>(default_threads()));
-  current_pool().store(all_pools().back().get(), std::memory_order_release);
-  return *all_pools().back();
+  if (int requested = threads_from_environment()) return install(std::make_unique<ThreadPool>(requested));
+  unsigned hw = std::thread::hardware_concurrency();
+  const int cores = std::clamp(hw ? static_cast<int>(hw) : 1, 1, kMaxThreads);
+  try {
+    return install(std::make_unique<ThreadPool>(cores));
+  } catch (const Error&) {
+    // Nobody asked for this many: where the OS will not start them (a container's thread
+    // limit), run single-threaded rather than not at all.
+    return install(std::make_unique<ThreadPool>(1));
+  }
 }
 
 void set_num_threads(int threads) {
-  check(threads >= 1, ErrorKind::Value, "set_num_threads: need at least 1 thread, got ", threads);
+  checked_thread_count(threads, "set_num_threads");
+  check(!t_inside_task, ErrorKind::Runtime, "set_num_threads cannot be called from inside a parallel task");
+  auto pool = std::make_unique<ThreadPool>(threads);  // throws, leaving the current pool, if it cannot start
   std::lock_guard<std::mutex> lock(pool_mutex());
-  all_pools().push_back(std::make_unique<ThreadPool>(threads));
-  current_pool().store(all_pools().back().get(), std::memory_order_release);
+  install(std::move(pool));
 }
 
 int num_threads() { return thread_pool().size(); }

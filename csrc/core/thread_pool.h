@@ -1,5 +1,6 @@
 // One process-wide pool of worker threads and a blocking parallel-for over it.
-// Size: DAGNET_NUM_THREADS, else the number of cores. The calling thread works too,
+// Size: DAGNET_NUM_THREADS, else the number of cores (1 to kMaxThreads; a bad value or a
+// thread the OS refuses to start is an error, never a hang). The calling thread works too,
 // so a pool of size N runs N chunks at once. Calls made from inside a task (an
 // executor running independent graph branches at once, each calling a kernel that
 // itself parallelises) run inline, so the pool is never oversubscribed.
@@ -20,12 +21,20 @@
 
 namespace dagnet {
 
+constexpr int kMaxThreads = 1024;  // more only costs memory and scheduling
+
 class ThreadPool {
  public:
+  // Starts threads - 1 workers; if the OS refuses one, those started are joined and a
+  // Runtime error says so.
   explicit ThreadPool(int threads);
   ~ThreadPool();
+  // Joins the workers (idempotent). Safe while another thread is inside parallel_for on
+  // this pool: that call finishes its chunks itself; later calls run inline.
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
+
+  void shutdown();
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
@@ -60,10 +69,11 @@ class ThreadPool {
   std::mutex submit_;                // one parallel_for at a time; others run inline
 };
 
-// The process-wide pool (created on first use).
+// The process-wide pool (created on first use; a bad DAGNET_NUM_THREADS is an error here).
 ThreadPool& thread_pool();
-// Replace the pool with one of `threads` threads (>= 1). Not to be called while a
-// parallel_for is running.
+// Replaces the pool with one of `threads` threads (1 to kMaxThreads) and joins the old
+// pool's workers; the old pool stays in place if the new one cannot be started. Not from
+// inside a parallel task (an error).
 void set_num_threads(int threads);
 int num_threads();
 

@@ -65,6 +65,7 @@ void activation_forward(Activation act, double alpha_d, const ActivationLayout& 
   const int64_t n = layout.size();
   const T alpha = static_cast<T>(alpha_d);
   if (act == Activation::Softmax) {
+    if (layout.length == 0) return;  // an empty softmax axis: no element, and no x[base] to start from
     for_each_line(layout, [&](int64_t o, int64_t i) {
       const int64_t base = o * layout.length * layout.inner + i, stride = layout.inner;
       T m = x[base];

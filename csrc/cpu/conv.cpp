@@ -23,22 +23,24 @@ inline void copy_taps(const T* src, int64_t c, T* dst) {
 }  // namespace
 
 template <typename T>
-void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols) {
-  const int64_t k = s.k();
-  // One task per (image, output row): no divisions per position.
-  parallel_for((last - first) * s.oh, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, k * s.ow)),
+void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, int64_t c0, int64_t cc, T* cols) {
+  const int64_t k = s.taps() * cc, out_rows = s.od * s.oh;
+  // One task per (image, output depth, output row): no divisions per position.
+  parallel_for((last - first) * out_rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, k * s.ow)),
                [&](int64_t b, int64_t e) {
                  for (int64_t r = b; r < e; ++r) {
-                   const int64_t image = first + r / s.oh, oy = r % s.oh;
-                   const T* img = x + image * s.h * s.w * s.c;
+                   const int64_t image = first + r / out_rows, oz = (r % out_rows) / s.oh, oy = r % s.oh;
                    T* dst = cols + r * s.ow * k;
                    for (int64_t ox = 0; ox < s.ow; ++ox)
-                     for (int64_t ky = 0; ky < s.kh; ++ky) {
-                       const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
-                       const bool row_in = iy >= 0 && iy < s.h;
-                       for (int64_t kx = 0; kx < s.kw; ++kx, dst += s.c) {
-                         const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
-                         copy_taps<T>(row_in && ix >= 0 && ix < s.w ? img + (iy * s.w + ix) * s.c : nullptr, s.c, dst);
+                     for (int64_t kz = 0; kz < s.kd; ++kz) {
+                       const int64_t iz = window_input(oz, kz, s.sd, s.dd, s.pad_front);
+                       for (int64_t ky = 0; ky < s.kh; ++ky) {
+                         const int64_t iy = window_input(oy, ky, s.sh, s.dh, s.pad_top);
+                         for (int64_t kx = 0; kx < s.kw; ++kx, dst += cc) {
+                           const int64_t at =
+                               input_pixel(s, image, iz, iy, window_input(ox, kx, s.sw, s.dw, s.pad_left));
+                           copy_taps<T>(at >= 0 ? x + at + c0 : nullptr, cc, dst);
+                         }
                        }
                      }
                  }
@@ -46,24 +48,21 @@ void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols
 }
 
 template <typename T>
-void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, T* dx) {
-  const int64_t k = s.k();
+void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, int64_t c0, int64_t cc, T* dx) {
+  const int64_t k = s.taps() * cc, per_image = s.out_spatial();
   // Windows overlap within an image, so images (not rows) are the unit of parallelism.
   parallel_for(last - first, 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t image = first + i;
-      const T* src = cols + i * s.oh * s.ow * k;
-      for (int64_t oy = 0; oy < s.oh; ++oy)
-        for (int64_t ox = 0; ox < s.ow; ++ox)
-          for (int64_t ky = 0; ky < s.kh; ++ky) {
-            const int64_t iy = oy * s.sh - s.pad_top + ky * s.dh;
-            for (int64_t kx = 0; kx < s.kw; ++kx, src += s.c) {
-              const int64_t ix = ox * s.sw - s.pad_left + kx * s.dw;
-              if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
-              T* dst = dx + ((image * s.h + iy) * s.w + ix) * s.c;
-              for (int64_t c = 0; c < s.c; ++c) dst[c] += src[c];
-            }
-          }
+      const T* src = cols + i * per_image * k;
+      for (int64_t row = (first + i) * per_image; row < (first + i + 1) * per_image; ++row) {
+        const OutputPosition p = output_position(s, row);
+        for (int64_t t = 0; t < s.taps(); ++t, src += cc) {
+          const int64_t at = tap_source(s, p, window_tap(s, t));
+          if (at < 0) continue;
+          T* dst = dx + at + c0;
+          for (int64_t c = 0; c < cc; ++c) dst[c] += src[c];
+        }
+      }
     }
   });
 }
@@ -88,10 +87,10 @@ void channels_last_to_first(const T* in, int64_t n, int64_t c, int64_t hw, T* ou
   });
 }
 
-#define DAGNET_CONV_INSTANTIATE(T)                                                  \
-  template void im2col<T>(const T*, const ConvShape&, int64_t, int64_t, T*);        \
-  template void col2im_add<T>(const T*, const ConvShape&, int64_t, int64_t, T*);    \
-  template void channels_first_to_last<T>(const T*, int64_t, int64_t, int64_t, T*); \
+#define DAGNET_CONV_INSTANTIATE(T)                                                                 \
+  template void im2col<T>(const T*, const ConvShape&, int64_t, int64_t, int64_t, int64_t, T*);     \
+  template void col2im_add<T>(const T*, const ConvShape&, int64_t, int64_t, int64_t, int64_t, T*); \
+  template void channels_first_to_last<T>(const T*, int64_t, int64_t, int64_t, T*);                \
   template void channels_last_to_first<T>(const T*, int64_t, int64_t, int64_t, T*);
 DAGNET_CONV_INSTANTIATE(float)
 DAGNET_CONV_INSTANTIATE(double)

@@ -1,30 +1,25 @@
-// Building blocks of convolution on CPU: im2col / col2im over NHWC images (rows are
-// output positions, columns are (kernel row, kernel col, channel) to match Keras's
-// (kh, kw, cin, filters) kernel flattened to (kh*kw*cin, filters)), and NCHW <-> NHWC
-// transposes for channels_first data.
+// Building blocks of convolution on CPU: im2col / col2im over NDHWC images (rows are
+// output positions, columns are (kernel tap, channel) to match Keras's
+// (kd, kh, kw, cin / groups, filters) kernel flattened to (taps * cin / groups, filters)),
+// and channels_first <-> channels_last transposes. Grouped convolutions take one group's
+// channels [c0, c0 + cc) at a time.
 #pragma once
 #include <cstdint>
 
+#include "ops/conv_layout.h"
+
 namespace dagnet::cpu {
 
-struct ConvShape {
-  int64_t n, h, w, c;              // input
-  int64_t kh, kw, sh, sw, dh, dw;  // window
-  int64_t pad_top, pad_left;
-  int64_t oh, ow;                  // output
-  int64_t k() const { return kh * kw * c; }
-  bool is_pointwise() const {
-    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pad_top == 0 && pad_left == 0 && oh == h && ow == w;
-  }
-};
+using dagnet::ConvShape;
 
-// cols[(i - first) * oh * ow + p, :] for images i in [first, last); padding reads as 0.
+// cols[(i - first) * out_spatial + p, tap * cc + ch] = x[image i, window tap, channel c0 + ch]
+// for images i in [first, last); padding reads as 0.
 template <typename T>
-void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, T* cols);
+void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, int64_t c0, int64_t cc, T* cols);
 
-// dx[image] += scatter of cols for images in [first, last) (dx must be zeroed first).
+// dx[image, pixel, c0 + ch] += the cols entries that read it, for images in [first, last).
 template <typename T>
-void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, T* dx);
+void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, int64_t c0, int64_t cc, T* dx);
 
 // (n, c, hw) <-> (n, hw, c)
 template <typename T>

@@ -3,6 +3,9 @@
 #pragma once
 #include <cmath>
 #include <string>
+#include <type_traits>
+
+#include "cpu/convert.h"
 
 #include "ops/kinds.h"
 
@@ -17,6 +20,16 @@ bool is_comparison(BinaryKind k);
 
 template <typename T>
 inline T apply_binary(BinaryKind k, T a, T b) {
+  if constexpr (std::is_integral_v<T>) {  // defined for every input (cpu/convert.h)
+    switch (k) {
+      case BinaryKind::Add: return wrapping_add(a, b);
+      case BinaryKind::Subtract: return wrapping_sub(a, b);
+      case BinaryKind::Multiply: return wrapping_mul(a, b);
+      case BinaryKind::Divide: return safe_div(a, b);
+      case BinaryKind::Power: return convert<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+      default: break;
+    }
+  }
   switch (k) {
     case BinaryKind::Add: return a + b;
     case BinaryKind::Subtract: return a - b;

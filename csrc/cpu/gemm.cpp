@@ -137,8 +137,11 @@ void packed_gemm(const Problem& p) {
   const int64_t mc_block = mr * 16;
   const int threads = thread_pool().size();
   // With few rows each B panel is reused by few tiles, so L1 residency matters less than
-  // the per-block cost (packing, C reloads, thread hand-offs): take deeper K blocks.
-  const bool few_rows = p.M <= 2 * mc_block;
+  // the per-block cost (packing, C reloads, thread hand-offs): take deeper K blocks. Up
+  // to kGemmUniformRows rows always count as few, so callers that share rows out between
+  // threads in slices of at most that many get the same K blocking, and the same bits,
+  // whatever the thread count (gemm.h).
+  const bool few_rows = p.M <= std::max<int64_t>(2 * mc_block, kGemmUniformRows);
   const int64_t kc_block = few_rows ? 4 * kKC : kKC;
   // Packing B pays only when many row tiles reuse it; with few rows, read it in place.
   const bool direct_b = few_rows && !p.tb;
@@ -186,13 +189,19 @@ void packed_gemm(const Problem& p) {
 
 thread_local PackBuffer t_split_partials;
 
-// A small C with a deep K (e.g. 32 x 100 x 10240) has too few tiles to share out, so
-// each thread takes a slice of K instead and the partial products are summed.
-void split_k_gemm(const Problem& p, int threads) {
-  const int64_t chunk = ((p.K + threads - 1) / threads + 7) / 8 * 8;
+// A small C with a deep K (e.g. 27 x 16 x 25088, a first convolution's kernel gradient)
+// has too few tiles to share out, so K is cut into slices whose partial products are
+// summed in slice order. The slices depend on the problem alone, never on the thread
+// count, so the result is bit-identical for any number of threads (threads take slices).
+constexpr int64_t kSplitMaxTiles = 32;
+constexpr int64_t kSplitMinDepth = 1024;  // per slice
+constexpr int64_t kSplitMaxSlices = 8;
+
+void split_k_gemm(const Problem& p, int64_t slices) {
+  const int64_t chunk = ((p.K + slices - 1) / slices + 7) / 8 * 8;
   const int64_t area = p.M * p.N;
-  float* partials = t_split_partials.ensure(static_cast<size_t>(area * (threads - 1)));
-  parallel_for(threads, 1, [&](int64_t b, int64_t e) {
+  float* partials = t_split_partials.ensure(static_cast<size_t>(area * (slices - 1)));
+  parallel_for(slices, 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t k0 = t * chunk, k1 = std::min(p.K, k0 + chunk);
       Problem part = p;
@@ -209,7 +218,7 @@ void split_k_gemm(const Problem& p, int threads) {
       else if (t > 0) std::fill(part.C, part.C + area, 0.0f);
     }
   });
-  for (int64_t t = 1; t < threads; ++t) {
+  for (int64_t t = 1; t < slices; ++t) {
     const float* src = partials + (t - 1) * area;
     for (int64_t i = 0; i < p.M; ++i)
       for (int64_t j = 0; j < p.N; ++j) p.C[i * p.ldc + j] += src[i * p.N + j];
@@ -225,11 +234,10 @@ void run_float(const Problem& p) {
     if (p.epilogue) apply_epilogue(*p.epilogue, p.C, p.ldc, p.M, 0, p.N);
     return;
   }
-  const int threads = thread_pool().size();
   const GemmKernel kern = gemm_kernel_for_cpu();
   const int64_t tiles = ((p.M + kern.mr - 1) / kern.mr) * ((p.N + kern.nr - 1) / kern.nr);
-  if (threads > 1 && tiles < 8 * threads && p.K >= 1024 * threads) {
-    split_k_gemm(p, threads);
+  if (tiles < kSplitMaxTiles && p.K >= 2 * kSplitMinDepth) {
+    split_k_gemm(p, std::min(kSplitMaxSlices, p.K / kSplitMinDepth));
     return;
   }
   packed_gemm(p);

@@ -4,12 +4,19 @@
 // KC x NC blocks of NR-column panels, op(A) in MC x KC blocks of MR-row panels, an
 // ISA-specific MR x NR micro-kernel chosen at run time); float64 (used for gradient
 // checks) runs a straightforward blocked loop.
+// Results never depend on the thread count: work is shared out by output tiles, and the
+// deep-K split of small outputs cuts K by the problem's size alone. Each row of C depends
+// only on its own inputs and on M through the K blocking, which is the same for every M up
+// to kGemmUniformRows: callers that give threads row slices of at most that many rows
+// (the LSTM's batch slices) stay bit-identical across thread counts too.
 #pragma once
 #include <cstdint>
 
 #include "cpu/activation.h"
 
 namespace dagnet::cpu {
+
+constexpr int64_t kGemmUniformRows = 128;
 
 // Applied to each finished tile of C while it is in cache: C = act(C + bias[col]).
 // Softmax needs whole rows, so it is not an epilogue; callers run it afterwards.

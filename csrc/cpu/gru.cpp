@@ -60,7 +60,7 @@ void gru_forward(const GruShape& s, const GruForward<T>& a) {
     out[i] = T(0);
   }
   const bool save = a.gates != nullptr;
-  parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+  for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
     const FlushDenormals flush;
     const int64_t rows = b1 - b0;
     for (int64_t t = 0; t < Tn; ++t) {
@@ -132,7 +132,7 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
     fast = &ut;
   }
   with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
-    parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
       const FlushDenormals flush;
       const int64_t rows = b1 - b0;
       for (int64_t t = Tn - 1; t >= 0; --t) {
@@ -221,7 +221,7 @@ void gru_backward(const GruShape& s, const GruBackward<T>& a) {
     sum_rows<T>(dg_in, B * Tn, G, a.d_bias);
   }
   if (B * Tn == 0) fill<T>(a.d_recurrent, T(0), U * G);
-  if (a.d_h0) std::memcpy(a.d_h0, dh, sizeof(T) * B * U);
+  if (a.d_h0) copy_rows(a.d_h0, dh, B * U);
 }
 
 template void gru_forward<float>(const GruShape&, const GruForward<float>&);

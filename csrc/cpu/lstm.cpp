@@ -60,7 +60,7 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
     out[i] = T(0);
   }
   const bool save = a.gates != nullptr;
-  parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+  for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
     const FlushDenormals flush;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
@@ -87,14 +87,14 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
             for (int64_t k = 0; k < U; ++k) hb[k] *= gb[3 * U + k];
           }
         }
-        if (a.cells) std::memcpy(a.cells + rnn_row(b, t, Tn) * U, cb, sizeof(T) * U);
+        if (a.cells) copy_rows(a.cells + rnn_row(b, t, Tn) * U, cb, U);
         rnn_finish_row(s, valid, hb, out + b * U, a.hiddens ? a.hiddens + rnn_row(b, t, Tn) * U : nullptr,
                        s.return_sequences ? a.output + rnn_row(b, t, Tn) * U : nullptr);
       }
     }
   });
   rnn_write_final(s, out, h, a.output, a.h_last);
-  std::memcpy(a.c_last, c, sizeof(T) * B * U);
+  copy_rows(a.c_last, c, B * U);
 }
 
 template <typename T>
@@ -119,7 +119,7 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
     fast = &ut;
   }
   with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
-    parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+    for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
       const FlushDenormals flush;
       for (int64_t t = Tn - 1; t >= 0; --t) {
         const int64_t it = s.input_step(t);
@@ -167,8 +167,8 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
   gemm<T>(true, false, U, G, B * Tn, h_prev_all, U, dz_all, G, a.d_recurrent, G, false);
   if (B * Tn == 0) fill<T>(a.d_recurrent, T(0), U * G);
   sum_rows<T>(dz_all, B * Tn, G, a.d_bias);
-  if (a.d_h0) std::memcpy(a.d_h0, dh, sizeof(T) * B * U);
-  if (a.d_c0) std::memcpy(a.d_c0, dc, sizeof(T) * B * U);
+  if (a.d_h0) copy_rows(a.d_h0, dh, B * U);
+  if (a.d_c0) copy_rows(a.d_c0, dc, B * U);
 }
 
 template void lstm_forward<float>(const LstmShape&, const LstmForward<float>&);

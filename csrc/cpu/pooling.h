@@ -1,20 +1,15 @@
-// Max and average pooling over windows, in either data format (through index strides).
+// Max and average pooling over 1-, 2- and 3-D windows, in either data format (through
+// index strides).
 // 'same' padding never contributes: max ignores it and the average divides by the
 // number of real elements in the window, as Keras/TensorFlow do.
 #pragma once
 #include <cstdint>
 
+#include "ops/conv_layout.h"
+
 namespace dagnet::cpu {
 
-struct PoolShape {
-  int64_t n, h, w, c;
-  int64_t kh, kw, sh, sw, pad_top, pad_left, oh, ow;
-  bool channels_first;
-  // TensorFlow's NaN rules, which Keras inherits: a pooling window ignores NaN (MaxPool
-  // starts from the lowest float and keeps strictly larger values), while a global max is
-  // a reduce_max, in which any NaN wins.
-  bool nan_propagates = false;
-};
+using dagnet::PoolShape;
 
 template <typename T>
 void max_pool(const PoolShape& s, const T* x, T* y);

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "core/thread_pool.h"
+#include "cpu/convert.h"
 
 namespace dagnet::cpu {
 
@@ -30,8 +31,12 @@ struct Combine {
   A operator()(A a, A v) const {
     switch (kind) {
       case ReduceKind::Sum:
-      case ReduceKind::Mean: return a + v;
-      case ReduceKind::Prod: return a * v;
+      case ReduceKind::Mean:
+        if constexpr (std::is_integral_v<A>) return wrapping_add(a, v);  // NumPy's integer sums wrap
+        else return a + v;
+      case ReduceKind::Prod:
+        if constexpr (std::is_integral_v<A>) return wrapping_mul(a, v);
+        else return a * v;
       case ReduceKind::Max: return v > a ? v : a;
       case ReduceKind::Min: return v < a ? v : a;
     }
@@ -70,7 +75,7 @@ A reduce_run(const T* x, int64_t n, ReduceKind kind) {
 
 template <typename T, typename A>
 T finish(A value, ReduceKind kind, int64_t middle) {
-  if (kind == ReduceKind::Mean) return static_cast<T>(static_cast<double>(value) / static_cast<double>(middle));
+  if (kind == ReduceKind::Mean) return convert<T>(static_cast<double>(value) / static_cast<double>(middle));
   return static_cast<T>(value);
 }
 
@@ -127,7 +132,9 @@ void reduce_columns(const T* x, const ReduceGeometry& g, ReduceKind kind, T* y) 
       std::fill(acc, acc + w, op.init());
       for (int64_t r = 0; r < g.middle; ++r) {
         const T* row = base + r * g.inner;
-        if (kind == ReduceKind::Prod)
+        if constexpr (std::is_integral_v<A>)  // integer sums and products wrap (op), never overflow
+          for (int64_t i = 0; i < w; ++i) acc[i] = op(acc[i], A(row[i]));
+        else if (kind == ReduceKind::Prod)
           for (int64_t i = 0; i < w; ++i) acc[i] *= A(row[i]);
         else
           for (int64_t i = 0; i < w; ++i) acc[i] += A(row[i]);

@@ -109,7 +109,7 @@ template void rnn_input_gradients<double>(const double*, const double*, int64_t,
 
 int64_t rnn_batch_slice(int64_t batch) {
   const int64_t threads = thread_pool().size();
-  return std::max<int64_t>(1, (batch + threads - 1) / threads);
+  return std::clamp<int64_t>((batch + threads - 1) / threads, 1, kGemmUniformRows);
 }
 
 }  // namespace dagnet::cpu

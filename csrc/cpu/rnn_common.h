@@ -15,6 +15,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "core/thread_pool.h"
 #include "cpu/activation_rows.h"
 #include "cpu/gemm.h"
 #include "ops/recurrent_math.h"
@@ -28,6 +29,12 @@ using dagnet::RnnShape;
 
 using dagnet::rnn_activate;
 using dagnet::rnn_derivative_from_output;
+
+// memcpy of n elements; n may be 0 with null pointers (an empty batch has no buffers).
+template <typename T>
+void copy_rows(T* dst, const T* src, int64_t n) {
+  if (n > 0) std::memcpy(dst, src, sizeof(T) * static_cast<size_t>(n));
+}
 
 // Calls body(d_recurrent_activation, d_activation), functors giving each derivative from
 // the activation's output: inlined for the default sigmoid / tanh pair, so the backward's
@@ -147,19 +154,19 @@ const T* rnn_recurrent_input(const T* h, const T* recurrent_mask, int64_t b0, in
 template <typename T>
 void rnn_finish_row(const RnnShape& s, bool valid, const T* hb, T* ob, T* hiddens_row, T* output_row) {
   if (valid) {
-    std::memcpy(ob, hb, sizeof(T) * s.units);
+    copy_rows(ob, hb, s.units);
   } else if (s.zero_output_for_mask) {
     std::memset(ob, 0, sizeof(T) * s.units);
   }
-  if (hiddens_row) std::memcpy(hiddens_row, hb, sizeof(T) * s.units);
-  if (output_row) std::memcpy(output_row, ob, sizeof(T) * s.units);
+  if (hiddens_row) copy_rows(hiddens_row, hb, s.units);
+  if (output_row) copy_rows(output_row, ob, s.units);
 }
 
 // The last output (without return_sequences) and the final state, after the loop.
 template <typename T>
 void rnn_write_final(const RnnShape& s, const T* out, const T* h, T* output, T* h_last) {
-  if (!s.return_sequences) std::memcpy(output, out, sizeof(T) * s.batch * s.units);
-  std::memcpy(h_last, h, sizeof(T) * s.batch * s.units);
+  if (!s.return_sequences) copy_rows(output, out, s.batch * s.units);
+  copy_rows(h_last, h, s.batch * s.units);
 }
 
 // Backward: the state that fed a step's recurrence (h_{t-1} * m_rec; zeros before the first
@@ -194,7 +201,19 @@ class FlushDenormals {
 #endif
 };
 
-// Batch rows per thread: an even share (the recurrence itself is sequential in time).
+// Batch rows per task: an even share per thread (the recurrence itself is sequential in
+// time), at most kGemmUniformRows so the per-step GEMMs give the same bits whatever the
+// thread count (gemm.h).
 int64_t rnn_batch_slice(int64_t batch);
+
+// fn(b0, b1) for the batch in slices of rnn_batch_slice rows exactly, in parallel
+// (parallel_for's grain is only a minimum: one thread would get the whole batch at once).
+template <typename Fn>
+void for_each_batch_slice(int64_t batch, Fn&& fn) {
+  const int64_t rows = rnn_batch_slice(batch), slices = (batch + rows - 1) / rows;
+  parallel_for(slices, 1, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) fn(s * rows, std::min(batch, (s + 1) * rows));
+  });
+}
 
 }  // namespace dagnet::cpu

@@ -40,7 +40,7 @@ void simple_rnn_forward(const RnnShape& s, const SimpleRnnForward<T>& a) {
     h[i] = a.h0 ? a.h0[i] : T(0);
     out[i] = T(0);
   }
-  parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+  for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
     const FlushDenormals flush;
     for (int64_t t = 0; t < Tn; ++t) {
       const int64_t it = s.input_step(t);
@@ -80,7 +80,7 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
   with_rnn_derivatives<T>(
       s.activation == RnnActivation::Tanh ? RnnActivation::Sigmoid : s.activation,
       s.activation == RnnActivation::Tanh ? RnnActivation::Tanh : s.activation, [&](auto, auto d_act) {
-        parallel_for(B, rnn_batch_slice(B), [&](int64_t b0, int64_t b1) {
+        for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
           const FlushDenormals flush;
           for (int64_t t = Tn - 1; t >= 0; --t) {
             const int64_t it = s.input_step(t);
@@ -116,7 +116,7 @@ void simple_rnn_backward(const RnnShape& s, const SimpleRnnBackward<T>& a) {
   gemm<T>(true, false, U, U, B * Tn, hm_all, U, dpre, U, a.d_recurrent, U, false);
   if (B * Tn == 0) fill<T>(a.d_recurrent, T(0), U * U);
   sum_rows<T>(dpre, B * Tn, U, a.d_bias);
-  if (a.d_h0) std::memcpy(a.d_h0, dh, sizeof(T) * B * U);
+  if (a.d_h0) copy_rows(a.d_h0, dh, B * U);
 }
 
 template void simple_rnn_forward<float>(const RnnShape&, const SimpleRnnForward<float>&);

@@ -11,29 +11,27 @@
 #include "core/device_backend.h"
 #include "cuda/cuda_allocator.h"
 #include "cuda/cuda_check.h"
+#include "cuda/device_guard.h"
 #include "cuda/kernel_support.cuh"
 
 namespace dagnet::cuda {
 
 void register_device_scalar_kernels();  // device_scalar_kernels.cu
+void register_attention_kernels();      // attention.cu
+void register_random_kernels();         // random.cu
+void register_conv_cuda_kernels();       // conv.cu
+void register_depthwise_cuda_kernels();  // depthwise.cu
+void register_pooling_cuda_kernels();    // pooling.cu
+void register_pad_cuda_kernels();        // pad.cu
 void register_normalization_kernels();  // normalization.cu
 void register_recurrent_cuda_kernels();  // recurrent.cu
+void register_resample_kernels();        // resample.cu
+void register_affine_transform_kernels();  // affine_transform.cu
+void register_random_uniform_kernels();    // random_uniform.cu
+void register_collective_cuda_kernels();  // nccl_collective.cu: NCCL and the gradient bucket ops
 
 namespace {
 std::atomic<bool> g_tf32{false};
-
-// Restores the calling thread's current device on scope exit.
-class DeviceGuard {
- public:
-  explicit DeviceGuard(int device) {
-    check_cuda(cudaGetDevice(&previous_), "cudaGetDevice");
-    if (previous_ != device) check_cuda(cudaSetDevice(device), "cudaSetDevice");
-  }
-  ~DeviceGuard() { cudaSetDevice(previous_); }
-
- private:
-  int previous_ = 0;
-};
 
 class CudaContext final : public DeviceContext {
  public:
@@ -137,8 +135,18 @@ void check_launch(const char* what) { check_cuda(cudaGetLastError(), what); }
 void register_cuda_backend() {
   register_backend(std::make_unique<CudaBackend>());
   register_device_scalar_kernels();
+  register_attention_kernels();
+  register_random_kernels();
+  register_conv_cuda_kernels();
+  register_depthwise_cuda_kernels();
+  register_pooling_cuda_kernels();
+  register_pad_cuda_kernels();
   register_normalization_kernels();
   register_recurrent_cuda_kernels();
+  register_resample_kernels();
+  register_affine_transform_kernels();
+  register_random_uniform_kernels();
+  register_collective_cuda_kernels();
 }
 
 void set_tf32(bool on) { g_tf32.store(on); }

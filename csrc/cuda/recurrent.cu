@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "cuda/blas.cuh"
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_support.cuh"
 #include "ops/recurrent_math.h"
@@ -22,47 +23,6 @@ namespace dagnet::cuda {
 namespace {
 
 // ---- cuBLAS on row-major operands ---------------------------------------------------------
-// C (m x n, ldc) = op(A) op(B) (+ C when accumulate); A, B, C row-major. cuBLAS is
-// column-major: the same bytes are C^T = op(B)^T op(A)^T, so the operands swap.
-int as_int(int64_t v, const char* what) {
-  check(v >= 0 && v <= INT_MAX, ErrorKind::Value, what, ": a dimension of ", v, " is beyond cuBLAS's int range");
-  return static_cast<int>(v);
-}
-
-// Empty products: nothing to do, or (k == 0) zeros unless accumulating. True when handled.
-template <typename T>
-bool empty_product(cublasHandle_t h, int64_t m, int64_t n, int64_t k, T* C, int64_t ldc, bool accumulate) {
-  if (m > 0 && n > 0 && k > 0) return false;
-  if (m > 0 && n > 0 && !accumulate) {
-    cudaStream_t s = nullptr;
-    check_cublas(cublasGetStream(h, &s), "cublasGetStream");
-    check_cuda(cudaMemset2DAsync(C, ldc * sizeof(T), 0, n * sizeof(T), m, s), "recurrent zero product");
-  }
-  return true;
-}
-
-cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
-                           const float* alpha, const float* A, int lda, const float* B, int ldb, const float* beta,
-                           float* C, int ldc) {
-  return cublasSgemm(h, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
-                           const double* alpha, const double* A, int lda, const double* B, int ldb, const double* beta,
-                           double* C, int ldc) {
-  return cublasDgemm(h, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-template <typename T>
-void gemm(cublasHandle_t h, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* A, int64_t lda,
-          const T* B, int64_t ldb, T* C, int64_t ldc, bool accumulate) {
-  if (empty_product(h, m, n, k, C, ldc, accumulate)) return;
-  const T one = T(1), beta = accumulate ? T(1) : T(0);
-  check_cublas(cublas_gemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-                           as_int(n, "recurrent"), as_int(m, "recurrent"), as_int(k, "recurrent"), &one, B,
-                           as_int(ldb, "recurrent"), A, as_int(lda, "recurrent"), &beta, C, as_int(ldc, "recurrent")),
-               "cuBLAS gemm (recurrent)");
-}
-
 // Carves typed buffers out of the workspace, checking they fit.
 class Scratch {
  public:

@@ -51,7 +51,9 @@ struct Executor::Plan {
     double cost = 0;
   };
   struct Wave {
+    std::vector<int> before;  // collectives placed first: run in order before the rest
     std::vector<int> steps;
+    std::vector<int> after;  // collectives placed last
     bool parallel = false;
   };
   std::vector<TensorSpec> specs;  // per value id
@@ -158,6 +160,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   }
   std::vector<BufferRequest> requests;
   std::vector<int> buffer_of(num_values, -1);
+  std::vector<size_t> sub_offset(num_values, 0);  // a view's start within its buffer
   std::vector<int> workspace_buffer(g.num_nodes(), -1);
   for (NodeId n : schedule_.order) {
     const Node& node = g.node(n);
@@ -166,9 +169,26 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       int b = is_shape_only(node, i) ? -1 : buffer_of[node.inputs[i]];
       if (b >= 0) requests[b].last = std::max(requests[b].last, wave);
     }
+    std::vector<size_t> views;
+    if (node.op->output_views && buffer_of[node.inputs[0]] >= 0) {
+      std::vector<TensorSpec> in_specs, out_specs;
+      for (ValueId in : node.inputs) in_specs.push_back(plan->specs[in]);
+      for (ValueId out : node.outputs) out_specs.push_back(plan->specs[out]);
+      views = node.op->output_views(in_specs, out_specs, node.attrs);
+      check(views.size() == node.outputs.size(), ErrorKind::Value, "node '", node.name, "': ", views.size(),
+            " view offsets for ", node.outputs.size(), " outputs");
+      for (size_t k = 0; k < views.size(); ++k)
+        check(views[k] + bytes_of(plan->specs[node.outputs[k]]) <= bytes_of(plan->specs[node.inputs[0]]),
+              ErrorKind::Value, "node '", node.name, "': output ", k, " is not inside input 0");
+    }
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       ValueId out = node.outputs[k];
       if (fetched[out]) continue;
+      if (!views.empty()) {
+        buffer_of[out] = buffer_of[node.inputs[0]];
+        sub_offset[out] = sub_offset[node.inputs[0]] + views[k];
+        continue;
+      }
       const int saved_from = node.op->saved_outputs_from;
       if (saved_from >= 0 && static_cast<int>(k) >= saved_from && any_use[out] == 0) continue;  // left undefined
       if (k == 0 && node.op->inplace_input >= 0 && options_.reuse_memory) {
@@ -176,6 +196,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
         int b = buffer_of[in];
         if (b >= 0 && readers[in] == 1 && bytes_of(plan->specs[in]) == bytes_of(plan->specs[out])) {
           buffer_of[out] = b;
+          sub_offset[out] = sub_offset[in];
           ++plan->stats.inplace;
           continue;
         }
@@ -227,7 +248,8 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
             value.data.device().str(), " but the executor runs on ", device.str());
       bound[v] = value.data;
     } else if (buffer_of[v] >= 0) {
-      bound[v] = Tensor::view(arena_, memory.offsets[buffer_of[v]], plan->specs[v].shape, plan->specs[v].dtype);
+      bound[v] = Tensor::view(arena_, memory.offsets[buffer_of[v]] + sub_offset[v], plan->specs[v].shape,
+                              plan->specs[v].dtype);
     }
   }
   std::vector<int> step_of(g.num_nodes(), -1);
@@ -265,6 +287,11 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     Plan::Wave wave;
     double total = 0, largest = 0;
     for (NodeId n : wave_nodes) {
+      const OpDef& op = *g.node(n).op;
+      if (op.collective) {  // in schedule order, on this thread, outside the parallel part
+        (op.placement == Placement::Late ? wave.after : wave.before).push_back(step_of[n]);
+        continue;
+      }
       wave.steps.push_back(step_of[n]);
       double c = plan->steps[step_of[n]].cost;
       total += c;
@@ -347,18 +374,23 @@ void Executor::run_steps(Plan& plan) {
     if (check_each_step && __atomic_load_n(&device.error->code, __ATOMIC_ACQUIRE) != 0)
       raise_device_error(plan, device.take_error());
   };
+  auto run_serial = [&](const std::vector<int>& steps) {
+    for (int s : steps) {
+      run_one(s);
+      check_error();
+    }
+  };
   for (const Plan::Wave& wave : plan.waves) {
+    run_serial(wave.before);
     if (wave.parallel) {
       thread_pool().parallel_for(static_cast<int64_t>(wave.steps.size()), 1, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) run_one(wave.steps[i]);
       });
     } else {
-      for (int s : wave.steps) {
-        run_one(s);
-        check_error();
-      }
+      run_serial(wave.steps);
     }
     check_error();
+    run_serial(wave.after);
   }
   if (!check_each_step) {
     DeviceError error = device.take_error();  // synchronises: the step's one check

@@ -107,6 +107,15 @@ using BackwardRule =
     std::function<std::vector<ValueId>(GradBuilder&, const Node&, const std::vector<ValueId>& output_grads)>;
 using WorkspaceRule = std::function<size_t(const std::vector<TensorSpec>& inputs,
                                            const std::vector<TensorSpec>& outputs, const Attrs& attrs)>;
+// Byte offsets of an op's outputs inside its input 0 (see OpDef::output_views).
+using ViewRule = std::function<std::vector<size_t>(const std::vector<TensorSpec>& inputs,
+                                                   const std::vector<TensorSpec>& outputs, const Attrs& attrs)>;
+
+// Where the scheduler puts a node within the waves its dependencies allow. Early: first in
+// its wave (a collective that should start as soon as its inputs exist). Late: in the
+// last wave before its first consumer, last in that wave (the wait for a collective, so
+// the work of the waves in between overlaps the communication).
+enum class Placement { Normal, Early, Late };
 
 // Convenience for prepare rules: wraps a value as the prepared state.
 template <typename T>
@@ -137,6 +146,16 @@ struct OpDef {
   // A plan in which nothing reads or fetches them binds them undefined and allocates
   // nothing; the kernel must then skip writing them (inference does less work).
   int saved_outputs_from = -1;
+  // Outputs that are windows of input 0's bytes, at the offsets this rule gives: the
+  // planner binds them there (input 0's buffer lives as long as any of them is read) and
+  // allocates nothing; when input 0 has no arena buffer they are allocated as usual and
+  // the kernel copies (it compares pointers).
+  ViewRule output_views;
+  Placement placement = Placement::Normal;
+  // Talks to other processes (a collective): the executor runs it on the calling thread,
+  // in schedule order, never concurrently with the other nodes of its wave, so every
+  // process issues its collectives in the same order.
+  bool collective = false;
 
   const Kernel& kernel(DeviceType type) const { return type == DeviceType::CUDA ? cuda : cpu; }
 };

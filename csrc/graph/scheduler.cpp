@@ -4,6 +4,43 @@
 
 namespace dagnet {
 
+namespace {
+// Late nodes go to the latest wave the schedule's length allows (their ALAP wave, from the
+// sinks back), their successors after them; then every wave runs its Early nodes first
+// and its Late nodes last, node ids deciding within each group. The length is unchanged:
+// a node's ALAP wave is never before its ASAP one.
+void place_early_and_late(const Graph& graph, const std::vector<std::vector<NodeId>>& successors, Schedule& s) {
+  bool any = false;
+  for (NodeId n : s.order) any = any || graph.node(n).op->placement != Placement::Normal;
+  if (!any) return;
+  const int length = static_cast<int>(s.waves.size());
+  std::vector<int> alap(s.wave_of.size(), length - 1);
+  for (auto it = s.order.rbegin(); it != s.order.rend(); ++it)  // successors settle first
+    for (NodeId m : successors[*it]) alap[*it] = std::min(alap[*it], alap[m] - 1);
+  std::vector<int> wave(s.wave_of.size(), 0);
+  for (NodeId n : s.order) {  // topological: predecessors settle first
+    if (graph.node(n).op->placement == Placement::Late) wave[n] = std::max(wave[n], alap[n]);
+    for (NodeId m : successors[n]) wave[m] = std::max(wave[m], wave[n] + 1);
+  }
+  auto rank = [&](NodeId n) {
+    const Placement p = graph.node(n).op->placement;
+    return p == Placement::Early ? 0 : p == Placement::Normal ? 1 : 2;
+  };
+  std::vector<std::vector<NodeId>> waves(length);
+  for (NodeId n : s.order) waves[wave[n]].push_back(n);
+  s.waves.clear();
+  s.order.clear();
+  for (auto& nodes : waves) {
+    if (nodes.empty()) continue;
+    std::sort(nodes.begin(), nodes.end(),
+              [&](NodeId a, NodeId b) { return rank(a) != rank(b) ? rank(a) < rank(b) : a < b; });
+    for (NodeId n : nodes) s.wave_of[n] = static_cast<int>(s.waves.size());
+    s.order.insert(s.order.end(), nodes.begin(), nodes.end());
+    s.waves.push_back(std::move(nodes));
+  }
+}
+}  // namespace
+
 Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches, const std::vector<NodeId>& effects) {
   const size_t num_nodes = graph.num_nodes();
   std::vector<char> needed(num_nodes, 0);
@@ -79,6 +116,7 @@ Schedule make_schedule(const Graph& graph, const std::vector<ValueId>& fetches, 
   size_t wanted = static_cast<size_t>(std::count(needed.begin(), needed.end(), 1));
   check(scheduled == wanted, ErrorKind::Value, "graph has a cycle: ", wanted - scheduled,
         " nodes could not be ordered");
+  place_early_and_late(graph, successors, s);
   return s;
 }
 

@@ -39,14 +39,16 @@ class Writer {
   std::ofstream out_;
 };
 
+// Reads a stream of known size. Every count and size read from it is checked against the
+// bytes left before anything is allocated, so a few corrupt bytes cannot ask for gigabytes.
 class Reader {
  public:
-  explicit Reader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
-    check(in_.good(), ErrorKind::Value, "cannot open ", path);
-  }
+  Reader(std::istream& in, uint64_t size, std::string name) : in_(in), left_(size), name_(std::move(name)) {}
   void bytes(void* p, size_t n) {
+    require_left(n);
     in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n));
-    check(static_cast<size_t>(in_.gcount()) == n, ErrorKind::Value, path_, " is truncated or corrupt");
+    check(static_cast<size_t>(in_.gcount()) == n, ErrorKind::Value, name_, " is truncated or corrupt");
+    left_ -= n;
   }
   template <typename T>
   T pod() {
@@ -54,25 +56,38 @@ class Reader {
     bytes(&v, sizeof(T));
     return v;
   }
-  uint32_t count(uint32_t limit = 1u << 24) {
+  // A count of items each taking at least `min_item_bytes` in the file.
+  uint32_t count(uint32_t limit, size_t min_item_bytes) {
     uint32_t n = pod<uint32_t>();
-    check(n <= limit, ErrorKind::Value, path_, " is corrupt (a count of ", n, ")");
+    check(n <= limit, ErrorKind::Value, name_, " is corrupt (a count of ", n, ")");
+    require_left(static_cast<uint64_t>(n) * min_item_bytes);
     return n;
   }
   std::string str() {
-    std::string s(count(1u << 20), '\0');
+    std::string s(count(1u << 20, 1), '\0');
     bytes(s.data(), s.size());
     return s;
   }
   Shape shape() {
-    Shape s(count(64));
+    Shape s(count(64, sizeof(int64_t)));
     for (auto& d : s) d = pod<int64_t>();
     return s;
   }
   DType dtype() {
     uint8_t d = pod<uint8_t>();
-    check(d <= static_cast<uint8_t>(DType::i64), ErrorKind::Value, path_, " is corrupt (dtype ", int(d), ")");
+    check(d <= static_cast<uint8_t>(DType::i64), ErrorKind::Value, name_, " is corrupt (dtype ", int(d), ")");
     return static_cast<DType>(d);
+  }
+  // A tensor of the given shape filled from the file; its size is checked first.
+  Tensor tensor(const Shape& shape, DType dtype, const std::string& what) {
+    for (int64_t d : shape)
+      check(d >= 0, ErrorKind::Value, name_, " is corrupt (", what, " has shape ", shape_str(shape), ")");
+    const uint64_t elements = static_cast<uint64_t>(num_elements(shape));  // overflow-checked
+    check(elements <= left_ / dtype_size(dtype), ErrorKind::Value, name_, " is truncated or corrupt (", what,
+          " of shape ", shape_str(shape), " needs more bytes than are left)");
+    Tensor t = Tensor::empty(shape, dtype);
+    this->bytes(t.raw(), t.nbytes());
+    return t;
   }
   // A magic differing only in its last character (the format version) is another
   // version's file of the same kind, refused naming the version when `versioned`.
@@ -80,14 +95,34 @@ class Reader {
     char m[8];
     bytes(m, 8);
     if (versioned && std::memcmp(m, expected, 7) == 0 && m[7] != expected[7])
-      fail(ErrorKind::Value, path_, " was written by ", m[7] < expected[7] ? "an older" : "a newer",
+      fail(ErrorKind::Value, name_, " was written by ", m[7] < expected[7] ? "an older" : "a newer",
            " dagnet (program format ", m[7], ", this one reads ", expected[7], "); export it again");
-    check(std::memcmp(m, expected, 8) == 0, ErrorKind::Value, path_, " is not a dagnet file");
+    check(std::memcmp(m, expected, 8) == 0, ErrorKind::Value, name_, " is not a dagnet file");
   }
+  const std::string& name() const { return name_; }
 
  private:
-  std::string path_;
-  std::ifstream in_;
+  void require_left(uint64_t n) const { check(n <= left_, ErrorKind::Value, name_, " is truncated or corrupt"); }
+  std::istream& in_;
+  uint64_t left_;
+  std::string name_;
+};
+
+// The smallest number of bytes each record takes in the file (for Reader::count).
+constexpr size_t kMinValueBytes = 1 + 4 + 1 + 4 + 4;      // kind, name, dtype, rank, producer
+constexpr size_t kMinNodeBytes = 4 + 4 + 4 + 4 + 4;       // op, name, inputs, outputs, attrs
+constexpr size_t kMinAttrBytes = 4 + 1 + 4;               // key, type, smallest value (a string)
+constexpr size_t kMinTensorBytes = 1 + 4;                 // dtype, rank
+
+// An open file and its size, for a Reader.
+struct InputFile {
+  explicit InputFile(const std::string& path) : in(path, std::ios::binary | std::ios::ate) {
+    check(in.good(), ErrorKind::Value, "cannot open ", path);
+    size = static_cast<uint64_t>(in.tellg());
+    in.seekg(0);
+  }
+  std::ifstream in;
+  uint64_t size = 0;
 };
 
 void write_attrs(Writer& w, const Attrs& attrs) {
@@ -104,14 +139,14 @@ void write_attrs(Writer& w, const Attrs& attrs) {
 
 Attrs read_attrs(Reader& r) {
   Attrs attrs;
-  for (uint32_t n = r.count(1024); n-- > 0;) {
+  for (uint32_t n = r.count(1024, kMinAttrBytes); n-- > 0;) {
     std::string key = r.str();
     switch (r.pod<uint8_t>()) {
       case 0: attrs.set(key, r.pod<int64_t>()); break;
       case 1: attrs.set(key, r.pod<double>()); break;
       case 2: attrs.set(key, r.str()); break;
       case 3: attrs.set(key, r.shape()); break;
-      default: fail(ErrorKind::Value, "corrupt attribute '", key, "'");
+      default: fail(ErrorKind::Value, r.name(), " is corrupt (attribute '", key, "')");
     }
   }
   return attrs;
@@ -176,19 +211,16 @@ Program read_program(Reader& r) {
     int32_t producer;
     Tensor data;
   };
-  std::vector<PendingValue> values(r.count());
+  std::vector<PendingValue> values(r.count(1u << 24, kMinValueBytes));
   for (auto& v : values) {
     uint8_t kind = r.pod<uint8_t>();
-    check(kind <= 2, ErrorKind::Value, "corrupt value kind");
+    check(kind <= 2, ErrorKind::Value, r.name(), " is corrupt (value kind ", int(kind), ")");
     v.kind = static_cast<ValueKind>(kind);
     v.name = r.str();
     v.dtype = r.dtype();
     v.shape = r.shape();
     v.producer = r.pod<int32_t>();
-    if (v.kind == ValueKind::Param) {
-      v.data = Tensor::empty(v.shape, v.dtype);
-      r.bytes(v.data.raw(), v.data.nbytes());
-    }
+    if (v.kind == ValueKind::Param) v.data = r.tensor(v.shape, v.dtype, "parameter '" + v.name + "'");
   }
   struct PendingNode {
     std::string op, name;
@@ -196,13 +228,13 @@ Program read_program(Reader& r) {
     uint32_t outputs;
     Attrs attrs;
   };
-  std::vector<PendingNode> nodes(r.count());
+  std::vector<PendingNode> nodes(r.count(1u << 24, kMinNodeBytes));
   for (auto& n : nodes) {
     n.op = r.str();
     n.name = r.str();
-    n.inputs.resize(r.count(4096));
+    n.inputs.resize(r.count(4096, sizeof(int32_t)));
     for (auto& id : n.inputs) id = r.pod<int32_t>();
-    n.outputs = r.count(4096);
+    n.outputs = r.count(4096, 0);
     n.attrs = read_attrs(r);
   }
   // Replay in value order: a node is added when its first output's id comes up, and a
@@ -247,7 +279,7 @@ Program read_program(Reader& r) {
   check(next_node == nodes.size(), ErrorKind::Value, "corrupt program: ", nodes.size() - next_node,
         " nodes were never added");
   auto ids = [&]() {
-    std::vector<ValueId> list(r.count());
+    std::vector<ValueId> list(r.count(1u << 24, sizeof(int32_t)));
     for (auto& id : list) {
       id = r.pod<int32_t>();
       check(id >= 0 && static_cast<size_t>(id) < g.num_values(), ErrorKind::Value, "corrupt program: value id ", id);
@@ -256,20 +288,22 @@ Program read_program(Reader& r) {
   };
   p.fetches = ids();
   p.loss = r.pod<int32_t>();
+  check(p.loss == kNoValue || (p.loss >= 0 && static_cast<size_t>(p.loss) < g.num_values()), ErrorKind::Value,
+        "corrupt program: loss value id ", p.loss);
   p.params = ids();
   p.optimizer.name = r.str();
-  for (uint32_t n = r.count(1024); n-- > 0;) {
+  for (uint32_t n = r.count(1024, 4 + sizeof(double)); n-- > 0;) {
     std::string field = r.str();
     set_optimizer_field(p.optimizer, field, r.pod<double>());  // an unknown field is an error naming it
   }
-  p.constraints.resize(r.count());
+  p.constraints.resize(r.count(1u << 24, 4 + 4));  // parameter index, attribute count
   for (ParamConstraint& c : p.constraints) {
     c.param_index = r.pod<uint32_t>();
     check(c.param_index < p.params.size(), ErrorKind::Value, "corrupt program: a constraint on parameter ",
           c.param_index, " of ", p.params.size());
     c.attrs = read_attrs(r);
   }
-  p.state_updates.resize(r.count());
+  p.state_updates.resize(r.count(1u << 24, sizeof(int32_t)));
   for (NodeId& id : p.state_updates) {
     id = r.pod<int32_t>();
     check(id >= 0 && static_cast<size_t>(id) < g.num_nodes(), ErrorKind::Value, "corrupt program: node id ", id);
@@ -286,12 +320,17 @@ void write_programs(const std::string& path, const std::vector<Program>& program
   w.finish();
 }
 
-std::vector<Program> read_programs(const std::string& path) {
-  Reader r(path);
+std::vector<Program> read_programs(std::istream& in, uint64_t size, const std::string& name) {
+  Reader r(in, size, name);
   r.magic(kProgramMagic, true);
-  std::vector<Program> programs(r.count(16));
+  std::vector<Program> programs(r.count(16, 4));
   for (auto& p : programs) p = read_program(r);
   return programs;
+}
+
+std::vector<Program> read_programs(const std::string& path) {
+  InputFile file(path);
+  return read_programs(file.in, file.size, path);
 }
 
 void write_tensors(const std::string& path, const std::vector<Tensor>& tensors) {
@@ -306,17 +345,21 @@ void write_tensors(const std::string& path, const std::vector<Tensor>& tensors) 
   w.finish();
 }
 
-std::vector<Tensor> read_tensors(const std::string& path) {
-  Reader r(path);
+std::vector<Tensor> read_tensors(std::istream& in, uint64_t size, const std::string& name) {
+  Reader r(in, size, name);
   r.magic(kTensorMagic);
-  std::vector<Tensor> tensors(r.count(4096));
-  for (auto& t : tensors) {
+  std::vector<Tensor> tensors(r.count(4096, kMinTensorBytes));
+  for (size_t i = 0; i < tensors.size(); ++i) {
     DType dtype = r.dtype();
     Shape shape = r.shape();
-    t = Tensor::empty(shape, dtype);
-    r.bytes(t.raw(), t.nbytes());
+    tensors[i] = r.tensor(shape, dtype, cat("tensor ", i));
   }
   return tensors;
+}
+
+std::vector<Tensor> read_tensors(const std::string& path) {
+  InputFile file(path);
+  return read_tensors(file.in, file.size, path);
 }
 
 }  // namespace dagnet

@@ -8,8 +8,10 @@
 // node ids. Nodes without outputs (state updates) are replayed in node order. Reading replays
 // everything through Graph::add_* so every shape rule and attribute check runs again; a
 // truncated or inconsistent file, or an optimizer field this build does not know, is an
-// error.
+// error. The reader trusts no count or size in the file: each is checked against the
+// bytes that are left before anything is allocated (tests/fuzz fuzzes both readers).
 #pragma once
+#include <istream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,10 +34,13 @@ struct Program {
 
 void write_programs(const std::string& path, const std::vector<Program>& programs);
 std::vector<Program> read_programs(const std::string& path);
+// The same from a stream of `size` bytes; `name` names it in errors.
+std::vector<Program> read_programs(std::istream& in, uint64_t size, const std::string& name);
 
 // Plain tensor files (inputs / outputs of a native run): "DAGNETT1", u32 count, then per
 // tensor dtype, shape and bytes.
 void write_tensors(const std::string& path, const std::vector<Tensor>& tensors);
 std::vector<Tensor> read_tensors(const std::string& path);
+std::vector<Tensor> read_tensors(std::istream& in, uint64_t size, const std::string& name);
 
 }  // namespace dagnet

@@ -34,7 +34,7 @@ Attrs attrs_of_beta_1(double beta_1) {
 
 Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
                  std::vector<ValueId> extra_fetches, ExecutorOptions options, std::vector<ParamConstraint> constraints,
-                 std::vector<NodeId> state_updates)
+                 std::vector<NodeId> state_updates, GradientAllreduce allreduce)
     : graph_(std::move(graph)),
       params_(std::move(params)),
       state_updates_(std::move(state_updates)),
@@ -53,6 +53,9 @@ Trainer::Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId
 
   check_state_updates(*graph_, state_updates_, params_);
   gradients_ = add_gradients(*graph_, loss, params_);
+  // Data-parallel: every process's gradients become their mean over the global batch
+  // before clipping, so clipnorm sees what one process training on it all would.
+  if (allreduce.enabled) gradients_ = add_gradient_allreduce(*graph_, gradients_, allreduce.bucket_bytes);
   clip_gradients();
 
   learning_rate_ = Tensor::zeros({}, DType::f64, device_);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "graph/executor.h"
+#include "graph/gradient_allreduce.h"
 #include "graph/optimizer_config.h"
 
 namespace dagnet {
@@ -30,7 +31,8 @@ class Trainer {
  public:
   Trainer(std::shared_ptr<Graph> graph, ValueId loss, std::vector<ValueId> params, OptimizerConfig optimizer,
           std::vector<ValueId> extra_fetches = {}, ExecutorOptions options = {},
-          std::vector<ParamConstraint> constraints = {}, std::vector<NodeId> state_updates = {});
+          std::vector<ParamConstraint> constraints = {}, std::vector<NodeId> state_updates = {},
+          GradientAllreduce allreduce = {});
 
   // Feeds follow executor().required_inputs(); returns the loss, then extra fetches.
   std::vector<Tensor> step(const std::vector<Tensor>& feeds);

@@ -2,6 +2,7 @@
 // activation_grad: dx = dy * f'(x), computed from (dy, y).
 #include "cpu/activation.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -68,7 +69,7 @@ void register_activation_ops() {
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
     ctx.require_same_dtype(0, 2);
-    ctx.require(ctx.shape(0).size() == ctx.shape(1).size(), "gradient and output ranks differ");
+    require_shape(ctx, 0, ctx.shape(1), "the output gradient");
     check_activation_attrs(ctx);
     return {{ctx.shape(1), ctx.dtype(0)}};
   };

@@ -3,6 +3,7 @@
 // Backward: batch_matmuls, as for matmul.
 #include "cpu/gemm.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -14,7 +15,7 @@ struct Dims {
 Dims dims_of(const Shape& a, const Shape& b, bool ta, bool tb) {
   size_t r = a.size();
   int64_t batch = 1;
-  for (size_t d = 0; d + 2 < r; ++d) batch = (batch < 0 || a[d] < 0) ? kUnknownDim : batch * a[d];
+  for (size_t d = 0; d + 2 < r; ++d) batch = checked_mul(batch, a[d], "the batch size");
   return {batch, ta ? a[r - 1] : a[r - 2], tb ? b[r - 2] : b[r - 1], ta ? a[r - 2] : a[r - 1],
           tb ? b[r - 1] : b[r - 2]};
 }

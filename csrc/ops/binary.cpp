@@ -11,6 +11,7 @@
 #include "cpu/strided.h"
 #include "ops/broadcast.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -46,8 +47,10 @@ void broadcast_apply2(const Tensor& a, const Tensor& b, const Tensor& out, Fn fn
   }
 }
 
+// out_shape is a copy: emitting nodes grows the graph's value table, which would leave a
+// reference into it dangling (a heap-use-after-free ASan found).
 std::vector<ValueId> reduce_to_operands(GradBuilder& gb, const std::vector<ValueId>& full,
-                                        const std::vector<ValueId>& operands, const Shape& out_shape) {
+                                        const std::vector<ValueId>& operands, const Shape out_shape) {
   std::vector<ValueId> result;
   for (size_t i = 0; i < operands.size(); ++i) {
     const Shape& s = gb.spec(operands[i]).shape;
@@ -90,6 +93,11 @@ void register_binary_ops() {
   bgrad.attrs = {{"kind", AttrType::String}};
   bgrad.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
+    ctx.require_same_dtype(0, 3);
+    cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    for (size_t i : {1, 2})
+      ctx.require(broadcasts_to(ctx.shape(i), ctx.shape(0)), "operand ", i, " of shape ", shape_str(ctx.shape(i)),
+                  " does not broadcast to the gradient's shape ", shape_str(ctx.shape(0)));
     return {{ctx.shape(0), ctx.dtype(0)}, {ctx.shape(0), ctx.dtype(0)}};
   };
   bgrad.cpu = [](const KernelContext& ctx) {
@@ -118,7 +126,10 @@ void register_binary_ops() {
   sum.shape_only_from = 1;
   sum.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
-    ctx.require(ctx.shape(1).size() <= ctx.shape(0).size(), "the target has a higher rank than the gradient");
+    // Only a shape the gradient's shape was broadcast from is a sum over whole axes.
+    ctx.require(broadcasts_to(ctx.shape(1), ctx.shape(0)), "the target shape ", shape_str(ctx.shape(1)),
+                " does not broadcast to the gradient's shape ", shape_str(ctx.shape(0)),
+                ", so the gradient is not a sum over its axes");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
   sum.cpu = [](const KernelContext& ctx) {
@@ -177,7 +188,10 @@ void register_binary_ops() {
   wgrad.name = "where_grad";
   wgrad.min_inputs = wgrad.max_inputs = 2;
   wgrad.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
     ctx.require_same_dtype(0, 2);
+    ctx.require(broadcasts_to(ctx.shape(1), ctx.shape(0)), "the condition of shape ", shape_str(ctx.shape(1)),
+                " does not broadcast to the gradient's shape ", shape_str(ctx.shape(0)));
     return {{ctx.shape(0), ctx.dtype(0)}, {ctx.shape(0), ctx.dtype(0)}};
   };
   wgrad.cpu = [](const KernelContext& ctx) {

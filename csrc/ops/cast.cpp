@@ -1,5 +1,6 @@
 // cast(x) attr dtype: converts element types; the gradient casts back between floats and
 // stops at integers.
+#include "cpu/convert.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -20,7 +21,8 @@ void register_cast_ops() {
         using Out = decltype(out_tag);
         const In* px = x.data<In>();
         Out* py = y.data<Out>();
-        for (int64_t i = 0; i < x.numel(); ++i) py[i] = static_cast<Out>(px[i]);
+        for (int64_t i = 0; i < x.numel(); ++i)
+          py[i] = cpu::convert<Out>(px[i]);  // defined for NaN and out-of-range values
       });
     });
   };

@@ -3,6 +3,7 @@
 // split and the pieces' originals, read for their shapes only.
 #include "cpu/concat.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -28,7 +29,7 @@ std::vector<TensorSpec> infer_concatenate(const InferContext& ctx) {
                 " has shape ", shape_str(s), " and input 0 has ", shape_str(first));
     for (size_t d = 0; d < s.size(); ++d)
       if (d != static_cast<size_t>(axis)) out[d] = merge_dim(out[d], s[d]);
-    out[axis] = (out[axis] < 0 || s[axis] < 0) ? kUnknownDim : out[axis] + s[axis];
+    out[axis] = checked_add(out[axis], s[axis], "the concatenated axis", &ctx);
   }
   return {{out, ctx.dtype(0)}};
 }
@@ -74,12 +75,16 @@ void register_concatenate_ops() {
     for (size_t i = 1; i < ctx.num_inputs(); ++i) {
       Shape s = ctx.shape(i);
       ctx.require(s.size() == whole.size(), "piece ", i - 1, " has rank ", s.size(), ", expected ", whole.size());
-      for (size_t d = 0; d < s.size(); ++d)
-        if (d != static_cast<size_t>(axis)) s[d] = merge_dim(s[d], whole[d]);
+      for (size_t d = 0; d < s.size(); ++d) {
+        if (d == static_cast<size_t>(axis)) continue;
+        ctx.require(dims_compatible(s[d], whole[d]), "piece ", i - 1, " of shape ", shape_str(ctx.shape(i)),
+                    " does not match the whole's shape ", shape_str(whole), " outside axis ", axis);
+        s[d] = merge_dim(s[d], whole[d]);
+      }
       outs.push_back({s, ctx.dtype(0)});
     }
     int64_t total = 0;
-    for (const auto& o : outs) total = (total < 0 || o.shape[axis] < 0) ? kUnknownDim : total + o.shape[axis];
+    for (const auto& o : outs) total = checked_add(total, o.shape[axis], "the pieces' total", &ctx);
     ctx.require(dims_compatible(total, whole[axis]), "pieces add up to ", total, " along axis ", axis, ", not ",
                 whole[axis]);
     return outs;

@@ -1,5 +1,5 @@
 // dense: y = activation(x @ kernel + bias) over the last axis of x, Keras's Dense.
-// Inputs: x (..., in), kernel (in, units), optional bias (units,).
+// Inputs: x (batch, ..., in), kernel (in, units), optional bias (units,).
 // Attributes: activation (linear|relu|elu|sigmoid|tanh|softmax), alpha (ELU).
 #include "cpu/activation.h"
 #include "cpu/epilogue.h"
@@ -15,7 +15,8 @@ std::vector<TensorSpec> infer_dense(const InferContext& ctx) {
   ctx.require_same_dtype(0, ctx.num_inputs());
   const Shape& x = ctx.shape(0);
   const Shape& w = ctx.shape(1);
-  ctx.require(!x.empty(), "the input needs at least one axis");
+  // A batch axis too: the backward rule's matmuls need rank >= 2 (Keras's Dense never sees less).
+  ctx.require(x.size() >= 2, "the input needs rank >= 2 (batch, ..., features)");
   ctx.require(w.size() == 2, "the kernel must be 2-D (in, units)");
   ctx.require(dims_compatible(x.back(), w[0]), "the input's last axis (", x.back(), ") does not match the kernel's ",
               w[0], " input units");

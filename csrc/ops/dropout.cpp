@@ -5,19 +5,11 @@
 #include <cstdint>
 
 #include "core/thread_pool.h"
+#include "ops/counter_rng.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
-
-namespace {
-uint64_t splitmix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
 
 void register_dropout_ops() {
   OpDef dropout;
@@ -36,8 +28,7 @@ void register_dropout_ops() {
     const Tensor& x = ctx.inputs[0];
     int64_t* state = ctx.inputs[1].data<int64_t>();
     const double rate = ctx.attrs().get_float("rate", 0.5);
-    const uint64_t stream =
-        splitmix64(static_cast<uint64_t>(ctx.attrs().get_int("seed", 0)) ^ splitmix64(static_cast<uint64_t>(*state)));
+    const uint64_t stream = rng_stream(ctx.attrs().get_int("seed", 0), *state);
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
@@ -45,8 +36,7 @@ void register_dropout_ops() {
       const T scale = static_cast<T>(1.0 / (1.0 - rate));
       parallel_for(x.numel(), 1 << 14, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
-          double u = static_cast<double>(splitmix64(stream + static_cast<uint64_t>(i)) >> 11) * 0x1.0p-53;
-          keep[i] = u >= rate ? T(1) : T(0);
+          keep[i] = rng_keep(stream, static_cast<uint64_t>(i), rate) ? T(1) : T(0);
           py[i] = px[i] * keep[i] * scale;
         }
       });

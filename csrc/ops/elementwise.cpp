@@ -4,8 +4,10 @@
 // inside a step; ordered after every other reader of target).
 #include <cstring>
 
+#include "cpu/convert.h"
 #include "cpu/elementwise.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -23,8 +25,8 @@ void register_elementwise_ops() {
     switch (out.dtype()) {
       case DType::f32: cpu::fill<float>(out.data<float>(), static_cast<float>(value), out.numel()); break;
       case DType::f64: cpu::fill<double>(out.data<double>(), value, out.numel()); break;
-      case DType::i32: cpu::fill<int32_t>(out.data<int32_t>(), static_cast<int32_t>(value), out.numel()); break;
-      case DType::i64: cpu::fill<int64_t>(out.data<int64_t>(), static_cast<int64_t>(value), out.numel()); break;
+      case DType::i32: cpu::fill<int32_t>(out.data<int32_t>(), cpu::convert<int32_t>(value), out.numel()); break;
+      case DType::i64: cpu::fill<int64_t>(out.data<int64_t>(), cpu::convert<int64_t>(value), out.numel()); break;
     }
   };
   register_op(std::move(fill));
@@ -54,7 +56,7 @@ void register_elementwise_ops() {
   assign.min_inputs = assign.max_inputs = 2;
   assign.mutates = {0};
   assign.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
-    ctx.require(ctx.shape(0) == ctx.shape(1) && ctx.dtype(0) == ctx.dtype(1),
+    ctx.require(shapes_compatible(ctx.shape(0), ctx.shape(1)) && ctx.dtype(0) == ctx.dtype(1),
                 "the value must have the target's shape and dtype");
     return {};
   };

@@ -7,6 +7,7 @@
 
 #include "cpu/embedding.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -91,7 +92,12 @@ void register_embedding_ops() {
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     require_indices(ctx, 1);
     ctx.require_float(0);
-    return {{ctx.shape(2), ctx.dtype(0)}};
+    const Shape& table = ctx.shape(2);
+    ctx.require(table.size() == 2, "the table must be 2-D (input_dim, output_dim)");
+    Shape dy = ctx.shape(1);
+    dy.push_back(table[1]);
+    require_shape(ctx, 0, dy, "the output gradient");
+    return {{table, ctx.dtype(0)}};
   };
   bwd.workspace = indices_workspace(1);
   bwd.describe_error = describe_index_error;

@@ -90,7 +90,7 @@ void register_expand_ops() {
                       dtype_size(out.dtype()), out.raw());
   };
   stack.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
-    const Shape& out = gb.spec(node.outputs[0]).shape;
+    const Shape out = gb.spec(node.outputs[0]).shape;  // a copy: emitting nodes grows the value table
     int axis = normalize_axis(node.attrs.get_int("axis", 0), out.size(), "stack");
     std::vector<ValueId> result;
     for (size_t i = 0; i < node.inputs.size(); ++i) {

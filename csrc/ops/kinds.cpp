@@ -16,6 +16,15 @@ Activation parse_activation(const std::string& name) {
   fail(ErrorKind::Value, "unknown activation '", name, "' (available: linear, relu, elu, sigmoid, tanh, softmax)");
 }
 
+ResizeMethod parse_resize_method(const std::string& name) {
+  static const std::pair<const char*, ResizeMethod> table[] = {
+      {"nearest", ResizeMethod::Nearest}, {"bilinear", ResizeMethod::Bilinear}, {"bicubic", ResizeMethod::Bicubic},
+      {"area", ResizeMethod::Area},       {"lanczos3", ResizeMethod::Lanczos3}, {"lanczos5", ResizeMethod::Lanczos5}};
+  for (const auto& [n, m] : table)
+    if (name == n) return m;
+  fail(ErrorKind::Value, "unknown interpolation '", name, "' (nearest, bilinear, bicubic, area, lanczos3, lanczos5)");
+}
+
 NormMode parse_norm_mode(const std::string& name) {
   if (name == "moments") return NormMode::Moments;
   if (name == "rms_scaling") return NormMode::RmsScaling;

@@ -13,6 +13,11 @@ Activation parse_activation(const std::string& name);  // throws a Value error l
 // The recurrent cells' activation and recurrent_activation (parsed in ops/recurrent.cpp).
 enum class RnnActivation { Tanh, Sigmoid, HardSigmoid, Relu, Linear };
 
+// resize / resize_grad: TensorFlow's resize methods (Keras 3's ops.image.resize; see
+// ops/resample_geometry.h for each one's sampling rule).
+enum class ResizeMethod { Nearest, Bilinear, Bicubic, Area, Lanczos3, Lanczos5 };
+ResizeMethod parse_resize_method(const std::string& name);  // throws a Value error listing the names
+
 // reduce / reduce_grad.
 enum class ReduceKind { Sum, Mean, Max, Min, Prod };
 

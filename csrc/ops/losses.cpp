@@ -46,6 +46,9 @@ Extras extras_of(const Attrs& attrs, size_t num_inputs, size_t first) {
   size_t extra = num_inputs > first ? num_inputs - first : 0;
   bool weighted = attrs.get_int("weighted", 0) != 0;
   check(!weighted || extra >= 1, ErrorKind::Value, "weighted=1 needs a sample-weight input");
+  check(extra <= (weighted ? 2u : 1u), ErrorKind::Value, "takes at most a mask",
+        weighted ? " and sample weights" : " (sample weights need weighted=1)", " after y_pred and y_true, got ", extra,
+        " more inputs");
   if (weighted) e.weights = num_inputs - 1;
   if (extra - (weighted ? 1 : 0) == 1) e.mask = first;
   return e;
@@ -132,6 +135,8 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   bwd.attrs = {{"weighted", AttrType::Int}, {"delta", AttrType::Float}};
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
+    check(ctx.dtype(0) == ctx.dtype(1), ErrorKind::Type, ctx.where(), ": the upstream gradient has dtype ",
+          dtype_name(ctx.dtype(0)), " but y_pred has ", dtype_name(ctx.dtype(1)));
     require_matching_pair(ctx, 1, 2);
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};
@@ -236,6 +241,8 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
   bwd.attrs = {{"weighted", AttrType::Int}};
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
+    check(ctx.dtype(0) == ctx.dtype(1), ErrorKind::Type, ctx.where(), ": the upstream gradient has dtype ",
+          dtype_name(ctx.dtype(0)), " but y_pred has ", dtype_name(ctx.dtype(1)));
     require_sparse_pair(ctx, 1, 2);
     require_extras(ctx, 1, 3);
     return {{ctx.shape(1), ctx.dtype(1)}};

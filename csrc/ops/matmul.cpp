@@ -4,19 +4,13 @@
 // kernel's gradient x^T @ dz contracts over every leading axis at once.
 #include "cpu/gemm.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
 
 namespace {
-int64_t fold(const Shape& s, size_t begin, size_t end) {
-  int64_t n = 1;
-  for (size_t i = begin; i < end; ++i) {
-    if (s[i] < 0) return kUnknownDim;
-    n *= s[i];
-  }
-  return n;
-}
+int64_t fold(const Shape& s, size_t begin, size_t end) { return checked_product(s, begin, end); }
 
 struct MatmulDims {
   int64_t M, N, K, K_b;

@@ -5,6 +5,7 @@
 
 #include "cpu/accuracy.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -56,6 +57,7 @@ void register_metrics_ops() {
       for (size_t d = 0; ok && d < p.size(); ++d) ok = dims_compatible(p[d], t[d]);
       ctx.require(ok, "y_true and y_pred shapes differ");
     }
+    if (ctx.num_inputs() == 3) require_shape(ctx, 2, Shape(p.begin(), p.end() - 1), "the row weights");
     return {{{}, ctx.dtype(0)}};
   };
   op.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {

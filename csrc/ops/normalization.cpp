@@ -23,6 +23,7 @@
 #include "cpu/normalization.h"
 #include "ops/dispatch.h"
 #include "ops/normalization_layout.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -230,12 +231,9 @@ NormInputs grad_inputs(const NormSetup& s) {  // after dy, x
   return in;
 }
 
-void require_shape(const InferContext& ctx, int index, const Shape& want, const char* what) {
-  if (index < 0) return;
-  const Shape& got = ctx.shape(static_cast<size_t>(index));
-  bool ok = got.size() == want.size();
-  for (size_t d = 0; ok && d < got.size(); ++d) ok = dims_compatible(got[d], want[d]);
-  ctx.require(ok, what, " must have shape ", shape_str(want), ", got ", shape_str(got));
+// An optional input (index -1: absent).
+void require_optional_shape(const InferContext& ctx, int index, const Shape& want, const char* what) {
+  if (index >= 0) require_shape(ctx, static_cast<size_t>(index), want, what);
 }
 
 void check_inputs(const InferContext& ctx, const NormGeometry& g, const NormInputs& in, int x_index) {
@@ -244,13 +242,13 @@ void check_inputs(const InferContext& ctx, const NormGeometry& g, const NormInpu
   ctx.require_float(static_cast<size_t>(x_index));
   ctx.require_same_dtype(0, ctx.num_inputs());
   Shape mask_shape(ctx.shape(x_index).begin(), ctx.shape(x_index).end() - 1);
-  require_shape(ctx, in.gamma, g.param_shape, "gamma");
-  require_shape(ctx, in.beta, g.param_shape, "beta");
-  require_shape(ctx, in.weights, mask_shape, "the mask weights");
-  require_shape(ctx, in.mean, g.stats_shape, "mean");
-  require_shape(ctx, in.var, g.stats_shape, "var");
-  require_shape(ctx, in.dmean, g.stats_shape, "the mean's gradient");
-  require_shape(ctx, in.dvar, g.stats_shape, "the variance's gradient");
+  require_optional_shape(ctx, in.gamma, g.param_shape, "gamma");
+  require_optional_shape(ctx, in.beta, g.param_shape, "beta");
+  require_optional_shape(ctx, in.weights, mask_shape, "the mask weights");
+  require_optional_shape(ctx, in.mean, g.stats_shape, "mean");
+  require_optional_shape(ctx, in.var, g.stats_shape, "var");
+  require_optional_shape(ctx, in.dmean, g.stats_shape, "the mean's gradient");
+  require_optional_shape(ctx, in.dvar, g.stats_shape, "the variance's gradient");
 }
 
 NormSetup prepared_setup(const PrepareContext& ctx, int x_index) {
@@ -403,11 +401,7 @@ void register_normalize_grad() {
   op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     const NormGeometry g = norm_geometry(ctx.shape(1), ctx.attrs(), &ctx);
     check_inputs(ctx, g, grad_inputs(g.setup), 1);
-    ctx.require(ctx.shape(0).size() == ctx.shape(1).size(), "dy must have x's shape ", shape_str(ctx.shape(1)),
-                ", got ", shape_str(ctx.shape(0)));
-    for (size_t d = 0; d < ctx.shape(0).size(); ++d)
-      ctx.require(dims_compatible(ctx.shape(0)[d], ctx.shape(1)[d]), "dy must have x's shape ", shape_str(ctx.shape(1)),
-                  ", got ", shape_str(ctx.shape(0)));
+    require_shape(ctx, size_t{0}, ctx.shape(1), "dy (x's shape)");
     const DType t = ctx.dtype(1);
     return {{ctx.shape(1), t}, {g.param_shape, t}, {g.param_shape, t}, {g.stats_shape, t}, {g.stats_shape, t}};
   };
@@ -468,12 +462,13 @@ void register_fold_batch_norm() {
                 ctx.num_inputs());
     ctx.require_float(0);
     ctx.require_same_dtype(0, ctx.num_inputs());
-    ctx.require(!ctx.shape(0).empty() && ctx.shape(0).back() >= 0, "the kernel needs a known last (channel) axis");
-    const Shape channels{ctx.shape(0).back()};
+    ctx.require(!ctx.shape(0).empty(), "the kernel needs a last (channel) axis");
+    Shape channels{ctx.shape(0).back()};
     for (int i : {in.bias, in.mean, in.var, in.gamma, in.beta})
-      if (i >= 0)
-        ctx.require(ctx.shape(static_cast<size_t>(i)) == channels, "input ", i, " must have shape ",
-                    shape_str(channels), ", got ", shape_str(ctx.shape(static_cast<size_t>(i))));
+      if (i >= 0) {
+        require_shape(ctx, static_cast<size_t>(i), channels, "each of bias, mean, var, gamma, beta");
+        if (channels[0] < 0) channels = ctx.shape(static_cast<size_t>(i));  // the first known size
+      }
     ctx.require(ctx.attrs().get_float("epsilon", 1e-3) >= 0, "epsilon must be >= 0");
     return {{ctx.shape(0), ctx.dtype(0)}, {channels, ctx.dtype(0)}};
   };
@@ -503,7 +498,7 @@ void register_moving_average_update() {
   op.mutates = {0};
   op.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
-    ctx.require(ctx.shape(0) == ctx.shape(1) && ctx.dtype(0) == ctx.dtype(1),
+    ctx.require(shapes_compatible(ctx.shape(0), ctx.shape(1)) && ctx.dtype(0) == ctx.dtype(1),
                 "the value must have the variable's shape and dtype");
     const double momentum = ctx.attrs().get_float("momentum", 0.99);
     ctx.require(momentum >= 0 && momentum <= 1, "momentum must be in [0, 1], got ", momentum);

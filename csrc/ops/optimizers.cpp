@@ -38,6 +38,7 @@
 
 #include "cpu/optimizers.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -45,11 +46,11 @@ namespace dagnet {
 namespace {
 void require_update_inputs(const InferContext& ctx, size_t first_slot) {
   ctx.require_float(0);
-  ctx.require(ctx.shape(0) == ctx.shape(1) && ctx.dtype(1) == ctx.dtype(0),
+  ctx.require(shapes_compatible(ctx.shape(0), ctx.shape(1)) && ctx.dtype(1) == ctx.dtype(0),
               "the gradient must match the parameter's shape and dtype");
   ctx.require(ctx.shape(2).empty() && ctx.dtype(2) == DType::f64, "the learning rate must be a float64 scalar");
   for (size_t i = first_slot; i < ctx.num_inputs(); ++i)
-    ctx.require(ctx.shape(i) == ctx.shape(0) && ctx.dtype(i) == ctx.dtype(0), "optimizer slot ", i,
+    ctx.require(shapes_compatible(ctx.shape(i), ctx.shape(0)) && ctx.dtype(i) == ctx.dtype(0), "optimizer slot ", i,
                 " must match the parameter");
 }
 // Hyper-parameters parsed once per plan (each op reads the ones it has).
@@ -79,10 +80,10 @@ void register_optimizer_ops() {
   sgd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
     ctx.require_same_dtype(0, 2);
-    ctx.require(ctx.shape(0) == ctx.shape(1), "the gradient's shape differs from the parameter's");
+    ctx.require(shapes_compatible(ctx.shape(0), ctx.shape(1)), "the gradient's shape differs from the parameter's");
     ctx.require(ctx.shape(2).empty() && ctx.dtype(2) == DType::f64, "the learning rate must be a float64 scalar");
     if (ctx.num_inputs() == 4)
-      ctx.require(ctx.shape(3) == ctx.shape(0) && ctx.dtype(3) == ctx.dtype(0),
+      ctx.require(shapes_compatible(ctx.shape(3), ctx.shape(0)) && ctx.dtype(3) == ctx.dtype(0),
                   "the velocity must match the parameter");
     ctx.require((ctx.attrs().get_float("momentum", 0.0) > 0) == (ctx.num_inputs() == 4),
                 "momentum > 0 needs a velocity input, and only then");

@@ -1,22 +1,33 @@
 // Pooling, Keras semantics:
-//   max_pool2d / avg_pool2d / max_pool1d / avg_pool1d (x): attrs pool_size, strides
+//   max_pool{1,2,3}d / avg_pool{1,2,3}d (x): attrs pool_size, strides
 //   (default pool_size), padding (valid|same), data_format; backward ops
 //   <op>_grad(dy, x) (max routes to the first maximum; avg spreads over real elements).
-//   global_max_pool / global_avg_pool (x): rank 3 (1-D) or 4 (2-D) -> (batch, channels);
+//   global_max_pool / global_avg_pool (x): rank 3 (1-D), 4 (2-D) or 5 (3-D) -> (batch, channels);
 //   backward global_*_pool_grad(dy, x).
 // Global pooling is a window covering the whole input, so it shares the kernels.
 #include "cpu/pooling.h"
+#include "ops/conv_layout.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 #include "ops/window_geometry.h"
 
 namespace dagnet {
 
 namespace {
-struct PoolSetup {
-  cpu::PoolShape s{};
-  Shape out_shape;
-};
+using PoolSetup = PoolState;
+
+// The pooling geometry of rank-many window axes (the last of depth, height, width).
+PoolShape pool_shape(const SpatialLayout& l, const std::vector<WindowAxis>& axes) {
+  const ConvShape w = window_shape(l.batch, l.channels, axes);
+  PoolShape p{w.n, w.h, w.w, w.c, w.kh, w.kw, w.sh, w.sw, w.pad_top, w.pad_left, w.oh, w.ow, l.channels_first};
+  p.d = w.d;
+  p.kd = w.kd;
+  p.sd = w.sd;
+  p.pad_front = w.pad_front;
+  p.od = w.od;
+  return p;
+}
 
 PoolSetup pool_setup(const Shape& x, const Attrs& attrs, size_t rank, const InferContext* ctx) {
   SpatialLayout l = read_layout(x, rank, attrs.get_string("data_format", "channels_last"), ctx);
@@ -28,54 +39,45 @@ PoolSetup pool_setup(const Shape& x, const Attrs& attrs, size_t rank, const Infe
     if (ctx) ctx->fail(m);
     fail(ErrorKind::Value, m);
   }
-  const char* names[2] = {rank == 2 ? "height" : "length", "width"};
-  std::vector<AxisWindow> w;
+  std::vector<WindowAxis> axes;
   std::vector<int64_t> out;
   for (size_t a = 0; a < rank; ++a) {
-    w.push_back(axis_window(l.spatial[a], pool[a], strides[a], 1, padding, ctx, names[a]));
-    out.push_back(w.back().out);
+    WindowAxis axis{l.spatial[a], pool[a], strides[a], 1, {}};
+    axis.window = axis_window(l.spatial[a], pool[a], strides[a], 1, padding, ctx, spatial_axis_name(rank, a));
+    axes.push_back(axis);
+    out.push_back(axis.window.out);
   }
   PoolSetup p;
   p.out_shape = make_shape(l.batch, out, l.channels, l.channels_first);
-  size_t a = rank == 2 ? 1 : 0;
-  p.s = cpu::PoolShape{l.batch,
-                       rank == 2 ? l.spatial[0] : 1,
-                       l.spatial[a],
-                       l.channels,
-                       rank == 2 ? pool[0] : 1,
-                       pool[a],
-                       rank == 2 ? strides[0] : 1,
-                       strides[a],
-                       rank == 2 ? w[0].pad_before : 0,
-                       w[a].pad_before,
-                       rank == 2 ? w[0].out : 1,
-                       w[a].out,
-                       l.channels_first};
+  p.s = pool_shape(l, axes);
   return p;
 }
 
 // Global pooling: one window over all spatial positions.
 PoolSetup global_setup(const Shape& x, const Attrs& attrs, const InferContext* ctx) {
-  size_t rank = x.size() == 3 ? 1 : 2;
-  if (x.size() != 3 && x.size() != 4) {
+  if (x.size() < 3 || x.size() > 5) {
     std::string m =
-        cat("expects an input of rank 3 (batch, steps, channels) or 4 (batch, height, width, channels), "
-            "got rank ",
+        cat("expects an input of rank 3 (batch, steps, channels), 4 (batch, height, width, channels) or 5 "
+            "(batch, depth, height, width, channels), got rank ",
             x.size());
     if (ctx) ctx->fail(m);
     fail(ErrorKind::Value, m);
   }
+  const size_t rank = x.size() - 2;
   SpatialLayout l = read_layout(x, rank, attrs.get_string("data_format", "channels_last"), ctx);
   PoolSetup p;
   p.out_shape = {l.batch, l.channels};
-  int64_t h = rank == 2 ? l.spatial[0] : 1, w = l.spatial[rank - 1];
-  p.s = cpu::PoolShape{l.batch, h, w, l.channels, h, w, 1, 1, 0, 0, 1, 1, l.channels_first};
-  p.s.nan_propagates = true;  // a global max is TensorFlow's reduce_max
-  if (h == 0 || w == 0) {
-    std::string m = "cannot pool over an empty input";
-    if (ctx) ctx->fail(m);
-    fail(ErrorKind::Value, m);
+  std::vector<WindowAxis> axes;
+  for (int64_t size : l.spatial) {
+    if (size == 0) {
+      std::string m = "cannot pool over an empty input";
+      if (ctx) ctx->fail(m);
+      fail(ErrorKind::Value, m);
+    }
+    axes.push_back(WindowAxis{size, size, 1, 1, {1, 0}});
   }
+  p.s = pool_shape(l, axes);
+  p.s.nan_propagates = true;  // a global max is TensorFlow's reduce_max
   return p;
 }
 
@@ -111,7 +113,9 @@ void register_pool(const std::string& name, bool is_max, SetupFn setup, const st
   bwd.attrs = attrs;
   if (!is_max) bwd.shape_only_from = 1;  // the average's gradient needs x's shape only
   bwd.infer = [setup](const InferContext& ctx) -> std::vector<TensorSpec> {
-    setup(ctx.shape(1), ctx.attrs(), &ctx);
+    ctx.require_float(0);
+    ctx.require_same_dtype(0, 2);
+    require_shape(ctx, 0, setup(ctx.shape(1), ctx.attrs(), &ctx).out_shape, "the output gradient");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
   bwd.prepare = [setup](const PrepareContext& ctx) {
@@ -138,10 +142,13 @@ void register_pooling_ops() {
   const std::vector<AttrSpec> global_attrs = {{"data_format", AttrType::String}};
   SetupFn one = [](const Shape& x, const Attrs& a, const InferContext* c) { return pool_setup(x, a, 1, c); };
   SetupFn two = [](const Shape& x, const Attrs& a, const InferContext* c) { return pool_setup(x, a, 2, c); };
+  SetupFn three = [](const Shape& x, const Attrs& a, const InferContext* c) { return pool_setup(x, a, 3, c); };
   register_pool("max_pool1d", true, one, window_attrs);
   register_pool("avg_pool1d", false, one, window_attrs);
   register_pool("max_pool2d", true, two, window_attrs);
   register_pool("avg_pool2d", false, two, window_attrs);
+  register_pool("max_pool3d", true, three, window_attrs);
+  register_pool("avg_pool3d", false, three, window_attrs);
   register_pool("global_max_pool", true, global_setup, global_attrs);
   register_pool("global_avg_pool", false, global_setup, global_attrs);
 }

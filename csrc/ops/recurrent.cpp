@@ -23,6 +23,7 @@
 #include "cpu/lstm.h"
 #include "cpu/simple_rnn.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/recurrent_plan.h"
 #include "ops/register_ops.h"
 
@@ -95,52 +96,70 @@ const double* mask_values(const Tensor& m, double* out) {
   return out;
 }
 
+struct RnnDims {
+  int64_t n, t, f, u, g;  // g = gates * units
+};
+
+// Checks x, kernel, recurrent kernel, the bias (when bias_at != 0) and the optional inputs
+// of `l` wherever they sit, for the forward op and its gradient alike.
+RnnDims check_operands(const Cell& cell, const InferContext& ctx, size_t x_at, size_t bias_at, const RnnInputs& l) {
+  const int64_t G = cell.gates;
+  const Shape &x = ctx.shape(x_at), &w = ctx.shape(x_at + 1), &r = ctx.shape(x_at + 2);
+  ctx.require(x.size() == 3, "the input must be 3-D (batch, time, features)");
+  ctx.require(r.size() == 2, "the recurrent kernel must be (units, ", G, "*units)");
+  const int64_t u = r[0], g = checked_mul(G, u, "the gate count", &ctx);
+  ctx.require(dims_compatible(r[1], g), "the recurrent kernel must be (units, ", G, "*units)");
+  ctx.require(w.size() == 2 && dims_compatible(w[0], x[2]) && dims_compatible(w[1], g),
+              "the kernel must be (features, ", G, "*units) = (", x[2], ", ", g, ")");
+  if (bias_at) {
+    const Shape& b = ctx.shape(bias_at);
+    if (reset_after_of(cell, ctx.attrs())) {
+      ctx.require(b.size() == 2 && dims_compatible(b[0], 2) && dims_compatible(b[1], g),
+                  "with reset_after the bias must be (2, 3*units) = (2, ", g, ")");
+    } else {
+      ctx.require(b.size() == 1 && dims_compatible(b[0], g), "the bias must be (", G, "*units,) = (", g, ",)");
+    }
+  }
+  for (size_t i = l.first_state; i < l.first_state + l.states; ++i) {
+    ctx.require(ctx.dtype(i) == ctx.dtype(x_at), "the initial state must have the input's dtype");
+    require_shape(ctx, i, {x[0], u}, "each initial state (batch, units)");
+  }
+  if (l.mask) require_shape(ctx, l.mask_at, {x[0], x[1]}, "the mask (batch, time)");
+  if (l.recurrent_mask) {
+    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(x_at),
+                "the recurrent dropout mask must have the input's dtype");
+    require_shape(ctx, l.recurrent_mask_at, {x[0], u}, "the recurrent dropout mask (batch, units)");
+  }
+  parse_activation_name(ctx.attrs().get_string("activation", "tanh"), &ctx);
+  if (cell.has_recurrent_activation)
+    parse_activation_name(ctx.attrs().get_string("recurrent_activation", "sigmoid"), &ctx);
+  return {x[0], x[1], x[2], u, g};
+}
+
+Shape output_shape(const Attrs& attrs, const RnnDims& d) {
+  return attrs.get_int("return_sequences", 0) ? Shape{d.n, d.t, d.u} : Shape{d.n, d.u};
+}
+
+// The (batch, time, width) shapes of the saved activations.
+std::vector<Shape> saved_shapes(const Cell& cell, const InferContext& ctx, size_t x_at) {
+  const Shape &x = ctx.shape(x_at), &r = ctx.shape(x_at + 2);
+  const RnnShape s = shape_of(cell, x, r, ctx.attrs());
+  std::vector<Shape> shapes;
+  for (int64_t width : cell.saved_widths(s)) shapes.push_back({x[0], x[1], r[0] < 0 ? -1 : width});
+  return shapes;
+}
+
 std::vector<TensorSpec> infer_forward(const Cell& cell, const InferContext& ctx) {
   const RnnInputs l = rnn_inputs(ctx.attrs(), 4, cell.states);
   ctx.require(ctx.num_inputs() == 4 + l.count(),
               "the inputs do not match has_initial_state / has_mask / has_recurrent_mask");
   ctx.require_float(0);
   ctx.require_same_dtype(0, 4);
-  const int64_t G = cell.gates;
-  const Shape &x = ctx.shape(0), &w = ctx.shape(1), &r = ctx.shape(2), &b = ctx.shape(3);
-  ctx.require(x.size() == 3, "the input must be 3-D (batch, time, features)");
-  ctx.require(r.size() == 2 && (r[1] < 0 || r[0] < 0 || r[1] == G * r[0]), "the recurrent kernel must be (units, ", G,
-              "*units)");
-  const int64_t u = r[0];
-  ctx.require(w.size() == 2 && dims_compatible(w[0], x[2]) && dims_compatible(w[1], G * u),
-              "the kernel must be (features, ", G, "*units) = (", x[2], ", ", G * u, ")");
-  if (reset_after_of(cell, ctx.attrs())) {
-    ctx.require(b.size() == 2 && dims_compatible(b[0], 2) && dims_compatible(b[1], G * u),
-                "with reset_after the bias must be (2, 3*units) = (2, ", G * u, ")");
-  } else {
-    ctx.require(b.size() == 1 && dims_compatible(b[0], G * u), "the bias must be (", G, "*units,) = (", G * u, ",)");
-  }
-  for (size_t i = l.first_state; i < l.first_state + l.states; ++i) {
-    ctx.require(ctx.dtype(i) == ctx.dtype(0), "the initial state must have the input's dtype");
-    const Shape& s = ctx.shape(i);
-    ctx.require(s.size() == 2 && dims_compatible(s[0], x[0]) && dims_compatible(s[1], u),
-                "each initial state must be (batch, units) = (", x[0], ", ", u, ")");
-  }
-  if (l.mask) {
-    const Shape& m = ctx.shape(l.mask_at);
-    ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], x[1]),
-                "the mask must be (batch, time)");
-  }
-  if (l.recurrent_mask) {
-    const Shape& m = ctx.shape(l.recurrent_mask_at);
-    ctx.require(ctx.dtype(l.recurrent_mask_at) == ctx.dtype(0),
-                "the recurrent dropout mask must have the input's dtype");
-    ctx.require(m.size() == 2 && dims_compatible(m[0], x[0]) && dims_compatible(m[1], u),
-                "the recurrent dropout mask must be (batch, units) = (", x[0], ", ", u, ")");
-  }
-  parse_activation_name(ctx.attrs().get_string("activation", "tanh"), &ctx);
-  if (cell.has_recurrent_activation)
-    parse_activation_name(ctx.attrs().get_string("recurrent_activation", "sigmoid"), &ctx);
+  const RnnDims d = check_operands(cell, ctx, 0, 3, l);
   const DType dt = ctx.dtype(0);
-  std::vector<TensorSpec> out{{ctx.attrs().get_int("return_sequences", 0) ? Shape{x[0], x[1], u} : Shape{x[0], u}, dt}};
-  for (int64_t i = 0; i < cell.states; ++i) out.push_back({{x[0], u}, dt});
-  RnnShape s = shape_of(cell, x, r, ctx.attrs());
-  for (int64_t width : cell.saved_widths(s)) out.push_back({{x[0], x[1], u < 0 ? -1 : width}, dt});
+  std::vector<TensorSpec> out{{output_shape(ctx.attrs(), d), dt}};
+  for (int64_t i = 0; i < cell.states; ++i) out.push_back({{d.n, d.u}, dt});
+  for (const Shape& saved : saved_shapes(cell, ctx, 0)) out.push_back({saved, dt});
   return out;
 }
 
@@ -154,19 +173,34 @@ size_t saved_count(const Cell& cell) {
 }
 
 // The kernels' scratch in bytes. The CUDA kernels lay out a subset of the CPU's buffers,
-// each rounded up to 256 bytes: kRnnDeviceSlack covers that rounding.
+// each rounded up to 256 bytes: kRnnDeviceSlack covers that rounding. Every cell's scratch
+// is below 8 (B*T*u + B*u + u*(u + 64)) elements: that bound is overflow-checked before
+// the cells compute their sizes (batch and steps may come from a file).
 constexpr size_t kRnnDeviceSlack = 16 * 256;
-size_t scratch_bytes(int64_t elements, DType dtype) {
-  return round_up(static_cast<size_t>(elements) * dtype_size(dtype) + kRnnDeviceSlack, 64);
+size_t rnn_scratch_bytes(const Cell& cell, const RnnShape& s, DType dtype, bool backward) {
+  const std::string what = cat("the ", cell.name, " scratch buffer");
+  const int64_t B = s.batch, Tn = s.steps, U = s.units;
+  const int64_t bound =
+      checked_add(checked_add(checked_product({8, B, Tn, U}, 0, 4), checked_product({8, B, U}, 0, 3), what),
+                  checked_product({8, U, checked_add(U, 64, what)}, 0, 3), what);
+  scratch_bytes(bound, dtype, what);
+  const int64_t elements = backward ? cell.backward_scratch(s) : cell.forward_scratch(s);
+  return round_up(scratch_bytes(elements, dtype, what) + kRnnDeviceSlack, 64);
+}
+
+// The mask as doubles, after the scratch.
+size_t mask_bytes(const Cell& cell, const RnnShape& s, const Attrs& attrs) {
+  if (attrs.get_int("has_mask", 0) == 0) return 0;
+  return scratch_bytes(checked_mul(s.batch, s.steps, "the mask"), DType::f64, cat("the ", cell.name, " mask"));
 }
 
 std::shared_ptr<const void> prepare(const Cell& cell, const PrepareContext& ctx, bool backward) {
   const size_t xi = backward ? grad_x_at(cell) : 0;
   const TensorSpec& x = ctx.inputs[xi];
   RnnShape s = shape_of(cell, x.shape, ctx.inputs[xi + 2].shape, ctx.attrs());
-  const int64_t scratch = backward ? cell.backward_scratch(s) : cell.forward_scratch(s);
   const size_t first = backward ? grad_first_optional(cell, saved_count(cell)) : 4;
-  return prepared_state(RnnPrepared{s, rnn_inputs(ctx.attrs(), first, cell.states), scratch_bytes(scratch, x.dtype)});
+  return prepared_state(
+      RnnPrepared{s, rnn_inputs(ctx.attrs(), first, cell.states), rnn_scratch_bytes(cell, s, x.dtype, backward)});
 }
 
 WorkspaceRule workspace(const Cell& cell, bool backward) {
@@ -174,9 +208,7 @@ WorkspaceRule workspace(const Cell& cell, bool backward) {
     const size_t xi = backward ? grad_x_at(cell) : 0;
     const TensorSpec& x = in[xi];
     RnnShape s = shape_of(cell, x.shape, in[xi + 2].shape, attrs);
-    const int64_t scratch = backward ? cell.backward_scratch(s) : cell.forward_scratch(s);
-    const bool mask = attrs.get_int("has_mask", 0) != 0;
-    return scratch_bytes(scratch, x.dtype) + (mask ? static_cast<size_t>(s.batch * s.steps) * sizeof(double) : 0);
+    return rnn_scratch_bytes(cell, s, x.dtype, backward) + mask_bytes(cell, s, attrs);
   };
 }
 
@@ -240,14 +272,19 @@ void register_cell(const Cell& cell) {
     ctx.require(ctx.num_inputs() == first + l.count(),
                 "the inputs do not match has_initial_state / has_mask / has_recurrent_mask");
     const size_t xi = grad_x_at(cell);
+    ctx.require_float(xi);
+    ctx.require_same_dtype(0, first);  // the gradients, x, the kernels and the saved activations
+    const RnnDims d = check_operands(cell, ctx, xi, 0, l);
+    require_shape(ctx, 0, output_shape(ctx.attrs(), d), "the output's gradient");
+    for (size_t i = 1; i < xi; ++i) require_shape(ctx, i, {d.n, d.u}, "each final state's gradient");
+    const std::vector<Shape> saved = saved_shapes(cell, ctx, xi);
+    for (size_t i = 0; i < saved.size(); ++i) require_shape(ctx, xi + 3 + i, saved[i], "each saved activation");
     const DType dt = ctx.dtype(xi);
     // d_bias has the bias's shape; the backward op does not read the bias, so rebuild it.
-    const Shape& recurrent = ctx.shape(xi + 2);
-    const int64_t width = recurrent.empty() || recurrent[0] < 0 ? -1 : cell.gates * recurrent[0];
     std::vector<TensorSpec> out{{ctx.shape(xi), dt},
                                 {ctx.shape(xi + 1), dt},
-                                {recurrent, dt},
-                                {reset_after_of(cell, ctx.attrs()) ? Shape{2, width} : Shape{width}, dt}};
+                                {ctx.shape(xi + 2), dt},
+                                {reset_after_of(cell, ctx.attrs()) ? Shape{2, d.g} : Shape{d.g}, dt}};
     for (size_t i = 0; i < l.states; ++i) out.push_back({ctx.shape(l.first_state + i), dt});
     return out;
   };

@@ -5,27 +5,22 @@
 #include <cmath>
 #include <cstdint>
 
+#include "ops/host_device.h"
 #include "ops/kinds.h"
-
-#if defined(__CUDACC__)
-#define DAGNET_HD __host__ __device__
-#else
-#define DAGNET_HD
-#endif
 
 namespace dagnet {
 
 // Rows of the (batch, time, width) buffers: batch-major; `t` is a time index (input order
 // for projections and masks, processing order for outputs and saved activations).
-DAGNET_HD inline int64_t rnn_row(int64_t b, int64_t t, int64_t steps) { return b * steps + t; }
+DAGNET_HOST_DEVICE inline int64_t rnn_row(int64_t b, int64_t t, int64_t steps) { return b * steps + t; }
 
 // The input step read at processing step t.
-DAGNET_HD inline int64_t rnn_input_step(int64_t t, int64_t steps, bool go_backwards) {
+DAGNET_HOST_DEVICE inline int64_t rnn_input_step(int64_t t, int64_t steps, bool go_backwards) {
   return go_backwards ? steps - 1 - t : t;
 }
 
 template <typename T>
-DAGNET_HD T rnn_activate(RnnActivation a, T x) {
+DAGNET_HOST_DEVICE T rnn_activate(RnnActivation a, T x) {
   using std::exp;
   using std::tanh;
   switch (a) {
@@ -43,7 +38,7 @@ DAGNET_HD T rnn_activate(RnnActivation a, T x) {
 
 // The derivative, expressed through the activation's output y (what the kernels save).
 template <typename T>
-DAGNET_HD T rnn_derivative_from_output(RnnActivation a, T y) {
+DAGNET_HOST_DEVICE T rnn_derivative_from_output(RnnActivation a, T y) {
   switch (a) {
     case RnnActivation::Tanh: return T(1) - y * y;
     case RnnActivation::Sigmoid: return y * (T(1) - y);
@@ -57,14 +52,14 @@ DAGNET_HD T rnn_derivative_from_output(RnnActivation a, T y) {
 // The gradient reaching a masked step's output is passed on to the previous output it
 // repeated, or dropped when masked steps output zeros.
 template <typename T>
-DAGNET_HD T rnn_masked_output_grad(T carried, T incoming, bool zero_output_for_mask) {
+DAGNET_HOST_DEVICE T rnn_masked_output_grad(T carried, T incoming, bool zero_output_for_mask) {
   return zero_output_for_mask ? T(0) : carried + incoming;
 }
 
 // ---- GRU ---------------------------------------------------------------------------------
 // h~ = z h + (1 - z) hh.
 template <typename T>
-DAGNET_HD T gru_new_state(T z, T h, T hh) {
+DAGNET_HOST_DEVICE T gru_new_state(T z, T h, T hh) {
   return z * h + (T(1) - z) * hh;
 }
 
@@ -80,8 +75,8 @@ struct GruUnitGrads {
 };
 
 template <typename T>
-DAGNET_HD GruUnitGrads<T> gru_unit_grads(T dh_new, T z, T r, T hh, T hr_h, T h_prev, bool reset_after, T d_z, T d_r,
-                                         T d_hh) {
+DAGNET_HOST_DEVICE GruUnitGrads<T> gru_unit_grads(T dh_new, T z, T r, T hh, T hr_h, T h_prev, bool reset_after, T d_z,
+                                                  T d_r, T d_hh) {
   GruUnitGrads<T> g;
   g.dz = dh_new * (h_prev - hh) * d_z;
   g.dhh = dh_new * (T(1) - z) * d_hh;
@@ -93,7 +88,7 @@ DAGNET_HD GruUnitGrads<T> gru_unit_grads(T dh_new, T z, T r, T hh, T hr_h, T h_p
 
 // Without reset_after: r's pre-activation gradient from dq = d(r * hm) and hm.
 template <typename T>
-DAGNET_HD T gru_reset_grad_before(T dq, T hm, T d_r) {
+DAGNET_HOST_DEVICE T gru_reset_grad_before(T dq, T hm, T d_r) {
   return dq * hm * d_r;
 }
 
@@ -106,8 +101,8 @@ struct LstmUnitGrads {
 // One unit's gradients from dh_new and dc (carried), the saved gates i, f, g, o
 // (activated), a(c_t), c_{t-1}, and the activations' derivatives.
 template <typename T>
-DAGNET_HD LstmUnitGrads<T> lstm_unit_grads(T dh_new, T dc, T i, T f, T g, T o, T act_c, T c_prev, T d_i, T d_f, T d_g,
-                                           T d_o, T d_act_c) {
+DAGNET_HOST_DEVICE LstmUnitGrads<T> lstm_unit_grads(T dh_new, T dc, T i, T f, T g, T o, T act_c, T c_prev, T d_i, T d_f,
+                                                    T d_g, T d_o, T d_act_c) {
   LstmUnitGrads<T> r;
   const T dc_new = dc + dh_new * o * d_act_c;
   r.di = dc_new * g * d_i;

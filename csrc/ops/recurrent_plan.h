@@ -19,7 +19,7 @@ struct RnnShape {
   bool go_backwards, return_sequences, zero_output_for_mask;
   RnnActivation activation, recurrent_activation;
   bool reset_after;  // GRU only: the reset gate applied after the recurrent product
-  DAGNET_HD int64_t input_step(int64_t t) const { return rnn_input_step(t, steps, go_backwards); }
+  DAGNET_HOST_DEVICE int64_t input_step(int64_t t) const { return rnn_input_step(t, steps, go_backwards); }
 };
 
 // Where the optional inputs sit: `states` initial states (when has_initial_state), then

@@ -8,10 +8,12 @@
 #include <set>
 #include <vector>
 
+#include "cpu/convert.h"
 #include "cpu/elementwise.h"
 #include "cpu/reduce.h"
 #include "cpu/strided.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -105,7 +107,7 @@ void register_reduce_axes_ops() {
         check(seen[j] || kind == ReduceKind::Sum || kind == ReduceKind::Prod || kind == ReduceKind::Mean,
               ErrorKind::Value, "node '", ctx.node.name, "' (reduce): ", kind == ReduceKind::Max ? "max" : "min",
               " over an empty axis");
-        py[j] = static_cast<T>(kind == ReduceKind::Mean ? acc[j] / count : acc[j]);
+        py[j] = cpu::convert<T>(kind == ReduceKind::Mean ? acc[j] / count : acc[j]);
       }
     });
   };
@@ -121,6 +123,12 @@ void register_reduce_axes_ops() {
   bwd.attrs = attrs;
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
+    ctx.require_same_dtype(0, 3);
+    parse_reduce(ctx.attrs().get_string("kind", "sum"));
+    auto reduced = reduced_axes(ctx.attrs(), ctx.shape(1).size(), ctx.where());
+    const Shape y = reduced_shape(ctx.shape(1), reduced, ctx.attrs().get_int("keepdims", 0) != 0);
+    require_shape(ctx, 0, y, "the output gradient");
+    require_shape(ctx, 2, y, "the reduction's output");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
   bwd.cpu = [](const KernelContext& ctx) {

@@ -17,6 +17,9 @@ void register_all_ops() {
   register_regularizer_ops();
   register_optimizer_ops();
   register_conv_ops();
+  register_conv_transpose_ops();
+  register_depthwise_ops();
+  register_pad_ops();
   register_pooling_ops();
   register_recurrent_ops();
   register_binary_ops();
@@ -28,7 +31,13 @@ void register_all_ops() {
   register_batch_matmul_ops();
   register_cast_ops();
   register_dropout_ops();
+  register_attention_ops();
+  register_random_ops();
+  register_resize_ops();
+  register_affine_transform_ops();
+  register_random_uniform_ops();
   register_normalization_ops();
+  register_collective_ops();
 }
 
 }  // namespace dagnet

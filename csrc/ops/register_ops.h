@@ -20,6 +20,9 @@ void register_embedding_ops();
 void register_regularizer_ops();
 void register_optimizer_ops();
 void register_conv_ops();
+void register_conv_transpose_ops();
+void register_depthwise_ops();
+void register_pad_ops();
 void register_pooling_ops();
 void register_recurrent_ops();  // lstm, gru, simple_rnn
 void register_binary_ops();
@@ -31,6 +34,12 @@ void register_expand_ops();
 void register_batch_matmul_ops();
 void register_cast_ops();
 void register_dropout_ops();
+void register_attention_ops();
+void register_random_ops();
+void register_resize_ops();
+void register_affine_transform_ops();
+void register_random_uniform_ops();
 void register_normalization_ops();
+void register_collective_ops();  // allreduce_start, allreduce_wait
 
 }  // namespace dagnet

@@ -67,6 +67,7 @@ void register_penalty() {
   bwd.attrs = {{Penalty::factor, AttrType::Float}};
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require(ctx.shape(0).empty(), "the upstream gradient must be a scalar");
+    ctx.require_float(1);
     ctx.require_same_dtype(0, 2);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };

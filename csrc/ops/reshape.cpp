@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -18,14 +19,7 @@ void copy_if_moved(const KernelContext& ctx) {
   if (in.raw() != out.raw() && out.nbytes()) std::memcpy(out.raw(), in.raw(), out.nbytes());
 }
 
-int64_t known_product(const Shape& s, size_t begin, size_t end) {
-  int64_t n = 1;
-  for (size_t i = begin; i < end; ++i) {
-    if (s[i] < 0) return kUnknownDim;
-    n *= s[i];
-  }
-  return n;
-}
+int64_t known_product(const Shape& s, size_t begin, size_t end) { return checked_product(s, begin, end); }
 
 std::vector<TensorSpec> infer_reshape(const InferContext& ctx) {
   const Shape& in = ctx.shape(0);
@@ -51,11 +45,11 @@ std::vector<TensorSpec> infer_reshape(const InferContext& ctx) {
   int64_t in_rest = 1, out_rest = 1;
   for (size_t i = 0; i < in.size(); ++i) {
     bool copied = i < target.size() && target[i] == 0;
-    if (!copied) in_rest = (in_rest < 0 || in[i] < 0) ? kUnknownDim : in_rest * in[i];
+    if (!copied) in_rest = checked_mul(in_rest, in[i], "the element count", &ctx);
   }
   for (size_t i = 0; i < out.size(); ++i) {
     if (static_cast<int>(i) == infer_at || target[i] == 0) continue;
-    out_rest = (out_rest < 0 || out[i] < 0) ? kUnknownDim : out_rest * out[i];
+    out_rest = checked_mul(out_rest, out[i], "the target's element count", &ctx);
   }
   if (infer_at >= 0) {
     if (in_rest >= 0 && out_rest > 0) {
@@ -109,7 +103,7 @@ void register_reshape_ops() {
   merge.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     const Shape& s = ctx.shape(0);
     ctx.require(s.size() >= 2, "needs an input of rank >= 2 (batch, time, ...)");
-    Shape out{(s[0] < 0 || s[1] < 0) ? kUnknownDim : s[0] * s[1]};
+    Shape out{checked_mul(s[0], s[1], "the merged axis", &ctx)};
     out.insert(out.end(), s.begin() + 2, s.end());
     return {{out, ctx.dtype(0)}};
   };
@@ -122,7 +116,7 @@ void register_reshape_ops() {
   split.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     const Shape &y = ctx.shape(0), &like = ctx.shape(1);
     ctx.require(!y.empty() && like.size() >= 2, "needs a folded input and a reference of rank >= 2");
-    int64_t folded = (like[0] < 0 || like[1] < 0) ? kUnknownDim : like[0] * like[1];
+    int64_t folded = checked_mul(like[0], like[1], "the folded axis", &ctx);
     ctx.require(dims_compatible(folded, y[0]), "the folded axis has ", y[0],
                 " rows, but the reference's first "
                 "two axes hold ",

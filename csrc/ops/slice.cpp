@@ -5,6 +5,7 @@
 // are taken whole. slice_grad(g, x) scatters g back into zeros of x's shape.
 #include "cpu/strided.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -66,11 +67,11 @@ SliceSpec resolve(const Shape& x, const Attrs& attrs, const InferContext* ctx) {
     if (step > 0) {
       start = bmask[a] ? 0 : bound(begin[a], 0, dim);
       stop = emask[a] ? dim : bound(end[a], 0, dim);
-      r.count = std::max<int64_t>(0, (stop - start + step - 1) / step);
+      r.count = stop > start ? (stop - start - 1) / step + 1 : 0;  // no overflow for any step
     } else {
       start = bmask[a] ? dim - 1 : bound(begin[a], -1, dim - 1);
       stop = emask[a] ? -1 : bound(end[a], -1, dim - 1);
-      r.count = std::max<int64_t>(0, (start - stop + (-step) - 1) / (-step));
+      r.count = start > stop ? -((start - stop - 1) / step) + 1 : 0;  // a / -step == -(a / step)
     }
     r.start = start;
   }
@@ -95,7 +96,7 @@ void slice_walk(const Shape& x, const SliceSpec& s, Shape& walk_shape, std::vect
   for (size_t a = 0; a < x.size(); ++a) {
     const AxisSlice& r = s.axes[a];
     walk_shape.push_back(a < s.axes.size() && r.count >= 0 ? r.count : x[a]);
-    read.push_back(xs[a] * r.step);
+    read.push_back(walk_shape.back() > 1 ? xs[a] * r.step : 0);  // a huge step is taken once at most
     base += xs[a] * r.start;
   }
 }
@@ -140,6 +141,7 @@ void register_slice_ops() {
   bwd.shape_only_from = 1;
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_float(0);
+    require_shape(ctx, 0, sliced_shape(ctx.shape(1), resolve(ctx.shape(1), ctx.attrs(), &ctx)), "the output gradient");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
   bwd.cpu = [](const KernelContext& ctx) {

@@ -3,6 +3,7 @@
 #include "core/thread_pool.h"
 #include "cpu/elementwise_math.h"
 #include "ops/dispatch.h"
+#include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -39,7 +40,11 @@ void register_unary_ops() {
   bwd.attrs = {{"kind", AttrType::String}};
   bwd.inplace_input = 0;
   bwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    ctx.require_float(0);
     ctx.require_same_dtype(0, 3);
+    cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
+    require_shape(ctx, 0, ctx.shape(1), "the output gradient");
+    require_shape(ctx, 2, ctx.shape(1), "the op's output");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
   bwd.cpu = [](const KernelContext& ctx) {

@@ -4,22 +4,15 @@
 //   same:   out = ceil(in / s); total pad = max((out-1)*s + (k-1)*d + 1 - in, 0),
 //           pad_before = total / 2 (the odd extra goes at the end)
 //   causal: (conv1d) pad (k-1)*d at the start only, then valid
-// 1-D windows are 2-D windows with height 1.
+// 1-D and 2-D windows are 3-D windows of depth 1 (and height 1): see ops/conv_layout.h.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "graph/op.h"
+#include "ops/conv_layout.h"
 
 namespace dagnet {
-
-struct WindowGeometry {
-  int64_t batch = 0, in_h = 1, in_w = 0, channels = 0;  // input (logical NHWC)
-  int64_t k_h = 1, k_w = 1, s_h = 1, s_w = 1, d_h = 1, d_w = 1;
-  int64_t pad_top = 0, pad_left = 0;
-  int64_t out_h = 1, out_w = 0;
-  bool channels_first = false;
-};
 
 // Per spatial axis: output size and padding before, or -1 when the input size is unknown.
 struct AxisWindow {
@@ -35,7 +28,7 @@ AxisWindow axis_window(int64_t in, int64_t k, int64_t s, int64_t d, const std::s
 std::vector<int64_t> window_ints(const Attrs& attrs, const std::string& name, size_t rank, const InferContext* ctx,
                                  std::vector<int64_t> fallback = {});
 
-// Spatial dims and channels of an input of spatial rank 1 or 2 in either data format.
+// Spatial dims and channels of an input of spatial rank 1, 2 or 3 in either data format.
 struct SpatialLayout {
   std::vector<int64_t> spatial;
   int64_t batch = 0, channels = 0;
@@ -43,5 +36,19 @@ struct SpatialLayout {
 };
 SpatialLayout read_layout(const Shape& x, size_t spatial_rank, const std::string& data_format, const InferContext* ctx);
 Shape make_shape(int64_t batch, const std::vector<int64_t>& spatial, int64_t channels, bool channels_first);
+
+// The names of the spatial axes of a rank-1/2/3 window, for messages: "length"; "height",
+// "width"; "depth", "height", "width".
+const char* spatial_axis_name(size_t rank, size_t axis);
+
+// One spatial axis of a window: input size, window size, stride, dilation, and the
+// geometry axis_window found for it.
+struct WindowAxis {
+  int64_t in = 1, k = 1, stride = 1, dilation = 1;
+  AxisWindow window{1, 0};
+};
+// The 3-D geometry of rank-many axes (the last `axes.size()` of depth, height, width; the
+// others are 1): channels and groups as given.
+ConvShape window_shape(int64_t batch, int64_t channels, const std::vector<WindowAxis>& axes, int64_t groups = 1);
 
 }  // namespace dagnet

@@ -12,6 +12,7 @@
 #include "graph/graph.h"
 #include "graph/serialize.h"
 #include "graph/training.h"
+#include "python/distributed_bindings.h"
 #include "runtime/build_info.h"
 #include "runtime/init.h"
 
@@ -45,25 +46,61 @@ DType dtype_of_array(const py::array& a, const std::string& what) {
 
 Shape shape_of_array(const py::array& a) { return Shape(a.shape(), a.shape() + a.ndim()); }
 
+// `a` in native byte order: big-endian (or other foreign-order) data is converted to a new
+// array, never read as if it were native (6.0 read byte-swapped is 6.9e-41).
+py::array native_order(const py::array& a) {
+  py::object dt = a.dtype();
+  if (dt.attr("isnative").cast<bool>()) return a;
+  return a.attr("astype")(dt.attr("newbyteorder")("="));
+}
+
 // A copy of `a` in engine-owned, 64-byte aligned memory.
 Tensor copy_from_array(const py::array& a, const std::string& what) {
   DType dtype = dtype_of_array(a, what);
-  py::array contiguous = py::array::ensure(a, py::array::c_style);
+  py::array contiguous = py::array::ensure(native_order(a), py::array::c_style);
   Tensor t = Tensor::empty(shape_of_array(contiguous), dtype);
   if (t.nbytes()) std::memcpy(t.raw(), contiguous.data(), t.nbytes());
   return t;
 }
 
-// A zero-copy view of `a` when it is C-contiguous and aligned, else a copy. The caller
-// keeps `a` alive for as long as the tensor is used.
-Tensor borrow_array(const py::array& a, const std::string& what) {
-  DType dtype = dtype_of_array(a, what);
+bool borrowable(const py::array& a, DType dtype) {
   bool aligned = reinterpret_cast<uintptr_t>(a.data()) % dtype_size(dtype) == 0;
-  if (!(a.flags() & py::array::c_style) || !aligned) return copy_from_array(a, what);
+  return (a.flags() & py::array::c_style) && aligned && a.dtype().attr("isnative").cast<bool>();
+}
+
+// A zero-copy view of `a` when it is C-contiguous, aligned and in native byte order, else
+// a copy. The caller keeps `a` alive for as long as the tensor is used. An input the graph
+// writes in place (`written`) must be viewable and writeable: the engine never writes
+// read-only memory (a memmap opened 'r', a bytes buffer), and a copy would drop the update.
+Tensor borrow_array(const py::array& a, const std::string& what, bool written) {
+  DType dtype = dtype_of_array(a, what);
+  if (written) {
+    check(a.writeable(), ErrorKind::Value, what,
+          " is updated in place by the graph, but the array is read-only; pass a writeable copy (numpy.array(x))");
+    check(borrowable(a, dtype), ErrorKind::Value, what,
+          " is updated in place by the graph, so it must be a C-contiguous, aligned array in native byte order; "
+          "pass numpy.ascontiguousarray(x) of the native dtype");
+  }
+  if (!borrowable(a, dtype)) return copy_from_array(a, what);
   Shape shape = shape_of_array(a);
   size_t bytes = static_cast<size_t>(num_elements(shape)) * dtype_size(dtype);
   auto storage = Storage::borrow(const_cast<void*>(a.data()), bytes, nullptr);
   return Tensor::view(storage, 0, shape, dtype);
+}
+
+// Which of the executor's required inputs a scheduled node writes in place.
+std::vector<bool> inputs_written(const Executor& ex) {
+  const Graph& g = ex.graph();
+  std::vector<bool> written(ex.required_inputs().size(), false);
+  for (NodeId n : ex.schedule().order) {
+    const Node& node = g.node(n);
+    for (int i : node.op->mutates) {
+      if (i >= static_cast<int>(node.inputs.size())) continue;
+      for (size_t r = 0; r < written.size(); ++r)
+        if (ex.required_inputs()[r] == node.inputs[i]) written[r] = true;
+    }
+  }
+  return written;
 }
 
 // A NumPy array sharing the tensor's bytes (the array keeps the storage alive); a device
@@ -112,29 +149,31 @@ py::object attr_to_python(const AttrValue& v) {
 
 // Feeds as a list (in required-input order) or a dict keyed by input name. Arrays are
 // kept in `keep` so the borrowed views stay valid through the run.
-std::vector<Tensor> feeds_from_python(const Graph& graph, const std::vector<ValueId>& required, py::handle feeds,
-                                      std::vector<py::array>& keep) {
+std::vector<Tensor> feeds_from_python(const Executor& ex, py::handle feeds, std::vector<py::array>& keep) {
+  const Graph& graph = ex.graph();
+  const std::vector<ValueId>& required = ex.required_inputs();
+  const std::vector<bool> written = inputs_written(ex);
   std::vector<Tensor> out;
-  auto add = [&](py::handle obj, ValueId input) {
-    const std::string& name = graph.value(input).name;
+  auto add = [&](py::handle obj, size_t index) {
+    const std::string& name = graph.value(required[index]).name;
     py::array a = py::array::ensure(obj);
     if (!a)
       fail(ErrorKind::Type, "input '", name, "': expected an array, got ",
            std::string(py::str(py::type::handle_of(obj))));
     keep.push_back(a);
-    out.push_back(borrow_array(a, "input '" + name + "'"));
+    out.push_back(borrow_array(a, "input '" + name + "'", written[index]));
   };
   if (py::isinstance<py::dict>(feeds)) {
     py::dict d = py::reinterpret_borrow<py::dict>(feeds);
-    for (ValueId in : required) {
-      const std::string& name = graph.value(in).name;
+    for (size_t i = 0; i < required.size(); ++i) {
+      const std::string& name = graph.value(required[i]).name;
       if (!d.contains(name)) fail(ErrorKind::Value, "missing input '", name, "'");
-      add(d[py::str(name)], in);
+      add(d[py::str(name)], i);
     }
   } else {
     py::sequence seq = py::reinterpret_borrow<py::sequence>(feeds);
     check(seq.size() == required.size(), ErrorKind::Value, "expected ", required.size(), " input(s), got ", seq.size());
-    for (size_t i = 0; i < required.size(); ++i) add(seq[i], required[i]);
+    for (size_t i = 0; i < required.size(); ++i) add(seq[i], i);
   }
   return out;
 }
@@ -149,6 +188,17 @@ std::vector<std::string> input_names(const Graph& g, const std::vector<ValueId>&
   std::vector<std::string> names;
   for (ValueId id : ids) names.push_back(g.value(id).name);
   return names;
+}
+
+// The executor's schedule: waves of node names, in the order they run.
+py::list schedule_to_python(const Executor& ex) {
+  py::list waves;
+  for (const auto& wave : ex.schedule().waves) {
+    py::list names;
+    for (NodeId n : wave) names.append(ex.graph().node(n).name);
+    waves.append(names);
+  }
+  return waves;
 }
 
 py::dict stats_to_dict(const PlanStats& s) {
@@ -209,6 +259,7 @@ py::list constraints_to_python(const std::vector<ParamConstraint>& constraints) 
 PYBIND11_MODULE(_engine, m) {
   m.doc() = "dagnet native engine (bindings only)";
   init_engine();
+  bind_distributed(m);
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -420,7 +471,7 @@ PYBIND11_MODULE(_engine, m) {
           "run",
           [](Executor& ex, py::handle feeds) {
             std::vector<py::array> keep;  // keeps borrowed inputs alive through the run
-            std::vector<Tensor> tensors = feeds_from_python(ex.graph(), ex.required_inputs(), feeds, keep);
+            std::vector<Tensor> tensors = feeds_from_python(ex, feeds, keep);
             std::vector<Tensor> results;
             {
               py::gil_scoped_release release;
@@ -434,8 +485,7 @@ PYBIND11_MODULE(_engine, m) {
           [](Executor& ex, py::list feeds_per_run) {
             std::vector<py::array> keep;
             std::vector<std::vector<Tensor>> tensors;
-            for (py::handle feeds : feeds_per_run)
-              tensors.push_back(feeds_from_python(ex.graph(), ex.required_inputs(), feeds, keep));
+            for (py::handle feeds : feeds_per_run) tensors.push_back(feeds_from_python(ex, feeds, keep));
             std::vector<std::vector<Tensor>> results;
             {
               py::gil_scoped_release release;
@@ -452,34 +502,39 @@ PYBIND11_MODULE(_engine, m) {
                              [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
       .def("plan_stats",
            [](Executor& ex, const std::vector<Shape>& shapes) { return stats_to_dict(ex.plan_stats(shapes)); })
-      .def_property_readonly("cached_plans", &Executor::cached_plans);
+      .def_property_readonly("cached_plans", &Executor::cached_plans)
+      .def_property_readonly("schedule", &schedule_to_python, "Waves of node names, in the order they run.");
 
   py::class_<Trainer>(m, "Trainer")
-      .def(py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params,
-                       const std::string& optimizer, std::vector<ValueId> fetches, bool reuse_memory,
-                       bool parallel_branches, const py::list& constraints, const std::string& device,
-                       std::vector<NodeId> state_updates, const py::kwargs& options) {
-             py::dict config = py::dict(options);
-             config["optimizer"] = optimizer;
-             return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
-                                              ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
-                                              constraints_from_python(constraints), state_updates);
-           }),
-           py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
-           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
-           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
-           py::arg("state_updates") = std::vector<NodeId>{},
-           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
-           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
-           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
-           "constraints: [(param index, constrain-op attrs)] applied after those updates; "
-           "state_updates: node ids writing non-trainable state (moving statistics), run every step.")
+      .def(
+          py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
+                      std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
+                      const py::list& constraints, const std::string& device, std::vector<NodeId> state_updates,
+                      bool allreduce_gradients, size_t bucket_bytes, const py::kwargs& options) {
+            py::dict config = py::dict(options);
+            config["optimizer"] = optimizer;
+            return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
+                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                             constraints_from_python(constraints), state_updates,
+                                             GradientAllreduce{allreduce_gradients, bucket_bytes});
+          }),
+          py::arg("graph"), py::arg("loss"), py::arg("params"), py::arg("optimizer") = "sgd",
+          py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
+          py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
+          py::arg("state_updates") = std::vector<NodeId>{}, py::arg("allreduce_gradients") = false,
+          py::arg("bucket_bytes") = GradientAllreduce{}.bucket_bytes,
+          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+          "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
+          "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
+          "constraints: [(param index, constrain-op attrs)] applied after those updates; "
+          "state_updates: node ids writing non-trainable state (moving statistics), run every step; "
+          "allreduce_gradients: replace the gradients by their mean over the process group (buckets of "
+          "bucket_bytes; each step then takes the input 'gradient_weight', this process's rows).")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
             std::vector<py::array> keep;
-            std::vector<Tensor> tensors =
-                feeds_from_python(tr.executor().graph(), tr.executor().required_inputs(), feeds, keep);
+            std::vector<Tensor> tensors = feeds_from_python(tr.executor(), feeds, keep);
             std::vector<Tensor> results;
             {
               py::gil_scoped_release release;
@@ -493,8 +548,7 @@ PYBIND11_MODULE(_engine, m) {
           [](Trainer& tr, py::list feeds_per_step) {
             std::vector<py::array> keep;
             std::vector<std::vector<Tensor>> tensors;
-            for (py::handle feeds : feeds_per_step)
-              tensors.push_back(feeds_from_python(tr.executor().graph(), tr.executor().required_inputs(), feeds, keep));
+            for (py::handle feeds : feeds_per_step) tensors.push_back(feeds_from_python(tr.executor(), feeds, keep));
             std::vector<std::vector<Tensor>> results;
             {
               py::gil_scoped_release release;
@@ -518,6 +572,9 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly(
           "required_inputs",
           [](Trainer& tr) { return input_names(tr.executor().graph(), tr.executor().required_inputs()); })
+      .def_property_readonly(
+          "schedule", [](Trainer& tr) { return schedule_to_python(tr.executor()); },
+          "Waves of node names, in the order they run.")
       .def("plan_stats", [](Trainer& tr, const std::vector<Shape>& shapes) {
         return stats_to_dict(tr.executor().plan_stats(shapes));
       });

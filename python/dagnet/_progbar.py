@@ -18,10 +18,13 @@ Output matches ``keras.utils.Progbar`` (Keras 3.15):
 Time is read through the module-level ``_now`` so tests can drive a fake clock.
 """
 
+from __future__ import annotations
+
 import math
 import os
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -110,15 +113,15 @@ class Progbar:
 
     def __init__(
         self,
-        target,
-        width=20,
-        verbose=1,
-        interval=0.05,
-        stateful_metrics=None,
-        stateless_metrics=None,
-        unit_name="step",
-        stream=None,
-    ):
+        target: int | None,
+        width: int = 20,
+        verbose: int = 1,
+        interval: float = 0.05,
+        stateful_metrics: Any = None,
+        stateless_metrics: Any = None,
+        unit_name: str = "step",
+        stream: Any = None,
+    ) -> None:
         if stateful_metrics is not None and stateless_metrics is not None:
             raise ValueError(
                 "Only one of `stateful_metrics` or `stateless_metrics` can be provided. "
@@ -137,11 +140,11 @@ class Progbar:
         self._dynamic_display = _is_interactive(stream if stream is not None else sys.stdout)
         self._seen_so_far = 0
         # name -> [weighted sum, weight]; a stateful value is stored as [value, 1].
-        self._values = {}
-        self._values_order = []
+        self._values: dict[str, list[Any]] = {}
+        self._values_order: list[str] = []
         self._start = _now()
-        self._last_update = None
-        self._time_after_first_step = None
+        self._last_update: float | None = None
+        self._time_after_first_step: float | None = None
         self._prev_total_width = 0
 
     def _averaged(self, name):
@@ -149,7 +152,7 @@ class Progbar:
             return name not in self.stateful_metrics
         return self.stateless_metrics is not None and name in self.stateless_metrics
 
-    def update(self, current, values=None, finalize=None):
+    def update(self, current: int, values: Any = None, finalize: bool | None = None) -> None:
         """Moves the bar to step ``current``.
 
         Args:
@@ -212,7 +215,7 @@ class Progbar:
                 print_msg(line, stream=self._stream)
         self._last_update = now
 
-    def add(self, n, values=None):
+    def add(self, n: int, values: Any = None) -> None:
         """Advances the bar by ``n`` steps; see ``update``."""
         self.update(self._seen_so_far + n, values)
 

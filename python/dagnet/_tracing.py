@@ -28,6 +28,15 @@ def current_builder() -> GraphBuilder | None:
     return _builders[-1] if _builders else None
 
 
+def _check_attribute(op: str, name: str, key: str, value: Any) -> None:
+    """The engine holds integer attributes as int64: a larger Python int is refused here by name
+    (pybind11 would raise an opaque RuntimeError)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            raise ValueError(f"node '{name}' ({op}): attribute {key}={value} is outside the 64-bit integer range")
+
+
 class GraphBuilder:
     """A native graph being built, plus the bookkeeping to bind weights by identity."""
 
@@ -79,7 +88,10 @@ class GraphBuilder:
         self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None
     ) -> list[GraphTensor]:
         ids = [self.as_value(x).id for x in inputs]
-        outs = self.graph.node(op, ids, attrs or {}, name or self.scope_name(op))
+        name = name or self.scope_name(op)
+        for key, value in (attrs or {}).items():
+            _check_attribute(op, name, key, value)
+        outs = self.graph.node(op, ids, attrs or {}, name)
         return [GraphTensor(self, v) for v in outs]
 
     def update_state(self, op: str, inputs: TensorLike, attrs: dict | None = None, name: str | None = None) -> None:

@@ -163,6 +163,8 @@ def get(identifier: Any) -> Any:
         return _BY_NAME[identifier]()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_NAME:
         return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config") or {})
+    if isinstance(identifier, type) and callable(identifier):
+        return identifier()  # Keras instantiates a class with its defaults
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret constraint identifier: {identifier}")

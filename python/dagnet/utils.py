@@ -7,11 +7,36 @@ from typing import Any
 
 import numpy as np
 
-from . import _naming, _random
+from . import _random
 from ._get_file import get_file as get_file  # keras.utils.get_file
+from ._image_utils import (
+    array_to_img as array_to_img,
+    img_to_array as img_to_array,
+    load_img as load_img,
+    save_img as save_img,
+)
 from ._plot_model import model_to_dot as model_to_dot, plot_model as plot_model
+from ._progbar import Progbar as Progbar
+from ._py_dataset import PyDataset as PyDataset
+from ._timeseries_dataset import timeseries_dataset_from_array as timeseries_dataset_from_array
 from ._typing import TensorLike
+from .backend import (
+    clear_session as clear_session,  # keras.utils.clear_session
+    is_keras_tensor as is_keras_tensor,  # keras.utils re-exports it
+)
 from .layers.input_layer import InputLayer
+from .ops import normalize as _normalize_op
+from .preprocessing.sequence import pad_sequences as pad_sequences  # keras.utils.pad_sequences
+from .saving import (  # keras.utils re-exports the saving registry
+    CustomObjectScope as CustomObjectScope,
+    custom_object_scope as custom_object_scope,
+    deserialize_keras_object as deserialize_keras_object,
+    get_custom_objects as get_custom_objects,
+    get_registered_name as get_registered_name,
+    get_registered_object as get_registered_object,
+    register_keras_serializable as register_keras_serializable,
+    serialize_keras_object as serialize_keras_object,
+)
 
 
 def set_random_seed(seed: int) -> None:
@@ -37,11 +62,6 @@ def to_categorical(x: TensorLike, num_classes: int | None = None, dtype: Any = "
     return out.reshape(shape + (num_classes,))
 
 
-def clear_session() -> None:
-    """Resets automatic layer and model names (``keras.backend.clear_session``)."""
-    _naming.reset()
-
-
 def get_source_inputs(tensor: TensorLike) -> list:
     """The Input tensors a symbolic tensor was computed from."""
     found, stack, seen = [], [tensor], set()
@@ -58,67 +78,41 @@ def get_source_inputs(tensor: TensorLike) -> list:
     return found
 
 
-class PyDataset:
-    """Keras 3's ``keras.utils.PyDataset`` (``keras.utils.Sequence`` is the same class): a
-    dataset of batches indexed ``0 .. len(ds) - 1``.
+def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
+    """x divided by its `order`-norm along `axis`. A NumPy array gives a NumPy array (zero
+    norms left as they are, as Keras does); a tensor goes through ops.normalize."""
+    if isinstance(x, np.ndarray):
+        norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+        norm[norm == 0] = 1
+        # Keras 3.15 re-expands the norms at `axis or -1`: axis=0 (and None) become -1.
+        return x / np.expand_dims(norm, axis or -1)
+    return _normalize_op(x, axis=axis, order=order)
 
-    Subclasses implement ``__getitem__(index)`` returning ``(x, y)``, ``(x, y,
-    sample_weight)`` (or ``x`` for ``predict``) and ``__len__`` (the number of batches).
-    ``fit`` calls ``on_epoch_begin`` before each epoch and ``on_epoch_end`` after it (and,
-    as Keras does, once before training starts).  ``workers``, ``use_multiprocessing`` and
-    ``max_queue_size`` are accepted and stored; dagnet reads batches in the calling thread.
-    """
 
-    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:
-        self._workers = workers
-        self._use_multiprocessing = use_multiprocessing
-        self._max_queue_size = max_queue_size
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """What a data source yields: x (a list or tuple x as (x,)), (x, y) or (x, y, sample_weight)."""
+    if y is None:
+        return x if not isinstance(x, (list, tuple)) else (x,)  # Keras: a lone x is returned as is
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
 
-    @property
-    def workers(self) -> Any:
-        return getattr(self, "_workers", 1)
 
-    @workers.setter
-    def workers(self, value: TensorLike) -> None:
-        self._workers = value
-
-    @property
-    def use_multiprocessing(self) -> Any:
-        return getattr(self, "_use_multiprocessing", False)
-
-    @use_multiprocessing.setter
-    def use_multiprocessing(self, value: TensorLike) -> None:
-        self._use_multiprocessing = value
-
-    @property
-    def max_queue_size(self) -> Any:
-        return getattr(self, "_max_queue_size", 10)
-
-    @max_queue_size.setter
-    def max_queue_size(self, value: TensorLike) -> None:
-        self._max_queue_size = value
-
-    def __getitem__(self, index):
-        raise NotImplementedError
-
-    def __len__(self):
-        num_batches = self.num_batches
-        if num_batches is None:
-            raise TypeError("This PyDataset has no length")
-        return num_batches
-
-    @property
-    def num_batches(self) -> Any:
-        """The number of batches (``len``); ``None`` for an infinite dataset."""
-        if type(self).__len__ is PyDataset.__len__:
-            return None
-        return len(self)
-
-    def on_epoch_begin(self) -> None:
-        """Called before each epoch."""
-
-    def on_epoch_end(self) -> None:
-        """Called after each epoch."""
+def unpack_x_y_sample_weight(data: Any) -> tuple:
+    """(x, y, sample_weight) from what a data source yields (missing parts are None)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return (data, None, None)
+    if len(data) == 1:
+        return (data[0], None, None)
+    if len(data) == 2:
+        return (data[0], data[1], None)
+    if len(data) == 3:
+        return (data[0], data[1], data[2])
+    raise ValueError(
+        f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: {data}"
+    )
 
 
 Sequence = PyDataset

@@ -4,6 +4,8 @@ for prediction, shares one copy that training updates in place."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,36 @@ import numpy as np
 from . import _engine
 from ._tensor_operators import TensorOperators
 from ._typing import TensorLike
+
+# Bytes that weights created now may still take, innermost budget last (see allocation_budget).
+_BUDGETS: list[list[Any]] = []
+
+
+@contextlib.contextmanager
+def allocation_budget(nbytes: int, source: str) -> Iterator[None]:
+    """While loading a model from `source`, the weights its config declares may take at most
+    `nbytes` together: a file's weights hold every variable's values, so a config that declares
+    more than its weights file could hold is refused before the weights are allocated."""
+    _BUDGETS.append([int(nbytes), source])
+    try:
+        yield
+    finally:
+        _BUDGETS.pop()
+
+
+def charge(shape: tuple, dtype: str, path: str) -> None:
+    """Takes a new weight's bytes from the active budget, if any (Layer.add_weight calls this
+    before running the initializer, so a refused weight is never allocated)."""
+    if not _BUDGETS:
+        return
+    budget = _BUDGETS[-1]
+    nbytes = int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+    if nbytes > budget[0]:
+        raise ValueError(
+            f"{budget[1]}: the config declares a weight '{path}' of shape {tuple(shape)} ({nbytes} bytes) "
+            f"beyond what the file's weights can hold ({budget[0]} bytes left); the file is corrupt or crafted"
+        )
+    budget[0] -= nbytes
 
 
 class Variable(TensorOperators):

@@ -7,10 +7,11 @@ import os
 import shutil
 from typing import Any
 
+from ._batch_save_frequency import BatchSaveFrequency
 from .callback import Callback
 
 
-class BackupAndRestore(Callback):
+class BackupAndRestore(BatchSaveFrequency, Callback):
     """Backs up the weights and the epoch reached into ``backup_dir`` so that an interrupted
     ``fit`` resumes where it stopped (Keras 3's files: ``latest.weights.h5`` and
     ``training_metadata.json`` holding ``{"epoch": ..., "batch": ...}``).
@@ -97,20 +98,6 @@ class BackupAndRestore(Callback):
         self.model.save_weights(self._weights_path, overwrite=True)
         with open(self._training_metadata_path, "w") as f:
             f.write(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
-
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if not isinstance(self.save_freq, int):  # "epoch"
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.delete_checkpoint and os.path.exists(self.backup_dir):

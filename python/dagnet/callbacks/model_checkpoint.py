@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._progbar import print_msg
+from ._batch_save_frequency import BatchSaveFrequency
 from .monitor_callback import MonitorCallback
 
 # File name endings ModelCheckpoint accepts, as in Keras; kept here in one place so that
@@ -17,7 +18,7 @@ WEIGHTS_FILE_SUFFIXES = (".weights.h5",)
 MODEL_FILE_SUFFIXES = (".keras", ".h5")
 
 
-class ModelCheckpoint(MonitorCallback):
+class ModelCheckpoint(BatchSaveFrequency, MonitorCallback):
     """Saves the model (or its weights) every epoch or every ``save_freq`` batches.
 
     ``filepath`` may hold ``str.format`` fields filled from the epoch (1-based), the batch
@@ -72,20 +73,6 @@ class ModelCheckpoint(MonitorCallback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.save_freq == "epoch":
             self._save_model(epoch=epoch, batch=None, logs=logs)
-
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if not isinstance(self.save_freq, int):  # "epoch"
-            return False
-        if self._last_batch_seen is None or batch <= self._last_batch_seen:
-            added = batch + 1  # a new epoch restarted the batch index
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _should_save_model(self, epoch, logs, filepath):
         logs = logs or {}

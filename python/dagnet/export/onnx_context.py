@@ -63,6 +63,14 @@ class OnnxContext:
             raise ValueError(f"ONNX export: the name '{name}' is used twice")
         self._used_names.add(name)
 
+    def reserve_unique(self, name: str) -> str:
+        """Claims `name` as given, or with the first free suffix _1, _2, ... when taken."""
+        candidate, n = name, 1
+        while candidate in self._used_names:
+            candidate, n = f"{name}_{n}", n + 1
+        self.reserve(candidate)
+        return candidate
+
     def bind(self, value: int, name: str) -> None:
         """The ONNX name that holds native value `value`."""
         self._names[value] = name
@@ -121,7 +129,9 @@ class OnnxContext:
         if key is not None and key in root._constants:
             return root._constants[key]
         name = root.fresh(hint)
-        root.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        # (np.ascontiguousarray alone would make a 0-d array 1-d: ONNX's scalars must stay 0-d)
+        data = np.ascontiguousarray(array).reshape(array.shape)
+        root.initializers.append(self.onnx.numpy_helper.from_array(data, name))
         if key is not None:
             root._constants[key] = name
         return name

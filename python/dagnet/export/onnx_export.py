@@ -4,8 +4,10 @@ its native ops, with the weights as initializers.
 
 Inputs keep the model's input names and dynamic axes (ONNX dims named "batch" for the
 batch axis and "dim_<input>_<axis>" for other None axes, as Keras's exporter names them);
-outputs are named as model.output_names. The default opset is 18; any from 18 to the
-installed onnx package's newest can be asked for with ``opset_version``."""
+outputs are named as model.output_names (a repeated one with a suffix). The default opset
+is 18; any from 18 to the installed onnx package's newest can be asked for with
+``opset_version``. What ONNX cannot hold is refused by name: state (a stateful layer, or a
+variable the prediction both updates and reads) and the training-only native ops."""
 
 from __future__ import annotations
 
@@ -71,6 +73,36 @@ def _needed_nodes(graph: Any, fetches: list[int]) -> list[NativeNode]:
     return nodes
 
 
+def _check_stateless(model: Any) -> None:
+    """A stateful RNN carries its states from one batch to the next in variables; an ONNX
+    model has no state between runs, so exporting one would silently drop that."""
+    for layer in model._flatten_layers():
+        if getattr(layer, "stateful", False):
+            raise NotImplementedError(
+                f"ONNX export: layer '{layer.name}' is stateful (its states carry over between batches), which an "
+                "ONNX model cannot express. Export a copy built with stateful=False and pass the states as inputs "
+                "(initial_state) and outputs (return_state)."
+            )
+
+
+def _check_state_not_read(graph: Any, state_updates: list[int], nodes: list[NativeNode]) -> None:
+    """A variable that each prediction updates (a state update in the prediction graph, such
+    as a batch renormalization called with training=True) and that the outputs also read
+    would be frozen at its current value in the ONNX model, which holds no state: refused.
+    Updates whose variables the outputs do not read (a plain batch norm's moving
+    statistics in training mode) are left out of the file without changing its outputs."""
+    written = {graph.node_info(index)["inputs"][0] for index in state_updates}
+    for node in nodes:
+        for value in node.inputs:
+            if value in written:
+                raise NotImplementedError(
+                    f"ONNX export: {node.describe()} reads the variable '{graph.value_name(value)}', which each "
+                    "prediction updates (state): an ONNX model holds no state, so it would be frozen at its "
+                    "current value. Export a model whose prediction does not update what it reads (call the "
+                    "layer with training=False)."
+                )
+
+
 def build_onnx_model(model: Any, opset_version: int | None = None, input_signature: Any = None) -> Any:
     """The ModelProto of `model`'s prediction graph."""
     onnx = _import_onnx()
@@ -81,7 +113,9 @@ def build_onnx_model(model: Any, opset_version: int | None = None, input_signatu
     io = model._current_io()  # the graph's inputs and outputs (a subclassed model's: those of its last data)
     if io is None or not io.inputs:
         raise ValueError("The model provided has never called. ")
+    _check_stateless(model)
     builder = GraphBuilder(training=False)
+    builder.fold_inference = True  # the graph predict runs: batch norms folded into the dense/conv before them
     with builder.active():
         inputs, outputs = model._lower_outputs(builder)
     graph = builder.graph
@@ -92,11 +126,13 @@ def build_onnx_model(model: Any, opset_version: int | None = None, input_signatu
         ctx.reserve(name)
         ctx.bind(tensor.id, name)
         graph_inputs.append(ctx.value_info(name, tensor.dtype, dims))
-    output_names = list(io.output_names)
-    for name in output_names:
-        ctx.reserve(name)
+    # Keras's output names repeat where one layer gives several outputs (an RNN's states):
+    # a repeated name gets a suffix, as ONNX's must differ.
+    output_names = [ctx.reserve_unique(name) for name in io.output_names]
 
-    for node in _needed_nodes(graph, [t.id for t in outputs]):
+    nodes = _needed_nodes(graph, [t.id for t in outputs])
+    _check_state_not_read(graph, builder.state_updates, nodes)
+    for node in nodes:
         for value, name in zip(node.outputs, convert_node(ctx, node)):
             if name is not None:
                 ctx.bind(value, name)

@@ -10,12 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from .. import _random, activations as activations_module, constraints, initializers, ops, regularizers
+from .. import activations as activations_module, backend, constraints, initializers, ops, regularizers
 from .._typing import TensorLike
 from ..ops._dispatch import emit
-from ..serialization.serialization_lib import clean_layer_config
+from ..serialization.lambda_bytecode import func_load
+from ..serialization.object_registration import get_registered_name, get_registered_object
+from ..serialization.safe_mode import LAMBDA_LAYER_REFUSED, effective_safe_mode
+from ..serialization.serialization_lib import clean_layer_config, public_function
 from .input_spec import InputSpec
 from .layer import Layer
+from .seeded_layer import SeededLayer
 
 
 def builder_of(x: TensorLike) -> Any:
@@ -129,7 +133,7 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
 
 
-class Dropout(Layer):
+class Dropout(SeededLayer):
     """Inverted dropout in training (a fresh mask every step, from the layer's seed); identity otherwise."""
 
     _keras_built_at_init = True  # no build_config in its serialization, as in Keras 3
@@ -145,17 +149,6 @@ class Dropout(Layer):
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
-
-    def build(self, input_shape: Any) -> None:
-        # The engine advances this counter every training step, so each step draws a new mask.
-        self._rng_state = self.add_weight(
-            shape=(), initializer="zeros", dtype="int64", trainable=False, name="seed_generator_state"
-        )
-        self._seed = int(self.seed) if self.seed is not None else _random.draw_seed()
-
-    @property
-    def weights(self) -> Any:
-        return []  # the RNG counter is state, not a weight (Keras keeps it out of weights too)
 
     def call(self, inputs: TensorLike, training: bool | None = False) -> Any:
         if not training or self.rate == 0:
@@ -195,7 +188,7 @@ class Dropout(Layer):
 class Flatten(Layer):
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = backend.standardize_data_format(data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs: TensorLike) -> Any:
@@ -213,13 +206,30 @@ class Reshape(Layer):
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.target_shape = tuple(target_shape)
-        if sum(1 for d in self.target_shape if d == -1) > 1:
+        if not all(d is None or (isinstance(d, (int, np.integer)) and d >= -1) for d in self.target_shape):
+            raise ValueError(
+                "Each dimension in `target_shape` must be a non-negative integer, or `-1` for a single unknown "
+                f"dimension. Received: target_shape={self.target_shape}."
+            )
+        if sum(1 for d in self.target_shape if d == -1 or d is None) > 1:
             raise ValueError(
                 f"There must be at most one unknown dimension (-1) in target_shape. "
                 f"Received: target_shape={self.target_shape}"
             )
 
     def call(self, inputs: TensorLike) -> Any:
+        if 0 in self.target_shape:
+            # The engine reads a 0 in a reshape target as "keep this input dimension", so a literal
+            # zero-size dimension cannot be expressed; refuse it rather than copy a dimension.
+            size = int(np.prod(inputs.shape[1:])) if None not in inputs.shape[1:] else None
+            raise ValueError(
+                f'Layer "{self.name}": a zero-size dimension in target_shape={self.target_shape} is not supported'
+                + (
+                    ""
+                    if size == 0
+                    else f" (the total size of the tensor must be unchanged: input shape {inputs.shape})"
+                )
+            )
         shape = [0] + [-1 if d is None else int(d) for d in self.target_shape]
         return emit(builder_of(inputs), "reshape", [inputs], {"shape": shape})
 
@@ -260,15 +270,10 @@ class Lambda(Layer):
         return self._mask
 
     def get_config(self) -> dict[str, Any]:
-        # Keras's format for a lambda: its marshalled bytecode (same Python version only).
-        code = base64.encodebytes(marshal.dumps(self.function.__code__)).decode(
-            "ascii"
-        )  # Keras: codecs base64, with newlines
-        config = {
-            **super().get_config(),
-            "function": {"class_name": "__lambda__", "config": {"code": code, "defaults": None, "closure": None}},
-        }
-        if self._output_shape is not None:  # Keras 3 leaves it out when not given
+        config = {**super().get_config(), "function": _function_config(self.function)}
+        if callable(self._output_shape):
+            config["output_shape"] = _function_config(self._output_shape)
+        elif self._output_shape is not None:  # Keras 3 leaves it out when not given
             config["output_shape"] = (
                 list(self._output_shape) if isinstance(self._output_shape, tuple) else self._output_shape
             )
@@ -276,13 +281,64 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Lambda:
+    def from_config(
+        cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None, safe_mode: bool | None = None
+    ) -> Lambda:
+        """As Keras 3: a lambda's bytecode is rebuilt only with safe mode off (the argument, else
+        the state a loading function set; unset is safe), and only after it is checked."""
         config = dict(config)
-        fn = config.pop("function")
-        if isinstance(fn, dict) and fn.get("class_name") == "__lambda__":
-            code = marshal.loads(base64.decodebytes(fn["config"]["code"].encode("ascii")))
-            scope = {"ops": ops, **(custom_objects or {})}
-            fn = types.FunctionType(code, scope)
-        elif isinstance(fn, str):
-            fn = (custom_objects or {}).get(fn) or getattr(ops, fn)
+        safe = effective_safe_mode(safe_mode)
+        fn = _load_function(config.pop("function"), safe, custom_objects)
+        output_shape = config.get("output_shape")
+        if isinstance(output_shape, dict):
+            config["output_shape"] = _load_function(output_shape, safe, custom_objects)
+        elif isinstance(output_shape, list) and all(d is None or isinstance(d, int) for d in output_shape):
+            config["output_shape"] = tuple(output_shape)
         return cls(fn, **clean_layer_config(cls, config))
+
+
+def _load_function(entry: Any, safe: bool, custom_objects: dict[str, Any] | None) -> Any:
+    if isinstance(entry, dict) and entry.get("class_name") == "__lambda__":
+        if safe:
+            raise ValueError(LAMBDA_LAYER_REFUSED)
+        inner = entry.get("config") or {}
+        return func_load(
+            inner.get("code"),
+            defaults=inner.get("defaults"),
+            closure=inner.get("closure"),
+            globs={"ops": ops, **(custom_objects or {})},
+        )
+    return _named_function(entry, custom_objects)
+
+
+def _function_config(fn: Any) -> Any:
+    """Keras 3's entry for a Lambda's function: a lambda's marshalled bytecode (same Python only);
+    any other function by name, found again through custom_objects, activations or dagnet.ops."""
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")  # Keras: codecs base64
+        defaults = list(fn.__defaults__) if fn.__defaults__ else None  # Keras's func_dump writes them too
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": None}}
+    registered = get_registered_name(fn)
+    return {"module": "builtins", "class_name": "function", "config": registered, "registered_name": "function"}
+
+
+def _named_function(entry: Any, custom_objects: dict[str, Any] | None) -> Any:
+    """The function a config names: {"class_name": "function", "config": name} or a bare name."""
+    if isinstance(entry, dict) and entry.get("class_name") == "function":
+        entry = entry.get("config")
+    if not isinstance(entry, str):
+        raise ValueError(f"Lambda: cannot interpret the saved function {entry!r}")
+    found = get_registered_object(entry, custom_objects)
+    if found is None:
+        try:
+            found = activations_module.get(entry)
+        except ValueError:
+            found = None
+    if found is None:
+        found = public_function(ops, entry)
+    if found is None:
+        raise TypeError(
+            f"Could not locate function '{entry}'. Make sure custom classes and functions are decorated with "
+            "`@dagnet.saving.register_keras_serializable()` or passed in `custom_objects`."
+        )
+    return found

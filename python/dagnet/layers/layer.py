@@ -18,6 +18,7 @@ from .. import (
     initializers as initializers_module,
     ops,
     regularizers as regularizers_module,
+    variables as variables_module,
 )
 from .._tracing import GraphBuilder, GraphTensor, current_builder, engine_array
 from .._typing import TensorLike
@@ -235,6 +236,7 @@ class Layer(KerasSaveable):
             initializer = "glorot_uniform" if dtype.startswith("float") else "zeros"
         init = initializers_module.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
+        variables_module.charge(shape, dtype, _weight_path(self, name))
         value = init(shape, dtype=dtype)
         variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=_weight_path(self, name))
         variable.regularizer = regularizers_module.get(regularizer)
@@ -431,8 +433,15 @@ class Layer(KerasSaveable):
     def _recorded_call_kwargs(self, args: Any, kwargs: Any) -> dict:
         """The call's keyword arguments as Keras 3 records them on the node: with `mask` (the
         input's mask, or None) when the call has a `mask` argument and one tensor argument,
-        and with `training` set to the call signature's default when that is not None."""
+        and with `training` set to the call signature's default when that is not None.
+        Keras adds those to the recorded arguments only on its fast path (one tensor passed
+        positionally in the layer's dtype, no keyword arguments); otherwise it records the
+        caller's keyword arguments as given (a layer called on a list, such as Attention)."""
         kwargs = dict(kwargs)
+        first = args[0] if len(args) == 1 else None
+        fast_path = not kwargs and isinstance(first, KerasTensor) and first.dtype == self.dtype
+        if not (fast_path or self._is_model):
+            return kwargs
         params = inspect.signature(self.call).parameters
         if self._call_takes_mask and kwargs.get("mask") is None:
             tensor_args = [
@@ -479,7 +488,9 @@ class Layer(KerasSaveable):
                 lambda t: builder.masks.get(t.id) if isinstance(t, GraphTensor) else None, inputs
             )
             has_mask = any(m is not None for m in _tree.flatten(masks))
-            if self._call_takes_mask and call_kwargs.get("mask") is None and has_mask:
+            # A recorded mask of Nones (a node saved from a list input) is no mask given.
+            given = call_kwargs.get("mask")
+            if self._call_takes_mask and has_mask and all(m is None for m in _tree.flatten(given)):
                 call_kwargs["mask"] = masks
             with builder.scope(self.name), name_scope(self):
                 outputs = self.call(inputs, *rest, **call_kwargs)
@@ -548,7 +559,8 @@ class Layer(KerasSaveable):
             run = (Executor(builder.graph, fetches, builder.state_updates), outputs, builder, added)
             self._eager_runs[key] = run
         executor, outputs, _, added = run
-        results = executor.run(arrays)
+        # By name: an input the outputs do not depend on is not part of the lowered graph.
+        results = executor.run({name: arrays[int(name[1:])] for name in executor.required_inputs})
         outputs_count = len(results) - len(added)
         for layer in self._flatten_layers():  # Keras clears every add_loss term at an outermost call
             layer._losses = []

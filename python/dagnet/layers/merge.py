@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import ops
 from .._typing import TensorLike
 from ..ops._dispatch import emit
@@ -46,6 +48,11 @@ class _Elementwise(_Merge):
         for other in input_shape[1:]:
             shape = _broadcast_merge_shapes(self.name, shape, tuple(other[1:]))
 
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(inputs, (list, tuple)) and len({len(getattr(x, "shape", ())) for x in inputs}) > 1:
+            inputs = _same_rank(list(inputs))
+        return super().__call__(inputs, *args, **kwargs)
+
     def _combine(self, inputs, native_op, pairwise):
         if all(tuple(x.shape[1:]) == tuple(inputs[0].shape[1:]) for x in inputs):
             return emit(inputs[0].builder, native_op, list(inputs))
@@ -55,10 +62,21 @@ class _Elementwise(_Merge):
         return out
 
 
+def _same_rank(inputs: list) -> list:
+    """As Keras's Merge.call: inputs of lower rank get size-1 axes at axis 1 (after the batch
+    axis) until every rank agrees, so their feature axes line up from the right."""
+    rank = max(len(x.shape) for x in inputs)
+    aligned = []
+    for x in inputs:
+        for _ in range(rank - len(x.shape)):
+            x = ops.expand_dims(x, 1)
+        aligned.append(x)
+    return aligned
+
+
 def _broadcast_merge_shapes(name, a, b):
-    """Keras's elementwise-merge shape rule on shapes without the batch axis."""
-    if len(a) != len(b):
-        return a if len(a) > len(b) else b  # ranks differing: Keras expands the shorter one
+    """Keras's elementwise-merge shape rule on shapes without the batch axis (aligned from the right)."""
+    a, b = (1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b)
     out: list[int | None] = []
     for i, j in zip(a, b):
         if i is None or j is None:
@@ -172,14 +190,29 @@ class Dot(_Merge):
 
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Keras 3's argument checks, word for word.
+        if not isinstance(axes, (int, np.integer)) or isinstance(axes, bool):
+            if not isinstance(axes, (list, tuple)):
+                raise TypeError(
+                    f"Invalid type for argument `axes`: it should be a list or an int. Received: axes={axes}"
+                )
+            if len(axes) != 2:
+                raise ValueError(
+                    f"Invalid format for argument `axes`: it should contain two elements. Received: axes={axes}"
+                )
+            if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes):
+                raise ValueError(
+                    f"Invalid format for argument `axes`: list elements should be integers. Received: axes={axes}"
+                )
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = False
 
     def call(self, inputs: TensorLike) -> Any:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(f"A `Dot` layer should be called on exactly 2 inputs. Received: inputs={inputs}")
         a, b = inputs
-        axes = self.axes if isinstance(self.axes, (list, tuple)) else (self.axes, self.axes)
-        axes = [ax % x.ndim for ax, x in zip(axes, (a, b))]
+        axes = self._resolved_axes(a.shape, b.shape)
         if self.normalize:
             a = _l2_normalize(a, axes[0])
             b = _l2_normalize(b, axes[1])
@@ -190,8 +223,38 @@ class Dot(_Merge):
         b = ops.transpose(b, [0, axes[1]] + [i for i in range(1, b.ndim) if i != axes[1]])
         return emit(a.builder, "batch_matmul", [a, b])
 
+    def _resolved_axes(self, shape1: tuple, shape2: tuple) -> list[int]:
+        """Each input's contracted axis, checked. Keras indexes the shape with the axis (an IndexError
+        past the rank) and wraps negative ones modulo the rank; dagnet refuses both, naming the
+        layer (with an error that is both a ValueError and Keras's IndexError)."""
+        axes = self.axes if isinstance(self.axes, (list, tuple)) else (self.axes, self.axes)
+        resolved = []
+        for axis, shape in zip(axes, (shape1, shape2)):
+            rank = len(shape)
+            if not -rank <= int(axis) < rank:
+                raise AxisOutOfRange(
+                    f'Layer "{self.name}": axes={self.axes} is out of range for inputs of shapes {shape1} and {shape2}'
+                )
+            resolved.append(int(axis) % rank)
+        if 0 in resolved:
+            raise ValueError(
+                f'Layer "{self.name}": axes={self.axes} contracts the batch axis (0); Dot contracts a feature axis '
+                f"of each input. Full input shapes: {shape1}, {shape2}"
+            )
+        d1, d2 = shape1[resolved[0]], shape2[resolved[1]]
+        if d1 is not None and d2 is not None and d1 != d2:
+            raise ValueError(
+                f"Incompatible input shapes: axis values {d1} (at axis {resolved[0]}) != {d2} (at axis "
+                f"{resolved[1]}). Full input shapes: {shape1}, {shape2}"
+            )
+        return resolved
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+class AxisOutOfRange(ValueError, IndexError):
+    """An axis past an input's rank (a ValueError, and the IndexError Keras raises), as NumPy's AxisError."""
 
 
 def _l2_normalize(x, axis):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _naming, ops
 from ..ops._dispatch import register_symbolic_recorder
+from ..serialization.serialization_lib import public_function
 from .layer import Layer
 
 _REQUIRED = inspect.Parameter.empty
@@ -41,9 +42,10 @@ class OpLayer(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> OpLayer:
         name = str(config.get("function") or "")
-        if not hasattr(ops, name):
+        fn = public_function(ops, name)
+        if fn is None:
             raise ValueError(f"Unknown op '{name}' in a saved raw operation")
-        return cls(getattr(ops, name), name=config.get("name"))
+        return cls(fn, name=config.get("name"))
 
 
 class Operation(OpLayer):
@@ -91,7 +93,10 @@ class Operation(OpLayer):
     def signature(cls) -> inspect.Signature:
         """The keras.ops function's signature: operands, then the constructor's arguments."""
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        defaults = {"Where": {"x1": None, "x2": None}}.get(cls.__name__, {})
+        defaults = {
+            "Where": {"x1": None, "x2": None},
+            "DotProductAttention": {"bias": None, "mask": None, "scale": None},
+        }.get(cls.__name__, {})
         params = [inspect.Parameter(p, kind, default=defaults.get(p, _REQUIRED)) for p in cls._call_params]
         params += [inspect.Parameter(p, kind, default=d) for p, d in cls._init_params]
         return inspect.Signature(params)
@@ -191,6 +196,29 @@ _TABLE = [
     ("OnesLike", "numpy", "ones_like", ("x",), (("dtype", None),)),
     ("ConvertToTensor", "core", "convert_to_tensor", ("x",), (("dtype", None), ("sparse", None), ("ragged", None))),
     ("GetItem", "numpy", "slice_by_index", ("x", "key"), ()),
+    # ops/array_ops.py and ops/attention.py
+    *[(c, "numpy", f, ("x1", "x2"), ()) for c, f in [("LogicalAnd", "logical_and"), ("LogicalOr", "logical_or")]],
+    ("LogicalXor", "numpy", "logical_xor", ("x1", "x2"), ()),
+    ("LogicalNot", "numpy", "logical_not", ("x",), ()),
+    ("Any", "numpy", "any", ("x",), _AXES),
+    ("All", "numpy", "all", ("x",), _AXES),
+    ("Tile", "numpy", "tile", ("x",), (("repeats", _REQUIRED),)),
+    ("Repeat", "numpy", "repeat", ("x",), (("repeats", _REQUIRED), ("axis", None))),
+    ("BroadcastTo", "numpy", "broadcast_to", ("x",), (("shape", _REQUIRED),)),
+    ("Triu", "numpy", "triu", ("x",), (("k", 0),)),
+    ("Tril", "numpy", "tril", ("x",), (("k", 0),)),
+    ("Swapaxes", "numpy", "swapaxes", ("x",), (("axis1", _REQUIRED), ("axis2", _REQUIRED))),
+    ("Moveaxis", "numpy", "moveaxis", ("x",), (("source", _REQUIRED), ("destination", _REQUIRED))),
+    ("Cumsum", "numpy", "cumsum", ("x",), (("axis", None), ("dtype", None))),
+    ("Split", "numpy", "split", ("x",), (("indices_or_sections", _REQUIRED), ("axis", 0))),
+    ("OneHot", "nn", "one_hot", ("x",), (("num_classes", _REQUIRED), ("axis", -1), ("dtype", None), ("sparse", False))),
+    (
+        "DotProductAttention",
+        "nn",
+        "dot_product_attention",
+        ("query", "key", "value", "bias", "mask", "scale"),
+        (("is_causal", False), ("flash_attention", None), ("attn_logits_soft_cap", None)),
+    ),
 ]
 
 OPERATIONS: dict[str, type[Operation]] = {

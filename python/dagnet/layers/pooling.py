@@ -1,4 +1,4 @@
-"""Max/average pooling 1D/2D and their global forms."""
+"""Max/average pooling 1D/2D/3D and their global forms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .. import ops
 from .._typing import TensorLike
 from ..ops._dispatch import emit
 from ..serialization.keras_saveable import alias
-from .conv import _tuple
+from .arguments import standardize_data_format, standardize_tuple
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -28,12 +28,12 @@ class _Pooling(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.pool_size = _tuple(pool_size, self.rank, "pool_size")
-        self.strides = self.pool_size if strides is None else _tuple(strides, self.rank, "strides")
+        self.pool_size = standardize_tuple(pool_size, self.rank, "pool_size")
+        self.strides = self.pool_size if strides is None else standardize_tuple(strides, self.rank, "strides")
         self.padding = padding  # kept as given in the config, as Keras 3 does ('SAME' stays 'SAME')
-        if padding.lower() not in ("valid", "same"):
+        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
             raise ValueError(f"The `padding` argument must be one of 'valid', 'same'. Received: {padding}")
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs: TensorLike) -> Any:
@@ -75,10 +75,42 @@ class AveragePooling2D(_Pooling):
     rank, mode = 2, "avg"
 
 
+class MaxPooling3D(_Pooling):
+    rank, mode = 3, "max"
+
+    def __init__(
+        self,
+        pool_size: int | Sequence[int] = (2, 2, 2),
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_Pooling):
+    """As Keras 3, pool_size has no default here."""
+
+    rank, mode = 3, "avg"
+
+    def __init__(
+        self,
+        pool_size: int | Sequence[int],
+        strides: int | Sequence[int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
 MaxPool1D = alias("MaxPool1D", MaxPooling1D)
 MaxPool2D = alias("MaxPool2D", MaxPooling2D)
 AvgPool1D = alias("AvgPool1D", AveragePooling1D)
 AvgPool2D = alias("AvgPool2D", AveragePooling2D)
+MaxPool3D = alias("MaxPool3D", MaxPooling3D)
+AvgPool3D = alias("AvgPool3D", AveragePooling3D)
 
 
 class _GlobalPooling(Layer):
@@ -88,7 +120,7 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = standardize_data_format(data_format)
         self.keepdims = keepdims
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
@@ -140,7 +172,17 @@ class GlobalAveragePooling2D(_GlobalPooling):
     rank, mode = 2, "avg"
 
 
+class GlobalMaxPooling3D(_GlobalPooling):
+    rank, mode = 3, "max"
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    rank, mode = 3, "avg"
+
+
 GlobalMaxPool1D = alias("GlobalMaxPool1D", GlobalMaxPooling1D)
 GlobalMaxPool2D = alias("GlobalMaxPool2D", GlobalMaxPooling2D)
 GlobalAvgPool1D = alias("GlobalAvgPool1D", GlobalAveragePooling1D)
 GlobalAvgPool2D = alias("GlobalAvgPool2D", GlobalAveragePooling2D)
+GlobalMaxPool3D = alias("GlobalMaxPool3D", GlobalMaxPooling3D)
+GlobalAvgPool3D = alias("GlobalAvgPool3D", GlobalAveragePooling3D)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import _tree
 from ..keras_tensor import KerasTensor
+from ..saving.file_format import require_model
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
@@ -140,6 +141,8 @@ def functional_from_config(cls: Any, config: dict, custom_objects: dict[str, Any
             return tensor(structure)
         if isinstance(structure, dict):
             return {k: map_refs(v) for k, v in structure.items()}
+        if not isinstance(structure, list):  # (a string would recurse through its characters forever)
+            raise ValueError(f"Invalid Functional model configuration: {structure!r} is not a tensor reference")
         return [map_refs(v) for v in structure]
 
     inputs, outputs = map_refs(config["input_layers"]), map_refs(config["output_layers"])
@@ -148,7 +151,7 @@ def functional_from_config(cls: Any, config: dict, custom_objects: dict[str, Any
 
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Any:
     """A model (new weights) from the JSON of `model.to_json()` (Keras 3's format)."""
-    return deserialize_keras_object(json.loads(json_string), custom_objects)
+    return require_model(deserialize_keras_object(json.loads(json_string), custom_objects), "The JSON string")
 
 
 def model_from_config(config: dict, custom_objects: dict[str, Any] | None = None) -> Any:

@@ -57,12 +57,18 @@ __all__ = [
 ]
 
 
+def _name(lower: Callable[..., Any], name: str, doc: str) -> None:
+    """Names an op made by a factory as the public function it becomes (help(), the API docs)."""
+    lower.__name__ = lower.__qualname__ = name
+    lower.__doc__ = doc
+
+
 def _binary(kind: str, name: str | None = None) -> Callable[..., Any]:
     def lower(builder: GraphBuilder, x1: TensorLike, x2: TensorLike) -> Any:
         a, b = as_values(builder, x1, x2)
         return emit(builder, "binary", [a, b], {"kind": kind})
 
-    lower.__name__ = name or kind
+    _name(lower, name or kind, f"Elementwise `{name or kind}` of x1 and x2, broadcast as NumPy does.")
     return op(lower)
 
 
@@ -78,7 +84,7 @@ def _unary(kind: str, name: str | None = None) -> Callable[..., Any]:
         (a,) = as_values(builder, x)
         return emit(builder, "unary", [a], {"kind": kind})
 
-    lower.__name__ = name or kind
+    _name(lower, name or kind, f"Elementwise `{name or kind}` of x.")
     return op(lower)
 
 
@@ -145,7 +151,7 @@ def _reduce(kind: str) -> Callable[..., Any]:
     lower: Callable[..., Any] = (
         lower_extremum if kind in ("max", "min") else lower_prod if kind == "prod" else lower_plain
     )
-    lower.__name__ = kind
+    _name(lower, kind, f"The {kind} of x's elements along `axis` (every axis when None); `keepdims` keeps them.")
     return op(lower)
 
 

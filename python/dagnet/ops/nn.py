@@ -50,7 +50,8 @@ def _activation(kind: str) -> Callable[..., Any]:
             attrs["axis"] = int(axis)
         return emit(builder, "activation", [a], attrs)
 
-    lower.__name__ = kind
+    lower.__name__ = lower.__qualname__ = kind
+    lower.__doc__ = f"The `{kind}` activation of x" + (" along `axis`." if kind == "softmax" else ".")
     return op(lower)
 
 

@@ -11,9 +11,12 @@ import zipfile
 from typing import Any
 
 from .._info import info
+from ..serialization.safe_mode import in_safe_mode, safe_mode_scope
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
+from ..variables import allocation_budget
 from .atomic import atomic_path
-from .file_format import KERAS_VERSION, h5py as _h5py
+from .bounded_read import MAX_CONFIG_BYTES, declared_weights_budget, read_member, weights_file_limit
+from .file_format import KERAS_VERSION, h5py as _h5py, reading, require_model
 from .optimizer_state import from_keras
 from .weights_h5 import read_h5, write_h5
 
@@ -42,10 +45,11 @@ def _open_archive(path: str) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(path, "r")
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ValueError(f"{path!r} is not a valid .keras file (truncated or corrupt): {exc}") from exc
     missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
     if missing:
+        archive.close()
         raise ValueError(f"{path!r} is not a valid .keras file: it lacks {sorted(missing)}")
     return archive
 
@@ -55,25 +59,33 @@ def load_model(
 ) -> Any:
     with _open_archive(path) as archive:
         try:
-            config = json.loads(archive.read("config.json"))
-            weights = archive.read("model.weights.h5")
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise ValueError(f"{path!r} is corrupt: {exc}") from exc
-    compile_config = config.pop("compile_config", None)
-    model = deserialize_keras_object(config, custom_objects)
-    h5py = _h5py()
-    with h5py.File(io.BytesIO(weights), "r") as f:
-        optimizer_state = read_h5(model, f)
-    if compile and compile_config:
-        model.compile_from_config(compile_config)
-        if optimizer_state is not None:
-            model._pending_optimizer_state = from_keras(model, optimizer_state)
-            model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
+            config = json.loads(read_member(archive, "config.json", MAX_CONFIG_BYTES, path))
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"{path!r} is corrupt: config.json is not valid JSON ({exc})") from exc
+        if not isinstance(config, dict):
+            raise ValueError(f"{path!r} is corrupt: config.json holds {type(config).__name__}, not a model config")
+        compile_config = config.pop("compile_config", None)
+        state = in_safe_mode()  # a state already set wins over the argument, as in Keras
+        budget = declared_weights_budget(archive.getinfo("model.weights.h5").file_size)
+        with safe_mode_scope(state if state is not None else safe_mode):
+            with allocation_budget(budget, repr(path)):  # the config's weights must fit the weights file
+                model = require_model(deserialize_keras_object(config, custom_objects), repr(path))
+            optimizer_state = _read_weights(model, archive, path)
+            if compile and compile_config:
+                model.compile_from_config(compile_config)
+                if optimizer_state is not None:
+                    model._pending_optimizer_state = from_keras(model, optimizer_state)
+                    model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
     return model
+
+
+def _read_weights(model: Any, archive: zipfile.ZipFile, path: str) -> list | None:
+    """The weights member, its declared size checked against what `model` can need before inflating."""
+    weights = read_member(archive, "model.weights.h5", weights_file_limit(model), path)
+    with reading(path, "archive's model.weights.h5"), _h5py().File(io.BytesIO(weights), "r") as f:
+        return read_h5(model, f)
 
 
 def load_weights_from_archive(model: Any, path: str) -> None:
     with _open_archive(path) as archive:
-        weights = archive.read("model.weights.h5")
-    with _h5py().File(io.BytesIO(weights), "r") as f:
-        read_h5(model, f)
+        _read_weights(model, archive, path)

@@ -5,14 +5,18 @@ values. Loaded by layer order among layers that have weights, as Keras 2 does.""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import numpy as np
 
 from .. import losses, optimizers
+from ..serialization.safe_mode import safe_mode_scope
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
+from ..variables import allocation_budget
 from .atomic import atomic_path
-from .file_format import KERAS_VERSION, h5py as _h5py
+from .bounded_read import declared_weights_budget, read_attribute, read_optimizer_values, read_variable
+from .file_format import KERAS_VERSION, h5py as _h5py, reading, require_model
 from .optimizer_state import from_keras, to_keras
 
 
@@ -22,25 +26,35 @@ def _decode(names):
 
 def load_legacy_weights(model: Any, f: Any) -> None:
     root = f["model_weights"] if "model_weights" in f else f
-    names = _decode(root.attrs["layer_names"])
+    if "layer_names" not in root.attrs:
+        raise ValueError("The file holds no Keras weights (no 'layer_names' attribute)")
+    names = _decode(read_attribute(root, "layer_names"))
     stored = []
     for name in names:
+        if name not in root:
+            raise ValueError(f"The file lists layer '{name}' but holds no group for it")
         group = root[name]
-        weight_names = _decode(group.attrs.get("weight_names", []))
+        weight_names = _decode(read_attribute(group, "weight_names", []))
         if weight_names:
-            stored.append((name, [np.asarray(group[w]) for w in weight_names]))
+            stored.append((name, group, weight_names))
     layers = [layer for layer in model.layers if layer.weights]  # a nested model is one entry, as in Keras 2
     if len(layers) != len(stored):
         raise ValueError(
             f"The file holds weights for {len(stored)} layers but the model has {len(layers)} layers with weights"
         )
-    for layer, (name, values) in zip(layers, stored):
+    for layer, (name, group, weight_names) in zip(layers, stored):
+        where = f"While loading the weights of file layer '{name}' into layer '{layer.name}'"
+        expected = [tuple(w.shape) for w in layer.weights]
+        if len(weight_names) != len(expected):
+            raise ValueError(f"{where}: the file holds {len(weight_names)} weights, the layer has {len(expected)}")
+        missing = [w for w in weight_names if w not in group]
+        if missing:
+            raise ValueError(f"{where}: the file lists weights {missing} it does not hold")
+        values = [read_variable(group[w], shape, f"{where} ({w})") for w, shape in zip(weight_names, expected)]
         try:
             layer.set_weights(values)
         except ValueError as exc:
-            raise ValueError(
-                f"While loading the weights of file layer '{name}' into layer '{layer.name}': {exc}"
-            ) from exc
+            raise ValueError(f"{where}: {exc}") from exc
 
 
 def save_legacy_weights(model: Any, f: Any) -> None:
@@ -100,18 +114,28 @@ def save_model_h5(model: Any, path: str, include_optimizer: bool = True) -> None
                 _write_optimizer_weights(f, model, state)
 
 
-def load_model_h5(path: str, custom_objects: dict[str, Any] | None = None, compile: bool = True) -> Any:
+def load_model_h5(
+    path: str, custom_objects: dict[str, Any] | None = None, compile: bool = True, safe_mode: bool = True
+) -> Any:
+    # Keras 3's load_model_from_hdf5 scopes the argument itself: it wins over
+    # enable_unsafe_deserialization() here (unlike for .keras files).
+    with safe_mode_scope(safe_mode), reading(path, "HDF5 model file"):
+        return _load_model_h5(path, custom_objects, compile)
+
+
+def _load_model_h5(path: str, custom_objects: dict[str, Any] | None, compile: bool) -> Any:
     h5py = _h5py()
     with h5py.File(path, "r") as f:
-        model_config = f.attrs.get("model_config")
+        model_config = read_attribute(f, "model_config")
         if model_config is None:
             raise ValueError(f"No model config found in the file at {path}.")
         if hasattr(model_config, "decode"):
             model_config = model_config.decode("utf-8")
-        model = deserialize_keras_object(json.loads(model_config), custom_objects)
+        with allocation_budget(declared_weights_budget(os.path.getsize(path)), repr(path)):
+            model = require_model(deserialize_keras_object(json.loads(model_config), custom_objects), repr(path))
         load_legacy_weights(model, f)
-        training_config = f.attrs.get("training_config") if compile else None
-        optimizer_values = _read_optimizer_weights(f) if training_config is not None else None
+        training_config = read_attribute(f, "training_config") if compile else None
+        optimizer_values = _read_optimizer_weights(f, model) if training_config is not None else None
     if training_config is not None:
         if hasattr(training_config, "decode"):
             training_config = training_config.decode("utf-8")
@@ -143,8 +167,12 @@ def _write_optimizer_weights(f: Any, model: Any, state: Any) -> None:
         group.create_dataset(name, value.shape, dtype=value.dtype)[()] = value
 
 
-def _read_optimizer_weights(f):
+def _read_optimizer_weights(f, model):
     if "optimizer_weights" not in f:
         return None
     group = f["optimizer_weights"]
-    return [np.asarray(group[name]) for name in _decode(group.attrs.get("weight_names", []))]
+    names = _decode(read_attribute(group, "weight_names", []))
+    missing = [name for name in names if name not in group]
+    if missing:
+        raise ValueError(f"optimizer_weights lists {missing} but does not hold them")
+    return read_optimizer_values([group[name] for name in names], model, "optimizer_weights")

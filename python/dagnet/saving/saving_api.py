@@ -51,17 +51,20 @@ def load_model(
     compile: bool = True,
     safe_mode: bool = True,
 ) -> Any:
-    """A model saved with `model.save(path)` (`.keras`, Keras 3's format; Keras's files too)."""
+    """A model saved with `model.save(path)` (`.keras`, Keras 3's format; Keras's files too).
+
+    `safe_mode` (default True, as Keras 3): refuse to rebuild Python lambdas from the bytecode a
+    file carries; pass False only for files you trust (dagnet still checks the bytecode first)."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
     if filepath.endswith((".h5", ".hdf5")):
-        return load_model_h5(filepath, custom_objects=custom_objects, compile=compile)
+        return load_model_h5(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
     if not filepath.endswith(".keras"):
         raise ValueError(
             f"File format not supported: filepath={filepath}. dagnet loads `.keras` files (and legacy `.h5` ones)."
         )
-    return load_keras_file(filepath, custom_objects=custom_objects, compile=compile)
+    return load_keras_file(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def save_weights(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:

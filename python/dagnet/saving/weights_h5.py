@@ -13,7 +13,8 @@ import numpy as np
 
 from .._naming import to_snake_case
 from .atomic import atomic_path
-from .file_format import h5py as _h5py
+from .bounded_read import read_optimizer_values, read_variable
+from .file_format import h5py as _h5py, reading
 from .legacy_h5 import load_legacy_weights
 from .optimizer_state import to_keras
 
@@ -89,13 +90,9 @@ def read_tree(group: Any, node: _Saveable, path: str) -> None:
                 f"Layer '{node.name}' (at {path}) expects {len(node.variables)} variables, but the file holds {count}"
             )
         for i, variable in enumerate(node.variables):
-            value = np.asarray(stored[str(i)])
-            if tuple(value.shape) != tuple(variable.shape):
-                raise ValueError(
-                    f"Layer '{node.name}' (at {path}): variable {i} has shape {tuple(variable.shape)} "
-                    f"but the file holds shape {tuple(value.shape)}"
-                )
-            variable.assign(value)
+            if str(i) not in stored:
+                raise ValueError(f"Layer '{node.name}' (at {path}): the file lacks variable {i}")
+            variable.assign(read_variable(stored[str(i)], variable.shape, f"Layer '{node.name}' (at {path}/vars/{i})"))
     for name, child in node.children.items():
         if name not in group:
             raise ValueError(
@@ -129,7 +126,7 @@ def load_weights(model: Any, path: str) -> list | None:
         f = h5py.File(path, "r")
     except OSError as exc:
         raise ValueError(f"Cannot read weights file {path!r}: it is missing, truncated or not HDF5 ({exc})") from exc
-    with f:
+    with f, reading(path, "weights file"):
         return read_h5(model, f)
 
 
@@ -142,5 +139,9 @@ def read_h5(model: Any, f: Any) -> list | None:
     read_tree(f, saveable_tree(model), "")
     if "optimizer" in f and "vars" in f["optimizer"]:
         group = f["optimizer"]["vars"]
-        return [np.asarray(group[str(i)]) for i in range(len(group.keys()))]  # Keras order; see from_keras
+        count = len(group.keys())
+        if any(str(i) not in group for i in range(count)):
+            raise ValueError("optimizer/vars: the optimizer's variables are not numbered 0..n-1")
+        datasets = [group[str(i)] for i in range(count)]  # Keras order; see from_keras
+        return read_optimizer_values(datasets, model, "optimizer/vars")
     return None

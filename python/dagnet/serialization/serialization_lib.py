@@ -6,15 +6,18 @@ symbolic tensors in a functional model's nodes."""
 from __future__ import annotations
 
 import inspect
+import types
 from typing import Any
 
 import numpy as np
 
-from .. import activations, constraints, initializers, losses, metrics, optimizers, regularizers
+from .. import activations, constraints, initializers, losses, metrics, ops, optimizers, regularizers
 from ..keras_tensor import KerasTensor
 from ..optimizers import schedules
 from .keras_saveable import KerasSaveable, builtin_class, builtin_names
+from .lambda_bytecode import func_load
 from .object_registration import get_registered_object, registered_name_of
+from .safe_mode import LAMBDA_REFUSED, in_safe_mode, safe_mode_scope
 
 # Keys recent Keras versions write that dagnet's layers do not use (they describe
 # quantisation / LoRA state the engine does not have).
@@ -125,24 +128,60 @@ def _listify(x):
     return x
 
 
-def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
-    """A layer, model, initializer or regularizer from its config (or a nested structure)."""
+def deserialize_keras_object(
+    config: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True, **kwargs: Any
+) -> Any:
+    """A layer, model, initializer or regularizer from its config (or a nested structure).
+
+    `safe_mode` (Keras 3): refuse the Python lambdas a config may carry as bytecode. A safe-mode
+    state already set (by a loading function's scope or `dagnet.config.enable_unsafe_deserialization()`)
+    takes precedence, as in Keras."""
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object() got unexpected keyword arguments {sorted(kwargs)}")
+    state = in_safe_mode()
+    safe_mode = bool(state if state is not None else safe_mode)
     if config is None or isinstance(config, (bool, int, float, str)):
         return config
     if isinstance(config, list):
-        return [deserialize_keras_object(x, custom_objects) for x in config]
+        return [deserialize_keras_object(x, custom_objects, safe_mode) for x in config]
     if not isinstance(config, dict):
         raise TypeError(f"Cannot deserialize {config!r}")
     if "class_name" not in config:
-        return {k: deserialize_keras_object(v, custom_objects) for k, v in config.items()}
+        return {k: deserialize_keras_object(v, custom_objects, safe_mode) for k, v in config.items()}
     class_name = config["class_name"]
+    if not isinstance(class_name, str):
+        raise TypeError(f"A config's class_name must be a string, got {class_name!r}")
     if class_name == "__keras_tensor__":
         raise ValueError("symbolic tensors are resolved by the functional model, not deserialised alone")
+    with safe_mode_scope(safe_mode):  # what each from_config below sees (Keras's SafeModeScope)
+        try:
+            return _from_entry(config, class_name, custom_objects, safe_mode)
+        except (KeyError, AttributeError) as exc:
+            # A config read from a file may lack entries or hold the wrong kinds of values: say
+            # which object's config it was rather than surface the lookup that tripped on it.
+            raise ValueError(
+                f"Invalid config for '{class_name}': a required entry is missing or malformed ({type(exc).__name__}: "
+                f"{exc})"
+            ) from exc
+
+
+def _from_entry(config: dict, class_name: str, custom_objects: dict[str, Any] | None, safe_mode: bool) -> Any:
+    if class_name == "__lambda__":
+        if safe_mode:
+            raise ValueError(LAMBDA_REFUSED)
+        inner = config.get("config") or {}
+        return func_load(inner.get("value", inner.get("code")), globs={"ops": ops, **(custom_objects or {})})
     special = _special_value(config)
     if special is not _NOT_SPECIAL:
         return special
     inner = config.get("config", {})
     module = config.get("module") or ""
+    if not isinstance(module, str):
+        raise TypeError(f"A config's module must be a string, got {module!r}")
+    return _instantiate(config, class_name, inner, module, custom_objects)
+
+
+def _instantiate(config: dict, class_name: str, inner: Any, module: str, custom_objects: dict[str, Any] | None) -> Any:
     cls = get_registered_object(config.get("registered_name") or class_name, custom_objects) or get_registered_object(
         class_name, custom_objects
     )
@@ -161,7 +200,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
     ):
         table = {"losses": losses, "metrics": metrics, "optimizers": optimizers, "constraints": constraints}
         source = table[module.split(".")[-1]]
-        cls = getattr(source, class_name, None)
+        cls = public_class(source, class_name)
         if cls is None:
             raise ValueError(
                 f"Could not locate class '{class_name}' in dagnet.{module.split('.')[-1]}. Full object config: {config}"
@@ -190,6 +229,22 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
     return instance
 
 
+def public_class(module: Any, name: str) -> type | None:
+    """The public class `name` that `module` defines, or None: a config names classes, never
+    functions, modules or private attributes (Keras resolves names through its export table)."""
+    value = vars(module).get(name) if name.isidentifier() and not name.startswith("_") else None
+    return value if isinstance(value, type) and value.__module__.startswith("dagnet.") else None
+
+
+def public_function(module: Any, name: str) -> Any:
+    """The public function `name` that `module` offers (a dagnet.ops function), or None."""
+    exported = getattr(module, "__all__", None)
+    named = isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+    value = vars(module).get(name) if named and (exported is None or name in exported) else None
+    ok = callable(value) and not isinstance(value, (type, types.ModuleType))
+    return value if ok and getattr(value, "__module__", "").startswith("dagnet.") else None
+
+
 _NOT_SPECIAL = object()
 
 
@@ -202,10 +257,22 @@ def _special_value(config: dict) -> Any:
     if class_name == "__ellipsis__":
         return Ellipsis
     if class_name in ("__numpy__", "__tensor__"):
-        return np.array(inner["value"], dtype=inner["dtype"])
+        return np.array(inner["value"], dtype=_numeric_dtype(inner.get("dtype")))
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
     return _NOT_SPECIAL
+
+
+def _numeric_dtype(name: Any) -> np.dtype:
+    """A numeric or boolean dtype named by a config: never an object, string or void type, whose
+    size a config could make arbitrary (Keras writes only standardized numeric dtypes here)."""
+    try:
+        dtype = np.dtype(name)
+    except TypeError as exc:
+        raise ValueError(f"Invalid dtype in a saved array: {name!r}") from exc
+    if dtype.kind not in "biufc":
+        raise ValueError(f"A saved array must have a numeric dtype, got {name!r}")
+    return dtype
 
 
 def _is_operation_class(cls: Any) -> bool:

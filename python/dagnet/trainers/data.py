@@ -78,7 +78,9 @@ def align(
         if n == 1 and not (len(data) == 1 and hasattr(data[0], "__len__")) and np.asarray(data[0]).ndim == 0:
             values = [data]
         elif len(data) != n:
-            if n == 1:
+            # A list of arrays is one array per input (Keras refuses a count that does not match);
+            # a list of plain numbers or lists is one input's data.
+            if n == 1 and not all(isinstance(v, np.ndarray) for v in data):
                 values = [data]
             else:
                 raise ValueError(f"The model has {n} {kind}s ({names}) but received a list of {len(data)} arrays.")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import TensorLike
+from ..distribution import _training as data_parallel
 from . import data
 
 _RAN_OUT = (
@@ -49,10 +50,11 @@ class EpochIterator:
     exhausted (warning when an epoch is cut short), as in Keras; without it each epoch
     walks the whole source.  A PyDataset gets on_epoch_begin/on_epoch_end calls."""
 
-    def __init__(self, source, align, num_batches=None, steps_per_epoch=None, shuffle=False):
+    def __init__(self, source, align, num_batches=None, steps_per_epoch=None, shuffle=False, before_shuffle=None):
         self.source, self.align = source, align
         self.steps_per_epoch = steps_per_epoch
         self.shuffle = shuffle
+        self.before_shuffle = before_shuffle  # data-parallel: agree on the random state first
         if num_batches is None and not callable(source):
             num_batches = len_or_none(source) if is_indexable(source) else None
             if num_batches is None and hasattr(source, "num_batches") and not callable(source.num_batches):
@@ -78,6 +80,8 @@ class EpochIterator:
         if is_indexable(self.source):
             indices = list(range(len(self.source)))
             if self.shuffle:
+                if self.before_shuffle is not None:
+                    self.before_shuffle()
                 np.random.shuffle(indices)
             return (self.source[i] for i in indices)
         return iter(self.source)
@@ -141,9 +145,14 @@ def for_data(
     shuffle: Any,
     class_weight: Any = None,
     warned: Any = None,
+    shard: tuple[int, int] | None = None,
 ) -> EpochIterator:
     """The iterator fit / evaluate walk: over arrays (aligned with the model once, batched
-    per epoch) or over a batch iterable whose batches are aligned as they come."""
+    per epoch) or over a batch iterable whose batches are aligned as they come.
+
+    `shard` (process, processes): a data-parallel job's process takes its share of every
+    batch (data_parallel.LocalBatch); the shuffled order is the same on every process."""
+    sync = data_parallel.sync_numpy_random if shard is not None else None
     if data.is_batch_iterable(x):
         if class_weight is not None or sample_weight is not None:
             raise ValueError(
@@ -157,7 +166,12 @@ def for_data(
                 stacklevel=3,
             )
             shuffle = False
-        return EpochIterator(x, lambda batch: data.align_batch(model, batch), steps_per_epoch=steps, shuffle=shuffle)
+
+        def align(batch):
+            aligned = data.align_batch(model, batch)
+            return aligned if shard is None else _local_batch(aligned, shard)
+
+        return EpochIterator(x, align, steps_per_epoch=steps, shuffle=shuffle, before_shuffle=sync)
     xs: list[np.ndarray]
     ys: list[np.ndarray] | None
     ws: list[np.ndarray | None] | None
@@ -172,12 +186,14 @@ def for_data(
     size = batch_size or 32
 
     def batches():
+        if shuffle and sync is not None:
+            sync()
         order = np.random.permutation(n) if shuffle else np.arange(n)
         if shuffle == "batch":  # Keras: shuffle whole batches, then within each batch
             order = np.arange(n)
             starts = np.random.permutation(math.ceil(n / size)) * size
             order = np.concatenate([np.random.permutation(order[s : s + size]) for s in starts]) if n else order
-        return _array_batches(xs, ys, ws, size, bool(shuffle), order)
+        return _array_batches(xs, ys, ws, size, bool(shuffle), order, shard)
 
     return EpochIterator(batches, None, num_batches=math.ceil(n / size), steps_per_epoch=steps)
 
@@ -203,10 +219,23 @@ def for_prediction(model: Any, x: TensorLike, batch_size: int | None, steps: int
     return EpochIterator(batches, None, num_batches=math.ceil(n / size), steps_per_epoch=steps)
 
 
-def _array_batches(xs, ys, ws, batch_size, shuffle, order):
-    """Yields (x_list, y_list, weights_list_or_None) batches of aligned arrays, in `order`."""
+def _array_batches(xs, ys, ws, batch_size, shuffle, order, shard=None):
+    """Yields (x_list, y_list, weights_list_or_None) batches of aligned arrays, in `order`
+    (with `shard`, this process's share of each)."""
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
+        rows = None
+        if shard is not None:
+            part, rows = data_parallel.local_part(len(chunk), shard)
+            chunk = chunk[part]
         if not shuffle and len(chunk) and chunk[-1] - chunk[0] == len(chunk) - 1:
             chunk = slice(int(chunk[0]), int(chunk[-1]) + 1)  # contiguous: views, no copies
-        yield data.take(xs, chunk), data.take(ys, chunk), data.take_weights(ws, chunk)
+        batch = (data.take(xs, chunk), data.take(ys, chunk), data.take_weights(ws, chunk))
+        yield batch if rows is None else data_parallel.make_local(batch, rows)
+
+
+def _local_batch(batch, shard):
+    """This process's share of an aligned (x, y, sample_weight) batch."""
+    bx, by, bw = batch
+    part, rows = data_parallel.local_part(data_parallel.rows_of(batch), shard)
+    return data_parallel.make_local((data.take(bx, part), data.take(by, part), data.take_weights(bw, part)), rows)

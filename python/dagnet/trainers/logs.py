@@ -70,13 +70,18 @@ class LogAccumulator:
         bx: list[np.ndarray],
         by: list[np.ndarray] | None,
         bw: list[np.ndarray | None] | None = None,
+        include: bool = True,
     ) -> LogAccumulator:
+        """Adds a batch's fetched values; `include` False only registers the spec (a
+        data-parallel process's stand-in row: it takes part in the step, not in the logs)."""
         if self.spec is not spec:
             if self.spec is not None and [n for n, _, _ in self.spec.logs] != [n for n, _, _ in spec.logs]:
                 self.sums = []  # a different graph with different logs: start afresh
             self.spec = spec
             if len(self.sums) != len(spec.slots):
                 self.sums = [0.0] * len(spec.slots)
+        if not include:
+            return self
         # float32 throughout, as Keras's metric variables (total, count) are float32
         for k, (index, multiplier) in enumerate(spec.slots):
             if multiplier[0] == "last":
@@ -86,10 +91,26 @@ class LogAccumulator:
             self.sums[k] = _F32(self.sums[k] + value * _F32(_multiplier(multiplier, values, bx, by, bw)))
         return self
 
-    def result(self) -> dict[str, Any]:
+    def result(self, allreduce: Any = None) -> dict[str, Any]:
+        """The logs. `allreduce` (data-parallel: sums a float64 vector over processes) makes
+        them the whole job's: totals and counts are summed, so a mean is over every
+        process's batches, as one process's would be; a "last" value is averaged."""
         if self.spec is None:
             return {}
-        return {name: fn([self.sums[k] for k in slots]) for name, slots, fn in self.spec.logs}
+        sums = self.sums if allreduce is None else self._reduced(allreduce)
+        return {name: fn([sums[k] for k in slots]) for name, slots, fn in self.spec.logs}
+
+    def _reduced(self, allreduce: Any) -> list[Any]:
+        assert self.spec is not None
+        parts = [np.ravel(np.asarray(s, dtype=np.float64)) for s in self.sums]
+        total = allreduce(np.concatenate(parts + [np.ones(1)]))  # the last element counts processes
+        reduced: list[Any] = []
+        at = 0
+        for (_, multiplier), value, part in zip(self.spec.slots, self.sums, parts):
+            summed = total[at : at + part.size] / (total[-1] if multiplier[0] == "last" else 1.0)
+            at += part.size
+            reduced.append(summed.reshape(np.shape(value)).astype(_F32) if np.ndim(value) else _F32(summed[0]))
+        return reduced
 
 
 def _multiplier(spec, values, bx, by, bw):

@@ -16,6 +16,8 @@ class Runner:
 
     python_constraints: Sequence[Any] = ()  # variables whose (custom) constraint runs after each step
     optimizer_name: str | None = None
+    allreduce = False  # a data-parallel training graph (gradients reduced over processes)
+    synced_generation = -1  # the fit whose start synced this graph's replicas
 
     def __init__(self, engine, feed_order, log_spec, graph):
         self.engine = engine
@@ -23,9 +25,18 @@ class Runner:
         self.log_spec = log_spec  # how fetched values become logs (train/eval)
         self._graph = graph
 
-    def feeds(self, x, y, w=None):
+    def feeds(self, x, y, w=None, rows=None):
+        """The engine's inputs in its order. A data-parallel training step also takes
+        "gradient_weight": this process's real rows in the step (`rows`; default the batch's)."""
         sources = {"x": x, "y": y, "w": w}
-        return [sources[kind][i] for kind, i in self.feed_order]
+        out = []
+        for kind, i in self.feed_order:
+            if kind == "n":
+                n = rows if rows is not None else len((x or y)[0])
+                out.append(np.array(n, dtype=np.float64))
+            else:
+                out.append(sources[kind][i])
+        return out
 
     @property
     def learning_rate(self):

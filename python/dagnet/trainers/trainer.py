@@ -15,8 +15,10 @@ import numpy as np
 from .. import _tree, callbacks as callbacks_module, optimizers as optimizers_module
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
+from ..distribution import _training as data_parallel
 from ..engine import Executor, Trainer as NativeTrainer
 from . import (
+    arguments,
     compile_utils,
     data,
     epoch_iterator,
@@ -310,14 +312,17 @@ class Trainer:
 
     @staticmethod
     def _feed_order(required):
-        """Engine inputs are named x<i> / y<j> / w<j>; map each to the batch list it comes from."""
-        return [(name[0], int(name[1:])) for name in required]
+        """Engine inputs are named x<i> / y<j> / w<j>; map each to the batch list it comes from
+        (a data-parallel step's gradient_weight: ("n", 0), the batch's rows)."""
+        return [("n", 0) if name == "gradient_weight" else (name[0], int(name[1:])) for name in required]
 
     def _runner(self, kind: str, x: TensorLike, y: TensorLike, w: Any = None) -> Any:
         """The lowered graph for this signature: 'train' (one native step with updates),
         'eval' (losses and metrics) or 'predict' (outputs), built on first use."""
         cache = self.__dict__.setdefault("_runners", {})
-        key = (kind, self._signature(x, y, w))
+        # Data-parallel training reduces gradients inside the step: a graph of its own.
+        allreduce = kind == "train" and data_parallel.active() is not None
+        key = (kind, self._signature(x, y, w)) + (("allreduce",) if allreduce else ())
         runner = cache.get(key)
         if runner is not None:
             return runner
@@ -344,6 +349,8 @@ class Trainer:
                 fetches=[f.id for f in fetches[1:]],
                 constraints=native,
                 state_updates=builder.state_updates,
+                allreduce_gradients=allreduce,
+                bucket_bytes=data_parallel.BUCKET_BYTES,
                 **self.optimizer._native_config(),
             )
         else:
@@ -352,6 +359,7 @@ class Trainer:
             )
         runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
         if kind == "train":
+            runner.allreduce = allreduce
             runner.python_constraints = python_side
             runner.optimizer_name = self.optimizer._kind
             self.optimizer._trainers.append(runner)
@@ -379,12 +387,18 @@ class Trainer:
 
     # -- one batch -----------------------------------------------------------------------------
     def _train_step(
-        self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
+        self,
+        x: list[np.ndarray],
+        y: list[np.ndarray] | None,
+        w: list[np.ndarray | None] | None = None,
+        rows: int | None = None,
     ) -> tuple[logs_module.LogSpec, list[Any]]:
-        """One native training step; returns (log spec, fetched values) for a LogAccumulator."""
+        """One native training step; returns (log spec, fetched values) for a LogAccumulator.
+        `rows`: a data-parallel process's real rows in it (default: the batch's)."""
         runner = self._runner("train", x, y, w)
+        self._sync_replicas(runner)
         self.optimizer._before_step(runner)
-        values = [logs_module.fetched(v) for v in runner.engine.step(runner.feeds(x, y, w))]
+        values = [logs_module.fetched(v) for v in runner.engine.step(runner.feeds(x, y, w, rows))]
         for variable in runner.python_constraints:  # custom constraints; built-in ones ran natively
             variable.assign(variable.constraint(variable.value.copy()))
         return runner.log_spec, values
@@ -406,13 +420,46 @@ class Trainer:
             ):
                 group.append(batches[i + len(group)])
             if len(group) == 1:
-                results.append(self._train_step(*group[0]))
+                bx, by, bw = group[0]
+                results.append(self._train_step(bx, by, bw, rows=data_parallel.rows_of(group[0])))
             else:
+                self._sync_replicas(runner)
                 self.optimizer._before_step(runner)
-                for values in runner.engine.steps([runner.feeds(*b) for b in group]):
+                feeds = [runner.feeds(*b, rows=data_parallel.rows_of(b)) for b in group]
+                for values in runner.engine.steps(feeds):
                     results.append((runner.log_spec, [logs_module.fetched(v) for v in values]))
             i += len(group)
         return results
+
+    def _sync_replicas(self, runner: Any) -> None:
+        """Data-parallel: before a training graph's first step in each fit (or its first step
+        at all), every process checks that it built the same model and takes process 0's
+        weights and this graph's optimizer state."""
+        if not runner.allreduce:
+            return
+        generation = self.__dict__.get("_sync_generation", 0)
+        if runner.synced_generation != generation:
+            data_parallel.sync_model(self, runner)
+            runner.synced_generation = generation
+
+    def _callback_list(self, callbacks: Any, verbose: Any, epochs: int, steps: Any, add_history: bool = False) -> Any:
+        """The CallbackList a loop calls (as given, when it already is one). In a data-parallel
+        job, processes other than 0 drop the callbacks that print or write files."""
+        if isinstance(callbacks, callbacks_module.CallbackList):
+            return callbacks
+        return callbacks_module.CallbackList(
+            data_parallel.callbacks_for_this_process(callbacks),
+            add_history=add_history,
+            add_progbar=verbose != 0 and data_parallel.is_chief(),
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+            model=self,
+        )
+
+    def _job_logs(self, means: logs_module.LogAccumulator) -> dict:
+        """An accumulator's logs; in a data-parallel job, the whole job's."""
+        return means.result(data_parallel.reduce_sums if data_parallel.active() is not None else None)
 
     def _test_step(
         self, x: list[np.ndarray], y: list[np.ndarray] | None, w: list[np.ndarray | None] | None = None
@@ -445,7 +492,10 @@ class Trainer:
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, class_weight, ys)
         data.check_cardinality(xs, ys, ws)
-        logs = logs_module.LogAccumulator().add(*self._train_step(xs, ys, ws), xs, ys, ws).result()
+        xs, ys, ws, rows = self._this_process_part(xs, ys, ws)
+        logs = self._job_logs(
+            logs_module.LogAccumulator().add(*self._train_step(xs, ys, ws, rows), xs, ys, ws, include=rows != 0)
+        )
         return (
             logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
         )
@@ -458,10 +508,25 @@ class Trainer:
         xs, ys = data.align_x(self, x), data.align_y(self, y)
         ws = data.align_weights(self, sample_weight, None, ys)
         data.check_cardinality(xs, ys, ws)
-        logs = logs_module.LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws).result()
+        xs, ys, ws, rows = self._this_process_part(xs, ys, ws)
+        logs = self._job_logs(
+            logs_module.LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws, include=rows != 0)
+        )
         return (
             logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
         )
+
+    @staticmethod
+    def _this_process_part(xs: Any, ys: Any, ws: Any) -> tuple[Any, Any, Any, int]:
+        """A batch given to *_on_batch: in a data-parallel job that shards data, this
+        process's share of it (the same global batch is given on every process), with its
+        real rows."""
+        batch = (xs, ys, ws)
+        where = data_parallel.shard()
+        if where is not None:
+            part, rows = data_parallel.local_part(data_parallel.rows_of(batch), where)
+            return data.take(xs, part), data.take(ys, part), data.take_weights(ws, part), rows
+        return xs, ys, ws, data_parallel.rows_of(batch)
 
     def predict_on_batch(self, x: TensorLike) -> Any:
         self._check_native_steps("predict_step")
@@ -492,6 +557,16 @@ class Trainer:
         self._check_native_steps("train_step")
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
+        arguments.check_fit(
+            batch_size,
+            epochs,
+            validation_split,
+            initial_epoch,
+            steps_per_epoch,
+            validation_steps,
+            validation_batch_size,
+            validation_freq,
+        )
 
         warned: set = set()
         if validation_split and validation_data is None:
@@ -529,25 +604,21 @@ class Trainer:
                         f"sample_weight)`, found: {validation_data}"
                     )
                 val_args = tuple(validation_data) + (None,) * (3 - len(validation_data))
+        shard = data_parallel.shard()  # data-parallel: this process's share of each global batch
         iterator = epoch_iterator.for_data(
-            self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, warned
+            self, x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, warned, shard
         )
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks,
-                add_history=True,
-                add_progbar=verbose != 0,
-                verbose=verbose,
-                epochs=epochs,
-                steps=iterator.num_batches,
-                model=self,
-            )
+        callbacks = self._callback_list(callbacks, verbose, epochs, iterator.num_batches, add_history=True)
         self.stop_training = False
+        distributed = data_parallel.active() is not None
+        self._sync_generation = self.__dict__.get("_sync_generation", 0) + 1  # replicas sync at the first step
         callbacks.on_train_begin()
         training_logs = None
         nan_reported = False
         interrupted = None
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        if distributed:  # process 0's BackupAndRestore decides where training resumes
+            initial_epoch = data_parallel.broadcast_int(initial_epoch)
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
             means, step = logs_module.LogAccumulator(), -1
@@ -556,7 +627,7 @@ class Trainer:
                 for first, group in epoch_iterator.executions(iterator.epoch(), per_execution):
                     callbacks.on_train_batch_begin(first)  # Keras 3: once per execution (first, last step)
                     steps = range(first, first + len(group))
-                    for step, (spec, values), (bx, by, bw) in zip(steps, self._train_steps(group), group):
+                    for step, (spec, values), batch in zip(steps, self._train_steps(group), group):
                         if not nan_reported and not math.isfinite(values[0]):
                             warnings.warn(
                                 f"The loss is {values[0]} at epoch {epoch + 1}, batch {step}. Check the data "
@@ -564,15 +635,20 @@ class Trainer:
                                 stacklevel=2,
                             )
                             nan_reported = True
-                        means.add(spec, values, bx, by, bw)
-                    callbacks.on_train_batch_end(step, means.result())
+                        bx, by, bw = batch
+                        means.add(spec, values, bx, by, bw, include=data_parallel.counts(batch))
+                    callbacks.on_train_batch_end(step, self._job_logs(means))
+                    if distributed:  # a stop on any process stops them all, at the same step
+                        self.stop_training = data_parallel.agree(self.stop_training)
                     if self.stop_training:
                         break
             except KeyboardInterrupt as exc:
                 # The interrupted native step either finished or never started: weights are consistent.
                 interrupted = (epoch, step, exc)
                 self.stop_training = True
-            epoch_logs = means.result()
+            if distributed and interrupted is None:  # every replica validates the same statistics
+                data_parallel.average_moving_statistics(self)
+            epoch_logs = self._job_logs(means)
             if interrupted is None and validation_data is not None and _should_eval(epoch, validation_freq):
                 if val_iterator is None:  # built once and reused, as Keras caches it
                     val_iterator = epoch_iterator.for_data(
@@ -582,11 +658,14 @@ class Trainer:
                         validation_steps,
                         shuffle=False,
                         warned=warned,
+                        shard=shard,
                     )
                 val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _epoch_iterator=val_iterator)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs
+            if distributed:
+                self.stop_training = data_parallel.agree(self.stop_training)
             if self.stop_training:
                 break
         callbacks.on_train_end(logs=training_logs)
@@ -608,11 +687,9 @@ class Trainer:
         callbacks: Any = None,
     ) -> Any:
         self._check_native_steps("predict_step")
-        iterator = epoch_iterator.for_prediction(self, x, batch_size, steps)
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
-            )
+        arguments.check_evaluate_or_predict(batch_size, steps)
+        iterator = epoch_iterator.for_prediction(self, x, batch_size, steps)  # every process predicts it all
+        callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         self.stop_predicting = False
         callbacks.on_predict_begin()
         pieces = []
@@ -650,22 +727,28 @@ class Trainer:
         iterator = kwargs.pop("_epoch_iterator", None)
         if kwargs:
             raise ValueError(f"Arguments not recognized: {kwargs}")
-        if iterator is None:
-            iterator = epoch_iterator.for_data(self, x, y, sample_weight, batch_size, steps, shuffle=False)
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=iterator.num_batches, model=self
+        if iterator is None:  # data-parallel: each process evaluates its share, the logs are the job's
+            arguments.check_evaluate_or_predict(batch_size, steps)
+            iterator = epoch_iterator.for_data(
+                self, x, y, sample_weight, batch_size, steps, shuffle=False, shard=data_parallel.shard()
             )
+        callbacks = self._callback_list(callbacks, verbose, 1, iterator.num_batches)
         self.stop_evaluating = False
+        distributed = data_parallel.active() is not None
         callbacks.on_test_begin()
-        means = logs_module.LogAccumulator()
-        for step, (bx, by, bw) in iterator.epoch():
+        means, step = logs_module.LogAccumulator(), -1
+        for step, batch in iterator.epoch():
             callbacks.on_test_batch_begin(step)
-            means.add(*self._test_step(bx, by, bw), bx, by, bw)
-            callbacks.on_test_batch_end(step, means.result())
+            bx, by, bw = batch
+            means.add(*self._test_step(bx, by, bw), bx, by, bw, include=data_parallel.counts(batch))
+            callbacks.on_test_batch_end(step, self._job_logs(means))
+            if distributed:
+                self.stop_evaluating = data_parallel.agree(self.stop_evaluating)
             if self.stop_evaluating:
                 break
-        logs = logs_module.sorted_logs(means.result())
+        if step < 0:
+            raise ValueError("evaluate() received no data: the inputs hold 0 samples (or the generator yields none)")
+        logs = logs_module.sorted_logs(self._job_logs(means))
         callbacks.on_test_end(logs)
         return logs if return_dict else logs_module.logs_result(logs, self._output_loss_names())
 

@@ -137,3 +137,20 @@ def penalty(ctx: OnnxContext, node: NativeNode) -> list[Any]:
     factor = node.attrs.get("l1" if node.op == "l1_penalty" else "l2", 0.01)
     total = ctx.op("ReduceSum", [term], keepdims=0)
     return [ctx.op("Mul", [total, ctx.scalar(factor, ctx.dtype(node.inputs[0]))])]
+
+
+@converter("dropout")
+def dropout(ctx: OnnxContext, node: NativeNode) -> list[Any]:
+    """A Dropout layer called with training=True in a prediction graph: inverted dropout,
+    y = x * keep / (1 - rate), keep = (uniform [0, 1) >= rate) drawn by RandomUniformLike on
+    every run (ONNX's Dropout op in training mode is not used: onnxruntime's graph
+    optimizer removes Dropout nodes as inference no-ops). The masks are the runtime's own
+    random stream, so the kept positions differ from dagnet's, as between any two runs.
+    The keep output is read by the backward pass only."""
+    x = ctx.input(node, 0)
+    dtype = ctx.dtype(node.inputs[0])
+    rate = float(node.attrs.get("rate", 0.5))
+    seed = node.attrs.get("seed")
+    uniform = ctx.op("RandomUniformLike", [x], seed=float(seed) if seed is not None else None)
+    keep = ctx.op("Cast", [ctx.op("GreaterOrEqual", [uniform, ctx.scalar(rate, dtype)])], to=ONNX_DTYPES[dtype])
+    return [ctx.op("Mul", [x, ctx.op("Mul", [keep, ctx.scalar(1.0 / (1.0 - rate), dtype)])]), None]

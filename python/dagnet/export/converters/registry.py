@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..onnx_context import NativeNode, OnnxContext
+from .unsupported import NOT_EXPORTED
 
 Converter = Callable[[OnnxContext, NativeNode], list[Any]]
 
@@ -38,8 +39,11 @@ def converter(*op_names: str) -> Callable[[Converter], Converter]:
 
 
 def convert_node(ctx: OnnxContext, node: NativeNode) -> list[Any]:
-    """Converts one node, or raises naming the op ONNX export has no converter for."""
+    """Converts one node, or raises naming the op ONNX export has no converter for (and why,
+    for the ops NOT_EXPORTED lists)."""
     fn = CONVERTERS.get(node.op)
+    if fn is None and node.op in NOT_EXPORTED:
+        raise NotImplementedError(f"ONNX export: {node.describe()} cannot be exported: {NOT_EXPORTED[node.op]}")
     if fn is None:
         raise NotImplementedError(
             f"ONNX export: {node.describe()} has no ONNX converter (ops that export: "

@@ -1,5 +1,5 @@
 """Shape ops: reshape (and TimeDistributed's folds), transpose, expand_dims, squeeze,
-concatenate, stack, slice. Shapes known only at run time are read with Shape nodes, so a
+concatenate, stack, slice, pad. Shapes known only at run time are read with Shape nodes, so a
 model keeps its dynamic batch and sequence axes."""
 
 from __future__ import annotations
@@ -124,6 +124,14 @@ def slice_(ctx: OnnxContext, node: NativeNode) -> list[Any]:
 
 
 _REDUCERS = {"sum": "ReduceSum", "mean": "ReduceMean", "max": "ReduceMax", "min": "ReduceMin", "prod": "ReduceProd"}
+
+
+@converter("pad")
+def pad(ctx: OnnxContext, node: NativeNode) -> list[Any]:
+    """The engine's pads are (before, after) per axis; ONNX's all befores, then all afters."""
+    pads = list(node.attrs["pads"])
+    fill = ctx.scalar(node.attrs.get("value", 0.0), ctx.dtype(node.inputs[0]))
+    return [ctx.op("Pad", [ctx.input(node, 0), ctx.ints(pads[0::2] + pads[1::2]), fill], mode="constant")]
 
 
 @converter("reduce")
