@@ -45,6 +45,7 @@ class MpiCollective final : public Collective {
     DType dtype;
   };
   void run_thread();
+  void reduce_politely(const Job& job);  // one bucket on the communication thread
   // Runs fn on a host copy of a device tensor (MPI sees host memory only).
   template <typename Fn>
   void on_host(const Tensor& tensor, bool copy_back, Fn fn);

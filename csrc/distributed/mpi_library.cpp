@@ -19,14 +19,16 @@ constexpr int kErrorChars = 512;      // MPI_MAX_ERROR_STRING
 
 // The handles and constants of one ABI flavour.
 struct OpenMpiAbi {
-  using Handle = void*;  // MPI_Comm, MPI_Datatype, MPI_Op: pointers to predefined objects
+  using Handle = void*;  // MPI_Comm, MPI_Datatype, MPI_Op, MPI_Request: pointers to objects
   static constexpr const char* kName = "Open MPI";
   static void* in_place() { return reinterpret_cast<void*>(1); }
+  static void* statuses_ignore() { return nullptr; }
 };
 struct MpichAbi {
   using Handle = int;
   static constexpr const char* kName = "MPICH";
   static void* in_place() { return reinterpret_cast<void*>(-1); }
+  static void* statuses_ignore() { return reinterpret_cast<void*>(1); }
 };
 
 template <typename Abi>
@@ -47,6 +49,8 @@ class MpiAbiLibrary final : public MpiLibrary {
     load(comm_rank_, "MPI_Comm_rank");
     load(comm_size_, "MPI_Comm_size");
     load(allreduce_, "MPI_Allreduce");
+    load(iallreduce_, "MPI_Iallreduce");
+    load(testall_, "MPI_Testall");
     load(bcast_, "MPI_Bcast");
     load(barrier_, "MPI_Barrier");
     load(abort_, "MPI_Abort");
@@ -88,6 +92,38 @@ class MpiAbiLibrary final : public MpiLibrary {
       call(allreduce_(Abi::in_place(), bytes + done * element, n, datatype(dtype), sum_, comm_), "MPI_Allreduce");
       done += n;
     }
+  }
+
+  class PendingRequests final : public Pending {
+   public:
+    PendingRequests(const MpiAbiLibrary& library, std::vector<Handle> requests)
+        : library_(library), requests_(std::move(requests)) {}
+    bool test() override {
+      int done = 0;
+      library_.call(
+          library_.testall_(static_cast<int>(requests_.size()), requests_.data(), &done, Abi::statuses_ignore()),
+          "MPI_Testall");
+      return done != 0;
+    }
+
+   private:
+    const MpiAbiLibrary& library_;
+    std::vector<Handle> requests_;
+  };
+
+  std::unique_ptr<Pending> start_allreduce_sum(void* data, int64_t count, DType dtype) override {
+    const size_t element = dtype_size(dtype);
+    char* bytes = static_cast<char*>(data);
+    std::vector<Handle> requests;
+    for (int64_t done = 0; done < count;) {
+      const int n = static_cast<int>(std::min<int64_t>(count - done, kMaxCount));
+      Handle request{};
+      call(iallreduce_(Abi::in_place(), bytes + done * element, n, datatype(dtype), sum_, comm_, &request),
+           "MPI_Iallreduce");
+      requests.push_back(request);
+      done += n;
+    }
+    return std::make_unique<PendingRequests>(*this, std::move(requests));
   }
 
   void broadcast(void* data, size_t bytes, int root) override {
@@ -178,6 +214,8 @@ class MpiAbiLibrary final : public MpiLibrary {
   int (*comm_rank_)(Handle, int*) = nullptr;
   int (*comm_size_)(Handle, int*) = nullptr;
   int (*allreduce_)(const void*, void*, int, Handle, Handle, Handle) = nullptr;
+  int (*iallreduce_)(const void*, void*, int, Handle, Handle, Handle, Handle*) = nullptr;
+  int (*testall_)(int, Handle*, int*, void*) = nullptr;
   int (*bcast_)(void*, int, Handle, int, Handle) = nullptr;
   int (*barrier_)(Handle) = nullptr;
   int (*abort_)(Handle, int) = nullptr;

@@ -30,8 +30,19 @@ class MpiLibrary {
   virtual bool serialized_threads() const = 0;
   virtual bool owns_init() const = 0;  // we called MPI_Init_thread (and so finalise)
 
+  // An allreduce started with start_allreduce_sum; test() makes MPI progress on it
+  // (MPI_Testall) and says whether it is done. Call test() under the same one-thread-at-a-
+  // time rule as every other call; the bytes stay untouched until it returns true.
+  class Pending {
+   public:
+    virtual ~Pending() = default;
+    virtual bool test() = 0;
+  };
+
   // In place over `count` elements (any count: split into int-sized calls).
   virtual void allreduce_sum(void* data, int64_t count, DType dtype) = 0;
+  // The same, non-blocking (MPI_Iallreduce): lets the caller wait without MPI's busy poll.
+  virtual std::unique_ptr<Pending> start_allreduce_sum(void* data, int64_t count, DType dtype) = 0;
   virtual void broadcast(void* data, size_t bytes, int root) = 0;
   virtual void barrier() = 0;
   virtual void abort(int code) = 0;
