@@ -98,6 +98,23 @@ def test_shared_layer_with_different_shapes_has_no_single_input_shape():
         conv.input_shape
 
 
+def test_output_names_are_the_output_layers_names_as_keras():
+    """Keras 3.15: output layers' names in flattened order (a dict's sorted keys), repeats
+    kept, assignable; the history still names a dict's outputs by their keys."""
+    x = Input(shape=(3,), name="x")
+    seq, state = layers.GRU(2, return_sequences=True, return_state=True, name="rnn")(layers.Reshape((3, 1))(x))
+    assert Model(x, [seq, state]).output_names == ["rnn", "rnn"]
+    q = layers.Dense(2, name="second")(x)
+    p = layers.Dense(1, name="first")(x)
+    model = Model(x, {"q": q, "p": p})
+    assert model.output_names == ["first", "second"]
+    model.compile("sgd", {"p": "mse", "q": "mse"})
+    history = model.fit(np.ones((4, 3)), {"p": np.ones((4, 1)), "q": np.ones((4, 2))}, verbose=0)
+    assert sorted(history.history) == ["loss", "p_loss", "q_loss"]
+    model.output_names = ["a", "b"]
+    assert model.output_names == ["a", "b"]
+
+
 def test_model_structure_layers_order_and_names():
     a = Input(shape=(4,), name="a")
     b = Input(shape=(3,), name="b")

@@ -126,9 +126,12 @@ def build_onnx_model(model: Any, opset_version: int | None = None, input_signatu
         ctx.reserve(name)
         ctx.bind(tensor.id, name)
         graph_inputs.append(ctx.value_info(name, tensor.dtype, dims))
-    # Keras's output names repeat where one layer gives several outputs (an RNN's states):
-    # a repeated name gets a suffix, as ONNX's must differ.
-    output_names = [ctx.reserve_unique(name) for name in io.output_names]
+    # A dict of outputs names them by its keys; otherwise Keras's output names, which repeat
+    # where one layer gives several outputs (an RNN's states): a repeated name gets a suffix,
+    # as ONNX's must differ.
+    struct = getattr(io, "_outputs_struct", None)
+    names = sorted(struct) if isinstance(struct, dict) and len(struct) == len(io.outputs) else io.output_names
+    output_names = [ctx.reserve_unique(name) for name in names]
 
     nodes = _needed_nodes(graph, [t.id for t in outputs])
     _check_state_not_read(graph, builder.state_updates, nodes)

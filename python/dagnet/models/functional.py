@@ -231,6 +231,7 @@ class Model(Trainer, Layer):
 class Functional(Model):
     _is_graph_network = True
     _UNTRACKED_ATTRIBUTES = Model._UNTRACKED_ATTRIBUTES | {"_operations", "_operations_by_depth"}
+    _assigned_output_names: list[str] | None = None  # what a script assigned to output_names
 
     def __init__(
         self, inputs: TensorLike, outputs: TensorLike, name: str | None = None, trainable: bool = True, **kwargs: Any
@@ -311,16 +312,15 @@ class Functional(Model):
 
     @property
     def output_names(self) -> list[str]:
-        if isinstance(self._outputs_struct, dict):
-            return sorted(self._outputs_struct)
-        names: list[str] = []
-        seen: dict[str, int] = {}
-        for x in self.outputs:
-            name = x._keras_history.operation.name
-            count = seen.get(name, 0)
-            seen[name] = count + 1
-            names.append(name if count == 0 else f"{name}_{count}")
-        return names
+        # As Keras 3: the output layers' names, in the order of the flattened outputs (a dict's
+        # sorted keys), repeats kept; scripts may assign their own list.
+        if self._assigned_output_names is not None:
+            return list(self._assigned_output_names)
+        return [x._keras_history.operation.name for x in self.outputs]
+
+    @output_names.setter
+    def output_names(self, names: list[str]) -> None:
+        self._assigned_output_names = list(names)
 
     def build(self, input_shape: Any = None) -> None:
         self.built = True
