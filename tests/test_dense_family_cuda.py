@@ -67,6 +67,12 @@ def test_embedding_and_its_gradient(index_dtype, dtype):
     check("embedding", [idx, table])
     dy = rand((4, 700, 33), dtype, 1)
     check("embedding_grad", [dy, idx, table])
+    # Sums run in index order on both devices: bitwise equal, also with a hot row and more
+    # table rows than blocks.
+    idx = np.where(rng.random((3, 900)) < 0.5, 7, rng.integers(0, 3000, (3, 900))).astype(index_dtype)
+    table, dy = rand((3000, 300), dtype), rand((3, 900, 300), dtype, 2)
+    want = run("embedding_grad", [dy, idx, table], {}, "cpu")[0]
+    np.testing.assert_array_equal(run("embedding_grad", [dy, idx, table], {}, "cuda")[0], want)
 
 
 def test_embedding_out_of_range_raises_the_cpu_error():
@@ -120,5 +126,8 @@ def test_slice_and_transpose(dtype):
     check("slice", [x], {**attrs, "begin": [2, 1, 0], "squeeze_axes": [0]})
     g = run("slice", [x], attrs, "cpu")[0]
     check("slice_grad", [rand(g.shape, dtype, 1), x], attrs)
-    check("transpose", [x], {"perm": [2, 0, 1]})
-    check("transpose", [x], {})
+    check("transpose", [x], {"perm": [2, 0, 1]})  # a matrix transpose of x as (30, 7): tiles
+    check("transpose", [x], {})  # reversed axes: the strided gather
+    check("transpose", [rand((3, 40, 70), dtype)], {"perm": [0, 2, 1]})  # partial edge tiles
+    check("transpose", [rand((2, 3, 4, 5), dtype)], {"perm": [0, 2, 1, 3]})
+    check("transpose", [np.arange(2 * 33 * 65).reshape(2, 33, 65).astype(np.int32)], {"perm": [0, 2, 1]})

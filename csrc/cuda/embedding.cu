@@ -2,9 +2,9 @@
 // gradient). Both first look for an index outside [0, rows): the lowest such position is
 // found with atomicMin in the op's workspace and reported through the device error record
 // with the CPU kernel's code and fields, so the Python error is the same; no bad row is read.
-// embedding_grad is deterministic and needs no atomics on the data: one block per table
-// row scans every index (staged through shared memory) and sums the matching dy rows in
-// index order, the CPU's order.
+// embedding_grad is deterministic and needs no atomics on the data: each block owns a range
+// of table rows, scans every index and sums the dy rows of its rows in index order, the
+// CPU's order (so the result is bitwise the CPU's).
 #include <cstdint>
 
 #include "cuda/window_support.cuh"
@@ -52,25 +52,28 @@ __global__ void gather_rows_kernel(const T* table, const I* indices, int64_t cou
 }
 
 constexpr int kIndexTile = 1024;
+constexpr int64_t kScatterBlocks = 1024;
 
+// Block b owns the table rows [b rows / grid, (b + 1) rows / grid): it zeroes them, then reads
+// every index (staged through shared memory) and adds the dy rows of its own rows in index
+// order. Each thread keeps the same columns throughout, so no two threads touch one element
+// and every sum runs in the CPU's order.
 template <typename T, typename I>
 __global__ void scatter_rows_kernel(const T* dy, const I* indices, int64_t count, int64_t rows, int64_t dim,
                                     T* d_table) {
   __shared__ int64_t tile[kIndexTile];
-  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
-    for (int64_t c0 = 0; c0 < dim; c0 += blockDim.x) {
-      const int64_t c = c0 + threadIdx.x;
-      T acc = 0;
-      for (int64_t t0 = 0; t0 < count; t0 += kIndexTile) {
-        const int64_t n = count - t0 < kIndexTile ? count - t0 : kIndexTile;
-        __syncthreads();  // the previous tile is no longer read
-        for (int64_t k = threadIdx.x; k < n; k += blockDim.x) tile[k] = indices[t0 + k];
-        __syncthreads();
-        if (c < dim)
-          for (int64_t k = 0; k < n; ++k)
-            if (tile[k] == r) acc += dy[(t0 + k) * dim + c];
-      }
-      if (c < dim) d_table[r * dim + c] = acc;
+  const int64_t first = blockIdx.x * rows / gridDim.x, last = (blockIdx.x + 1) * rows / gridDim.x;
+  for (int64_t r = first; r < last; ++r)
+    for (int64_t c = threadIdx.x; c < dim; c += blockDim.x) d_table[r * dim + c] = T(0);
+  for (int64_t t0 = 0; t0 < count; t0 += kIndexTile) {
+    const int64_t n = count - t0 < kIndexTile ? count - t0 : kIndexTile;
+    __syncthreads();  // the previous tile is no longer read
+    for (int64_t k = threadIdx.x; k < n; k += blockDim.x) tile[k] = indices[t0 + k];
+    __syncthreads();
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t r = tile[k];
+      if (r < first || r >= last) continue;  // another block's row, or a bad index (the step fails)
+      for (int64_t c = threadIdx.x; c < dim; c += blockDim.x) d_table[r * dim + c] += dy[(t0 + k) * dim + c];
     }
   }
 }
@@ -92,8 +95,9 @@ void embedding_grad(const KernelContext& ctx) {
   const int64_t count = idx.numel(), rows = d_table.dim(0), dim = d_table.dim(1);
   check_indices<I>(ctx, idx.data<I>(), count, rows);
   if (rows * dim == 0) return;
-  scatter_rows_kernel<T, I><<<blocks_for(rows, 1), kThreads, 0, stream(ctx)>>>(dy.data<T>(), idx.data<I>(), count, rows,
-                                                                               dim, d_table.data<T>());
+  const unsigned grid = static_cast<unsigned>(rows < kScatterBlocks ? rows : kScatterBlocks);
+  scatter_rows_kernel<T, I>
+      <<<grid, kThreads, 0, stream(ctx)>>>(dy.data<T>(), idx.data<I>(), count, rows, dim, d_table.data<T>());
   check_launch("embedding_grad");
 }
 

@@ -6,17 +6,29 @@
 
 namespace dagnet::cuda {
 
-// The walk as a launch argument; `what` names the op in the error for a rank beyond it.
+// The walk as a launch argument, simplified first: axes of extent 1 go, and an axis whose
+// stride is the next one's stride times its extent merges into it (fewer divisions per
+// element, and a transpose becomes a plain (batch, rows, cols) one). `what` names the op in
+// the error for a rank still beyond kMaxWalkRank. The walk must have elements.
 inline StridedGeometry geometry_of(const StridedWalk& w, const char* what) {
-  if (w.shape.size() > static_cast<size_t>(kMaxWalkRank))
-    fail(ErrorKind::Value, what, " on CUDA supports tensors of rank <= ", kMaxWalkRank, ", got ", w.shape.size());
   StridedGeometry g;
-  g.rank = static_cast<int>(w.shape.size());
-  for (int d = 0; d < g.rank; ++d) {
-    g.dims[d] = w.shape[d];
-    g.strides[d] = w.strides[d];
-  }
   g.base = w.base;
+  int rank = 0;
+  for (size_t d = 0; d < w.shape.size(); ++d) {
+    if (w.shape[d] == 1) continue;
+    if (rank > 0 && g.strides[rank - 1] == w.strides[d] * w.shape[d]) {
+      g.dims[rank - 1] *= w.shape[d];
+      g.strides[rank - 1] = w.strides[d];
+      continue;
+    }
+    if (rank == kMaxWalkRank)
+      fail(ErrorKind::Value, what, " on CUDA supports up to ", kMaxWalkRank,
+           " non-mergeable axes, got a tensor of shape ", shape_str(w.shape));
+    g.dims[rank] = w.shape[d];
+    g.strides[rank] = w.strides[d];
+    ++rank;
+  }
+  g.rank = rank;
   return g;
 }
 
