@@ -29,6 +29,14 @@ void register_resample_kernels();        // resample.cu
 void register_affine_transform_kernels();  // affine_transform.cu
 void register_random_uniform_kernels();    // random_uniform.cu
 void register_collective_cuda_kernels();  // nccl_collective.cu: NCCL and the gradient bucket ops
+void register_dense_cuda_kernels();       // dense.cu
+void register_matmul_cuda_kernels();      // matmul.cu: matmul, batch_matmul
+void register_embedding_cuda_kernels();   // embedding.cu
+void register_concat_cuda_kernels();      // concat.cu: concatenate, split_like
+void register_shape_cuda_kernels();       // shape_ops.cu: reshape family, expand_dims, squeeze, stack
+void register_slice_cuda_kernels();       // slice.cu: slice, slice_grad
+void register_transpose_cuda_kernels();   // transpose.cu
+void register_optimizer_cuda_kernels();   // optimizers.cu: every *_update
 
 namespace {
 std::atomic<bool> g_tf32{false};
@@ -147,6 +155,14 @@ void register_cuda_backend() {
   register_affine_transform_kernels();
   register_random_uniform_kernels();
   register_collective_cuda_kernels();
+  register_dense_cuda_kernels();
+  register_matmul_cuda_kernels();
+  register_embedding_cuda_kernels();
+  register_concat_cuda_kernels();
+  register_shape_cuda_kernels();
+  register_slice_cuda_kernels();
+  register_transpose_cuda_kernels();
+  register_optimizer_cuda_kernels();
 }
 
 void set_tf32(bool on) { g_tf32.store(on); }

@@ -3,6 +3,7 @@
 // Backward: batch_matmuls, as for matmul.
 #include "cpu/gemm.h"
 #include "ops/dispatch.h"
+#include "ops/matmul_layout.h"
 #include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
@@ -18,6 +19,15 @@ Dims dims_of(const Shape& a, const Shape& b, bool ta, bool tb) {
   for (size_t d = 0; d + 2 < r; ++d) batch = checked_mul(batch, a[d], "the batch size");
   return {batch, ta ? a[r - 1] : a[r - 2], tb ? b[r - 2] : b[r - 1], ta ? a[r - 2] : a[r - 1],
           tb ? b[r - 1] : b[r - 2]};
+}
+
+std::shared_ptr<const void> prepare_batch_matmul(const PrepareContext& ctx) {
+  const Shape &a = ctx.inputs[0].shape, &b = ctx.inputs[1].shape;
+  const bool ta = ctx.attrs().get_int("transpose_a", 0), tb = ctx.attrs().get_int("transpose_b", 0);
+  const Dims d = dims_of(a, b, ta, tb);
+  const size_t r = a.size();
+  return prepared_state(BatchMatmulPrepared{ta, tb, d.batch, d.M, d.N, d.K, d.K_b, a[r - 1], b[r - 1],
+                                            a[r - 1] * a[r - 2], b[r - 1] * b[r - 2], d.M * d.N});
 }
 }  // namespace
 
@@ -42,17 +52,15 @@ void register_batch_matmul_ops() {
     out.push_back(d.N);
     return {{out, ctx.dtype(0)}};
   };
+  op.prepare = prepare_batch_matmul;
   op.cpu = [](const KernelContext& ctx) {
     const Tensor &a = ctx.inputs[0], &b = ctx.inputs[1], &c = ctx.outputs[0];
-    bool ta = ctx.attrs().get_int("transpose_a", 0), tb = ctx.attrs().get_int("transpose_b", 0);
-    Dims d = dims_of(a.shape(), b.shape(), ta, tb);
-    const int64_t lda = a.shape().back(), ldb = b.shape().back();
-    const int64_t sa = a.dim(-1) * a.dim(-2), sb = b.dim(-1) * b.dim(-2), sc = d.M * d.N;
+    const BatchMatmulPrepared& d = ctx.prepared<BatchMatmulPrepared>();
     dispatch_float(a.dtype(), [&](auto tag) {
       using T = decltype(tag);
       for (int64_t i = 0; i < d.batch; ++i)
-        cpu::gemm<T>(ta, tb, d.M, d.N, d.K, a.data<T>() + i * sa, lda, b.data<T>() + i * sb, ldb, c.data<T>() + i * sc,
-                     d.N, false);
+        cpu::gemm<T>(d.ta, d.tb, d.M, d.N, d.K, a.data<T>() + i * d.stride_a, d.lda, b.data<T>() + i * d.stride_b,
+                     d.ldb, c.data<T>() + i * d.stride_c, d.N, false);
     });
   };
   op.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {

@@ -4,6 +4,7 @@
 #include "cpu/activation.h"
 #include "cpu/epilogue.h"
 #include "cpu/gemm.h"
+#include "ops/dense_layout.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
@@ -29,13 +30,6 @@ std::vector<TensorSpec> infer_dense(const InferContext& ctx) {
   out.push_back(w[1]);
   return {{out, ctx.dtype(0)}};
 }
-
-// What dense's kernels need, parsed once per plan.
-struct DensePrepared {
-  Activation act;
-  double alpha;
-  int64_t M, N, K;
-};
 
 std::shared_ptr<const void> prepare_dense(const PrepareContext& ctx) {
   const Shape &x = ctx.inputs[0].shape, &w = ctx.inputs[1].shape;

@@ -4,6 +4,7 @@
 // kernel's gradient x^T @ dz contracts over every leading axis at once.
 #include "cpu/gemm.h"
 #include "ops/dispatch.h"
+#include "ops/matmul_layout.h"
 #include "ops/operand_checks.h"
 #include "ops/register_ops.h"
 
@@ -11,10 +12,6 @@ namespace dagnet {
 
 namespace {
 int64_t fold(const Shape& s, size_t begin, size_t end) { return checked_product(s, begin, end); }
-
-struct MatmulDims {
-  int64_t M, N, K, K_b;
-};
 
 MatmulDims matmul_dims(const Shape& a, const Shape& b, bool ta, bool tb) {
   int64_t a_rows = fold(a, 0, a.size() - 1), a_cols = a.back();
@@ -45,11 +42,6 @@ std::vector<TensorSpec> infer_matmul(const InferContext& ctx) {
   }
   return {{out, ctx.dtype(0)}};
 }
-
-struct MatmulPrepared {
-  bool ta, tb;
-  MatmulDims d;
-};
 
 std::shared_ptr<const void> prepare_matmul(const PrepareContext& ctx) {
   bool ta = ctx.attrs().get_int("transpose_a", 0), tb = ctx.attrs().get_int("transpose_b", 0);

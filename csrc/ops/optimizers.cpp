@@ -39,6 +39,7 @@
 #include "cpu/optimizers.h"
 #include "ops/dispatch.h"
 #include "ops/operand_checks.h"
+#include "ops/optimizer_hyper.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -53,12 +54,6 @@ void require_update_inputs(const InferContext& ctx, size_t first_slot) {
     ctx.require(shapes_compatible(ctx.shape(i), ctx.shape(0)) && ctx.dtype(i) == ctx.dtype(0), "optimizer slot ", i,
                 " must match the parameter");
 }
-// Hyper-parameters parsed once per plan (each op reads the ones it has).
-struct OptimizerHyper {
-  double momentum, beta_1, beta_2, epsilon, rho, weight_decay;
-  bool nesterov, amsgrad, centered;
-};
-
 PrepareRule prepare_hyper(double default_rho) {
   return [default_rho](const PrepareContext& ctx) {
     const Attrs& a = ctx.attrs();

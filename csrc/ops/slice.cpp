@@ -7,6 +7,7 @@
 #include "ops/dispatch.h"
 #include "ops/operand_checks.h"
 #include "ops/register_ops.h"
+#include "ops/strided_walk.h"
 
 namespace dagnet {
 
@@ -101,6 +102,14 @@ void slice_walk(const Shape& x, const SliceSpec& s, Shape& walk_shape, std::vect
   }
 }
 
+// The walk over the slice within a tensor of shape x (slice reads it, slice_grad writes it),
+// once per plan.
+std::shared_ptr<const void> prepare_walk(const Shape& x, const Attrs& attrs) {
+  StridedWalk w;
+  slice_walk(x, resolve(x, attrs, nullptr), w.shape, w.strides, w.base);
+  return prepared_state(std::move(w));
+}
+
 const std::vector<AttrSpec> kAttrs = {{"begin", AttrType::IntList},    {"end", AttrType::IntList},
                                       {"strides", AttrType::IntList},  {"begin_mask", AttrType::IntList},
                                       {"end_mask", AttrType::IntList}, {"squeeze_axes", AttrType::IntList}};
@@ -113,20 +122,18 @@ void register_slice_ops() {
   fwd.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     return {{sliced_shape(ctx.shape(0), resolve(ctx.shape(0), ctx.attrs(), &ctx)), ctx.dtype(0)}};
   };
+  fwd.prepare = [](const PrepareContext& ctx) { return prepare_walk(ctx.inputs[0].shape, ctx.attrs()); };
   fwd.cpu = [](const KernelContext& ctx) {
     const Tensor &x = ctx.inputs[0], &y = ctx.outputs[0];
-    SliceSpec s = resolve(x.shape(), ctx.attrs(), nullptr);
-    Shape walk;
-    std::vector<int64_t> read;
-    int64_t base;
-    slice_walk(x.shape(), s, walk, read, base);
+    const StridedWalk& w = ctx.prepared<StridedWalk>();
     dispatch_any(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
       T* py = y.data<T>();
-      const std::vector<int64_t> strides[1] = {read};
-      const int64_t start[1] = {base};
-      cpu::parallel_for_each_index<1>(walk, strides, start, [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
+      const std::vector<int64_t> strides[1] = {w.strides};
+      const int64_t start[1] = {w.base};
+      cpu::parallel_for_each_index<1>(w.shape, strides, start,
+                                      [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
     });
   };
   fwd.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -144,21 +151,18 @@ void register_slice_ops() {
     require_shape(ctx, 0, sliced_shape(ctx.shape(1), resolve(ctx.shape(1), ctx.attrs(), &ctx)), "the output gradient");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
+  bwd.prepare = [](const PrepareContext& ctx) { return prepare_walk(ctx.outputs[0].shape, ctx.attrs()); };
   bwd.cpu = [](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &dx = ctx.outputs[0];
-    SliceSpec s = resolve(dx.shape(), ctx.attrs(), nullptr);
-    Shape walk;
-    std::vector<int64_t> write;
-    int64_t base;
-    slice_walk(dx.shape(), s, walk, write, base);
+    const StridedWalk& w = ctx.prepared<StridedWalk>();
     dispatch_float(g.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* pg = g.data<T>();
       T* pd = dx.data<T>();
       std::fill(pd, pd + dx.numel(), T(0));
-      const std::vector<int64_t> strides[1] = {write};
-      const int64_t start[1] = {base};
-      cpu::for_each_index<1>(walk, strides, start, [&](int64_t i, const int64_t* off) { pd[off[0]] += pg[i]; });
+      const std::vector<int64_t> strides[1] = {w.strides};
+      const int64_t start[1] = {w.base};
+      cpu::for_each_index<1>(w.shape, strides, start, [&](int64_t i, const int64_t* off) { pd[off[0]] += pg[i]; });
     });
   };
   register_op(std::move(bwd));

@@ -4,6 +4,7 @@
 #include "cpu/strided.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
+#include "ops/strided_walk.h"
 
 namespace dagnet {
 
@@ -40,19 +41,27 @@ void register_transpose_ops() {
     for (int64_t p : perm) out.push_back(ctx.shape(0)[p]);
     return {{out, ctx.dtype(0)}};
   };
+  // The walk reading x in y's row-major order, once per plan.
+  op.prepare = [](const PrepareContext& ctx) {
+    const Shape& x = ctx.inputs[0].shape;
+    auto perm = permutation(ctx.attrs(), x.size(), nullptr);
+    std::vector<int64_t> in_strides = cpu::contiguous_strides(x);
+    StridedWalk w;
+    w.shape = ctx.outputs[0].shape;
+    w.strides.resize(perm.size());
+    for (size_t d = 0; d < perm.size(); ++d) w.strides[d] = in_strides[perm[d]];
+    return prepared_state(std::move(w));
+  };
   op.cpu = [](const KernelContext& ctx) {
     const Tensor &x = ctx.inputs[0], &y = ctx.outputs[0];
-    auto perm = permutation(ctx.attrs(), x.rank(), nullptr);
-    std::vector<int64_t> in_strides = cpu::contiguous_strides(x.shape());
-    std::vector<int64_t> read(perm.size());
-    for (size_t d = 0; d < perm.size(); ++d) read[d] = in_strides[perm[d]];
+    const StridedWalk& w = ctx.prepared<StridedWalk>();
     dispatch_any(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
       T* py = y.data<T>();
-      const std::vector<int64_t> strides[1] = {read};
-      const int64_t base[1] = {0};
-      cpu::parallel_for_each_index<1>(y.shape(), strides, base,
+      const std::vector<int64_t> strides[1] = {w.strides};
+      const int64_t base[1] = {w.base};
+      cpu::parallel_for_each_index<1>(w.shape, strides, base,
                                       [&](int64_t i, const int64_t* off) { py[i] = px[off[0]]; });
     });
   };

@@ -292,6 +292,16 @@ PYBIND11_MODULE(_engine, m) {
   m.def("set_num_threads", &set_num_threads, py::arg("threads"));
   m.def("num_threads", &num_threads);
   m.def("op_names", &op_names);
+  m.def(
+      "kernel_devices",
+      [](const std::string& op) {
+        const OpDef& def = find_op(op);
+        std::vector<std::string> devices;
+        if (def.cpu) devices.push_back("cpu");
+        if (def.cuda) devices.push_back("cuda");
+        return devices;
+      },
+      py::arg("op"), "The device types with a kernel for `op` (['cpu', 'cuda'] once its CUDA kernel exists).");
   m.def("set_op_profiling", &set_op_profiling, py::arg("on"),
         "Time every kernel call of every executor (process-wide; off by default).");
   m.def(

@@ -11,6 +11,8 @@ This is the layer the Keras front end lowers into; it is usable on its own:
 A ``Trainer`` adds autodiff and optimizer-update nodes to the graph and runs forward,
 loss, backward and the update in one native call per ``step``.
 
+``kernel_devices(op)`` lists the device types with a kernel for an op (``['cpu', 'cuda']``).
+
 ``set_op_profiling(True)`` times every kernel call; ``take_op_profile()`` returns
 ``[(op, calls, total ms)]``, slowest first, for finding where a model's time goes.
 """
@@ -21,6 +23,7 @@ from ._engine import (
     Tensor,
     Trainer,
     gradients,
+    kernel_devices,
     num_threads,
     op_names,
     set_num_threads,
@@ -34,6 +37,7 @@ __all__ = [
     "Trainer",
     "Tensor",
     "gradients",
+    "kernel_devices",
     "set_num_threads",
     "num_threads",
     "op_names",
