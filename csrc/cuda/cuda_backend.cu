@@ -29,6 +29,12 @@ void register_resample_kernels();        // resample.cu
 void register_affine_transform_kernels();  // affine_transform.cu
 void register_random_uniform_kernels();    // random_uniform.cu
 void register_collective_cuda_kernels();  // nccl_collective.cu: NCCL and the gradient bucket ops
+void register_activation_cuda_kernels();     // activation.cu
+void register_unary_binary_cuda_kernels();   // unary_binary.cu: unary, binary, where, sum_to_shape, add, scale, cast
+void register_reduce_cuda_kernels();         // reduce.cu
+void register_loss_cuda_kernels();           // losses.cu: every loss and its gradient, accuracy
+void register_regularizer_cuda_kernels();    // regularizers.cu: constrain, l1/l2 penalties
+void register_dropout_cuda_kernels();        // dropout.cu
 
 namespace {
 std::atomic<bool> g_tf32{false};
@@ -147,6 +153,12 @@ void register_cuda_backend() {
   register_affine_transform_kernels();
   register_random_uniform_kernels();
   register_collective_cuda_kernels();
+  register_activation_cuda_kernels();
+  register_unary_binary_cuda_kernels();
+  register_reduce_cuda_kernels();
+  register_loss_cuda_kernels();
+  register_regularizer_cuda_kernels();
+  register_dropout_cuda_kernels();
 }
 
 void set_tf32(bool on) { g_tf32.store(on); }
