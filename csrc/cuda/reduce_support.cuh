@@ -80,12 +80,14 @@ __global__ void reduce_by_block(ReduceIndex ix, Op op) {
   }
 }
 
-// Many outputs (or short reductions): one thread per output, reading neighbouring outputs'
-// inputs together; few long reductions: one block per output.
+// Short reductions, or many outputs whose inputs are not contiguous (column sums: thread
+// j's neighbours read the next addresses): one thread per output. Long reductions that are
+// few or run along contiguous memory: one block per output, its threads reading together.
 template <typename Op>
 void launch_reduce(const ReduceIndex& ix, const Op& op, cudaStream_t s, const char* what) {
   if (ix.outputs == 0) return;
-  if (ix.outputs >= 2048 || ix.count <= 64) {
+  const bool contiguous = ix.reduced.rank > 0 && ix.reduced.strides[0][ix.reduced.rank - 1] == 1;
+  if (ix.count <= 64 || (ix.outputs >= 2048 && !contiguous)) {
     reduce_by_thread<Op><<<blocks_for(ix.outputs), kThreads, 0, s>>>(ix, op);
   } else {
     const int64_t grid = ix.outputs < 65535 ? ix.outputs : 65535;
