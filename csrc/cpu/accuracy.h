@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "ops/accuracy_math.h"
 #include "ops/kinds.h"
 
 namespace dagnet::cpu {
@@ -15,8 +16,9 @@ using dagnet::AccuracyKind;
 // (a Keras mask) and sample weights give Keras's weighted accuracy. The top-k kinds
 // count a row as correct when its true class (argmax of the target, or the label) is in
 // the k highest predictions; as TensorFlow's in_top_k, ties at the boundary count as in.
+// The per-row rule is ops/accuracy_math.h's (shared with the CUDA kernel).
 template <typename T>
-double accuracy(AccuracyKind kind, const T* pred, int64_t rows, int64_t cols, const double* target, double threshold,
-                const double* mask, int64_t k = 5);
+double accuracy(const AccuracyPrepared& a, const T* pred, int64_t rows, int64_t cols, const double* target,
+                const double* mask);
 
 }  // namespace dagnet::cpu

@@ -14,14 +14,6 @@ namespace {
 constexpr int64_t kGrain = 1 << 14;
 
 template <typename T>
-T sigmoid(T x) {
-  // Split by sign so exp never overflows.
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <typename T>
 void elementwise(Activation act, T alpha, const T* x, T* y, int64_t b, int64_t e) {
   if constexpr (std::is_same_v<T, float>) {  // polynomial forms, vectorised for the CPU's ISA
     if (act == Activation::Elu || act == Activation::Sigmoid || act == Activation::Tanh) {
@@ -35,13 +27,13 @@ void elementwise(Activation act, T alpha, const T* x, T* y, int64_t b, int64_t e
       if (x != y) std::copy(x + b, x + e, y + b);
       break;
     case Activation::Relu:
-      for (int64_t k = b; k < e; ++k) y[k] = x[k] < T(0) ? T(0) : x[k];  // NaN stays NaN, as in TF
+      for (int64_t k = b; k < e; ++k) y[k] = relu_value(x[k]);
       break;
     case Activation::Elu:
-      for (int64_t k = b; k < e; ++k) y[k] = x[k] > T(0) ? x[k] : alpha * std::expm1(x[k]);
+      for (int64_t k = b; k < e; ++k) y[k] = elu_value(x[k], alpha);
       break;
     case Activation::Sigmoid:
-      for (int64_t k = b; k < e; ++k) y[k] = sigmoid(x[k]);
+      for (int64_t k = b; k < e; ++k) y[k] = sigmoid_value(x[k]);
       break;
     case Activation::Tanh:
       for (int64_t k = b; k < e; ++k) y[k] = std::tanh(x[k]);
@@ -112,25 +104,26 @@ void activation_backward(Activation act, double alpha_d, const ActivationLayout&
       case Activation::Linear:
         if (dx != dy) std::copy(dy + b, dy + e, dx + b);
         break;
-      // Loads before the select: a conditional load keeps the compiler from vectorising
-      // (dx may alias dy), and a branch on random signs mispredicts half the time.
+      // Loads before the select (ops/activation_math.h): a conditional load keeps the
+      // compiler from vectorising (dx may alias dy), and a branch on random signs
+      // mispredicts half the time.
       case Activation::Relu:
         for (int64_t k = b; k < e; ++k) {
           const T g = dy[k];
-          dx[k] = y[k] > T(0) ? g : T(0);
+          dx[k] = relu_grad(g, y[k]);
         }
         break;
-      case Activation::Elu:  // y > 0 exactly when x > 0; below, f'(x) = alpha * e^x = y + alpha
+      case Activation::Elu:
         for (int64_t k = b; k < e; ++k) {
           const T g = dy[k], v = y[k];
-          dx[k] = v > T(0) ? g : g * (v + alpha);
+          dx[k] = elu_grad(g, v, alpha);
         }
         break;
       case Activation::Sigmoid:
-        for (int64_t k = b; k < e; ++k) dx[k] = dy[k] * y[k] * (T(1) - y[k]);
+        for (int64_t k = b; k < e; ++k) dx[k] = sigmoid_grad(dy[k], y[k]);
         break;
       case Activation::Tanh:
-        for (int64_t k = b; k < e; ++k) dx[k] = dy[k] * (T(1) - y[k] * y[k]);
+        for (int64_t k = b; k < e; ++k) dx[k] = tanh_grad(dy[k], y[k]);
         break;
       case Activation::Softmax: break;
     }

@@ -4,19 +4,14 @@
 #include <cstdint>
 #include <string>
 
+#include "ops/activation_math.h"
 #include "ops/kinds.h"
 
 namespace dagnet::cpu {
 
 using dagnet::Activation;
+using dagnet::ActivationLayout;  // ops/activation_math.h; `alpha` is ELU's
 using dagnet::parse_activation;
-
-// The tensor is viewed as outer x length x inner; softmax normalises along `length`,
-// the others ignore the layout. `alpha` is ELU's.
-struct ActivationLayout {
-  int64_t outer = 1, length = 1, inner = 1;
-  int64_t size() const { return outer * length * inner; }
-};
 
 template <typename T>
 void activation_forward(Activation act, double alpha, const ActivationLayout& layout, const T* x, T* y);

@@ -1,46 +1,14 @@
-// Conversions between engine element types with a defined result for every input.
-// C++ leaves a float-to-integer conversion undefined when the value does not fit (NaN,
-// inf, out of range); these give what x86's cvtt instructions give, the integer type's
-// minimum, so results match NumPy's astype on x86 and no input is undefined behaviour.
-// Integer +, -, * wrap around (NumPy's rule) instead of overflowing, and integer division
-// by zero gives 0 (NumPy's floor_divide) instead of raising SIGFPE.
+// The CPU kernels' view of ops/convert.h (defined conversions and wrapping integer math,
+// shared with the CUDA kernels).
 #pragma once
-#include <cstdint>
-#include <limits>
-#include <type_traits>
+#include "ops/convert.h"
 
 namespace dagnet::cpu {
 
-template <typename Out, typename In>
-inline Out convert(In v) {
-  if constexpr (std::is_integral_v<Out> && std::is_floating_point_v<In>) {
-    constexpr In low = static_cast<In>(std::numeric_limits<Out>::min());  // -2^(bits-1), exact
-    if (!(v >= low && v < -low)) return std::numeric_limits<Out>::min();
-  }
-  return static_cast<Out>(v);
-}
-
-template <typename T>
-inline T wrapping_add(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-}
-template <typename T>
-inline T wrapping_sub(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
-}
-template <typename T>
-inline T wrapping_mul(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
-}
-// Truncating division; x / 0 = 0 and min / -1 = min (the wrapped quotient).
-template <typename T>
-inline T safe_div(T a, T b) {
-  if (b == 0) return 0;
-  if (b == -1) return wrapping_sub<T>(0, a);
-  return a / b;
-}
+using dagnet::convert;
+using dagnet::safe_div;
+using dagnet::wrapping_add;
+using dagnet::wrapping_mul;
+using dagnet::wrapping_sub;
 
 }  // namespace dagnet::cpu

@@ -6,12 +6,13 @@
 #include <cstdint>
 
 #include "ops/kinds.h"
+#include "ops/loss_math.h"
 
 namespace dagnet::cpu {
 
 using dagnet::Loss;
 
-constexpr double kKerasEpsilon = 1e-7;
+using dagnet::kKerasEpsilon;  // the per-row formulas are ops/loss_math.h's (shared with CUDA)
 
 // pred/target are rows x cols (cols = last axis). Returns the scalar loss. With a mask
 // (one value per row, 0 = masked) the mean runs over the valid rows only:

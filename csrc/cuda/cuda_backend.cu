@@ -37,6 +37,12 @@ void register_shape_cuda_kernels();       // shape_ops.cu: reshape family, expan
 void register_slice_cuda_kernels();       // slice.cu: slice, slice_grad
 void register_transpose_cuda_kernels();   // transpose.cu
 void register_optimizer_cuda_kernels();   // optimizers.cu: every *_update
+void register_activation_cuda_kernels();     // activation.cu
+void register_unary_binary_cuda_kernels();   // unary_binary.cu: unary, binary, where, sum_to_shape, add, scale, cast
+void register_reduce_cuda_kernels();         // reduce.cu
+void register_loss_cuda_kernels();           // losses.cu: every loss and its gradient, accuracy
+void register_regularizer_cuda_kernels();    // regularizers.cu: constrain, l1/l2 penalties
+void register_dropout_cuda_kernels();        // dropout.cu
 
 namespace {
 std::atomic<bool> g_tf32{false};
@@ -163,6 +169,12 @@ void register_cuda_backend() {
   register_slice_cuda_kernels();
   register_transpose_cuda_kernels();
   register_optimizer_cuda_kernels();
+  register_activation_cuda_kernels();
+  register_unary_binary_cuda_kernels();
+  register_reduce_cuda_kernels();
+  register_loss_cuda_kernels();
+  register_regularizer_cuda_kernels();
+  register_dropout_cuda_kernels();
 }
 
 void set_tf32(bool on) { g_tf32.store(on); }

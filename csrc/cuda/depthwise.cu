@@ -27,7 +27,7 @@ __global__ void forward_kernel(const T* x, ConvShape s, int64_t m, const T* w, c
       const int64_t at = tap_source(s, p, window_tap(s, t));
       if (at >= 0) sum += x[at + k / m] * w[t * wide + k];
     }
-    y[i] = activate(act, sum, alpha);
+    y[i] = activation_value(act, sum, alpha);
   }
 }
 

@@ -23,6 +23,12 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
   return static_cast<unsigned>(b < 1 ? 1 : (b > 65535 * 32 ? 65535 * 32 : b));
 }
 
+// Elements i of [0, n) this thread handles: for (int64_t i = grid_first(); i < n; i += grid_step()),
+// or DAGNET_CUDA_FOR(i, n) { ... } (the same grid-stride loop).
+__device__ inline int64_t grid_first() { return blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; }
+__device__ inline int64_t grid_step() { return static_cast<int64_t>(gridDim.x) * blockDim.x; }
+#define DAGNET_CUDA_FOR(i, n) for (int64_t i = grid_first(); i < (n); i += grid_step())
+
 // The first report of a run wins (atomicCAS on the code); see KernelContext::report_error.
 __device__ inline void report_error(DeviceError* e, int32_t code, int32_t step, int64_t position, int64_t int_value,
                                     double float_value, int64_t bound) {

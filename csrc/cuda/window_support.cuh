@@ -11,15 +11,11 @@
 #include "cuda/blas.cuh"
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_support.cuh"
+#include "ops/activation_math.h"
 #include "ops/conv_layout.h"
 #include "ops/kinds.h"
 
 namespace dagnet::cuda {
-
-// Grid-stride loop over [0, n).
-#define DAGNET_CUDA_FOR(i, n)                                                            \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
 template <typename T>
 __global__ void first_to_last_kernel(const T* in, int64_t n, int64_t c, int64_t hw, T* out) {
@@ -50,24 +46,12 @@ void channels_last_to_first(const T* in, int64_t n, int64_t c, int64_t hw, T* ou
   check_launch("channels_last_to_first");
 }
 
-// The elementwise activations of a fused convolution (not softmax), as the CPU computes them.
-template <typename T>
-__device__ inline T activate(Activation act, T v, T alpha) {
-  switch (act) {
-    case Activation::Relu: return v < T(0) ? T(0) : v;  // NaN stays NaN, as in TF
-    case Activation::Elu: return v > T(0) ? v : alpha * expm1(v);
-    case Activation::Sigmoid: return T(1) / (T(1) + exp(-v));
-    case Activation::Tanh: return tanh(v);
-    default: return v;
-  }
-}
-
 template <typename T>
 __global__ void bias_activation_kernel(T* y, int64_t rows, int64_t cols, const T* bias, Activation act, T alpha) {
   DAGNET_CUDA_FOR(i, rows * cols) {
     T v = y[i];
     if (bias) v += bias[i % cols];
-    y[i] = activate(act, v, alpha);
+    y[i] = activation_value(act, v, alpha);
   }
 }
 

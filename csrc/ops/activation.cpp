@@ -14,12 +14,7 @@ cpu::ActivationLayout layout_for(const Shape& shape, cpu::Activation act, int64_
   return {product(shape, 0, axis), shape[axis], product(shape, axis + 1, shape.size())};
 }
 
-struct ActivationPrepared {
-  cpu::Activation act;
-  double alpha;
-  cpu::ActivationLayout layout;
-};
-
+// ActivationPrepared is in ops/activation_math.h (the CUDA kernels read it too).
 // `shaped` is the input whose shape the softmax axis refers to.
 std::shared_ptr<const void> prepare_activation(const PrepareContext& ctx, size_t shaped) {
   auto act = cpu::parse_activation(ctx.attrs().get_string("kind", "linear"));

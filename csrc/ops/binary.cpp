@@ -47,6 +47,16 @@ void broadcast_apply2(const Tensor& a, const Tensor& b, const Tensor& out, Fn fn
   }
 }
 
+// The axes of g that sum_to_shape sums: the leading ones `like` lacks and those it has as 1.
+std::vector<bool> summed_axes(const Shape& g, const Shape& like) {
+  std::vector<bool> summed(g.size(), true);
+  const size_t lead = g.size() - like.size();
+  for (size_t d = lead; d < g.size(); ++d) summed[d] = like[d - lead] == 1 && g[d] != 1;
+  return summed;
+}
+
+bool on_cuda(const PrepareContext& ctx) { return ctx.device.type == DeviceType::CUDA; }
+
 // out_shape is a copy: emitting nodes grows the graph's value table, which would leave a
 // reference into it dangling (a heap-use-after-free ASan found).
 std::vector<ValueId> reduce_to_operands(GradBuilder& gb, const std::vector<ValueId>& full,
@@ -71,8 +81,14 @@ void register_binary_ops() {
     cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
     return {{broadcast_shapes({ctx.shape(0), ctx.shape(1)}, ctx), ctx.dtype(0)}};
   };
+  binary.prepare = [](const PrepareContext& ctx) {
+    BinaryPrepared p{parse_binary(ctx.attrs().get_string("kind", "add")), {}};
+    if (on_cuda(ctx))
+      p.index = broadcast_index<2>(ctx.outputs[0].shape, {ctx.inputs[0].shape, ctx.inputs[1].shape}, "binary");
+    return prepared_state(p);
+  };
   binary.cpu = [](const KernelContext& ctx) {
-    auto kind = cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    const BinaryKind kind = ctx.prepared<BinaryPrepared>().kind;
     dispatch_any(ctx.outputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
       broadcast_apply2<T>(ctx.inputs[0], ctx.inputs[1], ctx.outputs[0],
@@ -100,8 +116,14 @@ void register_binary_ops() {
                   " does not broadcast to the gradient's shape ", shape_str(ctx.shape(0)));
     return {{ctx.shape(0), ctx.dtype(0)}, {ctx.shape(0), ctx.dtype(0)}};
   };
+  bgrad.prepare = [](const PrepareContext& ctx) {
+    BinaryPrepared p{parse_binary(ctx.attrs().get_string("kind", "add")), {}};
+    if (on_cuda(ctx))
+      p.index = broadcast_index<2>(ctx.inputs[0].shape, {ctx.inputs[1].shape, ctx.inputs[2].shape}, "binary_grad");
+    return prepared_state(p);
+  };
   bgrad.cpu = [](const KernelContext& ctx) {
-    auto kind = cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    const BinaryKind kind = ctx.prepared<BinaryPrepared>().kind;
     const Tensor &g = ctx.inputs[0], &a = ctx.inputs[1], &b = ctx.inputs[2];
     dispatch_float(g.dtype(), [&](auto tag) {
       using T = decltype(tag);
@@ -132,6 +154,12 @@ void register_binary_ops() {
                 ", so the gradient is not a sum over its axes");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
+  sum.prepare = [](const PrepareContext& ctx) {
+    ReduceIndex index;
+    if (on_cuda(ctx))
+      index = reduce_index(ctx.inputs[0].shape, summed_axes(ctx.inputs[0].shape, ctx.outputs[0].shape), "sum_to_shape");
+    return prepared_state(index);
+  };
   sum.cpu = [](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &out = ctx.outputs[0];
     dispatch_float(g.dtype(), [&](auto tag) {
@@ -139,11 +167,8 @@ void register_binary_ops() {
       T* po = out.data<T>();
       const T* pg = g.data<T>();
       // Usually the summed axes form one block (a bias broadcast over the batch): a reduction.
-      std::vector<bool> summed(g.rank(), true);
-      const size_t lead = g.rank() - out.rank();
-      for (size_t d = lead; d < g.rank(); ++d) summed[d] = out.shape()[d - lead] == 1 && g.shape()[d] != 1;
       cpu::ReduceGeometry geometry;
-      if (cpu::collapse_reduction(g.shape(), summed, &geometry))
+      if (cpu::collapse_reduction(g.shape(), summed_axes(g.shape(), out.shape()), &geometry))
         return cpu::reduce_middle<T>(pg, geometry, cpu::ReduceKind::Sum, po);
       std::fill(po, po + out.numel(), T(0));
       const std::vector<int64_t> strides[1] = {cpu::broadcast_strides(out.shape(), g.shape())};
@@ -159,6 +184,13 @@ void register_binary_ops() {
   where.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_same_dtype(0, 3);
     return {{broadcast_shapes({ctx.shape(0), ctx.shape(1), ctx.shape(2)}, ctx), ctx.dtype(1)}};
+  };
+  where.prepare = [](const PrepareContext& ctx) {
+    WherePrepared p;
+    if (on_cuda(ctx))
+      p.index = broadcast_index<3>(ctx.outputs[0].shape,
+                                   {ctx.inputs[0].shape, ctx.inputs[1].shape, ctx.inputs[2].shape}, "where");
+    return prepared_state(p);
   };
   where.cpu = [](const KernelContext& ctx) {
     const Tensor &c = ctx.inputs[0], &a = ctx.inputs[1], &b = ctx.inputs[2], &out = ctx.outputs[0];
@@ -193,6 +225,11 @@ void register_binary_ops() {
     ctx.require(broadcasts_to(ctx.shape(1), ctx.shape(0)), "the condition of shape ", shape_str(ctx.shape(1)),
                 " does not broadcast to the gradient's shape ", shape_str(ctx.shape(0)));
     return {{ctx.shape(0), ctx.dtype(0)}, {ctx.shape(0), ctx.dtype(0)}};
+  };
+  wgrad.prepare = [](const PrepareContext& ctx) {
+    WhereGradPrepared p;
+    if (on_cuda(ctx)) p.index = broadcast_index<1>(ctx.inputs[0].shape, {ctx.inputs[1].shape}, "where_grad");
+    return prepared_state(p);
   };
   wgrad.cpu = [](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &c = ctx.inputs[1];

@@ -11,14 +11,13 @@
 #include <vector>
 
 #include "cpu/strided.h"
+#include "ops/constraint_math.h"
 #include "ops/dispatch.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
 
 namespace {
-enum class Constraint { NonNeg, MaxNorm, UnitNorm, MinMaxNorm };
-
 Constraint parse_constraint(const std::string& kind) {
   if (kind == "non_neg") return Constraint::NonNeg;
   if (kind == "max_norm") return Constraint::MaxNorm;
@@ -27,35 +26,22 @@ Constraint parse_constraint(const std::string& kind) {
   fail(ErrorKind::Value, "unknown constraint '", kind, "' (non_neg, max_norm, unit_norm, min_max_norm)");
 }
 
-constexpr double kEpsilon = 1e-7;
-
-// The factor each element is multiplied by, from the norm of its slice.
-double factor(Constraint kind, double norm, const Attrs& a) {
-  const double denominator = kEpsilon + norm;
-  switch (kind) {
-    case Constraint::UnitNorm: return 1.0 / denominator;
-    case Constraint::MaxNorm: return std::clamp(norm, 0.0, a.get_float("max_value", 2.0)) / denominator;
-    case Constraint::MinMaxNorm: {
-      const double rate = a.get_float("rate", 1.0);
-      const double clipped = std::clamp(norm, a.get_float("min_value", 0.0), a.get_float("max_value", 1.0));
-      return (rate * clipped + (1.0 - rate) * norm) / denominator;
-    }
-    case Constraint::NonNeg: break;
-  }
-  return 1.0;
+std::vector<bool> norm_axes(const Attrs& attrs, size_t rank) {
+  std::vector<int64_t> axes = attrs.get_ints("axes", {});
+  std::vector<bool> reduced(rank, axes.empty());
+  for (int64_t a : axes) reduced[normalize_axis(a, rank, "constrain")] = true;
+  return reduced;
 }
 
 template <typename T>
-void apply(Constraint kind, const Attrs& attrs, const Shape& shape, T* w) {
+void apply(const ConstraintPrepared& p, const Attrs& attrs, const Shape& shape, T* w) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
-  if (kind == Constraint::NonNeg) {
-    for (int64_t i = 0; i < n; ++i) w[i] = w[i] < T(0) ? T(0) : w[i];  // NaN stays NaN, as maximum does
+  if (p.kind == Constraint::NonNeg) {
+    for (int64_t i = 0; i < n; ++i) w[i] = non_neg(w[i]);
     return;
   }
-  std::vector<int64_t> axes = attrs.get_ints("axes", {});
-  std::vector<bool> reduced(shape.size(), axes.empty());
-  for (int64_t a : axes) reduced[normalize_axis(a, shape.size(), "constrain")] = true;
+  const std::vector<bool> reduced = norm_axes(attrs, shape.size());
   // Sum of squares per slice, indexed like the kept axes (reduced axes have stride 0).
   std::vector<int64_t> kept_strides(shape.size(), 0);
   int64_t slices = 1;
@@ -70,7 +56,7 @@ void apply(Constraint kind, const Attrs& attrs, const Shape& shape, T* w) {
   cpu::for_each_index<1>(shape, strides, base, [&](int64_t i, const int64_t* off) {
     sums[off[0]] += static_cast<double>(w[i]) * static_cast<double>(w[i]);
   });
-  for (double& s : sums) s = factor(kind, std::sqrt(s), attrs);
+  for (double& s : sums) s = constraint_factor(p, std::sqrt(s));
   cpu::for_each_index<1>(shape, strides, base, [&](int64_t i, const int64_t* off) {
     w[i] = static_cast<T>(static_cast<double>(w[i]) * sums[off[0]]);
   });
@@ -92,12 +78,25 @@ void register_constraint_ops() {
     for (int64_t a : ctx.attrs().get_ints("axes", {})) normalize_axis(a, ctx.shape(0).size(), ctx.where());
     return {};
   };
+  op.prepare = [](const PrepareContext& ctx) {
+    const Attrs& a = ctx.attrs();
+    ConstraintPrepared p{parse_constraint(a.get_string("kind", "non_neg")),
+                         a.get_float("max_value", 2.0),
+                         a.get_float("min_value", 0.0),
+                         a.get_float("rate", 1.0),
+                         {}};
+    if (p.kind == Constraint::MinMaxNorm) p.max_value = a.get_float("max_value", 1.0);  // Keras's defaults differ
+    if (ctx.device.type == DeviceType::CUDA && p.kind != Constraint::NonNeg) {
+      const Shape& shape = ctx.inputs[0].shape;
+      p.index = reduce_index(shape, norm_axes(a, shape.size()), "constrain");
+    }
+    return prepared_state(p);
+  };
   op.cpu = [](const KernelContext& ctx) {
     const Tensor& w = ctx.inputs[0];
-    const Constraint kind = parse_constraint(ctx.attrs().get_string("kind", "non_neg"));
     dispatch_float(w.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      apply<T>(kind, ctx.attrs(), w.shape(), w.data<T>());
+      apply<T>(ctx.prepared<ConstraintPrepared>(), ctx.attrs(), w.shape(), w.data<T>());
     });
   };
   register_op(std::move(op));

@@ -47,4 +47,18 @@ struct NormalParams {
   int64_t seed = 0;
 };
 
+// dropout's attributes, parsed once per plan (read by the CPU and CUDA kernels).
+struct DropoutParams {
+  double rate = 0.5;
+  int64_t seed = 0;
+};
+
+// One element of inverted dropout: keep (1 or 0) and y = x * keep * scale, scale = 1 / (1 - rate).
+template <typename T>
+DAGNET_HOST_DEVICE inline void dropout_element(uint64_t stream, uint64_t index, double rate, T scale, T x, T& y,
+                                               T& keep) {
+  keep = rng_keep(stream, index, rate) ? T(1) : T(0);
+  y = x * keep * scale;
+}
+
 }  // namespace dagnet

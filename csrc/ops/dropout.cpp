@@ -24,21 +24,23 @@ void register_dropout_ops() {
     ctx.require(rate >= 0 && rate < 1, "rate must be in [0, 1), got ", rate);
     return {{ctx.shape(0), ctx.dtype(0)}, {ctx.shape(0), ctx.dtype(0)}};
   };
+  dropout.prepare = [](const PrepareContext& ctx) {
+    return prepared_state(DropoutParams{ctx.attrs().get_float("rate", 0.5), ctx.attrs().get_int("seed", 0)});
+  };
   dropout.cpu = [](const KernelContext& ctx) {
     const Tensor& x = ctx.inputs[0];
     int64_t* state = ctx.inputs[1].data<int64_t>();
-    const double rate = ctx.attrs().get_float("rate", 0.5);
-    const uint64_t stream = rng_stream(ctx.attrs().get_int("seed", 0), *state);
+    const DropoutParams& params = ctx.prepared<DropoutParams>();
+    const double rate = params.rate;
+    const uint64_t stream = rng_stream(params.seed, *state);
     dispatch_float(x.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* px = x.data<T>();
       T *py = ctx.outputs[0].data<T>(), *keep = ctx.outputs[1].data<T>();
       const T scale = static_cast<T>(1.0 / (1.0 - rate));
       parallel_for(x.numel(), 1 << 14, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          keep[i] = rng_keep(stream, static_cast<uint64_t>(i), rate) ? T(1) : T(0);
-          py[i] = px[i] * keep[i] * scale;
-        }
+        for (int64_t i = b; i < e; ++i)
+          dropout_element(stream, static_cast<uint64_t>(i), rate, scale, px[i], py[i], keep[i]);
       });
     });
     ++*state;

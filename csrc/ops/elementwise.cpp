@@ -39,11 +39,12 @@ void register_elementwise_ops() {
     ctx.require_float(0);
     return {{ctx.shape(0), ctx.dtype(0)}};
   };
+  scale.prepare = [](const PrepareContext& ctx) { return prepared_state(ctx.attrs().get_float("factor", 1.0)); };
   scale.cpu = [](const KernelContext& ctx) {
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
-      cpu::scale<T>(ctx.inputs[0].data<T>(), static_cast<T>(ctx.attrs().get_float("factor", 1.0)),
-                    ctx.outputs[0].data<T>(), ctx.outputs[0].numel());
+      cpu::scale<T>(ctx.inputs[0].data<T>(), static_cast<T>(ctx.prepared<double>()), ctx.outputs[0].data<T>(),
+                    ctx.outputs[0].numel());
     });
   };
   scale.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {

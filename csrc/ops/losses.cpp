@@ -11,6 +11,8 @@
 
 #include "cpu/losses.h"
 #include "ops/dispatch.h"
+#include "ops/loss_layout.h"
+#include "ops/loss_math.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -36,13 +38,9 @@ void require_row_mask(const InferContext& ctx, size_t pred, size_t mask, const c
               shape_str(m));
 }
 
-// The optional inputs after (y_pred, y_true) at `first`: [mask] then [weights] (attr weighted).
-struct Extras {
-  size_t mask = 0, weights = 0;  // input indices; 0 = absent
-};
-
-Extras extras_of(const Attrs& attrs, size_t num_inputs, size_t first) {
-  Extras e;
+// The optional inputs after (y_pred, y_true) at `first` (LossExtras, ops/loss_layout.h).
+LossExtras extras_of(const Attrs& attrs, size_t num_inputs, size_t first) {
+  LossExtras e;
   size_t extra = num_inputs > first ? num_inputs - first : 0;
   bool weighted = attrs.get_int("weighted", 0) != 0;
   check(!weighted || extra >= 1, ErrorKind::Value, "weighted=1 needs a sample-weight input");
@@ -60,24 +58,12 @@ const T* input_or_null(const KernelContext& ctx, size_t index) {
 }
 
 void require_extras(const InferContext& ctx, size_t pred, size_t first) {
-  Extras e = extras_of(ctx.attrs(), ctx.num_inputs(), first);
+  LossExtras e = extras_of(ctx.attrs(), ctx.num_inputs(), first);
   if (e.mask) require_row_mask(ctx, pred, e.mask);
   if (e.weights) require_row_mask(ctx, pred, e.weights, "the sample weights");
 }
 
-// Per-row loss values before their (deterministic, in-order) sum.
-size_t row_scratch_bytes(const Shape& pred) {
-  return static_cast<size_t>(product(pred, 0, pred.size() - 1)) * sizeof(double);
-}
-
-// The labels as int64 at the start of the workspace (for the forward, the per-row losses
-// follow at labels_bytes()).
-// Parsed once per plan: where the optional inputs are, and Huber's delta.
-struct LossPrepared {
-  Extras e;
-  double delta;
-};
-
+// LossPrepared and the workspace layout are in ops/loss_layout.h (the CUDA kernels read them).
 PrepareRule prepare_loss(size_t first_extra) {
   return [first_extra](const PrepareContext& ctx) {
     return prepared_state(
@@ -110,12 +96,12 @@ void register_loss(const std::string& name, cpu::Loss loss) {
   };
   fwd.prepare = prepare_loss(2);
   fwd.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
-    return row_scratch_bytes(in[0].shape);
+    return loss_rows_bytes(in[0].shape) + kLossScalarsBytes;
   };
   fwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &p = ctx.inputs[0], &t = ctx.inputs[1];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    const Extras& e = ctx.prepared<LossPrepared>().e;
+    const LossExtras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() = cpu::loss_forward<T>(
@@ -142,10 +128,13 @@ void register_loss(const std::string& name, cpu::Loss loss) {
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
   bwd.prepare = prepare_loss(3);
+  bwd.workspace = [](const std::vector<TensorSpec>&, const std::vector<TensorSpec>&, const Attrs&) {
+    return kLossScalarsBytes;  // the device's divisor and hinge flag (the CPU computes them inline)
+  };
   bwd.cpu = [loss](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &p = ctx.inputs[1], &t = ctx.inputs[2];
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
-    const Extras& e = ctx.prepared<LossPrepared>().e;
+    const LossExtras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::loss_backward<T>(loss, *g.data<T>(), p.data<T>(), t.data<T>(), rows, cols, ctx.outputs[0].data<T>(),
@@ -168,7 +157,7 @@ bool checked_labels(const KernelContext& ctx, const Tensor& labels, int64_t clas
       case DType::f32: v = labels.data<float>()[i]; break;
       case DType::f64: v = labels.data<double>()[i]; break;
     }
-    if (!(v >= 0 && v < static_cast<double>(classes) && v == static_cast<double>(static_cast<int64_t>(v)))) {
+    if (!valid_label(v, classes)) {
       ctx.report_error(kErrorLabelOutOfRange, i, 0, v, classes);
       return false;
     }
@@ -182,13 +171,9 @@ std::string describe_label_error(const Node& node, const std::vector<TensorSpec>
              " is not a class index in [0, ", e.bound, ")");
 }
 
-size_t labels_bytes(const Shape& labels) {
-  return round_up(static_cast<size_t>(num_elements(labels)) * sizeof(int64_t), 64);
-}
-
 WorkspaceRule labels_workspace(size_t i, bool rows) {
   return [i, rows](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
-    return labels_bytes(in[i].shape) + (rows ? row_scratch_bytes(in[i - 1].shape) : 0);
+    return loss_labels_bytes(in[i].shape) + (rows ? loss_rows_bytes(in[i - 1].shape) : 0) + kLossScalarsBytes;
   };
 }
 
@@ -221,12 +206,12 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     int64_t* labels = static_cast<int64_t*>(ctx.workspace);
     if (!checked_labels(ctx, ctx.inputs[1], cols, labels)) return;
-    const Extras& e = ctx.prepared<LossPrepared>().e;
+    const LossExtras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() = cpu::sparse_crossentropy_forward<T>(
           from_logits, p.data<T>(), labels, rows, cols, input_or_null<T>(ctx, e.mask), input_or_null<T>(ctx, e.weights),
-          reinterpret_cast<double*>(static_cast<char*>(ctx.workspace) + labels_bytes(ctx.inputs[1].shape())));
+          reinterpret_cast<double*>(static_cast<char*>(ctx.workspace) + loss_labels_bytes(ctx.inputs[1].shape())));
     });
   };
   fwd.backward = [name](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) {
@@ -255,7 +240,7 @@ void register_sparse_loss(const std::string& name, bool from_logits) {
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     int64_t* labels = static_cast<int64_t*>(ctx.workspace);
     if (!checked_labels(ctx, ctx.inputs[2], cols, labels)) return;
-    const Extras& e = ctx.prepared<LossPrepared>().e;
+    const LossExtras& e = ctx.prepared<LossPrepared>().e;
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       cpu::sparse_crossentropy_backward<T>(from_logits, *g.data<T>(), p.data<T>(), labels, rows, cols,

@@ -63,9 +63,13 @@ void register_metrics_ops() {
   op.workspace = [](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs&) {
     return doubles_bytes(in[1].shape) + (in.size() == 3 ? doubles_bytes(in[2].shape) : 0);
   };
+  op.prepare = [](const PrepareContext& ctx) {
+    const Attrs& a = ctx.attrs();
+    return prepared_state(AccuracyPrepared{parse_kind(a.get_string("kind", "categorical")),
+                                           a.get_float("threshold", 0.5), a.get_int("k", 5)});
+  };
   op.cpu = [](const KernelContext& ctx) {
     const Tensor& p = ctx.inputs[0];
-    auto kind = parse_kind(ctx.attrs().get_string("kind", "categorical"));
     int64_t cols = p.shape().back(), rows = product(p.shape(), 0, p.rank() - 1);
     double* scratch = static_cast<double*>(ctx.workspace);
     const double* target = as_doubles(ctx.inputs[1], scratch);
@@ -73,12 +77,10 @@ void register_metrics_ops() {
         ctx.inputs.size() == 3
             ? as_doubles(ctx.inputs[2], scratch + doubles_bytes(ctx.inputs[1].shape()) / sizeof(double))
             : nullptr;
-    double threshold = ctx.attrs().get_float("threshold", 0.5);
-    int64_t k = ctx.attrs().get_int("k", 5);
     dispatch_float(p.dtype(), [&](auto tag) {
       using T = decltype(tag);
       *ctx.outputs[0].data<T>() =
-          static_cast<T>(cpu::accuracy<T>(kind, p.data<T>(), rows, cols, target, threshold, mask, k));
+          static_cast<T>(cpu::accuracy<T>(ctx.prepared<AccuracyPrepared>(), p.data<T>(), rows, cols, target, mask));
     });
   };
   register_op(std::move(op));

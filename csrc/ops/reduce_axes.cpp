@@ -14,6 +14,7 @@
 #include "cpu/strided.h"
 #include "ops/dispatch.h"
 #include "ops/operand_checks.h"
+#include "ops/reduce_math.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -50,6 +51,16 @@ Shape reduced_shape(const Shape& x, const std::vector<bool>& reduced, bool keepd
   return out;
 }
 
+std::shared_ptr<const void> prepare_reduce(const PrepareContext& ctx, size_t x) {
+  const Shape& shape = ctx.inputs[x].shape;
+  ReducePrepared p{parse_reduce(ctx.attrs().get_string("kind", "sum")), {}, true};
+  const std::vector<bool> reduced = reduced_axes(ctx.attrs(), shape.size(), "reduce");
+  cpu::ReduceGeometry geometry;
+  p.block = cpu::collapse_reduction(shape, reduced, &geometry);
+  if (ctx.device.type == DeviceType::CUDA) p.index = reduce_index(shape, reduced, "reduce");
+  return prepared_state(p);
+}
+
 // Strides into the (keepdims) output for every input axis: 0 on reduced axes.
 std::vector<int64_t> output_strides(const Shape& x, const std::vector<bool>& reduced) {
   Shape kept = reduced_shape(x, reduced, true);
@@ -71,6 +82,7 @@ void register_reduce_axes_ops() {
     auto reduced = reduced_axes(ctx.attrs(), ctx.shape(0).size(), ctx.where());
     return {{reduced_shape(ctx.shape(0), reduced, ctx.attrs().get_int("keepdims", 0) != 0), ctx.dtype(0)}};
   };
+  fwd.prepare = [](const PrepareContext& ctx) { return prepare_reduce(ctx, 0); };
   fwd.cpu = [](const KernelContext& ctx) {
     const Tensor &x = ctx.inputs[0], &y = ctx.outputs[0];
     auto kind = parse_reduce(ctx.attrs().get_string("kind", "sum"));
@@ -131,6 +143,7 @@ void register_reduce_axes_ops() {
     require_shape(ctx, 2, y, "the reduction's output");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
+  bwd.prepare = [](const PrepareContext& ctx) { return prepare_reduce(ctx, 1); };
   bwd.cpu = [](const KernelContext& ctx) {
     const Tensor &g = ctx.inputs[0], &x = ctx.inputs[1], &y = ctx.inputs[2], &dx = ctx.outputs[0];
     auto kind = parse_reduce(ctx.attrs().get_string("kind", "sum"));

@@ -6,6 +6,7 @@
 
 #include "core/thread_pool.h"
 #include "ops/dispatch.h"
+#include "ops/penalty_math.h"
 #include "ops/register_ops.h"
 
 namespace dagnet {
@@ -16,11 +17,10 @@ struct L1 {
   static constexpr const char* grad_name = "l1_penalty_grad";
   static constexpr const char* factor = "l1";
   static constexpr double grad_scale = 1.0;
-  static double term(double w) { return std::fabs(w); }
-  // sign(w), 0 at 0 (TensorFlow's gradient of |w|); NaN stays NaN.
+  static double term(double w) { return l1_term(w); }
   template <typename T>
   static T slope(T w) {
-    return w > 0 ? T(1) : w < 0 ? T(-1) : w;
+    return l1_slope(w);
   }
 };
 
@@ -29,12 +29,18 @@ struct L2 {
   static constexpr const char* grad_name = "l2_penalty_grad";
   static constexpr const char* factor = "l2";
   static constexpr double grad_scale = 2.0;
-  static double term(double w) { return w * w; }
+  static double term(double w) { return l2_term(w); }
   template <typename T>
   static T slope(T w) {
     return w;
   }
 };
+
+// The prepared state is the penalty's factor (attr l1 / l2; the CUDA kernels read it too).
+template <typename Penalty>
+std::shared_ptr<const void> prepare_factor(const PrepareContext& ctx) {
+  return prepared_state(ctx.attrs().get_float(Penalty::factor, 0.01));
+}
 
 template <typename Penalty>
 void register_penalty() {
@@ -45,9 +51,10 @@ void register_penalty() {
     ctx.require_float(0);
     return {{{}, ctx.dtype(0)}};
   };
+  fwd.prepare = prepare_factor<Penalty>;
   fwd.cpu = [](const KernelContext& ctx) {
     const Tensor& w = ctx.inputs[0];
-    const double factor = ctx.attrs().get_float(Penalty::factor, 0.01);
+    const double factor = ctx.prepared<double>();
     dispatch_float(w.dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* p = w.data<T>();
@@ -71,12 +78,12 @@ void register_penalty() {
     ctx.require_same_dtype(0, 2);
     return {{ctx.shape(1), ctx.dtype(1)}};
   };
+  bwd.prepare = prepare_factor<Penalty>;
   bwd.cpu = [](const KernelContext& ctx) {
     const Tensor& w = ctx.inputs[1];
     dispatch_float(w.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      const T k =
-          static_cast<T>(Penalty::grad_scale * ctx.attrs().get_float(Penalty::factor, 0.01)) * *ctx.inputs[0].data<T>();
+      const T k = static_cast<T>(Penalty::grad_scale * ctx.prepared<double>()) * *ctx.inputs[0].data<T>();
       const T* p = w.data<T>();
       T* d = ctx.outputs[0].data<T>();
       parallel_for(w.numel(), 1 << 15, [&](int64_t b, int64_t e) {

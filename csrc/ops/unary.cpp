@@ -8,6 +8,13 @@
 
 namespace dagnet {
 
+namespace {
+// The prepared state is the UnaryKind (the CUDA kernels read it too).
+std::shared_ptr<const void> prepare_kind(const PrepareContext& ctx) {
+  return prepared_state(parse_unary(ctx.attrs().get_string("kind", "neg")));
+}
+}  // namespace
+
 void register_unary_ops() {
   OpDef fwd;
   fwd.name = "unary";
@@ -18,8 +25,9 @@ void register_unary_ops() {
     cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
     return {{ctx.shape(0), ctx.dtype(0)}};
   };
+  fwd.prepare = prepare_kind;
   fwd.cpu = [](const KernelContext& ctx) {
-    auto kind = cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
+    const UnaryKind kind = ctx.prepared<UnaryKind>();
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T* x = ctx.inputs[0].data<T>();
@@ -47,8 +55,9 @@ void register_unary_ops() {
     require_shape(ctx, 2, ctx.shape(1), "the op's output");
     return {{ctx.shape(1), ctx.dtype(0)}};
   };
+  bwd.prepare = prepare_kind;
   bwd.cpu = [](const KernelContext& ctx) {
-    auto kind = cpu::parse_unary(ctx.attrs().get_string("kind", "neg"));
+    const UnaryKind kind = ctx.prepared<UnaryKind>();
     dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) {
       using T = decltype(tag);
       const T *g = ctx.inputs[0].data<T>(), *x = ctx.inputs[1].data<T>(), *y = ctx.inputs[2].data<T>();
