@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "core/device_backend.h"
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -289,6 +290,14 @@ PYBIND11_MODULE(_engine, m) {
     return d;
   });
   m.def("devices", &available_devices);
+  m.def(
+      "device_bytes_in_use",
+      [](const std::string& device) {
+        const Device d = parse_device(device);
+        if (d.type == DeviceType::CPU) return size_t{0};  // CPU tensors are plain heap blocks, not counted
+        return backend_for(d).bytes_in_use(d.index);
+      },
+      py::arg("device"), "Bytes the device's allocator has handed out and not taken back (0 for 'cpu').");
   m.def("set_num_threads", &set_num_threads, py::arg("threads"));
   m.def("num_threads", &num_threads);
   m.def("op_names", &op_names);
@@ -312,6 +321,16 @@ PYBIND11_MODULE(_engine, m) {
       .def(
           "to", [](const Tensor& t, const std::string& device) { return t.to(parse_device(device)); },
           py::arg("device"), "A copy on `device` ('cpu', 'cuda', 'cuda:N').")
+      .def(
+          "copy_from",
+          [](Tensor& t, py::array a) {
+            Tensor src = copy_from_array(a, "Tensor.copy_from");
+            check(src.shape() == t.shape() && src.dtype() == t.dtype(), ErrorKind::Value, "Tensor.copy_from: a ",
+                  dtype_name(src.dtype()), " array of shape ", shape_str(src.shape()), " into a ",
+                  dtype_name(t.dtype()), " tensor of shape ", shape_str(t.shape()));
+            t.copy_from(src);
+          },
+          py::arg("array"), "Overwrites this tensor (on any device) with the array's values, in place.")
       .def_buffer([](const Tensor& t) {
         check(t.device().type == DeviceType::CPU, ErrorKind::Value, "a tensor on ", t.device().str(),
               " has no host buffer; use .numpy(), which copies it to the host");
@@ -497,6 +516,8 @@ PYBIND11_MODULE(_engine, m) {
           },
           py::arg("feeds_per_run"), "Several runs in one native call; returns one result list per run.")
       .def_property_readonly("arena_bytes", &Executor::arena_bytes)
+      .def_property_readonly("captures", &Executor::captures, "Whether plans are captured as device graphs.")
+      .def_property_readonly("replays", &Executor::replays, "Runs that replayed a captured device graph.")
       .def_property_readonly("device", [](const Executor& ex) { return ex.device().str(); })
       .def_property_readonly("required_inputs",
                              [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
@@ -568,6 +589,10 @@ PYBIND11_MODULE(_engine, m) {
           "slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; }, py::arg("value"),
           "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
+      .def_property_readonly("device", [](Trainer& tr) { return tr.executor().device().str(); })
+      .def_property_readonly(
+          "replays", [](Trainer& tr) { return tr.executor().replays(); },
+          "Steps that replayed a captured device graph.")
       .def_property_readonly("state_updates", &Trainer::state_updates)
       .def_property_readonly(
           "required_inputs",
