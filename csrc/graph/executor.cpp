@@ -146,12 +146,21 @@ void Executor::reserve_arena(size_t bytes) {
   }
   // Free the old block first: the peak is the new size, not old + new. Every plan's views
   // follow the slot to the new block.
+  const size_t old_bytes = arena_->bytes();
   arena_->rebind(nullptr, 0);
   Allocator& allocator = options_.device.type == DeviceType::CPU
                              ? cpu_allocator()
                              : backend_for(options_.device).allocator(options_.device.index);
-  void* data = allocator.allocate(bytes);
-  arena_->rebind(data, bytes, [&allocator, data, bytes] { allocator.deallocate(data, bytes); });
+  auto bind = [&](size_t n) {
+    void* data = allocator.allocate(n);
+    arena_->rebind(data, n, [&allocator, data, n] { allocator.deallocate(data, n); });
+  };
+  try {
+    bind(bytes);
+  } catch (const Error&) {
+    if (old_bytes) bind(old_bytes);  // the plans made so far keep a block to run in
+    throw;
+  }
 }
 
 std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& input_shapes) {
