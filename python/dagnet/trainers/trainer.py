@@ -378,6 +378,11 @@ class Trainer:
         """The model's device, with every weight moved there (a layer built after the model
         was placed starts on the CPU)."""
         device = getattr(self, "device", "cpu")
+        for layer in getattr(self, "_flatten_layers", list)():
+            # A model nested in this one runs where this one does (its own eager calls too).
+            if layer is not self and hasattr(layer, "_move_to_device") and getattr(layer, "device", device) != device:
+                layer._move_to_device(device)
+                layer.device = device
         if device != "cpu":
             _device.place(self.weights, device)
         return device
