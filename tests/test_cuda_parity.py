@@ -182,7 +182,10 @@ def test_seed_model_trains_alike_on_both_devices(name):
     for a, b in zip(gpu.get_weights(), cpu.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
     xs = x if isinstance(x, list) else [x]
-    for a, b in zip(np.atleast_1d(gpu.predict_on_batch(xs)), np.atleast_1d(cpu.predict_on_batch(xs))):
+    got, want = gpu.predict_on_batch(xs), cpu.predict_on_batch(xs)
+    got, want = (got, want) if isinstance(got, list) else ([got], [want])
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
 
 
