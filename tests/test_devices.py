@@ -166,7 +166,23 @@ def test_executor_reports_capture_off_on_the_cpu():
     ex = Executor(g, [y])
     for _ in range(3):
         ex.run([np.array([-1.0, 2.0], "float32")])
-    assert ex.device == "cpu" and ex.replays == 0
+    assert ex.device == "cpu" and ex.replays == 0 and ex.captures
+    assert not Executor(g, [y], capture_graphs=False).captures
+
+
+def test_the_environment_switch_turns_capture_off(monkeypatch):
+    from dagnet.engine import Executor, Graph, Trainer
+
+    g = Graph()
+    x = g.input("x", [-1, 2], "float32")
+    w = g.param("w", np.ones((2, 1), np.float32))
+    (y,) = g.node("dense", [x, w])
+    (loss,) = g.node("reduce", [y], {"kind": "sum"})
+    monkeypatch.setenv("DAGNET_CUDA_GRAPHS", "0")
+    assert not Executor(g, [y]).captures
+    assert not Trainer(g, loss, [w], optimizer="sgd").captures
+    monkeypatch.setenv("DAGNET_CUDA_GRAPHS", "1")
+    assert Executor(g, [y]).captures
 
 
 def test_device_bytes_in_use_counts_device_allocators_only():

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one-command GPU check for a lent machine (one H200: Python 3.12, nvcc 13.0, torch with
 # CUDA 13, cupy, nvidia-cublas, pybind11, scikit-build-core, cmake, ninja; no network):
-#   1. build dagnet with the CUDA backend (sm_90, ninja, all cores) into a venv that sees the
-#      system's packages (nothing is downloaded),
+#   1. build dagnet with the CUDA backend (sm_90, ninja, all cores) into the machine's
+#      Python (nothing is downloaded),
 #   2. run the tests marked `cuda` (CPU/GPU parity of every op and seed model, graph replay,
 #      flat device memory, the device error record),
 #   3. time every seed model's train step: dagnet CUDA with graph replay on and off against
@@ -95,6 +95,15 @@ for path in ('$ROOT/benchmarks/gpu/bench.py',):
 print('bench.py imports')
 " || exit 1
   phase bench_definitions 60 "$PY" "$ROOT/benchmarks/gpu/bench.py" --dry-run --out "$OUT/bench-dry.md" || exit 1
+  dry_build() {  # the build phase's mechanics (a function run under timeout), minus the build
+    set -e
+    cd /
+    "$PY" -c "import dagnet; print(dagnet.info(), dagnet.devices())"
+  }
+  export ROOT PY
+  phase dry_build 30 bash -c "$(declare -f dry_build); dry_build" || exit 1
+  (cd "$ROOT" && phase dry_tests 120 "$PY" -m pytest -q -p no:cacheprovider -rs tests/test_cuda_parity.py \
+    tests/test_cuda_runtime.py -k "mlp or replay or flat or embedding or covered") || exit 1
   if command -v nvidia-smi >/dev/null; then note "nvidia-smi found: run without --dry-run for the real check"; fi
   exit 0
 fi
@@ -108,30 +117,32 @@ if ! command -v nvcc >/dev/null; then
 fi
 command -v nvcc >/dev/null || { note "nvcc not found"; exit 2; }
 
-# 1. Build: a venv over the system's packages (torch, numpy, pybind11, scikit-build-core,
-# ninja, nvidia-cublas), so pip has nothing to fetch; the index is switched off to be sure.
-VENV=${DAGNET_GPU_VENV:-/tmp/dagnet-gpu-venv}
+# 1. Build into the machine's own Python (the one with torch, numpy, pybind11,
+# scikit-build-core, ninja and nvidia-cublas; a venv over it would not see them when it is
+# itself a venv, and the machine is discarded afterwards), so pip has nothing to fetch; the
+# index is switched off to be sure.
 export PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 export DAGNET_CUDA=ON DAGNET_WERROR=OFF CMAKE_GENERATOR=Ninja
 export CMAKE_BUILD_PARALLEL_LEVEL=$(nproc)
 export CMAKE_ARGS="-DCMAKE_CUDA_ARCHITECTURES=90 ${CMAKE_ARGS:-}"
 build() {
   set -e
-  [[ -x $VENV/bin/python ]] || "$PY" -m venv --system-site-packages "$VENV"
   cd "$ROOT"
-  "$VENV/bin/python" -m pip install --no-build-isolation --no-deps -e . -v
-  "$VENV/bin/python" -c "import dagnet; print(dagnet.info()); assert 'cuda:0' in dagnet.devices(), dagnet.devices()"
+  "$PY" -m pip install --no-build-isolation --no-deps -e . -v
+  cd /  # import the installed package, not the source folder
+  "$PY" -c "import dagnet; print(dagnet.info()); assert 'cuda:0' in dagnet.devices(), dagnet.devices()"
 }
-phase build 270 build || exit 1
+export ROOT PY
+phase build 270 bash -c "$(declare -f build); build" || exit 1
 
 # 2. The CUDA tests: tests/test_*cuda*.py (those marked `cuda` and the kernel families' own
 # GPU checks); a per-test timeout keeps one hang from eating the budget.
 TEST_ARGS=(-q -p no:cacheprovider -rfE)
-"$VENV/bin/python" -c "import pytest_timeout" 2>/dev/null && TEST_ARGS+=(--timeout=90)
-(cd "$ROOT" && DAGNET_CUDA_PARITY_EXAMPLES=${DAGNET_CUDA_PARITY_EXAMPLES:-2} \
-  phase tests 130 "$VENV/bin/python" -m pytest "${TEST_ARGS[@]}" tests/test_*cuda*.py)
+"$PY" -c "import pytest_timeout" 2>/dev/null && TEST_ARGS+=(--timeout=90)
+(cd "$ROOT" && export DAGNET_CUDA_PARITY_EXAMPLES=${DAGNET_CUDA_PARITY_EXAMPLES:-2} &&
+  phase tests 130 "$PY" -m pytest "${TEST_ARGS[@]}" tests/test_*cuda*.py)
 
 # 3. The timings (the table is rewritten after each model, so a timeout keeps what ran).
-phase bench 150 env PYTHONUNBUFFERED=1 "$VENV/bin/python" "$ROOT/benchmarks/gpu/bench.py" --out "$OUT/bench.md" \
+phase bench 150 env PYTHONUNBUFFERED=1 "$PY" "$ROOT/benchmarks/gpu/bench.py" --out "$OUT/bench.md" \
   --steps "${DAGNET_GPU_STEPS:-30}" --cap 3
 exit 0

@@ -478,14 +478,17 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
-                       bool reuse_memory, bool parallel_branches, const std::string& device, size_t max_cached_plans) {
-             return std::make_unique<Executor>(
-                 g, fetches, effects,
-                 ExecutorOptions{reuse_memory, parallel_branches, parse_device(device), max_cached_plans});
+                       bool reuse_memory, bool parallel_branches, const std::string& device, size_t max_cached_plans,
+                       bool capture_graphs) {
+             return std::make_unique<Executor>(g, fetches, effects,
+                                               ExecutorOptions{reuse_memory, parallel_branches, parse_device(device),
+                                                               max_cached_plans, capture_graphs});
            }),
            py::arg("graph"), py::arg("fetches"), py::arg("effects") = std::vector<NodeId>{},
            py::arg("reuse_memory") = true, py::arg("parallel_branches") = true, py::arg("device") = "cpu",
-           py::arg("max_cached_plans") = 32)
+           py::arg("max_cached_plans") = 32, py::arg("capture_graphs") = true,
+           "capture_graphs: on a device that can, record a plan's second run as a graph and replay it "
+           "(DAGNET_CUDA_GRAPHS=0 in the environment turns it off for every executor).")
       .def(
           "run",
           [](Executor& ex, py::handle feeds) {
@@ -531,11 +534,12 @@ PYBIND11_MODULE(_engine, m) {
           py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
                       std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
                       const py::list& constraints, const std::string& device, std::vector<NodeId> state_updates,
-                      bool allreduce_gradients, size_t bucket_bytes, const py::kwargs& options) {
+                      bool allreduce_gradients, size_t bucket_bytes, bool capture_graphs, const py::kwargs& options) {
             py::dict config = py::dict(options);
             config["optimizer"] = optimizer;
             return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
-                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device),
+                                                             ExecutorOptions{}.max_cached_plans, capture_graphs},
                                              constraints_from_python(constraints), state_updates,
                                              GradientAllreduce{allreduce_gradients, bucket_bytes});
           }),
@@ -543,14 +547,15 @@ PYBIND11_MODULE(_engine, m) {
           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
           py::arg("state_updates") = std::vector<NodeId>{}, py::arg("allreduce_gradients") = false,
-          py::arg("bucket_bytes") = GradientAllreduce{}.bucket_bytes,
+          py::arg("bucket_bytes") = GradientAllreduce{}.bucket_bytes, py::arg("capture_graphs") = true,
           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
           "constraints: [(param index, constrain-op attrs)] applied after those updates; "
           "state_updates: node ids writing non-trainable state (moving statistics), run every step; "
           "allreduce_gradients: replace the gradients by their mean over the process group (buckets of "
-          "bucket_bytes; each step then takes the input 'gradient_weight', this process's rows).")
+          "bucket_bytes; each step then takes the input 'gradient_weight', this process's rows); "
+          "capture_graphs: on a device that can, replay each step from a recorded graph.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -590,6 +595,7 @@ PYBIND11_MODULE(_engine, m) {
           "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
       .def_property_readonly("device", [](Trainer& tr) { return tr.executor().device().str(); })
+      .def_property_readonly("captures", [](Trainer& tr) { return tr.executor().captures(); })
       .def_property_readonly(
           "replays", [](Trainer& tr) { return tr.executor().replays(); },
           "Steps that replayed a captured device graph.")
