@@ -28,6 +28,14 @@ struct DeviceError {
 constexpr int32_t kErrorIndexOutOfRange = 1;
 constexpr int32_t kErrorLabelOutOfRange = 2;
 
+// Work recorded once from a stream (a CUDA Graph) and replayed on that stream: the same
+// kernels on the same pointers, launched as one unit instead of one call per kernel.
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+  virtual void replay() = 0;
+};
+
 // One executor's handle on its device: the stream its kernels are issued on, library
 // handles, and the error record. Kernels see it through KernelContext::device.
 class DeviceContext {
@@ -44,6 +52,14 @@ class DeviceContext {
   // True when kernels ran to completion on return (the CPU): the executor then checks the
   // error record after every kernel, so a bad index stops the step before later nodes run.
   virtual bool synchronous() const = 0;
+  // Capture: kernels issued between begin_capture and end_capture are recorded, not run.
+  // end_capture returns the recorded work, or null when the device cannot record it (the
+  // work then did not run: the caller runs it directly). abort_capture ends a capture that
+  // a thrown error cut short, dropping what was recorded. The CPU records nothing.
+  virtual bool can_capture() const { return false; }
+  virtual void begin_capture() {}
+  virtual std::unique_ptr<CapturedWork> end_capture() { return nullptr; }
+  virtual void abort_capture() {}
 };
 
 class DeviceBackend {

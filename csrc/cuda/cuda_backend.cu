@@ -11,6 +11,7 @@
 #include "core/device_backend.h"
 #include "cuda/cuda_allocator.h"
 #include "cuda/cuda_check.h"
+#include "cuda/cuda_graph.h"
 #include "cuda/device_guard.h"
 #include "cuda/kernel_support.cuh"
 
@@ -84,6 +85,12 @@ class CudaContext final : public DeviceContext {
     return *host_error_;
   }
   bool synchronous() const override { return false; }
+  bool can_capture() const override { return true; }
+  void begin_capture() override { begin_stream_capture(device.index, static_cast<cudaStream_t>(stream)); }
+  std::unique_ptr<CapturedWork> end_capture() override {
+    return end_stream_capture(device.index, static_cast<cudaStream_t>(stream));
+  }
+  void abort_capture() override { abort_stream_capture(device.index, static_cast<cudaStream_t>(stream)); }
 
  private:
   Allocator& allocator_;
@@ -111,7 +118,10 @@ class CudaBackend final : public DeviceBackend {
       check_cuda(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, static_cast<cudaStream_t>(stream)),
                  "cudaMemcpyAsync");
     } else {
-      check_cuda(cudaMemcpy(dst, src, bytes, cudaMemcpyDefault), "cudaMemcpy");
+      // Synchronous means complete: a pageable upload through cudaMemcpy may return before
+      // its DMA lands, and the executors' streams do not wait on the legacy stream.
+      check_cuda(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, cudaStreamLegacy), "cudaMemcpy");
+      check_cuda(cudaStreamSynchronize(cudaStreamLegacy), "cudaStreamSynchronize");
     }
   }
   void fill_zero(void* dst, size_t bytes, int index, void* stream) override {
@@ -120,7 +130,8 @@ class CudaBackend final : public DeviceBackend {
     if (stream) {
       check_cuda(cudaMemsetAsync(dst, 0, bytes, static_cast<cudaStream_t>(stream)), "cudaMemsetAsync");
     } else {
-      check_cuda(cudaMemset(dst, 0, bytes), "cudaMemset");
+      check_cuda(cudaMemsetAsync(dst, 0, bytes, cudaStreamLegacy), "cudaMemset");  // see copy()
+      check_cuda(cudaStreamSynchronize(cudaStreamLegacy), "cudaStreamSynchronize");
     }
   }
   std::unique_ptr<DeviceContext> make_context(int index) override {

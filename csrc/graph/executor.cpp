@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <shared_mutex>
 
 #include "core/thread_pool.h"
@@ -67,13 +68,38 @@ struct Executor::Plan {
   std::vector<Tensor> feed_views, fetch_views;
   bool staged = false;  // device plan: slots are fixed device buffers
   PlanStats stats;
+  // Capture (devices that record work): the first run is direct (lazy library set-up
+  // happens there), the second is recorded and every later one replays the record.
+  int64_t runs = 0;
+  bool capturable = false;  // no collective steps, and capture is on
+  std::unique_ptr<CapturedWork> captured;
 };
+
+namespace {
+bool graphs_disabled_by_env() {
+  const char* env = std::getenv("DAGNET_CUDA_GRAPHS");
+  return env != nullptr && std::string(env) == "0";
+}
+
+// Allocation while planning: out of memory names the plan's needs, not just the block.
+template <typename Fn>
+void allocating(const char* what, size_t plan_bytes, Device device, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Memory) throw;
+    fail(ErrorKind::Memory, "planning a run on ", device.str(), " needs ", plan_bytes, " bytes (", what,
+         "), which the device cannot provide: ", e.what());
+  }
+}
+}  // namespace
 
 Executor::Executor(std::shared_ptr<Graph> graph, std::vector<ValueId> fetches, std::vector<NodeId> effects,
                    ExecutorOptions options)
     : graph_(std::move(graph)), fetches_(std::move(fetches)), effects_(std::move(effects)), options_(options) {
   check(graph_ != nullptr, ErrorKind::Value, "Executor needs a graph");
   check(options_.max_cached_plans >= 1, ErrorKind::Value, "max_cached_plans must be >= 1");
+  if (graphs_disabled_by_env()) options_.capture_graphs = false;
   context_ = backend_for(options_.device).make_context(options_.device.index);
   arena_ = Storage::slot(0, options_.device);
   std::shared_lock<std::shared_mutex> lock(graph_->mutex());
@@ -113,14 +139,28 @@ void Executor::check_feeds(const std::vector<Tensor>& feeds) const {
 
 void Executor::reserve_arena(size_t bytes) {
   if (bytes <= arena_->bytes()) return;
+  // Recorded work points into the old block: it is recorded again on a later run.
+  for (auto& entry : plans_) {
+    entry.second->captured.reset();
+    entry.second->runs = 0;
+  }
   // Free the old block first: the peak is the new size, not old + new. Every plan's views
   // follow the slot to the new block.
+  const size_t old_bytes = arena_->bytes();
   arena_->rebind(nullptr, 0);
   Allocator& allocator = options_.device.type == DeviceType::CPU
                              ? cpu_allocator()
                              : backend_for(options_.device).allocator(options_.device.index);
-  void* data = allocator.allocate(bytes);
-  arena_->rebind(data, bytes, [&allocator, data, bytes] { allocator.deallocate(data, bytes); });
+  auto bind = [&](size_t n) {
+    void* data = allocator.allocate(n);
+    arena_->rebind(data, n, [&allocator, data, n] { allocator.deallocate(data, n); });
+  };
+  try {
+    bind(bytes);
+  } catch (const Error&) {
+    if (old_bytes) bind(old_bytes);  // the plans made so far keep a block to run in
+    throw;
+  }
 }
 
 std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& input_shapes) {
@@ -217,7 +257,8 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   }
   const size_t alignment = device.type == DeviceType::CPU ? kCpuAlignment : kCudaAlignment;
   ArenaLayout memory = layout_arena(requests, options_.reuse_memory, alignment);
-  reserve_arena(memory.arena_bytes);
+  allocating("arena for intermediates and scratch", memory.arena_bytes, device,
+             [&] { reserve_arena(memory.arena_bytes); });
   plan->stats.arena_bytes = memory.arena_bytes;
   plan->stats.naive_bytes = memory.naive_bytes;
   plan->stats.buffers = static_cast<int>(requests.size());
@@ -226,7 +267,12 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   std::vector<Tensor> bound(num_values);
   auto make_slot = [&](ValueId v, std::shared_ptr<Storage>& slot, Tensor& whole) {
     const TensorSpec& spec = plan->specs[v];
-    slot = plan->staged ? Storage::allocate(bytes_of(spec), device) : Storage::slot(bytes_of(spec), device);
+    if (plan->staged) {
+      allocating("a feed or fetch slot", bytes_of(spec), device,
+                 [&] { slot = Storage::allocate(bytes_of(spec), device); });
+    } else {
+      slot = Storage::slot(bytes_of(spec), device);
+    }
     whole = Tensor::view(slot, 0, spec.shape, spec.dtype);
     bound[v] = whole;
   };
@@ -300,6 +346,9 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     wave.parallel = can_parallel && wave.steps.size() > 1 && largest <= 0.75 * total;
     plan->waves.push_back(std::move(wave));
   }
+  plan->capturable = options_.capture_graphs && context_->can_capture();
+  for (const Plan::Step& step : plan->steps)
+    if (step.node->op->collective) plan->capturable = false;  // a collective waits on other processes
   plan->stats.waves = static_cast<int>(plan->waves.size());
   plan->stats.nodes = static_cast<int>(plan->steps.size());
   return plan;
@@ -351,7 +400,41 @@ void Executor::raise_device_error(const Plan& plan, const DeviceError& error) co
        "bad input data (error ", error.code, ") at position ", error.position);
 }
 
+int64_t Executor::replays() const {
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  return replays_;
+}
+
 void Executor::run_steps(Plan& plan) {
+  DeviceContext& device = *context_;
+  const bool profiling = g_profiling.load(std::memory_order_relaxed);  // times each kernel: no capture
+  ++plan.runs;
+  if (plan.capturable && !profiling && !plan.captured && plan.runs == 2) {
+    device.begin_capture();
+    try {
+      launch_steps(plan);
+    } catch (...) {
+      device.abort_capture();
+      plan.capturable = false;  // run directly from now on (this run too, below)
+    }
+    if (plan.capturable) {
+      plan.captured = device.end_capture();
+      if (!plan.captured) plan.capturable = false;  // nothing ran: run it directly below
+    }
+  }
+  if (plan.captured && !profiling) {
+    plan.captured->replay();
+    ++replays_;
+  } else {
+    launch_steps(plan);
+  }
+  if (!device.synchronous()) {
+    DeviceError error = device.take_error();  // synchronises: the step's one check
+    if (error.code != 0) raise_device_error(plan, error);
+  }
+}
+
+void Executor::launch_steps(Plan& plan) {
   DeviceContext& device = *context_;
   const bool check_each_step = device.synchronous();
   char* arena = static_cast<char*>(arena_->data());
@@ -392,9 +475,16 @@ void Executor::run_steps(Plan& plan) {
     check_error();
     run_serial(wave.after);
   }
-  if (!check_each_step) {
-    DeviceError error = device.take_error();  // synchronises: the step's one check
-    if (error.code != 0) raise_device_error(plan, error);
+}
+
+void Executor::stage_feeds(Plan& plan, const std::vector<Tensor>& feeds) {
+  // Ordered on the context's stream, so the copy lands before the kernels (or the replay)
+  // that read the slot, and after the previous run, which take_error waited for.
+  DeviceBackend& backend = backend_for(options_.device);
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    const Tensor& feed = feeds[i];
+    if (!plan.feed_slots[i] || !feed.nbytes()) continue;
+    backend.copy(plan.feed_views[i].raw(), options_.device, feed.raw(), feed.device(), feed.nbytes(), context_->stream);
   }
 }
 
@@ -416,10 +506,9 @@ std::vector<Tensor> Executor::run_locked(const std::vector<Tensor>& feeds) {
     }
   } unbind{plan};
 
-  for (size_t i = 0; i < feeds.size(); ++i) {
-    if (plan.staged) plan.feed_views[i].copy_from(feeds[i]);
-    else plan.feed_slots[i]->rebind(feeds[i].raw(), plan.feed_slots[i]->bytes());
-  }
+  if (plan.staged) stage_feeds(plan, feeds);
+  else
+    for (size_t i = 0; i < feeds.size(); ++i) plan.feed_slots[i]->rebind(feeds[i].raw(), plan.feed_slots[i]->bytes());
   std::vector<Tensor> results(fetches_.size());
   for (size_t j = 0; j < fetches_.size(); ++j) {
     if (!plan.fetch_slots[j] || plan.staged) continue;

@@ -25,6 +25,9 @@ struct ExecutorOptions {
   bool parallel_branches = true;  // run the independent nodes of a wave concurrently
   Device device = cpu_device();   // where the kernels run and the arena lives
   size_t max_cached_plans = 32;   // input-shape signatures kept planned (>= 1)
+  // On a device that can record work (CUDA): a plan's second run is captured as one graph
+  // that later runs replay. DAGNET_CUDA_GRAPHS=0 in the environment turns it off (debugging).
+  bool capture_graphs = true;
 };
 
 struct PlanStats {
@@ -73,6 +76,10 @@ class Executor {
   size_t cached_plans() const;
   // Bytes of the arena all plans share (the largest plan's need so far).
   size_t arena_bytes() const;
+  // Whether plans of this executor are captured and replayed (see capture_graphs).
+  bool captures() const { return options_.capture_graphs; }
+  // Runs that replayed a captured plan, over this executor's life (for tests).
+  int64_t replays() const;
 
  private:
   struct Plan;
@@ -82,6 +89,8 @@ class Executor {
   void check_feeds(const std::vector<Tensor>& feeds) const;
   std::vector<Tensor> run_locked(const std::vector<Tensor>& feeds);
   void run_steps(Plan& plan);
+  void launch_steps(Plan& plan);
+  void stage_feeds(Plan& plan, const std::vector<Tensor>& feeds);
   [[noreturn]] void raise_device_error(const Plan& plan, const DeviceError& error) const;
 
   std::shared_ptr<Graph> graph_;
@@ -96,6 +105,7 @@ class Executor {
   std::list<std::pair<std::vector<Shape>, std::unique_ptr<Plan>>> plans_;
   std::map<std::vector<Shape>, decltype(plans_)::iterator> plan_index_;
   mutable std::mutex run_mutex_;
+  int64_t replays_ = 0;
 };
 
 }  // namespace dagnet

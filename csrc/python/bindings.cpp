@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "core/device_backend.h"
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -289,6 +290,14 @@ PYBIND11_MODULE(_engine, m) {
     return d;
   });
   m.def("devices", &available_devices);
+  m.def(
+      "device_bytes_in_use",
+      [](const std::string& device) {
+        const Device d = parse_device(device);
+        if (d.type == DeviceType::CPU) return size_t{0};  // CPU tensors are plain heap blocks, not counted
+        return backend_for(d).bytes_in_use(d.index);
+      },
+      py::arg("device"), "Bytes the device's allocator has handed out and not taken back (0 for 'cpu').");
   m.def("set_num_threads", &set_num_threads, py::arg("threads"));
   m.def("num_threads", &num_threads);
   m.def("op_names", &op_names);
@@ -322,6 +331,16 @@ PYBIND11_MODULE(_engine, m) {
       .def(
           "to", [](const Tensor& t, const std::string& device) { return t.to(parse_device(device)); },
           py::arg("device"), "A copy on `device` ('cpu', 'cuda', 'cuda:N').")
+      .def(
+          "copy_from",
+          [](Tensor& t, py::array a) {
+            Tensor src = copy_from_array(a, "Tensor.copy_from");
+            check(src.shape() == t.shape() && src.dtype() == t.dtype(), ErrorKind::Value, "Tensor.copy_from: a ",
+                  dtype_name(src.dtype()), " array of shape ", shape_str(src.shape()), " into a ",
+                  dtype_name(t.dtype()), " tensor of shape ", shape_str(t.shape()));
+            t.copy_from(src);
+          },
+          py::arg("array"), "Overwrites this tensor (on any device) with the array's values, in place.")
       .def_buffer([](const Tensor& t) {
         check(t.device().type == DeviceType::CPU, ErrorKind::Value, "a tensor on ", t.device().str(),
               " has no host buffer; use .numpy(), which copies it to the host");
@@ -469,14 +488,17 @@ PYBIND11_MODULE(_engine, m) {
 
   py::class_<Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<Graph> g, std::vector<ValueId> fetches, std::vector<NodeId> effects,
-                       bool reuse_memory, bool parallel_branches, const std::string& device, size_t max_cached_plans) {
-             return std::make_unique<Executor>(
-                 g, fetches, effects,
-                 ExecutorOptions{reuse_memory, parallel_branches, parse_device(device), max_cached_plans});
+                       bool reuse_memory, bool parallel_branches, const std::string& device, size_t max_cached_plans,
+                       bool capture_graphs) {
+             return std::make_unique<Executor>(g, fetches, effects,
+                                               ExecutorOptions{reuse_memory, parallel_branches, parse_device(device),
+                                                               max_cached_plans, capture_graphs});
            }),
            py::arg("graph"), py::arg("fetches"), py::arg("effects") = std::vector<NodeId>{},
            py::arg("reuse_memory") = true, py::arg("parallel_branches") = true, py::arg("device") = "cpu",
-           py::arg("max_cached_plans") = 32)
+           py::arg("max_cached_plans") = 32, py::arg("capture_graphs") = true,
+           "capture_graphs: on a device that can, record a plan's second run as a graph and replay it "
+           "(DAGNET_CUDA_GRAPHS=0 in the environment turns it off for every executor).")
       .def(
           "run",
           [](Executor& ex, py::handle feeds) {
@@ -507,6 +529,8 @@ PYBIND11_MODULE(_engine, m) {
           },
           py::arg("feeds_per_run"), "Several runs in one native call; returns one result list per run.")
       .def_property_readonly("arena_bytes", &Executor::arena_bytes)
+      .def_property_readonly("captures", &Executor::captures, "Whether plans are captured as device graphs.")
+      .def_property_readonly("replays", &Executor::replays, "Runs that replayed a captured device graph.")
       .def_property_readonly("device", [](const Executor& ex) { return ex.device().str(); })
       .def_property_readonly("required_inputs",
                              [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
@@ -520,11 +544,12 @@ PYBIND11_MODULE(_engine, m) {
           py::init([](std::shared_ptr<Graph> g, ValueId loss, std::vector<ValueId> params, const std::string& optimizer,
                       std::vector<ValueId> fetches, bool reuse_memory, bool parallel_branches,
                       const py::list& constraints, const std::string& device, std::vector<NodeId> state_updates,
-                      bool allreduce_gradients, size_t bucket_bytes, const py::kwargs& options) {
+                      bool allreduce_gradients, size_t bucket_bytes, bool capture_graphs, const py::kwargs& options) {
             py::dict config = py::dict(options);
             config["optimizer"] = optimizer;
             return std::make_unique<Trainer>(g, loss, params, optimizer_config_from_python(config), fetches,
-                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device)},
+                                             ExecutorOptions{reuse_memory, parallel_branches, parse_device(device),
+                                                             ExecutorOptions{}.max_cached_plans, capture_graphs},
                                              constraints_from_python(constraints), state_updates,
                                              GradientAllreduce{allreduce_gradients, bucket_bytes});
           }),
@@ -532,14 +557,15 @@ PYBIND11_MODULE(_engine, m) {
           py::arg("fetches") = std::vector<ValueId>{}, py::arg("reuse_memory") = true,
           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
           py::arg("state_updates") = std::vector<NodeId>{}, py::arg("allreduce_gradients") = false,
-          py::arg("bucket_bytes") = GradientAllreduce{}.bucket_bytes,
+          py::arg("bucket_bytes") = GradientAllreduce{}.bucket_bytes, py::arg("capture_graphs") = true,
           "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
           "constraints: [(param index, constrain-op attrs)] applied after those updates; "
           "state_updates: node ids writing non-trainable state (moving statistics), run every step; "
           "allreduce_gradients: replace the gradients by their mean over the process group (buckets of "
-          "bucket_bytes; each step then takes the input 'gradient_weight', this process's rows).")
+          "bucket_bytes; each step then takes the input 'gradient_weight', this process's rows); "
+          "capture_graphs: on a device that can, replay each step from a recorded graph.")
       .def(
           "step",
           [](Trainer& tr, py::handle feeds) {
@@ -578,6 +604,11 @@ PYBIND11_MODULE(_engine, m) {
           "slot_tensor", [](Trainer& tr, ValueId id) { return tr.executor().graph().value(id).data; }, py::arg("value"),
           "The tensor of an optimizer slot (shared; np.asarray views it).")
       .def_property_readonly("slots", &Trainer::slots)
+      .def_property_readonly("device", [](Trainer& tr) { return tr.executor().device().str(); })
+      .def_property_readonly("captures", [](Trainer& tr) { return tr.executor().captures(); })
+      .def_property_readonly(
+          "replays", [](Trainer& tr) { return tr.executor().replays(); },
+          "Steps that replayed a captured device graph.")
       .def_property_readonly("state_updates", &Trainer::state_updates)
       .def_property_readonly(
           "required_inputs",

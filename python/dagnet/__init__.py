@@ -30,7 +30,7 @@ from . import (
     saving,
     utils,
 )
-from ._device import get_device, set_device
+from ._device import device, get_device, set_device
 from ._info import devices, info
 from .layers import Input, InputLayer
 from .models import Model, Sequential
@@ -62,6 +62,7 @@ __all__ = [
     "info",
     "devices",
     "set_device",
+    "device",
     "get_device",
     "saving",
     "__version__",

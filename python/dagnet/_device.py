@@ -1,10 +1,17 @@
-"""Where models run: ``dagnet.set_device``, ``Model(..., device=...)``, ``model.to(device)``.
+"""Where models run: ``dagnet.devices()``, ``dagnet.set_device``, ``with dagnet.device(...)``,
+``Model(..., device=...)`` and ``model.to(device)``.
 
-The engine's kernels are CPU kernels; a CUDA device shows in ``dagnet.devices()`` only when
-the CUDA backend was built and a GPU is present, and even then no op has a CUDA kernel yet,
-so asking for one is an error that says so rather than a silent run on the CPU."""
+A model's weights live on its device (``Variable._tensor`` is a device tensor there) and its
+training, evaluation and prediction graphs run there, so a training step moves nothing but
+the batch in and the fetched logs out; NumPy is met only at the boundary (``get_weights``,
+``predict`` results, saving), which copies. An op without a kernel for the device fails when
+its graph is planned, naming the op and the device, never running silently on the CPU."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ._info import devices, info
 
@@ -26,16 +33,16 @@ def _normalize(device: str) -> str:
 
 
 def check_device(device: str) -> str:
-    """The canonical name of `device` if models can run there; a clear error otherwise."""
+    """The canonical name of `device` ('cpu' or 'cuda:<index>') if this build and machine
+    have it; a ValueError naming the devices seen otherwise."""
     name = _normalize(device)
     if name == "cpu":
         return name
-    if name not in devices():
-        raise ValueError(
-            f"Device {device!r} is not available: this dagnet build sees {devices()} (CUDA backend "
-            f"{'built' if info()['cuda'] else 'not built'}); use 'cpu'."
-        )
-    raise RuntimeError(f"Device {device!r} is present, but dagnet's ops have no CUDA kernels yet; use 'cpu'.")
+    seen = devices()
+    if name not in seen:
+        why = "no GPU or driver found" if info()["cuda"] else "the CUDA backend was not built"
+        raise ValueError(f"Device {device!r} is not available: this dagnet build sees {seen} ({why}); use 'cpu'.")
+    return name
 
 
 def set_device(device: str) -> None:
@@ -46,3 +53,27 @@ def set_device(device: str) -> None:
 
 def get_device() -> str:
     return _current
+
+
+@contextlib.contextmanager
+def device(name: str) -> Iterator[str]:
+    """``with dagnet.device('cuda'):`` models made inside default to `name`; the previous
+    default comes back on exit (contexts nest)."""
+    global _current
+    previous = _current
+    _current = check_device(name)
+    try:
+        yield _current
+    finally:
+        _current = previous
+
+
+def place(variables: Iterable[Any], device: str) -> None:
+    """Moves each variable's tensor to `device` (a copy; the old memory is freed when no
+    graph uses it). Graphs bound to the old tensors must be rebuilt by the caller."""
+    for variable in variables:
+        variable._move_to(device)
+
+
+def tensor_device(tensor: Any) -> str:
+    return "cpu" if tensor.device == "cpu" else _normalize(tensor.device)

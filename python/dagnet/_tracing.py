@@ -40,8 +40,16 @@ def _check_attribute(op: str, name: str, key: str, value: Any) -> None:
 class GraphBuilder:
     """A native graph being built, plus the bookkeeping to bind weights by identity."""
 
-    def __init__(self, training: bool | None = False, probe: bool = False) -> None:
+    def __init__(
+        self, training: bool | None = False, probe: bool = False, device: str = "cpu", place: bool = False
+    ) -> None:
         self.graph = _engine.Graph()
+        # Where the graph will run: constants are made there. A weight living elsewhere is
+        # moved there when the graph is its model's own (`place`: the model's runners, whose
+        # layers may make weights while being traced), else bound as a copy (a trace for
+        # shapes, or an eager call of a layer on other devices' weights).
+        self.device = device
+        self.place = place
         self.training = training
         self.probe = probe  # traced only to see which input axes a model leaves free
         self._params: dict[int, int] = {}
@@ -68,7 +76,12 @@ class GraphBuilder:
         """The graph value of a Variable; one per variable, so shared weights stay shared."""
         key = id(variable)
         if key not in self._params:
-            self._params[key] = self.graph.bind_param(variable.path, variable._tensor)
+            if variable._tensor.device != self.device and self.place and isinstance(variable, Variable):
+                variable._move_to(self.device)
+            tensor = variable._tensor
+            if tensor.device != self.device:
+                tensor = tensor.to(self.device)
+            self._params[key] = self.graph.bind_param(variable.path, tensor)
             self._keep.append(variable)
         return GraphTensor(self, self._params[key])
 
@@ -81,6 +94,8 @@ class GraphBuilder:
         if array.dtype == np.float16 or array.dtype == np.bool_ or array.dtype.kind == "u":
             array = array.astype(np.int32 if array.dtype.kind in "bu" else np.float32)
         tensor = _engine.Tensor.from_numpy(np.array(array, order="C"))
+        if self.device != "cpu":
+            tensor = tensor.to(self.device)
         self._keep.append(tensor)
         return GraphTensor(self, self.graph.bind_param(f"constant_{self.graph.num_values}", tensor))
 

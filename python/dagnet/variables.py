@@ -70,11 +70,25 @@ class Variable(TensorOperators):
         return len(self.shape)
 
     @property
+    def device(self) -> str:
+        """Where the weight lives ('cpu', 'cuda:0', ...): its model's device."""
+        return str(self._tensor.device)
+
+    def _move_to(self, device: str) -> None:
+        if self._tensor.device != device:
+            self._tensor = self._tensor.to(device)
+
+    @property
     def value(self) -> np.ndarray:
-        """A live view of the weight (writes go to the engine's memory)."""
+        """On the CPU a live view of the weight (writes go to the engine's memory); on a
+        device, a host copy (write with `assign`)."""
+        if self._tensor.device != "cpu":
+            return self._tensor.numpy()
         return np.asarray(self._tensor)
 
     def numpy(self) -> np.ndarray:
+        if self._tensor.device != "cpu":
+            return self._tensor.numpy()  # already a fresh host copy
         return np.array(self._tensor, copy=True)
 
     def assign(self, value: TensorLike) -> Any:
@@ -89,7 +103,10 @@ class Variable(TensorOperators):
             return value
         value = np.asarray(value)
         _check_shape(self, value.shape)
-        np.asarray(self._tensor)[...] = value
+        if self._tensor.device != "cpu":
+            self._tensor.copy_from(np.array(value, dtype=self.dtype, order="C"))
+        else:
+            np.asarray(self._tensor)[...] = value
         return value
 
     def assign_add(self, delta: TensorLike) -> Any:

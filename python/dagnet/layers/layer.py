@@ -546,7 +546,8 @@ class Layer(KerasSaveable):
         key = (tuple((tuple(shape), dtype) for shape, dtype in specs), training, static, self.trainable)
         run = self._eager_runs.get(key)
         if run is None:
-            builder = GraphBuilder(training=training)
+            device = self._eager_device()
+            builder = GraphBuilder(training=training, device=device, place=hasattr(self, "_place_weights"))
             with builder.active():
                 traced = iter([builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(specs)])
                 traced_args, traced_kwargs = _tree.map_structure(
@@ -556,7 +557,7 @@ class Layer(KerasSaveable):
             flat = _tree.flatten(outputs)
             added = list(builder.added_losses)
             fetches = [t.id for t in flat] + [value.id for _, value in added]
-            run = (Executor(builder.graph, fetches, builder.state_updates), outputs, builder, added)
+            run = (Executor(builder.graph, fetches, builder.state_updates, device=device), outputs, builder, added)
             self._eager_runs[key] = run
         executor, outputs, _, added = run
         # By name: an input the outputs do not depend on is not part of the lowered graph.
@@ -567,6 +568,14 @@ class Layer(KerasSaveable):
         for (layer, _), value in zip(added, results[outputs_count:]):
             layer._losses.append(np.asarray(value))
         return self._eager_result(_tree.pack_sequence_as(outputs, results[:outputs_count]))
+
+    def _eager_device(self) -> str:
+        """Where an eager call runs: a model's device (its weights are placed there first),
+        else where this layer's weights live (a layer of a model on a GPU runs there)."""
+        device = getattr(self, "device", None)
+        if isinstance(device, str) and hasattr(self, "_place_weights"):
+            return str(self._place_weights())
+        return next((v.device for v in self.weights), "cpu")
 
     def _eager_result(self, result):
         """What an eager call returns (models unpack a one-output list, as Keras 3 does)."""

@@ -104,8 +104,12 @@ class Model(Trainer, Layer):
         return result
 
     def to(self, device: str) -> Any:
-        """Run this model on `device` ('cpu', 'cuda', 'cuda:0'); returns the model."""
-        self.device = check_device(device)
+        """Run this model on `device` ('cpu', 'cuda', 'cuda:0'): its weights and optimizer
+        state move there (trained values kept) and its graphs run there. Returns the model."""
+        name = check_device(device)
+        if name != self.device or any(v.device != name for v in self.weights):
+            self._move_to_device(name)
+        self.device = name
         return self
 
     # Compile / fit / evaluate / predict live in the Trainer (dagnet.trainers.trainer).

@@ -109,11 +109,11 @@ class Optimizer:
 
     @property
     def variables(self) -> list:
-        """Optimizer state (slot arrays), as NumPy views."""
+        """Optimizer state (slot arrays), as NumPy views (host copies for a model on a device)."""
         if not self._trainers:
             return []
         trainer, graph = self._trainers[-1], self._trainers[-1]._graph
-        return [np.asarray(graph.param_tensor(v)) for slots in trainer.slots for v in slots]
+        return [graph.param_tensor(v).numpy() for slots in trainer.slots for v in slots]
 
     def _native_config(self) -> dict:
         """The native step's optimizer configuration, by the names of the engine's table: the

@@ -89,7 +89,8 @@ def restore_optimizer_state(runner: Any, state: Any) -> None:
         )
     runner.iterations = int(state[0])
     for value, slot in zip(state[len(state) - len(slots) :], slots):
-        np.asarray(runner.engine.slot_tensor(slot))[...] = value
+        tensor = runner.engine.slot_tensor(slot)  # on the model's device: copy_from crosses over
+        tensor.copy_from(np.array(value, dtype=tensor.dtype, order="C"))
 
 
 def weight_ranks(w):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import _tree, callbacks as callbacks_module, optimizers as optimizers_module
+from .. import _device, _tree, callbacks as callbacks_module, optimizers as optimizers_module
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ..distribution import _training as data_parallel
@@ -326,7 +326,8 @@ class Trainer:
         runner = cache.get(key)
         if runner is not None:
             return runner
-        builder = GraphBuilder(training=kind == "train")
+        device = self._place_weights()
+        builder = GraphBuilder(training=kind == "train", device=device, place=True)
         builder.fold_inference = kind != "train"
         with builder.active():
             forward = self._lower_forward(builder)
@@ -351,11 +352,15 @@ class Trainer:
                 state_updates=builder.state_updates,
                 allreduce_gradients=allreduce,
                 bucket_bytes=data_parallel.BUCKET_BYTES,
+                device=device,
                 **self.optimizer._native_config(),
             )
         else:
             engine = Executor(
-                builder.graph, [t.id for t in (outputs if kind == "predict" else fetches)], builder.state_updates
+                builder.graph,
+                [t.id for t in (outputs if kind == "predict" else fetches)],
+                builder.state_updates,
+                device=device,
             )
         runner = runner_module.Runner(engine, self._feed_order(engine.required_inputs), log_spec, builder.graph)
         if kind == "train":
@@ -369,6 +374,39 @@ class Trainer:
         cache[key] = runner
         return runner
 
+    def _place_weights(self) -> str:
+        """The model's device, with every weight moved there (a layer built after the model
+        was placed starts on the CPU)."""
+        device = getattr(self, "device", "cpu")
+        for layer in getattr(self, "_flatten_layers", list)():
+            # A model nested in this one runs where this one does (its own eager calls too).
+            if layer is not self and hasattr(layer, "_move_to_device") and getattr(layer, "device", device) != device:
+                layer._move_to_device(device)
+                layer.device = device
+        if device != "cpu":
+            _device.place(self.weights, device)
+        return device
+
+    def _move_to_device(self, device: str) -> None:
+        """Moves the weights and the optimizer state to `device`: the lowered graphs bound
+        the old tensors, so they are dropped and the optimizer's slots restored into the
+        graphs made next (as after loading a saved model)."""
+        state = self._optimizer_state()
+        runners = self.__dict__.get("_runners", {})
+        if runners:
+            optimizer = getattr(self, "optimizer", None)
+            if optimizer is not None:
+                dropped = {id(r) for r in runners.values()}
+                optimizer._trainers = [t for t in optimizer._trainers if id(t) not in dropped]
+                if state is not None:
+                    optimizer._restored_iterations = int(state[0])
+            runners.clear()
+        if state is not None:
+            self._pending_optimizer_state = state
+        _device.place(self.weights, device)
+        for layer in [self, *getattr(self, "_flatten_layers", list)()]:
+            layer.__dict__.get("_eager_runs", {}).clear()
+
     def _optimizer_state(self):
         """Keras's optimizer variables: iterations, learning rate, then each trainable
         variable's slots (Adam: m, v[, v_hat]; SGD: momentum; RMSprop: velocity[, momentum])."""
@@ -380,7 +418,7 @@ class Trainer:
         if self.optimizer._schedule is None:  # Keras has no learning-rate variable for a schedule
             state.append(np.array(self.optimizer.learning_rate, dtype="float32"))
         for slots in runner.slots:
-            state += [np.asarray(runner.engine.slot_tensor(v)).copy() for v in slots]
+            state += [np.array(runner.engine.slot_tensor(v).numpy(), copy=True) for v in slots]
         if isinstance(self.optimizer, optimizers_module.Nadam):  # Keras's last variable: u_product
             state.append(np.array(runner.engine.u_product, dtype="float32"))
         return state
