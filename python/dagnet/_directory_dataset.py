@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import backend
 from ._dataset import Dataset
 from ._image_utils import _pil_image
 
@@ -314,8 +315,6 @@ def image_dataset_from_directory(
 ) -> Any:
     """Keras 3's image_dataset_from_directory: batches (float32 images (batch, height, width,
     channels), labels) from one subdirectory per class (a list of two datasets for subset="both")."""
-    from . import backend
-
     _check_labels_arguments(labels, label_mode, class_names, "image")
     if labels is None or label_mode is None:
         labels, label_mode = None, None
