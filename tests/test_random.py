@@ -85,6 +85,15 @@ def test_seed_generator_serializes_like_keras():
     clone = keras.random.SeedGenerator.from_config(g.get_config())
     np.testing.assert_array_equal(keras.random.normal((3,), seed=g), keras.random.normal((3,), seed=clone))
     assert keras.random.SeedGenerator().get_config()["seed"] is None
+    entry = keras.saving.serialize_keras_object(g)
+    assert entry == {
+        "module": "keras.random",
+        "class_name": "SeedGenerator",
+        "config": g.get_config(),
+        "registered_name": None,
+    }  # Keras 3.15's entry
+    restored = keras.saving.deserialize_keras_object(entry)
+    assert isinstance(restored, keras.random.SeedGenerator) and restored.seed == 42 and restored.name == "gen"
 
 
 class Sampling(keras.layers.Layer):
