@@ -85,3 +85,11 @@ def test_fit_evaluate_predict_read_a_dataset_without_a_shuffle_warning():
     assert len(history.history["loss"]) == 3 and history.history["loss"][-1] < history.history["loss"][0]
     assert np.isfinite(model.evaluate(ds, verbose=0))
     assert model.predict(ds, verbose=0).shape == (40, 1)
+
+
+def test_batches_answer_tensor_numpy_as_keras_io_scripts_call_it():
+    images, labels = next(iter(_pairs().batch(4)))
+    assert type(images[1].numpy()) is np.ndarray and images[1].numpy().tolist() == [1.0]
+    assert int(labels[1]) == 1 and (images / 2).shape == (4, 1)
+    plain = next(_pairs().batch(4).as_numpy_iterator())
+    assert type(plain[0]) is np.ndarray

@@ -127,21 +127,24 @@ def test_sampling_layer_draws_fresh_noise_each_run_and_repeats_with_its_seed():
     np.testing.assert_array_equal(first, _sampling_model().predict(data, verbose=0))
 
 
-def test_vae_sampling_pattern_fits():
+def _fit_vae_pattern():
     keras.utils.set_random_seed(0)
     x = keras.Input((6,))
     h = keras.layers.Dense(8, activation="relu")(x)
-    z = Sampling()([keras.layers.Dense(2)(h), keras.layers.Dense(2)(h)])
+    sampling = Sampling()
+    z = sampling([keras.layers.Dense(2)(h), keras.layers.Dense(2)(h)])
     model = keras.Model(x, keras.layers.Dense(6)(z))
     model.compile(optimizer="adam", loss="mse")
-    history = model.fit(
-        np.random.rand(64, 6).astype("float32"),
-        np.random.rand(64, 6).astype("float32"),
-        epochs=3,
-        batch_size=16,
-        verbose=0,
-    )
-    assert np.isfinite(history.history["loss"]).all()
+    data = np.random.rand(64, 6).astype("float32")
+    history = model.fit(data, data, epochs=3, batch_size=16, shuffle=False, verbose=0)
+    return history.history["loss"], sampling.seed_generator
+
+
+def test_vae_sampling_pattern_fits_drawing_once_per_step_and_repeats_with_the_seed():
+    losses, generator = _fit_vae_pattern()
+    assert np.isfinite(losses).all()
+    assert int(generator.state.numpy()) == 3 * 4  # one draw per training step: 3 epochs of 4 batches
+    assert _fit_vae_pattern()[0] == losses
 
 
 class _Draw(keras.layers.Layer):
@@ -211,3 +214,17 @@ def test_dynamic_size_past_the_batch_axis_is_refused():
     x = keras.Input((None,))
     with pytest.raises(ValueError, match="dynamic size past the first axis"):
         _Draw(lambda t: keras.random.normal((None, None)))(x)
+
+
+def test_graph_unseeded_draws_use_the_global_generator_reset_by_set_random_seed():
+    def run():
+        keras.utils.set_random_seed(3)
+        x = keras.Input((3,))
+        model = keras.Model(x, _Draw(lambda t: keras.random.normal((None, 3)))(x))
+        data = np.zeros((6, 3), "float32")
+        return model.predict(data, verbose=0), model.predict(data, verbose=0)
+
+    (a1, a2), (b1, b2) = run(), run()
+    assert not np.array_equal(a1, a2)
+    np.testing.assert_array_equal(a1, b1)
+    np.testing.assert_array_equal(a2, b2)

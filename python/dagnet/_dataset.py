@@ -35,13 +35,22 @@ def _map_structure(fn: Callable, *elements: Any) -> Any:
     return fn(*elements)
 
 
+class Array(np.ndarray):
+    """A NumPy array that also answers tf.Tensor's `.numpy()`: keras-io scripts call it on
+    the batches they read from a dataset (`images[i].numpy().astype("uint8")`)."""
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self)
+
+
 def _as_numpy(element: Any) -> Any:
-    """An element as the pipeline holds it: NumPy arrays in tuples and dicts (a list becomes a tuple)."""
+    """An element as the pipeline yields it: arrays (with `.numpy()`) in tuples and dicts (a
+    list becomes a tuple)."""
     if isinstance(element, (tuple, list)):
         return tuple(_as_numpy(e) for e in element)
     if isinstance(element, dict):
         return {k: _as_numpy(v) for k, v in element.items()}
-    return element if isinstance(element, np.ndarray) else np.asarray(element)
+    return element if isinstance(element, Array) else np.asarray(element).view(Array)
 
 
 def _call(fn: Callable, element: Any) -> Any:
@@ -73,7 +82,8 @@ class Dataset:
         return (_as_numpy(e) for e in self._make_iterator())
 
     def as_numpy_iterator(self) -> Iterator:
-        return iter(self)
+        """The elements as plain NumPy arrays."""
+        return (_map_structure(np.asarray, e) for e in self)
 
     def cardinality(self) -> int:
         return self._cardinality
