@@ -196,3 +196,9 @@ def test_utils_public_names_are_keras_names_only():
     assert public == set(keras.utils.__all__)
     assert not public & {"np", "random", "Any", "annotations", "TensorLike", "InputLayer"}
     assert {"image_dataset_from_directory", "text_dataset_from_directory", "split_dataset"} <= public
+
+
+def test_keras_preprocessing_offers_the_loaders_too():
+    assert keras.preprocessing.image_dataset_from_directory is keras.utils.image_dataset_from_directory
+    assert keras.preprocessing.text_dataset_from_directory is keras.utils.text_dataset_from_directory
+    assert keras.preprocessing.timeseries_dataset_from_array is keras.utils.timeseries_dataset_from_array
