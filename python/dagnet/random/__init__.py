@@ -128,7 +128,10 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
     builder = _builder()
     if builder is not None:
         draws = _graph.Draws(builder, seed)
-        candidates = [_graph.normal(draws, shape, 0.0, 1.0, dtype, "truncated_normal") for _ in range(_CANDIDATES)]
+        like = _graph.shaped(builder, shape, dtype, "truncated_normal")
+        candidates = [
+            _graph.normal(draws, shape, 0.0, 1.0, dtype, "truncated_normal", like) for _ in range(_CANDIDATES)
+        ]
         out = _ops.clip(candidates[-1], -_TRUNCATION, _TRUNCATION)
         for z in reversed(candidates[:-1]):
             out = _ops.where(_ops.less(_ops.abs(z), _TRUNCATION), z, out)

@@ -76,13 +76,23 @@ def uniform(draws: Draws, shape: Any, minval: float, maxval: float, dtype: str, 
     return _dispatch.emit(b, "random_uniform", [draws.counter(), like], attrs)
 
 
-def normal(draws: Draws, shape: Any, mean: float, stddev: float, dtype: str, what: str) -> GraphTensor:
+def shaped(builder: GraphBuilder, shape: Any, dtype: str, what: str) -> GraphTensor:
+    """A tensor of exactly `shape` (a leading None: the batch size) and `dtype`, read by
+    random_normal for its shape only."""
+    like, attr = reference(builder, shape, dtype, what)
+    if any(d is None for d in shape) and tuple(like.shape[1:]) != tuple(attr[1:]):
+        # A batch input of another shape: a uniform draw of the wanted shape (its numbers are not read).
+        like = _dispatch.emit(
+            builder, "random_uniform", [builder.constant(np.int64(0)), like], {"seed": 0, "shape": attr}
+        )
+    return like
+
+
+def normal(
+    draws: Draws, shape: Any, mean: float, stddev: float, dtype: str, what: str, like: GraphTensor | None = None
+) -> GraphTensor:
+    """Normal numbers of `shape`; `like` (from `shaped`) may be shared by several draws."""
     b = draws.builder
-    like, attr = reference(b, shape, dtype, what)
-    static = all(d is not None for d in shape)
-    if not static and tuple(like.shape[1:]) != tuple(attr[1:]):
-        # A batch input of another shape: a uniform draw of the wanted shape gives the
-        # random_normal its shape (its numbers are not read).
-        like = _dispatch.emit(b, "random_uniform", [b.constant(np.int64(0)), like], {"seed": 0, "shape": attr})
+    like = shaped(b, shape, dtype, what) if like is None else like
     attrs = {"mean": float(mean), "stddev": float(stddev), "seed": draws.seed}
     return _dispatch.emit(b, "random_normal", [draws.counter(), like], attrs)
