@@ -65,12 +65,16 @@ class GraphBuilder:
         # A graph that only predicts: a batch norm in inference folds into the dense/conv
         # before it (ops/inference_folding.py).
         self.fold_inference = False
+        # The graph's inputs: keras.random takes a dynamic batch size from one (random/_graph.py).
+        self.inputs: list[GraphTensor] = []
 
     # -- values -------------------------------------------------------------------
     def input(self, name: str, shape: Any, dtype: str) -> GraphTensor:
         dims = [-1 if d is None else int(d) for d in shape]
         # A Keras bool tensor (an explicit mask Input) is float32 0/1 in the engine, as engine_array feeds it.
-        return GraphTensor(self, self.graph.input(name, dims, "float32" if dtype == "bool" else dtype))
+        tensor = GraphTensor(self, self.graph.input(name, dims, "float32" if dtype == "bool" else dtype))
+        self.inputs.append(tensor)
+        return tensor
 
     def param(self, variable: Any) -> GraphTensor:
         """The graph value of a Variable; one per variable, so shared weights stay shared."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, constraints, initializers, losses, metrics, ops, optimizers, regularizers
+from .. import activations, constraints, initializers, losses, metrics, ops, optimizers, random, regularizers
 from ..keras_tensor import KerasTensor
 from ..optimizers import schedules
 from .keras_saveable import KerasSaveable, builtin_class, builtin_names
@@ -103,6 +103,7 @@ _PUBLIC_MODULES = {
     "metrics": "keras.metrics",
     "optimizers": "keras.optimizers",
     "constraints": "keras.constraints",
+    "random": "keras.random",  # SeedGenerator
 }
 
 
@@ -115,9 +116,11 @@ def _public_module(obj):
         ("metrics", metrics),
         ("optimizers", optimizers),
         ("constraints", constraints),
+        ("random", random),
     ):
         for cls in type(obj).__mro__:
-            if cls.__module__ == module.__name__:
+            # (dagnet.random is a package: SeedGenerator lives in one of its modules)
+            if cls.__module__ == module.__name__ or (module is random and cls.__module__.startswith("dagnet.random.")):
                 return _PUBLIC_MODULES[name]
     return None
 
@@ -196,9 +199,15 @@ def _instantiate(config: dict, class_name: str, inner: Any, module: str, custom_
     if (
         cls is None
         and module.startswith("keras")
-        and module.split(".")[-1] in ("losses", "metrics", "optimizers", "constraints")
+        and module.split(".")[-1] in ("losses", "metrics", "optimizers", "constraints", "random")
     ):
-        table = {"losses": losses, "metrics": metrics, "optimizers": optimizers, "constraints": constraints}
+        table = {
+            "losses": losses,
+            "metrics": metrics,
+            "optimizers": optimizers,
+            "constraints": constraints,
+            "random": random,
+        }
         source = table[module.split(".")[-1]]
         cls = public_class(source, class_name)
         if cls is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._dataset import Dataset
 from .._typing import TensorLike
 from ..distribution import _training as data_parallel
 from . import data
@@ -159,7 +160,8 @@ def for_data(
                 "`class_weight` and `sample_weight` are not supported for generator inputs; yield "
                 "(x, y, sample_weight) batches instead."
             )
-        if shuffle and not is_indexable(x):
+        if shuffle and not is_indexable(x) and not isinstance(x, Dataset):
+            # (a Dataset shuffles itself, and Keras ignores `shuffle` for a tf.data.Dataset silently)
             warnings.warn(
                 "`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
                 "generator. The generator is expected to yield already-shuffled data.",
