@@ -157,7 +157,7 @@ class TextVectorization(DataLayer):
         return out.reshape(inputs.shape)
 
     def _ngram_rows(self, rows: list) -> list:
-        widths = self._ngrams
+        widths = self._ngrams or ()
         return [[" ".join(row[i : i + n]) for n in widths for i in range(len(row) - n + 1)] for row in rows]
 
     def _preprocess(self, inputs: Any) -> Any:

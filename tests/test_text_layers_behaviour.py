@@ -1,0 +1,128 @@
+"""The data preprocessing layers in models: the numeric ones build graph nodes that compute
+what their NumPy path computes (and survive a .keras round trip), the string ones refuse a
+symbolic tensor with a message naming the layer, bad arguments raise Keras's errors, and a
+keras-io style text classifier (adapt, vectorize, Embedding + Conv1D + GlobalMaxPool) trains."""
+
+import numpy as np
+import pytest
+
+import dagnet as keras
+
+INTS = np.array([[0, 2, 2], [4, 1, 1], [3, 3, 0]], dtype="int64")
+FLOATS = np.array([[-1.5, -0.2, 0.0], [0.3, 1.0, 2.5]], dtype="float32")
+
+
+def _model(layer, shape, dtype):
+    x = keras.Input(shape, dtype=dtype)
+    return keras.Model(x, layer(x))
+
+
+@pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
+def test_category_encoding_graph_matches_numpy(mode):
+    layer = keras.layers.CategoryEncoding(5, output_mode=mode)
+    data = INTS[:, :1] if mode == "one_hot" else INTS
+    got = _model(layer, data.shape[1:], "int64").predict(data, verbose=0)
+    np.testing.assert_array_equal(got, layer(data))
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "multi_hot", "count"])
+def test_discretization_graph_matches_numpy(mode):
+    layer = keras.layers.Discretization(bin_boundaries=[-1.0, 0.0, 1.0], output_mode=mode)
+    got = _model(layer, (3,), "float32").predict(FLOATS, verbose=0)
+    np.testing.assert_array_equal(got, layer(FLOATS))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"mask_token": 0}, {"output_mode": "multi_hot"}, {"output_mode": "count", "mask_token": 0}]
+)
+def test_integer_lookup_graph_matches_numpy(kwargs):
+    layer = keras.layers.IntegerLookup(**kwargs)
+    layer.adapt([3, 7, 7, 1, 0, 12, 3])
+    data = np.array([[3, 7, 100, 0], [12, 5, -4, 1]], dtype="int64")
+    got = _model(layer, (4,), "int64").predict(data, verbose=0)
+    np.testing.assert_array_equal(got, layer(data))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: keras.layers.TextVectorization(),
+        lambda: keras.layers.StringLookup(vocabulary=["a"]),
+        lambda: keras.layers.Hashing(num_bins=3),
+        lambda: keras.layers.IntegerLookup(vocabulary=[1, 2], invert=True),
+    ],
+)
+def test_data_only_layers_refuse_symbolic_tensors(make):
+    layer = make()
+    with pytest.raises(TypeError, match=f"{type(layer).__name__}.*data"):
+        layer(keras.Input((1,), dtype="int64"))
+
+
+def test_keras_argument_errors():
+    with pytest.raises(ValueError, match="`output_sequence_length` must not be set"):
+        keras.layers.TextVectorization(output_mode="multi_hot", output_sequence_length=3)
+    with pytest.raises(ValueError, match="must be either None or an integer"):
+        keras.layers.TextVectorization(output_sequence_length=2.5)
+    with pytest.raises(ValueError, match="Unkown value for `standardize`"):
+        keras.layers.TextVectorization(standardize="upper")
+    with pytest.raises(ValueError, match="`ngrams` must be None"):
+        keras.layers.TextVectorization(ngrams=[1, 2])
+    with pytest.raises(ValueError, match="`output_mode` must be `'int'` when `invert` is true"):
+        keras.layers.StringLookup(invert=True, output_mode="multi_hot")
+    with pytest.raises(ValueError, match="idf_weights"):
+        keras.layers.StringLookup(vocabulary=["a"], output_mode="tf_idf")
+    with pytest.raises(ValueError, match="repeated term"):
+        keras.layers.StringLookup(vocabulary=["a", "a"])
+    with pytest.raises(ValueError, match="num_tokens must be set"):
+        keras.layers.CategoryEncoding()
+    with pytest.raises(ValueError, match="either `num_bins` or `bin_boundaries`"):
+        keras.layers.Discretization()
+    with pytest.raises(ValueError, match="num_bins"):
+        keras.layers.Hashing(num_bins=0)
+    with pytest.raises(ValueError, match="all inputs should be in vocabulary"):
+        keras.layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["a", "b"]))
+    with pytest.raises(RuntimeError, match="must set the layer's vocabulary"):
+        keras.layers.StringLookup(output_mode="multi_hot")(np.array(["a"]))
+
+
+def test_numeric_preprocessing_model_saves(tmp_path):
+    x = keras.Input((3,), dtype="int64")
+    f = keras.Input((3,))
+    lookup = keras.layers.IntegerLookup(vocabulary=[12, 3, 7], output_mode="multi_hot")
+    merged = keras.layers.Concatenate()(
+        [
+            keras.layers.CategoryEncoding(5, output_mode="count")(x),
+            keras.layers.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot")(f)[:, 0],
+            keras.ops.cast(lookup(x), "float32"),
+        ]
+    )
+    model = keras.Model([x, f], keras.layers.Dense(2)(merged))
+    data = [INTS[:2], FLOATS]
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+
+
+def test_text_classification_script_runs():
+    rng = np.random.default_rng(0)
+    words = ["good", "great", "fun", "bad", "awful", "boring", "the", "movie", "was", "plot"]
+    texts, labels = [], []
+    for _ in range(64):
+        label = int(rng.integers(2))
+        pool = words[:3] if label else words[3:6]
+        texts.append(" ".join(rng.choice(pool + words[6:], size=8)) + "!")
+        labels.append(label)
+    vectorize_layer = keras.layers.TextVectorization(max_tokens=20, output_mode="int", output_sequence_length=10)
+    vectorize_layer.adapt(texts)
+    x = vectorize_layer(np.array(texts)[:, None])
+    assert x.shape == (64, 10) and x.dtype == np.int64
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    h = keras.layers.Embedding(20, 8)(inputs)
+    h = keras.layers.Conv1D(8, 3, padding="valid", activation="relu")(h)
+    h = keras.layers.GlobalMaxPooling1D()(h)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(h)
+    model = keras.Model(inputs, outputs)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    history = model.fit(x, np.array(labels, "float32"), batch_size=16, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
