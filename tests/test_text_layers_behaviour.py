@@ -3,6 +3,9 @@ what their NumPy path computes (and survive a .keras round trip), the string one
 symbolic tensor with a message naming the layer, bad arguments raise Keras's errors, and a
 keras-io style text classifier (adapt, vectorize, Embedding + Conv1D + GlobalMaxPool) trains."""
 
+import os
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -126,3 +129,20 @@ def test_text_classification_script_runs():
     model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
     history = model.fit(x, np.array(labels, "float32"), batch_size=16, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_loads_keras_model_with_adapted_lookup(tmp_path):
+    """Keras's .keras keeps an adapted IntegerLookup's vocabulary in assets/; dagnet reads it
+    (and writes it back the same way)."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "keras3_text")
+    data = np.load(os.path.join(here, "numeric_model.npz"))
+    model = keras.models.load_model(os.path.join(here, "numeric_model.keras"))
+    inputs = [data["ints"], data["floats"]]
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), data["y"], rtol=1e-5, atol=1e-6)
+    path = str(tmp_path / "again.keras")
+    model.save(path)
+    member = "assets/layers/integer_lookup/vocabulary.txt"
+    with zipfile.ZipFile(path) as ours, zipfile.ZipFile(os.path.join(here, "numeric_model.keras")) as theirs:
+        assert ours.read(member) == theirs.read(member)
+    again = keras.models.load_model(path)
+    np.testing.assert_allclose(again.predict(inputs, verbose=0), data["y"], rtol=1e-5, atol=1e-6)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ...saving import assets
 from .data_layer import DataLayer, batches_of, encode_numpy, encode_rows, is_batch_iterable, to_strings
 from .hash_functions import hash_bucket
 
@@ -153,6 +154,23 @@ class IndexLookup(DataLayer):
                 self.idf_weights = np.asarray(idf_weights, dtype="float32")
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
+        files = assets.pending_for(self.name)
+        if files and "vocabulary.txt" in files:
+            self._load_vocabulary_asset(files["vocabulary.txt"])
+
+    # -- assets (a .keras archive's assets/<path>/vocabulary.txt, as Keras writes it) ----
+    def _asset_files(self) -> dict[str, bytes]:
+        if self.input_vocabulary is not None or not self._tokens:
+            return {}
+        return {"vocabulary.txt": "\n".join(str(w) for w in self.get_vocabulary()).encode(self._encoding)}
+
+    def _load_vocabulary_asset(self, content: bytes) -> None:
+        lines = content.decode(self._encoding).splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        values = lines if self.vocabulary_dtype == "string" else [int(line) for line in lines]
+        # Keras keeps the idf weights in the weights file; set_vocabulary needs them in tf_idf mode.
+        self.set_vocabulary(values, idf_weights=self.idf_weights if self.output_mode == "tf_idf" else None)
 
     # -- index layout ---------------------------------------------------------------------
     def _oov_start_index(self) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ... import ops
+from ...saving import assets
 from .data_layer import encode_graph
 from .index_lookup import IndexLookup
 
@@ -136,12 +137,15 @@ class IntegerLookup(IndexLookup):
             inputs = ops.cast(inputs, "int64")
         if self.output_mode != "int":
             depth = self._depth()
-        if not self._tokens:
+        tokens = self._tokens
+        if not tokens and assets.is_probing():
+            tokens = [0]  # the first build of a model being loaded: its vocabulary comes with the assets
+        elif not tokens:
             raise ValueError(
                 f"IntegerLookup (layer '{self.name}'): the vocabulary is empty; adapt the layer or set its "
                 "vocabulary before calling it on a symbolic tensor"
             )
-        vocab = np.asarray(self._tokens, dtype=inputs.dtype)
+        vocab = np.asarray(tokens, dtype=inputs.dtype)
         start = self._token_start_index()
         hits = ops.equal(ops.expand_dims(inputs, -1), vocab)
         positions = np.arange(start, start + len(vocab), dtype="int64")
