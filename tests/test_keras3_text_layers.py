@@ -75,3 +75,13 @@ def test_config_matches_keras_and_round_trips(record):
         assert got == expected
     else:
         assert _comparable(clone.get_config()) == expected
+
+
+def test_compute_output_shape_matches_keras():
+    import text_layer_cases as C
+
+    with open(os.path.join(HERE, "fixtures", "keras3_text", "output_shapes.json")) as f:
+        expected = json.load(f)
+    for (name, kwargs, shape), want in zip(C.SHAPE_CASES, expected):
+        got = getattr(keras.layers, name)(**kwargs).compute_output_shape(tuple(shape))
+        assert list(got) == want, (name, kwargs, shape)

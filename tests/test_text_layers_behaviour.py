@@ -146,3 +146,18 @@ def test_loads_keras_model_with_adapted_lookup(tmp_path):
         assert ours.read(member) == theirs.read(member)
     again = keras.models.load_model(path)
     np.testing.assert_allclose(again.predict(inputs, verbose=0), data["y"], rtol=1e-5, atol=1e-6)
+
+
+def test_scalars_bytes_and_lists_as_keras():
+    text = keras.layers.TextVectorization(vocabulary=["a", "b"])
+    np.testing.assert_array_equal(text("a b c"), [2, 3, 1])  # one string: one sequence
+    np.testing.assert_array_equal(text(np.array([b"A b!", b"c"])), [[2, 3], [1, 0]])
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b"])
+    assert lookup("a") == 1
+    np.testing.assert_array_equal(lookup([[b"b"], ["zz"]]), [[2], [0]])
+    np.testing.assert_array_equal(keras.layers.Hashing(5)(np.array([1.5, 2.0])), [4, 4])
+
+
+def test_string_input_explains_the_data_pipeline():
+    with pytest.raises(TypeError, match="runs on the data pipeline"):
+        keras.Input(shape=(1,), dtype="string")

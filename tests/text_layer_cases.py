@@ -241,3 +241,29 @@ OTHER_CASES = [
 ]
 
 CASES = TEXT_CASES + LOOKUP_CASES + OTHER_CASES
+
+# (layer, kwargs, input shape) for compute_output_shape.
+SHAPE_CASES = [
+    ("TextVectorization", {"vocabulary": ["a", "b"]}, [None]),
+    ("TextVectorization", {"vocabulary": ["a", "b"], "output_sequence_length": 7}, [None, 1]),
+    ("TextVectorization", {"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, [None]),
+    ("TextVectorization", {"vocabulary": ["a", "b"], "output_mode": "count", "split": None}, [None]),
+    ("TextVectorization", {"vocabulary": ["a", "b"], "output_mode": "one_hot", "split": None}, [4, 1]),
+    ("StringLookup", {"vocabulary": ["a", "b"]}, [None, 3]),
+    ("StringLookup", {"vocabulary": ["a", "b"], "output_mode": "one_hot"}, [None, 1]),
+    ("StringLookup", {"vocabulary": ["a", "b"], "output_mode": "one_hot"}, [None, 3]),
+    (
+        "StringLookup",
+        {"vocabulary": ["a", "b"], "output_mode": "multi_hot", "max_tokens": 9, "pad_to_max_tokens": True},
+        [None, 3],
+    ),
+    ("IntegerLookup", {"vocabulary": [1, 2], "output_mode": "count"}, [None, 3]),
+    ("Hashing", {"num_bins": 4}, [None, 3]),
+    ("Hashing", {"num_bins": 4, "output_mode": "multi_hot"}, [None, 3]),
+    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "one_hot"}, [None]),
+    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "one_hot"}, [None, 1]),
+    ("CategoryEncoding", {"num_tokens": 4, "output_mode": "count"}, [None, 3]),
+    ("Discretization", {"bin_boundaries": [0.0, 1.0]}, [None, 3]),
+    ("Discretization", {"bin_boundaries": [0.0, 1.0], "output_mode": "one_hot"}, [None, 1]),
+    ("Discretization", {"bin_boundaries": [0.0, 1.0], "output_mode": "multi_hot"}, [None, 3]),
+]

@@ -49,9 +49,6 @@ class DataLayer(Layer):
     def _numpy_call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return tuple(self(KerasTensor(tuple(input_shape), "float32")).shape)
-
 
 def batches_of(data: Any, steps: int | None) -> Iterable[Any]:
     """The batches `adapt` reads from an iterable that is not itself an array or a list (a

@@ -136,6 +136,18 @@ class Discretization(DataLayer):
         indices = ops.sum(ops.cast(above, "int32"), axis=-1)
         return encode_graph(indices, self.output_mode, len(boundaries) + 1, self.output_dtype)
 
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        depth = len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else self.num_bins
+        if self.output_mode == "one_hot":
+            if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+                return tuple(input_shape[:-1]) + (depth,)
+            return tuple(input_shape) + (depth,)
+        if input_shape and len(input_shape) >= 2:
+            return (input_shape[0],) + tuple(input_shape[2:]) + (depth,)
+        return (depth,)
+
     def get_config(self) -> dict[str, Any]:
         return {
             "bin_boundaries": self.bin_boundaries,

@@ -98,6 +98,13 @@ class Hashing(DataLayer):
             values = values[..., 0]
         return encode_numpy(self._hash(values), self.output_mode, self.num_bins, self.dtype)
 
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        if len(input_shape) == 0:
+            return (self.num_bins,)
+        return tuple(input_shape[:-1]) + (self.num_bins,)
+
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),

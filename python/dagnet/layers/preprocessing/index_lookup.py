@@ -427,6 +427,17 @@ class IndexLookup(DataLayer):
         values = self._as_values(inputs)
         return self.encode(self.lookup(values))
 
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        input_shape = tuple(input_shape)
+        if self.output_mode == "one_hot":
+            if len(input_shape) > 1 and input_shape[-1] == 1:
+                return input_shape[:-1] + (depth,)
+            return input_shape + (depth,)
+        return input_shape[:-1] + (depth,)
+
     # -- config -------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         return {

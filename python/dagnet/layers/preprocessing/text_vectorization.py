@@ -189,6 +189,12 @@ class TextVectorization(DataLayer):
 
     # -- calling --------------------------------------------------------------------------
     def _numpy_call(self, inputs: Any) -> Any:
+        out = self._vectorize(inputs)
+        if self._split is not None and np.ndim(inputs) == 0 and not isinstance(inputs, (list, tuple)):
+            return out[0]  # one string gives one sequence, as in Keras
+        return out
+
+    def _vectorize(self, inputs: Any) -> Any:
         tokens = self._preprocess(inputs)
         lookup = self._lookup_layer
         if self._output_mode != "int":
@@ -206,6 +212,16 @@ class TextVectorization(DataLayer):
             row = row[:length]
             out[i, : len(row)] = row
         return out
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self._output_mode == "int":
+            return (input_shape[0], self._output_sequence_length)
+        if self._split is None:
+            if len(input_shape) <= 1:
+                input_shape = tuple(input_shape) + (1,)
+        else:
+            input_shape = tuple(input_shape) + (None,)
+        return self._lookup_layer.compute_output_shape(input_shape)
 
     # -- config ---------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
