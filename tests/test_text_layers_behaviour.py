@@ -161,3 +161,31 @@ def test_scalars_bytes_and_lists_as_keras():
 def test_string_input_explains_the_data_pipeline():
     with pytest.raises(TypeError, match="runs on the data pipeline"):
         keras.Input(shape=(1,), dtype="string")
+
+
+@keras.saving.register_keras_serializable(package="text_layers_test")
+def _upper(strings):
+    return np.char.upper(strings)
+
+
+def test_callable_standardize_round_trips_as_keras_writes_it():
+    layer = keras.layers.TextVectorization(standardize=_upper, vocabulary=["A", "B"])
+    np.testing.assert_array_equal(layer(["a b c"]), [[2, 3, 1]])
+    config = keras.saving.serialize_keras_object(layer)
+    assert config["config"]["standardize"] == {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "text_layers_test>_upper",
+        "registered_name": "function",
+    }
+    clone = keras.saving.deserialize_keras_object(config)
+    np.testing.assert_array_equal(clone(["a b c"]), [[2, 3, 1]])
+
+
+def test_vocabulary_file(tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("b\na\n", encoding="utf-8")
+    layer = keras.layers.StringLookup(vocabulary=str(path))
+    assert layer.get_vocabulary() == ["[UNK]", "b", "a"]
+    assert layer.get_config()["vocabulary"] is None  # as Keras: a file is saved as an asset
+    assert layer._asset_files() == {"vocabulary.txt": b"[UNK]\nb\na"}

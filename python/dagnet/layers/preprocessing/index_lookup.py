@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...saving import assets
+from ...serialization.safe_mode import in_safe_mode
 from .data_layer import DataLayer, batches_of, encode_numpy, encode_rows, is_batch_iterable, to_strings
 from .hash_functions import hash_bucket
 
@@ -208,6 +209,14 @@ class IndexLookup(DataLayer):
                 f"Received: output_mode={self.output_mode} and idf_weights={idf_weights}"
             )
         if isinstance(vocabulary, str):
+            if in_safe_mode():
+                raise ValueError(
+                    "Requested the loading of a vocabulary file outside of the model archive. This carries a "
+                    "potential risk of loading arbitrary and sensitive files and thus it is disallowed by default. "
+                    "If you trust the source of the artifact, you can override this error by passing "
+                    "`safe_mode=False` to the loading function, or calling "
+                    f"`keras.config.enable_unsafe_deserialization(). Vocabulary file: '{vocabulary}'"
+                )
             if not os.path.exists(vocabulary):
                 raise ValueError(f"Vocabulary file {vocabulary} does not exist.")
             if self.output_mode == "tf_idf":

@@ -13,13 +13,35 @@ from typing import Any
 
 import numpy as np
 
-from ...serialization import serialization_lib
+from ...serialization.object_registration import get_registered_name, get_registered_object
 from .data_layer import DataLayer, batches_of, is_batch_iterable, to_strings
 from .index_lookup import OUTPUT_MODES, _listify, validate_string_arg
 from .lookup import StringLookup
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+
+
+_BUILT_IN = {
+    "standardize": ("lower_and_strip_punctuation", "lower", "strip_punctuation"),
+    "split": ("whitespace", "character"),
+}
+
+
+def _function_name(fn: Any) -> str:
+    registered = getattr(fn, "_registered_name", None)  # a function carries its own registration
+    return registered if isinstance(registered, str) else get_registered_name(fn)
+
+
+def _serialize_function(fn: Any) -> dict[str, Any]:
+    """A callable standardize / split as Keras 3 writes a function: by its registered name
+    ('package>name'), found again through register_keras_serializable or custom_objects."""
+    return {
+        "module": "builtins",
+        "class_name": "function",
+        "config": _function_name(fn),
+        "registered_name": "function",
+    }
 
 
 class TextVectorization(DataLayer):
@@ -243,15 +265,21 @@ class TextVectorization(DataLayer):
         }
         for key in ("standardize", "split"):
             if callable(config[key]):
-                config[key] = serialization_lib.serialize_keras_object(config[key])
+                config[key] = _serialize_function(config[key])
         return {**super().get_config(), **config}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> TextVectorization:
         config = dict(config)
         for key in ("standardize", "split"):
-            if config.get(key) is not None and not isinstance(config[key], str):
-                config[key] = serialization_lib.deserialize_keras_object(config[key], custom_objects)
+            value = config.get(key)
+            if isinstance(value, dict) and value.get("class_name") == "function":
+                value = value["config"]
+            if isinstance(value, str) and value not in _BUILT_IN[key]:
+                found = get_registered_object(value, custom_objects)
+                if found is not None:
+                    value = found
+            config[key] = value
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         config.pop("trainable", None)
