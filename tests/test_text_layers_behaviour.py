@@ -189,3 +189,28 @@ def test_vocabulary_file(tmp_path):
     assert layer.get_vocabulary() == ["[UNK]", "b", "a"]
     assert layer.get_config()["vocabulary"] is None  # as Keras: a file is saved as an asset
     assert layer._asset_files() == {"vocabulary.txt": b"[UNK]\nb\na"}
+
+
+class _TextBatches(keras.utils.PyDataset):
+    """(text, label) batches, as a text dataset yields them."""
+
+    def __init__(self, texts):
+        super().__init__()
+        self.texts = texts
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        batch = np.array(self.texts[2 * i : 2 * i + 2])
+        return batch, np.zeros(len(batch))
+
+
+def test_adapt_on_a_dataset_of_pairs_and_map_over_batches():
+    texts = ["b a", "a c", "a", "c d", "b", "e"]
+    layer = keras.layers.TextVectorization()
+    layer.adapt(_TextBatches(texts), steps=2)  # the texts of the first two batches
+    assert layer.get_vocabulary() == ["", "[UNK]", "a", "c", "d", "b"]  # ties: high to low
+    mapped = [(layer(x), y) for x, y in (_TextBatches(texts)[i] for i in range(3))]
+    np.testing.assert_array_equal(mapped[0][0], [[5, 2], [2, 3]])
+    np.testing.assert_array_equal(mapped[2][0], [[5], [1]])

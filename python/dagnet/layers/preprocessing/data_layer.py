@@ -53,16 +53,25 @@ class DataLayer(Layer):
 def batches_of(data: Any, steps: int | None) -> Iterable[Any]:
     """The batches `adapt` reads from an iterable that is not itself an array or a list (a
     generator, a dataset, a PyDataset): the inputs of (x, y) pairs, at most `steps` of them."""
-    if hasattr(data, "__getitem__") and hasattr(data, "__len__") and hasattr(data, "on_epoch_end"):
-        data = (data[i] for i in range(len(data)))
-    for i, batch in enumerate(data):
+    source = data
+    if is_py_dataset(data):
+        source = (data[i] for i in range(len(data)))
+    for i, batch in enumerate(source):
         if steps is not None and i >= steps:
             break
         yield batch[0] if isinstance(batch, tuple) else batch
 
 
+def is_py_dataset(data: Any) -> bool:
+    """A PyDataset / Sequence: batches by index, len() of them."""
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__") and hasattr(data, "on_epoch_end")
+
+
 def is_batch_iterable(data: Any) -> bool:
-    """Keras's adapt test: an iterable that is not a list, tuple or array is a source of batches."""
+    """Keras's adapt test: an iterable that is not a list, tuple or array (or a PyDataset) is
+    a source of batches."""
+    if is_py_dataset(data):
+        return True
     return hasattr(data, "__iter__") and not isinstance(data, (list, tuple, np.ndarray, str, bytes))
 
 

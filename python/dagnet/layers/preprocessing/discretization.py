@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ... import ops
-from .data_layer import DataLayer, batches_of, encode_graph, encode_numpy
+from .data_layer import DataLayer, batches_of, encode_graph, encode_numpy, is_py_dataset
 from .index_lookup import validate_string_arg
 
 
@@ -93,7 +93,7 @@ class Discretization(DataLayer):
             )
         self.reset_state()
         # Keras iterates anything but an array, a list included (each element is a batch).
-        if hasattr(data, "__iter__") and not isinstance(data, np.ndarray):
+        if is_py_dataset(data) or (hasattr(data, "__iter__") and not isinstance(data, np.ndarray)):
             for batch in batches_of(data, steps):
                 self.update_state(batch)
         else:

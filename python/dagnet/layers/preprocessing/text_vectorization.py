@@ -134,16 +134,9 @@ class TextVectorization(DataLayer):
         if is_batch_iterable(data):
             for batch in batches_of(data, steps):
                 self.update_state(batch)
-        else:
+        else:  # as Keras: an array or a list is one batch (batch_size and steps are not used)
             array = to_strings(data, self._encoding)
-            if batch_size is not None:
-                for begin in range(0, len(array), batch_size):
-                    if steps is not None and begin // batch_size >= steps:
-                        break
-                    chunk = array[begin : begin + batch_size]
-                    self.update_state(chunk[:, None] if chunk.ndim == 1 else chunk)
-            else:
-                self.update_state(array[:, None] if array.ndim == 1 else array)
+            self.update_state(array[:, None] if array.ndim == 1 else array)
         self.finalize_state()
 
     def update_state(self, data: Any) -> None:
