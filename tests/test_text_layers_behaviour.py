@@ -214,3 +214,17 @@ def test_adapt_on_a_dataset_of_pairs_and_map_over_batches():
     mapped = [(layer(x), y) for x, y in (_TextBatches(texts)[i] for i in range(3))]
     np.testing.assert_array_equal(mapped[0][0], [[5, 2], [2, 3]])
     np.testing.assert_array_equal(mapped[2][0], [[5], [1]])
+
+
+def test_model_with_vocabulary_asset_and_large_weights_loads(tmp_path):
+    """Loading builds a model with assets twice; each build has the whole weights budget (the
+    17.6 MB kernel fits the file's budget once, not twice)."""
+    lookup = keras.layers.IntegerLookup(output_mode="multi_hot")
+    lookup.adapt(np.arange(2099))
+    x = keras.Input((4,), dtype="int64")
+    model = keras.Model(x, keras.layers.Dense(2100)(keras.ops.cast(lookup(x), "float32")))
+    path = str(tmp_path / "big.keras")
+    model.save(path)
+    data = np.array([[1, 2, 3, 900]])
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)

@@ -71,8 +71,7 @@ def load_model(
         state = in_safe_mode()  # a state already set wins over the argument, as in Keras
         budget = declared_weights_budget(archive.getinfo("model.weights.h5").file_size)
         with safe_mode_scope(state if state is not None else safe_mode):
-            with allocation_budget(budget, repr(path)):  # the config's weights must fit the weights file
-                model = _rebuild(archive, path, config, custom_objects)
+            model = _rebuild(archive, path, config, custom_objects, budget)
             optimizer_state = _read_weights(model, archive, path)
             if compile and compile_config:
                 model.compile_from_config(compile_config)
@@ -82,18 +81,26 @@ def load_model(
     return model
 
 
-def _rebuild(archive: zipfile.ZipFile, path: str, config: dict, custom_objects: dict[str, Any] | None) -> Any:
-    """The model from its config; with assets, built twice: once to find which layer owns
-    which asset path, then with each layer's files pending so it reads them as it is made."""
+def _rebuild(
+    archive: zipfile.ZipFile, path: str, config: dict, custom_objects: dict[str, Any] | None, budget: int
+) -> Any:
+    """The model from its config (its weights must fit the weights file); with assets, built
+    twice: once to find which layer owns which asset path, then with each layer's files
+    pending so it reads them as it is made (each build with the whole budget)."""
+
+    def build() -> Any:
+        with allocation_budget(budget, repr(path)):
+            return require_model(deserialize_keras_object(config, custom_objects), repr(path))
+
     members = [n for n in archive.namelist() if n.startswith("assets/") and not n.endswith("/")]
     if not members:
-        return require_model(deserialize_keras_object(config, custom_objects), repr(path))
+        return build()
     with assets_lib.probing():
-        probe = require_model(deserialize_keras_object(config, custom_objects), repr(path))
+        probe = build()
     contents = {name: read_member(archive, name, MAX_CONFIG_BYTES, path) for name in members}
     owned = assets_lib.assets_by_layer_name(probe, contents)
     with assets_lib.pending(owned):
-        return require_model(deserialize_keras_object(config, custom_objects), repr(path))
+        return build()
 
 
 def _read_weights(model: Any, archive: zipfile.ZipFile, path: str) -> list | None:
