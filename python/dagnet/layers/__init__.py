@@ -76,7 +76,11 @@ from .pooling import (
     MaxPooling3D,
 )
 from .preprocessing import (
+    CategoryEncoding,
     CenterCrop,
+    Discretization,
+    Hashing,
+    IntegerLookup,
     Normalization,
     RandomBrightness,
     RandomContrast,
@@ -87,6 +91,8 @@ from .preprocessing import (
     RandomZoom,
     Rescaling,
     Resizing,
+    StringLookup,
+    TextVectorization,
 )
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
@@ -199,6 +205,12 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "StringLookup",
+    "TextVectorization",
+    "CategoryEncoding",
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",

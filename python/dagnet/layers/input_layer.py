@@ -30,6 +30,13 @@ class InputLayer(Layer):
             batch_shape = kwargs.pop("batch_input_shape")
         if kwargs.pop("ragged", None):
             raise ValueError("Ragged inputs are not supported by dagnet (Keras supports them only on TensorFlow)")
+        if isinstance(dtype, str) and dtype in ("string", "str", "object"):
+            raise TypeError(
+                f"Input(dtype={dtype!r}): dagnet's engine holds numbers only, so string preprocessing "
+                "(TextVectorization, StringLookup, Hashing) runs on the data pipeline: apply the layer to the data "
+                "(`dataset.map(lambda x, y: (layer(x), y))` or `layer(numpy_data)`) and give the model an integer "
+                "or float Input for its output."
+            )
         super().__init__(name=name or _naming.uniquify("input_layer"), dtype=dtype, **kwargs)
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")

@@ -1,6 +1,6 @@
 """The `.keras` archive (Keras 3): a zip holding metadata.json, config.json (the model's
-config plus its compile config) and model.weights.h5 (weights and, optionally, the
-optimizer's state). Writes are atomic."""
+config plus its compile config), model.weights.h5 (weights and, optionally, the
+optimizer's state) and assets/ (files layers save, such as vocabularies). Writes are atomic."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .._info import info
 from ..serialization.safe_mode import in_safe_mode, safe_mode_scope
 from ..serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from ..variables import allocation_budget
+from . import assets as assets_lib
 from .atomic import atomic_path
 from .bounded_read import MAX_CONFIG_BYTES, declared_weights_budget, read_member, weights_file_limit
 from .file_format import KERAS_VERSION, h5py as _h5py, reading, require_model
@@ -38,6 +39,8 @@ def save_model(model: Any, path: str, include_optimizer: bool = True) -> None:
             archive.writestr("metadata.json", json.dumps(metadata))
             archive.writestr("config.json", json.dumps(config))
             archive.writestr("model.weights.h5", weights.getvalue())
+            for name, content in assets_lib.saved_assets(model).items():
+                archive.writestr(name, content)
 
 
 def _open_archive(path: str) -> zipfile.ZipFile:
@@ -68,8 +71,7 @@ def load_model(
         state = in_safe_mode()  # a state already set wins over the argument, as in Keras
         budget = declared_weights_budget(archive.getinfo("model.weights.h5").file_size)
         with safe_mode_scope(state if state is not None else safe_mode):
-            with allocation_budget(budget, repr(path)):  # the config's weights must fit the weights file
-                model = require_model(deserialize_keras_object(config, custom_objects), repr(path))
+            model = _rebuild(archive, path, config, custom_objects, budget)
             optimizer_state = _read_weights(model, archive, path)
             if compile and compile_config:
                 model.compile_from_config(compile_config)
@@ -77,6 +79,28 @@ def load_model(
                     model._pending_optimizer_state = from_keras(model, optimizer_state)
                     model.optimizer._restored_iterations = int(model._pending_optimizer_state[0])
     return model
+
+
+def _rebuild(
+    archive: zipfile.ZipFile, path: str, config: dict, custom_objects: dict[str, Any] | None, budget: int
+) -> Any:
+    """The model from its config (its weights must fit the weights file); with assets, built
+    twice: once to find which layer owns which asset path, then with each layer's files
+    pending so it reads them as it is made (each build with the whole budget)."""
+
+    def build() -> Any:
+        with allocation_budget(budget, repr(path)):
+            return require_model(deserialize_keras_object(config, custom_objects), repr(path))
+
+    members = [n for n in archive.namelist() if n.startswith("assets/") and not n.endswith("/")]
+    if not members:
+        return build()
+    with assets_lib.probing():
+        probe = build()
+    contents = {name: read_member(archive, name, MAX_CONFIG_BYTES, path) for name in members}
+    owned = assets_lib.assets_by_layer_name(probe, contents)
+    with assets_lib.pending(owned):
+        return build()
 
 
 def _read_weights(model: Any, archive: zipfile.ZipFile, path: str) -> list | None:

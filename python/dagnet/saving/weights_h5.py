@@ -22,8 +22,9 @@ from .optimizer_state import to_keras
 class _Saveable:
     """A node of the saved tree: a name, own variables, and named children."""
 
-    def __init__(self, name, variables, children):
+    def __init__(self, name, variables, children, obj=None):
         self.name, self.variables, self.children = name, variables, children
+        self.obj = obj  # the layer or model (None for a container or a variable group)
 
 
 def saveable_tree(obj: Any, visited: set[int] | None = None) -> _Saveable:
@@ -34,7 +35,7 @@ def saveable_tree(obj: Any, visited: set[int] | None = None) -> _Saveable:
     visited = set() if visited is None else visited
     visited.add(id(obj))
     own, children = obj._saved_structure()
-    tree = _Saveable(obj.name, own, {})
+    tree = _Saveable(obj.name, own, {}, obj)
     for name, value in children.items():
         if isinstance(value, tuple):
             tree.children[name] = _Saveable(value[0], value[1], {})

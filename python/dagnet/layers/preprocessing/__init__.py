@@ -1,6 +1,12 @@
 """Keras 3's preprocessing layers that run inside the model: rescaling, normalization,
-resizing and cropping, and the random image augmentations (training only)."""
+resizing and cropping, and the random image augmentations (training only); and the data
+layers (text vectorization, lookups, hashing, discretization, category encoding), which run
+on NumPy data and, for the numeric ones, inside a model too."""
 
+from .category_encoding import CategoryEncoding
+from .discretization import Discretization
+from .hashing import Hashing
+from .lookup import IntegerLookup, StringLookup
 from .normalization import Normalization
 from .random_affine import RandomRotation, RandomTranslation, RandomZoom
 from .random_color import RandomBrightness, RandomContrast
@@ -8,9 +14,14 @@ from .random_crop import RandomCrop
 from .random_flip import RandomFlip
 from .rescaling import Rescaling
 from .resizing import CenterCrop, Resizing
+from .text_vectorization import TextVectorization
 
 __all__ = [
+    "CategoryEncoding",
     "CenterCrop",
+    "Discretization",
+    "Hashing",
+    "IntegerLookup",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
@@ -21,4 +32,6 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "StringLookup",
+    "TextVectorization",
 ]
