@@ -69,6 +69,17 @@ def test_timeseries_dataset_trains_a_model():
     assert model.predict(ds, verbose=0).shape == (45, 1)
 
 
+def test_timeseries_dataset_takes_the_dataset_methods_scripts_call():
+    """keras-io's weather forecasting example: `for batch in dataset_train.take(1)`, then
+    `.numpy()` on the batch, as on Keras's tf.data.Dataset."""
+    data, targets = _series()
+    ds = utils.timeseries_dataset_from_array(data, targets, sequence_length=4, batch_size=8)
+    (x, y), *rest = list(ds.take(1))
+    assert not rest and x.numpy().shape == (8, 4, 2) and y.numpy().shape == (8,)
+    halves = list(ds.map(lambda x, y: (x / 2, y)).take(1))
+    np.testing.assert_allclose(halves[0][0], x / 2)
+
+
 def test_normalize_and_data_tuples_as_keras():
     np.testing.assert_allclose(utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]])), [[0.6, 0.8], [0.0, 0.0]])
     np.testing.assert_allclose(utils.normalize(np.array([3.0, 4.0]), axis=0), [[0.6, 0.8]])

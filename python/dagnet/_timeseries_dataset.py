@@ -1,8 +1,9 @@
 """``keras.utils.timeseries_dataset_from_array``: sliding windows over an array, batched.
 
-Keras returns a ``tf.data.Dataset``; dagnet returns a :class:`PyDataset` of NumPy batches,
-which ``fit`` / ``evaluate`` / ``predict`` take and a ``for`` loop iterates. Windows are
-gathered per batch on demand, so a long series is never copied once per window."""
+Keras returns a ``tf.data.Dataset``; dagnet returns its :class:`Dataset` of NumPy batches
+(``take``, ``map``, ``cache``, ... as keras-io scripts call them), which ``fit`` /
+``evaluate`` / ``predict`` take and a ``for`` loop iterates. Windows are gathered per batch
+on demand, so a long series is never copied once per window."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._py_dataset import PyDataset
+from ._dataset import Dataset
 
 
 def _check_int(name: str, value: Any) -> int:
@@ -19,12 +20,11 @@ def _check_int(name: str, value: Any) -> int:
     return int(value)
 
 
-class TimeseriesDataset(PyDataset):
+class TimeseriesWindows:
     """Batches of windows ``data[p : p + sequence_length * sampling_rate : sampling_rate]``
     (relative to ``start_index``), with ``targets[p]`` when targets are given."""
 
     def __init__(self, data: Any, targets: Any, starts: np.ndarray, window: np.ndarray, batch_size: int | None) -> None:
-        super().__init__()
         self._data, self._targets = data, targets
         self._starts, self._window, self._batch_size = starts, window, batch_size
 
@@ -60,7 +60,7 @@ def timeseries_dataset_from_array(
     seed: int | None = None,
     start_index: int | None = None,
     end_index: int | None = None,
-) -> TimeseriesDataset:
+) -> Dataset:
     """Windows of ``sequence_length`` steps, ``sampling_rate`` apart, starting every
     ``sequence_stride`` steps between ``start_index`` and ``end_index``; the target of the
     window starting at step p is ``targets[p]``. ``shuffle`` permutes the windows (seeded by
@@ -126,6 +126,7 @@ def timeseries_dataset_from_array(
         rng = np.random.RandomState(np.random.randint(1_000_000) if seed is None else seed)
         rng.shuffle(starts)
     window = np.arange(0, sequence_length * sampling_rate, sampling_rate, dtype=np.int64)
-    return TimeseriesDataset(
+    windows = TimeseriesWindows(
         data[start:end], None if targets is None else targets[start:end], starts, window, batch_size
     )
+    return Dataset(lambda: (windows[i] for i in range(len(windows))), len(windows), batched=batch_size is not None)
