@@ -1,8 +1,8 @@
 """Max pooling and its gradient against NumPy, shaped to reach every path of the
 channels_last kernels (cpu/max_pool_body.h): channel counts that leave vector tails
-(1, 3, 5, 17, 37) or span two channel blocks (300 > 256), 3x3 and 3x2 windows with
-overlapping rows (the row-reuse path, its channel passes, and the per-pixel fallback for
-rows too long for its scratch), 'same' and 'valid', strides, 1-D, 2-D and 3-D, both data
+(1, 3, 5, 17, 37) or span two channel blocks (300 > 256), windows with overlapping rows
+(the row-reuse path: whole rows with padded edges, channel passes, and the per-pixel
+fallback for rows too long for its scratch), 'same' and 'valid', strides, 1-D, 2-D and 3-D, both data
 formats, float32 and float64. Integer-valued inputs make ties common: the forward value
 and the element receiving the gradient (the first maximum in window order) must match
 exactly."""
@@ -56,12 +56,15 @@ def reference(x, dy, pool, strides, padding):
 
 CASES = [
     # (input shape channels-last, pool, strides, padding)
-    ((2, 7, 9, 3), (3, 3), (1, 1), "same"),  # inception's pool: row reuse
+    ((2, 7, 9, 3), (3, 3), (1, 1), "same"),  # inception's pool: row reuse, whole rows
     ((1, 8, 6, 17), (3, 3), (1, 1), "valid"),
     ((2, 9, 7, 37), (3, 3), (2, 2), "same"),  # stride 2 < 3 rows: reuse across a gap
     ((1, 6, 8, 5), (3, 2), (2, 1), "same"),
     ((1, 5, 40, 300), (3, 3), (1, 1), "same"),  # two channel blocks, row path in passes
-    ((1, 4, 400, 5), (3, 3), (1, 1), "same"),  # rows too long for the scratch: per pixel
+    ((1, 4, 300, 4), (3, 3), (1, 1), "same"),  # long rows, few channels: still whole rows
+    ((1, 4, 300, 37), (3, 3), (1, 1), "same"),  # too long for the scratch: per pixel
+    ((2, 9, 12, 10), (3, 3), (1, 2), "valid"),  # column stride 2: edges per pixel, rows whole
+    ((1, 7, 9, 3), (3, 4), (1, 1), "valid"),
     ((2, 7, 9, 1), (2, 2), (2, 2), "valid"),  # no row overlap: per pixel
     ((1, 5, 5, 19), (4, 4), (3, 3), "same"),
     ((2, 11, 5), (3,), (2,), "same"),  # 1-D

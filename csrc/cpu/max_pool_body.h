@@ -44,7 +44,7 @@ inline void start_running_max(T* __restrict out, const T* __restrict first, int6
 }
 
 // Scratch (elements) for the 2-D row-reuse path: kh rows of horizontal maxima.
-constexpr int64_t kRowScratch = 8192;
+constexpr int64_t kRowScratch = 4096;  // 16 KB (float) or 32 KB (double) of stack
 
 // 2-D windows that overlap vertically (stride < kernel height) and span several columns,
 // e.g. 3x3 stride 1: each input row's horizontal window maxima are computed once and
@@ -55,12 +55,29 @@ template <bool kNan, typename T>
 void max_pool_rows_2d(const PoolShape& s, const T* __restrict img, T* __restrict out, int64_t c0, int64_t nc,
                       T* __restrict rows) {
   int64_t next_row = 0;  // input rows below this have their maxima in the ring
+  // With every channel in one pass a row of maxima is one contiguous run of ow * c
+  // elements, so few channels (3, 10) still fill whole vectors: the rows are then taken
+  // whole, and with unit stride so are the outputs whose window lies inside the row.
+  const bool whole_rows = nc == s.c;
+  int64_t lo = 0, hi = 0;  // those outputs: [lo, hi)
+  if (whole_rows && s.sw == 1) {
+    lo = s.pad_left < s.ow ? s.pad_left : s.ow;
+    hi = s.w - s.kw + s.pad_left + 1;
+    hi = hi > s.ow ? s.ow : (hi < lo ? lo : hi);
+  }
   for (int64_t oy = 0; oy < s.oh; ++oy) {
     const Span ys = span_of(oy, s.sh, s.pad_top, s.kh, s.h);
     for (int64_t y = ys.begin > next_row ? ys.begin : next_row; y < ys.end; ++y) {
       T* row = rows + (y % s.kh) * s.ow * nc;
       const T* in = img + y * s.w * s.c + c0;
+      if (hi > lo) {  // each element still meets its window's columns in order
+        const T* src = in + (lo - s.pad_left) * s.c;
+        start_running_max<kNan>(row + lo * nc, src, (hi - lo) * nc);
+        for (int64_t k = 0; k < s.kw; ++k) max_into<kNan>(row + lo * nc, src + k * s.c, (hi - lo) * nc);
+      }
       for (int64_t ox = 0; ox < s.ow; ++ox) {
+        if (ox == lo) ox = hi;  // done above (hi >= lo)
+        if (ox >= s.ow) break;
         const Span xs = span_of(ox, s.sw, s.pad_left, s.kw, s.w);
         T* r = row + ox * nc;
         start_running_max<kNan>(r, in + xs.begin * s.c, nc);
@@ -69,6 +86,13 @@ void max_pool_rows_2d(const PoolShape& s, const T* __restrict img, T* __restrict
     }
     if (ys.end > next_row) next_row = ys.end;
     T* o = out + oy * s.ow * s.c + c0;
+    if (whole_rows) {
+      const int64_t n = s.ow * nc;
+      const T* first = rows + (ys.begin % s.kh) * n;
+      for (int64_t j = 0; j < n; ++j) o[j] = first[j];
+      for (int64_t y = ys.begin + 1; y < ys.end; ++y) max_into<kNan>(o, rows + (y % s.kh) * n, n);
+      continue;
+    }
     for (int64_t ox = 0; ox < s.ow; ++ox) {
       T* dst = o + ox * s.c;
       const T* first = rows + (ys.begin % s.kh) * s.ow * nc + ox * nc;
@@ -106,7 +130,7 @@ void max_pool_image_channels_last(const PoolShape& s, const T* img, T* out, int6
   // Channels per pass of the row path so that kh rows of maxima fit the scratch.
   int64_t step = s.kh * s.ow > 0 ? kRowScratch / (s.kh * s.ow) : 0;
   if (step > 16) step -= step % 16;  // whole vectors
-  if (!reuse_rows || step < 8) return max_pool_pixels<kNan>(s, img, out, c0, nc);
+  if (!reuse_rows || step < (nc < 8 ? nc : 8)) return max_pool_pixels<kNan>(s, img, out, c0, nc);
   T rows[kRowScratch];
   for (int64_t c = c0; c < c0 + nc; c += step)
     max_pool_rows_2d<kNan>(s, img, out, c, c0 + nc - c < step ? c0 + nc - c : step, rows);
