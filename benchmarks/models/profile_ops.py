@@ -15,15 +15,18 @@ instructions of `--steps` training steps after the warm-up (it switches instrume
 on and off around them with callgrind_control), repeatable whatever else the machine
 runs. One thread: valgrind runs threads one at a time anyway.
 
-`waves`: the training graph's waves as the executor forms them (Kahn levels of the data
-edges; the executor's cost is the elements each node reads and writes, and a wave runs
-its nodes concurrently, one thread each, when no node has more than 3/4 of that cost),
-with the GEMM FLOPs (convolutions, dense, matmul) of every node. A concurrent wave is
-simulated as the thread pool runs it on two threads: its nodes, in id order, cut into
-chunks of ceil(n / min(n, 8)) consecutive nodes, each thread taking the next chunk when
-it is free; its time is the busier thread's FLOPs. Run node by node, with both threads
-per node, it would take half its FLOPs: the difference, summed over the waves, is what
-the wave scheduling loses (in GFLOP run on one thread).
+`waves`: the training plan's waves as the executor runs them (`Trainer.wave_plan`: each
+wave's nodes, their costs from graph/node_cost.h, whether they run concurrently, one
+thread each, and in which order), with the GEMM FLOPs (convolutions, dense, matmul) of
+every node, under two rules. `new` is the executor's: a wave runs concurrently when its
+largest node has at most half its cost (GEMM-like ops cost FLOPs, others elements read
+and written), and hands its nodes out one at a time, largest first. `old` is the rule
+before 2026-12-05: concurrent when no node has more than 3/4 of the wave's elements
+read and written, the nodes in id order cut into chunks of ceil(n / min(n, 8)). A
+concurrent wave is simulated on two threads, each taking the next node (chunk) when it
+is free; its time is the busier thread's FLOPs. Run node by node, with both threads per
+node, it would take half its FLOPs: the difference, summed over the waves, is what the
+wave scheduling loses (in GFLOP run on one thread).
 
 `compare`: the median step of every (model, batch, threads, waves) variant, run
 round-robin in one process so load drift hits them alike, and the process's CPU time
@@ -56,18 +59,18 @@ def build(name, batch, serial_waves=False):
     from keras_api import BUILDERS
 
     import dagnet
-    from dagnet.models import training
+    from dagnet.trainers import trainer as training
 
-    original = training.Trainer
+    original = training.NativeTrainer
     if serial_waves:
-        training.Trainer = functools.partial(original, parallel_branches=False)
+        training.NativeTrainer = functools.partial(original, parallel_branches=False)
     try:
         model = BUILDERS[name](dagnet)
         inputs, targets = make_data(name, batch)
         y = targets if len(targets) > 1 else targets[0]
         model.train_on_batch(inputs, y)  # the trainer is made here, under the patch
     finally:
-        training.Trainer = original
+        training.NativeTrainer = original
     return model, inputs, lambda: model.train_on_batch(inputs, y)
 
 
@@ -245,10 +248,11 @@ def _node_flops(g, node, batch):
     return 0.0
 
 
-def _two_thread_makespan(costs):
-    """The time two threads take for these node costs, chunked as ThreadPool::parallel_for does."""
+def _two_thread_makespan(costs, chunk=None):
+    """The time two threads take for these node costs, in this order, each thread taking
+    the next `chunk` nodes when it is free (default: as ThreadPool::parallel_for cuts them)."""
     n = len(costs)
-    chunk = -(-n // min(n, 8))
+    chunk = chunk or -(-n // min(n, 8))
     threads = [0.0, 0.0]
     for start in range(0, n, chunk):
         threads[threads.index(min(threads))] += sum(costs[start : start + chunk])
@@ -258,46 +262,46 @@ def _two_thread_makespan(costs):
 def waves(args):
     for name in args.models.split(","):
         batch = args.batch or SPECS[name].batch
-        model = build(name, batch)[0]
+        model, inputs, _ = build(name, batch)
+        _, targets = make_data(name, batch)
         runner = next(r for (kind, _), r in model._runners.items() if kind == "train")
         g = runner._graph
+        shapes = [list(getattr(a, "shape", ())) for a in runner.feeds(list(inputs), list(targets))]
+        plan = runner.engine.wave_plan(shapes)
         nodes = [g.node_info(i) for i in range(g.num_nodes)]
-        level = {}
-        for i, node in enumerate(nodes):  # nodes are added in topological order
-            parents = [g.producer(v) for v in node["inputs"] if g.producer(v) >= 0]
-            level[i] = 1 + max((level[p] for p in parents), default=-1)
-        by_wave = defaultdict(list)
-        for i, lv in level.items():
-            by_wave[lv].append(i)
 
-        total_flops = lost = 0.0
-        print(f"\n## {name}, batch {batch}: {len(nodes)} nodes in {len(by_wave)} waves\n")
-        if any(sum(d < 0 for d in g.shape(v)) > 1 for n in nodes for v in n["inputs"]):
-            print(
-                "(the graph has unknown lengths besides the batch: every unknown dimension is taken as the batch "
-                "here, so the GFLOP columns are not this batch's)\n"
-            )
+        total_flops = 0.0
+        lost = {"old": 0.0, "new": 0.0}
+        print(f"\n## {name}, batch {batch}: {sum(len(w['nodes']) for w in plan)} nodes in {len(plan)} waves\n")
         print(
-            "| wave | nodes | concurrent | GFLOP | largest node | its GFLOP | lost GFLOP-on-one-thread |\n"
-            "| ---: | ---: | --- | ---: | --- | ---: | ---: |"
+            "| wave | nodes | concurrent old / new | GFLOP | largest node | its GFLOP | lost GFLOP-on-one-thread "
+            "old / new |\n| ---: | ---: | --- | ---: | --- | ---: | ---: |"
         )
-        for lv in sorted(by_wave):
-            members = [nodes[i] for i in by_wave[lv]]
-            costs = [_node_elements(g, n, batch) for n in members]
-            concurrent = len(members) > 1 and max(costs) <= 0.75 * sum(costs)
-            flops = [_node_flops(g, n, batch) for n in members]
-            total_flops += sum(flops)
-            waste = max(0.0, _two_thread_makespan(flops) - sum(flops) / 2) if concurrent else 0.0
-            lost += waste
-            if sum(flops) > 0:
-                big = members[flops.index(max(flops))]
+        for lv, wave in enumerate(plan):
+            by_id = sorted(wave["nodes"])
+            members = [nodes[i] for i in by_id]
+            elements = [_node_elements(g, n, batch) for n in members]
+            old = len(members) > 1 and max(elements) <= 0.75 * sum(elements)
+            flops_by_id = [_node_flops(g, n, batch) for n in members]
+            flops_planned = [_node_flops(g, nodes[i], batch) for i in wave["nodes"]]
+            total = sum(flops_by_id)
+            total_flops += total
+            waste_old = max(0.0, _two_thread_makespan(flops_by_id) - total / 2) if old else 0.0
+            waste_new = max(0.0, _two_thread_makespan(flops_planned, 1) - total / 2) if wave["concurrent"] else 0.0
+            lost["old"] += waste_old
+            lost["new"] += waste_new
+            if total > 0:
+                big = members[flops_by_id.index(max(flops_by_id))]
                 print(
-                    f"| {lv} | {len(members)} | {'yes' if concurrent else 'no'} | {sum(flops) / 1e9:.3f} | "
-                    f"{big['op']} | {max(flops) / 1e9:.3f} | {waste / 1e9:.3f} |"
+                    f"| {lv} | {len(members)} | {'yes' if old else 'no'} / {'yes' if wave['concurrent'] else 'no'} | "
+                    f"{total / 1e9:.3f} | {big['op']} | {max(flops_by_id) / 1e9:.3f} | "
+                    f"{waste_old / 1e9:.3f} / {waste_new / 1e9:.3f} |"
                 )
+        ideal = max(1.0, total_flops / 2)
         print(
             f"\nGEMM work {total_flops / 1e9:.2f} GFLOP; on two threads ideally {total_flops / 2e9:.2f} GFLOP-on-"
-            f"one-thread; concurrent waves add {lost / 1e9:.2f} ({lost / max(1.0, total_flops / 2):.0%})"
+            f"one-thread; concurrent waves add {lost['old'] / 1e9:.3f} ({lost['old'] / ideal:.1%}) under the old "
+            f"rule, {lost['new'] / 1e9:.3f} ({lost['new'] / ideal:.1%}) under the executor's"
         )
 
 

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
+#include "core/cpu_features.h"
 #include "core/thread_pool.h"
+#include "cpu/max_pool_body.h"
+#include "cpu/max_pool_kernels.h"
 
 namespace dagnet::cpu {
 
@@ -36,28 +40,76 @@ inline T max_step(bool nan_propagates, T best, T v) {
   return (v > best || (nan_propagates && v != v)) ? v : best;
 }
 
-constexpr int64_t kChannelBlock = 256;  // channels per task; also the per-thread scratch size
+constexpr int64_t kChannelBlock = kMaxPoolChannelBlock;  // channels per task; also the per-thread scratch size
 
-// Runs fn(image, output pixel, window, c0, c1) for every output pixel and block of channels, in
-// parallel over (image, channel block): tasks never share an input element's channel,
-// so gradient scatters into overlapping windows need no synchronisation.
+// Runs fn(image, c0, c1) for every image and block of channels, in parallel: tasks never
+// share an input element's channel, so gradient scatters into overlapping windows need
+// no synchronisation.
 template <typename Fn>
-void for_each_pixel(const PoolShape& s, Fn fn) {
+void for_each_block(const PoolShape& s, Fn fn) {
   const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
   const int64_t per_task = std::max<int64_t>(1, s.od * s.oh * s.ow * std::min(s.c, kChannelBlock) * s.kd * s.kh * s.kw);
   parallel_for(s.n * blocks, std::max<int64_t>(1, 16384 / per_task), [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
-      const int64_t i = t / blocks, c0 = (t % blocks) * kChannelBlock, c1 = std::min(s.c, c0 + kChannelBlock);
-      for (int64_t oz = 0, o = 0; oz < s.od; ++oz)
-        for (int64_t oy = 0; oy < s.oh; ++oy)
-          for (int64_t ox = 0; ox < s.ow; ++ox, ++o) fn(i, o, window(s, oz, oy, ox), c0, c1);
+      const int64_t i = t / blocks, c0 = (t % blocks) * kChannelBlock;
+      fn(i, c0, std::min(s.c, c0 + kChannelBlock));
     }
+  });
+}
+
+// Runs fn(image, output pixel, window, c0, c1) for every output pixel and block of channels.
+template <typename Fn>
+void for_each_pixel(const PoolShape& s, Fn fn) {
+  for_each_block(s, [&](int64_t i, int64_t c0, int64_t c1) {
+    for (int64_t oz = 0, o = 0; oz < s.od; ++oz)
+      for (int64_t oy = 0; oy < s.oh; ++oy)
+        for (int64_t ox = 0; ox < s.ow; ++ox, ++o) fn(i, o, window(s, oz, oy, ox), c0, c1);
+  });
+}
+
+template <typename T>
+void max_pool_channels_last(const PoolShape& s, const T* x, T* y) {
+  const MaxPoolKernels k = max_pool_kernels_for_cpu();
+  const Strides st = strides_of(s);
+  for_each_block(s, [&](int64_t i, int64_t c0, int64_t c1) {
+    if constexpr (std::is_same_v<T, float>) k.forward_f32(s, x + i * st.image, y + i * st.out_image, c0, c1 - c0);
+    else k.forward_f64(s, x + i * st.image, y + i * st.out_image, c0, c1 - c0);
+  });
+}
+
+template <typename T>
+void max_pool_grad_channels_last(const PoolShape& s, const T* x, const T* dy, T* dx) {
+  const MaxPoolKernels k = max_pool_kernels_for_cpu();
+  const Strides st = strides_of(s);
+  for_each_block(s, [&](int64_t i, int64_t c0, int64_t c1) {
+    const T *img = x + i * st.image, *g = dy + i * st.out_image;
+    if constexpr (std::is_same_v<T, float>) k.grad_f32(s, img, g, dx + i * st.image, c0, c1 - c0);
+    else k.grad_f64(s, img, g, dx + i * st.image, c0, c1 - c0);
   });
 }
 }  // namespace
 
+MaxPoolKernels max_pool_kernels_baseline() { return max_pool_kernels_here(); }
+
+MaxPoolKernels max_pool_kernels_for_cpu() {
+  static const MaxPoolKernels chosen = [] {
+#if defined(DAGNET_X86_KERNELS)
+    switch (active_cpu_isa()) {
+      case CpuIsa::AVX512: return max_pool_kernels_avx512();
+      case CpuIsa::AVX2_FMA: return max_pool_kernels_avx2();
+      case CpuIsa::Portable: break;
+    }
+#endif
+    return max_pool_kernels_baseline();
+  }();
+  return chosen;
+}
+
+// channels_last: cpu/max_pool_body.h, vectorised over the contiguous channels; below,
+// channels_first, whose channels are a plane apart.
 template <typename T>
 void max_pool(const PoolShape& s, const T* x, T* y) {
+  if (!s.channels_first) return max_pool_channels_last(s, x, y);
   const Strides st = strides_of(s);
   const int64_t ocs = out_channel_stride(s);
   for_each_pixel(s, [&](int64_t i, int64_t o, const Window& w, int64_t c0, int64_t c1) {
@@ -134,6 +186,7 @@ void max_grad_pixel(const PoolShape& s, const Window& w, int64_t pixel, int64_t 
 template <typename T>
 void max_pool_grad(const PoolShape& s, const T* x, const T* dy, T* dx) {
   std::fill(dx, dx + s.n * s.d * s.h * s.w * s.c, T(0));
+  if (!s.channels_first) return max_pool_grad_channels_last(s, x, dy, dx);
   const Strides st = strides_of(s);
   const int64_t ocs = out_channel_stride(s);
   for_each_pixel(s, [&](int64_t i, int64_t o, const Window& w, int64_t c0, int64_t c1) {

@@ -8,6 +8,7 @@
 
 #include "core/thread_pool.h"
 #include "graph/arena_layout.h"
+#include "graph/node_cost.h"
 
 namespace dagnet {
 
@@ -310,13 +311,12 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     for (ValueId in : node.inputs) {
       step.inputs.push_back(bound[in]);
       in_specs.push_back(plan->specs[in]);
-      step.cost += static_cast<double>(num_elements(plan->specs[in].shape));
     }
     for (ValueId out : node.outputs) {
       step.outputs.push_back(bound[out]);
       out_specs.push_back(plan->specs[out]);
-      step.cost += static_cast<double>(num_elements(plan->specs[out].shape));
     }
+    step.cost = node_cost(node, in_specs, out_specs);
     if (workspace_buffer[n] >= 0) {
       step.workspace_offset = memory.offsets[workspace_buffer[n]];
       step.workspace_bytes = requests[workspace_buffer[n]].bytes;
@@ -327,11 +327,12 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   }
 
   // 4. Waves. Running a wave's nodes at once makes each one single-threaded, which pays
-  // only when no single node dominates the wave.
+  // only when no single node dominates the wave's work (graph/node_cost.h); such a wave
+  // then hands its nodes out largest first.
   const bool can_parallel = options_.parallel_branches && device.type == DeviceType::CPU && thread_pool().size() > 1;
   for (const auto& wave_nodes : schedule_.waves) {
     Plan::Wave wave;
-    double total = 0, largest = 0;
+    std::vector<double> costs;
     for (NodeId n : wave_nodes) {
       const OpDef& op = *g.node(n).op;
       if (op.collective) {  // in schedule order, on this thread, outside the parallel part
@@ -339,11 +340,15 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
         continue;
       }
       wave.steps.push_back(step_of[n]);
-      double c = plan->steps[step_of[n]].cost;
-      total += c;
-      largest = std::max(largest, c);
+      costs.push_back(plan->steps[step_of[n]].cost);
     }
-    wave.parallel = can_parallel && wave.steps.size() > 1 && largest <= 0.75 * total;
+    wave.parallel = can_parallel && run_wave_concurrently(costs);
+    if (wave.parallel) {
+      std::vector<int> in_schedule_order = wave.steps;
+      std::vector<int> order = largest_first(costs);
+      for (size_t i = 0; i < order.size(); ++i) wave.steps[i] = in_schedule_order[order[i]];
+      ++plan->stats.concurrent_waves;
+    }
     plan->waves.push_back(std::move(wave));
   }
   plan->capturable = options_.capture_graphs && context_->can_capture();
@@ -376,6 +381,25 @@ PlanStats Executor::plan_stats(const std::vector<Shape>& input_shapes) {
   check(input_shapes.size() == required_inputs_.size(), ErrorKind::Value, "expected ", required_inputs_.size(),
         " input shape(s), got ", input_shapes.size());
   return plan_for(input_shapes).stats;
+}
+
+std::vector<WavePlan> Executor::wave_plan(const std::vector<Shape>& input_shapes) {
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  std::shared_lock<std::shared_mutex> graph_lock(graph_->mutex());
+  check(input_shapes.size() == required_inputs_.size(), ErrorKind::Value, "expected ", required_inputs_.size(),
+        " input shape(s), got ", input_shapes.size());
+  const Plan& plan = plan_for(input_shapes);
+  std::vector<WavePlan> waves;
+  for (const Plan::Wave& wave : plan.waves) {
+    WavePlan w;
+    w.concurrent = wave.parallel;
+    for (int s : wave.steps) {
+      w.nodes.push_back(plan.steps[s].node->id);
+      w.costs.push_back(plan.steps[s].cost);
+    }
+    waves.push_back(std::move(w));
+  }
+  return waves;
 }
 
 size_t Executor::cached_plans() const {
@@ -466,8 +490,13 @@ void Executor::launch_steps(Plan& plan) {
   for (const Plan::Wave& wave : plan.waves) {
     run_serial(wave.before);
     if (wave.parallel) {
-      thread_pool().parallel_for(static_cast<int64_t>(wave.steps.size()), 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) run_one(wave.steps[i]);
+      // One node at a time, in the plan's largest-first order, to whichever thread is
+      // free; a thread that is not scheduled in time simply takes none.
+      std::atomic<size_t> next{0};
+      const size_t n = wave.steps.size();
+      const int64_t threads = std::min<int64_t>(static_cast<int64_t>(n), thread_pool().size());
+      thread_pool().parallel_for(threads, 1, [&](int64_t, int64_t) {
+        for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) run_one(wave.steps[i]);
       });
     } else {
       run_serial(wave.steps);

@@ -37,6 +37,15 @@ struct PlanStats {
   int inplace = 0;         // outputs that took over their input's buffer
   int waves = 0;
   int nodes = 0;
+  int concurrent_waves = 0;  // waves whose nodes run at once, one thread each
+};
+
+// One wave of a plan as it runs (collectives, which run apart, left out): its nodes in
+// the order they start, their costs (graph/node_cost.h), and whether they run at once.
+struct WavePlan {
+  std::vector<NodeId> nodes;
+  std::vector<double> costs;
+  bool concurrent = false;
 };
 
 // Op-level profiling for every executor in the process (off by default: one relaxed
@@ -73,6 +82,7 @@ class Executor {
 
   // The plan for these input shapes (made if needed), for inspection and tests.
   PlanStats plan_stats(const std::vector<Shape>& input_shapes);
+  std::vector<WavePlan> wave_plan(const std::vector<Shape>& input_shapes);
   size_t cached_plans() const;
   // Bytes of the arena all plans share (the largest plan's need so far).
   size_t arena_bytes() const;

@@ -210,7 +210,20 @@ py::dict stats_to_dict(const PlanStats& s) {
   d["inplace"] = s.inplace;
   d["waves"] = s.waves;
   d["nodes"] = s.nodes;
+  d["concurrent_waves"] = s.concurrent_waves;
   return d;
+}
+
+py::list wave_plan_to_python(const std::vector<WavePlan>& waves) {
+  py::list out;
+  for (const WavePlan& w : waves) {
+    py::dict d;
+    d["nodes"] = w.nodes;
+    d["costs"] = w.costs;
+    d["concurrent"] = w.concurrent;
+    out.append(d);
+  }
+  return out;
 }
 
 // An optimizer config from {"optimizer": kind, <field>: value, ...}: every key but
@@ -536,6 +549,11 @@ PYBIND11_MODULE(_engine, m) {
                              [](const Executor& ex) { return input_names(ex.graph(), ex.required_inputs()); })
       .def("plan_stats",
            [](Executor& ex, const std::vector<Shape>& shapes) { return stats_to_dict(ex.plan_stats(shapes)); })
+      .def(
+          "wave_plan",
+          [](Executor& ex, const std::vector<Shape>& shapes) { return wave_plan_to_python(ex.wave_plan(shapes)); },
+          py::arg("input_shapes"),
+          "Per wave: node ids in the order they start, their costs, and whether they run concurrently.")
       .def_property_readonly("cached_plans", &Executor::cached_plans)
       .def_property_readonly("schedule", &schedule_to_python, "Waves of node names, in the order they run.");
 
@@ -616,7 +634,14 @@ PYBIND11_MODULE(_engine, m) {
       .def_property_readonly(
           "schedule", [](Trainer& tr) { return schedule_to_python(tr.executor()); },
           "Waves of node names, in the order they run.")
-      .def("plan_stats", [](Trainer& tr, const std::vector<Shape>& shapes) {
-        return stats_to_dict(tr.executor().plan_stats(shapes));
-      });
+      .def(
+          "plan_stats",
+          [](Trainer& tr, const std::vector<Shape>& shapes) { return stats_to_dict(tr.executor().plan_stats(shapes)); })
+      .def(
+          "wave_plan",
+          [](Trainer& tr, const std::vector<Shape>& shapes) {
+            return wave_plan_to_python(tr.executor().wave_plan(shapes));
+          },
+          py::arg("input_shapes"),
+          "Per wave: node ids in the order they start, their costs, and whether they run concurrently.");
 }
