@@ -143,6 +143,19 @@ def test_affine_transform_matches_numpy(method, mode):
     np.testing.assert_allclose(got_cf, got.transpose(0, 3, 1, 2), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["nearest", "bilinear"])
+@pytest.mark.parametrize("mode", ["reflect", "wrap", "constant", "nearest"])
+def test_affine_transform_degenerate_transforms_give_the_fill_or_a_pixel(method, mode):
+    """Coordinates beyond int64's range, infinite or NaN (a degenerate transform) are mapped
+    without any float-to-integer overflow: every output is an input pixel, a blend of them,
+    or the fill value, never garbage (UBSan flagged the old integer period count)."""
+    x = np.arange(2 * 5 * 4, dtype=np.float64).reshape(2, 5, 4, 1)
+    t = np.array([[1e30, 0, 3e29, 0, -1e30, 7e28, 0, 0], [np.inf, 0, 0, 0, 1, 0, 0, 0]])
+    (got,) = run_op("affine_transform", [x, t], {"interpolation": method, "fill_mode": mode, "fill_value": -3.0})
+    assert np.isfinite(got).all()
+    assert ((got >= -3.0) & (got <= x.max())).all()  # pixels (0..39), the fill, or blends of them
+
+
 def test_affine_transform_shared_transform_and_smaller_output():
     x = np.random.default_rng(9).standard_normal((2, 6, 7, 3))
     shift = np.array([[1, 0, 2, 0, 1, 1, 0, 0]], dtype=float)  # out(x, y) = in(x + 2, y + 1)

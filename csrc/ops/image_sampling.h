@@ -22,7 +22,10 @@ DAGNET_HOST_DEVICE inline float clamp_coordinate(float c, int64_t len) {
 }
 
 // A coordinate outside [0, len - 1] mapped back in: reflect (d c b a | a b c d | d c b a),
-// wrap (a b c d | a b c d), nearest (a a | a b c d | d d); constant leaves it outside.
+// wrap (a b c d | a b c d), nearest (a a | a b c d | d d); constant leaves it outside. The
+// periods are counted in float (floorf), never converted to an integer, so a huge or
+// infinite coordinate (a degenerate transform) cannot overflow a conversion: it ends as
+// NaN or far outside, which sample_point treats as the fill value.
 DAGNET_HOST_DEVICE inline float map_coordinate(FillMode mode, float c, int64_t len) {
   switch (mode) {
     case FillMode::Constant: return c;
@@ -32,27 +35,27 @@ DAGNET_HOST_DEVICE inline float map_coordinate(FillMode mode, float c, int64_t l
         if (len <= 1) {
           c = 0;
         } else {
-          const int64_t twice = 2 * len;
-          c = static_cast<float>(twice * static_cast<int64_t>(-c / static_cast<float>(twice))) + c;
-          c = c < static_cast<float>(-len) ? c + static_cast<float>(twice) : -c - 1;
+          const float twice = static_cast<float>(2 * len);
+          c += twice * floorf(-c / twice);
+          c = c < static_cast<float>(-len) ? c + twice : -c - 1;
         }
       } else if (c > static_cast<float>(len - 1)) {
         if (len <= 1) {
           c = 0;
         } else {
-          const int64_t twice = 2 * len;
-          c -= static_cast<float>(twice * static_cast<int64_t>(c / static_cast<float>(twice)));
-          if (c >= static_cast<float>(len)) c = static_cast<float>(twice) - c - 1;
+          const float twice = static_cast<float>(2 * len);
+          c -= twice * floorf(c / twice);
+          if (c >= static_cast<float>(len)) c = twice - c - 1;
         }
       }
       return clamp_coordinate(c, len);
     case FillMode::Wrap:
       if (c < 0) {
         if (len <= 1) c = 0;
-        else c += static_cast<float>(len * (static_cast<int64_t>(-c / static_cast<float>(len - 1)) + 1));
+        else c += static_cast<float>(len) * (floorf(-c / static_cast<float>(len - 1)) + 1);
       } else if (c > static_cast<float>(len - 1)) {
         if (len <= 1) c = 0;
-        else c -= static_cast<float>(len * static_cast<int64_t>(c / static_cast<float>(len - 1)));
+        else c -= static_cast<float>(len) * floorf(c / static_cast<float>(len - 1));
       }
       return clamp_coordinate(c, len);
   }
