@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import dagnet as keras
+from dagnet.saving import keras_file
 
 INTS = np.array([[0, 2, 2], [4, 1, 1], [3, 3, 0]], dtype="int64")
 FLOATS = np.array([[-1.5, -0.2, 0.0], [0.3, 1.0, 2.5]], dtype="float32")
@@ -228,3 +229,36 @@ def test_model_with_vocabulary_asset_and_large_weights_loads(tmp_path):
     data = np.array([[1, 2, 3, 900]])
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6)
+
+
+def _model_with_vocabulary_asset(tmp_path):
+    x = keras.Input((3,), dtype="int64")
+    lookup = keras.layers.IntegerLookup(output_mode="multi_hot")
+    lookup.adapt(np.array([[12, 3, 7], [3, 3, 12]]))
+    model = keras.Model(x, keras.layers.Dense(2)(keras.ops.cast(lookup(x), "float32")))
+    path = str(tmp_path / "lookup.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert any(n.startswith("assets/") for n in archive.namelist())
+    return model, path
+
+
+def test_assets_no_layer_owns_are_never_inflated(tmp_path, monkeypatch):
+    """A crafted archive's extra assets/ members cost nothing: only the files in a layer's
+    own folder are read."""
+    model, path = _model_with_vocabulary_asset(tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("assets/nobody/bomb.txt", b"0" * 4096)
+    read = []
+    real = keras_file.read_member
+    monkeypatch.setattr(keras_file, "read_member", lambda a, name, *rest: read.append(name) or real(a, name, *rest))
+    loaded = keras.models.load_model(path)
+    assert "assets/nobody/bomb.txt" not in read and any(n.startswith("assets/") for n in read)
+    np.testing.assert_allclose(loaded.predict(INTS[:2], verbose=0), model.predict(INTS[:2], verbose=0), rtol=1e-6)
+
+
+def test_assets_beyond_the_total_limit_are_refused(tmp_path, monkeypatch):
+    _, path = _model_with_vocabulary_asset(tmp_path)
+    monkeypatch.setattr(keras_file, "MAX_ASSET_BYTES", 4)
+    with pytest.raises(ValueError, match="assets the model's layers read declare more than 4 bytes"):
+        keras.models.load_model(path)

@@ -8,7 +8,7 @@ the model once to learn the paths) and then rebuilds it with those files pending
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .weights_h5 import saveable_tree
@@ -34,17 +34,21 @@ def saved_assets(model: Any) -> dict[str, bytes]:
     return members
 
 
-def assets_by_layer_name(model: Any, members: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
-    """Layer name -> {file name: content}, from the archive's assets/ members."""
+def assets_by_layer_name(model: Any, names: list[str], read: Callable[[str], bytes]) -> dict[str, dict[str, bytes]]:
+    """Layer name -> {file name: content}, for the archive's assets/ members (`names`) that
+    sit in a layer's own folder; `read` is called for those only, so members no layer owns
+    are never inflated."""
     found: dict[str, dict[str, bytes]] = {}
     for path, obj in _walk(saveable_tree(model), ""):
+        if not hasattr(obj, "_asset_files"):
+            continue
         prefix = "/".join(p for p in ("assets", path) if p) + "/"
         files = {
-            name[len(prefix) :]: content
-            for name, content in members.items()
+            name[len(prefix) :]: read(name)
+            for name in names
             if name.startswith(prefix) and "/" not in name[len(prefix) :]
         }
-        if files and hasattr(obj, "_asset_files"):
+        if files:
             found[obj.name] = files
     return found
 

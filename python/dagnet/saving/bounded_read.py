@@ -18,6 +18,7 @@ import numpy as np
 from .file_format import h5py
 
 MAX_CONFIG_BYTES = 64 * 2**20  # config.json / metadata.json: a config is kilobytes, a big one megabytes
+MAX_ASSET_BYTES = 256 * 2**20  # all assets/ files the layers read (a million-token vocabulary is ~10 MB)
 MAX_SLOTS_PER_WEIGHT = 3  # Adam(amsgrad=True) and RMSprop(centered=True, momentum>0) keep three
 _HDF5_SLACK_BYTES = 16 * 2**20  # headers, groups and names of the weights file, beyond the values
 _HDF5_BYTES_PER_VARIABLE = 64 * 2**10

@@ -16,7 +16,7 @@ from ..serialization.serialization_lib import deserialize_keras_object, serializ
 from ..variables import allocation_budget
 from . import assets as assets_lib
 from .atomic import atomic_path
-from .bounded_read import MAX_CONFIG_BYTES, declared_weights_budget, read_member, weights_file_limit
+from .bounded_read import MAX_ASSET_BYTES, MAX_CONFIG_BYTES, declared_weights_budget, read_member, weights_file_limit
 from .file_format import KERAS_VERSION, h5py as _h5py, reading, require_model
 from .optimizer_state import from_keras
 from .weights_h5 import read_h5, write_h5
@@ -97,8 +97,21 @@ def _rebuild(
         return build()
     with assets_lib.probing():
         probe = build()
-    contents = {name: read_member(archive, name, MAX_CONFIG_BYTES, path) for name in members}
-    owned = assets_lib.assets_by_layer_name(probe, contents)
+    read_bytes = 0
+
+    def read(name: str) -> bytes:
+        # Each member and all of them together bounded before inflating: a crafted archive
+        # cannot make the loader hold more than MAX_ASSET_BYTES of vocabularies.
+        nonlocal read_bytes
+        read_bytes += archive.getinfo(name).file_size
+        if read_bytes > MAX_ASSET_BYTES:
+            raise ValueError(
+                f"{path!r}: the assets the model's layers read declare more than {MAX_ASSET_BYTES} bytes "
+                "together; the file is corrupt or crafted"
+            )
+        return read_member(archive, name, MAX_CONFIG_BYTES, path)
+
+    owned = assets_lib.assets_by_layer_name(probe, members, read)
     with assets_lib.pending(owned):
         return build()
 
