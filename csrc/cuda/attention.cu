@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "cuda/blas.cuh"
 #include "cuda/cuda_check.h"
 #include "cuda/kernel_support.cuh"
 #include "ops/attention_layout.h"
@@ -49,20 +50,6 @@ __global__ void fill_pointers(AttentionShape s, int64_t b0, int64_t pairs, GemmO
     for (int m = 0; m < 3; ++m)
       out[m * pairs + p] = const_cast<T*>(static_cast<const T*>(ops.base[m])) + operand_offset(s, ops.kind[m], b, n, p);
   }
-}
-
-// Row-major C = op(A) op(B) for each pair, as cuBLAS's column-major C^T = op(B)^T op(A)^T.
-cublasStatus_t gemm_batched(cublasHandle_t h, bool ta, bool tb, int m, int n, int k, const float* const* A, int lda,
-                            const float* const* B, int ldb, float* const* C, int ldc, int batch) {
-  const float one = 1.0f, zero = 0.0f;
-  return cublasSgemmBatched(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &one, B, ldb, A,
-                            lda, &zero, C, ldc, batch);
-}
-cublasStatus_t gemm_batched(cublasHandle_t h, bool ta, bool tb, int m, int n, int k, const double* const* A, int lda,
-                            const double* const* B, int ldb, double* const* C, int ldc, int batch) {
-  const double one = 1.0, zero = 0.0;
-  return cublasDgemmBatched(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &one, B, ldb, A,
-                            lda, &zero, C, ldc, batch);
 }
 
 int as_int(int64_t v) {

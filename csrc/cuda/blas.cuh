@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "core/error.h"
+#include "cuda/cuda_backend.h"
 #include "cuda/cuda_check.h"
 
 namespace dagnet::cuda {
@@ -19,6 +20,12 @@ namespace dagnet::cuda {
 inline int blas_int(int64_t v, const char* what) {
   check(v >= 0 && v <= INT_MAX, ErrorKind::Value, what, ": a dimension of ", v, " is beyond cuBLAS's int range");
   return static_cast<int>(v);
+}
+
+// The float32 math mode for the next GEMM on `h`: TF32 tensor cores only when switched on
+// (runtime/math_mode.h), read per call so the switch applies to models already running.
+inline void apply_math_mode(cublasHandle_t h) {
+  check_cublas(cublasSetMathMode(h, tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
 }
 
 inline cublasStatus_t cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
@@ -58,6 +65,7 @@ void gemm(cublasHandle_t h, bool trans_a, bool trans_b, int64_t m, int64_t n, in
     return;
   }
   const T one = T(1), beta = accumulate ? T(1) : T(0);
+  apply_math_mode(h);
   check_cublas(cublas_gemm(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
                            blas_int(n, what), blas_int(m, what), blas_int(k, what), &one, B, blas_int(ldb, what), A,
                            blas_int(lda, what), &beta, C, blas_int(ldc, what)),
@@ -78,11 +86,29 @@ void gemm_strided_batched(cublasHandle_t h, bool trans_a, bool trans_b, int64_t 
     return;
   }
   const T one = T(1), zero = T(0);
+  apply_math_mode(h);
   check_cublas(cublas_gemm_strided_batched(h, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
                                            blas_int(n, what), blas_int(m, what), blas_int(k, what), &one, B,
                                            blas_int(ldb, what), stride_b, A, blas_int(lda, what), stride_a, &zero, C,
                                            blas_int(n, what), stride_c, blas_int(batch, what)),
                what);
+}
+
+// Row-major C = op(A) op(B) for each pointer pair (cuBLAS batched, one call), as cuBLAS's column-major C^T = op(B)^T
+// op(A)^T.
+inline cublasStatus_t gemm_batched(cublasHandle_t h, bool ta, bool tb, int m, int n, int k, const float* const* A,
+                                   int lda, const float* const* B, int ldb, float* const* C, int ldc, int batch) {
+  const float one = 1.0f, zero = 0.0f;
+  apply_math_mode(h);
+  return cublasSgemmBatched(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &one, B, ldb, A,
+                            lda, &zero, C, ldc, batch);
+}
+inline cublasStatus_t gemm_batched(cublasHandle_t h, bool ta, bool tb, int m, int n, int k, const double* const* A,
+                                   int lda, const double* const* B, int ldb, double* const* C, int ldc, int batch) {
+  const double one = 1.0, zero = 0.0;
+  apply_math_mode(h);
+  return cublasDgemmBatched(h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &one, B, ldb, A,
+                            lda, &zero, C, ldc, batch);
 }
 
 }  // namespace dagnet::cuda

@@ -60,8 +60,6 @@ class CudaContext final : public DeviceContext {
     check_cublas(cublasCreate(&h), "cublasCreate");
     blas = h;
     check_cublas(cublasSetStream(h, s), "cublasSetStream");
-    check_cublas(cublasSetMathMode(h, g_tf32.load() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
-                 "cublasSetMathMode");
     error = static_cast<DeviceError*>(allocator_.allocate(sizeof(DeviceError)));
     check_cuda(cudaMemsetAsync(error, 0, sizeof(DeviceError), s), "cudaMemsetAsync");
     check_cuda(cudaMallocHost(&host_error_, sizeof(DeviceError)), "cudaMallocHost");  // pinned: async read-back

@@ -16,6 +16,7 @@
 #include "python/distributed_bindings.h"
 #include "runtime/build_info.h"
 #include "runtime/init.h"
+#include "runtime/math_mode.h"
 
 namespace py = pybind11;
 using namespace dagnet;
@@ -290,6 +291,10 @@ PYBIND11_MODULE(_engine, m) {
       PyErr_SetString(type, e.what());
     }
   });
+
+  m.def("set_allow_tf32", &set_allow_tf32, py::arg("on"),
+        "TF32 tensor-core math for float32 GEMMs on CUDA devices (off by default; no effect on the CPU).");
+  m.def("allow_tf32", &allow_tf32);
 
   m.def("info", [] {
     BuildInfo b = build_info();
