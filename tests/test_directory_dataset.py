@@ -47,6 +47,16 @@ def test_text_classes_inferred_sorted_and_nested_files_found(text_tree):
     assert x.dtype.kind == "U" and x.shape == (4,) and y.dtype == np.int32 and y.shape == (4,)
 
 
+def test_a_link_cycle_is_walked_once(text_tree):
+    """follow_links=True with a link back to its own class folder: each file is listed once."""
+    os.symlink(os.path.join(text_tree, "pos"), os.path.join(text_tree, "pos", "nested", "loop"))
+    ds = keras.utils.text_dataset_from_directory(
+        text_tree, batch_size=None, shuffle=False, follow_links=True, verbose=False
+    )
+    labels = [int(y) for _, y in ds]
+    assert labels == [0] * 7 + [1] * 7
+
+
 def test_text_label_modes_class_names_and_max_length(text_tree):
     ds = keras.utils.text_dataset_from_directory(
         text_tree, label_mode="categorical", class_names=["pos", "neg"], max_length=6, shuffle=False, verbose=False

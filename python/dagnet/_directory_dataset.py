@@ -33,7 +33,18 @@ _PIL_FILTER = {
 # -- listing (Keras's dataset_utils.index_directory) ---------------------------------------------
 def _valid_files(directory: str, follow_links: bool, formats: tuple) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda w: w[0]):
+    visited: set[str] = set()
+    walked = []
+    for root, dirs, files in os.walk(directory, followlinks=follow_links):
+        # Following links, a link back to an ancestor would list the same files again at
+        # every depth: each real folder is walked once.
+        real = os.path.realpath(root)
+        if real in visited:
+            dirs[:] = []
+            continue
+        visited.add(real)
+        walked.append((root, files))
+    for root, files in sorted(walked, key=lambda w: w[0]):
         found.extend((root, f) for f in sorted(files) if f.lower().endswith(formats))
     return found
 
