@@ -99,6 +99,12 @@ def test_splits_are_disjoint_complete_and_reproducible(text_tree):
     assert [t for batch in split("both")[0] for t in batch[0]] == epochs[0]
 
 
+def test_batch_size_must_be_positive(text_tree):
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="Batch size must be greater than zero"):
+            keras.utils.text_dataset_from_directory(text_tree, batch_size=bad, verbose=False)
+
+
 def test_keras_argument_errors(text_tree):
     load = keras.utils.text_dataset_from_directory
     with pytest.raises(ValueError, match="you must provide a `seed`"):

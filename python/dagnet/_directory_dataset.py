@@ -226,6 +226,10 @@ def _from_directory(
     what: str,
 ) -> Any:
     check_validation_split_arg(validation_split, subset, shuffle, seed)
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0
+    ):
+        raise ValueError(f"Batch size must be greater than zero (or None). Received: batch_size={batch_size!r}")
     if seed is None:
         seed = np.random.randint(10**6)
     paths, labels, class_names = index_directory(
