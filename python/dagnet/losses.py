@@ -386,3 +386,23 @@ def get(identifier: Any) -> Loss | None:
     if callable(identifier):
         return LossFunctionWrapper(identifier)
     raise ValueError(f"Could not interpret loss identifier: {identifier}")
+
+
+# Composed (dagnet.ops) losses live in their own module; it subclasses the classes above.
+from ._focal_dice_losses import (  # noqa: E402
+    CLASSES as _COMPOSED,
+    FUNCTIONS as _COMPOSED_FUNCTIONS,
+    BinaryFocalCrossentropy as BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy as CategoricalFocalCrossentropy,
+    Dice as Dice,
+    Tversky as Tversky,
+    binary_focal_crossentropy as binary_focal_crossentropy,
+    categorical_focal_crossentropy as categorical_focal_crossentropy,
+    dice as dice,
+    tversky as tversky,
+)
+
+_NEW.update(_COMPOSED)
+_BY_NAME.update(_COMPOSED)
+_BY_NAME.update({cls.__name__: cls for cls in _COMPOSED.values()})
+_FUNCTIONS.update(_COMPOSED_FUNCTIONS)

@@ -1,0 +1,108 @@
+"""BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice and Tversky against Keras 3's
+values (tests/fixtures/keras3_metrics_losses.npz, made by
+tests/fixtures/make/keras3_metrics_losses.py): standalone, as functions, and under
+compile()/fit()/evaluate()."""
+
+import os
+
+import keras3_metrics_losses_cases as C
+import numpy as np
+import pytest
+
+import dagnet as keras
+
+FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_metrics_losses.npz"))
+DATA = {k[len("data/") :]: FIXTURE[k] for k in FIXTURE.files if k.startswith("data/")}
+
+
+@pytest.mark.parametrize("case", sorted(C.LOSS_CASES))
+def test_standalone_loss_matches_keras(case):
+    cls, kwargs, kind, sw = C.LOSS_CASES[case]
+    loss = getattr(keras.losses, cls)(**kwargs)
+    weights = DATA["sample_weight"] if sw else None
+    value = loss(DATA[f"{kind}_true"], DATA[f"{kind}_pred"], sample_weight=weights)
+    np.testing.assert_allclose(float(np.asarray(value)), FIXTURE[f"loss/{case}"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(C.FUNCTION_CASES))
+def test_function_form_matches_keras(case):
+    fn, kwargs, kind = C.FUNCTION_CASES[case]
+    values = getattr(keras.losses, fn)(DATA[f"{kind}_true"], DATA[f"{kind}_pred"], **kwargs)
+    expected = FIXTURE[f"fn/{case}"]
+    assert np.shape(values) == expected.shape
+    np.testing.assert_allclose(np.asarray(values), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(C.FIT_CASES))
+def test_fit_and_evaluate_match_keras(case):
+    loss_spec, metrics, activation, target = C.FIT_CASES[case]
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation=activation)(inputs))
+    model.set_weights([DATA["kernel"], DATA["bias"]])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=C.build(keras, loss_spec), metrics=metrics)
+    history = model.fit(DATA["x"], DATA[target], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    prefix = f"fit/{case}/history/"
+    for key in [k[len(prefix) :] for k in FIXTURE.files if k.startswith(prefix)]:
+        np.testing.assert_allclose(history.history[key], FIXTURE[prefix + key], rtol=1e-5, atol=1e-6, err_msg=key)
+    result = model.evaluate(DATA["x"], DATA[target], batch_size=4, verbose=0, return_dict=True)
+    prefix = f"fit/{case}/evaluate/"
+    for key in [k[len(prefix) :] for k in FIXTURE.files if k.startswith(prefix)]:
+        np.testing.assert_allclose(result[key], FIXTURE[prefix + key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_function_forms_in_compile_resolve_to_the_classes():
+    for fn, cls in [
+        (keras.losses.binary_focal_crossentropy, keras.losses.BinaryFocalCrossentropy),
+        (keras.losses.categorical_focal_crossentropy, keras.losses.CategoricalFocalCrossentropy),
+        (keras.losses.dice, keras.losses.Dice),
+        (keras.losses.tversky, keras.losses.Tversky),
+    ]:
+        assert isinstance(keras.losses.get(fn), cls)
+        assert isinstance(keras.losses.get(fn.__name__), cls)
+        assert isinstance(keras.losses.get(cls.__name__), cls)
+
+
+def test_get_config_keys_and_round_trip():
+    config = keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.3).get_config()
+    assert config == {
+        "name": "binary_focal_crossentropy",
+        "reduction": "sum_over_batch_size",
+        "from_logits": False,
+        "label_smoothing": 0.0,
+        "axis": -1,
+        "apply_class_balancing": True,
+        "alpha": 0.3,
+        "gamma": 2.0,
+    }
+    assert set(keras.losses.CategoricalFocalCrossentropy().get_config()) == {
+        "name",
+        "reduction",
+        "from_logits",
+        "label_smoothing",
+        "axis",
+        "alpha",
+        "gamma",
+    }
+    assert keras.losses.Dice(axis=(1, 2)).get_config() == {
+        "name": "dice",
+        "reduction": "sum_over_batch_size",
+        "axis": (1, 2),
+    }
+    tversky = keras.losses.Tversky(alpha=0.3, beta=0.7)
+    assert tversky.get_config() == {
+        "name": "tversky",
+        "reduction": "sum_over_batch_size",
+        "alpha": 0.3,
+        "beta": 0.7,
+        "axis": None,
+    }
+    clone = keras.losses.Tversky.from_config(tversky.get_config())
+    y_true, y_pred = DATA["mask_true"], DATA["mask_pred"]
+    assert float(clone(y_true, y_pred)) == float(tversky(y_true, y_pred))
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="axis"):
+        keras.losses.categorical_focal_crossentropy(DATA["cat_true"], DATA["cat_pred"], axis=True)
+    with pytest.raises(ValueError):
+        keras.losses.Dice(reduction="bogus")
