@@ -29,6 +29,11 @@ def data():
         "y_onehot": np.eye(3, dtype="float32")[rng.integers(0, 3, 8)],
         "kernel": rng.normal(0, 0.5, (4, 3)).astype("float32"),
         "bias": rng.normal(0, 0.1, (3,)).astype("float32"),
+        "reg_true": rng.normal(size=(6, 3)).astype("float32"),
+        "reg_pred": rng.normal(size=(6, 3)).astype("float32"),
+        "values_true": rng.normal(size=(6, 3)).astype("float32"),  # Mean / Sum: y_true is unused
+        "values_pred": rng.normal(size=(6, 3)).astype("float32"),
+        "y_reg": rng.normal(size=(8, 3)).astype("float32"),
     }
 
 
@@ -57,6 +62,25 @@ LOSS_CASES = {
     "tversky_axis": ("Tversky", {"alpha": 0.3, "beta": 0.7, "axis": (1, 2, 3)}, "mask", False),
 }
 
+# case: (metric class, kwargs, data kind, with sample weights); update_state runs twice (the
+# first 4 rows, then the rest), so the state accumulates across calls
+METRIC_CASES = {
+    "f1_none": ("F1Score", {}, "cat", False),
+    "f1_micro_thr": ("F1Score", {"average": "micro", "threshold": 0.5}, "binary", False),
+    "f1_macro_sw": ("F1Score", {"average": "macro", "threshold": 0.4}, "binary", True),
+    "f1_weighted": ("F1Score", {"average": "weighted"}, "cat", False),
+    "fbeta_macro": ("FBetaScore", {"average": "macro", "beta": 2.0, "threshold": 0.5}, "binary", False),
+    "fbeta_weighted_sw": ("FBetaScore", {"average": "weighted", "beta": 0.5}, "cat", True),
+    "r2_default": ("R2Score", {}, "reg", False),
+    "r2_variance_sw": ("R2Score", {"class_aggregation": "variance_weighted_average"}, "reg", True),
+    "r2_none": ("R2Score", {"class_aggregation": None}, "reg", False),
+    "r2_adjusted": ("R2Score", {"num_regressors": 2}, "reg", False),
+    "mean": ("Mean", {}, "values", False),
+    "mean_sw": ("Mean", {}, "values", True),
+    "sum": ("Sum", {}, "values", False),
+    "sum_sw": ("Sum", {}, "values", True),
+}
+
 # case: (function name, kwargs, data kind): the per-sample values
 FUNCTION_CASES = {
     "binary_focal_crossentropy": ("binary_focal_crossentropy", {"gamma": 2.5}, "binary"),
@@ -72,7 +96,24 @@ FIT_CASES = {
     "cfce": (("CategoricalFocalCrossentropy", {"label_smoothing": 0.1}), [], "softmax", "y_onehot"),
     "dice": (("Dice", {}), [], "sigmoid", "y_binary"),
     "tversky": (("Tversky", {"alpha": 0.3, "beta": 0.7}), [], "sigmoid", "y_binary"),
+    "f_scores": (
+        "binary_crossentropy",
+        [("F1Score", {"average": "macro", "threshold": 0.5}), ("FBetaScore", {"average": "micro", "beta": 2.0})],
+        "sigmoid",
+        "y_binary",
+    ),
+    "f1_weighted": ("categorical_crossentropy", [("F1Score", {"average": "weighted"})], "softmax", "y_onehot"),
+    "r2": (
+        "mse",
+        [("R2Score", {}), ("R2Score", {"class_aggregation": "variance_weighted_average", "name": "r2v"})],
+        None,
+        "y_reg",
+    ),
 }
+
+
+def build_metrics(module, specs):
+    return [getattr(module.metrics, name)(**kwargs) for name, kwargs in specs]
 
 
 def build(module, spec):
@@ -80,3 +121,24 @@ def build(module, spec):
         return spec
     name, kwargs = spec
     return getattr(module.losses, name)(**kwargs)
+
+
+def check_fit(module, case, fixture):
+    """Fits the case's Dense(3) model with `module` (dagnet) and compares the history and
+    evaluate() numbers with Keras's in `fixture`."""
+    data = {k[len("data/") :]: fixture[k] for k in fixture.files if k.startswith("data/")}
+    loss_spec, metrics, activation, target = FIT_CASES[case]
+    inputs = module.Input((4,))
+    model = module.Model(inputs, module.layers.Dense(3, activation=activation)(inputs))
+    model.set_weights([data["kernel"], data["bias"]])
+    model.compile(
+        optimizer=module.optimizers.SGD(0.1), loss=build(module, loss_spec), metrics=build_metrics(module, metrics)
+    )
+    history = model.fit(data["x"], data[target], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    result = model.evaluate(data["x"], data[target], batch_size=4, verbose=0, return_dict=True)
+    for kind, got in (("history", history.history), ("evaluate", result)):
+        prefix = f"fit/{case}/{kind}/"
+        keys = [k[len(prefix) :] for k in fixture.files if k.startswith(prefix)]
+        assert keys and set(keys) == set(got), (keys, sorted(got))
+        for key in keys:
+            np.testing.assert_allclose(got[key], fixture[prefix + key], rtol=1e-5, atol=1e-6, err_msg=key)

@@ -775,6 +775,16 @@ def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any = 0.5
     return ops.mean(ops.equal(y_true, ops.greater(y_pred, threshold)), axis=-1)
 
 
+# F-scores, R2 and the plain aggregators live in their own module (it subclasses Metric).
+from ._score_metrics import (  # noqa: E402
+    CLASSES as _SCORE_CLASSES,
+    F1Score as F1Score,
+    FBetaScore as FBetaScore,
+    Mean as Mean,
+    R2Score as R2Score,
+    Sum as Sum,
+)
+
 _CLASSES: list[type[Metric]] = [
     Accuracy,
     BinaryAccuracy,
@@ -804,6 +814,7 @@ _CLASSES: list[type[Metric]] = [
     FalseNegatives,
     AUC,
 ]
+_CLASSES += _SCORE_CLASSES
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
 _BY_NAME.update(
