@@ -34,6 +34,14 @@ def data():
         "values_true": rng.normal(size=(6, 3)).astype("float32"),  # Mean / Sum: y_true is unused
         "values_pred": rng.normal(size=(6, 3)).astype("float32"),
         "y_reg": rng.normal(size=(8, 3)).astype("float32"),
+        "iou_true": np.array([0, 1, 2, 2, -1, 1], dtype="float32"),  # -1: out of range (or ignored)
+        "iou_pred": np.array([0, 2, 2, 1, 0, 3], dtype="float32"),  # 3: out of range
+        "iouprob_true": np.array([0, 1, 2, 2, 0, 1], dtype="float32"),
+        "iouprob_pred": probs,  # argmax over the last axis
+        "seg_true": rng.integers(0, 3, (2, 3, 4)).astype("float32"),
+        "seg_pred": rng.integers(0, 3, (2, 3, 4)).astype("float32"),
+        "y_sparse": rng.integers(0, 3, (8,)).astype("float32"),
+        "weights_int": np.array([1.0, 2.0, 1.0, 0.0, 3.0, 1.0], dtype="float32"),
     }
 
 
@@ -79,6 +87,17 @@ METRIC_CASES = {
     "mean_sw": ("Mean", {}, "values", True),
     "sum": ("Sum", {}, "values", False),
     "sum_sw": ("Sum", {}, "values", True),
+    "miou": ("MeanIoU", {"num_classes": 3}, "iou", False),
+    "miou_ignore": ("MeanIoU", {"num_classes": 3, "ignore_class": -1}, "iou", False),
+    "miou_float_sw": ("MeanIoU", {"num_classes": 3, "dtype": "float32"}, "iou", True),
+    "miou_int_sw": ("MeanIoU", {"num_classes": 3}, "iou", True),  # weights truncated to int
+    "miou_dense_pred": ("MeanIoU", {"num_classes": 3, "sparse_y_pred": False}, "iouprob", False),
+    "miou_seg": ("MeanIoU", {"num_classes": 3, "ignore_class": 0}, "seg", False),
+    "iou_targets": ("IoU", {"num_classes": 3, "target_class_ids": [0, 2]}, "iou", False),
+    "binary_iou": ("BinaryIoU", {"target_class_ids": [0, 1], "threshold": 0.4}, "binary", False),
+    "binary_iou_one": ("BinaryIoU", {"target_class_ids": [1], "dtype": "float32"}, "binary", False),
+    "onehot_iou": ("OneHotIoU", {"num_classes": 3, "target_class_ids": [0, 2], "dtype": "float32"}, "cat", True),
+    "onehot_miou": ("OneHotMeanIoU", {"num_classes": 3}, "cat", False),
 }
 
 # case: (function name, kwargs, data kind): the per-sample values
@@ -103,6 +122,27 @@ FIT_CASES = {
         "y_binary",
     ),
     "f1_weighted": ("categorical_crossentropy", [("F1Score", {"average": "weighted"})], "softmax", "y_onehot"),
+    "iou": (
+        "binary_crossentropy",
+        [("BinaryIoU", {"threshold": 0.5, "name": "biou"}), ("BinaryIoU", {"target_class_ids": [1], "name": "iou1"})],
+        "sigmoid",
+        "y_binary",
+    ),
+    "onehot_iou": (
+        "categorical_crossentropy",
+        [
+            ("OneHotMeanIoU", {"num_classes": 3, "name": "ohmiou"}),
+            ("OneHotIoU", {"num_classes": 3, "target_class_ids": [1, 2], "name": "ohiou"}),
+        ],
+        "softmax",
+        "y_onehot",
+    ),
+    "sparse_iou": (
+        "sparse_categorical_crossentropy",
+        [("MeanIoU", {"num_classes": 3, "sparse_y_pred": False, "name": "miou"})],
+        "softmax",
+        "y_sparse",
+    ),
     "r2": (
         "mse",
         [("R2Score", {}), ("R2Score", {"class_aggregation": "variance_weighted_average", "name": "r2v"})],

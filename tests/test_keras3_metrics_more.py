@@ -99,3 +99,32 @@ def test_bad_arguments_raise_keras_errors():
         keras.metrics.R2Score(num_regressors=-1)
     with pytest.raises(ValueError, match="2D inputs"):
         keras.metrics.F1Score().update_state(np.ones((2, 3, 1)), np.ones((2, 3, 1)))
+
+
+def test_iou_configs_names_and_errors():
+    assert keras.metrics.MeanIoU(num_classes=3, name="m").get_config() == {
+        "name": "m",
+        "dtype": "int64",
+        "num_classes": 3,
+        "ignore_class": None,
+        "sparse_y_true": True,
+        "sparse_y_pred": True,
+        "axis": -1,
+    }
+    assert keras.metrics.BinaryIoU(name="b").get_config() == {
+        "target_class_ids": [0, 1],
+        "threshold": 0.5,
+        "name": "b",
+        "dtype": "int64",
+    }
+    assert "sparse_y_true" not in keras.metrics.OneHotIoU(3, [1], name="o").get_config()
+    assert "target_class_ids" not in keras.metrics.OneHotMeanIoU(3, name="o").get_config()
+    config = keras.metrics.IoU(3, [0, 2], name="i", ignore_class=1).get_config()
+    assert keras.metrics.get({"class_name": "IoU", "config": config}).get_config() == config
+    with pytest.raises(ValueError, match=r"Target class id 3 is out of range, which is \[0, 3\)"):
+        keras.metrics.IoU(num_classes=3, target_class_ids=[0, 3])
+    metric = keras.metrics.MeanIoU(num_classes=2)
+    metric.update_state([0, 1], [0, 1])
+    np.testing.assert_array_equal(metric.total_cm, [[1, 0], [0, 1]])
+    metric.reset_state()
+    np.testing.assert_array_equal(metric.total_cm, np.zeros((2, 2)))

@@ -775,7 +775,16 @@ def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any = 0.5
     return ops.mean(ops.equal(y_true, ops.greater(y_pred, threshold)), axis=-1)
 
 
-# F-scores, R2 and the plain aggregators live in their own module (it subclasses Metric).
+# F-scores, R2, the plain aggregators and the IoU family live in their own modules (they
+# subclass Metric, so they are imported once it exists).
+from ._iou_metrics import (  # noqa: E402
+    CLASSES as _IOU_CLASSES,
+    BinaryIoU as BinaryIoU,
+    IoU as IoU,
+    MeanIoU as MeanIoU,
+    OneHotIoU as OneHotIoU,
+    OneHotMeanIoU as OneHotMeanIoU,
+)
 from ._score_metrics import (  # noqa: E402
     CLASSES as _SCORE_CLASSES,
     F1Score as F1Score,
@@ -814,7 +823,7 @@ _CLASSES: list[type[Metric]] = [
     FalseNegatives,
     AUC,
 ]
-_CLASSES += _SCORE_CLASSES
+_CLASSES += _SCORE_CLASSES + _IOU_CLASSES
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
 _BY_NAME.update(
