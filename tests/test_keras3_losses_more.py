@@ -21,7 +21,9 @@ def test_standalone_loss_matches_keras(case):
     loss = getattr(keras.losses, cls)(**kwargs)
     weights = DATA["sample_weight"] if sw else None
     value = loss(DATA[f"{kind}_true"], DATA[f"{kind}_pred"], sample_weight=weights)
-    np.testing.assert_allclose(float(np.asarray(value)), FIXTURE[f"loss/{case}"], rtol=1e-5, atol=1e-6)
+    expected = FIXTURE[f"loss/{case}"]
+    assert np.shape(value) == expected.shape
+    np.testing.assert_allclose(np.asarray(value), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("case", sorted(C.FUNCTION_CASES))
@@ -92,5 +94,10 @@ def test_get_config_keys_and_round_trip():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="axis"):
         keras.losses.categorical_focal_crossentropy(DATA["cat_true"], DATA["cat_pred"], axis=True)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid value for argument `reduction`"):
         keras.losses.Dice(reduction="bogus")
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="sigmoid")(inputs))
+    model.compile(optimizer="sgd", loss=keras.losses.Dice(reduction="sum"))
+    with pytest.raises(ValueError, match="reduction='sum'"):
+        model.fit(DATA["binary_pred"], DATA["binary_true"], verbose=0)

@@ -110,14 +110,34 @@ def tversky(y_true: TensorLike, y_pred: TensorLike, alpha: float = 0.5, beta: fl
     return ops.subtract(1.0, ops.divide(intersection, denominator))
 
 
+_REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
+
+
+def _same_rank(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras's squeeze_or_expand_to_same_rank (expand_rank_1=True)."""
+    if x.ndim == w.ndim + 1 and x.shape[-1] == 1:
+        return (x, w[..., None]) if w.ndim == 1 else (x[..., 0], w)
+    if w.ndim == x.ndim + 1 and w.shape[-1] == 1:
+        return (x[..., None], w) if x.ndim == 1 else (x, w[..., 0])
+    return x, w
+
+
 class _FunctionLoss(LossFunctionWrapper):
-    """A Keras loss class over one of the functions above; `_kwargs` are its options."""
+    """A Keras loss class over one of the functions above; `_kwargs` are its options.
+    Standalone calls take every Keras reduction; inside fit/evaluate the step's loss is
+    the mean over the batch ("sum_over_batch_size" / "mean"), the one the loop reports."""
 
     _fn: Any = None
     default_name = ""
 
     def __init__(self, name: str | None, reduction: str | None, **kwargs: Any) -> None:
-        Loss.__init__(self, name=name or self.default_name, reduction=reduction)
+        if reduction not in _REDUCTIONS:
+            raise ValueError(
+                f"Invalid value for argument `reduction`. Expected one of {set(_REDUCTIONS)}. "
+                f"Received: reduction={reduction}"
+            )
+        Loss.__init__(self, name=name or self.default_name)
+        self.reduction = reduction  # type: ignore[assignment]
         self._kwargs = kwargs
         fn = type(self)._fn
 
@@ -127,6 +147,40 @@ class _FunctionLoss(LossFunctionWrapper):
         self.fn = call
         for key, value in kwargs.items():
             setattr(self, key, value)
+
+    def __call__(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> Any:
+        """Keras's Loss.__call__: per-sample values, times the weights, then the reduction."""
+        y_pred = np.asarray(y_pred, dtype="float32")
+        values = np.asarray(self.fn(np.asarray(y_true, dtype="float32"), y_pred), dtype="float32")
+        weights = None
+        if sample_weight is not None:
+            values, weights = _same_rank(values, np.asarray(sample_weight, dtype="float32"))
+            values = values * weights
+        if self.reduction in (None, "none") or values.shape in ((), (0,)):
+            return values
+        loss = np.sum(values, dtype=np.float32)
+        if self.reduction == "sum":
+            return loss
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            divisor = np.float32(np.sum(weights))
+        else:
+            divisor = np.float32(values.size)
+        return np.float32(0.0) if divisor == 0 else np.float32(loss / divisor)
+
+    def lower(
+        self,
+        builder: Any,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
+        if self.reduction not in ("sum_over_batch_size", "mean"):
+            raise ValueError(
+                f"{type(self).__name__}: reduction={self.reduction!r} works in standalone calls; in "
+                "compile()/fit() use the default 'sum_over_batch_size'"
+            )
+        return super().lower(builder, y_true, y_pred, mask, sample_weight)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction, **self._config()}
