@@ -101,3 +101,63 @@ def test_bad_arguments_raise():
     model.compile(optimizer="sgd", loss=keras.losses.Dice(reduction="sum"))
     with pytest.raises(ValueError, match="reduction='sum'"):
         model.fit(DATA["binary_pred"], DATA["binary_true"], verbose=0)
+
+
+# Keras 3.15's serialize_keras_object output for these objects (copied from the reference venv).
+KERAS_CONFIGS = [
+    {
+        "module": "keras.losses",
+        "class_name": "BinaryFocalCrossentropy",
+        "config": {
+            "name": "binary_focal_crossentropy",
+            "reduction": "sum_over_batch_size",
+            "from_logits": False,
+            "label_smoothing": 0.0,
+            "axis": -1,
+            "apply_class_balancing": False,
+            "alpha": 0.3,
+            "gamma": 2.0,
+        },
+        "registered_name": None,
+    },
+    {
+        "module": "keras.losses",
+        "class_name": "Dice",
+        "config": {"name": "dice", "reduction": "sum_over_batch_size", "axis": [1, 2]},
+        "registered_name": None,
+    },
+    {
+        "module": "keras.metrics",
+        "class_name": "F1Score",
+        "config": {"name": "f1_score", "dtype": "float32", "average": "macro", "threshold": None},
+        "registered_name": None,
+    },
+    {
+        "module": "keras.metrics",
+        "class_name": "MeanIoU",
+        "config": {
+            "num_classes": 3,
+            "name": "mean_io_u",
+            "dtype": "int64",
+            "ignore_class": None,
+            "sparse_y_true": True,
+            "sparse_y_pred": True,
+            "axis": -1,
+        },
+        "registered_name": None,
+    },
+    {
+        "module": "keras.metrics",
+        "class_name": "R2Score",
+        "config": {"name": "r2_score", "dtype": "float32", "class_aggregation": "uniform_average", "num_regressors": 0},
+        "registered_name": None,
+    },
+]
+
+
+@pytest.mark.parametrize("config", KERAS_CONFIGS, ids=lambda c: c["class_name"])
+def test_keras_serialized_configs_load_and_round_trip(config):
+    obj = keras.saving.deserialize_keras_object(config)
+    assert type(obj).__name__ == config["class_name"]
+    assert obj.get_config() == config["config"]
+    assert keras.saving.serialize_keras_object(obj)["config"] == config["config"]
