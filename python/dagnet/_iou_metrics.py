@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from ._metric_base import Metric, _merge
 from ._score_metrics import _SumsMetric
 from ._tracing import GraphBuilder
 from ._typing import TensorLike
-from .metrics import Metric, _merge
 
 _EPSILON = np.float32(1e-7)
 
