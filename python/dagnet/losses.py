@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from ._focal_dice_losses import binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky
 from ._naming import to_snake_case
 from ._tracing import GraphBuilder, GraphTensor
 from ._typing import TensorLike
@@ -386,3 +387,198 @@ def get(identifier: Any) -> Loss | None:
     if callable(identifier):
         return LossFunctionWrapper(identifier)
     raise ValueError(f"Could not interpret loss identifier: {identifier}")
+
+
+# -- composed (dagnet.ops) losses: the functions live in _focal_dice_losses ----------------
+_REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
+
+
+def _same_rank(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras's squeeze_or_expand_to_same_rank (expand_rank_1=True)."""
+    if x.ndim == w.ndim + 1 and x.shape[-1] == 1:
+        return (x, w[..., None]) if w.ndim == 1 else (x[..., 0], w)
+    if w.ndim == x.ndim + 1 and w.shape[-1] == 1:
+        return (x[..., None], w) if x.ndim == 1 else (x, w[..., 0])
+    return x, w
+
+
+class _FunctionLoss(LossFunctionWrapper):
+    """A Keras loss class over one of the functions above; `_kwargs` are its options.
+    Standalone calls take every Keras reduction; inside fit/evaluate the step's loss is
+    the mean over the batch ("sum_over_batch_size" / "mean"), the one the loop reports."""
+
+    _fn: Any = None
+    default_name = ""
+
+    def __init__(self, name: str | None, reduction: str | None, **kwargs: Any) -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(
+                f"Invalid value for argument `reduction`. Expected one of {set(_REDUCTIONS)}. "
+                f"Received: reduction={reduction}"
+            )
+        Loss.__init__(self, name=name or self.default_name)
+        self.reduction = reduction  # type: ignore[assignment]
+        self._kwargs = kwargs
+        fn = type(self)._fn
+
+        def call(y_true: TensorLike, y_pred: TensorLike) -> Any:
+            return fn(y_true, y_pred, **self._kwargs)
+
+        self.fn = call
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def __call__(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> Any:
+        """Keras's Loss.__call__: per-sample values, times the weights, then the reduction."""
+        y_pred = np.asarray(y_pred, dtype="float32")
+        values = np.asarray(self.fn(np.asarray(y_true, dtype="float32"), y_pred), dtype="float32")
+        weights = None
+        if sample_weight is not None:
+            values, weights = _same_rank(values, np.asarray(sample_weight, dtype="float32"))
+            values = values * weights
+        if self.reduction in (None, "none") or values.shape in ((), (0,)):
+            return values
+        loss = np.sum(values, dtype=np.float32)
+        if self.reduction == "sum":
+            return loss
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            divisor = np.float32(np.sum(weights))
+        else:
+            divisor = np.float32(values.size)
+        return np.float32(0.0) if divisor == 0 else np.float32(loss / divisor)
+
+    def lower(
+        self,
+        builder: Any,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
+        if self.reduction not in ("sum_over_batch_size", "mean"):
+            raise ValueError(
+                f"{type(self).__name__}: reduction={self.reduction!r} works in standalone calls; in "
+                "compile()/fit() use the default 'sum_over_batch_size'"
+            )
+        return super().lower(builder, y_true, y_pred, mask, sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "reduction": self.reduction, **self._config()}
+
+    def _config(self) -> dict[str, Any]:
+        return dict(self._kwargs)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Loss:
+        return cls(**config)
+
+
+class BinaryFocalCrossentropy(_FunctionLoss):
+    _fn = staticmethod(binary_focal_crossentropy)
+    default_name = "binary_focal_crossentropy"
+
+    def __init__(
+        self,
+        apply_class_balancing: bool = False,
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "binary_focal_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            name,
+            reduction,
+            apply_class_balancing=apply_class_balancing,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+    def _config(self) -> dict[str, Any]:
+        keys = ("from_logits", "label_smoothing", "axis", "apply_class_balancing", "alpha", "gamma")
+        return {key: self._kwargs[key] for key in keys}
+
+
+class CategoricalFocalCrossentropy(_FunctionLoss):
+    _fn = staticmethod(categorical_focal_crossentropy)
+    default_name = "categorical_focal_crossentropy"
+
+    def __init__(
+        self,
+        alpha: Any = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "categorical_focal_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            name,
+            reduction,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+    def _config(self) -> dict[str, Any]:
+        keys = ("from_logits", "label_smoothing", "axis", "alpha", "gamma")
+        return {key: self._kwargs[key] for key in keys}
+
+
+class Dice(_FunctionLoss):
+    _fn = staticmethod(dice)
+    default_name = "dice"
+
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "dice",
+        axis: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(name, reduction, axis=axis)
+
+
+class Tversky(_FunctionLoss):
+    _fn = staticmethod(tversky)
+    default_name = "tversky"
+
+    def __init__(
+        self,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "tversky",
+        axis: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(name, reduction, alpha=alpha, beta=beta, axis=axis)
+
+
+_COMPOSED: dict[str, type[Loss]] = {
+    "binary_focal_crossentropy": BinaryFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "dice": Dice,
+    "tversky": Tversky,
+}
+_COMPOSED_FUNCTIONS: dict[Any, type[Loss]] = {
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    dice: Dice,
+    tversky: Tversky,
+}
+
+_NEW.update(_COMPOSED)
+_BY_NAME.update(_COMPOSED)
+_BY_NAME.update({cls.__name__: cls for cls in _COMPOSED.values()})
+_FUNCTIONS.update(_COMPOSED_FUNCTIONS)
