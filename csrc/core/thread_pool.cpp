@@ -34,6 +34,10 @@ bool spin_until(Done done) {
   }
 }
 
+// Chunks per thread when the grain allows: a worker the OS deschedules mid-chunk then
+// holds back a sixteenth of its share, while a chunk still costs one atomic exchange.
+constexpr int64_t kChunksPerThread = 16;
+
 struct InsideTask {
   bool previous;
   InsideTask() : previous(t_inside_task) { t_inside_task = true; }
@@ -118,8 +122,7 @@ int64_t ThreadPool::chunk_length(int64_t n, int64_t grain) const {
   grain = std::max<int64_t>(1, grain);
   const int64_t max_chunks = (n - 1) / grain + 1;
   if (workers_.empty() || max_chunks == 1) return n;
-  // Many small chunks: a worker the OS deschedules mid-chunk then holds back only a
-  // sixteenth of its share, while a chunk still costs one atomic exchange.
+  static_assert(kChunksPerThread * kMaxThreads <= int64_t(kIndexMask), "a chunk count must fit its field");
   const int64_t wanted = std::min<int64_t>(max_chunks, kChunksPerThread * size());
   return std::max(grain, (n - 1) / wanted + 1);
 }

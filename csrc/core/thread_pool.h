@@ -60,8 +60,6 @@ class ThreadPool {
   // are read only by a thread that holds a chunk of it, i.e. while the caller still waits.
   static constexpr int kIndexBits = 16;
   static constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
-  static constexpr int64_t kChunksPerThread = 16;
-  static_assert(kChunksPerThread * kMaxThreads <= int64_t(kIndexMask), "chunk index must fit its field");
 
   int64_t chunk_length(int64_t n, int64_t grain) const;  // n > 0
   void worker_loop();
