@@ -34,6 +34,10 @@ bool spin_until(Done done) {
   }
 }
 
+// Chunks per thread when the grain allows: a worker the OS deschedules mid-chunk then
+// holds back a sixteenth of its share, while a chunk still costs one atomic exchange.
+constexpr int64_t kChunksPerThread = 16;
+
 struct InsideTask {
   bool previous;
   InsideTask() : previous(t_inside_task) { t_inside_task = true; }
@@ -67,26 +71,39 @@ void ThreadPool::shutdown() {
     if (w.joinable()) w.join();
 }
 
-void ThreadPool::run_chunks(Job& job) {
+void ThreadPool::run_chunks() {
   InsideTask inside;
+  uint64_t ticket = ticket_.load(std::memory_order_acquire);
   for (;;) {
-    int64_t begin = job.next.fetch_add(job.chunk);
-    if (begin >= job.n) return;
-    int64_t end = std::min(job.n, begin + job.chunk);
-    try {
-      (*job.fn)(begin, end);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(job.error_mutex);
-      if (!job.error) job.error = std::current_exception();
-      job.next.store(job.n);  // stop handing out chunks
+    const uint64_t index = ticket & kIndexMask, count = (ticket >> kIndexBits) & kIndexMask;
+    if (index >= count) return;
+    // Acquire on success: the caller published the job's fields before this ticket.
+    if (!ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+      continue;  // another thread claimed it, or a new job opened: `ticket` was reloaded
+    // This thread holds chunk `index`, so the caller is still waiting and the fields hold.
+    const int64_t begin = static_cast<int64_t>(index) * chunk_, end = std::min(n_, begin + chunk_);
+    if (!failed_.load(std::memory_order_relaxed)) {
+      try {
+        (*fn_)(begin, end);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+        failed_.store(true, std::memory_order_relaxed);  // later chunks are claimed but skipped
+      }
     }
+    // After the last chunk's count the caller may return and open a new job: from here on
+    // touch only the pool itself.
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int64_t>(count)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_.notify_one();
+    }
+    ticket = ticket_.load(std::memory_order_acquire);
   }
 }
 
 void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
-    Job* job;
     spin_until(
         [&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_acquire) != seen; });
     {
@@ -94,53 +111,60 @@ void ThreadPool::worker_loop() {
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
-      job = job_;  // null when the caller already finished and closed it
-      if (job) job->running.fetch_add(1);
     }
-    if (!job) continue;
-    run_chunks(*job);
-    if (job->running.fetch_sub(1) == 1) {  // the job may be gone after this: touch only the pool
-      std::lock_guard<std::mutex> lock(mutex_);
-      finished_.notify_one();
-    }
+    // Whatever job is open now (this one, or a later one if this thread woke late; none if
+    // the caller already ran every chunk itself).
+    run_chunks();
   }
+}
+
+int64_t ThreadPool::chunk_length(int64_t n, int64_t grain) const {
+  grain = std::max<int64_t>(1, grain);
+  const int64_t max_chunks = (n - 1) / grain + 1;
+  if (workers_.empty() || max_chunks == 1) return n;
+  static_assert(kChunksPerThread * kMaxThreads <= int64_t(kIndexMask), "a chunk count must fit its field");
+  const int64_t wanted = std::min<int64_t>(max_chunks, kChunksPerThread * size());
+  return std::max(grain, (n - 1) / wanted + 1);
+}
+
+int64_t ThreadPool::chunk_count(int64_t n, int64_t grain) const {
+  return n <= 0 ? 0 : (n - 1) / chunk_length(n, grain) + 1;
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain, RangeFn fn) {
   if (n <= 0) return;
-  grain = std::max<int64_t>(1, grain);
-  int64_t max_chunks = (n + grain - 1) / grain;
+  const int64_t length = chunk_length(n, grain), chunks = (n - 1) / length + 1;
   std::unique_lock<std::mutex> submit(submit_, std::defer_lock);
   // A stopped pool (replaced by set_num_threads) has no workers left to wake.
-  if (workers_.empty() || max_chunks == 1 || t_inside_task || stop_.load(std::memory_order_acquire) ||
-      !submit.try_lock()) {
+  if (chunks == 1 || t_inside_task || stop_.load(std::memory_order_acquire) || !submit.try_lock()) {
     InsideTask inside;
     fn(0, n);
     return;
   }
-  // A few chunks per thread balance uneven chunk costs without much scheduling overhead.
-  int64_t chunks = std::min<int64_t>(max_chunks, 4 * size());
-  Job job;
-  job.fn = &fn;
-  job.n = n;
-  job.chunk = (n + chunks - 1) / chunks;
+  // No chunk of the previous job can be claimed (its index reached its count) and every
+  // claimed one has finished, so nobody reads these fields now.
+  fn_ = &fn;
+  n_ = n;
+  chunk_ = length;
+  done_.store(0, std::memory_order_relaxed);
+  failed_.store(false, std::memory_order_relaxed);
+  error_ = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &job;
+    const uint64_t job = (ticket_.load(std::memory_order_relaxed) >> (2 * kIndexBits)) + 1;
+    ticket_.store((job << (2 * kIndexBits)) | (static_cast<uint64_t>(chunks) << kIndexBits), std::memory_order_release);
     ++generation_;
   }
   wake_.notify_all();
-  run_chunks(job);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = nullptr;  // every chunk is taken: late workers need not join
-  }
-  spin_until([&] { return job.running.load(std::memory_order_acquire) == 0; });
-  {
+  // The caller claims chunks like any worker, so when it runs out every chunk is either
+  // done or held by a thread that is running it: only those are waited for.
+  run_chunks();
+  const auto all_done = [&] { return done_.load(std::memory_order_acquire) == chunks; };
+  if (!spin_until(all_done)) {
     std::unique_lock<std::mutex> lock(mutex_);
-    finished_.wait(lock, [&] { return job.running.load() == 0; });
+    finished_.wait(lock, all_done);
   }
-  if (job.error) std::rethrow_exception(job.error);
+  if (failed_.load(std::memory_order_relaxed)) std::rethrow_exception(error_);
 }
 
 namespace {

@@ -7,6 +7,11 @@
 // Workers and the caller spin briefly before sleeping: kernels such as an LSTM step or a
 // chunked convolution issue parallel_fors a few tens of microseconds apart, and a
 // condition-variable wake-up costs about that much each time.
+// On a shared machine the OS may deschedule a worker for a whole time slice (milliseconds).
+// So the work is cut into many small chunks, handed out one at a time from one atomic
+// ticket; whoever is running takes the next, the caller included, and the caller waits
+// only for chunks a worker has actually claimed, never for a worker that has not claimed
+// one yet (it takes that work over itself). A late worker then costs at most one chunk.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -40,31 +45,40 @@ class ThreadPool {
 
   // Calls fn(begin, end) on disjoint chunks covering [0, n), each at least `grain`
   // long (except the last). Returns after every chunk ran; rethrows the first
-  // exception a chunk threw.
+  // exception a chunk threw (the chunks not yet started then do not run). Which thread
+  // runs a chunk, and how many chunks there are, is not part of the contract: callers
+  // that need fixed pieces (a sum of partials in order) pass their piece count as n.
   void parallel_for(int64_t n, int64_t grain, RangeFn fn);
 
+  // How many chunks a parallel_for of this size is cut into (for tests and tools).
+  int64_t chunk_count(int64_t n, int64_t grain) const;
+
  private:
-  struct Job {
-    const RangeFn* fn = nullptr;
-    int64_t n = 0;
-    int64_t chunk = 1;
-    std::atomic<int64_t> next{0};
-    // Workers that joined (under mutex_, while the job was open) and have not finished. The
-    // caller closes the job once it has taken the last chunk and waits only for these: a
-    // worker that the OS has not scheduled yet is never waited for.
-    std::atomic<int> running{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-  };
+  // ticket_ packs (job number, chunk count, next chunk index); a chunk is claimed by a
+  // compare-exchange that moves the index on. The job number makes a thread that read
+  // an old ticket fail its exchange once a new job is open, so the job's fields below
+  // are read only by a thread that holds a chunk of it, i.e. while the caller still waits.
+  static constexpr int kIndexBits = 16;
+  static constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+
+  int64_t chunk_length(int64_t n, int64_t grain) const;  // n > 0
   void worker_loop();
-  static void run_chunks(Job& job);
+  void run_chunks();  // claims and runs chunks of the open job until none is left
 
   std::vector<std::thread> workers_;
-  std::mutex mutex_;                 // guards job_/generation_/stop_
+  std::mutex mutex_;                 // guards generation_/stop_ for the sleeping workers
   std::condition_variable wake_;     // workers wait here for a new generation
-  std::condition_variable finished_; // the caller waits here for the workers
-  Job* job_ = nullptr;
+  std::condition_variable finished_; // the caller waits here for claimed chunks to finish
   std::atomic<uint64_t> generation_{0};  // written under mutex_, polled while spinning
+  std::atomic<uint64_t> ticket_{0};      // see above; index == count: nothing to claim
+  // The open job, written by the caller only while no chunk can be claimed.
+  const RangeFn* fn_ = nullptr;
+  int64_t n_ = 0;
+  int64_t chunk_ = 1;
+  std::atomic<int64_t> done_{0};  // chunks of the open job finished (or skipped after an error)
+  std::atomic<bool> failed_{false};
+  std::exception_ptr error_;
+  std::mutex error_mutex_;
   std::atomic<bool> stop_{false};
   std::mutex submit_;                // one parallel_for at a time; others run inline
 };

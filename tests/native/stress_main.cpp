@@ -1,13 +1,15 @@
 // Native stress test for the sanitizer builds (tools/sanitize.sh): the thread pool under
-// concurrent and nested use, pool replacement while work is in flight, errors thrown from
-// chunks, and concurrent prediction (one executor shared by several threads, and several
+// concurrent and nested use, its chunk hand-out (exact coverage, a blocked worker), pool replacement while work is in
+// flight, errors thrown from chunks, and concurrent prediction (one executor shared by several threads, and several
 // executors over one graph) compared with a single-threaded reference. Python cannot
 // drive these races hard enough from one interpreter. Prints "stress: ok" and exits 0, or
 // names the first wrong result and exits 1; the sanitizers report races and memory errors.
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +59,74 @@ void pool_from_many_threads() {
     });
   for (auto& c : callers) c.join();
   expect(wrong == 0, "parallel_for sums from 4 threads");
+}
+
+// Every index in exactly one chunk, every chunk but the last at least `grain` long, as many
+// chunks as chunk_count says, for random sizes and grains.
+void chunks_cover_exactly() {
+  std::mt19937_64 rng(14);
+  ThreadPool& pool = thread_pool();
+  int wrong = 0;
+  for (int round = 0; round < 300 && !wrong; ++round) {
+    const int64_t n = 1 + static_cast<int64_t>(rng() % (round < 150 ? 200 : 100000));
+    const int64_t grain = static_cast<int64_t>(rng() % 3 == 0 ? 1 : 1 + rng() % 5000);
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    for (auto& h : hits) h.store(0);
+    std::atomic<int64_t> calls{0}, short_chunks{0};
+    parallel_for(n, grain, [&](int64_t b, int64_t e) {
+      ++calls;
+      if (e - b < grain && e != n) ++short_chunks;
+      for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(i)];
+    });
+    for (const auto& h : hits)
+      if (h.load() != 1) ++wrong;
+    if (short_chunks != 0 || calls != pool.chunk_count(n, grain)) ++wrong;
+  }
+  expect(wrong == 0, "parallel_for runs every index once, in chunks of at least the grain");
+  // Enough chunks that a worker holds a small share: 16 per thread when the grain allows.
+  expect(pool.chunk_count(1 << 20, 1) == 16 * pool.size(), "a large parallel_for is cut into 16 chunks per thread");
+  expect(pool.chunk_count(100, 1000) == 1, "a parallel_for below the grain is one chunk");
+}
+
+// A worker stuck in its chunk (as one the OS has descheduled) holds only that chunk: the
+// caller runs every other chunk itself and then waits for the stuck one alone. Here the
+// stuck chunk is released only once all the others are done, so a pool that waited for
+// it earlier, or gave the stuck worker more chunks, would never finish (reported after
+// a timeout, not a hang).
+void stuck_worker_holds_one_chunk() {
+  set_num_threads(2);  // one worker: while it is stuck, only the caller can run chunks
+  const auto caller = std::this_thread::get_id();
+  const int64_t n = 4096;
+  const int64_t chunks = thread_pool().chunk_count(n, 1);
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<bool> stuck_taken{false}, timed_out{false};
+    std::atomic<int64_t> finished{0}, by_caller{0};
+    std::atomic<int64_t> sum{0};
+    parallel_for(n, 1, [&](int64_t b, int64_t e) {
+      if (std::this_thread::get_id() != caller && !stuck_taken.exchange(true)) {
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (finished.load() < chunks - 1 && !timed_out)
+          if (std::chrono::steady_clock::now() > give_up) timed_out = true;
+          else std::this_thread::yield();
+      } else if (std::this_thread::get_id() == caller) {
+        ++by_caller;
+      }
+      int64_t part = 0;
+      for (int64_t i = b; i < e; ++i) part += i;
+      sum += part;
+      ++finished;
+    });
+    if (timed_out) {
+      expect(false, "the caller finished the chunks of a stuck worker");
+      return;
+    }
+    expect(sum == n * (n - 1) / 2, "a parallel_for with a stuck worker sums correctly");
+    // The worker held its one chunk; the caller ran all the others (or all, if the worker
+    // came too late to claim any).
+    expect(by_caller == (stuck_taken ? chunks - 1 : chunks), "the caller ran every chunk a stuck worker did not hold");
+  }
+  expect(chunks == 32, "a 4096-long parallel_for on two threads is cut into 32 chunks");
+  set_num_threads(4);
 }
 
 void errors_from_chunks() {
@@ -172,6 +242,8 @@ void concurrent_predict() {
 int main() {
   init_engine();
   set_num_threads(4);
+  chunks_cover_exactly();
+  stuck_worker_holds_one_chunk();
   pool_from_many_threads();
   errors_from_chunks();
   replace_pool_while_busy();
