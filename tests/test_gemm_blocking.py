@@ -33,7 +33,7 @@ def test_blocking_follows_the_caches():
         assert b["kc"] * (b["mr"] + b["nr"]) * 4 <= c["l1d"]
         assert b["kc"] * b["nr"] * 4 >= c["l1d"] // 4
     if c["l2"]:
-        assert b["mc"] * b["kc"] * 4 <= max(c["l2"] // 2, b["mr"] * b["kc"] * 4)
+        assert b["mc"] * b["kc"] * 4 <= max(c["l2"] // 4, b["mr"] * b["kc"] * 4)
 
 
 CHILD = textwrap.dedent(

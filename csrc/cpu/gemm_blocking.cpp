@@ -28,7 +28,7 @@ GemmBlocking gemm_blocking_for(const CpuCaches& caches, int mr, int nr) {
   } else {
     b.kc = kFallbackKC;
   }
-  b.mc = caches.l2 > 0 ? std::clamp(round_down(caches.l2 / 2 / (b.kc * f), mr), int64_t{mr}, kMaxMCTiles * mr)
+  b.mc = caches.l2 > 0 ? std::clamp(round_down(caches.l2 / 4 / (b.kc * f), mr), int64_t{mr}, kMaxMCTiles * mr)
                        : kFallbackMCTiles * mr;
   b.nc = caches.l3 > 0 ? std::clamp(round_down(caches.l3 / 2 / (b.kc * f), nr), int64_t{nr}, kMaxNCPanels * nr)
                        : kFallbackNC;

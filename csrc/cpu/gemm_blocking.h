@@ -6,7 +6,9 @@
 //    times as many, and kc = C_A * (L1d / W) / (MR * 4 bytes) (the paper's eq. for k_c):
 //    B then takes about two thirds of L1d (48 KiB, 12 ways, 12 x 32 tile: kc = 256);
 //    unknown associativity counts as 8 ways;
-//  - MC: the mc x kc block of packed A stays in half of L2 while the B panels stream past;
+//  - MC: the mc x kc block of packed A stays in a quarter of L2 while the B micro-panels
+//    stream past (half of L2, 504 rows here, measured up to 1.4x slower than a quarter
+//    on 1024^3 at 2 threads: benchmarks/NOTES.md, 2026-12-05 GEMM blocking);
 //  - NC: the kc x nc panel of packed B, shared by all threads, fills half of L3.
 // A size the CPU does not report falls back to the fixed blocking used before (KC 256,
 // MC 16 x MR, NC 4096). KC changes the order of each dot product's partial sums, so it
