@@ -6,13 +6,12 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "cpu/gemm_blocking.h"
 #include "cpu/gemm_kernels.h"
 
 namespace dagnet::cpu {
 
 namespace {
-constexpr int64_t kKC = 256;   // depth of a block: an NR-wide B panel (kc x 32 floats) fills L1
-constexpr int64_t kNC = 4096;  // columns of B packed at once (L2/L3 resident)
 constexpr int kMaxMR = 16, kMaxNR = 32;
 
 // A grow-only, 64-byte aligned scratch area; one per thread, reused across calls so the
@@ -131,22 +130,36 @@ void macro_kernel(const Problem& p, const GemmKernel& kern, const float* a_packe
   }
 }
 
+// Rows per A block when many rows are shared out: at most the cache-derived MC, and
+// the blocks a multiple of the thread count, so the threads (which share each packed B
+// panel and split this loop, BLIS's ic loop) get equal rows: 512 rows in 192-row blocks
+// left one of two threads idle a third of the time. Rows of C never share a dot
+// product, so this changes no result.
+int64_t balanced_mc(int64_t M, int64_t mc_max, int mr, int threads) {
+  const int64_t t = std::max(1, threads);
+  const int64_t blocks = t * ((M + t * mc_max - 1) / (t * mc_max));
+  const int64_t rows = (M + blocks - 1) / blocks;
+  return std::min(mc_max, (rows + mr - 1) / mr * mr);
+}
+
 void packed_gemm(const Problem& p) {
   const GemmKernel kern = gemm_kernel_for_cpu();
+  const GemmBlocking& blocks = gemm_blocking();
   const int mr = kern.mr, nr = kern.nr;
-  const int64_t mc_block = mr * 16;
   const int threads = thread_pool().size();
   // With few rows each B panel is reused by few tiles, so L1 residency matters less than
   // the per-block cost (packing, C reloads, thread hand-offs): take deeper K blocks. Up
   // to kGemmUniformRows rows always count as few, so callers that share rows out between
   // threads in slices of at most that many get the same K blocking, and the same bits,
-  // whatever the thread count (gemm.h).
-  const bool few_rows = p.M <= std::max<int64_t>(2 * mc_block, kGemmUniformRows);
-  const int64_t kc_block = few_rows ? 4 * kKC : kKC;
+  // whatever the thread count (gemm.h). The threshold is per kernel, not per cache.
+  const int64_t few_rows_mc = mr * 16;
+  const bool few_rows = p.M <= std::max<int64_t>(2 * few_rows_mc, kGemmUniformRows);
+  const int64_t kc_block = few_rows ? 4 * blocks.kc : blocks.kc;
+  const int64_t mc_block = few_rows ? few_rows_mc : balanced_mc(p.M, blocks.mc, mr, threads);
   // Packing B pays only when many row tiles reuse it; with few rows, read it in place.
   const bool direct_b = few_rows && !p.tb;
-  for (int64_t j0 = 0; j0 < p.N; j0 += kNC) {
-    const int64_t nc = std::min(kNC, p.N - j0);
+  for (int64_t j0 = 0; j0 < p.N; j0 += blocks.nc) {
+    const int64_t nc = std::min(blocks.nc, p.N - j0);
     const int64_t panels = (nc + nr - 1) / nr;
     for (int64_t p0 = 0; p0 < p.K; p0 += kc_block) {
       const int64_t kc = std::min(kc_block, p.K - p0);
@@ -155,6 +168,7 @@ void packed_gemm(const Problem& p) {
       if (direct_b) {
         if (nc % nr) pack_b_panel(p, j0, nc, panels - 1, p0, kc, nr, b_packed + (panels - 1) * nr * kc);
       } else {
+        // Packed once, by all threads together, then read by all (no thread packs B twice).
         parallel_for(panels, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, kc)), [&](int64_t b, int64_t e) {
           for (int64_t panel = b; panel < e; ++panel)
             pack_b_panel(p, j0, nc, panel, p0, kc, nr, b_packed + panel * nr * kc);

@@ -3,6 +3,8 @@
 #include "core/cpu_features.h"
 #include "core/device_backend.h"
 #include "core/thread_pool.h"
+#include "cpu/gemm_blocking.h"
+#include "cpu/gemm_kernels.h"
 
 namespace dagnet {
 
@@ -17,6 +19,18 @@ BuildInfo build_info() {
 #endif
   info.cpu_isa = cpu_isa_name(active_cpu_isa());
   info.threads = num_threads();
+  const CpuCaches caches = active_cpu_caches();
+  info.l1d_bytes = caches.l1d;
+  info.l2_bytes = caches.l2;
+  info.l3_bytes = caches.l3;
+  info.l1d_ways = caches.l1d_ways;
+  const cpu::GemmKernel kern = cpu::gemm_kernel_for_cpu();
+  const cpu::GemmBlocking& blocks = cpu::gemm_blocking();
+  info.gemm_mr = kern.mr;
+  info.gemm_nr = kern.nr;
+  info.gemm_kc = blocks.kc;
+  info.gemm_mc = blocks.mc;
+  info.gemm_nc = blocks.nc;
   return info;
 }
 
