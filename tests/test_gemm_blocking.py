@@ -29,7 +29,7 @@ def test_reported_cache_sizes_are_sane():
 def test_blocking_follows_the_caches():
     info = dagnet.info()
     c, b = info["caches"], info["gemm_blocking"]
-    if c["l1d"] and 64 < b["kc"] < 1024:  # inside the clamps: A's and B's micro-panels share L1d
+    if c["l1d"] and 256 < b["kc"] < 1024:  # inside the clamps: A's and B's micro-panels share L1d
         assert b["kc"] * (b["mr"] + b["nr"]) * 4 <= c["l1d"]
         assert b["kc"] * b["nr"] * 4 >= c["l1d"] // 4
     if c["l2"]:
@@ -73,11 +73,11 @@ def test_odd_caches_give_valid_blocks_and_correct_products(isa, caches):
     reported, blocks, digest = run_child(isa, caches, threads=2)
     assert [reported[key] for key in ("l1d", "l2", "l3", "l1d_ways")] == [int(v) for v in caches.split(",")]
     mr, nr, kc, mc, nc = (blocks[key] for key in ("mr", "nr", "kc", "mc", "nc"))
-    assert 64 <= kc <= 1024 and kc % 8 == 0
+    assert 256 <= kc <= 1024 and kc % 8 == 0
     assert mc >= mr and mc % mr == 0 and nc >= nr and nc % nr == 0
     if caches == "0,0,0,0":  # nothing reported: the fixed blocking used before
         assert (kc, mc, nc) == (256, 16 * mr, 4096)
     elif caches == "1,2,3,1":  # tiny: the smallest blocks the clamps allow
-        assert (kc, mc, nc) == (64, mr, nr)
+        assert (kc, mc, nc) == (256, mr, nr)
     # Blocks split rows between threads but never a dot product: one thread, same bits.
     assert run_child(isa, caches, threads=1)[2] == digest
