@@ -20,7 +20,7 @@ from .arguments import (
     standardize_tuple,
     window_attrs,
 )
-from .core import _constraint
+from .core import _constraint, add_kernel_and_bias
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -95,24 +95,8 @@ class _Conv(Layer):
                 f"(full input shape is {tuple(input_shape)})."
             )
         check_window_fits(self, input_shape)
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (channels // self.groups, self.filters),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.bias = (
-            self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-            if self.use_bias
-            else None
-        )
+        kernel_shape = self.kernel_size + (channels // self.groups, self.filters)
+        self.kernel, self.bias = add_kernel_and_bias(self, kernel_shape, self.filters)
         channel_axis = -1 if self.data_format == "channels_last" else 1
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
 

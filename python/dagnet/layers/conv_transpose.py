@@ -23,7 +23,7 @@ from .arguments import (
     window_attrs,
 )
 from .conv import check_filters, kernel_and_bias_config
-from .core import _constraint
+from .core import _constraint, add_kernel_and_bias
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -83,24 +83,7 @@ class _ConvTranspose(Layer):
 
     def build(self, input_shape: Any) -> None:
         channels = channels_of(self, input_shape, self.data_format)
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (self.filters, channels),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.bias = (
-            self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-            if self.use_bias
-            else None
-        )
+        self.kernel, self.bias = add_kernel_and_bias(self, self.kernel_size + (self.filters, channels), self.filters)
         channel_axis = -1 if self.data_format == "channels_last" else 1
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={channel_axis: channels})
 

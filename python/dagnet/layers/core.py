@@ -70,24 +70,7 @@ class Dense(Layer):
                 f'Layer "{self.name}": the last dimension of the input must be known to build a '
                 f"Dense layer, got input shape {input_shape}"
             )
-        self.kernel = self.add_weight(
-            shape=(in_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.bias = (
-            self.add_weight(
-                shape=(self.units,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-            if self.use_bias
-            else None
-        )
+        self.kernel, self.bias = add_kernel_and_bias(self, (in_dim, self.units), self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs: TensorLike) -> Any:
@@ -112,6 +95,32 @@ class Dense(Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": None,
         }
+
+
+def add_bias(layer: Any, size: int) -> Any:
+    """The layer's `bias` weight of `size` from its bias_* arguments; None without use_bias."""
+    if not layer.use_bias:
+        return None
+    return layer.add_weight(
+        shape=(size,),
+        initializer=layer.bias_initializer,
+        regularizer=layer.bias_regularizer,
+        constraint=layer.bias_constraint,
+        name="bias",
+    )
+
+
+def add_kernel_and_bias(layer: Any, kernel_shape: tuple, units: int) -> tuple[Any, Any]:
+    """Dense's and the convolutions' weights, in Keras's order and names: `kernel` from the
+    layer's kernel_* arguments, then `bias` (see add_bias)."""
+    kernel = layer.add_weight(
+        shape=tuple(kernel_shape),
+        initializer=layer.kernel_initializer,
+        regularizer=layer.kernel_regularizer,
+        constraint=layer.kernel_constraint,
+        name="kernel",
+    )
+    return kernel, add_bias(layer, units)
 
 
 def _constraint(layer, identifier, argument):

@@ -22,7 +22,7 @@ from .arguments import (
     window_attrs,
 )
 from .conv import check_filters
-from .core import _constraint
+from .core import _constraint, add_bias
 from .input_spec import InputSpec
 from .layer import Layer
 
@@ -81,19 +81,6 @@ class _DepthwiseWindow(Layer):
             name=name,
         )
 
-    def _add_bias(self, size: int) -> Any:
-        return (
-            self.add_weight(
-                shape=(size,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-            if self.use_bias
-            else None
-        )
-
     def _window_config(self) -> dict[str, Any]:
         return {
             "kernel_size": self.kernel_size,
@@ -149,7 +136,7 @@ class _DepthwiseConv(_DepthwiseWindow):
         channels = channels_of(self, input_shape, self.data_format)
         check_window_fits(self, input_shape)
         self.kernel = self._add_depthwise_kernel(channels, "kernel")
-        self.bias = self._add_bias(channels * self.depth_multiplier)
+        self.bias = add_bias(self, channels * self.depth_multiplier)
 
     def call(self, inputs: TensorLike) -> Any:
         b = inputs.builder
@@ -242,7 +229,7 @@ class _SeparableConv(_DepthwiseWindow):
             constraint=self.pointwise_constraint,
             name="pointwise_kernel",
         )
-        self.bias = self._add_bias(self.filters)
+        self.bias = add_bias(self, self.filters)
 
     def call(self, inputs: TensorLike) -> Any:
         b = inputs.builder
