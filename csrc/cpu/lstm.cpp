@@ -53,7 +53,7 @@ void lstm_forward(const LstmShape& s, const LstmForward<T>& a) {
   // The default activations in float32 take the ISA-specific fused row step.
   const bool fast_rows = std::is_same_v<T, float> && s.activation == RnnActivation::Tanh &&
                          s.recurrent_activation == RnnActivation::Sigmoid;
-  const LstmRowStep row_step = lstm_row_step_for_cpu();
+  const LstmRowStep row_step = lstm_row_kernels_for_cpu().step;
   for (int64_t i = 0; i < B * U; ++i) {
     h[i] = a.h0 ? a.h0[i] : T(0);
     c[i] = a.c0 ? a.c0[i] : T(0);
@@ -118,6 +118,10 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
     ut = transposed_recurrent(a.recurrent, U, G, through + B * U);
     fast = &ut;
   }
+  // The default activations in float32 take the ISA-specific fused row gradient.
+  const bool fast_rows = std::is_same_v<T, float> && s.activation == RnnActivation::Tanh &&
+                         s.recurrent_activation == RnnActivation::Sigmoid;
+  const LstmRowGrad row_grad = lstm_row_kernels_for_cpu().grad;
   with_rnn_derivatives<T>(s.recurrent_activation, s.activation, [&](auto d_ra, auto d_act) {
     for_each_batch_slice(B, [&](int64_t b0, int64_t b1) {
       const FlushDenormals flush;
@@ -139,10 +143,16 @@ void lstm_backward(const LstmShape& s, const LstmBackward<T>& a) {
             std::memset(dz, 0, sizeof(T) * G);
             continue;
           }
-          T* ac = act_c + b * U;
-          rnn_apply_activation(s.activation, c_now, ac, U);
           T* dhb = dh + b * U;
           T* dcb = dc + b * U;
+          if constexpr (std::is_same_v<T, float>) {
+            if (fast_rows) {
+              row_grad(gb, c_now, c_prev, dos, dhb, dcb, doutb, dz, U);
+              continue;
+            }
+          }
+          T* ac = act_c + b * U;
+          rnn_apply_activation(s.activation, c_now, ac, U);
           for (int64_t k = 0; k < U; ++k) {
             const T ig = gb[k], fg = gb[U + k], gg = gb[2 * U + k], og = gb[3 * U + k];
             const T dh_new = dhb[k] + doutb[k] + (dos ? dos[k] : T(0));

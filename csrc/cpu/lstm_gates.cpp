@@ -5,18 +5,18 @@
 
 namespace dagnet::cpu {
 
-LstmRowStep lstm_row_step_baseline() { return lstm_row_step_impl; }
+LstmRowKernels lstm_row_kernels_baseline() { return {lstm_row_step_impl, lstm_row_grad_impl}; }
 
-LstmRowStep lstm_row_step_for_cpu() {
-  static const LstmRowStep chosen = [] {
+LstmRowKernels lstm_row_kernels_for_cpu() {
+  static const LstmRowKernels chosen = [] {
 #if defined(DAGNET_X86_KERNELS)
     switch (active_cpu_isa()) {
-      case CpuIsa::AVX512: return lstm_row_step_avx512();
-      case CpuIsa::AVX2_FMA: return lstm_row_step_avx2();
+      case CpuIsa::AVX512: return lstm_row_kernels_avx512();
+      case CpuIsa::AVX2_FMA: return lstm_row_kernels_avx2();
       case CpuIsa::Portable: break;
     }
 #endif
-    return lstm_row_step_baseline();
+    return lstm_row_kernels_baseline();
   }();
   return chosen;
 }

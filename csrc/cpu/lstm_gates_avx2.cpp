@@ -4,6 +4,6 @@
 #include "cpu/lstm_gates_body.h"
 
 namespace dagnet::cpu {
-LstmRowStep lstm_row_step_avx2() { return lstm_row_step_impl; }
+LstmRowKernels lstm_row_kernels_avx2() { return {lstm_row_step_impl, lstm_row_grad_impl}; }
 }  // namespace dagnet::cpu
 #endif
