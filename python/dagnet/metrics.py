@@ -796,3 +796,90 @@ def get(identifier: Any, y_true_shape: Any = None, y_pred_shape: Any = None) -> 
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
+
+
+def serialize(metric: Any) -> Any:
+    """Keras's config dict of a metric (module, class_name, config, registered_name)."""
+    from .serialization.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(metric)
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """A metric from serialize()'s dict, or the public metric class or function of that name."""
+    if isinstance(config, str):
+        if config in __all__ and config not in ("serialize", "deserialize", "get"):
+            return globals()[config]
+        raise ValueError(f"Could not interpret metric identifier: {config}")
+    from .serialization.serialization_lib import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects)
+
+
+# The public names: Keras 3's keras.metrics that dagnet has. Helpers, aliases (mse, ...) and
+# imported names stay reachable as attributes but are not listed (dir() shows __all__).
+__all__ = [
+    "AUC",
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "BinaryIoU",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "ConcordanceCorrelation",
+    "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
+    "Hinge",
+    "IoU",
+    "KLDivergence",
+    "LogCoshError",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanIoU",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
+    "Poisson",
+    "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
+    "Recall",
+    "RecallAtPrecision",
+    "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
+    "SquaredHinge",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
+    "binary_accuracy",
+    "concordance_correlation",
+    "deserialize",
+    "get",
+    "hinge",
+    "kl_divergence",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "pearson_correlation",
+    "poisson",
+    "serialize",
+    "squared_hinge",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
