@@ -37,6 +37,15 @@ def data():
         # every 4-row batch has two members of each label it holds: every row has a positive
         "y_circle": np.array([0, 0, 1, 1, 2, 2, 0, 0], dtype="float32"),
         "kernel": rng.normal(0, 0.5, (4, 3)).astype("float32"),
+        # CTC: labels packed left and padded with the blank 0 (repeats; one empty sequence)
+        "ctc_true": np.array(
+            [[1, 2, 2, 0], [3, 0, 0, 0], [0, 0, 0, 0], [4, 1, 3, 2], [2, 2, 2, 0], [1, 4, 0, 0]], dtype="float32"
+        ),
+        "ctc_pred": rng.normal(0, 1.5, (6, 9, 5)).astype("float32"),
+        "x_seq": rng.normal(size=(8, 6, 4)).astype("float32"),
+        "y_ctc": np.array(
+            [[1, 2, 0], [2, 0, 0], [1, 1, 1], [2, 1, 2], [1, 0, 0], [2, 2, 0], [0, 0, 0], [1, 2, 1]], dtype="float32"
+        ),
         "bias": rng.normal(0, 0.1, (3,)).astype("float32"),
     }
 
@@ -76,6 +85,10 @@ LOSS_CASES = {
     "circle_mean_sw": ("Circle", {"gamma": 20.0, "reduction": "mean_with_sample_weight"}, "circle", True),
     "circle_sum": ("Circle", {"gamma": 20.0, "reduction": "sum"}, "circle", False),
     "circle_none": ("Circle", {"gamma": 20.0, "reduction": "none"}, "circle", False),
+    "ctc": ("CTC", {}, "ctc", False),
+    "ctc_sw": ("CTC", {}, "ctc", True),
+    "ctc_sum": ("CTC", {"reduction": "sum"}, "ctc", True),
+    "ctc_none": ("CTC", {"reduction": None}, "ctc", False),
 }
 
 # case: (module, function name, kwargs, data kind): the per-sample values
@@ -83,6 +96,7 @@ FUNCTION_CASES = {
     "gce": ("losses", "categorical_generalized_cross_entropy", {"q": 0.3}, "gce"),
     "circle": ("losses", "circle", {"gamma": 15.0}, "circle"),
     "circle_refs": ("losses", "circle", {"gamma": 4.0, "margin": 0.3, "remove_diagonal": False, "refs": 3}, "circle"),
+    "ctc": ("losses", "ctc", {}, "ctc"),
     "pearson": ("metrics", "pearson_correlation", {}, "reg"),
     "pearson_axis0": ("metrics", "pearson_correlation", {"axis": 0}, "reg"),
     "ccc": ("metrics", "concordance_correlation", {}, "reg"),
@@ -115,6 +129,8 @@ FIT_CASES = {
     "gce": (("CategoricalGeneralizedCrossEntropy", {"q": 0.7}), [], "softmax", "y_sparse", 4),
     "circle": (("Circle", {"gamma": 8.0, "margin": 0.3}), [], "unit", "y_circle", 4),
     "circle_string": ("circle", [], "unit", "y_circle", 4),
+    "ctc": (("CTC", {}), [], "sequence", "y_ctc", 3),
+    "ctc_string": ("ctc", [], "sequence", "y_ctc", 4),
 }
 
 
@@ -130,8 +146,10 @@ def build(module, spec):
 
 
 def build_model(module, activation, data):
-    inputs = module.Input((4,))
-    dense = module.layers.Dense(3, activation=None if activation == "unit" else activation)
+    """Dense(3) on (4,) inputs; 'unit': then L2-normalized; 'sequence': on (6, 4) sequences
+    (CTC's logits over 6 steps, 3 classes)."""
+    inputs = module.Input((6, 4) if activation == "sequence" else (4,))
+    dense = module.layers.Dense(3, activation=None if activation in ("unit", "sequence") else activation)
     outputs = dense(inputs)
     if activation == "unit":  # Circle expects L2-normalized embeddings
         outputs = module.layers.UnitNormalization()(outputs)
@@ -157,6 +175,7 @@ def run_fit(module, case, data):
     model.compile(
         optimizer=module.optimizers.SGD(0.1), loss=build(module, loss_spec), metrics=build_metrics(module, metrics)
     )
-    history = model.fit(data["x"], data[target], batch_size=batch, epochs=2, shuffle=False, verbose=0)
-    result = model.evaluate(data["x"], data[target], batch_size=batch, verbose=0, return_dict=True)
+    x = data["x_seq" if activation == "sequence" else "x"]
+    history = model.fit(x, data[target], batch_size=batch, epochs=2, shuffle=False, verbose=0)
+    result = model.evaluate(x, data[target], batch_size=batch, verbose=0, return_dict=True)
     return history.history, result

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops
 from ._circle_gce_losses import categorical_generalized_cross_entropy, circle
+from ._ctc_loss import ctc
 from ._focal_dice_losses import binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky
 from ._naming import to_snake_case
 from ._tracing import GraphBuilder, GraphTensor
@@ -410,7 +411,7 @@ class _FunctionLoss(LossFunctionWrapper):
 
     _fn: Any = None
     default_name = ""
-    label_targets = False  # True: the targets are one label per row of y_pred (y_pred.shape[:-1])
+    static_target_width = False  # True: the graph's target input keeps its last axis (ctc unrolls over it)
 
     def __init__(self, name: str | None, reduction: str | None, **kwargs: Any) -> None:
         if reduction not in _REDUCTIONS:
@@ -475,6 +476,10 @@ class _FunctionLoss(LossFunctionWrapper):
                 "compile()/fit() use the default 'sum_over_batch_size'"
             )
         return super().lower(builder, y_true, y_pred, mask, sample_weight)
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        """The shape fit expects of this loss's targets (batch axis included), from y_pred's."""
+        return output_shape
 
     def _values_mask(self, values: np.ndarray) -> np.ndarray | None:
         """The mask a Keras loss function attaches to its values (None: no mask)."""
@@ -594,7 +599,6 @@ class CategoricalGeneralizedCrossEntropy(_FunctionLoss):
 
     _fn = staticmethod(categorical_generalized_cross_entropy)
     default_name = "categorical_generalized_cross_entropy"
-    label_targets = True
 
     def __init__(
         self,
@@ -608,6 +612,9 @@ class CategoricalGeneralizedCrossEntropy(_FunctionLoss):
             raise ValueError(f"CategoricalGeneralizedCrossEntropy: q must be in the interval (0, 1). Received: q={q!r}")
         super().__init__(name, reduction, q=q)
 
+    def target_shape(self, output_shape: tuple) -> tuple:
+        return output_shape[:-1]  # one integer label per row
+
 
 class Circle(_FunctionLoss):
     """Keras 3's circle loss on L2-normalized embeddings (y_pred) and integer labels (y_true).
@@ -616,7 +623,6 @@ class Circle(_FunctionLoss):
 
     _fn = staticmethod(circle)
     default_name = "circle"
-    label_targets = True
 
     def __init__(
         self,
@@ -632,6 +638,9 @@ class Circle(_FunctionLoss):
         if not isinstance(remove_diagonal, (bool, np.bool_)):
             raise ValueError(f"Circle: `remove_diagonal` must be a bool. Received: remove_diagonal={remove_diagonal!r}")
         super().__init__(name, reduction, gamma=gamma, margin=margin, remove_diagonal=bool(remove_diagonal))
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        return output_shape[:-1]  # one integer label per embedding
 
     def _values_mask(self, values: np.ndarray) -> np.ndarray | None:
         return (values > 0).astype("float32")
@@ -661,12 +670,45 @@ class Circle(_FunctionLoss):
             return ops.where(ops.greater(count, 0.0), ops.divide(total, ops.maximum(count, 1.0)), 0.0)
 
 
+class CTC(_FunctionLoss):
+    """Connectionist temporal classification: y_true (batch, max_length) integer labels padded
+    with the blank 0, y_pred (batch, time, classes) logits (see _ctc_loss)."""
+
+    _fn = staticmethod(ctc)
+    default_name = "ctc"
+    static_target_width = True
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "ctc", dtype: Any = None):
+        super().__init__(name, reduction)
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        return (None, None)  # label sequences of any padded length
+
+    def lower(
+        self,
+        builder: Any,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
+        if mask is not None:
+            raise ValueError(
+                "CTC: y_pred carries a mask (a Masking or mask_zero layer); Keras's ctc loss cannot use it"
+            )
+        if sample_weight is not None and sample_weight.ndim == 2:
+            # fit broadcasts per-sample weights over the label axis; the loss has one value per sample
+            sample_weight = ops.slice_by_index(sample_weight, (slice(None), 0))
+        return super().lower(builder, y_true, y_pred, None, sample_weight)
+
+
 _COMPOSED: dict[str, type[Loss]] = {
     "binary_focal_crossentropy": BinaryFocalCrossentropy,
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
     "dice": Dice,
     "tversky": Tversky,
     "circle": Circle,
+    "ctc": CTC,
 }
 _COMPOSED_FUNCTIONS: dict[Any, type[Loss]] = {
     binary_focal_crossentropy: BinaryFocalCrossentropy,
@@ -674,6 +716,7 @@ _COMPOSED_FUNCTIONS: dict[Any, type[Loss]] = {
     dice: Dice,
     tversky: Tversky,
     circle: Circle,
+    ctc: CTC,
 }
 
 _NEW.update(_COMPOSED)
@@ -709,6 +752,7 @@ __all__ = [
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CTC",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
@@ -734,6 +778,7 @@ __all__ = [
     "categorical_hinge",
     "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
     "dice",
     "get",

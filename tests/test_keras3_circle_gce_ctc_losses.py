@@ -1,4 +1,4 @@
-"""CategoricalGeneralizedCrossEntropy and Circle against Keras 3's values
+"""CategoricalGeneralizedCrossEntropy, Circle and CTC against Keras 3's values
 (tests/fixtures/keras3_threshold_correlation.npz, made by
 tests/fixtures/make/keras3_threshold_correlation.py): standalone under every reduction, as
 functions, and under compile()/fit()/evaluate()."""
@@ -78,6 +78,20 @@ def test_configs_names_and_lookup():
     assert isinstance(gce, keras.losses.CategoricalGeneralizedCrossEntropy) and gce.q == 0.5
     with pytest.raises(ValueError, match="Could not interpret loss identifier"):
         keras.losses.get("categorical_generalized_cross_entropy")  # as Keras: the function needs q
+    assert keras.losses.CTC().get_config() == {"name": "ctc", "reduction": "sum_over_batch_size"}
+    ctc = keras.losses.CTC(reduction="sum", name="c")
+    assert keras.losses.deserialize(keras.losses.serialize(ctc)).get_config() == ctc.get_config()
+    for identifier in ("ctc", "CTC", keras.losses.ctc):
+        assert isinstance(keras.losses.get(identifier), keras.losses.CTC)
+
+
+def test_ctc_shape_errors_and_impossible_alignments():
+    with pytest.raises(ValueError, match=r"`y_true`.*\(batch_size, max_length\).*y_true.shape=\(2,\)"):
+        keras.losses.ctc(np.ones(2), np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"`y_pred`.*y_pred.shape=\(2, 3\)"):
+        keras.losses.ctc(np.ones((2, 2)), np.zeros((2, 3)))
+    # three labels, two time steps: no path (TF says inf; here a huge finite loss)
+    assert keras.losses.ctc(np.array([[1, 2, 1]]), np.zeros((1, 2, 3)))[0] > 1e29
 
 
 @pytest.mark.parametrize(
@@ -95,19 +109,35 @@ def test_bad_arguments_name_the_class_and_value(make, message):
         make()
 
 
-def test_saved_model_keeps_the_loss(tmp_path):
-    for loss in [keras.losses.Circle(gamma=8.0, margin=0.3), keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7)]:
-        activation = "unit" if isinstance(loss, keras.losses.Circle) else "softmax"
-        target = DATA["y_circle" if activation == "unit" else "y_sparse"]
-        model = C.build_model(keras, activation, DATA)
-        model.compile(optimizer="sgd", loss=loss)
-        model.fit(DATA["x"], target, batch_size=4, epochs=1, verbose=0)
-        before = model.evaluate(DATA["x"], target, batch_size=4, verbose=0)
-        path = str(tmp_path / f"{loss.name}.keras")
-        model.save(path)
-        loaded = keras.models.load_model(path)
-        assert type(loaded.loss) is type(loss) and loaded.loss.get_config() == loss.get_config()
-        np.testing.assert_allclose(loaded.evaluate(DATA["x"], target, batch_size=4, verbose=0), before, rtol=1e-6)
+@pytest.mark.parametrize(
+    "loss, activation, target",
+    [
+        (lambda: keras.losses.Circle(gamma=8.0, margin=0.3), "unit", "y_circle"),
+        (lambda: keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7), "softmax", "y_sparse"),
+        (lambda: keras.losses.CTC(name="ctc_loss"), "sequence", "y_ctc"),
+    ],
+)
+def test_saved_model_keeps_the_loss(tmp_path, loss, activation, target):
+    loss = loss()
+    x, y = DATA["x_seq" if activation == "sequence" else "x"], DATA[target]
+    model = C.build_model(keras, activation, DATA)
+    model.compile(optimizer="sgd", loss=loss)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    before = model.evaluate(x, y, batch_size=4, verbose=0)
+    path = str(tmp_path / f"{loss.name}.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded.loss) is type(loss) and loaded.loss.get_config() == loss.get_config()
+    np.testing.assert_allclose(loaded.evaluate(x, y, batch_size=4, verbose=0), before, rtol=1e-6)
+
+
+def test_ctc_sample_weights_in_fit_weigh_each_sequence():
+    weights = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 1.0, 0.0, 3.0], dtype="float32")
+    model = C.build_model(keras, "sequence", DATA)
+    model.compile(optimizer="sgd", loss="ctc")
+    got = model.evaluate(DATA["x_seq"], DATA["y_ctc"], sample_weight=weights, batch_size=8, verbose=0)
+    per_sample = keras.losses.ctc(DATA["y_ctc"], model.predict(DATA["x_seq"], verbose=0))
+    np.testing.assert_allclose(got, np.sum(per_sample * weights) / 8, rtol=1e-5)
 
 
 def test_circle_gradients_stay_finite_when_a_row_has_no_positive():
@@ -135,9 +165,15 @@ def test_public_names_are_keras_names_only(module):
 
 
 def test_new_names_are_public():
-    assert {"Circle", "CategoricalGeneralizedCrossEntropy", "circle", "categorical_generalized_cross_entropy"} <= set(
-        dir(keras.losses)
-    )
+    names = {
+        "Circle",
+        "CategoricalGeneralizedCrossEntropy",
+        "CTC",
+        "circle",
+        "ctc",
+        "categorical_generalized_cross_entropy",
+    }
+    assert names <= set(dir(keras.losses))
     assert {
         "PrecisionAtRecall",
         "RecallAtPrecision",
