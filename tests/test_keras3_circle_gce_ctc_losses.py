@@ -188,3 +188,16 @@ def test_new_names_are_public():
     assert keras.losses.deserialize("circle") is keras.losses.circle
     with pytest.raises(ValueError, match="Could not interpret loss identifier: rows_weights"):
         keras.losses.deserialize("rows_weights")
+
+
+@pytest.mark.parametrize("remove_diagonal", [True, False])
+def test_circle_sample_weights_in_evaluate_match_the_standalone_loss(remove_diagonal):
+    # labels 0..3 over 8 rows, label 3 once: that row's loss is masked out of the mean
+    labels = np.array([0, 1, 0, 2, 1, 3, 2, 2], dtype="float32")
+    weights = np.array([1.0, 0.5, 2.0, 1.0, 0.0, 1.0, 3.0, 1.0], dtype="float32")
+    model = C.build_model(keras, "unit", DATA)
+    loss = keras.losses.Circle(gamma=6.0, remove_diagonal=remove_diagonal)
+    model.compile(optimizer="sgd", loss=loss)
+    got = model.evaluate(DATA["x"], labels, sample_weight=weights, batch_size=8, verbose=0)
+    expected = loss(labels, model.predict(DATA["x"], verbose=0), sample_weight=weights)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

@@ -148,3 +148,26 @@ def test_saved_model_keeps_the_metrics(tmp_path):
     assert set(after) == set(before) == {"loss", "par", "spas", "pcc", "concordance_correlation"}
     for key in before:
         np.testing.assert_allclose(after[key], before[key], rtol=1e-6, err_msg=key)
+
+
+def test_weighted_metrics_in_evaluate_match_standalone_updates():
+    weights = DATA["sample_weight"][:8]
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="sigmoid")(inputs))
+    model.set_weights([DATA["kernel"], DATA["bias"]])
+
+    def fresh():
+        return [
+            keras.metrics.PrecisionAtRecall(0.4, num_thresholds=30, name="par"),
+            keras.metrics.SensitivityAtSpecificity(0.3, class_id=2, name="sas"),
+            keras.metrics.PearsonCorrelation(name="pcc"),
+            keras.metrics.ConcordanceCorrelation(name="ccc"),
+        ]
+
+    model.compile(optimizer="sgd", loss="mse", weighted_metrics=fresh())
+    got = model.evaluate(DATA["x"], DATA["y_binary"], sample_weight=weights, batch_size=3, verbose=0, return_dict=True)
+    predictions = model.predict(DATA["x"], verbose=0)
+    for metric in fresh():
+        for rows in (slice(0, 3), slice(3, 6), slice(6, 8)):
+            metric.update_state(DATA["y_binary"][rows], predictions[rows], sample_weight=weights[rows])
+        np.testing.assert_allclose(got[metric.name], metric.result(), rtol=1e-5, atol=1e-7, err_msg=metric.name)
