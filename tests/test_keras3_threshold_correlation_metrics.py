@@ -90,6 +90,9 @@ def test_counts_and_configs():
         assert config[value] == 0.25 and config["num_thresholds"] == 7 and config["class_id"] == 1
         clone = keras.metrics.get({"class_name": cls, "config": config})
         assert type(clone) is type(metric) and clone.get_config() == config
+        entry = keras.metrics.serialize(metric)
+        assert entry == {"module": "keras.metrics", "class_name": cls, "config": config, "registered_name": None}
+        assert keras.metrics.deserialize(entry).get_config() == config
     assert keras.metrics.PearsonCorrelation(axis=1).get_config() == {
         "name": "pearson_correlation",
         "dtype": "float32",

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import _public_serialization, ops
 from ._circle_gce_losses import categorical_generalized_cross_entropy, circle
 from ._ctc_loss import ctc
 from ._focal_dice_losses import binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky
@@ -730,20 +730,13 @@ _FUNCTIONS.update(_COMPOSED_FUNCTIONS)
 
 def serialize(loss: Any) -> Any:
     """Keras's config dict of a loss (module, class_name, config, registered_name)."""
-    from .serialization.serialization_lib import serialize_keras_object
-
-    return serialize_keras_object(loss)
+    return _public_serialization.serialize(loss, "keras.losses")
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """A loss from serialize()'s dict, or the public loss class or function of that name."""
-    if isinstance(config, str):
-        if config in __all__ and config not in ("serialize", "deserialize", "get"):
-            return globals()[config]
-        raise ValueError(f"Could not interpret loss identifier: {config}")
-    from .serialization.serialization_lib import deserialize_keras_object
-
-    return deserialize_keras_object(config, custom_objects)
+    public = {name: globals()[name] for name in __all__ if name not in ("serialize", "deserialize", "get")}
+    return _public_serialization.deserialize(config, public, "loss", custom_objects)
 
 
 # The public names: Keras 3's keras.losses that dagnet has. Helpers, aliases (mse, ...) and

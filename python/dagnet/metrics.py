@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _threshold_counts, losses as losses_module, ops
+from . import _public_serialization, _threshold_counts, losses as losses_module, ops
 from ._metric_base import Metric, _merge, _snake, _weighted_mean  # noqa: F401  (re-exported)
 from ._tracing import GraphBuilder
 from ._typing import TensorLike
@@ -800,20 +800,13 @@ def get(identifier: Any, y_true_shape: Any = None, y_pred_shape: Any = None) -> 
 
 def serialize(metric: Any) -> Any:
     """Keras's config dict of a metric (module, class_name, config, registered_name)."""
-    from .serialization.serialization_lib import serialize_keras_object
-
-    return serialize_keras_object(metric)
+    return _public_serialization.serialize(metric, "keras.metrics")
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """A metric from serialize()'s dict, or the public metric class or function of that name."""
-    if isinstance(config, str):
-        if config in __all__ and config not in ("serialize", "deserialize", "get"):
-            return globals()[config]
-        raise ValueError(f"Could not interpret metric identifier: {config}")
-    from .serialization.serialization_lib import deserialize_keras_object
-
-    return deserialize_keras_object(config, custom_objects)
+    public = {name: globals()[name] for name in __all__ if name not in ("serialize", "deserialize", "get")}
+    return _public_serialization.deserialize(config, public, "metric", custom_objects)
 
 
 # The public names: Keras 3's keras.metrics that dagnet has. Helpers, aliases (mse, ...) and
