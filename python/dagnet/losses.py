@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import _public_serialization, ops
+from ._circle_gce_losses import categorical_generalized_cross_entropy, circle
+from ._ctc_loss import ctc
 from ._focal_dice_losses import binary_focal_crossentropy, categorical_focal_crossentropy, dice, tversky
 from ._naming import to_snake_case
 from ._tracing import GraphBuilder, GraphTensor
@@ -409,6 +411,7 @@ class _FunctionLoss(LossFunctionWrapper):
 
     _fn: Any = None
     default_name = ""
+    static_target_width = False  # True: the graph's target input keeps its last axis (ctc unrolls over it)
 
     def __init__(self, name: str | None, reduction: str | None, **kwargs: Any) -> None:
         if reduction not in _REDUCTIONS:
@@ -432,9 +435,21 @@ class _FunctionLoss(LossFunctionWrapper):
         """Keras's Loss.__call__: per-sample values, times the weights, then the reduction."""
         y_pred = np.asarray(y_pred, dtype="float32")
         values = np.asarray(self.fn(np.asarray(y_true, dtype="float32"), y_pred), dtype="float32")
-        weights = None
-        if sample_weight is not None:
-            values, weights = _same_rank(values, np.asarray(sample_weight, dtype="float32"))
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype="float32")
+        mask = self._values_mask(values)
+        if mask is not None:
+            # Keras's apply_mask: the mean reductions divide by the valid count instead
+            if self.reduction in ("mean", "sum_over_batch_size"):
+                valid = np.float32(np.sum(mask))
+                scale = np.float32(0.0) if valid == 0 else np.float32(mask.size) / valid
+                mask = np.where(mask > 0, scale, np.float32(0.0)).astype("float32")
+            if weights is None:
+                weights = mask
+            else:
+                mask, weights = _same_rank(mask, weights)
+                weights = weights * mask
+        if weights is not None:
+            values, weights = _same_rank(values, weights)
             values = values * weights
         if self.reduction in (None, "none") or values.shape in ((), (0,)):
             return values
@@ -461,6 +476,14 @@ class _FunctionLoss(LossFunctionWrapper):
                 "compile()/fit() use the default 'sum_over_batch_size'"
             )
         return super().lower(builder, y_true, y_pred, mask, sample_weight)
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        """The shape fit expects of this loss's targets (batch axis included), from y_pred's."""
+        return output_shape
+
+    def _values_mask(self, values: np.ndarray) -> np.ndarray | None:
+        """The mask a Keras loss function attaches to its values (None: no mask)."""
+        return None
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction, **self._config()}
@@ -565,20 +588,207 @@ class Tversky(_FunctionLoss):
         super().__init__(name, reduction, alpha=alpha, beta=beta, axis=axis)
 
 
+def _number(cls: str, name: str, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{cls}: `{name}` must be a number. Received: {name}={value!r}")
+    return value
+
+
+class CategoricalGeneralizedCrossEntropy(_FunctionLoss):
+    """Generalized cross entropy (Zhang & Sabuncu 2018), (1 - p**q) / q, for integer labels."""
+
+    _fn = staticmethod(categorical_generalized_cross_entropy)
+    default_name = "categorical_generalized_cross_entropy"
+
+    def __init__(
+        self,
+        q: float = 0.5,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "categorical_generalized_cross_entropy",
+        dtype: Any = None,
+    ) -> None:
+        _number("CategoricalGeneralizedCrossEntropy", "q", q)
+        if not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy: q must be in the interval (0, 1). Received: q={q!r}")
+        super().__init__(name, reduction, q=q)
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        return output_shape[:-1]  # one integer label per row
+
+
+class Circle(_FunctionLoss):
+    """Keras 3's circle loss on L2-normalized embeddings (y_pred) and integer labels (y_true).
+    As in Keras the per-row values carry the mask `loss > 0`: a row without a positive or
+    negative pair (loss 0) is left out of the mean."""
+
+    _fn = staticmethod(circle)
+    default_name = "circle"
+
+    def __init__(
+        self,
+        gamma: float = 80.0,
+        margin: float = 0.4,
+        remove_diagonal: bool = True,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = "circle",
+        dtype: Any = None,
+    ) -> None:
+        _number("Circle", "gamma", gamma)
+        _number("Circle", "margin", margin)
+        if not isinstance(remove_diagonal, (bool, np.bool_)):
+            raise ValueError(f"Circle: `remove_diagonal` must be a bool. Received: remove_diagonal={remove_diagonal!r}")
+        super().__init__(name, reduction, gamma=gamma, margin=margin, remove_diagonal=bool(remove_diagonal))
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        return output_shape[:-1]  # one integer label per embedding
+
+    def _values_mask(self, values: np.ndarray) -> np.ndarray | None:
+        return (values > 0).astype("float32")
+
+    def lower(
+        self,
+        builder: Any,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
+        """sum(loss * weights over rows with loss > 0) / the number of such rows (0 if none):
+        Keras's "sum_over_batch_size" with the values' mask."""
+        if self.reduction not in ("sum_over_batch_size", "mean"):
+            super().lower(builder, y_true, y_pred, mask, sample_weight)  # raises the reduction error
+        with builder.active():
+            values = builder.as_value(self.fn(y_true, y_pred))
+            valid = ops.cast(ops.greater(values, 0.0), values.dtype)
+            if mask is not None:
+                valid = ops.multiply(valid, _as_mask(mask, values))
+            weighted = ops.multiply(values, valid)
+            if sample_weight is not None:
+                weighted = ops.multiply(weighted, _as_mask(sample_weight, values))
+            count = ops.sum(valid)
+            total = ops.sum(weighted)
+            return ops.where(ops.greater(count, 0.0), ops.divide(total, ops.maximum(count, 1.0)), 0.0)
+
+
+class CTC(_FunctionLoss):
+    """Connectionist temporal classification: y_true (batch, max_length) integer labels padded
+    with the blank 0, y_pred (batch, time, classes) logits (see _ctc_loss)."""
+
+    _fn = staticmethod(ctc)
+    default_name = "ctc"
+    static_target_width = True
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "ctc", dtype: Any = None):
+        super().__init__(name, reduction)
+
+    def target_shape(self, output_shape: tuple) -> tuple:
+        return (None, None)  # label sequences of any padded length
+
+    def lower(
+        self,
+        builder: Any,
+        y_true: TensorLike,
+        y_pred: TensorLike,
+        mask: TensorLike | None = None,
+        sample_weight: Any = None,
+    ) -> Any:
+        if mask is not None:
+            raise ValueError(
+                "CTC: y_pred carries a mask (a Masking or mask_zero layer); Keras's ctc loss cannot use it"
+            )
+        if sample_weight is not None and sample_weight.ndim == 2:
+            # fit broadcasts per-sample weights over the label axis; the loss has one value per sample
+            sample_weight = ops.slice_by_index(sample_weight, (slice(None), 0))
+        return super().lower(builder, y_true, y_pred, None, sample_weight)
+
+
 _COMPOSED: dict[str, type[Loss]] = {
     "binary_focal_crossentropy": BinaryFocalCrossentropy,
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
     "dice": Dice,
     "tversky": Tversky,
+    "circle": Circle,
+    "ctc": CTC,
 }
 _COMPOSED_FUNCTIONS: dict[Any, type[Loss]] = {
     binary_focal_crossentropy: BinaryFocalCrossentropy,
     categorical_focal_crossentropy: CategoricalFocalCrossentropy,
     dice: Dice,
     tversky: Tversky,
+    circle: Circle,
+    ctc: CTC,
 }
 
 _NEW.update(_COMPOSED)
 _BY_NAME.update(_COMPOSED)
 _BY_NAME.update({cls.__name__: cls for cls in _COMPOSED.values()})
+# the class name only: as in Keras, the function's name is no loss (it needs q)
+_CLASS_ONLY: dict[str, type[Loss]] = {"CategoricalGeneralizedCrossEntropy": CategoricalGeneralizedCrossEntropy}
+_BY_NAME.update(_CLASS_ONLY)
 _FUNCTIONS.update(_COMPOSED_FUNCTIONS)
+
+
+def serialize(loss: Any) -> Any:
+    """Keras's config dict of a loss (module, class_name, config, registered_name)."""
+    return _public_serialization.serialize(loss, "keras.losses")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """A loss from serialize()'s dict, or the public loss class or function of that name."""
+    public = {name: globals()[name] for name in __all__ if name not in ("serialize", "deserialize", "get")}
+    return _public_serialization.deserialize(config, public, "loss", custom_objects)
+
+
+# The public names: Keras 3's keras.losses that dagnet has. Helpers, aliases (mse, ...) and
+# imported names stay reachable as attributes but are not listed (dir() shows __all__).
+__all__ = [
+    "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CategoricalCrossentropy",
+    "CTC",
+    "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
+    "CategoricalHinge",
+    "Circle",
+    "CosineSimilarity",
+    "Dice",
+    "Hinge",
+    "Huber",
+    "KLDivergence",
+    "LogCosh",
+    "Loss",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Poisson",
+    "SparseCategoricalCrossentropy",
+    "SquaredHinge",
+    "Tversky",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
+    "categorical_hinge",
+    "circle",
+    "cosine_similarity",
+    "ctc",
+    "deserialize",
+    "dice",
+    "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
+    "serialize",
+    "squared_hinge",
+    "tversky",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

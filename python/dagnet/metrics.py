@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import losses as losses_module, ops
+from . import _public_serialization, _threshold_counts, losses as losses_module, ops
 from ._metric_base import Metric, _merge, _snake, _weighted_mean  # noqa: F401  (re-exported)
 from ._tracing import GraphBuilder
 from ._typing import TensorLike
@@ -498,42 +498,13 @@ class AUC(Metric):
     ) -> Any:
         """tp, fp, tn, fn per threshold (shape (num_thresholds,)) of the batch."""
         with builder.active():
-            if y_pred.dtype != "float32":
-                y_pred = ops.cast(y_pred, "float32")
-            if y_true.ndim + 1 == y_pred.ndim and y_pred.shape[-1] == 1:
-                y_true = ops.expand_dims(y_true, -1)
-            elif y_pred.ndim + 1 == y_true.ndim and y_true.shape[-1] == 1:
-                y_pred = ops.expand_dims(y_pred, -1)
+            y_true, y_pred = _threshold_counts.align(y_true, y_pred)
             if self._from_logits:
                 y_pred = ops.sigmoid(y_pred)
-            actual = ops.cast(ops.not_equal(y_true, 0), "float32")
-            weights = _merge(mask, sample_weight, y_pred)
-            if weights is not None:
-                while weights.ndim < y_pred.ndim:
-                    weights = ops.expand_dims(weights, -1)
-                # every element of y_pred gets its weight (Keras broadcasts them to y_pred)
-                weights = ops.multiply(weights, ops.add(ops.multiply(y_pred, 0.0), 1.0))
-                true_w = ops.reshape(ops.multiply(actual, weights), (1, -1))
-                false_w = ops.reshape(ops.multiply(ops.subtract(1.0, actual), weights), (1, -1))
-            else:
-                ones = ops.add(ops.multiply(y_pred, 0.0), 1.0)
-                true_w = ops.reshape(ops.multiply(actual, ones), (1, -1))
-                false_w = ops.reshape(ops.multiply(ops.subtract(1.0, actual), ones), (1, -1))
-            n = self.num_thresholds
-            if self._evenly:
-                # bucket = max(ceil(p * (n-1)) - 1, 0) >= i  <=>  p * (n-1) > i  (i >= 1); always at i = 0
-                scaled = ops.multiply(ops.reshape(ops.clip(y_pred, 0.0, 1.0), (-1, 1)), float(n - 1))
-                cuts = np.arange(n, dtype=np.float32)
-                cuts[0] = -1.0
-            else:
-                scaled = ops.reshape(y_pred, (-1, 1))
-                cuts = self._thresholds.astype(np.float32)
-            positive = ops.cast(ops.greater(scaled, builder.constant(cuts.reshape(1, n))), "float32")
-            tp = ops.reshape(ops.matmul(true_w, positive), (n,))
-            fp = ops.reshape(ops.matmul(false_w, positive), (n,))
-            tn = ops.subtract(ops.sum(false_w), fp)
-            fn = ops.subtract(ops.sum(true_w), tp)
-            return [tp, fp, tn, fn]
+            weights = _threshold_counts.per_element(_merge(mask, sample_weight, y_pred), y_pred)
+            return _threshold_counts.counts(
+                builder, y_true, y_pred, weights, self.num_thresholds, self._evenly, self._thresholds, True
+            )
 
     # -- the area from the accumulated counts ------------------------------------------------
     def result_from_sums(self, sums: Any) -> Any:
@@ -696,6 +667,13 @@ def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any = 0.5
 
 # F-scores, R2, the plain aggregators and the IoU family live in their own modules (they
 # subclass Metric, so they are imported once it exists).
+from ._correlation_metrics import (  # noqa: E402
+    CLASSES as _CORRELATION_CLASSES,
+    ConcordanceCorrelation as ConcordanceCorrelation,
+    PearsonCorrelation as PearsonCorrelation,
+    concordance_correlation as concordance_correlation,
+    pearson_correlation as pearson_correlation,
+)
 from ._iou_metrics import (  # noqa: E402
     CLASSES as _IOU_CLASSES,
     BinaryIoU as BinaryIoU,
@@ -711,6 +689,13 @@ from ._score_metrics import (  # noqa: E402
     Mean as Mean,
     R2Score as R2Score,
     Sum as Sum,
+)
+from ._threshold_metrics import (  # noqa: E402
+    CLASSES as _THRESHOLD_CLASSES,
+    PrecisionAtRecall as PrecisionAtRecall,
+    RecallAtPrecision as RecallAtPrecision,
+    SensitivityAtSpecificity as SensitivityAtSpecificity,
+    SpecificityAtSensitivity as SpecificityAtSensitivity,
 )
 
 _CLASSES: list[type[Metric]] = [
@@ -742,10 +727,10 @@ _CLASSES: list[type[Metric]] = [
     FalseNegatives,
     AUC,
 ]
-_CLASSES += _SCORE_CLASSES + _IOU_CLASSES
+_CLASSES += _SCORE_CLASSES + _IOU_CLASSES + _THRESHOLD_CLASSES + _CORRELATION_CLASSES
 # The public classes defined in helper modules present themselves as dagnet.metrics (where
 # users, pickle and the Keras serializer's module lookup find them).
-for _cls in [Metric, *_SCORE_CLASSES, *_IOU_CLASSES]:
+for _cls in [Metric, *_SCORE_CLASSES, *_IOU_CLASSES, *_THRESHOLD_CLASSES, *_CORRELATION_CLASSES]:
     _cls.__module__ = __name__
 _BY_NAME = {cls.__name__: cls for cls in _CLASSES}
 _BY_NAME.update({_snake(cls.__name__): cls for cls in _CLASSES})
@@ -776,6 +761,8 @@ _FUNCTIONS = {
     squared_hinge: SquaredHinge,
     kl_divergence: KLDivergence,
     poisson: Poisson,
+    pearson_correlation: PearsonCorrelation,
+    concordance_correlation: ConcordanceCorrelation,
 }
 
 
@@ -809,3 +796,83 @@ def get(identifier: Any, y_true_shape: Any = None, y_pred_shape: Any = None) -> 
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
+
+
+def serialize(metric: Any) -> Any:
+    """Keras's config dict of a metric (module, class_name, config, registered_name)."""
+    return _public_serialization.serialize(metric, "keras.metrics")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """A metric from serialize()'s dict, or the public metric class or function of that name."""
+    public = {name: globals()[name] for name in __all__ if name not in ("serialize", "deserialize", "get")}
+    return _public_serialization.deserialize(config, public, "metric", custom_objects)
+
+
+# The public names: Keras 3's keras.metrics that dagnet has. Helpers, aliases (mse, ...) and
+# imported names stay reachable as attributes but are not listed (dir() shows __all__).
+__all__ = [
+    "AUC",
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "BinaryIoU",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "ConcordanceCorrelation",
+    "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
+    "Hinge",
+    "IoU",
+    "KLDivergence",
+    "LogCoshError",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanIoU",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
+    "Poisson",
+    "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
+    "Recall",
+    "RecallAtPrecision",
+    "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
+    "SquaredHinge",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
+    "binary_accuracy",
+    "concordance_correlation",
+    "deserialize",
+    "get",
+    "hinge",
+    "kl_divergence",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "pearson_correlation",
+    "poisson",
+    "serialize",
+    "squared_hinge",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

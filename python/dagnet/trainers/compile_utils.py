@@ -100,7 +100,7 @@ class StepLowering:
         self.targets = None
         if y_specs is not None:
             self.targets = [
-                builder.input(f"y{j}", [None] * len(shape), dtype) for j, (shape, dtype) in enumerate(y_specs)
+                builder.input(f"y{j}", self._target_dims(j, shape), dtype) for j, (shape, dtype) in enumerate(y_specs)
             ]
         w_ranks = w_ranks or [None] * len(outputs)
         self.sample_weights = [
@@ -164,6 +164,14 @@ class StepLowering:
             weight = c.loss_weights[j]
             terms.append(value if weight == 1.0 else self.builder.node("scale", [value], {"factor": weight})[0])
         return sum_terms(self.builder, terms)
+
+    def _target_dims(self, j, shape):
+        """The target input's dims: all unknown, but a loss may need the last one (ctc unrolls
+        over the label axis; the step's signature keys the graph on it)."""
+        losses = self.compiled.losses if self.compiled is not None else []
+        if shape and j < len(losses) and getattr(losses[j], "static_target_width", False):
+            return [None] * (len(shape) - 1) + [shape[-1]]
+        return [None] * len(shape)
 
     def compiled_metrics(self, y, y_pred, sample_weight):
         """Lowers the compiled metrics on (y, y_pred) into the logs."""

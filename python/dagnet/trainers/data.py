@@ -195,6 +195,8 @@ def align_y(model: Any, y: TensorLike, warned: set | None = None) -> list[np.nda
         shape, dtype = tensor.shape, "float32"
         if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
             shape, dtype = shape[:-1], "int64"
+        elif hasattr(loss, "target_shape"):  # the composed losses: Circle's labels, CTC's sequences, ...
+            shape = loss.target_shape(tuple(shape))
         specs.append(((None,) + tuple(shape[1:]), dtype))
     return align(y, names, specs, "target", warned=warned)
 
