@@ -23,6 +23,7 @@ from . import (
     data,
     epoch_iterator,
     logs as logs_module,
+    predict_fast_path,
     runner as runner_module,
     signature as signature_module,
 )
@@ -304,11 +305,19 @@ class Trainer:
         # Targets contribute rank, dtype and last dim (which picks the accuracy variant);
         # sample weights their rank per output; a subclassed model its input structure.
         return (
-            getattr(self._graph_model(), "key", None),
+            self._graph_identity(),
             tuple((a.ndim, a.dtype.str) for a in x),
             None if y is None else tuple((a.ndim, a.dtype.str, a.shape[-1] if a.ndim else None) for a in y),
             runner_module.weight_ranks(w),
         )
+
+    def _graph_identity(self) -> Any:
+        """What the lowered graphs were lowered from: a subclassed model's traced signature
+        key, else the functional graph itself (a Sequential that gains or loses a layer is
+        a new Functional, whose graphs must not be the old ones)."""
+        io = self._current_io()
+        key = getattr(io, "key", None)
+        return io if key is None else key
 
     @staticmethod
     def _feed_order(required):
@@ -568,7 +577,16 @@ class Trainer:
 
     def predict_on_batch(self, x: TensorLike) -> Any:
         self._check_native_steps("predict_step")
-        return self._structure_outputs(self._predict_step(data.align_x(self, x)))
+        fast = self.__dict__.get("_runners", {}).get(predict_fast_path.KEY)
+        if fast is not None and fast.graph_key == self._graph_identity():
+            feeds = fast.arrays_for(x)
+            if feeds is not None:
+                return self._structure_outputs(fast.runner.engine.run(feeds))
+        xs = data.align_x(self, x)
+        runner = self._runner("predict", xs, None)
+        outputs = runner.engine.run(runner.feeds(xs, None))
+        predict_fast_path.remember(self, runner, xs)
+        return self._structure_outputs(outputs)
 
     # -- loops ---------------------------------------------------------------------------------
     def fit(
