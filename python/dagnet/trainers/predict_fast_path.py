@@ -53,7 +53,9 @@ def remember(model: Any, runner: Any, arrays: list[np.ndarray]) -> None:
     inputs = getattr(io, "inputs", None)
     if not hasattr(io, "_outputs_struct") or isinstance(io._inputs_struct, dict) or inputs is None:
         return
-    if len(inputs) != len(arrays) or any(a.dtype == np.bool_ or a.dtype.name != t.dtype for a, t in zip(arrays, inputs)):
+    if len(inputs) != len(arrays):
+        return
+    if any(a.dtype == np.bool_ or a.dtype.name != t.dtype for a, t in zip(arrays, inputs)):
         return
     if any(kind != "x" for kind, _ in runner.feed_order):
         return
