@@ -21,9 +21,7 @@ class PredictFastPath:
         self.graph_key = graph_key
         self.single = len(arrays) == 1
         # Per input: the exact dtype and the dims that are fixed (None: any), axis 0 free.
-        self.specs = [
-            (a.dtype, tuple(None if d is None else int(d) for d in t.shape)) for a, t in zip(arrays, inputs)
-        ]
+        self.specs = [(a.dtype, tuple(None if d is None else int(d) for d in t.shape)) for a, t in zip(arrays, inputs)]
         self.order = [i for kind, i in runner.feed_order]
 
     def arrays_for(self, x: Any) -> list[np.ndarray] | None:
