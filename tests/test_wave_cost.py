@@ -144,12 +144,28 @@ def test_every_training_wave_follows_the_rule(two_threads):
     (sq,) = g.node("binary", [d, d], {"kind": "multiply"})
     (loss,) = g.node("reduce", [sq], {"kind": "mean"})
     tr = Trainer(g, loss, params, learning_rate=0.01)
-    waves = tr.wave_plan([[4, 10, 10, 3], [4, 10, 10, 4]])
+    waves = tr.wave_plan([[32, 10, 10, 3], [32, 10, 10, 4]])
     assert any(w["concurrent"] for w in waves)
     for w in waves:
         costs = w["costs"]
         if w["concurrent"]:
             assert len(costs) > 1 and max(costs) <= 0.5 * sum(costs)
+            assert sum(costs) >= _engine.min_concurrent_wave_cost
             assert costs == sorted(costs, reverse=True)
         else:
-            assert len(costs) < 2 or max(costs) > 0.5 * sum(costs)
+            assert len(costs) < 2 or max(costs) > 0.5 * sum(costs) or sum(costs) < _engine.min_concurrent_wave_cost
+
+
+def test_a_balanced_but_tiny_wave_runs_on_the_calling_thread(two_threads):
+    # The balanced branches at batch 1: each dense is 2 x 32 x u FLOPs, all together far
+    # below what handing nodes to another thread costs.
+    units = [48, 16, 64, 32, 16]
+    g, outs, ws, data = balanced_dense_branches(units)
+    one = data[:1]
+    ex = Executor(g, outs)
+    (wave,) = ex.wave_plan([list(one.shape)])
+    assert sum(wave["costs"]) < _engine.min_concurrent_wave_cost
+    assert not wave["concurrent"]
+    assert ex.wave_plan([list(data.shape)])[0]["concurrent"]  # the batch of 64 still does
+    for a, w in zip(ex.run([one]), ws):
+        np.testing.assert_allclose(a, np.tanh(one @ w), rtol=1e-5, atol=1e-5)

@@ -99,7 +99,7 @@ double node_cost(const Node& node, const std::vector<TensorSpec>& inputs, const 
 bool run_wave_concurrently(const std::vector<double>& costs) {
   if (costs.size() < 2) return false;
   const double total = std::accumulate(costs.begin(), costs.end(), 0.0);
-  return *std::max_element(costs.begin(), costs.end()) <= 0.5 * total;
+  return total >= kMinConcurrentWaveCost && *std::max_element(costs.begin(), costs.end()) <= 0.5 * total;
 }
 
 std::vector<int> largest_first(const std::vector<double>& costs) {

@@ -18,8 +18,14 @@ namespace dagnet {
 // The cost of `node` with the plan's concrete input and output specs.
 double node_cost(const Node& node, const std::vector<TensorSpec>& inputs, const std::vector<TensorSpec>& outputs);
 
+// Below this total cost a wave runs on the calling thread: handing nodes to another
+// thread (a wake-up or a spin hand-off, then the join) costs more than such a wave's
+// work, e.g. the small branches of a batch-1 prediction.
+constexpr double kMinConcurrentWaveCost = 32768;
+
 // Whether a wave with these node costs runs its nodes concurrently (one thread each):
-// more than one node and the largest at most half the total.
+// more than one node, the largest at most half the total, and the total at least
+// kMinConcurrentWaveCost.
 bool run_wave_concurrently(const std::vector<double>& costs);
 
 // The order a concurrent wave hands its nodes out, one at a time to whichever thread is

@@ -11,6 +11,7 @@
 #include "graph/autodiff.h"
 #include "graph/executor.h"
 #include "graph/graph.h"
+#include "graph/node_cost.h"
 #include "graph/serialize.h"
 #include "graph/training.h"
 #include "python/distributed_bindings.h"
@@ -331,6 +332,7 @@ PYBIND11_MODULE(_engine, m) {
       py::arg("device"), "Bytes the device's allocator has handed out and not taken back (0 for 'cpu').");
   m.def("set_num_threads", &set_num_threads, py::arg("threads"));
   m.def("num_threads", &num_threads);
+  m.attr("min_concurrent_wave_cost") = kMinConcurrentWaveCost;
   m.def("op_names", &op_names);
   m.def(
       "kernel_devices",
