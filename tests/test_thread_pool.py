@@ -107,3 +107,46 @@ def test_DAGNET_NUM_THREADS_the_os_cannot_start_is_an_error():
     out = run_python("import dagnet", env={"DAGNET_NUM_THREADS": "1000"}, address_space=1 << 30)
     assert out.returncode != 0
     assert "RuntimeError: could not start thread" in out.stderr
+
+
+@pytest.mark.parametrize("value", ["sometimes", "ALWAYS", "1"])
+def test_a_bad_DAGNET_POOL_INLINE_is_refused_clearly(value):
+    out = run_python("import dagnet", env={"DAGNET_POOL_INLINE": value})
+    assert out.returncode != 0
+    assert "DAGNET_POOL_INLINE" in out.stderr and "ValueError" in out.stderr
+
+
+TRAIN_AND_HASH = """
+    import hashlib
+    import numpy as np
+    from dagnet import _engine
+    from dagnet.engine import Graph, Trainer
+    _engine.set_num_threads(2)
+    rng = np.random.default_rng(5)
+    x, t = rng.standard_normal((8, 12, 12, 6)), rng.standard_normal((8, 10, 10, 16))
+    g = Graph()
+    xi, ti = g.input("x", [-1, 12, 12, 6], "float64"), g.input("t", [-1, 10, 10, 16], "float64")
+    k = g.param("k", rng.standard_normal((3, 3, 6, 16)) * 0.2)
+    w = g.param("w", rng.standard_normal((16, 16)) * 0.2)
+    (c,) = g.node("conv2d", [xi, k], {"activation": "relu"})
+    (y,) = g.node("dense", [c, w])
+    (loss,) = g.node("mse", [y, ti])
+    tr = Trainer(g, loss, [k, w], optimizer="adam", learning_rate=0.01)
+    for _ in range(4):
+        tr.step([x, t])
+    h = hashlib.sha256()
+    for p in (k, w):
+        h.update(np.asarray(g.param_tensor(p)).tobytes())
+    print("hash", h.hexdigest())
+"""
+
+
+def test_inline_and_pooled_parallel_for_train_bit_identically():
+    """DAGNET_POOL_INLINE=always runs every parallel_for's chunks on the caller; never hands
+    them to the workers: the chunks are the same, so the trained weights are too."""
+    hashes = set()
+    for mode in ("never", "always", "auto"):
+        out = run_python(TRAIN_AND_HASH, env={"DAGNET_POOL_INLINE": mode})
+        assert out.returncode == 0, out.stderr
+        hashes.add(out.stdout.split("hash ")[1].strip())
+    assert len(hashes) == 1
