@@ -38,28 +38,6 @@ bool spin_until(Done done) {
 // holds back a sixteenth of its share, while a chunk still costs one atomic exchange.
 constexpr int64_t kChunksPerThread = 16;
 
-// The inline mode (see thread_pool.h). A parallel_for went badly when the caller, done with
-// the chunks it could claim, waited for a claimed one much longer than a chunk takes (the
-// worker holding it lost its core: a scheduled one finishes within about a chunk), or when
-// the caller ran every chunk of a long parallel_for alone (a woken worker on a free core
-// joins within tens of microseconds). Short parallel_fors no worker joined say nothing (the
-// workers may have been asleep); helped ones that ended promptly went well.
-constexpr auto kLongWait = std::chrono::microseconds(50);
-constexpr auto kLongRun = std::chrono::microseconds(250);
-constexpr int kMinVerdicts = 16;  // judged on 16 to 32 informative parallel_fors
-constexpr auto kFirstInline = std::chrono::milliseconds(20);
-constexpr auto kLongestInline = std::chrono::milliseconds(320);
-
-// DAGNET_POOL_INLINE: auto (the default), never or always; anything else is an error.
-ThreadPool::InlineMode inline_mode_from_environment() {
-  const char* env = std::getenv("DAGNET_POOL_INLINE");
-  const std::string text = env ? env : "";
-  if (text.empty() || text == "auto") return ThreadPool::InlineMode::Auto;
-  if (text == "never") return ThreadPool::InlineMode::Never;
-  check(text == "always", ErrorKind::Value, "DAGNET_POOL_INLINE='", text, "' must be auto, never or always");
-  return ThreadPool::InlineMode::Always;
-}
-
 struct InsideTask {
   bool previous;
   InsideTask() : previous(t_inside_task) { t_inside_task = true; }
@@ -67,9 +45,7 @@ struct InsideTask {
 };
 }  // namespace
 
-ThreadPool::ThreadPool(int threads)
-    : inline_mode_(inline_mode_from_environment()),
-      inline_for_(std::chrono::duration_cast<Clock::duration>(kFirstInline)) {
+ThreadPool::ThreadPool(int threads) {
   threads = std::max(1, threads);
   workers_.reserve(static_cast<size_t>(threads - 1));
   for (int i = 1; i < threads; ++i) {
@@ -95,18 +71,16 @@ void ThreadPool::shutdown() {
     if (w.joinable()) w.join();
 }
 
-int64_t ThreadPool::run_chunks() {
+void ThreadPool::run_chunks() {
   InsideTask inside;
-  int64_t ran = 0;
   uint64_t ticket = ticket_.load(std::memory_order_acquire);
   for (;;) {
     const uint64_t index = ticket & kIndexMask, count = (ticket >> kIndexBits) & kIndexMask;
-    if (index >= count) return ran;
+    if (index >= count) return;
     // Acquire on success: the caller published the job's fields before this ticket.
     if (!ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel, std::memory_order_acquire))
       continue;  // another thread claimed it, or a new job opened: `ticket` was reloaded
     // This thread holds chunk `index`, so the caller is still waiting and the fields hold.
-    ++ran;
     const int64_t begin = static_cast<int64_t>(index) * chunk_, end = std::min(n_, begin + chunk_);
     if (!failed_.load(std::memory_order_relaxed)) {
       try {
@@ -167,12 +141,6 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, RangeFn fn) {
     fn(0, n);
     return;
   }
-  const auto start = Clock::now();
-  if (go_inline(start)) {  // the same chunks, all on this thread
-    InsideTask inside;
-    for (int64_t begin = 0; begin < n; begin += length) fn(begin, std::min(n, begin + length));
-    return;
-  }
   // No chunk of the previous job can be claimed (its index reached its count) and every
   // claimed one has finished, so nobody reads these fields now.
   fn_ = &fn;
@@ -190,55 +158,13 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, RangeFn fn) {
   wake_.notify_all();
   // The caller claims chunks like any worker, so when it runs out every chunk is either
   // done or held by a thread that is running it: only those are waited for.
-  const int64_t by_caller = run_chunks();
-  const auto ran = Clock::now();
+  run_chunks();
   const auto all_done = [&] { return done_.load(std::memory_order_acquire) == chunks; };
   if (!spin_until(all_done)) {
     std::unique_lock<std::mutex> lock(mutex_);
     finished_.wait(lock, all_done);
   }
-  if (inline_mode_ == InlineMode::Auto) {
-    const auto running = ran - start, waited = Clock::now() - ran;
-    if (waited > running / 4 + kLongWait || (by_caller == chunks && running > kLongRun)) record(true);
-    else if (by_caller < chunks) record(false);
-  }
   if (failed_.load(std::memory_order_relaxed)) std::rethrow_exception(error_);
-}
-
-void ThreadPool::set_inline_mode(InlineMode mode) {
-  std::lock_guard<std::mutex> submit(submit_);
-  inline_mode_ = mode;
-  inline_now_.store(false, std::memory_order_relaxed);
-  verdicts_ = 0;
-  informative_ = 0;
-  inline_for_ = kFirstInline;
-}
-
-bool ThreadPool::go_inline(Clock::time_point now) {
-  if (inline_mode_ != InlineMode::Auto) return inline_mode_ == InlineMode::Always;
-  if (!inline_now_.load(std::memory_order_relaxed)) return false;
-  if (now < inline_until_) return true;
-  // The period is over: try the workers again, judged on fresh verdicts.
-  inline_now_.store(false, std::memory_order_relaxed);
-  verdicts_ = 0;
-  informative_ = 0;
-  return false;
-}
-
-void ThreadPool::record(bool bad) {
-  verdicts_ = (verdicts_ << 1) | (bad ? 1u : 0u);
-  informative_ = std::min(informative_ + 1, 32);
-  const uint32_t window = informative_ == 32 ? ~0u : (1u << informative_) - 1;
-  const int bad_count = __builtin_popcount(verdicts_ & window);
-  if (informative_ >= kMinVerdicts && 2 * bad_count > informative_) {
-    inline_now_.store(true, std::memory_order_relaxed);
-    inline_until_ = Clock::now() + inline_for_;
-    inline_for_ = std::min<Clock::duration>(2 * inline_for_, kLongestInline);
-    verdicts_ = 0;
-    informative_ = 0;
-  } else if (informative_ == 32 && 4 * bad_count <= informative_) {
-    inline_for_ = kFirstInline;  // the workers are doing well again
-  }
 }
 
 namespace {

@@ -12,16 +12,8 @@
 // ticket; whoever is running takes the next, the caller included, and the caller waits
 // only for chunks a worker has actually claimed, never for a worker that has not claimed
 // one yet (it takes that work over itself). A late worker then costs at most one chunk.
-// When the workers are not getting cores of their own (another process holds the other
-// core), two threads on one core cost more than one: hand-offs, and spins that take the
-// core from whoever has work. So the caller watches each parallel_for (did it wait long for
-// a claimed chunk; did a long one get no help), and when most recent ones went badly it
-// runs parallel_fors alone for a while (20 ms, doubling up to 320 ms while the load
-// lasts), then tries the workers again. The chunks stay the same, only who runs them
-// changes. DAGNET_POOL_INLINE=never or always fixes the mode (tests, measurements).
 #pragma once
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -61,14 +53,6 @@ class ThreadPool {
   // How many chunks a parallel_for of this size is cut into (for tests and tools).
   int64_t chunk_count(int64_t n, int64_t grain) const;
 
-  // Whether parallel_for may run alone when the workers are not getting cores (Auto, the
-  // default, or DAGNET_POOL_INLINE), never does (Never), or always does (Always). Not
-  // while a parallel_for on this pool is running.
-  enum class InlineMode { Auto, Never, Always };
-  void set_inline_mode(InlineMode mode);
-  // True while parallel_fors run on the caller alone (for tests and tools).
-  bool running_inline() const { return inline_now_.load(std::memory_order_relaxed); }
-
  private:
   // ticket_ packs (job number, chunk count, next chunk index); a chunk is claimed by a
   // compare-exchange that moves the index on. The job number makes a thread that read
@@ -79,7 +63,7 @@ class ThreadPool {
 
   int64_t chunk_length(int64_t n, int64_t grain) const;  // n > 0
   void worker_loop();
-  int64_t run_chunks();  // claims and runs chunks of the open job until none is left; how many
+  void run_chunks();  // claims and runs chunks of the open job until none is left
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;                 // guards generation_/stop_ for the sleeping workers
@@ -97,17 +81,6 @@ class ThreadPool {
   std::mutex error_mutex_;
   std::atomic<bool> stop_{false};
   std::mutex submit_;                // one parallel_for at a time; others run inline
-
-  // The inline mode's state, touched only by the caller holding submit_.
-  using Clock = std::chrono::steady_clock;
-  bool go_inline(Clock::time_point now);  // whether this parallel_for runs alone
-  void record(bool bad);                  // one informative parallel_for's verdict
-  InlineMode inline_mode_ = InlineMode::Auto;
-  uint32_t verdicts_ = 0;   // the last 32 informative parallel_fors, bit set: went badly
-  int informative_ = 0;     // how many of those bits are filled (up to 32)
-  Clock::time_point inline_until_{};
-  Clock::duration inline_for_{};  // the next inline period (doubles while the load lasts)
-  std::atomic<bool> inline_now_{false};
 };
 
 // The process-wide pool (created on first use; a bad DAGNET_NUM_THREADS is an error here).

@@ -95,8 +95,6 @@ void chunks_cover_exactly() {
 // a timeout, not a hang).
 void stuck_worker_holds_one_chunk() {
   set_num_threads(2);  // one worker: while it is stuck, only the caller can run chunks
-  // A stuck worker is what sends the pool inline; here it must keep handing chunks out.
-  thread_pool().set_inline_mode(ThreadPool::InlineMode::Never);
   const auto caller = std::this_thread::get_id();
   const int64_t n = 4096;
   const int64_t chunks = thread_pool().chunk_count(n, 1);
@@ -128,73 +126,6 @@ void stuck_worker_holds_one_chunk() {
     expect(by_caller == (stuck_taken ? chunks - 1 : chunks), "the caller ran every chunk a stuck worker did not hold");
   }
   expect(chunks == 32, "a 4096-long parallel_for on two threads is cut into 32 chunks");
-  set_num_threads(4);
-}
-
-// Forced inline, a parallel_for runs the same chunks as the pool would, every index once,
-// all on the caller, and a nested parallel_for inside still works.
-void inline_mode_covers_exactly() {
-  ThreadPool& pool = thread_pool();
-  pool.set_inline_mode(ThreadPool::InlineMode::Always);
-  std::mt19937_64 rng(15);
-  const auto caller = std::this_thread::get_id();
-  int wrong = 0;
-  for (int round = 0; round < 200 && !wrong; ++round) {
-    const int64_t n = 1 + static_cast<int64_t>(rng() % 50000);
-    const int64_t grain = static_cast<int64_t>(1 + rng() % 3000);
-    std::vector<int> hits(static_cast<size_t>(n), 0);
-    int64_t calls = 0, elsewhere = 0, nested = 0;
-    parallel_for(n, grain, [&](int64_t b, int64_t e) {
-      ++calls;
-      if (std::this_thread::get_id() != caller) ++elsewhere;
-      if (e - b < grain && e != n) ++wrong;
-      for (int64_t i = b; i < e; ++i) ++hits[static_cast<size_t>(i)];
-      parallel_for(4, 1, [&](int64_t nb, int64_t ne) { nested += ne - nb; });
-    });
-    for (int h : hits)
-      if (h != 1) ++wrong;
-    if (calls != pool.chunk_count(n, grain) || elsewhere != 0 || nested != 4 * calls) ++wrong;
-  }
-  expect(wrong == 0, "inline, parallel_for runs the pool's chunks, every index once, on the caller");
-  pool.set_inline_mode(ThreadPool::InlineMode::Auto);
-}
-
-// A worker that keeps losing its core (here: sleeping 2 ms in every chunk it holds, while
-// the caller's chunks take microseconds) makes the caller wait in parallel_for after
-// parallel_for; the pool then runs them alone, every chunk on the caller, and after the
-// inline period tries the worker again.
-void a_starved_worker_sends_the_pool_inline() {
-  set_num_threads(2);
-  ThreadPool& pool = thread_pool();
-  const auto caller = std::this_thread::get_id();
-  const int64_t n = 64;
-  int rounds = 0;
-  for (; rounds < 400 && !pool.running_inline(); ++rounds) {
-    std::atomic<int64_t> sum{0};
-    std::atomic<bool> worker_in{false};
-    parallel_for(n, 1, [&](int64_t b, int64_t e) {
-      if (std::this_thread::get_id() != caller) {
-        worker_in = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      } else {  // the caller's chunks are trivial: hold the first until the worker took one
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
-        while (!worker_in && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
-      }
-      for (int64_t i = b; i < e; ++i) sum += i;
-    });
-    if (sum != n * (n - 1) / 2) expect(false, "a parallel_for with a slow worker sums correctly");
-  }
-  expect(pool.running_inline(), "a pool whose worker keeps losing its core runs parallel_for inline");
-  std::atomic<int64_t> elsewhere{0}, sum{0};
-  parallel_for(n, 1, [&](int64_t b, int64_t e) {
-    if (std::this_thread::get_id() != caller) ++elsewhere;
-    for (int64_t i = b; i < e; ++i) sum += i;
-  });
-  expect(elsewhere == 0 && sum == n * (n - 1) / 2, "inline, the caller runs every chunk");
-  // The first inline period is 20 ms; after it the next parallel_for goes to the pool again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  parallel_for(n, 1, [](int64_t, int64_t) {});
-  expect(!pool.running_inline(), "after the inline period the pool tries its workers again");
   set_num_threads(4);
 }
 
@@ -313,8 +244,6 @@ int main() {
   set_num_threads(4);
   chunks_cover_exactly();
   stuck_worker_holds_one_chunk();
-  inline_mode_covers_exactly();
-  a_starved_worker_sends_the_pool_inline();
   pool_from_many_threads();
   errors_from_chunks();
   replace_pool_while_busy();
