@@ -104,3 +104,16 @@ def test_conv1d_conv3d(shape, kernel, strides, padding):
     d64 = dy.astype(np.float64)
     np.testing.assert_allclose(dx, grad_input_ref(d64, w, x.shape, strides, dilation, padding), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dk, grad_kernel_ref(d64, x, w.shape, strides, dilation, padding), rtol=1e-4, atol=2e-4)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 10, 40, 63, 64, 130])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_grad_bias(channels, dtype):
+    """The bias gradient sums rows in flat runs of several rows and in blocks of 2048 rows:
+    4133 rows cross two block boundaries and leave rows over at the end."""
+    rng = np.random.default_rng(channels)
+    dy = rng.standard_normal((1, 4133, channels)).astype(dtype)
+    (got,) = run_op("conv_grad_bias", [dy], {})
+    np.testing.assert_allclose(got, dy.astype(np.float64).sum(axis=(0, 1)), rtol=1e-4 if dtype == np.float32 else 1e-12)
+    (small,) = run_op("conv_grad_bias", [dy[:, :5]], {})
+    np.testing.assert_allclose(small, dy[:, :5].astype(np.float64).sum(axis=(0, 1)), rtol=1e-5, atol=1e-5)
