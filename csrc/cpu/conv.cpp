@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
+#include <vector>
 
 #include "core/thread_pool.h"
+#include "cpu/elementwise.h"
 
 namespace dagnet::cpu {
 
@@ -68,6 +71,41 @@ void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, 
 }
 
 template <typename T>
+void sum_channels(const T* dy, int64_t rows, int64_t c, T* out) {
+  // Many channels: the row-by-row sum vectorises and splits the channels between threads
+  // (one thread, 16x32x32x128: 130 us, 185 us the blocked way below).
+  if (c >= 64) return sum_rows(dy, rows, c, out);
+  if (c <= 0) return;
+  // A few channels (3, 10) vectorise badly row by row (10 = 8 + 2 scalar lanes, the output
+  // reloaded per row): `group` consecutive rows are one flat run of lanes = a multiple of 16
+  // floats, summed lane by lane and folded per channel at the end (one thread,
+  // 32x32x32x10: 90 -> 33 us).
+  const int64_t group = 16 / std::gcd<int64_t>(c, 16), lanes = group * c;
+  constexpr int64_t kBlockRows = 2048;  // a multiple of every group
+  const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+  std::vector<T> partial(static_cast<size_t>(std::max<int64_t>(blocks, 1) * lanes), T(0));
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      T* acc = partial.data() + b * lanes;
+      const int64_t r0 = b * kBlockRows, r1 = std::min(rows, r0 + kBlockRows);
+      const int64_t full = r0 + (r1 - r0) / group * group;
+      for (int64_t r = r0; r < full; r += group) {
+        const T* run = dy + r * c;
+        for (int64_t j = 0; j < lanes; ++j) acc[j] += run[j];
+      }
+      const T* rest = dy + full * c;  // the last block's leftover rows
+      for (int64_t j = 0; j < (r1 - full) * c; ++j) acc[j] += rest[j];
+    }
+  });
+  for (int64_t ch = 0; ch < c; ++ch) {
+    T sum = 0;
+    for (int64_t b = 0; b < std::max<int64_t>(blocks, 1); ++b)
+      for (int64_t g = 0; g < group; ++g) sum += partial[b * lanes + g * c + ch];
+    out[ch] = sum;
+  }
+}
+
+template <typename T>
 void channels_first_to_last(const T* in, int64_t n, int64_t c, int64_t hw, T* out) {
   parallel_for(n * hw, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, c)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
@@ -90,6 +128,7 @@ void channels_last_to_first(const T* in, int64_t n, int64_t c, int64_t hw, T* ou
 #define DAGNET_CONV_INSTANTIATE(T)                                                                 \
   template void im2col<T>(const T*, const ConvShape&, int64_t, int64_t, int64_t, int64_t, T*);     \
   template void col2im_add<T>(const T*, const ConvShape&, int64_t, int64_t, int64_t, int64_t, T*); \
+  template void sum_channels<T>(const T*, int64_t, int64_t, T*);                                   \
   template void channels_first_to_last<T>(const T*, int64_t, int64_t, int64_t, T*);                \
   template void channels_last_to_first<T>(const T*, int64_t, int64_t, int64_t, T*);
 DAGNET_CONV_INSTANTIATE(float)

@@ -21,6 +21,12 @@ void im2col(const T* x, const ConvShape& s, int64_t first, int64_t last, int64_t
 template <typename T>
 void col2im_add(const T* cols, const ConvShape& s, int64_t first, int64_t last, int64_t c0, int64_t cc, T* dx);
 
+// out[ch] = the sum of dy's rows (rows x c, channels-last), the bias gradient of a
+// convolution. Deterministic for any thread count: below 64 channels rows are summed in
+// fixed blocks whose partial sums are added in block order; from 64, as sum_rows does.
+template <typename T>
+void sum_channels(const T* dy, int64_t rows, int64_t c, T* out);
+
 // (n, c, hw) <-> (n, hw, c)
 template <typename T>
 void channels_first_to_last(const T* in, int64_t n, int64_t c, int64_t hw, T* out);

@@ -14,9 +14,6 @@
 namespace dagnet::cpu {
 
 namespace {
-// The indirect kernel's depth per window is the channel count; below this, each call is
-// mostly overhead and im2col (depth taps * c per row) + GEMM is faster.
-constexpr int64_t kIndirectMinChannels = 16;
 // The (taps, c, filters) dense kernel of a grouped (taps, c / groups, filters) one: input
 // channel g * cg + i feeds filters [g * fg, (g + 1) * fg) with the grouped kernel's row i.
 void dense_group_kernel(const ConvShape& s, int64_t filters, const float* kernel, float* dense) {
@@ -57,7 +54,7 @@ const T* group_columns(const ConvShape& s, const T* x_nhwc, int64_t first, int64
 // few channels, or 'valid' windows on small images, where the padding is most of the work).
 bool grad_input_by_phases(const ConvGeometry& g, const float* dy, const float* kernel, float* dx, float* scratch) {
   const ConvShape& s = g.s;
-  if (s.groups != 1 || s.is_pointwise() || s.c < kIndirectMinChannels) return false;
+  if (!conv2d_indirect_pays(s)) return false;
   if ((s.sd > 1 && s.dd > 1) || (s.sh > 1 && s.dh > 1) || (s.sw > 1 && s.dw > 1)) return false;
   if (s.out_spatial() * s.sd * s.sh * s.sw * 4 < s.spatial() * 3) return false;
   struct Axis {
@@ -194,8 +191,7 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
   const bool softmax = act == Activation::Softmax;
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
-  const bool indirect =
-      fused && (g.groups_run_dense() || (s.groups == 1 && !s.is_pointwise() && s.c >= kIndirectMinChannels));
+  const bool indirect = fused && (g.groups_run_dense() || conv2d_indirect_pays(s));
   if constexpr (fused) {
     if (indirect) {
       // Indirect GEMM: the micro-kernel reads input pixels in place (no im2col buffer).

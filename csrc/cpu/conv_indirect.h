@@ -10,14 +10,19 @@
 
 namespace dagnet::cpu {
 
-// y (n*oh*ow rows, filters) = conv(x NHWC) with the epilogue (bias, activation) applied.
+// y (n*oh*ow rows, filters) = conv(x NHWC) with the epilogue (bias, activation) applied
+// (groups 1, any channel count).
+// Whether conv2d_indirect beats im2col + GEMM on s (groups 1, not pointwise, and not a
+// single tap on few channels).
+bool conv2d_indirect_pays(const ConvShape& s);
+
 void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, int64_t filters,
                      const GemmEpilogue& epilogue, float* y);
 
 // d kernel (kh*kw*cin, filters) of a convolution from x (NHWC) and dy (positions x filters),
 // computed as d kernel^T = dy^T * im2col(x) with im2col's rows read in place through
-// pointers. Needs cin to be a multiple of the kernel width NR; returns false otherwise
-// (the caller then takes the im2col path).
+// pointers (groups 1: a window row's taps are one span of x). Returns false, doing nothing,
+// where the im2col path is faster (then the caller takes it).
 bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const float* dy, int64_t filters,
                                      float* d_kernel);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpu/activation.h"
+#include "cpu/conv.h"
 #include "cpu/conv_gemm.h"
 #include "cpu/elementwise.h"
 #include "ops/conv_layout.h"
@@ -155,7 +156,7 @@ void register_conv_ops() {
       T* out = ctx.outputs[0].data<T>();
       if (!first) {
         int64_t c = dy.shape().back();
-        cpu::sum_rows<T>(dy.data<T>(), dy.numel() / std::max<int64_t>(c, 1), c, out);
+        cpu::sum_channels<T>(dy.data<T>(), dy.numel() / std::max<int64_t>(c, 1), c, out);
         return;
       }
       int64_t n = dy.dim(0), c = dy.dim(1), inner = product(dy.shape(), 2, dy.rank());
