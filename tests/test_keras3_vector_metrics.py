@@ -124,3 +124,38 @@ def test_evaluate_list_order_is_keras_compile_order():
     model = keras.Model(inputs, outputs)
     model.compile(optimizer="sgd", loss={"b": "mae", "a": "mse"}, metrics={"b": ["mse", "accuracy"], "a": ["mape"]})
     assert _listed_keys(model, X, {"a": Y, "b": Y * 2}) == ["loss", "b_loss", "a_loss", "a_mape", "b_accuracy", "b_mse"]
+
+
+class _ColumnMean(keras.metrics.Metric):
+    """A batch value that is a vector: its epoch mean is one too."""
+
+    def lower(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        with builder.active():
+            return keras.ops.mean(y_pred, axis=0)
+
+
+class _ColumnCount(keras.metrics.Metric):
+    """Running sums whose result is a vector."""
+
+    reduction = "sums"
+
+    def lower_sums(self, builder, y_true, y_pred, mask=None, sample_weight=None):
+        with builder.active():
+            return [keras.ops.sum(y_true, axis=0)]
+
+    def result_from_sums(self, sums):
+        return np.asarray(sums[0], np.float32)
+
+
+def test_any_metric_with_a_vector_result_is_logged_as_an_array():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    model.compile(
+        optimizer="sgd", loss="categorical_crossentropy", metrics=[_ColumnMean(name="cm"), _ColumnCount(name="cc")]
+    )
+    history = model.fit(X, Y, batch_size=4, epochs=2, verbose=0)
+    assert [v.shape for v in history.history["cm"]] == [(3,), (3,)]
+    np.testing.assert_array_equal(history.history["cc"][-1], Y.sum(0))
+    logs = model.evaluate(X, Y, batch_size=4, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["cm"], model.predict(X, verbose=0).mean(0), rtol=1e-5)
+    np.testing.assert_array_equal(logs["cc"], Y.sum(0))

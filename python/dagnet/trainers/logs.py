@@ -57,7 +57,7 @@ def fetched(value):
 
 
 def _finalized(fn, value):
-    return float(value if fn is None else fn(value))
+    return fetched(value if fn is None else fn(value))
 
 
 class LogAccumulator:
