@@ -128,14 +128,3 @@ def test_iou_configs_names_and_errors():
     np.testing.assert_array_equal(metric.total_cm, [[1, 0], [0, 1]])
     metric.reset_state()
     np.testing.assert_array_equal(metric.total_cm, np.zeros((2, 2)))
-
-
-@pytest.mark.parametrize(
-    "metric", [lambda: keras.metrics.F1Score(threshold=0.5), lambda: keras.metrics.R2Score(class_aggregation=None)]
-)
-def test_per_class_results_in_fit_raise_a_clear_error(metric):
-    inputs = keras.Input((4,))
-    model = keras.Model(inputs, keras.layers.Dense(3, activation="sigmoid")(inputs))
-    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[metric()])
-    with pytest.raises(ValueError, match="one value per class"):
-        model.fit(DATA["x"], DATA["y_binary"], verbose=0)

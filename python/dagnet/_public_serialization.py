@@ -1,7 +1,7 @@
 """keras.losses / keras.metrics serialize() and deserialize(), shared by dagnet.losses and
-dagnet.metrics. It writes what serialization_lib writes for these objects (Keras 3's dict,
-the function's name for a function) but lives apart from it: serialization_lib imports
-losses and metrics, so they cannot import it back without an import cycle."""
+dagnet.metrics. It writes what serialization_lib writes for these objects (Keras 3's dict; for
+a function, the dict of class_name 'function' naming it) but lives apart from it:
+serialization_lib imports losses and metrics, so they cannot import it back without a cycle."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def serialize(obj: Any, public_module: str) -> Any:
             "registered_name": registered,
         }
     if callable(obj):
-        return registered_name_of(obj) or getattr(obj, "__name__", None) or repr(obj)
+        name = registered_name_of(obj) or getattr(obj, "__name__", None)
+        if name is None or name == "<lambda>":
+            return name or repr(obj)
+        # Keras 3 writes a function (keras.metrics.categorical_accuracy, a user's) this way
+        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
     raise TypeError(f"Cannot serialize {obj!r} of type {type(obj)}")
 
 
@@ -36,6 +40,8 @@ def deserialize(config: Any, public: dict[str, Any], what: str, custom_objects: 
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"Could not interpret {what} identifier: {config}")
     name = config["class_name"]
+    if name == "function" and isinstance(config.get("config"), str):
+        return deserialize(config["config"], public, what, custom_objects)
     cls = get_registered_object(config.get("registered_name") or name, custom_objects) or public.get(name)
     if not isinstance(cls, type):
         raise ValueError(f"Could not locate {what} class '{name}'. Full object config: {config}")

@@ -31,32 +31,14 @@ class _SumsMetric(Metric):
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name, dtype)
         self._sums = None
-        self._eager = False
-
-    def _per_class_result(self) -> bool:
-        """Whether result() is a vector (one value per class)."""
-        return False
-
-    def _check_loggable(self) -> None:
-        # fit/evaluate logs hold one number per metric; a per-class vector works standalone only
-        if not self._eager and self._per_class_result():
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' reports one value per class (a vector); fit/evaluate "
-                "logs take scalars here: choose an averaged form (e.g. average='macro' or "
-                "class_aggregation='uniform_average') in compile(), or use the metric standalone"
-            )
 
     def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> None:
         builder = GraphBuilder()
-        self._eager = True
-        try:
-            with builder.active():
-                yt = builder.constant(np.asarray(y_true, np.float32))
-                yp = builder.constant(np.asarray(y_pred, np.float32))
-                sw = None if sample_weight is None else builder.constant(np.asarray(sample_weight, np.float32))
-                values = self.lower_sums(builder, yt, yp, None, sw)
-        finally:
-            self._eager = False
+        with builder.active():
+            yt = builder.constant(np.asarray(y_true, np.float32))
+            yp = builder.constant(np.asarray(y_pred, np.float32))
+            sw = None if sample_weight is None else builder.constant(np.asarray(sample_weight, np.float32))
+            values = self.lower_sums(builder, yt, yp, None, sw)
         results = [np.asarray(r, np.float32) for r in Executor(builder.graph, [v.id for v in values]).run([])]
         self._sums = results if self._sums is None else [a + r for a, r in zip(self._sums, results)]
 
@@ -132,7 +114,6 @@ class FBetaScore(_SumsMetric):
         sample_weight: Any = None,
     ) -> list[Any]:
         _check_2d(type(self).__name__, y_true, y_pred)
-        self._check_loggable()
         with builder.active():
             if y_pred.dtype != "float32":
                 y_pred = ops.cast(y_pred, "float32")
@@ -160,9 +141,6 @@ class FBetaScore(_SumsMetric):
                 weighted_sum(ops.multiply(missed, y_true)),
                 weighted_sum(y_true),
             ]
-
-    def _per_class_result(self) -> bool:
-        return self.average is None
 
     def result_from_sums(self, sums: Any) -> Any:
         if sums is None:
@@ -238,7 +216,6 @@ class R2Score(_SumsMetric):
         mask: TensorLike | None = None,
         sample_weight: Any = None,
     ) -> list[Any]:
-        self._check_loggable()
         with builder.active():
             if y_pred.dtype != "float32":
                 y_pred = ops.cast(y_pred, "float32")
@@ -267,9 +244,6 @@ class R2Score(_SumsMetric):
                 ops.sum(weights, axis=0),
                 ops.sum(ones),
             ]
-
-    def _per_class_result(self) -> bool:
-        return self.class_aggregation is None
 
     def result_from_sums(self, sums: Any) -> Any:
         if sums is None:

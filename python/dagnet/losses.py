@@ -314,6 +314,13 @@ cosine_similarity = _per_sample(CosineSimilarity)
 mean_squared_logarithmic_error = _per_sample(MeanSquaredLogarithmicError)
 mean_absolute_percentage_error = _per_sample(MeanAbsolutePercentageError)
 kld = KLD = kl_divergence
+# the crossentropy functions (also keras.metrics's): composed from dagnet.ops
+from ._metric_functions import (  # noqa: E402
+    binary_crossentropy as binary_crossentropy,
+    categorical_crossentropy as categorical_crossentropy,
+    sparse_categorical_crossentropy as sparse_categorical_crossentropy,
+)
+
 msle = MSLE = mean_squared_logarithmic_error
 mape = MAPE = mean_absolute_percentage_error
 logcosh = log_cosh
@@ -356,6 +363,9 @@ _NEW: dict[str, type[Loss]] = {
 _BY_NAME.update(_NEW)
 _BY_NAME.update({cls.__name__: cls for cls in set(_NEW.values())})
 _FUNCTIONS = {
+    binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
     huber: Huber,
@@ -744,8 +754,8 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
 __all__ = [
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
-    "CategoricalCrossentropy",
     "CTC",
+    "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
@@ -765,7 +775,9 @@ __all__ = [
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
     "Tversky",
+    "binary_crossentropy",
     "binary_focal_crossentropy",
+    "categorical_crossentropy",
     "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy",
     "categorical_hinge",
@@ -785,6 +797,7 @@ __all__ = [
     "mean_squared_logarithmic_error",
     "poisson",
     "serialize",
+    "sparse_categorical_crossentropy",
     "squared_hinge",
     "tversky",
 ]

@@ -11,8 +11,28 @@ from typing import Any
 
 import numpy as np
 
-from . import _public_serialization, _threshold_counts, losses as losses_module, ops
+from . import _metric_functions, _public_serialization, _threshold_counts, losses as losses_module, ops
+
+# Keras 3's function forms (per-sample values on arrays): the loss functions among them are
+# the ones Keras re-exports from keras.losses
+from ._focal_dice_losses import (
+    binary_focal_crossentropy as binary_focal_crossentropy,
+    categorical_focal_crossentropy as categorical_focal_crossentropy,
+)
 from ._metric_base import Metric, _merge, _snake, _weighted_mean  # noqa: F401  (re-exported)
+from ._metric_functions import (
+    binary_accuracy as binary_accuracy,
+    binary_crossentropy as binary_crossentropy,
+    categorical_accuracy as categorical_accuracy,
+    categorical_crossentropy as categorical_crossentropy,
+    categorical_hinge as categorical_hinge,
+    huber as huber,
+    log_cosh as log_cosh,
+    sparse_categorical_accuracy as sparse_categorical_accuracy,
+    sparse_categorical_crossentropy as sparse_categorical_crossentropy,
+    sparse_top_k_categorical_accuracy as sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy as top_k_categorical_accuracy,
+)
 from ._tracing import GraphBuilder
 from ._typing import TensorLike
 from .engine import Executor
@@ -282,6 +302,14 @@ class LogCoshError(Metric):
         x = ops.subtract(y_pred, y_true)
         # log(cosh(x)) = x + softplus(-2x) - log(2)
         return ops.mean(ops.subtract(ops.add(x, ops.softplus(ops.multiply(x, -2.0))), 0.6931471805599453), axis=-1)
+
+
+class CategoricalHinge(Metric):
+    def __init__(self, name: str | None = "categorical_hinge", dtype: Any = None) -> None:
+        super().__init__(name, dtype)
+
+    def values(self, y_true: TensorLike, y_pred: TensorLike) -> Any:
+        return _metric_functions.categorical_hinge(y_true, y_pred)
 
 
 class CosineSimilarity(Metric):
@@ -661,10 +689,6 @@ mse, mae, mape, msle = (
 )
 
 
-def binary_accuracy(y_true: TensorLike, y_pred: TensorLike, threshold: Any = 0.5) -> Any:
-    return ops.mean(ops.equal(y_true, ops.greater(y_pred, threshold)), axis=-1)
-
-
 # F-scores, R2, the plain aggregators and the IoU family live in their own modules (they
 # subclass Metric, so they are imported once it exists).
 from ._correlation_metrics import (  # noqa: E402
@@ -718,6 +742,7 @@ _CLASSES: list[type[Metric]] = [
     KLDivergence,
     Poisson,
     LogCoshError,
+    CategoricalHinge,
     CosineSimilarity,
     Precision,
     Recall,
@@ -763,6 +788,17 @@ _FUNCTIONS = {
     poisson: Poisson,
     pearson_correlation: PearsonCorrelation,
     concordance_correlation: ConcordanceCorrelation,
+    # in compile() a function runs as its fused class, logged under the function's name
+    binary_accuracy: BinaryAccuracy,
+    categorical_accuracy: CategoricalAccuracy,
+    sparse_categorical_accuracy: SparseCategoricalAccuracy,
+    top_k_categorical_accuracy: TopKCategoricalAccuracy,
+    sparse_top_k_categorical_accuracy: SparseTopKCategoricalAccuracy,
+    binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    categorical_hinge: CategoricalHinge,
+    log_cosh: LogCoshError,
 }
 
 
@@ -819,6 +855,7 @@ __all__ = [
     "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
     "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
@@ -858,11 +895,19 @@ __all__ = [
     "TrueNegatives",
     "TruePositives",
     "binary_accuracy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
     "concordance_correlation",
     "deserialize",
     "get",
     "hinge",
+    "huber",
     "kl_divergence",
+    "log_cosh",
     "mean_absolute_error",
     "mean_absolute_percentage_error",
     "mean_squared_error",
@@ -870,7 +915,11 @@ __all__ = [
     "pearson_correlation",
     "poisson",
     "serialize",
+    "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy",
     "squared_hinge",
+    "top_k_categorical_accuracy",
 ]
 
 

@@ -52,6 +52,12 @@ class SummaryWriter:
         """tf.summary.scalar: a float32 scalar tensor for the scalars plugin."""
         if not self._should_record():
             return
+        if np.ndim(value):
+            # tf.summary.scalar (what Keras 3's TensorBoard calls) refuses a vector too
+            raise ValueError(
+                f"TensorBoard logs '{tag}' as a scalar but its value is a vector of shape {np.shape(value)} "
+                "(e.g. F1Score's one value per class): compile an averaged form (e.g. F1Score(average='macro'))"
+            )
         from tensorboard.plugins.scalar.summary_v2 import scalar_pb
 
         self._write_summary(scalar_pb(tag, np.float32(value)), step)

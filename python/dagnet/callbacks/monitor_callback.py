@@ -8,6 +8,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .callback import Callback
 
 # Built-in metric names and the way they improve, for mode="auto" when the model's metric
@@ -150,4 +152,12 @@ class MonitorCallback(Callback):
         if reference_value is None:
             return True
         assert self.monitor_op is not None, "_set_monitor_op() runs first"
+        if np.ndim(monitor_value) or np.ndim(reference_value):
+            # Keras 3 fails here too (an array's truth value is ambiguous); say which log
+            raise ValueError(
+                f"{type(self).__name__} monitors '{self.monitor}', which is a vector "
+                f"(shape {np.shape(monitor_value)}: e.g. F1Score's one value per class), and can "
+                "only compare scalars: monitor a scalar log, or compile an averaged form "
+                "(e.g. F1Score(average='macro'))"
+            )
         return bool(self.monitor_op(monitor_value - self.min_delta, reference_value))

@@ -28,6 +28,9 @@ class ResolvedCompile:
             1.0 if w is None else float(w) for w in per_output(loss_weights, names, "loss_weights", lambda w: w)
         ]
         self.metric_ids = per_output_metrics(metrics, names)
+        # the compiled metrics' names in compile order, known once lowered: Keras 3's
+        # evaluate() lists a log in this order when its key is one of these names
+        self.metric_order: list[str] = []
         self.weighted_metric_ids = per_output_metrics(weighted_metrics, names)
 
 
@@ -195,6 +198,7 @@ class StepLowering:
             return counts[(j, weighted)]
 
         used: set[str] = set()
+        order = []
         for weighted in (False, True):
             for j, (out, target) in enumerate(zip(outputs, targets)):
                 ids = c.weighted_metric_ids[j] if weighted else c.metric_ids[j]
@@ -205,6 +209,8 @@ class StepLowering:
                     metric = metrics_module.get(identifier, self.y_specs[j][0], out.shape)
                     prefix = c.names[j] if multi and self.named_outputs else None
                     name = metric_log_name(metric.name, prefix, weighted, used)
+                    # Keras's sub-metric names: the log key for one output, the bare name for several
+                    order.append(metric.name if multi else name)
                     if getattr(metric, "reduction", "mean") == "sums":
                         values = metric.lower_sums(self.builder, target, out, masks[j], sw)
                         self.spec.sums(name, [self.fetch(v) for v in values], metric.result_from_sums)
@@ -224,6 +230,7 @@ class StepLowering:
                     if weights is not None and weights.dtype != out.dtype:
                         weights = ops.cast(weights, out.dtype)
                     self.spec.mean(name, self.fetch(value), count_of(j, weights, weighted), metric.result)
+        c.metric_order = order
 
     def logged(self) -> dict:
         """What the default compute_metrics returns: a reference to each log lowered so far."""

@@ -4,6 +4,7 @@ over the batches of an epoch (a LogAccumulator), then Keras 3's order of the res
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,9 @@ class LogSpec:
         self.logs.append((name, (num, den), lambda s: _finalized(finalize, _F32(s[0]) / _F32(s[1]) if s[1] else 0.0)))
 
     def sums(self, name, indices, fn):
-        self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: float(fn(s))))
+        """A log taken from running sums by fn; a vector result (F1Score's one value per class)
+        stays a float32 array, as Keras 3 logs it."""
+        self.logs.append((name, tuple(self._slot(i, ("one",)) for i in indices), lambda s: fetched(fn(s))))
 
     def last(self, name, index):
         """A value reported as the latest batch's (a compute_metrics override's raw value)."""
@@ -47,13 +50,14 @@ class LogSpec:
 
 
 def fetched(value):
-    """A fetched scalar as a float; a fetched vector (AUC's counts per threshold) as float32."""
+    """A scalar (or one-element array) as a float; a vector (AUC's counts per threshold, F1Score's
+    per-class scores) as float32."""
     array = np.asarray(value)
     return float(array.reshape(())) if array.size == 1 else array.astype(np.float32)
 
 
 def _finalized(fn, value):
-    return float(value if fn is None else fn(value))
+    return fetched(value if fn is None else fn(value))
 
 
 class LogAccumulator:
@@ -130,16 +134,21 @@ def _multiplier(spec, values, bx, by, bw):
     return 1.0
 
 
-def keras_order(logs: dict, output_losses: list) -> list:
-    """Keras 3's result order: the total loss, each output's loss (output order), then the
-    other metrics sorted by name."""
-    first = [name for name in ["loss"] + list(output_losses) if name in logs]
+def keras_order(logs: dict, output_losses: list, metric_names: Sequence[str] = ()) -> list:
+    """Keras 3's result order (Trainer._flatten_metrics_in_order over model.metrics): the
+    total loss, the compiled metrics in compile order (those whose name is a log key: all of
+    them for one output, none of the output-prefixed ones for several), each output's loss
+    (output order), then the other logs sorted by name."""
+    first: list = []
+    for name in ["loss", *metric_names, *output_losses]:
+        if name in logs and name not in first:
+            first.append(name)
     return first + sorted(k for k in logs if k not in first)
 
 
-def logs_result(logs: dict, output_losses: list) -> Any:
+def logs_result(logs: dict, output_losses: list, metric_names: Sequence[str] = ()) -> Any:
     """What evaluate / *_on_batch return without return_dict: one value or a list in Keras's order."""
-    values = [logs[k] for k in keras_order(logs, output_losses)]
+    values = [logs[k] for k in keras_order(logs, output_losses, metric_names)]
     return values[0] if len(values) == 1 else values
 
 

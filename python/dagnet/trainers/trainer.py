@@ -117,6 +117,10 @@ class Trainer:
         named = getattr(self._graph_model(), "named_outputs", True)
         return [f"{name if named else loss.name}_loss" for name, loss in zip(c.names, c.losses) if loss is not None]
 
+    def _metric_order(self) -> list:
+        c = self.__dict__.get("_resolved_compile")
+        return [] if c is None else c.metric_order
+
     @property
     def metrics_names(self) -> list:
         """Keras 3's names: 'loss', 'compile_metrics' when metrics were compiled, then each
@@ -544,7 +548,9 @@ class Trainer:
             logs_module.LogAccumulator().add(*self._train_step(xs, ys, ws, rows), xs, ys, ws, include=rows != 0)
         )
         return (
-            logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+            logs_module.sorted_logs(logs)
+            if return_dict
+            else logs_module.logs_result(logs, self._output_loss_names(), self._metric_order())
         )
 
     def test_on_batch(
@@ -560,7 +566,9 @@ class Trainer:
             logs_module.LogAccumulator().add(*self._test_step(xs, ys, ws), xs, ys, ws, include=rows != 0)
         )
         return (
-            logs_module.sorted_logs(logs) if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+            logs_module.sorted_logs(logs)
+            if return_dict
+            else logs_module.logs_result(logs, self._output_loss_names(), self._metric_order())
         )
 
     @staticmethod
@@ -806,7 +814,7 @@ class Trainer:
             raise ValueError("evaluate() received no data: the inputs hold 0 samples (or the generator yields none)")
         logs = logs_module.sorted_logs(self._job_logs(means))
         callbacks.on_test_end(logs)
-        return logs if return_dict else logs_module.logs_result(logs, self._output_loss_names())
+        return logs if return_dict else logs_module.logs_result(logs, self._output_loss_names(), self._metric_order())
 
     # tf.keras 2 spellings (Deep Learning with Python, 1st edition, trains with these).
     def fit_generator(
