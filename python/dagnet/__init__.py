@@ -29,18 +29,43 @@ from . import (
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from ._device import device, get_device, set_device
 from ._info import devices, info
-from .layers import Input, InputLayer
+from .initializers import Initializer
+from .keras_tensor import KerasTensor
+from .layers import Input, InputLayer, InputSpec, Layer
+from .losses import Loss
+from .metrics import Metric
 from .models import Model, Sequential
+from .optimizers import Optimizer
+from .regularizers import Regularizer
+from .variables import Variable
 
 __version__ = _engine.info()["version"]
 
+
+def version() -> str:
+    """dagnet's version (keras.version())."""
+    return __version__
+
+
 __all__ = [
+    "Initializer",
     "Input",
     "InputLayer",
+    "InputSpec",
+    "KerasTensor",
+    "Layer",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "Regularizer",
+    "Variable",
+    "tree",
+    "version",
     "Model",
     "Sequential",
     "layers",
