@@ -1,6 +1,7 @@
 #include "core/shape.h"
 
 #include <limits>
+#include <ostream>
 
 #include "core/error.h"
 
@@ -16,6 +17,8 @@ std::string shape_str(const Shape& shape) {
   return s + ")";
 }
 
+std::ostream& operator<<(std::ostream& os, const ShapeText& text) { return os << shape_str(text.shape); }
+
 bool is_fully_known(const Shape& shape) {
   for (int64_t d : shape)
     if (d < 0) return false;
@@ -29,12 +32,12 @@ int64_t product(const Shape& shape, size_t begin, size_t end) {
   bool zero = false;
   for (size_t i = begin; i < end; ++i) {
     int64_t d = shape[i];
-    check(d >= 0, ErrorKind::Value, "shape ", shape_str(shape), " has an unknown dimension");
+    check(d >= 0, ErrorKind::Value, "shape ", shape_text(shape), " has an unknown dimension");
     if (d == 0) {
       zero = true;
       continue;
     }
-    check(nonzero <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ", shape_str(shape),
+    check(nonzero <= std::numeric_limits<int64_t>::max() / d, ErrorKind::Value, "shape ", shape_text(shape),
           " has too many elements");
     nonzero *= d;
   }

@@ -8,10 +8,10 @@
 namespace dagnet {
 
 static size_t checked_bytes(const Shape& shape, DType dtype) {
-  check(is_fully_known(shape), ErrorKind::Value, "cannot allocate a tensor of partly unknown shape ", shape_str(shape));
+  check(is_fully_known(shape), ErrorKind::Value, "cannot allocate a tensor of partly unknown shape ", shape_text(shape));
   int64_t n = num_elements(shape);
   check(static_cast<uint64_t>(n) <= SIZE_MAX / dtype_size(dtype), ErrorKind::Memory, "tensor of shape ",
-        shape_str(shape), " is too large");
+        shape_text(shape), " is too large");
   return static_cast<size_t>(n) * dtype_size(dtype);
 }
 
@@ -60,8 +60,8 @@ void Tensor::fill_zero() {
 
 void Tensor::copy_from(const Tensor& src) {
   check(src.shape() == shape_ && src.dtype() == dtype_, ErrorKind::Value, "copy_from: a ", dtype_name(src.dtype()),
-        " tensor of shape ", shape_str(src.shape()), " into a ", dtype_name(dtype_), " tensor of shape ",
-        shape_str(shape_));
+        " tensor of shape ", shape_text(src.shape()), " into a ", dtype_name(dtype_), " tensor of shape ",
+        shape_text(shape_));
   if (!nbytes()) return;
   const Device from = src.device(), to = device();
   if (from.type == DeviceType::CPU && to.type == DeviceType::CPU) {
@@ -76,7 +76,7 @@ namespace {
 // A one-element tensor's bytes on the host.
 template <typename Fn>
 void with_host_scalar(const Tensor& t, bool write_back, Fn&& fn) {
-  check(t.numel() == 1, ErrorKind::Value, "expected a one-element tensor, got shape ", shape_str(t.shape()));
+  check(t.numel() == 1, ErrorKind::Value, "expected a one-element tensor, got shape ", shape_text(t.shape()));
   if (t.device().type == DeviceType::CPU) {
     fn(t.raw());
     return;

@@ -26,7 +26,7 @@ ValueId sum_contributions(Graph& graph, const std::vector<ValueId>& parts, const
 std::vector<ValueId> add_gradients(Graph& graph, ValueId loss, const std::vector<ValueId>& wrt) {
   const Value& loss_value = graph.value(loss);
   check(loss_value.spec.shape.empty(), ErrorKind::Value, "gradients: the loss '", loss_value.name,
-        "' must be a scalar, got shape ", shape_str(loss_value.spec.shape));
+        "' must be a scalar, got shape ", shape_text(loss_value.spec.shape));
   check(is_floating(loss_value.spec.dtype), ErrorKind::Type, "gradients: the loss must be a float value");
 
   const size_t num_nodes = graph.num_nodes();  // backward nodes appended below are not revisited
@@ -84,8 +84,8 @@ std::vector<ValueId> add_gradients(Graph& graph, ValueId loss, const std::vector
       const TensorSpec& want = graph.value(in).spec;
       const TensorSpec& got = graph.value(input_grads[i]).spec;
       check(want.shape.size() == got.shape.size() && want.dtype == got.dtype, ErrorKind::Runtime, "backward rule of ",
-            node.op->name, " gave input ", i, " a gradient of shape ", shape_str(got.shape), " for a value of shape ",
-            shape_str(want.shape));
+            node.op->name, " gave input ", i, " a gradient of shape ", shape_text(got.shape), " for a value of shape ",
+            shape_text(want.shape));
       contributions[in].push_back(input_grads[i]);
     }
   }

@@ -133,8 +133,8 @@ void Executor::check_feeds(const std::vector<Tensor>& feeds) const {
           dtype_name(in.spec.dtype), ", got ", dtype_name(t.dtype()));
     bool ok = t.rank() == in.spec.shape.size();
     for (size_t d = 0; ok && d < t.rank(); ++d) ok = dims_compatible(in.spec.shape[d], t.shape()[d]);
-    check(ok, ErrorKind::Value, "input '", in.name, "' expects shape ", shape_str(in.spec.shape), ", got ",
-          shape_str(t.shape()));
+    check(ok, ErrorKind::Value, "input '", in.name, "' expects shape ", shape_text(in.spec.shape), ", got ",
+          shape_text(t.shape()));
   }
 }
 
@@ -182,7 +182,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     std::vector<TensorSpec> outs = infer_node(node, in_specs);
     for (size_t k = 0; k < outs.size(); ++k) {
       check(is_fully_known(outs[k].shape), ErrorKind::Value, "node '", node.name, "' (", node.op->name,
-            "): output shape ", shape_str(outs[k].shape), " is still unknown with the given inputs");
+            "): output shape ", shape_text(outs[k].shape), " is still unknown with the given inputs");
       plan->specs[node.outputs[k]] = outs[k];
     }
   }

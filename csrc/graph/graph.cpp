@@ -10,7 +10,7 @@ ValueId Graph::add_input(const std::string& name, const Shape& shape, DType dtyp
   for (ValueId id : inputs_)
     check(values_[id].name != name, ErrorKind::Value, "graph already has an input named '", name, "'");
   for (int64_t d : shape)
-    check(d >= -1, ErrorKind::Value, "input '", name, "': invalid dimension ", d, " in shape ", shape_str(shape));
+    check(d >= -1, ErrorKind::Value, "input '", name, "': invalid dimension ", d, " in shape ", shape_text(shape));
   Value v;
   v.id = static_cast<ValueId>(values_.size());
   v.name = name;

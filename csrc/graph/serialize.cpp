@@ -81,10 +81,10 @@ class Reader {
   // A tensor of the given shape filled from the file; its size is checked first.
   Tensor tensor(const Shape& shape, DType dtype, const std::string& what) {
     for (int64_t d : shape)
-      check(d >= 0, ErrorKind::Value, name_, " is corrupt (", what, " has shape ", shape_str(shape), ")");
+      check(d >= 0, ErrorKind::Value, name_, " is corrupt (", what, " has shape ", shape_text(shape), ")");
     const uint64_t elements = static_cast<uint64_t>(num_elements(shape));  // overflow-checked
     check(elements <= left_ / dtype_size(dtype), ErrorKind::Value, name_, " is truncated or corrupt (", what,
-          " of shape ", shape_str(shape), " needs more bytes than are left)");
+          " of shape ", shape_text(shape), " needs more bytes than are left)");
     Tensor t = Tensor::empty(shape, dtype);
     this->bytes(t.raw(), t.nbytes());
     return t;

@@ -369,8 +369,8 @@ PYBIND11_MODULE(_engine, m) {
           [](Tensor& t, py::array a) {
             Tensor src = copy_from_array(a, "Tensor.copy_from");
             check(src.shape() == t.shape() && src.dtype() == t.dtype(), ErrorKind::Value, "Tensor.copy_from: a ",
-                  dtype_name(src.dtype()), " array of shape ", shape_str(src.shape()), " into a ",
-                  dtype_name(t.dtype()), " tensor of shape ", shape_str(t.shape()));
+                  dtype_name(src.dtype()), " array of shape ", shape_text(src.shape()), " into a ",
+                  dtype_name(t.dtype()), " tensor of shape ", shape_text(t.shape()));
             t.copy_from(src);
           },
           py::arg("array"), "Overwrites this tensor (on any device) with the array's values, in place.")
