@@ -23,7 +23,8 @@ struct OptimizerConfig {
   double rho = 0.9;          // rmsprop, adadelta (Keras's default there is 0.95)
   bool centered = false;     // rmsprop
   double initial_accumulator_value = 0.1;  // adagrad, ftrl
-  // ftrl (Keras's defaults; lion's beta_1 / beta_2 and lamb's are the fields above)
+  // ftrl (Keras's defaults). Lion and Lamb read beta_1 / beta_2 above: Keras's Lion default
+  // beta_2 is 0.99, not this table's 0.999, so a native Lion run names it (Python's Lion does).
   double learning_rate_power = -0.5;
   double l1_regularization_strength = 0.0, l2_regularization_strength = 0.0;
   double l2_shrinkage_regularization_strength = 0.0, beta = 0.0;

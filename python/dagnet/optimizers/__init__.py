@@ -452,10 +452,16 @@ def get(identifier: Any) -> Optimizer:
 
 
 def serialize(optimizer: Optimizer) -> dict:
-    """Keras's serialized form of an optimizer ({"module", "class_name", "config", ...})."""
-    from ..serialization.serialization_lib import serialize_keras_object
-
-    return serialize_keras_object(optimizer)
+    """Keras 3's `{"module", "class_name", "config", "registered_name"}` entry (a schedule in
+    the config is already its own such entry)."""
+    cls_name = type(optimizer).__name__
+    built_in = _BY_NAME.get(cls_name.lower()) is type(optimizer)
+    return {
+        "module": "keras.optimizers" if built_in else None,
+        "class_name": cls_name,
+        "config": optimizer.get_config(),
+        "registered_name": None if built_in else cls_name,
+    }
 
 
 def deserialize(config: dict, custom_objects: dict[str, Any] | None = None) -> Optimizer:
