@@ -129,7 +129,8 @@ def native_steps(op, p0, grads, lr, attrs, slots, dtype):
 
 
 @pytest.mark.parametrize("op, reference, attrs, keywords", UPDATES)
-@pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 5), ()])
+# (2, 70, 130): more than one chunk of the ordered sums and stripe of Adafactor's column means
+@pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 5), (), (2, 70, 130)])
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])
 def test_update_matches_numpy_formula(op, reference, attrs, keywords, shape, weight_decay):
     rng = np.random.default_rng(len(shape) * 7 + len(attrs))

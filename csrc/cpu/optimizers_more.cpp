@@ -104,8 +104,7 @@ void adafactor_update(T* param, const T* grad, T* r, T* col, T* v, int64_t batch
       adafactor_alpha(c, ordered_sum(n, [&](int64_t i) { return static_cast<double>(param[i]) * param[i]; }), n));
   if (r) {
     const int64_t plane = rows * cols;
-    // Row means of g^2 + epsilon_1 (one row per task), then column means (one batch and
-    // a stripe of columns per task, walking the rows in order for contiguous reads).
+    // Row means of g^2 + epsilon_1 (rows are contiguous: a task takes whole rows).
     parallel_for(batches * rows, 64, [&](int64_t b, int64_t e) {
       for (int64_t k = b; k < e; ++k) {
         double s = 0;
@@ -113,22 +112,33 @@ void adafactor_update(T* param, const T* grad, T* r, T* col, T* v, int64_t batch
         adafactor_average(c, r[k], static_cast<T>(s / static_cast<double>(cols)));
       }
     });
-    parallel_for(batches, 1, [&](int64_t b, int64_t e) {
-      std::vector<double> sums(static_cast<size_t>(cols));
-      for (int64_t batch = b; batch < e; ++batch) {
-        std::fill(sums.begin(), sums.end(), 0.0);
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < cols; ++j)
-            sums[static_cast<size_t>(j)] += adafactor_square(c, grad[batch * plane + i * cols + j]);
-        double r_sum = 0;
-        for (int64_t i = 0; i < rows; ++i) r_sum += r[batch * rows + i];
-        for (int64_t j = 0; j < cols; ++j)
-          adafactor_average(c, col[batch * cols + j], static_cast<T>(sums[static_cast<size_t>(j)] / rows));
-        const T r_mean = static_cast<T>(r_sum / static_cast<double>(rows));
+    // Column means: a task takes a stripe of kStripe columns of one batch and walks its
+    // rows in order (contiguous reads; each column's sum in row order, whatever the threads).
+    constexpr int64_t kStripe = 64;
+    const int64_t stripes = (cols + kStripe - 1) / kStripe;
+    parallel_for(batches * stripes, 1, [&](int64_t b, int64_t e) {
+      for (int64_t task = b; task < e; ++task) {
+        const int64_t batch = task / stripes, j0 = (task % stripes) * kStripe, j1 = std::min(cols, j0 + kStripe);
+        double sums[kStripe] = {};
         for (int64_t i = 0; i < rows; ++i) {
-          const T row = r[batch * rows + i] / r_mean;
-          for (int64_t j = 0; j < cols; ++j) v[batch * plane + i * cols + j] = row * col[batch * cols + j];
+          const T* row = grad + batch * plane + i * cols;
+          for (int64_t j = j0; j < j1; ++j) sums[j - j0] += adafactor_square(c, row[j]);
         }
+        for (int64_t j = j0; j < j1; ++j)
+          adafactor_average(c, col[batch * cols + j], static_cast<T>(sums[j - j0] / static_cast<double>(rows)));
+      }
+    });
+    std::vector<T> r_means(static_cast<size_t>(batches));
+    for (int64_t batch = 0; batch < batches; ++batch) {
+      double r_sum = 0;
+      for (int64_t i = 0; i < rows; ++i) r_sum += r[batch * rows + i];
+      r_means[static_cast<size_t>(batch)] = static_cast<T>(r_sum / static_cast<double>(rows));
+    }
+    parallel_for(batches * rows, 64, [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) {
+        const int64_t batch = k / rows;
+        const T row = r[k] / r_means[static_cast<size_t>(batch)];
+        for (int64_t j = 0; j < cols; ++j) v[k * cols + j] = row * col[batch * cols + j];
       }
     });
   } else {
