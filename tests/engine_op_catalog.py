@@ -853,8 +853,23 @@ def update_case(draw, op):
         ops = [p, g, lr, slot(), slot()]
     elif op == "adamax_update":
         ops = [p, g, lr, it, slot(), slot()]
-    else:  # nadam_update
+    elif op == "nadam_update":
         ops = [p, g, lr, it, Operand((), "float64", "positive", param=True), slot(), slot()]
+    elif op == "lion_update":
+        ops = [p, g, lr, slot()]
+    elif op == "ftrl_update":
+        ops = [p, g, lr, slot(), slot()]
+        if draw(st.booleans()):
+            attrs["learning_rate_power"] = draw(st.floats(-1, 0))
+            attrs["l1_regularization_strength"] = draw(st.floats(0, 0.1))
+            attrs["l2_shrinkage_regularization_strength"] = draw(st.floats(0, 0.1))
+    elif op == "lamb_update":
+        ops = [p, g, lr, it, slot(), slot()]
+    else:  # adafactor_update: factored moments r, c for rank >= 2
+        ops = [p, g, lr, it]
+        if len(shape) >= 2:
+            ops += [param_like(shape[:-1], dt, "positive"), param_like(shape[:-2] + shape[-1:], dt, "positive")]
+        ops.append(slot())
     return Case(op, tuple(ops), attrs)
 
 
@@ -1043,5 +1058,9 @@ for _op in (
     "adadelta_update",
     "adamax_update",
     "nadam_update",
+    "lion_update",
+    "ftrl_update",
+    "lamb_update",
+    "adafactor_update",
 ):
     RECIPES[_op] = lambda draw, o=_op: update_case(draw, o)

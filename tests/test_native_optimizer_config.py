@@ -90,6 +90,10 @@ def test_export_native_refuses_a_learning_rate_schedule_by_name(tmp_path):
         optimizers.Adadelta(1.0, rho=0.9),
         optimizers.Adamax(0.01),
         optimizers.Nadam(0.01),
+        optimizers.Lion(0.01, beta_1=0.8),
+        optimizers.Ftrl(0.1, l1_regularization_strength=0.01, beta=0.2),
+        optimizers.Lamb(0.01, epsilon=1e-5),
+        optimizers.Adafactor(0.1, clip_threshold=0.5, relative_step=False),
     ],
     ids=lambda o: type(o).__name__,
 )
@@ -116,6 +120,10 @@ def test_the_python_optimizers_speak_the_engine_table():
         optimizers.Adadelta,
         optimizers.Adamax,
         optimizers.Nadam,
+        optimizers.Lion,
+        optimizers.Ftrl,
+        optimizers.Lamb,
+        optimizers.Adafactor,
     ):
         assert cls._kind in _engine.optimizer_kinds()
         assert set(cls()._native_config()) <= set(fields)

@@ -62,5 +62,5 @@ def test_rmsprop(momentum):
 
 def test_unknown_optimizer():
     g, loss, w, *_ = linear_problem()
-    with pytest.raises(ValueError, match="unknown optimizer 'adafactor'"):
-        Trainer(g, loss, [w], optimizer="adafactor")
+    with pytest.raises(ValueError, match="unknown optimizer 'muon'"):
+        Trainer(g, loss, [w], optimizer="muon")

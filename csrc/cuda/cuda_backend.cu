@@ -38,6 +38,7 @@ void register_shape_cuda_kernels();       // shape_ops.cu: reshape family, expan
 void register_slice_cuda_kernels();       // slice.cu: slice, slice_grad
 void register_transpose_cuda_kernels();   // transpose.cu
 void register_optimizer_cuda_kernels();   // optimizers.cu: every *_update
+void register_more_optimizer_cuda_kernels();  // optimizers_more.cu: lion, ftrl, lamb, adafactor
 void register_activation_cuda_kernels();     // activation.cu
 void register_unary_binary_cuda_kernels();   // unary_binary.cu: unary, binary, where, sum_to_shape, add, scale, cast
 void register_reduce_cuda_kernels();         // reduce.cu
@@ -178,6 +179,7 @@ void register_cuda_backend() {
   register_slice_cuda_kernels();
   register_transpose_cuda_kernels();
   register_optimizer_cuda_kernels();
+  register_more_optimizer_cuda_kernels();
   register_activation_cuda_kernels();
   register_unary_binary_cuda_kernels();
   register_reduce_cuda_kernels();

@@ -19,6 +19,16 @@ const std::vector<OptimizerField>& optimizer_fields() {
       {"rho", &C::rho, nullptr},
       {"centered", nullptr, &C::centered},
       {"initial_accumulator_value", &C::initial_accumulator_value, nullptr},
+      {"learning_rate_power", &C::learning_rate_power, nullptr},
+      {"l1_regularization_strength", &C::l1_regularization_strength, nullptr},
+      {"l2_regularization_strength", &C::l2_regularization_strength, nullptr},
+      {"l2_shrinkage_regularization_strength", &C::l2_shrinkage_regularization_strength, nullptr},
+      {"beta", &C::beta, nullptr},
+      {"beta_2_decay", &C::beta_2_decay, nullptr},
+      {"epsilon_1", &C::epsilon_1, nullptr},
+      {"epsilon_2", &C::epsilon_2, nullptr},
+      {"clip_threshold", &C::clip_threshold, nullptr},
+      {"relative_step", nullptr, &C::relative_step},
       {"clipnorm", &C::clipnorm, nullptr},
       {"global_clipnorm", &C::global_clipnorm, nullptr},
       {"clipvalue", &C::clipvalue, nullptr},
@@ -28,7 +38,8 @@ const std::vector<OptimizerField>& optimizer_fields() {
 }
 
 const std::vector<std::string>& optimizer_kinds() {
-  static const std::vector<std::string> kinds = {"sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam"};
+  static const std::vector<std::string> kinds = {"sgd",   "adam", "rmsprop", "adagrad", "adadelta", "adamax",
+                                                 "nadam", "lion", "ftrl",    "lamb",    "adafactor"};
   return kinds;
 }
 

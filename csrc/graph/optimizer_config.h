@@ -22,7 +22,15 @@ struct OptimizerConfig {
   bool amsgrad = false;      // adam
   double rho = 0.9;          // rmsprop, adadelta (Keras's default there is 0.95)
   bool centered = false;     // rmsprop
-  double initial_accumulator_value = 0.1;  // adagrad
+  double initial_accumulator_value = 0.1;  // adagrad, ftrl
+  // ftrl (Keras's defaults). Lion and Lamb read beta_1 / beta_2 above: Keras's Lion default
+  // beta_2 is 0.99, not this table's 0.999, so a native Lion run names it (Python's Lion does).
+  double learning_rate_power = -0.5;
+  double l1_regularization_strength = 0.0, l2_regularization_strength = 0.0;
+  double l2_shrinkage_regularization_strength = 0.0, beta = 0.0;
+  // adafactor (relative_step changes nothing in Keras 3's formula; it is carried for the config)
+  double beta_2_decay = -0.8, epsilon_1 = 1e-30, epsilon_2 = 1e-3, clip_threshold = 1.0;
+  bool relative_step = true;
   // Keras 3 base-optimizer options (0 = off). Gradients are clipped first (clipnorm per
   // variable, else global_clipnorm over all, else clipvalue elementwise), then
   // weight_decay shrinks each parameter (p -= p * wd * lr) before its update.

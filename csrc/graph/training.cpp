@@ -98,8 +98,8 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations, ValueId
   const TensorSpec spec = graph_->value(param).spec;
   const std::string prefix = "optimizer/" + graph_->value(param).name + "/";
   std::vector<ValueId> slots;
-  auto slot = [&](const char* slot_name, double initial = 0.0) {
-    Tensor t = Tensor::zeros(spec.shape, spec.dtype);
+  auto slot = [&](const char* slot_name, double initial = 0.0, const Shape* shape = nullptr) {
+    Tensor t = Tensor::zeros(shape ? *shape : spec.shape, spec.dtype);
     if (initial != 0.0) {
       if (spec.dtype == DType::f64) std::fill(t.data<double>(), t.data<double>() + t.numel(), initial);
       else std::fill(t.data<float>(), t.data<float>() + t.numel(), static_cast<float>(initial));
@@ -146,6 +146,49 @@ NodeId Trainer::add_update(size_t index, ValueId lr, ValueId iterations, ValueId
     if (u_product != kNoValue) inputs.push_back(u_product);
     inputs.push_back(slot(config_.name == "nadam" ? "momentum" : "m"));
     inputs.push_back(slot(config_.name == "nadam" ? "velocity" : "norm"));
+  } else if (config_.name == "lion" || config_.name == "ftrl" || config_.name == "lamb" ||
+             config_.name == "adafactor") {
+    // Slots and their names as Keras 3 makes them (Adafactor: r and c only for rank >= 2).
+    op = config_.name + "_update";
+    if (config_.name == "lion" || config_.name == "lamb") {
+      attrs.set("beta_1", config_.beta_1);
+      attrs.set("beta_2", config_.beta_2);
+    }
+    if (config_.name == "lamb") attrs.set("epsilon", config_.epsilon);
+    if (config_.name == "lamb" || config_.name == "adafactor") inputs.push_back(iterations);
+    if (config_.name == "lion") {
+      inputs.push_back(slot("momentum"));
+    } else if (config_.name == "lamb") {
+      inputs.push_back(slot("momentum"));
+      inputs.push_back(slot("velocity"));
+    } else if (config_.name == "ftrl") {
+      attrs.set("learning_rate_power", config_.learning_rate_power);
+      attrs.set("l1_regularization_strength", config_.l1_regularization_strength);
+      attrs.set("l2_regularization_strength", config_.l2_regularization_strength);
+      attrs.set("l2_shrinkage_regularization_strength", config_.l2_shrinkage_regularization_strength);
+      attrs.set("beta", config_.beta);
+      inputs.push_back(slot("accumulator", config_.initial_accumulator_value));
+      inputs.push_back(slot("linear"));
+    } else {
+      attrs.set("beta_2_decay", config_.beta_2_decay);
+      attrs.set("epsilon_1", config_.epsilon_1);
+      attrs.set("epsilon_2", config_.epsilon_2);
+      attrs.set("clip_threshold", config_.clip_threshold);
+      if (spec.shape.size() >= 2) {
+        const Shape rows(spec.shape.begin(), spec.shape.end() - 1);
+        Shape cols(spec.shape.begin(), spec.shape.end() - 2);
+        cols.push_back(spec.shape.back());
+        inputs.push_back(slot("r", 0.0, &rows));
+        inputs.push_back(slot("c", 0.0, &cols));
+      } else {
+        // Keras keeps two scalar placeholders (0) for an unfactored variable; they are saved
+        // with its state, so they are slots here too, read by nothing.
+        const Shape scalar;
+        slot("r", 0.0, &scalar);
+        slot("c", 0.0, &scalar);
+      }
+      inputs.push_back(slot("velocity"));
+    }
   } else {
     op = "rmsprop_update";
     attrs.set("rho", config_.rho);

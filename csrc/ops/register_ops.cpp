@@ -16,6 +16,7 @@ void register_all_ops() {
   register_embedding_ops();
   register_regularizer_ops();
   register_optimizer_ops();
+  register_more_optimizer_ops();
   register_conv_ops();
   register_conv_transpose_ops();
   register_depthwise_ops();

@@ -19,6 +19,7 @@ void register_reshape_ops();
 void register_embedding_ops();
 void register_regularizer_ops();
 void register_optimizer_ops();
+void register_more_optimizer_ops();  // lion, ftrl, lamb, adafactor
 void register_conv_ops();
 void register_conv_transpose_ops();
 void register_depthwise_ops();

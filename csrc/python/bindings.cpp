@@ -596,7 +596,8 @@ PYBIND11_MODULE(_engine, m) {
           py::arg("parallel_branches") = true, py::arg("constraints") = py::list(), py::arg("device") = "cpu",
           py::arg("state_updates") = std::vector<NodeId>{}, py::arg("allreduce_gradients") = false,
           py::arg("bucket_bytes") = GradientAllreduce{}.bucket_bytes, py::arg("capture_graphs") = true,
-          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam; "
+          "Adds autodiff and optimizer-update nodes (sgd, adam, rmsprop, adagrad, adadelta, adamax, nadam, lion, "
+          "ftrl, lamb, adafactor; "
           "Keras formulas) to the graph. Keywords: the optimizer's options by their names in "
           "optimizer_fields() (learning_rate, momentum, ...; any other name is an error); "
           "constraints: [(param index, constrain-op attrs)] applied after those updates; "

@@ -304,6 +304,124 @@ class Nadam(Adamax):
     _kind = "nadam"
 
 
+class Lion(Optimizer):
+    """Keras 3's Lion: p -= lr sign(beta_1 m + (1 - beta_1) g); m = beta_2 m + (1 - beta_2) g."""
+
+    name = "lion"
+    _kind = "lion"
+    _hyperparameters = ("beta_1", "beta_2")
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.99,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(learning_rate, name, **kwargs)
+        if beta_1 <= 0 or beta_1 > 1:
+            raise ValueError(
+                "Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
+                f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}."
+            )
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+
+
+class Ftrl(Optimizer):
+    """Keras 3's FTRL-proximal (McMahan et al. 2013), with online L2 (`l2_regularization_strength`,
+    plus `beta` / (2 lr)) and shrinkage L2 (`l2_shrinkage_regularization_strength`)."""
+
+    name = "ftrl"
+    _kind = "ftrl"
+    _hyperparameters = (
+        "learning_rate_power",
+        "initial_accumulator_value",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+        "l2_shrinkage_regularization_strength",
+        "beta",
+    )
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        learning_rate_power: float = -0.5,
+        initial_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        l2_shrinkage_regularization_strength: float = 0.0,
+        beta: float = 0.0,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(learning_rate, name, **kwargs)
+        # Keras's checks and messages.
+        for key, value, sign in (
+            ("initial_accumulator_value", initial_accumulator_value, "positive or zero"),
+            ("learning_rate_power", -learning_rate_power, "negative or zero"),
+            ("l1_regularization_strength", l1_regularization_strength, "positive or zero"),
+            ("l2_regularization_strength", l2_regularization_strength, "positive or zero"),
+            ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength, "positive or zero"),
+        ):
+            if value < 0.0:
+                shown = -value if key == "learning_rate_power" else value
+                raise ValueError(f"`{key}` needs to be {sign}. Received: {key}={shown}.")
+        self.learning_rate_power = float(learning_rate_power)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.l1_regularization_strength = float(l1_regularization_strength)
+        self.l2_regularization_strength = float(l2_regularization_strength)
+        self.l2_shrinkage_regularization_strength = float(l2_shrinkage_regularization_strength)
+        self.beta = float(beta)
+
+
+class Lamb(Optimizer):
+    """Keras 3's Lamb: Adam's bias-corrected direction, scaled per variable by the trust ratio
+    ||param|| / ||direction||."""
+
+    name = "lamb"
+    _kind = "lamb"
+    _hyperparameters = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(learning_rate, name, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+
+class Adafactor(Optimizer):
+    """Keras 3's Adafactor: the second moment factored into row and column means for variables
+    of rank >= 2, updates clipped by their RMS, steps relative to the variable's RMS."""
+
+    name = "adafactor"
+    _kind = "adafactor"
+    _hyperparameters = ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step")
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta_2_decay: float = -0.8,
+        epsilon_1: float = 1e-30,
+        epsilon_2: float = 1e-3,
+        clip_threshold: float = 1.0,
+        relative_step: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(learning_rate, name, **kwargs)
+        self.beta_2_decay, self.epsilon_1, self.epsilon_2 = float(beta_2_decay), float(epsilon_1), float(epsilon_2)
+        self.clip_threshold = float(clip_threshold)
+        # Keras 3 steps with min(lr, 1 / sqrt(t)) whatever this says; kept for the config.
+        self.relative_step = bool(relative_step)
+
+
 _BY_NAME: dict[str, type[Optimizer]] = {
     "sgd": SGD,
     "adam": Adam,
@@ -313,14 +431,70 @@ _BY_NAME: dict[str, type[Optimizer]] = {
     "adadelta": Adadelta,
     "adamax": Adamax,
     "nadam": Nadam,
+    "lion": Lion,
+    "ftrl": Ftrl,
+    "lamb": Lamb,
+    "adafactor": Adafactor,
 }
+# Keras's get() takes these class names as strings; Lamb only as a config dict (it is not
+# among keras.optimizers.ALL_OBJECTS), so "lamb" is refused as Keras refuses it.
+_NOT_BY_STRING = frozenset({"lamb"})
 
 
 def get(identifier: Any) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, str) and identifier.lower() in _BY_NAME:
+    if isinstance(identifier, str) and identifier.lower() in _BY_NAME.keys() - _NOT_BY_STRING:
         return _BY_NAME[identifier.lower()]()
     if isinstance(identifier, dict) and str(identifier.get("class_name", "")).lower() in _BY_NAME:
         return _BY_NAME[identifier["class_name"].lower()].from_config(identifier.get("config", {}))
     raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """Keras 3's `{"module", "class_name", "config", "registered_name"}` entry (a schedule in
+    the config is already its own such entry)."""
+    cls_name = type(optimizer).__name__
+    built_in = _BY_NAME.get(cls_name.lower()) is type(optimizer)
+    return {
+        "module": "keras.optimizers" if built_in else None,
+        "class_name": cls_name,
+        "config": optimizer.get_config(),
+        "registered_name": None if built_in else cls_name,
+    }
+
+
+def deserialize(config: dict, custom_objects: dict[str, Any] | None = None) -> Optimizer:
+    """The optimizer of a serialized config (Keras's class names, any case)."""
+    class_name = str(config.get("class_name", "")).lower()
+    if custom_objects and config.get("class_name") in custom_objects:
+        return custom_objects[config["class_name"]].from_config(config.get("config", {}))
+    if class_name not in _BY_NAME:
+        raise ValueError(f"Could not interpret optimizer identifier: {config}")
+    return _BY_NAME[class_name].from_config(config.get("config", {}), custom_objects)
+
+
+# The public names, as keras.optimizers has them (dir() lists only these).
+__all__ = [
+    "Adadelta",
+    "Adafactor",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -78,6 +78,10 @@ def read_optimizer_values(datasets: list, model: Any, where: str) -> list:
     shaped like the model's trainable weights. Shapes are checked before anything is read, so a
     file can make dagnet allocate at most what the model's optimizer itself would."""
     shapes = {tuple(v.shape) for v in model.trainable_weights}
+    # Adafactor's factored moments: a weight's shape without its last, or second last, axis.
+    for shape in list(shapes):
+        if len(shape) >= 2:
+            shapes |= {shape[:-1], shape[:-2] + shape[-1:]}
     limit = MAX_SLOTS_PER_WEIGHT * len(model.trainable_weights) + 3
     if len(datasets) > limit:
         raise ValueError(f"{where}: {len(datasets)} optimizer variables, more than this model's optimizer can have")

@@ -37,8 +37,9 @@ _GROUPS = {
         "unary_grad where_grad"
     ),
     _TRAINING_STEP: (
-        "adadelta_update adagrad_update adam_update adamax_update allreduce_start allreduce_wait constrain "
-        "increment_counter nadam_schedule nadam_update rmsprop_update sgd_update"
+        "adadelta_update adafactor_update adagrad_update adam_update adamax_update allreduce_start allreduce_wait "
+        "constrain ftrl_update increment_counter lamb_update lion_update nadam_schedule nadam_update rmsprop_update "
+        "sgd_update"
     ),
     _STATE: "assign moving_average_update",
     _AUGMENTATION: "random_uniform",
