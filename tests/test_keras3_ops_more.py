@@ -109,6 +109,16 @@ GRADIENT_CASES = {
         np.eye(4)[[0, 3, 1]], ops.softmax(x), from_logits=False
     ),
     "binary_crossentropy_logits": lambda x: ops.binary_crossentropy(np.eye(4)[[0, 3, 1]], x, from_logits=True),
+    "tan": lambda x: ops.tan(x * 0.3),
+    "sinh_cosh": lambda x: ops.sinh(x) + ops.cosh(x),
+    "logaddexp": lambda x: ops.logaddexp(x, x[::-1]),
+    "hypot": lambda x: ops.hypot(x, 1.0),
+    "divide_no_nan": lambda x: ops.divide_no_nan(x, np.array([0.0, 2.0, -1.0, 0.0])),
+    "diff": lambda x: ops.diff(x, 2),
+    "average_weights": lambda x: ops.average(x, axis=1, weights=np.array([1.0, 2.0, 0.5, 3.0])),
+    "nanmean": lambda x: ops.nanmean(x, axis=0),
+    "tensordot": lambda x: ops.tensordot(x, np.arange(8.0).reshape(4, 2), axes=1),
+    "inner": lambda x: ops.inner(x, x),
 }
 
 
@@ -210,9 +220,28 @@ def test_new_names_are_keras_names():
     new = [
         n
         for module in ("sorting", "gather", "padding", "reductions_more", "elementwise_more", "layout_more")
-        + ("bucketing", "crossentropy", "control_flow")
+        + ("bucketing", "crossentropy", "control_flow", "math_more")
         for n in getattr(ops, module).__all__
     ]
-    assert len(new) == len(set(new)) == 47
+    assert len(new) == len(set(new)) == 83
     assert set(new) <= set(ops.__all__)
     assert all(callable(getattr(ops, n)) for n in new)
+
+
+def test_shapes_as_numpy_gives_them():
+    """What the TensorFlow-made fixture cannot check: NumPy's vstack of 1-D rows (Keras's
+    TensorFlow backend concatenates them flat; NumPy and JAX stack them as rows), ndim,
+    size, empty."""
+    np.testing.assert_array_equal(ops.vstack([X_ROW, X_ROW * 2]), np.vstack([X_ROW, X_ROW * 2]))
+    np.testing.assert_array_equal(ops.hstack([X_ROW, X_ROW]), np.hstack([X_ROW, X_ROW]))
+    assert ops.ndim(np.zeros((2, 3))) == 2 and ops.ndim(dagnet.Input((4, 5))) == 3
+    assert ops.size(np.zeros((2, 3))) == 6
+    assert ops.empty((2, 3)).shape == (2, 3) and ops.empty_like(np.ones(3, "float32")).tolist() == [0, 0, 0]
+    np.testing.assert_array_equal(
+        ops.select([X_ROW > 0.5, X_ROW < -0.5], [X_ROW, -X_ROW], 9.0),
+        np.select([X_ROW > 0.5, X_ROW < -0.5], [X_ROW, -X_ROW], 9.0),
+    )
+    np.testing.assert_array_equal(ops.isclose([1.0, np.nan], [1.0, np.nan], equal_nan=True), [1, 1])
+
+
+X_ROW = cases.X[0]

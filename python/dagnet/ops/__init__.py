@@ -28,6 +28,8 @@ from .layout_more import *  # noqa: F401,F403
 from .layout_more import __all__ as _layout_more_all
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
+from .math_more import *  # noqa: F401,F403
+from .math_more import __all__ as _math_more_all
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn_all
 from .normalization import *  # noqa: F401,F403
@@ -44,6 +46,7 @@ from .sorting import __all__ as _sorting_all
 __all__ = (
     ["convert_to_numpy", "convert_to_tensor", "shape", "op"]
     + _math_all
+    + _math_more_all
     + _nn_all
     + _normalization_all
     + _shape_all
