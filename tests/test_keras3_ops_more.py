@@ -119,6 +119,11 @@ GRADIENT_CASES = {
     "nanmean": lambda x: ops.nanmean(x, axis=0),
     "tensordot": lambda x: ops.tensordot(x, np.arange(8.0).reshape(4, 2), axes=1),
     "inner": lambda x: ops.inner(x, x),
+    "quantile": lambda x: ops.quantile(x, [0.25, 0.6], axis=1),
+    "median": lambda x: ops.median(x, axis=0),
+    "nanmax": lambda x: ops.nanmax(x, axis=1),
+    "ptp": lambda x: ops.ptp(x, axis=0),
+    "rot90": lambda x: ops.rot90(x),
 }
 
 
@@ -220,10 +225,10 @@ def test_new_names_are_keras_names():
     new = [
         n
         for module in ("sorting", "gather", "padding", "reductions_more", "elementwise_more", "layout_more")
-        + ("bucketing", "crossentropy", "control_flow", "math_more")
+        + ("bucketing", "crossentropy", "control_flow", "math_more", "order_stats")
         for n in getattr(ops, module).__all__
     ]
-    assert len(new) == len(set(new)) == 83
+    assert len(new) == len(set(new)) == 98
     assert set(new) <= set(ops.__all__)
     assert all(callable(getattr(ops, n)) for n in new)
 
@@ -242,6 +247,19 @@ def test_shapes_as_numpy_gives_them():
         np.select([X_ROW > 0.5, X_ROW < -0.5], [X_ROW, -X_ROW], 9.0),
     )
     np.testing.assert_array_equal(ops.isclose([1.0, np.nan], [1.0, np.nan], equal_nan=True), [1, 1])
+    np.testing.assert_array_equal(ops.dstack([X_ROW, X_ROW]), np.dstack([X_ROW, X_ROW]))
+    # Keras's TensorFlow backend turns k=2 rotations wrongly; NumPy (and Keras on JAX) is the reference.
+    np.testing.assert_array_equal(ops.rot90(cases.X3, 2, (1, 2)), np.rot90(cases.X3, 2, (1, 2)))
+    np.testing.assert_array_equal(ops.rot90(cases.X, 2), np.rot90(cases.X, 2))
+    np.testing.assert_allclose(ops.map(lambda r: ops.sum(r), cases.X), cases.X.sum(1), rtol=1e-6)
+    assert ops.switch(5, [lambda v: v + 1, lambda v: v * 10], 2) == 20  # the index is clamped
+    index = dagnet.Input((1,))  # one branch index per row
+    row = dagnet.Input((3,))
+    picked = ops.switch(index, [lambda v: v + 1.0, lambda v: v * 10.0, lambda v: -v], row)
+    model = dagnet.Model([index, row], picked)
+    data = np.arange(9, dtype="float32").reshape(3, 3)
+    got = model([np.array([[0.0], [1.0], [2.0]], "float32"), data])
+    np.testing.assert_allclose(got, [data[0] + 1, data[1] * 10, -data[2]])
 
 
 X_ROW = cases.X[0]

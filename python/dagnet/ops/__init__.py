@@ -34,6 +34,8 @@ from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn_all
 from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _normalization_all
+from .order_stats import *  # noqa: F401,F403
+from .order_stats import __all__ as _order_stats_all
 from .padding import *  # noqa: F401,F403
 from .padding import __all__ as _padding_all
 from .reductions_more import *  # noqa: F401,F403
@@ -47,6 +49,7 @@ __all__ = (
     ["convert_to_numpy", "convert_to_tensor", "shape", "op"]
     + _math_all
     + _math_more_all
+    + _order_stats_all
     + _nn_all
     + _normalization_all
     + _shape_all
