@@ -263,3 +263,16 @@ def test_shapes_as_numpy_gives_them():
 
 
 X_ROW = cases.X[0]
+
+
+def test_nan_order():
+    """NaN sorts as larger than every number (NumPy's order, Keras on JAX; both Keras backends
+    put it first in top_k); argmax/argmin pass over NaNs, as Keras's TensorFlow backend does."""
+    x = np.array([[1.0, np.nan, 3.0], [2.0, 1.0, 0.0], [np.nan, 0.5, np.nan]], "float32")
+    np.testing.assert_array_equal(ops.sort(x), np.sort(x))
+    np.testing.assert_array_equal(ops.argsort(x), np.argsort(x, kind="stable"))
+    values, indices = ops.top_k(x, 2)
+    np.testing.assert_array_equal(indices, [[1, 2], [0, 1], [0, 2]])
+    np.testing.assert_array_equal(values[1], [2.0, 1.0])
+    np.testing.assert_array_equal(ops.argmax(x[:2], axis=1), [2, 0])
+    np.testing.assert_array_equal(ops.argmin(x[:2], axis=1), [0, 2])

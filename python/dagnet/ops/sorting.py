@@ -5,7 +5,7 @@ An element's place in sorted order is its rank: how many elements sort before it
 broken by position, so the order is stable as Keras's backends give it). The rank comes
 from an (n, n) table of pairwise comparisons along the axis, and a one-hot of the ranks
 permutes values or positions; O(n^2) memory per row, which suits class-score and sequence
-axes. Indices carry no gradient (as in Keras); sort/top_k values do, through the one-hot."""
+axes. Indices carry no gradient (as in Keras); sort/top_k values do, through the selection."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ._dispatch import as_values, lowering, op
 from .array_ops import _axis, _known, moveaxis
-from .math import equal, greater, less, max as _max, min as _min, multiply, sum as _sum, where
+from .elementwise_more import isnan
+from .math import add, equal, greater, less, max as _max, maximum, min as _min, multiply, subtract, sum as _sum, where
 from .shape_ops import cast, expand_dims, reshape, slice_by_index
 
 __all__ = ["argmax", "argmin", "argsort", "sort", "top_k", "in_top_k"]
@@ -62,13 +63,26 @@ def argmin(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: boo
 
 
 def _permutation(builder, last, descending):
-    """P[..., i, k] = 1 where element i of the last axis goes to place k."""
+    """P[..., i, k] = 1 where element i of the last axis goes to place k. NaN counts as
+    larger than every number (NumPy's and Keras-on-JAX's order: last ascending, first in
+    top_k), NaNs among themselves by position."""
     n = _known(last.shape[-1], "the sorted axis' length", "sort")
     xi = lowering(expand_dims)(builder, last, -1)  # (..., n_i, 1)
     xj = lowering(expand_dims)(builder, last, -2)  # (..., 1, n_j)
-    before = lowering(greater if descending else less)(builder, xj, xi)
-    tie_before = lowering(multiply)(builder, lowering(equal)(builder, xj, xi), np.tri(n, n, -1, dtype=last.dtype))
-    rank = lowering(_sum)(builder, before, -1, False) + lowering(_sum)(builder, tie_before, -1, False)
+    nan_i, nan_j = lowering(isnan)(builder, xi), lowering(isnan)(builder, xj)
+    one = np.ones((), last.dtype)
+    # j sorts before i: it compares so, or it is a number and i a NaN (descending: j a NaN).
+    nan_order = (
+        lowering(multiply)(builder, nan_j, lowering(subtract)(builder, one, nan_i))
+        if descending
+        else lowering(multiply)(builder, nan_i, lowering(subtract)(builder, one, nan_j))
+    )
+    before = lowering(maximum)(builder, lowering(greater if descending else less)(builder, xj, xi), nan_order)
+    tied = lowering(maximum)(builder, lowering(equal)(builder, xj, xi), lowering(multiply)(builder, nan_i, nan_j))
+    tie_before = lowering(multiply)(builder, tied, np.tri(n, n, -1, dtype=last.dtype))
+    rank = lowering(add)(
+        builder, lowering(_sum)(builder, before, -1, False), lowering(_sum)(builder, tie_before, -1, False)
+    )
     return lowering(equal)(builder, lowering(expand_dims)(builder, rank, -1), np.arange(n, dtype=last.dtype)), n
 
 
@@ -78,7 +92,9 @@ def _sorted(builder, x, axis, descending, op_name):
     ax = _axis(int(axis), a.ndim, op_name)
     last = lowering(moveaxis)(builder, a, ax, -1)
     perm, n = _permutation(builder, last, descending)
-    values = lowering(_sum)(builder, lowering(multiply)(builder, perm, lowering(expand_dims)(builder, last, -1)), -2)
+    # where, not a product with the one-hot: a NaN must not spread into the other places.
+    picked = lowering(where)(builder, perm, lowering(expand_dims)(builder, last, -1), np.zeros((), a.dtype))
+    values = lowering(_sum)(builder, picked, -2)
     positions = np.arange(n, dtype=a.dtype).reshape(n, 1)
     indices = lowering(_sum)(builder, lowering(multiply)(builder, perm, positions), -2)
     return values, indices, ax
