@@ -96,6 +96,8 @@ CASES = {
     "bincount_weighted": case("bincount", IDS, weights=np.arange(7, dtype="float32"), minlength=7),
     "segment_sum": case("segment_sum", DATA, SEG, num_segments=3),
     "segment_max": case("segment_max", DATA, SEG, num_segments=3),
+    "segment_min": case("segment_min", DATA, SEG, num_segments=4),
+    "segment_max_empty": case("segment_max", DATA, SEG, num_segments=4),
     "multi_hot": case("multi_hot", np.array([[0, 2], [3, 3]], "int32"), 5),
     "binary_crossentropy": case("binary_crossentropy", HOT, PROBS),
     "binary_crossentropy_logits": case("binary_crossentropy", HOT, 2.0 * P - 1.0, from_logits=True),

@@ -104,6 +104,7 @@ GRADIENT_CASES = {
     "cross": lambda x: ops.cross(x[:, :3], x[:, 1:]),
     "segment_sum": lambda x: ops.segment_sum(x, np.array([1, 0, 1], "int32"), num_segments=2),
     "segment_max": lambda x: ops.segment_max(x, np.array([1, 0, 1], "int32"), num_segments=2),
+    "segment_min": lambda x: ops.segment_min(x, np.array([1, 0, 1], "int32"), num_segments=2),
     "nan_to_num": lambda x: ops.nan_to_num(x),
     "categorical_crossentropy": lambda x: ops.categorical_crossentropy(
         np.eye(4)[[0, 3, 1]], ops.softmax(x), from_logits=False
@@ -228,7 +229,7 @@ def test_new_names_are_keras_names():
         + ("bucketing", "crossentropy", "control_flow", "math_more", "order_stats")
         for n in getattr(ops, module).__all__
     ]
-    assert len(new) == len(set(new)) == 98
+    assert len(new) == len(set(new)) == 99
     assert set(new) <= set(ops.__all__)
     assert all(callable(getattr(ops, n)) for n in new)
 

@@ -13,10 +13,10 @@ from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ._dispatch import as_values, lowering, op
 from .array_ops import _known, one_hot
-from .math import greater_equal, matmul, max as _max, multiply, sum as _sum, where
+from .math import greater_equal, matmul, max as _max, min as _min, multiply, sum as _sum, where
 from .shape_ops import cast, expand_dims, reshape, transpose
 
-__all__ = ["digitize", "bincount", "segment_sum", "segment_max", "multi_hot"]
+__all__ = ["digitize", "bincount", "segment_sum", "segment_max", "segment_min", "multi_hot"]
 
 
 def _concrete_count(ids: Any, given: Any, op_name: str, what: str) -> int:
@@ -90,18 +90,32 @@ def segment_sum(
     return out if out.dtype == d.dtype else lowering(cast)(builder, out, d.dtype)
 
 
+def _segment_extremum(builder, data, segment_ids, num_segments, find_max, op_name):
+    d, work, hot, count, rest = _segments(builder, data, segment_ids, num_segments, op_name)
+    info = np.finfo(work.dtype)
+    empty = np.asarray(info.min if find_max else info.max, work.dtype)
+    member = lowering(reshape)(builder, hot, [-1, count] + [1] * len(rest))  # (n, segments, 1...)
+    candidates = lowering(where)(builder, member, lowering(expand_dims)(builder, work, 1), empty)
+    out = lowering(_max if find_max else _min)(builder, candidates, 0)
+    return out if out.dtype == d.dtype else lowering(cast)(builder, out, d.dtype)
+
+
 @op
 def segment_max(
     builder: GraphBuilder, data: TensorLike, segment_ids: TensorLike, num_segments: Any = None, sorted: bool = False
 ) -> Any:
     """The maxima of data's rows (axis 0) with each segment id (an empty segment: the
     dtype's lowest value, as the TensorFlow backend gives)."""
-    d, work, hot, count, rest = _segments(builder, data, segment_ids, num_segments, "segment_max")
-    lowest = np.asarray(np.finfo(work.dtype).min, work.dtype)
-    member = lowering(reshape)(builder, hot, [-1, count] + [1] * len(rest))  # (n, segments, 1...)
-    candidates = lowering(where)(builder, member, lowering(expand_dims)(builder, work, 1), lowest)
-    out = lowering(_max)(builder, candidates, 0)
-    return out if out.dtype == d.dtype else lowering(cast)(builder, out, d.dtype)
+    return _segment_extremum(builder, data, segment_ids, num_segments, True, "segment_max")
+
+
+@op
+def segment_min(
+    builder: GraphBuilder, data: TensorLike, segment_ids: TensorLike, num_segments: Any = None, sorted: bool = False
+) -> Any:
+    """The minima of data's rows (axis 0) with each segment id (an empty segment: the
+    dtype's largest value, as the TensorFlow backend gives)."""
+    return _segment_extremum(builder, data, segment_ids, num_segments, False, "segment_min")
 
 
 @op
