@@ -12,24 +12,57 @@ from .array_ops import *  # noqa: F401,F403
 from .array_ops import __all__ as _array_all
 from .attention import *  # noqa: F401,F403
 from .attention import __all__ as _attention_all
+from .bucketing import *  # noqa: F401,F403
+from .bucketing import __all__ as _bucketing_all
+from .control_flow import *  # noqa: F401,F403
+from .control_flow import __all__ as _control_flow_all
+from .crossentropy import *  # noqa: F401,F403
+from .crossentropy import __all__ as _crossentropy_all
 from .einsum_ops import *  # noqa: F401,F403
 from .einsum_ops import __all__ as _einsum_all
+from .elementwise_more import *  # noqa: F401,F403
+from .elementwise_more import __all__ as _elementwise_more_all
+from .gather import *  # noqa: F401,F403
+from .gather import __all__ as _gather_all
+from .layout_more import *  # noqa: F401,F403
+from .layout_more import __all__ as _layout_more_all
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
+from .math_more import *  # noqa: F401,F403
+from .math_more import __all__ as _math_more_all
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn_all
 from .normalization import *  # noqa: F401,F403
 from .normalization import __all__ as _normalization_all
+from .order_stats import *  # noqa: F401,F403
+from .order_stats import __all__ as _order_stats_all
+from .padding import *  # noqa: F401,F403
+from .padding import __all__ as _padding_all
+from .reductions_more import *  # noqa: F401,F403
+from .reductions_more import __all__ as _reductions_more_all
 from .shape_ops import *  # noqa: F401,F403
 from .shape_ops import __all__ as _shape_all
+from .sorting import *  # noqa: F401,F403
+from .sorting import __all__ as _sorting_all
 
 __all__ = (
     ["convert_to_numpy", "convert_to_tensor", "shape", "op"]
     + _math_all
+    + _math_more_all
+    + _order_stats_all
     + _nn_all
     + _normalization_all
     + _shape_all
     + _array_all
     + _attention_all
     + _einsum_all
+    + _bucketing_all
+    + _control_flow_all
+    + _crossentropy_all
+    + _elementwise_more_all
+    + _gather_all
+    + _layout_more_all
+    + _padding_all
+    + _reductions_more_all
+    + _sorting_all
 )
