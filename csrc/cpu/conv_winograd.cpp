@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
-#include "cpu/epilogue.h"
+#include "cpu/activation.h"
 
 namespace dagnet::cpu {
 
@@ -99,9 +99,9 @@ void transform_input_tile(const float* const rows[4][4], int64_t cin, float* v, 
   }
 }
 
-// The 2x2 outputs (A^T M A) of one tile, A^T = [1 1 1 0; 0 1 -1 -1]; out[y][x] is null
-// past the output's edge.
-void transform_output_tile(const float* m, int64_t xi_stride, int64_t cout, float* const out[2][2]) {
+// The 2x2 outputs (A^T M A + bias) of one tile, A^T = [1 1 1 0; 0 1 -1 -1]; out[y][x] is
+// null past the output's edge; `bias` is all zeros without one.
+void transform_output_tile(const float* m, int64_t xi_stride, int64_t cout, const float* bias, float* const out[2][2]) {
   float t[2][4][kChunk];
   for (int64_t c0 = 0; c0 < cout; c0 += kChunk) {
     const int64_t len = std::min(kChunk, cout - c0);
@@ -118,11 +118,11 @@ void transform_output_tile(const float* m, int64_t xi_stride, int64_t cout, floa
     for (int i = 0; i < 2; ++i) {
       if (out[i][0]) {
         float* y0 = out[i][0] + c0;
-        for (int64_t c = 0; c < len; ++c) y0[c] = t[i][0][c] + t[i][1][c] + t[i][2][c];
+        for (int64_t c = 0; c < len; ++c) y0[c] = t[i][0][c] + t[i][1][c] + t[i][2][c] + bias[c0 + c];
       }
       if (out[i][1]) {
         float* y1 = out[i][1] + c0;
-        for (int64_t c = 0; c < len; ++c) y1[c] = t[i][1][c] - t[i][2][c] - t[i][3][c];
+        for (int64_t c = 0; c < len; ++c) y1[c] = t[i][1][c] - t[i][2][c] - t[i][3][c] + bias[c0 + c];
       }
     }
   }
@@ -138,16 +138,19 @@ void conv2d_winograd(const float* x, const WinogradShape& s, const float* kernel
   transform_kernel(kernel, cin, cout, flip_swap, u);
   const int64_t tiles_y = (s.oh + 1) / 2, tiles_x = (s.ow + 1) / 2, tiles = s.n * tiles_y * tiles_x;
   const int64_t per_block = block_tiles(cin, cout), blocks = (tiles + per_block - 1) / per_block;
-  const bool has_epilogue = epilogue.bias != nullptr || epilogue.activation != Activation::Linear;
+  const bool activation = epilogue.activation != Activation::Linear;
   // Each block runs on one thread: transforms, 16 GEMMs (inline: nested parallel_for calls
   // run on the calling thread), output transform. Blocks never share an output, so the
   // result does not depend on the thread count.
   parallel_for(blocks, 1, [&](int64_t b, int64_t e) {
     const int64_t v_floats = 16 * per_block * cin, m_floats = 16 * per_block * cout;
-    float* v = t_tiles.ensure(static_cast<size_t>(v_floats + m_floats + cin));
+    float* v = t_tiles.ensure(static_cast<size_t>(v_floats + m_floats + cin + cout));
     float* m = v + v_floats;
-    float* zeros = m + m_floats;
+    float* zeros = m + m_floats;  // the padding's pixels, then the bias
+    float* bias = zeros + cin;
     std::fill(zeros, zeros + cin, 0.0f);
+    if (epilogue.bias) std::copy(epilogue.bias, epilogue.bias + cout, bias);
+    else std::fill(bias, bias + cout, 0.0f);
     for (int64_t blk = b; blk < e; ++blk) {
       const int64_t first = blk * per_block, count = std::min(per_block, tiles - first);
       for (int64_t t = 0; t < count; ++t) {
@@ -175,12 +178,12 @@ void conv2d_winograd(const float* x, const WinogradShape& s, const float* kernel
             const int64_t oy = 2 * ty + i, ox = 2 * tx + j;
             out[i][j] = oy < s.oh && ox < s.ow ? y + ((image * s.oh + oy) * s.ow + ox) * cout : nullptr;
           }
-        transform_output_tile(m + t * cout, per_block * cout, cout, out);
-        if (has_epilogue)
+        transform_output_tile(m + t * cout, per_block * cout, cout, bias, out);
+        if (activation)
           for (int i = 0; i < 2; ++i)
             for (int j = 0; j < 2; ++j)
               if (out[i][j])
-                bias_activation_rows<float>(out[i][j], 1, cout, epilogue.bias, epilogue.activation, epilogue.alpha);
+                activation_forward_serial<float>(epilogue.activation, epilogue.alpha, out[i][j], out[i][j], cout);
       }
     }
   });
