@@ -145,3 +145,23 @@ def test_training_step_takes_winograd_and_matches_float64():
         assert _calls() - before == (4 if dtype == np.float32 else 0)
     for got, want in zip(results[np.float32], results[np.float64]):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv2d_transpose_stride_1_takes_winograd(padding):
+    """A stride-1 3x3 transposed convolution is the input gradient of a convolution: it
+    runs the same Winograd routine, then its bias and activation."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 5, 7, 64)).astype(np.float32)
+    w = (rng.standard_normal((3, 3, 72, 64)) * 0.1).astype(np.float32)  # (k, filters, channels)
+    b = rng.standard_normal(72).astype(np.float32)
+    want = np.maximum(ref.conv_transpose_nd(x.astype(np.float64), w.astype(np.float64), b, padding=padding), 0)
+    attrs = {"padding": padding, "activation": "relu"}
+    before = _calls()
+    (got,) = run_op("conv2d_transpose", [x, w, b], attrs)
+    assert _calls() == before + 1
+    np.testing.assert_allclose(got, want, rtol=0, atol=_tolerance(want))
+    (got_cf,) = run_op(
+        "conv2d_transpose", [x.transpose(0, 3, 1, 2).copy(), w, b], {**attrs, "data_format": "channels_first"}
+    )
+    np.testing.assert_allclose(got_cf, want.transpose(0, 3, 1, 2), rtol=0, atol=_tolerance(want))
