@@ -7,6 +7,7 @@
 #include "core/thread_pool.h"
 #include "cpu/conv.h"
 #include "cpu/conv_indirect.h"
+#include "cpu/conv_winograd.h"
 #include "cpu/elementwise.h"
 #include "cpu/epilogue.h"
 #include "cpu/gemm.h"
@@ -144,6 +145,11 @@ void grad_input_nhwc(const ConvGeometry& g, const T* dy, const T* kernel, T* dx,
   const int64_t chunk = g.images_per_chunk(), per_image = s.out_spatial(), K = s.k(), f = g.filters;
   const int64_t cg = s.group_channels(), fg = g.group_filters();
   if constexpr (std::is_same_v<T, float>) {
+    if (g.runs_winograd()) {  // the correlation of dy with the flipped, channel-swapped kernel
+      const WinogradShape w{s.n, s.oh, s.ow, f, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left};
+      conv2d_winograd(dy, w, kernel, true, GemmEpilogue{}, dx, scratch);
+      return;
+    }
     if (grad_input_by_phases(g, dy, kernel, dx, scratch)) return;
   }
   if (s.is_pointwise()) {
@@ -191,8 +197,14 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
   const bool softmax = act == Activation::Softmax;
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
-  const bool indirect = fused && (g.groups_run_dense() || conv2d_indirect_pays(s));
+  const bool winograd = fused && g.runs_winograd();
+  const bool indirect = fused && !winograd && (g.groups_run_dense() || conv2d_indirect_pays(s));
   if constexpr (fused) {
+    if (winograd) {
+      const WinogradShape w{s.n, s.h, s.w, s.c, s.oh, s.ow, f, s.pad_top, s.pad_left};
+      conv2d_winograd(x_nhwc, w, kernel, false, GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc,
+                      scratch);
+    }
     if (indirect) {
       // Indirect GEMM: the micro-kernel reads input pixels in place (no im2col buffer).
       GemmEpilogue epilogue{bias, softmax ? Activation::Linear : act, alpha};
@@ -206,7 +218,7 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
       }
     }
   }
-  for (int64_t first = 0; first < s.n && !indirect; first += chunk) {
+  for (int64_t first = 0; first < s.n && !indirect && !winograd; first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);
     const int64_t rows = (last - first) * per_image;
     for (int64_t grp = 0; grp < s.groups; ++grp) {

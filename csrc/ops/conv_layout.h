@@ -117,14 +117,25 @@ struct ConvGeometry {
   bool groups_run_dense() const {
     return s.groups > 1 && s.groups <= 4 && !s.is_pointwise() && s.c >= 16 && s.c <= 4096;
   }
+  // The float32 CPU forward and input gradient run Winograd F(2x2, 3x3)
+  // (cpu/conv_winograd.h): a 2-D 3x3 window, stride 1, dilation 1, one group, and enough
+  // channels on both sides that its 16 GEMMs (2.25x fewer multiplies) outweigh the tile
+  // transforms. Thresholds measured in benchmarks/NOTES.md (perf-winograd).
+  static constexpr int64_t kWinogradMinChannels = 64;
+  bool runs_winograd() const {
+    return s.kd == 1 && s.d == 1 && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.dh == 1 && s.dw == 1 &&
+           s.groups == 1 && s.c >= kWinogradMinChannels && filters >= kWinogradMinChannels && s.oh > 0 && s.ow > 0 &&
+           s.n > 0;
+  }
   // Scratch elements of the forward and both gradients (the transposed convolution is the
   // input gradient): channels-last copies of a channels_first input and output, plus one
-  // chunk of im2col columns, the phase scratch or a grouped kernel made dense, whichever is
-  // largest.
+  // chunk of im2col columns, the phase scratch, a grouped kernel made dense or a
+  // Winograd-transformed kernel, whichever is largest.
   int64_t scratch_elements() const {
     int64_t elements = s.is_pointwise() ? 0 : images_per_chunk() * s.out_spatial() * s.k();
     if (!s.is_pointwise() && s.groups == 1 && phase_elements() > elements) elements = phase_elements();
     if (groups_run_dense() && s.taps() * s.c * filters > elements) elements = s.taps() * s.c * filters;
+    if (runs_winograd() && 16 * s.c * filters > elements) elements = 16 * s.c * filters;  // the transformed kernel
     if (channels_first) elements += in_elements() + out_elements();
     return elements;
   }

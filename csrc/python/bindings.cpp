@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
+#include "cpu/conv_winograd.h"
 #include "graph/autodiff.h"
 #include "graph/executor.h"
 #include "graph/graph.h"
@@ -333,6 +334,8 @@ PYBIND11_MODULE(_engine, m) {
   m.def("set_num_threads", &set_num_threads, py::arg("threads"));
   m.def("num_threads", &num_threads);
   m.attr("min_concurrent_wave_cost") = kMinConcurrentWaveCost;
+  m.def("winograd_call_count", &cpu::winograd_call_count,
+        "How many convolutions (forward or input gradient) ran Winograd F(2x2, 3x3) on the CPU in this process.");
   m.def("op_names", &op_names);
   m.def(
       "kernel_devices",
