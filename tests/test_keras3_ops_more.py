@@ -277,3 +277,14 @@ def test_nan_order():
     np.testing.assert_array_equal(values[1], [2.0, 1.0])
     np.testing.assert_array_equal(ops.argmax(x[:2], axis=1), [2, 0])
     np.testing.assert_array_equal(ops.argmin(x[:2], axis=1), [0, 2])
+
+
+@pytest.mark.parametrize("name", ["sort", "argsort", "top_k"])
+def test_orderings_refuse_axes_too_long_for_their_comparison_table(name):
+    x = np.zeros((2, 5000), "float32")
+    args = (x, 3) if name == "top_k" else (x,)
+    with pytest.raises(ValueError, match=f"ops.{name}: an axis of length 5000"):
+        getattr(ops, name)(*args)
+    many_rows = np.zeros((20000, 100), "float32")  # 200 M elements of tables in all
+    with pytest.raises(ValueError, match="too long"):
+        getattr(ops, name)(*((many_rows, 3) if name == "top_k" else (many_rows,)))

@@ -86,10 +86,35 @@ def _permutation(builder, last, descending):
     return lowering(equal)(builder, lowering(expand_dims)(builder, rank, -1), np.arange(n, dtype=last.dtype)), n
 
 
+# The comparison tables' bound: an axis of 4096 (16 M elements per row), and 128 M
+# elements for all the rows whose count is known when the graph is built.
+_MAX_TABLE_PER_ROW = 1 << 24
+_MAX_TABLE = 1 << 27
+
+
+def _check_table_size(shape, axis, op_name):
+    """A clear error instead of an allocation that cannot succeed (or takes all memory)."""
+    n = shape[axis]
+    if n is None:
+        return
+    rows = 1
+    for i, d in enumerate(shape):
+        if i != axis and d is not None:
+            rows *= int(d)
+    per_row = int(n) * int(n)
+    if per_row > _MAX_TABLE_PER_ROW or rows * per_row > _MAX_TABLE:
+        raise ValueError(
+            f"ops.{op_name}: an axis of length {n} in shape {tuple(shape)} is too long: dagnet composes "
+            f"{op_name} from an (n, n) table of pairwise comparisons per row ({rows} x {n} x {n} elements); "
+            "it suits class-score and sequence axes up to 4096 (and tables up to 128 M elements)."
+        )
+
+
 def _sorted(builder, x, axis, descending, op_name):
     """(values, indices) of x sorted along axis; indices in x's working float dtype."""
     a = _floating(builder, x)
     ax = _axis(int(axis), a.ndim, op_name)
+    _check_table_size(a.shape, ax, op_name)
     last = lowering(moveaxis)(builder, a, ax, -1)
     perm, n = _permutation(builder, last, descending)
     # where, not a product with the one-hot: a NaN must not spread into the other places.
