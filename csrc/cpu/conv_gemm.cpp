@@ -53,11 +53,15 @@ const T* group_columns(const ConvShape& s, const T* x_nhwc, int64_t first, int64
 // A phase's output is written to its positions of dx (phases with no taps get zeros).
 // Returns false where it does not apply (groups, stride and dilation both > 1 on an axis,
 // few channels, or 'valid' windows on small images, where the padding is most of the work).
-bool grad_input_by_phases(const ConvGeometry& g, const float* dy, const float* kernel, float* dx, float* scratch) {
-  const ConvShape& s = g.s;
+bool grad_input_by_phases_applies(const ConvShape& s) {
   if (!conv2d_indirect_pays(s)) return false;
   if ((s.sd > 1 && s.dd > 1) || (s.sh > 1 && s.dh > 1) || (s.sw > 1 && s.dw > 1)) return false;
-  if (s.out_spatial() * s.sd * s.sh * s.sw * 4 < s.spatial() * 3) return false;
+  return s.out_spatial() * s.sd * s.sh * s.sw * 4 >= s.spatial() * 3;
+}
+
+bool grad_input_by_phases(const ConvGeometry& g, const float* dy, const float* kernel, float* dx, float* scratch) {
+  const ConvShape& s = g.s;
+  if (!grad_input_by_phases_applies(s)) return false;
   struct Axis {
     int64_t in, out, k, stride, dilation, pad;
   };
@@ -167,7 +171,34 @@ void grad_input_nhwc(const ConvGeometry& g, const T* dy, const T* kernel, T* dx,
     }
   }
 }
+bool forward_indirect_applies(const ConvGeometry& g) { return g.groups_run_dense() || conv2d_indirect_pays(g.s); }
+
+bool kernel_gradient_indirect_applies(const ConvShape& s) {
+  return s.n > 0 && s.groups == 1 && !s.is_pointwise() && conv2d_kernel_gradient_indirect_pays(s);
+}
 }  // namespace
+
+int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool float32) {
+  const ConvShape& s = g.s;
+  const int64_t layout = g.channels_first ? g.in_elements() + g.out_elements() : 0;
+  const int64_t columns = s.is_pointwise() ? 0 : g.images_per_chunk() * s.out_spatial() * s.k();
+  const int64_t winograd_kernel = 16 * s.c * g.filters;
+  switch (pass) {
+    case ConvPass::Forward:
+      if (float32 && g.runs_winograd()) return layout + winograd_kernel;
+      if (float32 && g.groups_run_dense()) return layout + s.taps() * s.c * g.filters;
+      if (float32 && forward_indirect_applies(g)) return layout;
+      return layout + columns;
+    case ConvPass::GradInput:
+      if (float32 && g.runs_winograd()) return layout + winograd_kernel;
+      if (float32 && grad_input_by_phases_applies(s)) return layout + g.phase_elements();
+      return layout + columns;
+    case ConvPass::GradKernel:
+      if (float32 && kernel_gradient_indirect_applies(s)) return layout;
+      return layout + columns;
+  }
+  return layout + g.scratch_elements();
+}
 
 template <typename T>
 void finish_conv_output(T* y_nhwc, int64_t images, int64_t positions, int64_t width, int64_t channels, const T* bias,
@@ -198,7 +229,7 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
   const bool winograd = fused && g.runs_winograd();
-  const bool indirect = fused && !winograd && (g.groups_run_dense() || conv2d_indirect_pays(s));
+  const bool indirect = fused && !winograd && forward_indirect_applies(g);
   if constexpr (fused) {
     if (winograd) {
       const WinogradShape w{s.n, s.h, s.w, s.c, s.oh, s.ow, f, s.pad_top, s.pad_left};
@@ -285,9 +316,7 @@ void conv_grad_kernel(const ConvGeometry& g, const T* dy, const T* x, T* d_kerne
   const int64_t fg = g.group_filters();
   if (s.n == 0) fill<T>(d_kernel, T(0), K * f);
   if constexpr (std::is_same_v<T, float>) {
-    if (s.n > 0 && s.groups == 1 && !s.is_pointwise() &&
-        conv2d_kernel_gradient_indirect(x_nhwc, s, dy_nhwc, f, d_kernel))
-      return;
+    if (kernel_gradient_indirect_applies(s) && conv2d_kernel_gradient_indirect(x_nhwc, s, dy_nhwc, f, d_kernel)) return;
   }
   for (int64_t first = 0; first < s.n; first += chunk) {
     const int64_t last = std::min(s.n, first + chunk);

@@ -16,6 +16,14 @@
 
 namespace dagnet::cpu {
 
+// Which of a convolution's kernels a scratch size is for (a transposed convolution is the
+// input gradient).
+enum class ConvPass { Forward, GradInput, GradKernel };
+
+// The scratch elements the CPU kernel of `pass` uses for this geometry: only what the path
+// it takes needs (the same predicates choose the path), at most g.scratch_elements().
+int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool float32);
+
 template <typename T>
 void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* bias, Activation act, double alpha, T* y,
                   T* scratch);

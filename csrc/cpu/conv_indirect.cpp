@@ -130,15 +130,19 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
   });
 }
 
-bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const float* dy, int64_t filters,
-                                     float* d_kernel) {
-  const GemmKernel kern = gemm_kernel_for_cpu();
-  const int mr = kern.mr, nr = kern.nr;
+bool conv2d_kernel_gradient_indirect_pays(const ConvShape& s) {
   // Where it pays (one thread, 32 images, 5x5 and 3x3 stride 2, AVX-512): with whole panels
   // per span (c a multiple of NR), and for multi-tap windows on few channels, where im2col
   // copies c < 16 floats per tap (10 channels: 3x3 0.48 -> 0.29 ms, 5x5 1.2 -> 1.1 ms). At
   // 40 channels the im2col GEMM is faster (5x5: 1.54 vs 2.06 ms), as it is for one tap.
-  if (s.c % nr != 0 && !(s.c < kIndirectMinChannels && s.taps() > 1)) return false;
+  return s.c % gemm_kernel_for_cpu().nr == 0 || (s.c < kIndirectMinChannels && s.taps() > 1);
+}
+
+bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const float* dy, int64_t filters,
+                                     float* d_kernel) {
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  const int mr = kern.mr, nr = kern.nr;
+  if (!conv2d_kernel_gradient_indirect_pays(s)) return false;
   const Spans sp = spans_of(s);
   // d kernel^T's columns are the spans, each padded to whole NR-column panels: a panel
   // reads NR floats from a span's start, so past a span whose length is not a multiple of NR

@@ -23,6 +23,8 @@ void conv2d_indirect(const float* x, const ConvShape& s, const float* kernel, in
 // computed as d kernel^T = dy^T * im2col(x) with im2col's rows read in place through
 // pointers (groups 1: a window row's taps are one span of x). Returns false, doing nothing,
 // where the im2col path is faster (then the caller takes it).
+// Whether conv2d_kernel_gradient_indirect takes this shape (where it measured faster).
+bool conv2d_kernel_gradient_indirect_pays(const ConvShape& s);
 bool conv2d_kernel_gradient_indirect(const float* x, const ConvShape& s, const float* dy, int64_t filters,
                                      float* d_kernel);
 

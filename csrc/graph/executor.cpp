@@ -245,11 +245,13 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       buffer_of[out] = static_cast<int>(requests.size());
       requests.push_back({bytes_of(plan->specs[out]), wave, wave});
     }
-    if (node.op->workspace) {
+    const WorkspaceRule& workspace_rule =
+        device.type == DeviceType::CPU && node.op->cpu_workspace ? node.op->cpu_workspace : node.op->workspace;
+    if (workspace_rule) {
       std::vector<TensorSpec> in_specs, out_specs;
       for (ValueId in : node.inputs) in_specs.push_back(plan->specs[in]);
       for (ValueId out : node.outputs) out_specs.push_back(plan->specs[out]);
-      size_t bytes = node.op->workspace(in_specs, out_specs, node.attrs);
+      size_t bytes = workspace_rule(in_specs, out_specs, node.attrs);
       if (bytes > 0) {
         workspace_buffer[n] = static_cast<int>(requests.size());
         requests.push_back({bytes, wave, wave});

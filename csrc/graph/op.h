@@ -139,6 +139,10 @@ struct OpDef {
   int inplace_input = -1;    // output 0 may reuse this input's buffer
   std::vector<int> mutates;  // inputs this op writes in place (optimizer state, params)
   WorkspaceRule workspace;   // scratch bytes the kernel needs, if any
+  // When set, the CPU kernel's scratch (`workspace` is then the other devices'): where the
+  // CPU kernel picks among paths with different needs (the convolutions), a plan on the
+  // CPU reserves only what the path it will take uses.
+  WorkspaceRule cpu_workspace;
   // Inputs at and after this index are read for their shapes only (known from the
   // plan), so the planner does not keep their bytes alive for this node.
   int shape_only_from = -1;

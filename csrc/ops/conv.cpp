@@ -31,6 +31,12 @@ size_t conv_scratch_bytes(const ConvGeometry& g, DType dtype) {
   return scratch_bytes(g.scratch_elements(), dtype, "the convolution's scratch buffer");
 }
 
+// On the CPU: only what the path the kernel takes uses (cpu/conv_gemm.h).
+size_t conv_cpu_scratch_bytes(const ConvGeometry& g, cpu::ConvPass pass, DType dtype) {
+  return scratch_bytes(cpu::conv_cpu_scratch_elements(g, pass, dtype == DType::f32), dtype,
+                       "the convolution's scratch buffer");
+}
+
 // conv{r}d_grad_input (dy, kernel, x: shape only) -> dx and conv{r}d_grad_kernel
 // (dy, x, kernel: shape only) -> d kernel: the same op with the operand roles swapped. The
 // shape-only operand (index 2) has the output's shape, so the kernel reads it from there.
@@ -53,6 +59,11 @@ void register_conv_grad(const std::string& op_name, size_t rank, bool input_grad
   };
   op.workspace = [setup](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
     return conv_scratch_bytes(setup(in[1].shape, in[2].shape, attrs, nullptr).g, in[0].dtype);
+  };
+  op.cpu_workspace = [setup, input_grad](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&,
+                                         const Attrs& attrs) {
+    return conv_cpu_scratch_bytes(setup(in[1].shape, in[2].shape, attrs, nullptr).g,
+                                  input_grad ? cpu::ConvPass::GradInput : cpu::ConvPass::GradKernel, in[0].dtype);
   };
   op.prepare = [setup](const PrepareContext& ctx) {
     return prepared_state(setup(ctx.inputs[1].shape, ctx.outputs[0].shape, ctx.attrs(), nullptr).g);
@@ -90,6 +101,10 @@ void register_conv(size_t rank) {
   };
   fwd.workspace = [rank](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
     return conv_scratch_bytes(conv_setup(in[0].shape, in[1].shape, attrs, rank, nullptr).g, in[0].dtype);
+  };
+  fwd.cpu_workspace = [rank](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
+    return conv_cpu_scratch_bytes(conv_setup(in[0].shape, in[1].shape, attrs, rank, nullptr).g, cpu::ConvPass::Forward,
+                                  in[0].dtype);
   };
   fwd.prepare = [rank](const PrepareContext& ctx) {
     return prepared_state(ConvKernelState{

@@ -39,6 +39,11 @@ void register_conv_transpose(size_t rank) {
     const ConvGeometry g = conv_transpose_setup(in[0].shape, in[1].shape, attrs, rank, nullptr).g;
     return static_cast<size_t>(g.scratch_elements()) * dtype_size(in[0].dtype);
   };
+  op.cpu_workspace = [rank](const std::vector<TensorSpec>& in, const std::vector<TensorSpec>&, const Attrs& attrs) {
+    const ConvGeometry g = conv_transpose_setup(in[0].shape, in[1].shape, attrs, rank, nullptr).g;
+    return static_cast<size_t>(cpu::conv_cpu_scratch_elements(g, cpu::ConvPass::GradInput, in[0].dtype == DType::f32)) *
+           dtype_size(in[0].dtype);
+  };
   op.prepare = [rank](const PrepareContext& ctx) {
     return prepared_state(ConvKernelState{
         conv_transpose_setup(ctx.inputs[0].shape, ctx.inputs[1].shape, ctx.attrs(), rank, nullptr).g,
