@@ -8,7 +8,8 @@
 namespace dagnet {
 
 static size_t checked_bytes(const Shape& shape, DType dtype) {
-  check(is_fully_known(shape), ErrorKind::Value, "cannot allocate a tensor of partly unknown shape ", shape_text(shape));
+  check(is_fully_known(shape), ErrorKind::Value, "cannot allocate a tensor of partly unknown shape ",
+        shape_text(shape));
   int64_t n = num_elements(shape);
   check(static_cast<uint64_t>(n) <= SIZE_MAX / dtype_size(dtype), ErrorKind::Memory, "tensor of shape ",
         shape_text(shape), " is too large");

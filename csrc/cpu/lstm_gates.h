@@ -16,8 +16,8 @@ using LstmRowStep = void (*)(const float* z, float* gates, float* c, float* h, i
 // and the dc carried to c_{t-1}; zeroes dh and d_out (dh is refilled by dz U^T). The
 // formulas are ops/recurrent_math.h's lstm_unit_grads with the sigmoid / tanh derivatives
 // written from their outputs, in the same order.
-using LstmRowGrad = void (*)(const float* gates, const float* c_now, const float* c_prev, const float* d_seq,
-                             float* dh, float* dc, float* d_out, float* dz, int64_t units);
+using LstmRowGrad = void (*)(const float* gates, const float* c_now, const float* c_prev, const float* d_seq, float* dh,
+                             float* dc, float* d_out, float* dz, int64_t units);
 
 struct LstmRowKernels {
   LstmRowStep step;
