@@ -133,10 +133,37 @@ void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b
     _mm256_storeu_ps(row, acc[i]);
   }
 }
+// kernel_indirect for one row of A (a_rows[0]): the same per-element arithmetic (an FMA
+// chain from zero over k, then + C), so a row gets the same bits either way.
+void kernel_indirect_row(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
+                         int64_t /*ldc*/, bool accumulate) {
+  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+  const float* a = a_rows[0];
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 ak = _mm256_broadcast_ss(a + k);
+    lo = _mm256_fmadd_ps(ak, _mm256_loadu_ps(b), lo);
+    hi = _mm256_fmadd_ps(ak, _mm256_loadu_ps(b + 8), hi);
+    b += b_stride;
+  }
+  if (accumulate) {
+    lo = _mm256_add_ps(lo, _mm256_loadu_ps(c));
+    hi = _mm256_add_ps(hi, _mm256_loadu_ps(c + 8));
+  }
+  _mm256_storeu_ps(c, lo);
+  _mm256_storeu_ps(c + 8, hi);
+}
 }  // namespace
 
 GemmKernel gemm_kernel_avx2() {
-  return {kMR, kNR, kernel, "avx2 6x16", kernel_indirect, kernel_indirect_b, kernel_indirect_half, kernel_half};
+  return {kMR,
+          kNR,
+          kernel,
+          "avx2 6x16",
+          kernel_indirect,
+          kernel_indirect_b,
+          kernel_indirect_half,
+          kernel_half,
+          kernel_indirect_row};
 }
 
 }  // namespace dagnet::cpu

@@ -134,10 +134,37 @@ void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b
     _mm512_storeu_ps(row, acc[i]);
   }
 }
+// kernel_indirect for one row of A (a_rows[0]): the same per-element arithmetic (an FMA
+// chain from zero over k, then + C), so a row gets the same bits either way.
+void kernel_indirect_row(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
+                         int64_t /*ldc*/, bool accumulate) {
+  __m512 lo = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+  const float* a = a_rows[0];
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 ak = _mm512_set1_ps(a[k]);
+    lo = _mm512_fmadd_ps(ak, _mm512_loadu_ps(b), lo);
+    hi = _mm512_fmadd_ps(ak, _mm512_loadu_ps(b + 16), hi);
+    b += b_stride;
+  }
+  if (accumulate) {
+    lo = _mm512_add_ps(lo, _mm512_loadu_ps(c));
+    hi = _mm512_add_ps(hi, _mm512_loadu_ps(c + 16));
+  }
+  _mm512_storeu_ps(c, lo);
+  _mm512_storeu_ps(c + 16, hi);
+}
 }  // namespace
 
 GemmKernel gemm_kernel_avx512() {
-  return {kMR, kNR, kernel, "avx512 12x32", kernel_indirect, kernel_indirect_b, kernel_indirect_half, kernel_half};
+  return {kMR,
+          kNR,
+          kernel,
+          "avx512 12x32",
+          kernel_indirect,
+          kernel_indirect_b,
+          kernel_indirect_half,
+          kernel_half,
+          kernel_indirect_row};
 }
 
 }  // namespace dagnet::cpu

@@ -74,10 +74,31 @@ void kernel_indirect_half(int64_t kc, const float* const* a_rows, const float* b
   for (int i = 0; i < kMR; ++i)
     for (int j = 0; j < kHalf; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
+// kernel_indirect for one row of A (a_rows[0]): the same per-element arithmetic (the same
+// expression, so the same contraction), so a row gets the same bits either way.
+void kernel_indirect_row(int64_t kc, const float* const* a_rows, const float* b, int64_t b_stride, float* c,
+                         int64_t /*ldc*/, bool accumulate) {
+  float acc[kNR] = {};
+  const float* a = a_rows[0];
+  for (int64_t k = 0; k < kc; ++k) {
+    const float ak = a[k];
+    for (int j = 0; j < kNR; ++j) acc[j] += ak * b[j];
+    b += b_stride;
+  }
+  for (int j = 0; j < kNR; ++j) c[j] = accumulate ? c[j] + acc[j] : acc[j];
+}
 }  // namespace
 
 GemmKernel gemm_kernel_portable() {
-  return {kMR, kNR, kernel, "portable 4x16", kernel_indirect, kernel_indirect_b, kernel_indirect_half, kernel_half};
+  return {kMR,
+          kNR,
+          kernel,
+          "portable 4x16",
+          kernel_indirect,
+          kernel_indirect_b,
+          kernel_indirect_half,
+          kernel_half,
+          kernel_indirect_row};
 }
 
 GemmKernel gemm_kernel_for_cpu() {

@@ -32,6 +32,9 @@ struct GemmKernel {
   // half the arithmetic of a zero-padded full panel.
   IndirectMicroKernel run_indirect_half;
   MicroKernel run_half;  // run for an MR x NR/2 tile, for a last GEMM panel of at most NR/2 columns
+  // run_indirect for a 1 x NR tile (a_rows[0] only; ldc unused), the same bits per element
+  // as the full tile: a recurrent step at batch 1 does 1/MR of the arithmetic.
+  IndirectMicroKernel run_indirect_row;
 };
 
 // Defined only where the build targets x86-64; selected by gemm_kernel_for_cpu().

@@ -67,7 +67,11 @@ void recurrent_product(const float* a, int64_t lda, int64_t rows, const Recurren
         kern.run_indirect(m.depth, ptrs, b, b_stride, c, ldz, accumulate);
         continue;
       }
-      kern.run_indirect(m.depth, ptrs, b, b_stride, tile, nr, false);
+      if (2 * n <= mr) {  // few rows (batch 1): one row at a time, not a tile padded with zero rows
+        for (int64_t i = 0; i < n; ++i) kern.run_indirect_row(m.depth, ptrs + i, b, b_stride, tile + i * nr, nr, false);
+      } else {
+        kern.run_indirect(m.depth, ptrs, b, b_stride, tile, nr, false);
+      }
       for (int64_t i = 0; i < n; ++i)
         for (int64_t j = 0; j < width; ++j) c[i * ldz + j] = (accumulate ? c[i * ldz + j] : 0.0f) + tile[i * nr + j];
     }
