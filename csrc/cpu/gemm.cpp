@@ -142,6 +142,50 @@ int64_t balanced_mc(int64_t M, int64_t mc_max, int mr, int threads) {
   return std::min(mc_max, (rows + mr - 1) / mr * mr);
 }
 
+// Very few rows of a row-major A (a dense layer at batch 1): each row times each B panel
+// through the one-row kernel, with no A packing and no MR-row tile padded with zero rows.
+// The same K blocks, B panels (in place, a partial last one packed) and per-element
+// arithmetic as macro_kernel, so each row gets the bits it gets in a bigger batch.
+void row_gemm(const Problem& p, const GemmKernel& kern, int64_t kc_block) {
+  const int nr = kern.nr;
+  const int64_t panels = (p.N + nr - 1) / nr;
+  for (int64_t p0 = 0; p0 < p.K; p0 += kc_block) {
+    const int64_t kc = std::min(kc_block, p.K - p0);
+    const bool accumulate = p.accumulate || p0 > 0, last_depth = p0 + kc == p.K;
+    const bool epilogue =
+        last_depth && p.epilogue && (p.epilogue->bias || p.epilogue->activation != Activation::Linear);
+    float* b_packed = nullptr;
+    if (p.N % nr || p.tb) {
+      b_packed = t_pack_b.ensure(static_cast<size_t>(panels * nr * kc));
+      for (int64_t panel = p.tb ? 0 : panels - 1; panel < panels; ++panel)
+        pack_b_panel(p, 0, p.N, panel, p0, kc, nr, b_packed + panel * nr * kc);
+    }
+    // Panels in parallel only when a chunk of them is real work (a wide or deep layer).
+    const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, kc * nr * p.M));
+    parallel_for(panels, grain, [&](int64_t first, int64_t last) {
+      alignas(64) float tile[kMaxNR];
+      for (int64_t panel = first; panel < last; ++panel) {
+        const int64_t j = panel * nr, cols = std::min<int64_t>(nr, p.N - j);
+        const bool in_place = !p.tb && cols == nr;
+        const float* b = in_place ? p.B + p0 * p.ldb + j : b_packed + panel * nr * kc;
+        const int64_t b_stride = in_place ? p.ldb : nr;
+        for (int64_t i = 0; i < p.M; ++i) {
+          const float* a = p.A + i * p.lda + p0;
+          float* c = p.C + i * p.ldc + j;
+          if (cols == nr) {
+            kern.run_indirect_row(kc, &a, b, b_stride, c, p.ldc, accumulate);
+          } else {
+            if (accumulate) std::memcpy(tile, c, sizeof(float) * cols);
+            kern.run_indirect_row(kc, &a, b, b_stride, tile, nr, accumulate);
+            std::memcpy(c, tile, sizeof(float) * cols);
+          }
+          if (epilogue) apply_epilogue(*p.epilogue, c, p.ldc, 1, j, cols);
+        }
+      }
+    });
+  }
+}
+
 void packed_gemm(const Problem& p) {
   const GemmKernel kern = gemm_kernel_for_cpu();
   const GemmBlocking& blocks = gemm_blocking();
@@ -158,6 +202,7 @@ void packed_gemm(const Problem& p) {
   const int64_t mc_block = few_rows ? few_rows_mc : balanced_mc(p.M, blocks.mc, mr, threads);
   // Packing B pays only when many row tiles reuse it; with few rows, read it in place.
   const bool direct_b = few_rows && !p.tb;
+  if (!p.ta && 4 * p.M <= mr) return row_gemm(p, kern, kc_block);
   for (int64_t j0 = 0; j0 < p.N; j0 += blocks.nc) {
     const int64_t nc = std::min(blocks.nc, p.N - j0);
     const int64_t panels = (nc + nr - 1) / nr;
