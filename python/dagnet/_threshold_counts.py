@@ -17,6 +17,7 @@ import numpy as np
 from . import ops
 from ._tracing import GraphBuilder
 from ._typing import TensorLike
+from .engine import Executor
 
 
 def align(y_true: TensorLike, y_pred: TensorLike) -> tuple[Any, Any]:
@@ -76,3 +77,23 @@ def divide_no_nan(x: Any, y: Any) -> np.ndarray:
     x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(y == 0, np.float32(0), x / np.where(y == 0, np.float32(1), y)).astype(np.float32)
+
+
+def eager_update(
+    metric: Any, sums: list[np.ndarray], y_true: TensorLike, y_pred: TensorLike, sample_weight: Any
+) -> list[np.ndarray]:
+    """A threshold metric's running sums after one eager update_state: its lower_sums run on
+    the arrays as one native graph, added to `sums`."""
+    builder = GraphBuilder()
+    with builder.active():
+        yt = builder.constant(np.asarray(y_true, np.float32))
+        yp = builder.constant(np.asarray(y_pred, np.float32))
+        sw = None
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, np.float32)
+            if weights.ndim == 0:
+                weights = np.broadcast_to(weights, np.shape(y_pred)).copy()
+            sw = builder.constant(weights)
+        values = metric.lower_sums(builder, yt, yp, None, sw)
+    results = Executor(builder.graph, [v.id for v in values]).run([])
+    return [np.float32(a + np.asarray(r, np.float32)) for a, r in zip(sums, results)]

@@ -35,7 +35,6 @@ from ._metric_functions import (
 )
 from ._tracing import GraphBuilder
 from ._typing import TensorLike
-from .engine import Executor
 
 
 # -- accuracy (one native op) ---------------------------------------------------------------
@@ -577,19 +576,7 @@ class AUC(Metric):
 
     # -- eager use, as a Keras metric object ---------------------------------------------------
     def update_state(self, y_true: TensorLike, y_pred: TensorLike, sample_weight: Any = None) -> None:
-        builder = GraphBuilder()
-        with builder.active():
-            yt = builder.constant(np.asarray(y_true, np.float32))
-            yp = builder.constant(np.asarray(y_pred, np.float32))
-            sw = None
-            if sample_weight is not None:
-                weights = np.asarray(sample_weight, np.float32)
-                if weights.ndim == 0:
-                    weights = np.broadcast_to(weights, np.shape(y_pred)).copy()
-                sw = builder.constant(weights)
-            values = self.lower_sums(builder, yt, yp, None, sw)
-        results = Executor(builder.graph, [v.id for v in values]).run([])
-        self._sums = [np.float32(a + np.asarray(r, np.float32)) for a, r in zip(self._sums, results)]
+        self._sums = _threshold_counts.eager_update(self, self._sums, y_true, y_pred, sample_weight)
 
     def result(self, mean: Any = None) -> Any:
         if mean is not None:
