@@ -214,8 +214,8 @@ def test_errors_name_the_op():
         ops.argmax(x, axis=0)
     with pytest.raises(ValueError, match="pad: reflect padding of"):
         ops.pad(np.zeros((2, 3), "float32"), [[0, 0], [3, 0]], mode="reflect")
-    with pytest.raises(NotImplementedError, match="pad: mode 'edge'"):
-        ops.pad(np.zeros((2, 3), "float32"), 1, mode="edge")
+    with pytest.raises(ValueError, match="pad: mode 'linear_ramp'"):  # edge and wrap are supported now
+        ops.pad(np.zeros((2, 3), "float32"), 1, mode="linear_ramp")
     with pytest.raises(NotImplementedError, match="norm: matrix ord=2 needs an SVD"):
         ops.norm(np.zeros((2, 3), "float32"), ord=2, axis=(0, 1))
     with pytest.raises(ValueError, match="unstack: num=2"):
@@ -288,3 +288,29 @@ def test_orderings_refuse_axes_too_long_for_their_comparison_table(name):
     many_rows = np.zeros((20000, 100), "float32")  # 200 M elements of tables in all
     with pytest.raises(ValueError, match="too long"):
         getattr(ops, name)(*((many_rows, 3) if name == "top_k" else (many_rows,)))
+
+
+@pytest.mark.parametrize("mode", ["edge", "wrap"])
+@pytest.mark.parametrize("widths", [((1, 2), (0, 3)), ((2, 0), (3, 3)), 1])
+def test_pad_edge_and_wrap_match_numpy(mode, widths):
+    x = np.arange(12, dtype="float32").reshape(3, 4)
+    np.testing.assert_array_equal(ops.pad(x, widths, mode=mode), np.pad(x, widths, mode=mode))
+    inp = layers.Input((3, 4))
+    model = dagnet.Model(
+        inp,
+        layers.Lambda(lambda t: ops.pad(t, ((0, 0),) + tuple(np.broadcast_to(widths, (2, 2)).tolist()), mode=mode))(
+            inp
+        ),
+    )
+    np.testing.assert_array_equal(
+        model.predict_on_batch(x[None]),
+        np.pad(x[None], ((0, 0),) + tuple(np.broadcast_to(widths, (2, 2)).tolist()), mode=mode),
+    )
+
+
+def test_pad_refuses_modes_it_lacks_and_too_wide_wraps():
+    x = np.zeros((2, 3), "float32")
+    with pytest.raises(ValueError, match="mode 'mean' is not supported"):
+        ops.pad(x, 1, mode="mean")
+    with pytest.raises(ValueError, match="too wide"):
+        ops.pad(x, ((0, 0), (4, 0)), mode="wrap")

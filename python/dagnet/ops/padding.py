@@ -1,5 +1,6 @@
-"""keras.ops.pad: constant padding is the native pad op; reflect and symmetric padding are
-mirrored slices concatenated around x, one axis at a time (gradients through the slices)."""
+"""keras.ops.pad: constant padding is the native pad op; reflect, symmetric, edge and wrap
+padding are slices of x (mirrored, the edge repeated, or the far end) concatenated around
+it, one axis at a time (gradients through the slices)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,23 @@ def _mirror(builder, a, axis, before, after, mode):
     return parts[0] if len(parts) == 1 else lowering(concatenate)(builder, parts, axis)
 
 
+def _edge_or_wrap(builder, a, axis, before, after, mode):
+    n = _known(a.shape[axis], "a padded axis' length", "pad")
+    if n == 0 or (mode == "wrap" and (before > n or after > n)):
+        raise ValueError(f"pad: {mode} padding of ({before}, {after}) is too wide for an axis of length {n}")
+    lead = (slice(None),) * axis
+
+    def take(start, stop):
+        return lowering(slice_by_index)(builder, a, lead + (slice(start, stop),))
+
+    if mode == "edge":
+        first, last = take(0, 1), take(n - 1, n)
+        parts = [first] * before + [a] + [last] * after
+    else:  # wrap: the axis' other end
+        parts = ([take(n - before, n)] if before else []) + [a] + ([take(0, after)] if after else [])
+    return parts[0] if len(parts) == 1 else lowering(concatenate)(builder, parts, axis)
+
+
 @op
 def pad(
     builder: GraphBuilder, x: TensorLike, pad_width: Any, mode: str = "constant", constant_values: Any = None
@@ -48,12 +66,13 @@ def pad(
     if mode == "constant":
         value = 0.0 if constant_values is None else float(constant_values)
         return emit(builder, "pad", [a], {"pads": [int(w) for w in widths.reshape(-1)], "value": value})
-    if mode not in ("reflect", "symmetric"):
-        raise NotImplementedError(f"pad: mode '{mode}' is not supported (constant, reflect, symmetric)")
+    if mode not in ("reflect", "symmetric", "edge", "wrap"):
+        raise ValueError(f"pad: mode '{mode}' is not supported (constant, reflect, symmetric, edge, wrap)")
     if constant_values is not None:
         raise ValueError(f"pad: constant_values applies to mode='constant' only, got mode='{mode}'")
     out = a
     for axis, (before, after) in enumerate(widths):
         if before or after:
-            out = _mirror(builder, out, axis, int(before), int(after), mode)
+            extend = _mirror if mode in ("reflect", "symmetric") else _edge_or_wrap
+            out = extend(builder, out, axis, int(before), int(after), mode)
     return out
