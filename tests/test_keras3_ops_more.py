@@ -314,3 +314,13 @@ def test_pad_refuses_modes_it_lacks_and_too_wide_wraps():
         ops.pad(x, 1, mode="mean")
     with pytest.raises(ValueError, match="too wide"):
         ops.pad(x, ((0, 0), (4, 0)), mode="wrap")
+
+
+def test_bincount_counts_each_row_of_a_2d_x_as_keras():
+    # Keras 3.15.1 (TensorFlow) gave these for the same calls.
+    x = np.array([[0, 1, 1, 3], [2, 2, 0, 0]], "int32")
+    w = np.array([[1.0, 2, 3, 4], [0.5, 0.5, 1, 1]], "float32")
+    np.testing.assert_array_equal(ops.bincount(x), [[1, 2, 0, 1], [2, 0, 2, 0]])
+    np.testing.assert_allclose(ops.bincount(x, weights=w, minlength=5), [[1, 5, 0, 4, 0], [2, 0, 1, 0, 0]])
+    with pytest.raises(ValueError, match="bincount: x must be 1-D, or 2-D"):
+        ops.bincount(np.zeros((2, 2, 2), "int32"))

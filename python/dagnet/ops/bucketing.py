@@ -48,8 +48,9 @@ def digitize(builder: GraphBuilder, x: TensorLike, bins: Any) -> Any:
 def bincount(
     builder: GraphBuilder, x: TensorLike, weights: Any = None, minlength: int = 0, sparse: bool = False
 ) -> Any:
-    """How often each value 0..n-1 occurs in the 1-D int x (summing `weights` instead when
-    given); n = max(max(x) + 1, minlength). Counts are int32, weighted sums float."""
+    """How often each value 0..n-1 occurs in the 1-D int x, or in each row of a 2-D x (summing
+    `weights` instead when given); n = max(max(x) + 1, minlength). Counts are int32,
+    weighted sums float."""
     if sparse:
         raise NotImplementedError("bincount: dagnet has no sparse tensors (sparse=True)")
     length = _concrete_count(x, None, "bincount", "bins") if isinstance(x, (list, tuple, np.ndarray)) else 0
@@ -57,14 +58,15 @@ def bincount(
     if length == 0:
         _concrete_count(x, minlength, "bincount", "bins")
     (ids,) = as_values(builder, x)
-    if ids.ndim != 1:
-        raise NotImplementedError(f"bincount: only a 1-D x is supported, got shape {tuple(ids.shape)}")
+    if ids.ndim not in (1, 2):
+        raise ValueError(f"bincount: x must be 1-D, or 2-D (counts per row), got shape {tuple(ids.shape)}")
+    axis = ids.ndim - 1  # a 2-D x counts each row on its own
     hot = lowering(one_hot)(builder, ids, length, -1, "float32" if weights is None else None)
     if weights is None:
-        return lowering(cast)(builder, lowering(_sum)(builder, hot, 0), "int32")
+        return lowering(cast)(builder, lowering(_sum)(builder, hot, axis), "int32")
     (w,) = as_values(builder, weights)
     hot = lowering(cast)(builder, hot, w.dtype)
-    return lowering(_sum)(builder, lowering(multiply)(builder, hot, lowering(expand_dims)(builder, w, -1)), 0)
+    return lowering(_sum)(builder, lowering(multiply)(builder, hot, lowering(expand_dims)(builder, w, -1)), axis)
 
 
 def _segments(builder, data, segment_ids, num_segments, op_name):
