@@ -2,6 +2,7 @@
 // per-element formulas of ops/optimizer_math.h (the CPU loops call the same functions).
 // The learning rate, iteration counter and Nadam's u_product are device scalars that each
 // thread reads, so schedules and the step count change nothing in a captured graph.
+#include "cuda/optimizer_launch.cuh"
 #include "cuda/window_support.cuh"
 #include "ops/dispatch.h"
 #include "ops/optimizer_hyper.h"
@@ -89,22 +90,6 @@ __global__ void nadam_kernel(T* param, const T* grad, T* m, T* v, int64_t n, con
   }
 }
 
-// Inputs as the kernels take them: the parameter's dtype, optional slots as null.
-template <typename T>
-T* slot(const KernelContext& ctx, size_t i) {
-  return i < ctx.inputs.size() ? ctx.inputs[i].data<T>() : nullptr;
-}
-const double* lr_of(const KernelContext& ctx) { return ctx.inputs[2].data<double>(); }
-const int64_t* step_of(const KernelContext& ctx) { return ctx.inputs[3].data<int64_t>(); }
-
-// Launches `launch(T{}, grid, n)` for the parameter's float type, when it has elements.
-template <typename Launch>
-void run_update(const KernelContext& ctx, const char* what, Launch launch) {
-  const int64_t n = ctx.inputs[0].numel();
-  if (n == 0) return;
-  dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) { launch(tag, blocks_for(n), n); });
-  check_launch(what);
-}
 }  // namespace
 
 void register_optimizer_cuda_kernels() {

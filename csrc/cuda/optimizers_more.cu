@@ -6,6 +6,7 @@
 // those partials in the same order before it moves its elements.
 #include "cuda/block_reduce.cuh"
 #include "cuda/kernel_support.cuh"
+#include "cuda/optimizer_launch.cuh"
 #include "ops/dispatch.h"
 #include "ops/optimizer_more_math.h"
 #include "ops/optimizer_more_workspace.h"
@@ -157,20 +158,6 @@ __global__ void adafactor_apply_kernel(T* param, const T* grad, const T* v, int6
   DAGNET_CUDA_FOR(i, n) param[i] -= alpha * ((grad[i] / optimizer_math::root(v[i])) / divisor);
 }
 
-template <typename T>
-T* slot(const KernelContext& ctx, size_t i) {
-  return ctx.inputs[i].data<T>();
-}
-const double* lr_of(const KernelContext& ctx) { return ctx.inputs[2].data<double>(); }
-const int64_t* step_of(const KernelContext& ctx) { return ctx.inputs[3].data<int64_t>(); }
-
-template <typename Launch>
-void run_update(const KernelContext& ctx, const char* what, Launch launch) {
-  const int64_t n = ctx.inputs[0].numel();
-  if (n == 0) return;
-  dispatch_float(ctx.inputs[0].dtype(), [&](auto tag) { launch(tag, blocks_for(n), n); });
-  check_launch(what);
-}
 }  // namespace
 
 void register_more_optimizer_cuda_kernels() {
