@@ -20,6 +20,7 @@ Time is read through the module-level ``_now`` so tests can drive a fake clock.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -28,7 +29,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Progbar", "format_eta", "format_time_per_unit", "format_value", "print_msg"]
+__all__ = [
+    "Progbar",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
+    "format_eta",
+    "format_time_per_unit",
+    "format_value",
+    "is_interactive_logging_enabled",
+    "print_msg",
+]
 
 _now = time.time
 
@@ -65,12 +75,37 @@ def format_value(value):
     return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
 
 
+_interactive_logging = True
+
+
+def enable_interactive_logging():
+    """Progress bars and training messages go to stdout (the default), as in Keras."""
+    global _interactive_logging
+    _interactive_logging = True
+
+
+def disable_interactive_logging():
+    """Progress bars and training messages go to the ``dagnet`` logger (``logging.info``)
+    instead of stdout: Keras sends them to absl logging, for runs whose output is a log."""
+    global _interactive_logging
+    _interactive_logging = False
+
+
+def is_interactive_logging_enabled():
+    """Whether messages go to stdout (True) or to the ``dagnet`` logger (False)."""
+    return _interactive_logging
+
+
 def print_msg(message, line_break=True, stream=None):
-    """Writes ``message`` to ``stream`` (default: the current ``sys.stdout``) and flushes.
+    """Writes ``message`` to ``stream`` (default: the current ``sys.stdout``) and flushes;
+    with interactive logging disabled and no explicit stream, logs it instead.
 
     Like Keras, a console whose encoding cannot show the bar character gets ``=`` instead,
     and anything else it cannot encode is dropped rather than raising mid-training.
     """
+    if stream is None and not _interactive_logging:
+        logging.getLogger("dagnet").info(message)
+        return
     stream = stream if stream is not None else sys.stdout
     message = f"{message}\n" if line_break else str(message)
     try:
@@ -137,7 +172,9 @@ class Progbar:
         self.stateful_metrics = set(stateful_metrics or ()) if stateless_metrics is None else None
         self.stateless_metrics = set(stateless_metrics) if stateless_metrics is not None else None
         self._stream = stream
-        self._dynamic_display = _is_interactive(stream if stream is not None else sys.stdout)
+        # Logged lines (interactive logging disabled) are never redrawn: final lines only.
+        logged = stream is None and not _interactive_logging
+        self._dynamic_display = not logged and _is_interactive(stream if stream is not None else sys.stdout)
         self._seen_so_far = 0
         # name -> [weighted sum, weight]; a stateful value is stored as [value, 1].
         self._values: dict[str, list[Any]] = {}

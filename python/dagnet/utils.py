@@ -19,7 +19,12 @@ from ._image_utils import (
     save_img as save_img,
 )
 from ._plot_model import model_to_dot as model_to_dot, plot_model as plot_model
-from ._progbar import Progbar as Progbar
+from ._progbar import (
+    Progbar as Progbar,
+    disable_interactive_logging as disable_interactive_logging,
+    enable_interactive_logging as enable_interactive_logging,
+    is_interactive_logging_enabled as is_interactive_logging_enabled,
+)
 from ._py_dataset import PyDataset as PyDataset
 from ._split_dataset import split_dataset as split_dataset
 from ._timeseries_dataset import timeseries_dataset_from_array as timeseries_dataset_from_array
@@ -52,6 +57,8 @@ __all__ = [
     "clear_session",
     "custom_object_scope",
     "deserialize_keras_object",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
     "get_custom_objects",
     "get_file",
     "get_registered_name",
@@ -59,6 +66,7 @@ __all__ = [
     "get_source_inputs",
     "image_dataset_from_directory",
     "img_to_array",
+    "is_interactive_logging_enabled",
     "is_keras_tensor",
     "load_img",
     "model_to_dot",

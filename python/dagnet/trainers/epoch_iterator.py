@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import config
 from .._dataset import Dataset
 from .._typing import TensorLike
 from ..distribution import _training as data_parallel
@@ -129,6 +130,24 @@ class EpochIterator:
         self._hook("on_epoch_end")
 
 
+def capped_steps(steps: int | None) -> int | None:
+    """`steps` under the debugging cap of config.set_max_steps_per_epoch /
+    KERAS_MAX_STEPS_PER_EPOCH (with Keras's warning when it applies)."""
+    cap = config.max_steps_per_epoch()
+    if cap and (not steps or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        return cap
+    return steps
+
+
+def array_batch_size(batch_size: int | None, samples: int, steps: int | None) -> int:
+    """Keras's batch size for arrays: the given one, else enough for `steps` batches to
+    cover every sample (ceil(samples / steps)), else 32."""
+    if batch_size:
+        return batch_size
+    return max(1, math.ceil(samples / steps)) if steps else 32
+
+
 def len_or_none(x):
     try:
         return len(x)
@@ -154,6 +173,7 @@ def for_data(
     `shard` (process, processes): a data-parallel job's process takes its share of every
     batch (data_parallel.LocalBatch); the shuffled order is the same on every process."""
     sync = data_parallel.sync_numpy_random if shard is not None else None
+    steps = capped_steps(steps)
     if data.is_batch_iterable(x):
         if class_weight is not None or sample_weight is not None:
             raise ValueError(
@@ -185,7 +205,7 @@ def for_data(
         ws = data.align_weights(model, sample_weight, class_weight, ys)
     # ys may be None: a model whose loss needs no targets (add_loss, a compute_loss override)
     n = data.check_cardinality(xs, ys, ws)
-    size = batch_size or 32
+    size = array_batch_size(batch_size, n, steps)
 
     def batches():
         if shuffle and sync is not None:
@@ -202,6 +222,7 @@ def for_data(
 
 def for_prediction(model: Any, x: TensorLike, batch_size: int | None, steps: int | None) -> EpochIterator:
     """The iterator predict walks: inputs only (a batch tuple's first item for an iterable)."""
+    steps = capped_steps(steps)
     if data.is_batch_iterable(x):
 
         def align(batch):
@@ -212,7 +233,7 @@ def for_prediction(model: Any, x: TensorLike, batch_size: int | None, steps: int
         return EpochIterator(x, align, steps_per_epoch=steps)
     xs = data.align_x(model, x)
     n = data.check_cardinality(xs, None)
-    size = batch_size or 32
+    size = array_batch_size(batch_size, n, steps)
 
     def batches():
         for s in range(0, n, size):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import _device, _tree, callbacks as callbacks_module, optimizers as optimizers_module
+from .. import _device, _tree, callbacks as callbacks_module, config, optimizers as optimizers_module
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ..distribution import _training as data_parallel
@@ -631,6 +631,10 @@ class Trainer:
             validation_batch_size,
             validation_freq,
         )
+        cap = config.max_epochs()  # a debugging cap (KERAS_MAX_EPOCHS), as Keras
+        if cap and cap < epochs:
+            warnings.warn(f"Limiting epochs to {cap}", stacklevel=2)
+            epochs = cap
 
         warned: set = set()
         if validation_split and validation_data is None:
