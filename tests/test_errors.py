@@ -1,5 +1,7 @@
 """Bad calls raise Python exceptions that name the node, op and shapes; none crash."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,21 @@ def test_huge_shapes_fail_cleanly(g):
     ex = Executor(g, [y])
     with pytest.raises((ValueError, MemoryError)):
         ex.plan_stats([[2**40, 2**40]])
+
+
+def _available_bytes():
+    with open("/proc/meminfo") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    return (int(fields["MemAvailable"].split()[0]) + int(fields.get("SwapFree", "0 kB").split()[0])) * 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/meminfo"), reason="reads what Linux reports as available")
+def test_an_intermediate_bigger_than_the_free_memory_is_a_memory_error_not_an_oom_kill(g):
+    # Linux would hand out the block (overcommit) and kill the process once it is written.
+    elements = _available_bytes() // 4 + (1 << 30)  # float32 beyond what is left, < 2**40
+    x = g.input("x", [elements])
+    (y,) = g.node("activation", [x], {"kind": "relu"})  # in the arena
+    (z,) = g.node("activation", [y], {"kind": "relu"})
+    ex = Executor(g, [z])
+    with pytest.raises(MemoryError, match="memory left"):
+        ex.plan_stats([[elements]])

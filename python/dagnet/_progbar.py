@@ -78,20 +78,20 @@ def format_value(value):
 _interactive_logging = True
 
 
-def enable_interactive_logging():
+def enable_interactive_logging() -> None:
     """Progress bars and training messages go to stdout (the default), as in Keras."""
     global _interactive_logging
     _interactive_logging = True
 
 
-def disable_interactive_logging():
+def disable_interactive_logging() -> None:
     """Progress bars and training messages go to the ``dagnet`` logger (``logging.info``)
     instead of stdout: Keras sends them to absl logging, for runs whose output is a log."""
     global _interactive_logging
     _interactive_logging = False
 
 
-def is_interactive_logging_enabled():
+def is_interactive_logging_enabled() -> bool:
     """Whether messages go to stdout (True) or to the ``dagnet`` logger (False)."""
     return _interactive_logging
 
