@@ -8,6 +8,8 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "cpu/activation.h"
+#include "cpu/gemm_blocking.h"
+#include "cpu/gemm_kernels.h"
 
 namespace dagnet::cpu {
 
@@ -36,43 +38,61 @@ thread_local TileBuffer t_tiles;
 // Channels per pass of the transforms: 16 rows of this many floats stay in L1.
 constexpr int64_t kChunk = 64;
 
-// Tiles per block: V (16 x tiles x cin) and M (16 x tiles x cout) together at most about
-// 1.5 MiB (128 -> 128 channels: 96 tiles), and a multiple of 24 so the GEMMs' rows fill
-// whole micro-kernel panels (MR 6 on AVX2, 12 on AVX-512). Measured on this machine
-// (AMD EPYC Zen 5, 1 MiB L2 per core), 4 x 32 x 32 x 128 -> 128, one thread, CPU time vs
-// the direct path: 48 tiles (768 KiB) -15 to -22%, 96 tiles -24 to -26%, 192 tiles -17 to
-// -25%: bigger GEMMs amortise each call's packing and set-up more than they lose to L2;
-// each GEMM touches only its own 1/16 of V and M.
-// Small problems are cut into at least 8 blocks where they have 8 x 24 tiles, so the
-// threads share them; from the problem alone, so results never depend on the thread count.
-int64_t block_tiles(int64_t cin, int64_t cout, int64_t tiles) {
-  const int64_t fit = std::max<int64_t>(24, (int64_t(3) << 17) / (16 * (cin + cout)) / 24 * 24);
-  return std::min(fit, std::max<int64_t>(24, ((tiles + 7) / 8 + 23) / 24 * 24));
+// Tiles per block: whole MR-row tiles of the GEMMs, V (16 x tiles x cin) and M (16 x tiles
+// x cout) together at most about 1.5 MiB (128 -> 128 channels: 96 tiles on AVX-512).
+// Measured on this machine (AMD EPYC Zen 5, 1 MiB L2 per core), 4 x 32 x 32 x 128 -> 128,
+// one thread, CPU time vs the direct path: 48 tiles (768 KiB) -15 to -22%, 96 tiles -24 to
+// -26%, 192 tiles -17 to -25%.
+// Small problems (batch 1) are cut finer, into at least 16 blocks where they have that
+// many row tiles: the threads take blocks one at a time, and 256 tiles in blocks of 48
+// left one of two threads 144 tiles and the other 112. Each tile's outputs are the same
+// bits whichever block it is in (its GEMM row sees the same kernel and depth order), so
+// the block size never changes a result.
+int64_t block_tiles(int64_t cin, int64_t cout, int64_t tiles, int mr) {
+  const int64_t fit_rows = std::max<int64_t>(1, (int64_t(3) << 17) / (16 * (cin + cout)) / mr);
+  const int64_t row_tiles = (tiles + mr - 1) / mr;
+  return mr * std::min(fit_rows, std::max<int64_t>(1, (row_tiles + 15) / 16));
 }
 
-// U[xi][ci][co] = (G g G^T)[xi] for each (ci, co), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
-void transform_kernel(const float* kernel, int64_t cin, int64_t cout, bool flip_swap, float* u) {
-  parallel_for(cin, 8, [&](int64_t b, int64_t e) {
-    for (int64_t ci = b; ci < e; ++ci)
-      for (int64_t co = 0; co < cout; ++co) {
-        float g[3][3];
-        for (int ky = 0; ky < 3; ++ky)
-          for (int kx = 0; kx < 3; ++kx)
-            g[ky][kx] = flip_swap ? kernel[(((2 - ky) * 3 + (2 - kx)) * cout + co) * cin + ci]
-                                  : kernel[((ky * 3 + kx) * cin + ci) * cout + co];
-        float t[4][3];  // G g
-        for (int kx = 0; kx < 3; ++kx) {
-          t[0][kx] = g[0][kx];
-          t[1][kx] = 0.5f * (g[0][kx] + g[1][kx] + g[2][kx]);
-          t[2][kx] = 0.5f * (g[0][kx] - g[1][kx] + g[2][kx]);
-          t[3][kx] = g[2][kx];
-        }
-        for (int i = 0; i < 4; ++i) {  // (G g) G^T
-          const float r[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
-                              t[i][2]};
-          for (int j = 0; j < 4; ++j) u[((i * 4 + j) * cin + ci) * cout + co] = r[j];
-        }
+// U[xi][panel][ci][c] = (G g G^T)[xi] for filter co = panel * nr + c (zeros past cout),
+// G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]: the kernel as NR-column GEMM panels, built once
+// per call and read in place by every block's micro-kernels. Templated on the layout so
+// the plain kernel's loop over filters (contiguous on both sides) vectorises.
+template <bool kFlipSwap>
+void transform_kernel_rows(const float* kernel, int64_t cin, int64_t cout, int nr, int64_t ci, float* u) {
+  const int64_t panels = (cout + nr - 1) / nr;
+  for (int64_t co = 0; co < panels * nr; ++co) {
+    float r[4][4] = {};
+    if (co < cout) {
+      float g[3][3];
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 3; ++kx)
+          g[ky][kx] = kFlipSwap ? kernel[(((2 - ky) * 3 + (2 - kx)) * cout + co) * cin + ci]
+                                : kernel[((ky * 3 + kx) * cin + ci) * cout + co];
+      for (int i = 0; i < 4; ++i) {
+        float t[3];  // row i of G g
+        for (int kx = 0; kx < 3; ++kx)
+          t[kx] = i == 0   ? g[0][kx]
+                  : i == 1 ? 0.5f * (g[0][kx] + g[1][kx] + g[2][kx])
+                  : i == 2 ? 0.5f * (g[0][kx] - g[1][kx] + g[2][kx])
+                           : g[2][kx];
+        r[i][0] = t[0];  // (G g) G^T
+        r[i][1] = 0.5f * (t[0] + t[1] + t[2]);
+        r[i][2] = 0.5f * (t[0] - t[1] + t[2]);
+        r[i][3] = t[2];
       }
+    }
+    const int64_t panel = co / nr, c = co % nr;
+    for (int xi = 0; xi < 16; ++xi) u[((xi * panels + panel) * cin + ci) * nr + c] = r[xi / 4][xi % 4];
+  }
+}
+
+void transform_kernel(const float* kernel, int64_t cin, int64_t cout, bool flip_swap, int nr, float* u) {
+  parallel_for(cin, 8, [&](int64_t b, int64_t e) {
+    for (int64_t ci = b; ci < e; ++ci) {
+      if (flip_swap) transform_kernel_rows<true>(kernel, cin, cout, nr, ci, u);
+      else transform_kernel_rows<false>(kernel, cin, cout, nr, ci, u);
+    }
   });
 }
 
@@ -135,25 +155,61 @@ void transform_output_tile(const float* m, int64_t xi_stride, int64_t cout, cons
   }
 }
 
+// M[xi] (count x cout) = V[xi] (count x cin) . U[xi] for one block: the micro-kernel reads
+// V's rows in place (run_indirect: no packing of A) and U's panels as packed; a last row
+// tile past `count` reads the zero row and a last panel past cout writes through `tile`.
+void multiply_block(const GemmKernel& kern, int64_t kc_max, const float* v, int64_t count, int64_t cin, const float* u,
+                    int64_t cout, const float* zeros, float* m, int64_t per_block) {
+  const int mr = kern.mr, nr = kern.nr;
+  const int64_t panels = (cout + nr - 1) / nr;
+  alignas(64) float tile[16 * 32];
+  const float* rows[16];
+  for (int xi = 0; xi < 16; ++xi) {
+    const float* vx = v + xi * per_block * cin;
+    float* mx = m + xi * per_block * cout;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      const float* up = u + (xi * panels + panel) * cin * nr;
+      const int64_t j = panel * nr, cols = std::min<int64_t>(nr, cout - j);
+      for (int64_t q = 0; q < count; q += mr) {
+        const int64_t valid = std::min<int64_t>(mr, count - q);
+        float* c = mx + q * cout + j;
+        const bool edge = valid < mr || cols < nr;
+        for (int64_t k0 = 0; k0 < cin; k0 += kc_max) {
+          const int64_t kc = std::min(kc_max, cin - k0);
+          for (int r = 0; r < mr; ++r) rows[r] = (r < valid ? vx + (q + r) * cin : zeros) + k0;
+          if (edge) kern.run_indirect(kc, rows, up + k0 * nr, nr, tile, nr, k0 > 0);
+          else kern.run_indirect(kc, rows, up + k0 * nr, nr, c, cout, k0 > 0);
+        }
+        if (edge)
+          for (int64_t r = 0; r < valid; ++r) std::memcpy(c + r * cout, tile + r * nr, sizeof(float) * cols);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void conv2d_winograd(const float* x, const WinogradShape& s, const float* kernel, bool flip_swap,
                      const GemmEpilogue& epilogue, float* y, float* scratch) {
   g_calls.fetch_add(1, std::memory_order_relaxed);
+  const GemmKernel kern = gemm_kernel_for_cpu();
+  // The edge tile and the row pointers above hold at most 16 x 32.
+  check(kern.mr <= 16 && kern.nr <= 32, ErrorKind::Runtime, "Winograd: micro-kernel tile larger than 16 x 32");
   const int64_t cin = s.cin, cout = s.cout;
+  // Depth blocks with a micro-panel of U in L1 (one pass for up to KC input channels).
+  const int64_t kc_max = gemm_blocking().kc;
   float* u = scratch;
-  transform_kernel(kernel, cin, cout, flip_swap, u);
+  transform_kernel(kernel, cin, cout, flip_swap, kern.nr, u);
   const int64_t tiles_y = (s.oh + 1) / 2, tiles_x = (s.ow + 1) / 2, tiles = s.n * tiles_y * tiles_x;
-  const int64_t per_block = block_tiles(cin, cout, tiles), blocks = (tiles + per_block - 1) / per_block;
+  const int64_t per_block = block_tiles(cin, cout, tiles, kern.mr), blocks = (tiles + per_block - 1) / per_block;
   const bool activation = epilogue.activation != Activation::Linear;
-  // Each block runs on one thread: transforms, 16 GEMMs (inline: nested parallel_for calls
-  // run on the calling thread), output transform. Blocks never share an output, so the
-  // result does not depend on the thread count.
+  // Each block runs on one thread: transforms, 16 GEMMs, output transform. Blocks never
+  // share an output, so the result does not depend on the thread count.
   parallel_for(blocks, 1, [&](int64_t b, int64_t e) {
     const int64_t v_floats = 16 * per_block * cin, m_floats = 16 * per_block * cout;
     float* v = t_tiles.ensure(static_cast<size_t>(v_floats + m_floats + cin + cout));
     float* m = v + v_floats;
-    float* zeros = m + m_floats;  // the padding's pixels, then the bias
+    float* zeros = m + m_floats;  // the padding's pixels (and rows past a block's tiles), then the bias
     float* bias = zeros + cin;
     std::fill(zeros, zeros + cin, 0.0f);
     if (epilogue.bias) std::copy(epilogue.bias, epilogue.bias + cout, bias);
@@ -173,9 +229,7 @@ void conv2d_winograd(const float* x, const WinogradShape& s, const float* kernel
         }
         transform_input_tile(rows, cin, v + t * cin, per_block * cin);
       }
-      for (int xi = 0; xi < 16; ++xi)
-        gemm<float>(false, false, count, cout, cin, v + xi * per_block * cin, cin, u + xi * cin * cout, cout,
-                    m + xi * per_block * cout, cout, false);
+      multiply_block(kern, kc_max, v, count, cin, u, cout, zeros, m, per_block);
       for (int64_t t = 0; t < count; ++t) {
         const int64_t tile = first + t, image = tile / (tiles_y * tiles_x), ty = (tile / tiles_x) % tiles_y,
                       tx = tile % tiles_x;

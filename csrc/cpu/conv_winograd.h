@@ -24,7 +24,7 @@ namespace dagnet::cpu {
 // padding (pad_top, pad_left) before, plus the epilogue. The weights are `kernel`, Keras's
 // (3, 3, cin, cout) layout; or, when `flip_swap`, the (3, 3, cout, cin) kernel of the
 // convolution whose input gradient this is, flipped in both spatial axes. `scratch` holds
-// 16 * cin * cout floats (the transformed kernel).
+// ConvGeometry::winograd_kernel_elements() floats (the transformed kernel in GEMM panels).
 struct WinogradShape {
   int64_t n, h, w, cin, oh, ow, cout, pad_top, pad_left;
 };
