@@ -182,7 +182,7 @@ int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool flo
   const ConvShape& s = g.s;
   const int64_t layout = g.channels_first ? g.in_elements() + g.out_elements() : 0;
   const int64_t columns = s.is_pointwise() ? 0 : g.images_per_chunk() * s.out_spatial() * s.k();
-  const int64_t winograd_kernel = 16 * s.c * g.filters;
+  const int64_t winograd_kernel = g.winograd_kernel_elements();
   switch (pass) {
     case ConvPass::Forward:
       if (float32 && g.runs_winograd()) return layout + winograd_kernel;
@@ -195,7 +195,7 @@ int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool flo
       return layout + columns;
     case ConvPass::GradKernel:
       if (float32 && kernel_gradient_indirect_applies(s)) return layout;
-      return layout + columns;
+      return layout + (s.is_pointwise() ? 0 : g.kernel_gradient_images_per_chunk() * s.out_spatial() * s.k());
   }
   return layout + g.scratch_elements();
 }
@@ -312,7 +312,7 @@ void conv_grad_kernel(const ConvGeometry& g, const T* dy, const T* x, T* d_kerne
     x_nhwc = u;
     scratch = u + g.in_elements();
   }
-  const int64_t chunk = g.images_per_chunk(), per_image = s.out_spatial(), K = s.k(), f = g.filters;
+  const int64_t chunk = g.kernel_gradient_images_per_chunk(), per_image = s.out_spatial(), K = s.k(), f = g.filters;
   const int64_t fg = g.group_filters();
   if (s.n == 0) fill<T>(d_kernel, T(0), K * f);
   if constexpr (std::is_same_v<T, float>) {

@@ -1,5 +1,5 @@
 // Assigns every planned buffer an offset in one arena. Buffers whose lifetimes (in
-// schedule waves, inclusive) overlap never share bytes; the rest may. Greedy by size,
+// the plan's time slots, inclusive) overlap never share bytes; the rest may. Greedy by size,
 // lowest fitting offset first (TFLite's strategy): big buffers settle first and small
 // ones fill the gaps.
 #pragma once
@@ -10,8 +10,8 @@ namespace dagnet {
 
 struct BufferRequest {
   size_t bytes = 0;
-  int first = 0;  // first wave the buffer is live in
-  int last = 0;   // last wave it is read in
+  int first = 0;  // first time slot the buffer is live in
+  int last = 0;   // last slot it is read in
 };
 
 struct ArenaLayout {

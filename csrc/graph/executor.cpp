@@ -39,6 +39,11 @@ bool is_shape_only(const Node& node, size_t input_index) {
 size_t bytes_of(const TensorSpec& spec) {
   return static_cast<size_t>(num_elements(spec.shape)) * dtype_size(spec.dtype);
 }
+// How many nodes of a concurrent wave of `nodes` can run at once: one per thread.
+int concurrent_lanes(size_t nodes) {
+  return static_cast<int>(std::min<size_t>(nodes, static_cast<size_t>(thread_pool().size())));
+}
+
 }  // namespace
 
 struct Executor::Plan {
@@ -57,6 +62,9 @@ struct Executor::Plan {
     std::vector<int> steps;
     std::vector<int> after;  // collectives placed last
     bool parallel = false;
+    // A concurrent wave's scratch: one block per thread that runs it (its lane), as big as
+    // the wave's largest node needs; each node uses the block of the lane that takes it.
+    std::vector<size_t> lane_offsets;
   };
   std::vector<TensorSpec> specs;  // per value id
   std::vector<Step> steps;
@@ -187,7 +195,59 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
     }
   }
 
-  // 2. Buffers and lifetimes (in waves). Fetched values live in per-run slots, so the
+  // 2. The order nodes run in: each wave's nodes either concurrently (one thread each,
+  // largest first) or one after another with all threads. Running a wave's nodes at once
+  // makes each one single-threaded, which pays only when no single node dominates the
+  // wave's work (graph/node_cost.h). Collectives run in schedule order on this thread,
+  // before or after the rest of their wave.
+  const bool can_parallel = options_.parallel_branches && device.type == DeviceType::CPU && thread_pool().size() > 1;
+  std::vector<double> cost_of(g.num_nodes(), 0);
+  for (NodeId n : schedule_.order) {
+    const Node& node = g.node(n);
+    std::vector<TensorSpec> in_specs, out_specs;
+    for (ValueId in : node.inputs) in_specs.push_back(plan->specs[in]);
+    for (ValueId out : node.outputs) out_specs.push_back(plan->specs[out]);
+    cost_of[n] = node_cost(node, in_specs, out_specs);
+  }
+  struct WaveOrder {
+    std::vector<NodeId> before, nodes, after;
+    bool parallel = false;
+  };
+  std::vector<WaveOrder> wave_orders;
+  for (const auto& wave_nodes : schedule_.waves) {
+    WaveOrder wave;
+    std::vector<double> costs;
+    for (NodeId n : wave_nodes) {
+      const OpDef& op = *g.node(n).op;
+      if (op.collective) {
+        (op.placement == Placement::Late ? wave.after : wave.before).push_back(n);
+        continue;
+      }
+      wave.nodes.push_back(n);
+      costs.push_back(cost_of[n]);
+    }
+    wave.parallel = can_parallel && run_wave_concurrently(costs);
+    if (wave.parallel) {
+      const std::vector<NodeId> in_schedule_order = wave.nodes;
+      const std::vector<int> order = largest_first(costs);
+      for (size_t i = 0; i < order.size(); ++i) wave.nodes[i] = in_schedule_order[order[i]];
+    }
+    wave_orders.push_back(std::move(wave));
+  }
+  // Each node's time slot in that order: the nodes of a concurrent wave share one (any may
+  // overlap any other); every other node has its own, so the buffers of nodes that run
+  // one after another may share bytes even within a wave (a scratch block with the next
+  // node's output). In-order devices (a CUDA stream) keep this order too.
+  std::vector<int> slot_of(g.num_nodes(), 0);
+  int slot = 0;
+  for (const WaveOrder& wave : wave_orders) {
+    for (NodeId n : wave.before) slot_of[n] = slot++;
+    for (NodeId n : wave.nodes) slot_of[n] = wave.parallel ? slot : slot++;
+    if (wave.parallel && !wave.nodes.empty()) ++slot;
+    for (NodeId n : wave.after) slot_of[n] = slot++;
+  }
+
+  // 3. Buffers and lifetimes (in time slots). Fetched values live in per-run slots, so the
   // caller owns them; everything else lives in the shared arena.
   std::vector<char> fetched(num_values, 0);
   for (ValueId v : fetches_) fetched[v] = 1;
@@ -203,12 +263,13 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   std::vector<int> buffer_of(num_values, -1);
   std::vector<size_t> sub_offset(num_values, 0);  // a view's start within its buffer
   std::vector<int> workspace_buffer(g.num_nodes(), -1);
+  std::vector<size_t> workspace_bytes_of(g.num_nodes(), 0), lane_bytes(wave_orders.size(), 0);
   for (NodeId n : schedule_.order) {
     const Node& node = g.node(n);
-    const int wave = schedule_.wave_of[n];
+    const int when = slot_of[n];
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       int b = is_shape_only(node, i) ? -1 : buffer_of[node.inputs[i]];
-      if (b >= 0) requests[b].last = std::max(requests[b].last, wave);
+      if (b >= 0) requests[b].last = std::max(requests[b].last, when);
     }
     std::vector<size_t> views;
     if (node.op->output_views && buffer_of[node.inputs[0]] >= 0) {
@@ -243,7 +304,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
         }
       }
       buffer_of[out] = static_cast<int>(requests.size());
-      requests.push_back({bytes_of(plan->specs[out]), wave, wave});
+      requests.push_back({bytes_of(plan->specs[out]), when, when});
     }
     const WorkspaceRule& workspace_rule =
         device.type == DeviceType::CPU && node.op->cpu_workspace ? node.op->cpu_workspace : node.op->workspace;
@@ -252,11 +313,34 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       for (ValueId in : node.inputs) in_specs.push_back(plan->specs[in]);
       for (ValueId out : node.outputs) out_specs.push_back(plan->specs[out]);
       size_t bytes = workspace_rule(in_specs, out_specs, node.attrs);
-      if (bytes > 0) {
-        workspace_buffer[n] = static_cast<int>(requests.size());
-        requests.push_back({bytes, wave, wave});
-      }
+      workspace_bytes_of[n] = bytes;
     }
+  }
+  // At most one node per thread runs at a time in a concurrent wave, so its nodes' scratch
+  // needs one block per thread, not one per node (dual_inception's backward wave: 2 x 7.8
+  // MB instead of 24.5 MB).
+  std::vector<int> first_lane(wave_orders.size(), -1);
+  for (size_t w = 0; w < wave_orders.size(); ++w) {
+    const WaveOrder& wave = wave_orders[w];
+    size_t largest = 0, total = 0;
+    for (NodeId n : wave.nodes) {
+      largest = std::max(largest, workspace_bytes_of[n]);
+      total += workspace_bytes_of[n];
+    }
+    // Lanes, where one block per thread is smaller than one per node (not when a single
+    // node has scratch): any node may land in any lane, so each lane is the largest block.
+    if (wave.parallel && largest * concurrent_lanes(wave.nodes.size()) < total) lane_bytes[w] = largest;
+    for (const auto* part : {&wave.before, &wave.nodes, &wave.after})
+      for (NodeId n : *part)
+        if (workspace_bytes_of[n] > 0 && !(lane_bytes[w] && part == &wave.nodes)) {
+          workspace_buffer[n] = static_cast<int>(requests.size());
+          requests.push_back({workspace_bytes_of[n], slot_of[n], slot_of[n]});
+        }
+    if (!lane_bytes[w]) continue;
+    first_lane[w] = static_cast<int>(requests.size());
+    const int when = slot_of[wave_orders[w].nodes.front()];
+    for (int lane = 0; lane < concurrent_lanes(wave_orders[w].nodes.size()); ++lane)
+      requests.push_back({lane_bytes[w], when, when});
   }
   const size_t alignment = device.type == DeviceType::CPU ? kCpuAlignment : kCudaAlignment;
   ArenaLayout memory = layout_arena(requests, options_.reuse_memory, alignment);
@@ -266,7 +350,7 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
   plan->stats.naive_bytes = memory.naive_bytes;
   plan->stats.buffers = static_cast<int>(requests.size());
 
-  // 3. Slots for feeds and computed fetches, then every step's bound tensors.
+  // 4. Slots for feeds and computed fetches, then every step's bound tensors.
   std::vector<Tensor> bound(num_values);
   auto make_slot = [&](ValueId v, std::shared_ptr<Storage>& slot, Tensor& whole) {
     const TensorSpec& spec = plan->specs[v];
@@ -318,39 +402,32 @@ std::unique_ptr<Executor::Plan> Executor::make_plan(const std::vector<Shape>& in
       step.outputs.push_back(bound[out]);
       out_specs.push_back(plan->specs[out]);
     }
-    step.cost = node_cost(node, in_specs, out_specs);
+    step.cost = cost_of[n];
+    step.workspace_bytes = workspace_bytes_of[n];  // a lane's block when its wave is concurrent
     if (workspace_buffer[n] >= 0) {
       step.workspace_offset = memory.offsets[workspace_buffer[n]];
-      step.workspace_bytes = requests[workspace_buffer[n]].bytes;
     }
     if (node.op->prepare) step.prepared = node.op->prepare(PrepareContext{node, in_specs, out_specs, device});
     step_of[n] = static_cast<int>(plan->steps.size());
     plan->steps.push_back(std::move(step));
   }
 
-  // 4. Waves. Running a wave's nodes at once makes each one single-threaded, which pays
-  // only when no single node dominates the wave's work (graph/node_cost.h); such a wave
-  // then hands its nodes out largest first.
-  const bool can_parallel = options_.parallel_branches && device.type == DeviceType::CPU && thread_pool().size() > 1;
-  for (const auto& wave_nodes : schedule_.waves) {
+  // 5. Waves, in the order of step 2.
+  auto steps_of = [&](const std::vector<NodeId>& nodes) {
+    std::vector<int> steps;
+    for (NodeId n : nodes) steps.push_back(step_of[n]);
+    return steps;
+  };
+  for (const WaveOrder& order : wave_orders) {
     Plan::Wave wave;
-    std::vector<double> costs;
-    for (NodeId n : wave_nodes) {
-      const OpDef& op = *g.node(n).op;
-      if (op.collective) {  // in schedule order, on this thread, outside the parallel part
-        (op.placement == Placement::Late ? wave.after : wave.before).push_back(step_of[n]);
-        continue;
-      }
-      wave.steps.push_back(step_of[n]);
-      costs.push_back(plan->steps[step_of[n]].cost);
-    }
-    wave.parallel = can_parallel && run_wave_concurrently(costs);
-    if (wave.parallel) {
-      std::vector<int> in_schedule_order = wave.steps;
-      std::vector<int> order = largest_first(costs);
-      for (size_t i = 0; i < order.size(); ++i) wave.steps[i] = in_schedule_order[order[i]];
-      ++plan->stats.concurrent_waves;
-    }
+    wave.before = steps_of(order.before);
+    wave.steps = steps_of(order.nodes);
+    wave.after = steps_of(order.after);
+    wave.parallel = order.parallel;
+    if (wave.parallel) ++plan->stats.concurrent_waves;
+    if (first_lane[plan->waves.size()] >= 0)
+      for (int lane = 0; lane < concurrent_lanes(order.nodes.size()); ++lane)
+        wave.lane_offsets.push_back(memory.offsets[first_lane[plan->waves.size()] + lane]);
     plan->waves.push_back(std::move(wave));
   }
   plan->capturable = options_.capture_graphs && context_->can_capture();
@@ -464,12 +541,12 @@ void Executor::launch_steps(Plan& plan) {
   DeviceContext& device = *context_;
   const bool check_each_step = device.synchronous();
   char* arena = static_cast<char*>(arena_->data());
-  auto run_one = [&](int s) {
+  auto run_on = [&](int s, size_t workspace_offset) {
     Plan::Step& step = plan.steps[s];
     KernelContext ctx{*step.node,
                       step.inputs,
                       step.outputs,
-                      step.workspace_bytes ? arena + step.workspace_offset : nullptr,
+                      step.workspace_bytes ? arena + workspace_offset : nullptr,
                       step.workspace_bytes,
                       step.prepared.get(),
                       &device,
@@ -477,6 +554,7 @@ void Executor::launch_steps(Plan& plan) {
     if (g_profiling.load(std::memory_order_relaxed)) run_profiled(*step.kernel, ctx);
     else (*step.kernel)(ctx);
   };
+  auto run_one = [&](int s) { run_on(s, plan.steps[s].workspace_offset); };
   // On the CPU a kernel that found bad data stops the step right there, before later
   // nodes (parameter updates) run; a device checks once, after the step.
   auto check_error = [&] {
@@ -494,11 +572,16 @@ void Executor::launch_steps(Plan& plan) {
     if (wave.parallel) {
       // One node at a time, in the plan's largest-first order, to whichever thread is
       // free; a thread that is not scheduled in time simply takes none.
+      // Chunk `lane` runs its nodes one after another in that lane's scratch block.
       std::atomic<size_t> next{0};
       const size_t n = wave.steps.size();
-      const int64_t threads = std::min<int64_t>(static_cast<int64_t>(n), thread_pool().size());
-      thread_pool().parallel_for(threads, 1, [&](int64_t, int64_t) {
-        for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) run_one(wave.steps[i]);
+      int64_t threads = std::min<int64_t>(static_cast<int64_t>(n), thread_pool().size());
+      if (!wave.lane_offsets.empty()) threads = std::min<int64_t>(threads, wave.lane_offsets.size());
+      thread_pool().parallel_for(threads, 1, [&](int64_t lane, int64_t) {
+        for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+          const int s = wave.steps[i];
+          run_on(s, wave.lane_offsets.empty() ? plan.steps[s].workspace_offset : wave.lane_offsets[lane]);
+        }
       });
     } else {
       run_serial(wave.steps);

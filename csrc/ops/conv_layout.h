@@ -97,10 +97,14 @@ struct ConvGeometry {
   DAGNET_HOST_DEVICE int64_t in_elements() const { return s.n * s.spatial() * s.c; }
   DAGNET_HOST_DEVICE int64_t out_elements() const { return s.n * s.out_spatial() * filters; }
   // Images whose im2col columns fit one chunk of scratch (at least one).
-  int64_t images_per_chunk() const {
-    constexpr int64_t kChunkElements = int64_t(1) << 22;  // 16 MiB of float32
+  int64_t images_per_chunk() const { return images_in(int64_t(1) << 22); }  // 16 MiB of float32
+  // The CPU kernel gradient's chunk is 4 MiB: its GEMM sums over positions, so a smaller
+  // chunk only cuts that sum into more passes over the small dW, while the scratch shrinks
+  // (the backward wave of dual_inception runs 2 such convs at once: 7.8 -> 3.9 MB each).
+  int64_t kernel_gradient_images_per_chunk() const { return images_in(int64_t(1) << 20); }
+  int64_t images_in(int64_t chunk_elements) const {
     const int64_t per_image = s.out_spatial() * s.k() > 0 ? s.out_spatial() * s.k() : 1;
-    const int64_t fit = kChunkElements / per_image;
+    const int64_t fit = chunk_elements / per_image;
     return fit < 1 ? 1 : (fit < s.n ? fit : (s.n > 0 ? s.n : 1));
   }
   // The input gradient by output phases (cpu/conv_gemm.cpp): a rearranged kernel and one
@@ -127,6 +131,12 @@ struct ConvGeometry {
            s.groups == 1 && s.c >= kWinogradMinChannels && filters >= kWinogradMinChannels && s.oh > 0 && s.ow > 0 &&
            s.n > 0;
   }
+  // The Winograd-transformed kernel: 16 x cin x cout with cout padded to whole GEMM panels
+  // (NR <= 32); either side may be cin (the input gradient swaps them), so both are padded.
+  int64_t winograd_kernel_elements() const {
+    const auto panels = [](int64_t channels) { return (channels + 31) / 32 * 32; };
+    return 16 * panels(s.c) * panels(filters);
+  }
   // Scratch elements of the forward and both gradients (the transposed convolution is the
   // input gradient): channels-last copies of a channels_first input and output, plus one
   // chunk of im2col columns, the phase scratch, a grouped kernel made dense or a
@@ -135,7 +145,7 @@ struct ConvGeometry {
     int64_t elements = s.is_pointwise() ? 0 : images_per_chunk() * s.out_spatial() * s.k();
     if (!s.is_pointwise() && s.groups == 1 && phase_elements() > elements) elements = phase_elements();
     if (groups_run_dense() && s.taps() * s.c * filters > elements) elements = s.taps() * s.c * filters;
-    if (runs_winograd() && 16 * s.c * filters > elements) elements = 16 * s.c * filters;  // the transformed kernel
+    if (runs_winograd() && winograd_kernel_elements() > elements) elements = winograd_kernel_elements();
     if (channels_first) elements += in_elements() + out_elements();
     return elements;
   }
