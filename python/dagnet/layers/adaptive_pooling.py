@@ -1,52 +1,17 @@
 """AdaptiveAveragePooling1D/2D/3D and AdaptiveMaxPooling1D/2D/3D (Keras 3.15): pool each
-spatial axis of length L into output_size bins, bin i covering [floor(i * L / n),
-ceil((i + 1) * L / n)) as in Keras and PyTorch (bins may overlap, and n > L repeats inputs).
-A rectangle's mean (max) is the mean (max) over one axis of the means (maxes) over the
-others, so the layer pools one axis at a time: a slice and a reduction per bin, concatenated,
-all existing native ops with their gradients (on every device). Spatial sizes must be known
-when the model is built, as in Keras."""
+spatial axis into output_size bins, the bins of Keras and PyTorch (ops/adaptive_pool.py, also
+keras.ops.adaptive_average_pool / adaptive_max_pool). Spatial sizes must be known when the
+model is built, as in Keras."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, ops
+from .. import backend
 from .._typing import TensorLike
+from ..ops.adaptive_pool import pool_axes
 from .input_spec import InputSpec
 from .layer import Layer
-
-
-def adaptive_bins(length: int, output_size: int) -> list[tuple[int, int]]:
-    """[(start, end)] of each output position along an axis of `length` inputs."""
-    return [(i * length // output_size, -(-(i + 1) * length // output_size)) for i in range(output_size)]
-
-
-def adaptive_pool(x: TensorLike, output_size: tuple, data_format: str, mode: str, where: str = "adaptive_pool") -> Any:
-    """Average ('average') or max ('max') adaptive pooling of a traced (batch, *spatial, C)
-    or (batch, C, *spatial) tensor to `output_size` along the spatial axes."""
-    rank = len(output_size)
-    shape = tuple(x.shape)
-    if len(shape) != rank + 2:
-        raise ValueError(
-            f"{where}: expected an input of rank {rank + 2} (batch, spatial..., channels), got shape {shape}"
-        )
-    first = 2 if data_format == "channels_first" else 1
-    for axis, n in zip(range(first, first + rank), output_size):
-        length = shape[axis]
-        if length is None:
-            raise ValueError(
-                f"{where}: adaptive pooling needs the spatial sizes when the model is built; input shape {shape}"
-            )
-        if length == n:
-            continue
-        pieces = []
-        for start, end in adaptive_bins(length, n):
-            index: list[Any] = [slice(None)] * axis + [slice(start, end)]
-            window = x[tuple(index)]
-            reduce = ops.mean if mode == "average" else ops.max
-            pieces.append(reduce(window, axis=axis, keepdims=True))
-        x = pieces[0] if len(pieces) == 1 else ops.concatenate(pieces, axis=axis)
-    return x
 
 
 def _output_size(output_size: Any, rank: int, names: str) -> tuple:
@@ -81,7 +46,7 @@ class _AdaptivePooling(Layer):
 
     def call(self, inputs: TensorLike) -> Any:
         where = f'Layer "{self.name}" ({type(self).__name__})'
-        return adaptive_pool(inputs, self.output_size, self.data_format, self._mode, where)
+        return pool_axes(inputs, self.output_size, self.data_format, self._mode, where)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self.data_format == "channels_last":
