@@ -104,6 +104,13 @@ from .preprocessing import (
     StringLookup,
     TextVectorization,
 )
+from .preprocessing.color_augmentation import (
+    AutoContrast,
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    Solarization,
+)
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
     ActivityRegularization,
@@ -123,6 +130,11 @@ from .wrapper import Wrapper
 from .wrappers import TimeDistributed
 
 __all__ = [
+    "AutoContrast",
+    "RandomColorDegeneration",
+    "RandomGrayscale",
+    "RandomInvert",
+    "Solarization",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
     "AdaptiveAveragePooling3D",

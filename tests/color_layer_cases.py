@@ -1,0 +1,55 @@
+"""Small models over the color augmentation layers dagnet added (AutoContrast, RandomGrayscale,
+RandomInvert, Solarization, RandomColorDegeneration), written once for Keras 3 and dagnet
+(``build(lib, case)`` takes ``keras`` or ``dagnet``): tests/fixtures/make/keras3_color_layers.py
+saves Keras's inputs, outputs and configs; test_color_layers.py checks dagnet against them.
+A case's mode: "infer" (predict) or "train" (called with training=True, with ranges that
+make Keras's draws decide nothing: probability 1, one-point factors, zero additions and
+thresholds), so Keras's output is deterministic and dagnet must match it. Never imports keras."""
+
+import numpy as np
+
+BATCH = 2
+
+
+def _cases():
+    cases = {}
+
+    def add(name, fn, mode="infer", shape=(5, 6, 3), scale=255.0):
+        cases[name] = {"fn": fn, "mode": mode, "shape": shape, "scale": scale}
+
+    add("auto_contrast", lambda L: L.layers.AutoContrast())
+    add("auto_contrast_unit", lambda L: L.layers.AutoContrast(value_range=(0, 1)), scale=1.0)
+    add("grayscale_train", lambda L: L.layers.RandomGrayscale(factor=1.0, seed=1), "train")
+    add("grayscale_cf", lambda L: L.layers.RandomGrayscale(1.0, data_format="channels_first"), "train", (3, 5, 6))
+    add("grayscale_infer", lambda L: L.layers.RandomGrayscale(0.5))
+    add("invert_train", lambda L: L.layers.RandomInvert(factor=(1.0, 1.0), seed=2), "train")
+    add("invert_unit", lambda L: L.layers.RandomInvert((1.0, 1.0), value_range=(0, 1)), "train", scale=1.0)
+    add("invert_infer", lambda L: L.layers.RandomInvert(0.5))
+    add("solarization_train", lambda L: L.layers.Solarization(seed=3), "train")
+    add("solarization_unit", lambda L: L.layers.Solarization(value_range=(0, 1)), "train", scale=1.0)
+    add("solarization_infer", lambda L: L.layers.Solarization(addition_factor=0.5, threshold_factor=(0.2, 0.6)))
+    add("color_degeneration_half", lambda L: L.layers.RandomColorDegeneration((0.5, 0.5), seed=4), "train")
+    add(
+        "color_degeneration_clip",
+        lambda L: L.layers.RandomColorDegeneration((1.0, 1.0), value_range=(0, 100)),
+        "train",
+    )
+    add("color_degeneration_infer", lambda L: L.layers.RandomColorDegeneration(0.3))
+    return cases
+
+
+CASES = _cases()
+
+
+def build(lib, case):
+    spec = CASES[case]
+    x = lib.Input(spec["shape"])
+    return lib.Model(x, spec["fn"](lib)(x))
+
+
+def inputs_for(case, seed):
+    """Images in [0, scale), one channel of the first image constant (AutoContrast's 0 / 0)."""
+    spec = CASES[case]
+    x = np.random.default_rng(seed).random((BATCH,) + tuple(spec["shape"])) * spec["scale"]
+    x[0, ..., 0] = 0.25 * spec["scale"]
+    return x.astype("float32")

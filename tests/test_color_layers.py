@@ -1,0 +1,89 @@
+"""AutoContrast, RandomGrayscale, RandomInvert, Solarization and RandomColorDegeneration against
+Keras 3.15 (fixtures/keras3_color_layers.npz, made by fixtures/make/keras3_color_layers.py from
+the cases of color_layer_cases.py: inference, and training with ranges that leave Keras's
+draws nothing to decide), plus the random behaviour Keras's numbers cannot pin down
+(probabilities, per-image draws, seeds), configs, save / load and errors."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from color_layer_cases import CASES, build
+
+import dagnet
+from dagnet import layers
+
+DATA = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras3_color_layers.npz"))
+META = json.loads(str(DATA["__meta__"]))["cases"]
+
+
+def _config(layer):
+    config = json.loads(json.dumps(layer.get_config(), default=lambda v: v.tolist()))
+    config.pop("name")
+    return config
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_matches_keras(case):
+    model = build(dagnet, case)
+    assert list(model.outputs[0].shape) == META[case]["shape"]
+    want = dict(META[case]["config"])
+    want.pop("name")
+    assert _config(model.layers[1]) == want
+    x, y = DATA[f"{case}/x"], DATA[f"{case}/y"]
+    got = model(x, training=True) if CASES[case]["mode"] == "train" else model.predict(x, verbose=0)
+    np.testing.assert_allclose(got, y, rtol=1e-5, atol=1e-4)
+
+
+def test_random_layers_draw_per_image_with_their_probability():
+    x = np.random.default_rng(0).random((400, 2, 2, 3)).astype("float32") * 255
+    gray = layers.RandomGrayscale(0.3, seed=1)(x, training=True)
+    changed = np.any(gray != x, axis=(1, 2, 3))
+    assert 0.2 < changed.mean() < 0.4
+    assert np.all(gray[changed] == gray[changed][..., :1])  # one luma in every channel
+    inverted = layers.RandomInvert((0.5, 0.5), seed=2)(x, training=True)
+    flipped = np.all(np.isclose(inverted, 255 - x), axis=(1, 2, 3))
+    assert np.all(flipped | np.all(inverted == x, axis=(1, 2, 3)))
+    assert 0.4 < flipped.mean() < 0.6
+    first = layers.Solarization(0.5, 0.5, seed=3)
+    second = layers.Solarization(0.5, 0.5, seed=3)
+    np.testing.assert_array_equal(first(x, training=True), second(x, training=True))
+
+
+def test_color_degeneration_blends_toward_grayscale_by_a_per_image_factor():
+    x = np.random.default_rng(1).random((50, 3, 3, 3)).astype("float32") * 255
+    y = layers.RandomColorDegeneration((0.0, 1.0), seed=4)(x, training=True)
+    gray = np.sum(x * np.array([0.2989, 0.5870, 0.1140], "float32"), axis=-1, keepdims=True)
+    f = (y - x)[:, 0, 0, 0] / (gray - x)[:, 0, 0, 0]
+    np.testing.assert_allclose(y, x + f[:, None, None, None] * (gray - x), rtol=1e-4, atol=1e-2)
+    assert np.all((f >= 0) & (f <= 1)) and f.std() > 0.1
+
+
+def test_in_a_model_fit_and_save_load(tmp_path):
+    x = dagnet.Input((4, 4, 3))
+    y = layers.AutoContrast()(layers.Solarization(0.2, seed=0)(layers.RandomInvert(0.5, seed=0)(x)))
+    y = layers.RandomColorDegeneration(0.5, seed=0)(layers.RandomGrayscale(0.5, seed=0)(y))
+    model = dagnet.Model(x, layers.Dense(1)(layers.Flatten()(y)))
+    model.compile("sgd", "mse")
+    data = np.random.default_rng(2).random((8, 4, 4, 3)).astype("float32") * 255
+    model.fit(data, np.zeros((8, 1)), epochs=1, verbose=0)
+    path = str(tmp_path / "color.keras")
+    model.save(path)
+    loaded = dagnet.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-5)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="factor"):
+        layers.RandomGrayscale(1.5)
+    with pytest.raises(ValueError, match="value_range"):
+        layers.AutoContrast(value_range=3)
+    with pytest.raises(ValueError, match="addition_factor"):
+        layers.Solarization(addition_factor=(0.1, 0.2, 0.3))
+    with pytest.raises(ValueError, match="input_number=2"):
+        layers.Solarization(threshold_factor=2)
+    with pytest.raises(ValueError, match=r'"cd".*3 channels.*\(None, 4, 4, 2\)'):
+        layers.RandomColorDegeneration(0.5, name="cd")(dagnet.Input((4, 4, 2)))
+    with pytest.raises(ValueError, match=r"RandomGrayscale.*\(1, 4, 4, 2\)"):
+        layers.RandomGrayscale(1.0)(np.ones((1, 4, 4, 2), "float32"), training=True)
