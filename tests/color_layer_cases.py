@@ -35,7 +35,38 @@ def _cases():
         "train",
     )
     add("color_degeneration_infer", lambda L: L.layers.RandomColorDegeneration(0.3))
+    add("sharpness_blur", lambda L: L.layers.RandomSharpness((0.25, 0.25), seed=5), "train")
+    add(
+        "sharpness_sharpen_cf",
+        lambda L: L.layers.RandomSharpness((0.9, 0.9), data_format="channels_first"),
+        "train",
+        (3, 5, 6),
+    )
+    add("sharpness_infer", lambda L: L.layers.RandomSharpness(0.9))
+    add(
+        "sharpness_sharpen_clip",
+        lambda L: L.layers.RandomSharpness((0.9, 0.9), value_range=(0, 200)),
+        "train",
+    )
+    add("posterization", lambda L: L.layers.RandomPosterization((3, 3), seed=6), "train")
+    add("posterization_unit", lambda L: L.layers.RandomPosterization((5, 5), value_range=(0, 1)), "train", scale=1.0)
+    add("posterization_infer", lambda L: L.layers.RandomPosterization(4))
+    add("saturation_down", lambda L: L.layers.RandomSaturation((0.25, 0.25), seed=7), "train")
+    add(
+        "saturation_up_cf",
+        lambda L: L.layers.RandomSaturation((0.8, 0.8), data_format="channels_first"),
+        "train",
+        (3, 5, 6),
+    )
+    add("saturation_infer", lambda L: L.layers.RandomSaturation(0.5))
+    add("hue_zero", lambda L: L.layers.RandomHue(0.0, seed=8), "train")
+    add("hue_infer", lambda L: L.layers.RandomHue(0.4, value_range=(0, 1)), scale=1.0)
     return cases
+
+
+# RandomHue draws the shift's sign even for a one-point factor: Keras's output for each sign
+# (its transform_images with the transformation given), one shift of 0.3 * 0.5.
+HUE_SHIFT = {"hue_shift": lambda L: L.layers.RandomHue((0.3, 0.3), seed=9)}
 
 
 CASES = _cases()

@@ -64,10 +64,14 @@ def test_in_a_model_fit_and_save_load(tmp_path):
     x = dagnet.Input((4, 4, 3))
     y = layers.AutoContrast()(layers.Solarization(0.2, seed=0)(layers.RandomInvert(0.5, seed=0)(x)))
     y = layers.RandomColorDegeneration(0.5, seed=0)(layers.RandomGrayscale(0.5, seed=0)(y))
+    y = layers.RandomHue(0.5, seed=0)(layers.RandomSaturation(0.5, seed=0)(layers.Conv2D(3, 1)(y)))
+    y = layers.RandomPosterization(4, seed=0)(layers.RandomSharpness(0.5, seed=0)(y))
     model = dagnet.Model(x, layers.Dense(1)(layers.Flatten()(y)))
     model.compile("sgd", "mse")
     data = np.random.default_rng(2).random((8, 4, 4, 3)).astype("float32") * 255
-    model.fit(data, np.zeros((8, 1)), epochs=1, verbose=0)
+    history = model.fit(data / 255, np.zeros((8, 1)), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert np.all(np.isfinite(model.get_weights()[0]))  # the conv under the HSV layers gets finite gradients
     path = str(tmp_path / "color.keras")
     model.save(path)
     loaded = dagnet.models.load_model(path)
@@ -87,3 +91,34 @@ def test_errors():
         layers.RandomColorDegeneration(0.5, name="cd")(dagnet.Input((4, 4, 2)))
     with pytest.raises(ValueError, match=r"RandomGrayscale.*\(1, 4, 4, 2\)"):
         layers.RandomGrayscale(1.0)(np.ones((1, 4, 4, 2), "float32"), training=True)
+
+
+def test_hue_shift_matches_keras_for_the_sign_drawn_per_image():
+    x = DATA["hue_shift/x"]
+    got = layers.RandomHue((0.3, 0.3), seed=9)(np.concatenate([x] * 20), training=True).reshape(20, *x.shape)
+    plus, minus = DATA["hue_shift/plus"], DATA["hue_shift/minus"]
+    is_plus = np.all(np.isclose(got, plus, rtol=1e-5, atol=1e-3), axis=(2, 3, 4))
+    is_minus = np.all(np.isclose(got, minus, rtol=1e-5, atol=1e-3), axis=(2, 3, 4))
+    assert np.all(is_plus | is_minus)
+    assert 0 < is_plus.mean() < 1  # both signs are drawn
+
+
+def test_posterization_and_sharpness_draw_per_image():
+    x = np.random.default_rng(3).random((300, 3, 3, 3)).astype("float32") * 255
+    y = layers.RandomPosterization((2, 6), seed=1)(x, training=True)
+    # bits in [2, 6): the lowest kept bit of each image's values says which
+    levels = [np.gcd.reduce(img.astype(np.int64).ravel() | 256) for img in y]
+    assert set(levels) <= {4, 8, 16, 32, 64} and len(set(levels)) >= 3
+    blurred = layers.RandomSharpness((0.0, 0.5), seed=2)(x, training=True)
+    assert np.all(blurred.std(axis=(1, 2)) <= x.std(axis=(1, 2)) + 1e-3)  # factors below 1/2 smooth
+
+
+def test_hsv_and_detail_layer_errors():
+    with pytest.raises(ValueError, match=r'"sat".*RGB.*\(None, 4, 4, 1\)'):
+        layers.RandomSaturation(0.5, name="sat")(dagnet.Input((4, 4, 1)), training=True)
+    with pytest.raises(ValueError, match="factor"):
+        layers.RandomPosterization(9)
+    with pytest.raises(ValueError, match="factor"):
+        layers.RandomHue(1.5)
+    with pytest.raises(ValueError, match="value_range"):
+        layers.RandomSharpness(0.5, value_range=[1, 2, 3])

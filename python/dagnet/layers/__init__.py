@@ -111,6 +111,8 @@ from .preprocessing.color_augmentation import (
     RandomInvert,
     Solarization,
 )
+from .preprocessing.detail_augmentation import RandomPosterization, RandomSharpness
+from .preprocessing.hsv_augmentation import RandomHue, RandomSaturation
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
     ActivityRegularization,
@@ -130,6 +132,10 @@ from .wrapper import Wrapper
 from .wrappers import TimeDistributed
 
 __all__ = [
+    "RandomHue",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
     "AutoContrast",
     "RandomColorDegeneration",
     "RandomGrayscale",
