@@ -8,6 +8,7 @@ from typing import Any
 
 from . import ops
 from ._typing import TensorLike
+from .serialization.object_registration import get_registered_object
 
 
 def linear(x: TensorLike) -> Any:
@@ -212,8 +213,6 @@ def serialize(fn: Any) -> str:
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """An activation function from its name or Keras 3 config ({"class_name": "function",
     "config": name, ...}); custom_objects and registered objects are looked up first."""
-    from .serialization.object_registration import get_registered_object
-
     name = config
     if isinstance(config, dict):
         name = config.get("config") if config.get("class_name") == "function" else config.get("class_name")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _random
+from ._public_serialization import deserialize as deserialize_public
 from ._typing import TensorLike
 
 
@@ -398,7 +399,5 @@ def serialize(initializer: Any) -> dict:
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """An initializer from its Keras 3 config dict or name (custom_objects: custom classes by name)."""
-    from ._public_serialization import deserialize as deserialize_public
-
     found = deserialize_public(config, _ALIASES, "initializer", custom_objects)
     return found() if isinstance(found, type) else found  # a name gives an instance, as in Keras
