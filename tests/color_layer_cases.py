@@ -67,6 +67,18 @@ def _cases():
 # RandomHue draws the shift's sign even for a one-point factor: Keras's output for each sign
 # (its transform_images with the transformation given), one shift of 0.3 * 0.5.
 HUE_SHIFT = {"hue_shift": lambda L: L.layers.RandomHue((0.3, 0.3), seed=9)}
+# RandomShear negates both shears with probability 1/2 too: (layer, (shear_x, shear_y)).
+SHEARS = {
+    "shear_x": (lambda L: L.layers.RandomShear(x_factor=(0.3, 0.3), seed=10), (0.3, 0.0)),
+    "shear_xy_nearest_constant": (
+        lambda L: L.layers.RandomShear((0.2, 0.2), (0.4, 0.4), "nearest", "constant", 7.0),
+        (0.2, 0.4),
+    ),
+    "shear_y_wrap_cf": (
+        lambda L: L.layers.RandomShear(y_factor=(0.5, 0.5), fill_mode="wrap", data_format="channels_first"),
+        (0.0, 0.5),
+    ),
+}
 
 
 CASES = _cases()

@@ -122,3 +122,28 @@ def test_hsv_and_detail_layer_errors():
         layers.RandomHue(1.5)
     with pytest.raises(ValueError, match="value_range"):
         layers.RandomSharpness(0.5, value_range=[1, 2, 3])
+
+
+@pytest.mark.parametrize("case", ["shear_x", "shear_xy_nearest_constant", "shear_y_wrap_cf"])
+def test_shear_matches_keras_for_the_sign_drawn_per_image(case):
+    from color_layer_cases import SHEARS
+
+    layer = SHEARS[case][0](dagnet)
+    want = dict(json.loads(str(DATA["__meta__"]))["shears"][case])
+    want.pop("name")
+    assert _config(layer) == want
+    x = DATA[f"{case}/x"]
+    got = layer(np.concatenate([x] * 20), training=True).reshape(20, *x.shape)
+    plus, minus = DATA[f"{case}/plus"], DATA[f"{case}/minus"]
+    is_plus = np.all(np.isclose(got, plus, rtol=1e-5, atol=1e-3), axis=(2, 3, 4))
+    is_minus = np.all(np.isclose(got, minus, rtol=1e-5, atol=1e-3), axis=(2, 3, 4))
+    assert np.all(is_plus | is_minus)
+    assert 0 < is_plus.mean() < 1
+    np.testing.assert_array_equal(layer(x, training=False), x)
+
+
+def test_shear_errors():
+    with pytest.raises(ValueError, match="input_number=1.5"):
+        layers.RandomShear(x_factor=1.5)
+    with pytest.raises(NotImplementedError, match="fill_mode"):
+        layers.RandomShear(0.1, fill_mode="mirror")
