@@ -60,6 +60,8 @@ def _cases():
     )
     add("saturation_infer", lambda L: L.layers.RandomSaturation(0.5))
     add("hue_zero", lambda L: L.layers.RandomHue(0.0, seed=8), "train")
+    add("erasing_infer", lambda L: L.layers.RandomErasing(0.5, scale=(0.1, 0.2), fill_value=(1, 2, 3), seed=11))
+    add("erasing_default_infer", lambda L: L.layers.RandomErasing())
     add("hue_infer", lambda L: L.layers.RandomHue(0.4, value_range=(0, 1)), scale=1.0)
     return cases
 

@@ -147,3 +147,21 @@ def test_shear_errors():
         layers.RandomShear(x_factor=1.5)
     with pytest.raises(NotImplementedError, match="fill_mode"):
         layers.RandomShear(0.1, fill_mode="mirror")
+
+
+def test_erasing_replaces_one_rectangle_per_chosen_image():
+    x = np.random.default_rng(4).random((40, 10, 12, 3)).astype("float32") * 255
+    y = layers.RandomErasing(factor=(1.0, 1.0), scale=(0.1, 0.3), fill_value=(7, 300, -1), seed=1)(x, training=True)
+    for img, src in zip(y, x):
+        erased = np.any(img != src, axis=-1)
+        rows, cols = np.nonzero(erased)
+        box = (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)
+        assert box == erased.sum() and 0.01 * 120 <= box <= 0.33 * 120 + 30
+        np.testing.assert_array_equal(img[erased], np.broadcast_to([7, 255, 0], (erased.sum(), 3)))  # clipped fill
+    noisy = layers.RandomErasing(factor=(0.5, 0.5), seed=2)(x, training=True)
+    chosen = np.any(noisy != x, axis=(1, 2, 3))
+    assert 0.2 < chosen.mean() < 0.8 and noisy.min() >= 0 and noisy.max() <= 255
+    with pytest.raises(ValueError, match="fill_value"):
+        layers.RandomErasing(fill_value=(1, 2))
+    with pytest.raises(ValueError, match="scale"):
+        layers.RandomErasing(scale=(0.5, 2, 3))

@@ -113,6 +113,7 @@ from .preprocessing.color_augmentation import (
 )
 from .preprocessing.detail_augmentation import RandomPosterization, RandomSharpness
 from .preprocessing.hsv_augmentation import RandomHue, RandomSaturation
+from .preprocessing.random_erasing import RandomErasing
 from .preprocessing.random_shear import RandomShear
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
@@ -133,6 +134,7 @@ from .wrapper import Wrapper
 from .wrappers import TimeDistributed
 
 __all__ = [
+    "RandomErasing",
     "RandomShear",
     "RandomHue",
     "RandomPosterization",
