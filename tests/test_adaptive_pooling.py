@@ -8,6 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 from helpers import fd_check, mse_to
 
 import dagnet

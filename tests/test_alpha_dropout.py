@@ -6,6 +6,7 @@ test_keras3_more_layers.py."""
 
 import numpy as np
 import pytest
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 
 import dagnet
 

@@ -10,6 +10,7 @@ import os
 import numpy as np
 import pytest
 from color_layer_cases import CASES, build
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 
 import dagnet
 from dagnet import layers

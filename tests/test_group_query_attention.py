@@ -5,6 +5,7 @@ errors naming the layer and shapes."""
 
 import numpy as np
 import pytest
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 
 import dagnet
 

@@ -12,6 +12,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 from more_layer_cases import NO_TRAIN, SPECTRAL, build, targets_for
 
 import dagnet

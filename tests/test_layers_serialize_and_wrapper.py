@@ -3,6 +3,7 @@ the Wrapper base class (argument check, building the wrapped layer, config round
 
 import numpy as np
 import pytest
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 
 import dagnet
 from dagnet import layers

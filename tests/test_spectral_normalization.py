@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import pytest
+from global_rng_isolation import keep_global_rng  # noqa: F401  (autouse: leaves the global RNG as found)
 from more_layer_cases import build, targets_for
 
 import dagnet
