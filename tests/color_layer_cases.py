@@ -62,6 +62,19 @@ def _cases():
     add("hue_zero", lambda L: L.layers.RandomHue(0.0, seed=8), "train")
     add("erasing_infer", lambda L: L.layers.RandomErasing(0.5, scale=(0.1, 0.2), fill_value=(1, 2, 3), seed=11))
     add("erasing_default_infer", lambda L: L.layers.RandomErasing())
+    add(
+        "color_jitter_train",
+        lambda L: L.layers.RandomColorJitter(
+            brightness_factor=(0.1, 0.1),
+            contrast_factor=(-0.2, 0.2),
+            saturation_factor=(0.3, 0.3),
+            hue_factor=0.0,
+            seed=12,
+        ),
+        "train",
+    )
+    add("color_jitter_brightness_only", lambda L: L.layers.RandomColorJitter(brightness_factor=(-0.2, -0.2)), "train")
+    add("color_jitter_infer", lambda L: L.layers.RandomColorJitter((0, 1), 0.2, 0.3, 0.4, 0.1), scale=1.0)
     add("hue_infer", lambda L: L.layers.RandomHue(0.4, value_range=(0, 1)), scale=1.0)
     return cases
 

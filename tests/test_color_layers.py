@@ -166,3 +166,17 @@ def test_erasing_replaces_one_rectangle_per_chosen_image():
         layers.RandomErasing(fill_value=(1, 2))
     with pytest.raises(ValueError, match="scale"):
         layers.RandomErasing(scale=(0.5, 2, 3))
+
+
+def test_color_jitter_saves_loads_and_draws_independent_stages(tmp_path):
+    x = dagnet.Input((4, 4, 3))
+    jitter = layers.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.5, saturation_factor=0.5, seed=3)
+    model = dagnet.Model(x, jitter(x))
+    data = np.random.default_rng(5).random((64, 4, 4, 3)).astype("float32") * 255
+    out = model(data, training=True)
+    assert not np.array_equal(out, data) and out.min() >= 0 and out.max() <= 255
+    path = str(tmp_path / "jitter.keras")
+    model.save(path)
+    loaded = dagnet.models.load_model(path).layers[1]
+    assert _config(loaded) == _config(jitter)
+    assert [s._seed for s in jitter._stages()] == [3, 4, 5]  # not one seed for all stages

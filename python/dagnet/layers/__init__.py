@@ -113,6 +113,7 @@ from .preprocessing.color_augmentation import (
 )
 from .preprocessing.detail_augmentation import RandomPosterization, RandomSharpness
 from .preprocessing.hsv_augmentation import RandomHue, RandomSaturation
+from .preprocessing.random_color_jitter import RandomColorJitter
 from .preprocessing.random_erasing import RandomErasing
 from .preprocessing.random_shear import RandomShear
 from .recurrent import GRU, LSTM, SimpleRNN
@@ -134,6 +135,7 @@ from .wrapper import Wrapper
 from .wrappers import TimeDistributed
 
 __all__ = [
+    "RandomColorJitter",
     "RandomErasing",
     "RandomShear",
     "RandomHue",
