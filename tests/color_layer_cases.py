@@ -75,6 +75,16 @@ def _cases():
     )
     add("color_jitter_brightness_only", lambda L: L.layers.RandomColorJitter(brightness_factor=(-0.2, -0.2)), "train")
     add("color_jitter_infer", lambda L: L.layers.RandomColorJitter((0, 1), 0.2, 0.3, 0.4, 0.1), scale=1.0)
+    add("blur_3", lambda L: L.layers.RandomGaussianBlur((1.0, 1.0), 3, (0.5, 0.5), seed=13), "train")
+    add(
+        "blur_5_cf_clip",
+        lambda L: L.layers.RandomGaussianBlur(
+            (1.0, 1.0), 5, (0.8, 0.8), value_range=(0, 150), data_format="channels_first"
+        ),
+        "train",
+        (3, 7, 6),
+    )
+    add("blur_infer", lambda L: L.layers.RandomGaussianBlur(0.5, (3, 5), 0.4))
     add("hue_infer", lambda L: L.layers.RandomHue(0.4, value_range=(0, 1)), scale=1.0)
     return cases
 

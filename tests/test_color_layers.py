@@ -180,3 +180,15 @@ def test_color_jitter_saves_loads_and_draws_independent_stages(tmp_path):
     loaded = dagnet.models.load_model(path).layers[1]
     assert _config(loaded) == _config(jitter)
     assert [s._seed for s in jitter._stages()] == [3, 4, 5]  # not one seed for all stages
+
+
+def test_gaussian_blur_probability_and_errors():
+    x = np.random.default_rng(6).random((200, 6, 6, 3)).astype("float32") * 255
+    y = layers.RandomGaussianBlur(factor=(0.5, 0.5), kernel_size=3, sigma=(0.5, 1.0), seed=4)(x, training=True)
+    blurred = np.any(y != x, axis=(1, 2, 3))
+    assert 0.35 < blurred.mean() < 0.65
+    assert np.all(y[blurred].std(axis=(1, 2)) < x[blurred].std(axis=(1, 2)))
+    with pytest.raises(ValueError, match="odd"):
+        layers.RandomGaussianBlur(kernel_size=4)
+    with pytest.raises(ValueError, match="sigma"):
+        layers.RandomGaussianBlur(sigma=2.0)

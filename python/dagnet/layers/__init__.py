@@ -115,6 +115,7 @@ from .preprocessing.detail_augmentation import RandomPosterization, RandomSharpn
 from .preprocessing.hsv_augmentation import RandomHue, RandomSaturation
 from .preprocessing.random_color_jitter import RandomColorJitter
 from .preprocessing.random_erasing import RandomErasing
+from .preprocessing.random_gaussian_blur import RandomGaussianBlur
 from .preprocessing.random_shear import RandomShear
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
@@ -135,6 +136,7 @@ from .wrapper import Wrapper
 from .wrappers import TimeDistributed
 
 __all__ = [
+    "RandomGaussianBlur",
     "RandomColorJitter",
     "RandomErasing",
     "RandomShear",
