@@ -8,6 +8,7 @@ from typing import Any
 
 from . import ops
 from ._typing import TensorLike
+from .serialization.object_registration import get_registered_object
 
 
 def linear(x: TensorLike) -> Any:
@@ -207,3 +208,18 @@ def serialize(fn: Any) -> str:
         if f is fn:
             return name
     return getattr(fn, "__name__", "custom")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """An activation function from its name or Keras 3 config ({"class_name": "function",
+    "config": name, ...}); custom_objects and registered objects are looked up first."""
+    name = config
+    if isinstance(config, dict):
+        name = config.get("config") if config.get("class_name") == "function" else config.get("class_name")
+        if isinstance(name, dict):
+            name = name.get("name")
+    if isinstance(name, str):
+        found = get_registered_object(name, custom_objects) or _BY_NAME.get(name)
+        if found is not None:
+            return found
+    raise ValueError(f"Could not interpret activation function identifier: {config}")

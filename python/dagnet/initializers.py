@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _random
+from ._public_serialization import deserialize as deserialize_public
 from ._typing import TensorLike
 
 
@@ -251,6 +252,84 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+def _cosine_window(coefficients: tuple, length: int, periodic: bool) -> np.ndarray:
+    """scipy.signal.get_window's generalized cosine windows (sum_k (-1)^k a_k cos(2 pi k n / M)),
+    symmetric (M = length - 1) or periodic (M = length, the DFT-even form)."""
+    if length == 1:
+        return np.ones(1)
+    m = length if periodic else length - 1
+    n = np.arange(length)
+    return sum((-1) ** k * a * np.cos(2 * np.pi * k * n / m) for k, a in enumerate(coefficients))
+
+
+# The windows STFT takes by name without SciPy (Keras takes any scipy.signal.windows name).
+_WINDOWS = {
+    "hann": (0.5, 0.5),
+    "hanning": (0.5, 0.5),
+    "hamming": (0.54, 0.46),
+    "blackman": (0.42, 0.5, 0.08),
+    "boxcar": (1.0,),
+    "ones": (1.0,),
+    "rectangular": (1.0,),
+}
+
+
+class STFT(Initializer):
+    """Keras's STFT initializer: Conv1D kernels (frame_length, 1, fft_length // 2 + 1) holding
+    the real (cos) or imaginary (-sin) part of the DFT, times a window scaled to unit L2
+    ("density") or L1 ("spectrum") norm. Windows by name: hann, hamming, blackman, boxcar; or
+    an array of frame_length values; or None."""
+
+    def __init__(
+        self, side: str = "real", window: Any = "hann", scaling: str | None = "density", periodic: bool = False
+    ):
+        if side not in ["real", "imag"]:
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str) and window not in _WINDOWS:
+            raise ValueError(
+                f"STFT: window {window!r} is not one dagnet computes; use one of {sorted(_WINDOWS)}, an array of "
+                "window values, or None"
+            )
+        if scaling is not None and scaling not in ["density", "spectrum"]:
+            raise ValueError(
+                f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling={scaling}"
+            )
+        self.side = side
+        self.window = window
+        self.scaling = scaling
+        self.periodic = periodic
+
+    def __call__(self, shape: Any, dtype: Any = "float32") -> Any:
+        if len(shape) != 3:
+            raise ValueError(f"STFT initializer expects a shape (frame_length, channels, bins); received shape={shape}")
+        frame_length, _, fft_length = (int(d) for d in shape)
+        freq = np.arange(fft_length).reshape(1, 1, fft_length) / ((fft_length - 1) * 2)
+        time = np.arange(frame_length).reshape(frame_length, 1, 1)
+        args = -2 * time * freq * np.pi
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is not None:
+            if isinstance(self.window, str):
+                win = _cosine_window(_WINDOWS[self.window], frame_length, bool(self.periodic))
+            else:
+                win = np.asarray(self.window, dtype="float64")
+            if win.ndim != 1 or win.shape[-1] != frame_length:
+                raise ValueError(
+                    f"The shape of `window` must be equal to [frame_length].Received: window shape={win.shape}"
+                )
+            win = win.reshape(frame_length, 1, 1)
+            scaling = 1.0
+            if self.scaling == "density":
+                scaling = float(np.sqrt(np.sum(np.square(win))))
+            elif self.scaling == "spectrum":
+                scaling = float(np.sum(np.abs(win)))
+            kernel = kernel * win / scaling
+        return np.broadcast_to(kernel, tuple(int(d) for d in shape)).astype(dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic, "scaling": self.scaling}
+
+
 _ALIASES = {
     "zeros": Zeros,
     "zero": Zeros,
@@ -271,6 +350,10 @@ _ALIASES = {
     "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal,
     "identity": Identity,
+    "stft": STFT,
+    "IdentityInitializer": Identity,
+    "OrthogonalInitializer": Orthogonal,
+    "STFTInitializer": STFT,
 }
 for _cls in list(_ALIASES.values()):
     _ALIASES[_cls.__name__] = _cls
@@ -279,6 +362,10 @@ for _cls in list(_ALIASES.values()):
 zeros, ones, constant = Zeros, Ones, Constant
 glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
 orthogonal, random_uniform, random_normal = Orthogonal, RandomUniform, RandomNormal
+identity, lecun_normal, lecun_uniform, stft = Identity, LecunNormal, LecunUniform, STFT
+truncated_normal, variance_scaling = TruncatedNormal, VarianceScaling
+# Keras 3's second names of the same classes (they serialize under the first).
+IdentityInitializer, OrthogonalInitializer, STFTInitializer = Identity, Orthogonal, STFT
 
 
 def get(identifier: Any) -> Any:
@@ -308,3 +395,9 @@ def serialize(initializer: Any) -> dict:
         "config": initializer.get_config(),
         "registered_name": None,
     }
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """An initializer from its Keras 3 config dict or name (custom_objects: custom classes by name)."""
+    found = deserialize_public(config, _ALIASES, "initializer", custom_objects)
+    return found() if isinstance(found, type) else found  # a name gives an instance, as in Keras

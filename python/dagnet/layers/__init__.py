@@ -2,6 +2,15 @@
 
 from . import op_layer as op_layer  # registers how raw ops on symbolic tensors become nodes
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
+from .alpha_dropout import AlphaDropout
 from .batch_normalization import BatchNormalization
 from .bidirectional import Bidirectional
 from .conv import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
@@ -25,6 +34,7 @@ from .depthwise_conv import (
 from .dot_attention import AdditiveAttention, Attention
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
+from .group_query_attention import GroupedQueryAttention, GroupQueryAttention
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
@@ -94,6 +104,19 @@ from .preprocessing import (
     StringLookup,
     TextVectorization,
 )
+from .preprocessing.color_augmentation import (
+    AutoContrast,
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    Solarization,
+)
+from .preprocessing.detail_augmentation import RandomPosterization, RandomSharpness
+from .preprocessing.hsv_augmentation import RandomHue, RandomSaturation
+from .preprocessing.random_color_jitter import RandomColorJitter
+from .preprocessing.random_erasing import RandomErasing
+from .preprocessing.random_gaussian_blur import RandomGaussianBlur
+from .preprocessing.random_shear import RandomShear
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
     ActivityRegularization,
@@ -106,10 +129,39 @@ from .regularization import (
 from .reshaping import Identity, Masking, Permute, RepeatVector
 from .rnn import RNN, StackedRNNCells
 from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .serialization import deserialize, serialize
+from .spectral_normalization import SpectralNormalization
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
+from .wrapper import Wrapper
 from .wrappers import TimeDistributed
 
 __all__ = [
+    "RandomGaussianBlur",
+    "RandomColorJitter",
+    "RandomErasing",
+    "RandomShear",
+    "RandomHue",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
+    "AutoContrast",
+    "RandomColorDegeneration",
+    "RandomGrayscale",
+    "RandomInvert",
+    "Solarization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
+    "AlphaDropout",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
+    "SpectralNormalization",
+    "Wrapper",
+    "deserialize",
+    "serialize",
     "Activation",
     "ActivityRegularization",
     "Add",

@@ -8,6 +8,7 @@ at once in the engine and returns NumPy.
 
 from . import image as image  # keras.ops.image
 from ._dispatch import convert_to_numpy, convert_to_tensor, op, shape
+from .adaptive_pool import adaptive_average_pool as adaptive_average_pool, adaptive_max_pool as adaptive_max_pool
 from .array_ops import *  # noqa: F401,F403
 from .array_ops import __all__ as _array_all
 from .attention import *  # noqa: F401,F403
