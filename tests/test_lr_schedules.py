@@ -278,6 +278,9 @@ def test_config_round_trip_as_keras_writes_it():
 )
 def test_callbacks_cannot_set_a_schedule_rate(callback):
     """Keras 3 raises TypeError: a rate given as a schedule is not settable."""
+    # Seeded: for ~1 initial kernel in 100 the loss falls by more than min_delta and
+    # ReduceLROnPlateau never fires (the test then depended on what earlier tests drew).
+    utils.set_random_seed(0)
     model = Sequential([Input((2,)), layers.Dense(1)])
     model.compile(optimizers.SGD(S.ExponentialDecay(0.1, 2, 0.5)), "mse")
     with pytest.raises(TypeError, match="not settable"):
