@@ -1,0 +1,134 @@
+"""The keras.applications configurations checked against Keras 3, written once for both
+libraries. tests/fixtures/make/keras3_applications.py builds each case under Keras 3 and
+records its numbers in fixtures/keras3_applications.json; tests/test_applications*.py build
+the same cases under dagnet and compare. This module never imports keras.
+
+STRUCTURE cases compare parameter counts, output shape, layer names and classes, and the
+weight paths and shapes in get_weights() order. FORWARD cases also run a small batch through
+the model with deterministic weights (`deterministic_weights`, the same on both sides, from
+each weight's name and shape) and compare the outputs."""
+
+import hashlib
+import json
+
+import numpy as np
+
+FIXTURE = "keras3_applications.json"
+
+# (case id, module, builder, keyword arguments)
+STRUCTURE = [
+    ("vgg16_top10", "vgg16", "VGG16", {"weights": None, "input_shape": (32, 32, 3), "classes": 10}),
+    ("vgg16_default", "vgg16", "VGG16", {"weights": None}),
+    ("vgg19_notop_max", "vgg19", "VGG19", {"weights": None, "include_top": False, "pooling": "max"}),
+    ("resnet50_default", "resnet", "ResNet50", {"weights": None}),
+    ("resnet50_notop", "resnet50", "ResNet50", {"weights": None, "include_top": False, "input_shape": (64, 80, 3)}),
+    ("resnet101_top10", "resnet", "ResNet101", {"weights": None, "classes": 10}),
+    ("resnet152_notop_avg", "resnet", "ResNet152", {"weights": None, "include_top": False, "pooling": "avg"}),
+    ("resnet50v2_default", "resnet_v2", "ResNet50V2", {"weights": None}),
+    ("resnet101v2_notop_max", "resnet_v2", "ResNet101V2", {"weights": None, "include_top": False, "pooling": "max"}),
+    ("resnet152v2_top7", "resnet_v2", "ResNet152V2", {"weights": None, "classes": 7}),
+]
+
+# (case id, module, builder, keyword arguments, input shape with batch)
+FORWARD = [
+    (
+        "vgg16_fwd",
+        "vgg16",
+        "VGG16",
+        {"weights": None, "input_shape": (32, 32, 3), "classes": 5, "classifier_activation": None},
+        (2, 32, 32, 3),
+    ),
+    (
+        "resnet50_fwd",
+        "resnet50",
+        "ResNet50",
+        {"weights": None, "input_shape": (32, 32, 3), "classes": 6, "classifier_activation": None},
+        (2, 32, 32, 3),
+    ),
+    (
+        "resnet50v2_fwd",
+        "resnet_v2",
+        "ResNet50V2",
+        {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (40, 32, 3)},
+        (1, 40, 32, 3),
+    ),
+]
+
+PREPROCESS_MODULES = ["imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2"]
+
+
+def all_cases():
+    """Every case as (id, module, builder, kwargs): the structure ones then the forward ones."""
+    return STRUCTURE + [case[:4] for case in FORWARD]
+
+
+def digest(items):
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+
+def describe(model):
+    """What a structure case compares, in JSON-ready form."""
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    total = sum(int(np.prod(w.shape)) for w in model.weights)
+    layer_list = [[layer.name, type(layer).__name__] for layer in model.layers]
+    weight_list = [[w.path, list(w.shape)] for w in model.weights]
+    return {
+        "total": total,
+        "trainable": trainable,
+        "output_shape": list(model.output.shape),
+        "layers": len(layer_list),
+        "layer_digest": digest(layer_list),
+        "weights": len(weight_list),
+        "weight_digest": digest(weight_list),
+    }
+
+
+def describe_lists(model):
+    """The full lists behind the digests (for finding the first difference by hand)."""
+    return (
+        [[layer.name, type(layer).__name__] for layer in model.layers],
+        [[w.path, list(w.shape)] for w in model.weights],
+    )
+
+
+def deterministic_weights(model):
+    """Weights fixed by each variable's name, shape and position: kernels scaled by their fan-in
+    so activations stay of order one through a deep network; variances and scales near one."""
+    values = []
+    for index, w in enumerate(model.weights):
+        shape = tuple(w.shape)
+        n = int(np.prod(shape)) if shape else 1
+        wave = np.sin(np.arange(n, dtype=np.float64) * 0.7 + 1.3 * index).reshape(shape)
+        name = w.name
+        if "variance" in name:
+            value = 1.0 + 0.2 * np.abs(wave)
+        elif name == "count":
+            value = np.full(shape, 1.0)
+        elif name == "gamma" or name == "scale":
+            value = 1.0 + 0.1 * wave
+        elif "kernel" in name or name == "embeddings":
+            fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+            if name == "depthwise_kernel":
+                fan_in = int(np.prod(shape[:-2]))
+            value = wave * (1.7 / np.sqrt(max(fan_in, 1)))
+        else:
+            value = 0.05 * wave
+        values.append(value.astype(np.dtype(str(w.dtype)) if "float" in str(w.dtype) else value))
+    return values
+
+
+def forward_input(shape):
+    n = int(np.prod(shape))
+    return (np.cos(np.arange(n) * 0.37) * 0.8).reshape(shape).astype("float32")
+
+
+def preprocess_inputs():
+    """(label, array, data_format) inputs for preprocess_input: 4-D and 3-D, both layouts."""
+    base = (np.arange(2 * 3 * 4 * 3, dtype=np.float64) * 7.3 % 255.0).reshape(2, 3, 4, 3)
+    return [
+        ("nhwc", base.astype("float32"), "channels_last"),
+        ("hwc", base[0].astype("float32"), "channels_last"),
+        ("nchw", base.transpose(0, 3, 1, 2).astype("float32"), "channels_first"),
+        ("chw", base[0].transpose(2, 0, 1).astype("float32"), "channels_first"),
+        ("uint8", base.astype("uint8"), "channels_last"),
+    ]
