@@ -15,6 +15,7 @@ import numpy as np
 
 FIXTURE = "keras3_applications.json"
 
+# fmt: off
 # (case id, module, builder, keyword arguments)
 STRUCTURE = [
     ("vgg16_top10", "vgg16", "VGG16", {"weights": None, "input_shape": (32, 32, 3), "classes": 10}),
@@ -27,34 +28,54 @@ STRUCTURE = [
     ("resnet50v2_default", "resnet_v2", "ResNet50V2", {"weights": None}),
     ("resnet101v2_notop_max", "resnet_v2", "ResNet101V2", {"weights": None, "include_top": False, "pooling": "max"}),
     ("resnet152v2_top7", "resnet_v2", "ResNet152V2", {"weights": None, "classes": 7}),
+    ("mobilenet_default", "mobilenet", "MobileNet", {"weights": None}),
+    ("mobilenet_a050_dm2", "mobilenet", "MobileNet",
+     {"weights": None, "alpha": 0.5, "depth_multiplier": 2, "input_shape": (160, 160, 3), "classes": 12}),
+    ("mobilenet_notop_avg", "mobilenet", "MobileNet", {"weights": None, "include_top": False, "pooling": "avg"}),
+    ("mobilenetv2_default", "mobilenet_v2", "MobileNetV2", {"weights": None}),
+    ("mobilenetv2_a140_96", "mobilenet_v2", "MobileNetV2",
+     {"weights": None, "alpha": 1.4, "input_shape": (96, 96, 3), "classes": 3}),
+    ("mobilenetv2_a035_notop", "mobilenet_v2", "MobileNetV2",
+     {"weights": None, "alpha": 0.35, "include_top": False, "input_shape": (96, 96, 3)}),
+    ("mobilenetv3small_default", "mobilenet_v3", "MobileNetV3Small", {"weights": None}),
+    ("mobilenetv3small_min_a075", "mobilenet_v3", "MobileNetV3Small",
+     {"weights": None, "minimalistic": True, "alpha": 0.75, "include_top": False, "pooling": "max"}),
+    ("mobilenetv3large_default", "mobilenet_v3", "MobileNetV3Large",
+     {"weights": None, "input_shape": (224, 224, 3), "classes": 10, "include_preprocessing": False}),
+    ("mobilenetv3large_a125_notop", "mobilenet_v3", "MobileNetV3Large",
+     {"weights": None, "alpha": 1.25, "include_top": False, "pooling": "avg", "dropout_rate": 0.0}),
+    ("densenet121_default", "densenet", "DenseNet121", {"weights": None}),
+    ("densenet169_notop", "densenet", "DenseNet169", {"weights": None, "include_top": False, "pooling": "avg"}),
+    ("densenet201_top10", "densenet", "DenseNet201", {"weights": None, "classes": 10, "input_shape": (64, 64, 3)}),
 ]
 
 # (case id, module, builder, keyword arguments, input shape with batch)
 FORWARD = [
-    (
-        "vgg16_fwd",
-        "vgg16",
-        "VGG16",
-        {"weights": None, "input_shape": (32, 32, 3), "classes": 5, "classifier_activation": None},
-        (2, 32, 32, 3),
-    ),
-    (
-        "resnet50_fwd",
-        "resnet50",
-        "ResNet50",
-        {"weights": None, "input_shape": (32, 32, 3), "classes": 6, "classifier_activation": None},
-        (2, 32, 32, 3),
-    ),
-    (
-        "resnet50v2_fwd",
-        "resnet_v2",
-        "ResNet50V2",
-        {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (40, 32, 3)},
-        (1, 40, 32, 3),
-    ),
+    ("vgg16_fwd", "vgg16", "VGG16",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 5, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("resnet50_fwd", "resnet50", "ResNet50",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 6, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("resnet50v2_fwd", "resnet_v2", "ResNet50V2",
+     {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (40, 32, 3)}, (1, 40, 32, 3)),
+    ("mobilenet_fwd", "mobilenet", "MobileNet",
+     {"weights": None, "alpha": 0.25, "input_shape": (32, 32, 3), "classes": 4, "classifier_activation": None},
+     (2, 32, 32, 3)),
+    ("mobilenetv2_fwd", "mobilenet_v2", "MobileNetV2",
+     {"weights": None, "alpha": 0.35, "input_shape": (33, 35, 3), "classes": 4, "classifier_activation": None},
+     (2, 33, 35, 3)),
+    ("mobilenetv3small_fwd", "mobilenet_v3", "MobileNetV3Small",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 4, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("mobilenetv3large_fwd", "mobilenet_v3", "MobileNetV3Large",
+     {"weights": None, "minimalistic": True, "include_top": False, "pooling": "avg"}, (1, 40, 48, 3)),
+    ("densenet121_fwd", "densenet", "DenseNet121",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 3, "classifier_activation": None}, (2, 32, 32, 3)),
 ]
 
-PREPROCESS_MODULES = ["imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2"]
+PREPROCESS_MODULES = [
+    "imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3",
+    "densenet",
+]
+# fmt: on
 
 
 def all_cases():

@@ -91,13 +91,13 @@ def make_model(img_input: Any, input_tensor: Any, outputs: Any, name: str) -> Mo
     return Model(inputs, outputs, name=name)
 
 
-def download_weights(file_name: str, url: str, file_hash: str) -> str:
+def download_weights(file_name: str, url: str, file_hash: str | None) -> str:
     """Keras's pretrained weight file from `url` into ``~/.keras/models``; an OSError that names
     the file and where to put it by hand when it cannot be downloaded."""
     return get_file(file_name, url, cache_subdir="models", file_hash=file_hash)
 
 
-def load_weights(model: Model, weights: Any, imagenet_file: tuple[str, str, str] | None) -> Model:
+def load_weights(model: Model, weights: Any, imagenet_file: tuple[str, str, str | None] | None) -> Model:
     """`weights` into `model`: the ImageNet file (name, URL, hash) for "imagenet", else a path."""
     if weights == "imagenet":
         if imagenet_file is not None:
