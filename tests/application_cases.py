@@ -47,6 +47,45 @@ STRUCTURE = [
     ("densenet121_default", "densenet", "DenseNet121", {"weights": None}),
     ("densenet169_notop", "densenet", "DenseNet169", {"weights": None, "include_top": False, "pooling": "avg"}),
     ("densenet201_top10", "densenet", "DenseNet201", {"weights": None, "classes": 10, "input_shape": (64, 64, 3)}),
+    ("efficientnetb0_default", "efficientnet", "EfficientNetB0", {"weights": None}),
+    ("efficientnetb1_notop", "efficientnet", "EfficientNetB1", {"weights": None, "include_top": False}),
+    ("efficientnetb2_top10", "efficientnet", "EfficientNetB2", {"weights": None, "classes": 10}),
+    ("efficientnetb3_notop_avg", "efficientnet", "EfficientNetB3",
+     {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (64, 64, 3)}),
+    ("efficientnetb4_notop_max", "efficientnet", "EfficientNetB4",
+     {"weights": None, "include_top": False, "pooling": "max", "input_shape": (64, 64, 3)}),
+    ("efficientnetb5_top3", "efficientnet", "EfficientNetB5", {"weights": None, "classes": 3}),
+    ("efficientnetb6_notop", "efficientnet", "EfficientNetB6", {"weights": None, "include_top": False}),
+    ("efficientnetb7_default", "efficientnet", "EfficientNetB7", {"weights": None}),
+    ("efficientnetv2b0_default", "efficientnet_v2", "EfficientNetV2B0", {"weights": None}),
+    ("efficientnetv2b1_notop", "efficientnet_v2", "EfficientNetV2B1",
+     {"weights": None, "include_top": False, "pooling": "avg"}),
+    ("efficientnetv2b2_top10", "efficientnet_v2", "EfficientNetV2B2", {"weights": None, "classes": 10}),
+    ("efficientnetv2b3_noprep", "efficientnet_v2", "EfficientNetV2B3",
+     {"weights": None, "include_preprocessing": False, "include_top": False}),
+    ("efficientnetv2s_default", "efficientnet_v2", "EfficientNetV2S", {"weights": None}),
+    ("efficientnetv2m_notop", "efficientnet_v2", "EfficientNetV2M", {"weights": None, "include_top": False}),
+    ("efficientnetv2l_top5", "efficientnet_v2", "EfficientNetV2L",
+     {"weights": None, "classes": 5, "input_shape": (96, 96, 3)}),
+    ("xception_default", "xception", "Xception", {"weights": None}),
+    ("xception_notop_avg", "xception", "Xception",
+     {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (71, 71, 3)}),
+    ("inceptionv3_default", "inception_v3", "InceptionV3", {"weights": None}),
+    ("inceptionv3_notop_max", "inception_v3", "InceptionV3", {"weights": None, "include_top": False, "pooling": "max"}),
+    ("inceptionresnetv2_default", "inception_resnet_v2", "InceptionResNetV2", {"weights": None}),
+    ("inceptionresnetv2_notop_avg", "inception_resnet_v2", "InceptionResNetV2",
+     {"weights": None, "include_top": False, "pooling": "avg", "input_shape": (75, 75, 3)}),
+    ("convnexttiny_default", "convnext", "ConvNeXtTiny", {"weights": None}),
+    ("convnextsmall_notop_avg", "convnext", "ConvNeXtSmall", {"weights": None, "include_top": False, "pooling": "avg"}),
+    ("convnextbase_top10", "convnext", "ConvNeXtBase",
+     {"weights": None, "classes": 10, "input_shape": (64, 64, 3), "include_preprocessing": False}),
+    ("convnextlarge_notop_max", "convnext", "ConvNeXtLarge", {"weights": None, "include_top": False, "pooling": "max"}),
+    ("convnextxlarge_notop", "convnext", "ConvNeXtXLarge", {"weights": None, "include_top": False}),
+    ("nasnetmobile_default", "nasnet", "NASNetMobile", {"weights": None}),
+    ("nasnetmobile_notop_avg", "nasnet", "NASNetMobile", {"weights": None, "include_top": False, "pooling": "avg"}),
+    ("nasnetlarge_default", "nasnet", "NASNetLarge", {"weights": None}),
+    ("nasnetlarge_notop_max", "nasnet", "NASNetLarge",
+     {"weights": None, "include_top": False, "pooling": "max", "input_shape": (64, 64, 3)}),
 ]
 
 # (case id, module, builder, keyword arguments, input shape with batch)
@@ -69,11 +108,28 @@ FORWARD = [
      {"weights": None, "minimalistic": True, "include_top": False, "pooling": "avg"}, (1, 40, 48, 3)),
     ("densenet121_fwd", "densenet", "DenseNet121",
      {"weights": None, "input_shape": (32, 32, 3), "classes": 3, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("efficientnetb0_fwd", "efficientnet", "EfficientNetB0",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 3, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("efficientnetv2b0_fwd", "efficientnet_v2", "EfficientNetV2B0",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 3, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("efficientnetv2s_fwd", "efficientnet_v2", "EfficientNetV2S",
+     {"weights": None, "include_top": False, "pooling": "avg"}, (1, 32, 36, 3)),
+    ("xception_fwd", "xception", "Xception",
+     {"weights": None, "input_shape": (71, 71, 3), "classes": 3, "classifier_activation": None}, (1, 71, 71, 3)),
+    ("inceptionv3_fwd", "inception_v3", "InceptionV3",
+     {"weights": None, "input_shape": (75, 75, 3), "classes": 3, "classifier_activation": None}, (1, 75, 75, 3)),
+    ("inceptionresnetv2_fwd", "inception_resnet_v2", "InceptionResNetV2",
+     {"weights": None, "include_top": False, "pooling": "max"}, (1, 75, 80, 3)),
+    ("convnexttiny_fwd", "convnext", "ConvNeXtTiny",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 3, "classifier_activation": None}, (2, 32, 32, 3)),
+    ("nasnetmobile_fwd", "nasnet", "NASNetMobile",
+     {"weights": None, "input_shape": (32, 32, 3), "classes": 3, "classifier_activation": None}, (2, 32, 32, 3)),
 ]
 
 PREPROCESS_MODULES = [
     "imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3",
-    "densenet",
+    "densenet", "efficientnet", "efficientnet_v2", "xception", "inception_v3", "inception_resnet_v2",
+    "convnext", "nasnet",
 ]
 # fmt: on
 
@@ -92,7 +148,7 @@ def describe(model):
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     total = sum(int(np.prod(w.shape)) for w in model.weights)
     layer_list = [[layer.name, type(layer).__name__] for layer in model.layers]
-    weight_list = [[w.path, list(w.shape)] for w in model.weights]
+    weight_list = [[_layer_and_name(w.path), list(w.shape)] for w in model.weights]
     return {
         "total": total,
         "trainable": trainable,
@@ -108,8 +164,14 @@ def describe_lists(model):
     """The full lists behind the digests (for finding the first difference by hand)."""
     return (
         [[layer.name, type(layer).__name__] for layer in model.layers],
-        [[w.path, list(w.shape)] for w in model.weights],
+        [[_layer_and_name(w.path), list(w.shape)] for w in model.weights],
     )
+
+
+def _layer_and_name(path):
+    """A variable's path without the name scopes Keras's NASNet opens around its layers
+    (dagnet has no backend.name_scope): "layer/variable"."""
+    return "/".join(path.split("/")[-2:])
 
 
 def deterministic_weights(model):
@@ -134,7 +196,7 @@ def deterministic_weights(model):
             value = wave * (1.7 / np.sqrt(max(fan_in, 1)))
         else:
             value = 0.05 * wave
-        values.append(value.astype(np.dtype(str(w.dtype)) if "float" in str(w.dtype) else value))
+        values.append(np.asarray(value, dtype=str(w.dtype)))
     return values
 
 

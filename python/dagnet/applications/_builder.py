@@ -69,14 +69,13 @@ def classifier_head(
     weights: Any,
     avg_name: str | None = "avg_pool",
     max_name: str | None = "max_pool",
-    dropout: float | None = None,
+    top_avg_name: str | None = "",
 ) -> Any:
     """The common top: global average pooling then a `predictions` Dense, or the optional
-    pooling of a feature extractor."""
+    pooling of a feature extractor. The pooling layers' names vary by family (None = automatic;
+    `top_avg_name` "" = the same as `avg_name`)."""
     if include_top:
-        x = layers.GlobalAveragePooling2D(name=avg_name)(x)
-        if dropout:
-            x = layers.Dropout(dropout, name="top_dropout")(x)
+        x = layers.GlobalAveragePooling2D(name=avg_name if top_avg_name == "" else top_avg_name)(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
         return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     if pooling == "avg":

@@ -13,7 +13,7 @@ __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "decode_predictions", "p
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
 # blocks -> (family, hash with top, hash without)
-_WEIGHTS = {
+_WEIGHTS: dict[tuple[int, ...], tuple[str, str, str]] = {
     (6, 12, 24, 16): ("densenet121", "9d60b8095a5708f2dcce2bca79d332c7", "30ee3e1110167f948a6b9946edeeb738"),
     (6, 12, 32, 32): ("densenet169", "d699b8f76981ab1b30698df4c175e90b", "b8c4d4c20dd625c148057b9ff1c1176b"),
     (6, 12, 48, 32): ("densenet201", "1ceb130c1ea1b78c3bf6114dbdfd8807", "c13680b51ded0fb44dff2d8f86ac8bb1"),
