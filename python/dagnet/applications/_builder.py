@@ -12,23 +12,36 @@ from .._get_file import get_file
 from ..models import Model
 from . import imagenet_utils
 
+# Keras's families word these two errors slightly differently; each family passes its own.
+_WEIGHTS_TEXT = (
+    "The `weights` argument should be either `None` (random initialization), {q}imagenet{q} "
+    "(pre-training on ImageNet), or the path to the weights file to be loaded."
+)
+WEIGHTS_QUOTED = _WEIGHTS_TEXT.format(q="'")
+WEIGHTS_TICKED = _WEIGHTS_TEXT.format(q="`")
+CLASSES_TOP_EQ_DOUBLE = (
+    'If using `weights="imagenet"` with `include_top=True`, `classes` should be 1000. Received classes={classes}'
+)
+CLASSES_TOP_EQ = (
+    "If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  Received classes={classes}"
+)
 
-def check_weights(weights: Any, include_top: bool, classes: int, allowed: tuple = ("imagenet",)) -> None:
-    """Keras's two argument checks: `weights` is None, a known name or an existing file, and
-    ImageNet weights with a classifier need 1000 classes."""
-    if not (
-        weights is None or weights in allowed or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))
-    ):
-        raise ValueError(
-            "The `weights` argument should be either `None` (random initialization), 'imagenet' "
-            "(pre-training on ImageNet), or the path to the weights file to be loaded.  "
-            f"Received: weights={weights}"
-        )
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(
-            "If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  "
-            f"Received classes={classes}"
-        )
+
+def check_weights(
+    weights: Any,
+    include_top: bool,
+    classes: int,
+    weights_message: str = WEIGHTS_QUOTED + "  Received: weights={weights}",
+    classes_message: str = CLASSES_TOP_EQ,
+) -> None:
+    """Keras's two argument checks: `weights` is None, "imagenet" or an existing file, and
+    ImageNet weights with a classifier need 1000 classes. The messages are format strings
+    over `weights` and `classes`."""
+    is_file = isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
+    if not (weights is None or (isinstance(weights, str) and weights == "imagenet") or is_file):
+        raise ValueError(weights_message.format(weights=weights))
+    if isinstance(weights, str) and weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(classes_message.format(classes=classes))
 
 
 def image_input(input_tensor: Any, input_shape: tuple) -> Any:

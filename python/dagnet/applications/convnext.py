@@ -174,7 +174,13 @@ def ConvNeXt(
             "ConvNeXt does not support the `channels_first` image data format. Switch to `channels_last` by "
             "editing your local config file at ~/.keras/keras.json"
         )
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights,
+        include_top,
+        classes,
+        weights_message=_builder.WEIGHTS_TICKED,
+        classes_message=_builder.CLASSES_TOP_EQ_DOUBLE,
+    )
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights,

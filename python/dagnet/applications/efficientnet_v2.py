@@ -205,7 +205,13 @@ def EfficientNetV2(
     variant = variant or name
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS[variant]
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights,
+        include_top,
+        classes,
+        weights_message=_builder.WEIGHTS_TICKED + "Received: weights={weights}",
+        classes_message='If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000',
+    )
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights,

@@ -219,5 +219,5 @@ def validate_activation(classifier_activation: Any, weights: Any) -> None:
         raise ValueError(
             "Only `None` and `softmax` activations are allowed for the `classifier_activation` argument when "
             "using pretrained weights, with `include_top=True`; Received: "
-            f"classifier_activation={classifier_activation}"
+            f"classifier_activation={activation}"
         )

@@ -85,7 +85,13 @@ def InceptionResNetV2(
     name: str = "inception_resnet_v2",
 ) -> Model:
     """InceptionResNetV2 (299x299 inputs by default, at least 75x75)."""
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights,
+        include_top,
+        classes,
+        weights_message=_builder.WEIGHTS_TICKED,
+        classes_message=_builder.CLASSES_TOP_EQ_DOUBLE,
+    )
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=299, min_size=75, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights,

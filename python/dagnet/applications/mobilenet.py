@@ -40,7 +40,9 @@ def MobileNet(
     name: str | None = None,
 ) -> Model:
     """MobileNet with width multiplier `alpha` and `depth_multiplier`."""
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights, include_top, classes, weights_message=_builder.WEIGHTS_QUOTED + " Received weights={weights}"
+    )
     sizes = (128, 160, 192, 224)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,

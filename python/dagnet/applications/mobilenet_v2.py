@@ -76,7 +76,16 @@ def MobileNetV2(
     name: str | None = None,
 ) -> Model:
     """MobileNetV2 with width multiplier `alpha`."""
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights,
+        include_top,
+        classes,
+        weights_message=_builder.WEIGHTS_TICKED + "  Received `weights={weights}`",
+        classes_message=(
+            'If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000. '
+            "Received `classes={classes}`"
+        ),
+    )
     _check_input_tensor(input_shape, input_tensor)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,

@@ -109,7 +109,16 @@ def MobileNetV3(
     name: str | None = None,
 ) -> Model:
     """The MobileNetV3 graph over `blocks` (see _SMALL / _LARGE)."""
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights,
+        include_top,
+        classes,
+        weights_message=_builder.WEIGHTS_TICKED + "  Received weights={weights}",
+        classes_message=(
+            'If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000.  '
+            "Received classes={classes}"
+        ),
+    )
     input_shape = _input_shape(input_shape, input_tensor)
     row_axis, col_axis = (0, 1) if backend.image_data_format() == "channels_last" else (1, 2)
     rows, cols = input_shape[row_axis], input_shape[col_axis]

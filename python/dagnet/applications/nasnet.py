@@ -49,7 +49,13 @@ def NASNet(
             "NASNet does not support the `channels_first` image data format. Switch to `channels_last` by "
             "editing your local config file at ~/.keras/keras.json"
         )
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(
+        weights,
+        include_top,
+        classes,
+        weights_message=_builder.WEIGHTS_TICKED,
+        classes_message='If using `weights` as `"imagenet"` with `include_top` as true, `classes` should be 1000',
+    )
     if isinstance(input_shape, tuple) and None in input_shape and weights == "imagenet":
         raise ValueError(
             "When specifying the input shape of a NASNet and loading `ImageNet` weights, the input_shape argument "

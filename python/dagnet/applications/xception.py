@@ -49,7 +49,7 @@ def Xception(
     name: str = "xception",
 ) -> Model:
     """Xception (299x299 inputs by default, at least 71x71)."""
-    _builder.check_weights(weights, include_top, classes)
+    _builder.check_weights(weights, include_top, classes, weights_message=_builder.WEIGHTS_QUOTED)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=299, min_size=71, data_format=backend.image_data_format(),
         require_flatten=include_top, weights=weights,
