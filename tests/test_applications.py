@@ -60,3 +60,16 @@ def test_preprocess_input_matches_keras(module):
                 inp = dagnet.Input(x.shape[1:])
                 sym = dagnet.Model(inp, fn(inp, data_format=data_format, **extra))
                 np.testing.assert_allclose(sym.predict(x, verbose=0), want, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("case_id", ["mobilenetv2_default", "efficientnetb0_default", "nasnetmobile_notop_avg"])
+def test_summary_totals_match_keras(case_id):
+    _, module, builder, kwargs = next(c for c in C.STRUCTURE if c[0] == case_id)
+    model = build(module, builder, kwargs)
+    lines = []
+    model.summary(print_fn=lambda line, *args, **kw: lines.append(line))
+    text = "\n".join(lines)
+    total, trainable = KERAS["structure"][case_id]["total"], KERAS["structure"][case_id]["trainable"]
+    assert f"Total params: {total:,} " in text
+    assert f"Trainable params: {trainable:,} " in text
+    assert f"Non-trainable params: {total - trainable:,} " in text
