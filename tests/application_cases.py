@@ -202,6 +202,15 @@ IMAGENET = [
     ("nasnetmobile_top", "nasnet", "NASNetMobile", {}),
 ]
 
+# Weight files written by Keras 3 (legacy tf.keras .h5 as the ImageNet files are, and .weights.h5)
+# holding `pattern_weights`; fixtures/keras3_applications_<id>.<format>.gz.
+WEIGHT_FILES = [
+    ("mobilenet_a025", "mobilenet", "MobileNet",
+     {"weights": None, "alpha": 0.25, "include_top": False, "input_shape": (32, 32, 3)}),
+    ("mobilenetv3small_min", "mobilenet_v3", "MobileNetV3Small",
+     {"weights": None, "alpha": 0.75, "minimalistic": True, "include_top": False, "input_shape": (32, 32, 3)}),
+]
+
 PREPROCESS_MODULES = [
     "imagenet_utils", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3",
     "densenet", "efficientnet", "efficientnet_v2", "xception", "inception_v3", "inception_resnet_v2",
@@ -272,6 +281,18 @@ def deterministic_weights(model):
             value = wave * (1.7 / np.sqrt(max(fan_in, 1)))
         else:
             value = 0.05 * wave
+        values.append(np.asarray(value, dtype=str(w.dtype)))
+    return values
+
+
+def pattern_weights(model):
+    """Weights that tell variables apart (a level per position) and compress well, for the
+    weight-file fixtures."""
+    values = []
+    for index, w in enumerate(model.weights):
+        shape = tuple(w.shape)
+        n = int(np.prod(shape)) if shape else 1
+        value = (index % 13 + 1) * 0.01 + (np.arange(n) % 5).reshape(shape) * 0.001
         values.append(np.asarray(value, dtype=str(w.dtype)))
     return values
 

@@ -3,6 +3,7 @@ tests/fixtures/make/keras3_applications.py), weights="imagenet" asking get_file 
 file (same name, URL, folder and hash) and loading it, a clear error offline (no hang), weights
 from a file path, input_tensor, decode_predictions, and the package's exports."""
 
+import gzip
 import importlib
 import json
 import os
@@ -178,3 +179,21 @@ def test_exports():
                    "convnext", "nasnet", "imagenet_utils"]:  # fmt: skip
         mod = getattr(applications, module)
         assert callable(mod.preprocess_input) and callable(mod.decode_predictions), module
+
+
+@pytest.mark.parametrize("suffix", ["h5", "weights.h5"])
+@pytest.mark.parametrize("case", C.WEIGHT_FILES, ids=[c[0] for c in C.WEIGHT_FILES])
+def test_keras_weight_files_load(case, suffix, tmp_path):
+    """A weights file Keras 3 wrote for the same model (the legacy .h5 layout of the ImageNet
+    downloads, and .weights.h5) loads through `weights=path` into the right variables."""
+    case_id, module, name, kwargs = case
+    packed = os.path.join(os.path.dirname(__file__), "fixtures", f"keras3_applications_{case_id}.{suffix}.gz")
+    path = tmp_path / f"{case_id}.{suffix}"
+    with gzip.open(packed, "rb") as src:
+        path.write_bytes(src.read())
+    dagnet.utils.clear_session()
+    model = builder(module, name)(**{**kwargs, "weights": str(path)})
+    want = C.pattern_weights(model)
+    assert len(model.get_weights()) == len(want)
+    for got, expected in zip(model.get_weights(), want):
+        np.testing.assert_array_equal(got, expected)
