@@ -235,6 +235,7 @@ def describe(model):
     layer_list = [[layer.name, type(layer).__name__] for layer in model.layers]
     weight_list = [[_layer_and_name(w.path), list(w.shape)] for w in model.weights]
     return {
+        "edge_digest": digest(edges(model)),
         "total": total,
         "trainable": trainable,
         "output_shape": list(model.output.shape),
@@ -251,6 +252,18 @@ def describe_lists(model):
         [[layer.name, type(layer).__name__] for layer in model.layers],
         [[_layer_and_name(w.path), list(w.shape)] for w in model.weights],
     )
+
+
+def edges(model):
+    """Each layer's inputs, by producing layer, in order: the graph's connectivity (tensor
+    operators such as `x + y` are operations, not layers, in both libraries: named "op")."""
+    names = {id(layer): layer.name for layer in model.layers}
+    result = []
+    for layer in model.layers:
+        for node in layer._inbound_nodes:
+            sources = [names.get(id(t._keras_history[0]), "op") for t in node.input_tensors]
+            result.append([layer.name, sources])
+    return result
 
 
 def _layer_and_name(path):
