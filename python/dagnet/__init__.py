@@ -12,6 +12,7 @@ to the native graph that models lower into.
 from . import (
     _engine,
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -72,6 +73,7 @@ __all__ = [
     "models",
     "ops",
     "activations",
+    "applications",
     "initializers",
     "constraints",
     "regularizers",
