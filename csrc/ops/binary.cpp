@@ -1,5 +1,7 @@
 // Elementwise ops with NumPy broadcasting:
-//   binary(a, b) attr kind: add subtract multiply divide maximum minimum power (and the
+//   binary(a, b) attr kind: add subtract multiply divide maximum minimum power arctan2 (float
+//     operands only), bitwise_and bitwise_or bitwise_xor left_shift right_shift gcd lcm
+//     (integer operands only, no gradient) (and the
 //     comparisons equal not_equal less less_equal greater greater_equal, which give 0/1
 //     in the inputs' dtype and no gradient)
 //   where(cond, a, b): a where cond != 0 else b (cond in a's dtype)
@@ -78,7 +80,11 @@ void register_binary_ops() {
   binary.attrs = {{"kind", AttrType::String}};
   binary.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_same_dtype(0, 2);
-    cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    const BinaryKind kind = cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    if (kind == BinaryKind::Arctan2) ctx.require_float(0);
+    if (is_integer_only(kind))
+      ctx.require(!is_floating(ctx.dtype(0)), ctx.attrs().get_string("kind", "add"),
+                  " needs integer operands (int32 or int64), got ", dtype_name(ctx.dtype(0)));
     return {{broadcast_shapes({ctx.shape(0), ctx.shape(1)}, ctx), ctx.dtype(0)}};
   };
   binary.prepare = [](const PrepareContext& ctx) {

@@ -33,6 +33,14 @@ enum class BinaryKind {
   Maximum,
   Minimum,
   Power,
+  Arctan2,  // float operands only (the shape rule refuses integers)
+  BitwiseAnd,  // these six: integer operands only
+  BitwiseOr,
+  BitwiseXor,
+  LeftShift,
+  RightShift,
+  Gcd,
+  Lcm,
   Equal,
   NotEqual,
   Less,
@@ -57,9 +65,18 @@ enum class UnaryKind {
   Floor,
   Round,
   Rsqrt,
-  Erf
+  Erf,
+  Erfc,
+  Erfinv,
+  Asin,
+  Acos,
+  Atan,
+  Asinh,
+  Acosh,
+  Atanh
 };
 BinaryKind parse_binary(const std::string& name);  // throws a Value error listing the kinds
+bool is_integer_only(BinaryKind kind);  // bitwise_*, shifts, gcd, lcm
 UnaryKind parse_unary(const std::string& name);
 
 // normalize / normalize_grad (ops/normalization_layout.h has the formulas): the normalized

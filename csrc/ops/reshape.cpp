@@ -5,6 +5,7 @@
 //   reshape_like(y, like)      y's data with like's shape (like read for its shape only)
 //   merge_leading_axes(x)      (B, T, ...) -> (B*T, ...)        TimeDistributed's fold
 //   split_leading_axes(y, like) (B*T, ...) -> (B, T, ...) with B, T from like
+//   stop_gradient(x)           x itself, a constant to autodiff (keras.ops.stop_gradient)
 #include <cstring>
 
 #include "ops/dispatch.h"
@@ -129,6 +130,13 @@ void register_reshape_ops() {
     return std::vector<ValueId>{gb.emit("merge_leading_axes", {grads[0]}), kNoValue};
   };
   register_op(std::move(split));
+
+  OpDef stop = shape_op("stop_gradient", 1);
+  stop.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> { return {{ctx.shape(0), ctx.dtype(0)}}; };
+  stop.backward = [](GradBuilder&, const Node&, const std::vector<ValueId>&) {
+    return std::vector<ValueId>{kNoValue};  // nothing flows back through it
+  };
+  register_op(std::move(stop));
 }
 
 }  // namespace dagnet

@@ -8,28 +8,42 @@ at once in the engine and returns NumPy.
 
 from . import image as image  # keras.ops.image
 from ._dispatch import convert_to_numpy, convert_to_tensor, op, shape
+from .array_extra import *  # noqa: F401,F403
+from .array_extra import __all__ as _array_extra_all
 from .array_ops import *  # noqa: F401,F403
 from .array_ops import __all__ as _array_all
 from .attention import *  # noqa: F401,F403
 from .attention import __all__ as _attention_all
+from .bitwise import *  # noqa: F401,F403
+from .bitwise import __all__ as _bitwise_all
 from .bucketing import *  # noqa: F401,F403
 from .bucketing import __all__ as _bucketing_all
 from .control_flow import *  # noqa: F401,F403
 from .control_flow import __all__ as _control_flow_all
+from .conv_ops import *  # noqa: F401,F403
+from .conv_ops import __all__ as _conv_ops_all
 from .crossentropy import *  # noqa: F401,F403
 from .crossentropy import __all__ as _crossentropy_all
 from .einsum_ops import *  # noqa: F401,F403
 from .einsum_ops import __all__ as _einsum_all
+from .elementwise_extra import *  # noqa: F401,F403
+from .elementwise_extra import __all__ as _elementwise_extra_all
 from .elementwise_more import *  # noqa: F401,F403
 from .elementwise_more import __all__ as _elementwise_more_all
 from .gather import *  # noqa: F401,F403
 from .gather import __all__ as _gather_all
+from .identity_ops import *  # noqa: F401,F403
+from .identity_ops import __all__ as _identity_ops_all
+from .inverse_trig import *  # noqa: F401,F403
+from .inverse_trig import __all__ as _inverse_trig_all
 from .layout_more import *  # noqa: F401,F403
 from .layout_more import __all__ as _layout_more_all
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
 from .math_more import *  # noqa: F401,F403
 from .math_more import __all__ as _math_more_all
+from .nan_reductions import *  # noqa: F401,F403
+from .nan_reductions import __all__ as _nan_reductions_all
 from .nn import *  # noqa: F401,F403
 from .nn import __all__ as _nn_all
 from .normalization import *  # noqa: F401,F403
@@ -40,6 +54,8 @@ from .padding import *  # noqa: F401,F403
 from .padding import __all__ as _padding_all
 from .reductions_more import *  # noqa: F401,F403
 from .reductions_more import __all__ as _reductions_more_all
+from .scatter_ops import *  # noqa: F401,F403
+from .scatter_ops import __all__ as _scatter_ops_all
 from .shape_ops import *  # noqa: F401,F403
 from .shape_ops import __all__ as _shape_all
 from .sorting import *  # noqa: F401,F403
@@ -51,16 +67,24 @@ __all__ = (
     + _math_more_all
     + _order_stats_all
     + _nn_all
+    + _nan_reductions_all
     + _normalization_all
+    + _scatter_ops_all
     + _shape_all
     + _array_all
+    + _array_extra_all
+    + _elementwise_extra_all
+    + _identity_ops_all
     + _attention_all
     + _einsum_all
+    + _bitwise_all
     + _bucketing_all
     + _control_flow_all
+    + _conv_ops_all
     + _crossentropy_all
     + _elementwise_more_all
     + _gather_all
+    + _inverse_trig_all
     + _layout_more_all
     + _padding_all
     + _reductions_more_all
