@@ -60,7 +60,12 @@ def nanvar(builder: GraphBuilder, x: TensorLike, axis: Any = None, keepdims: boo
     """The variance over `axis` of the elements that are not NaN (NaN where all are)."""
     a = _floating(builder, x)
     centre = lowering(nanmean)(builder, a, axis, True)
-    return lowering(nanmean)(builder, lowering(square)(builder, lowering(subtract)(builder, a, centre)), axis, keepdims)
+    # Deviations squared after the NaNs are zeroed, so no NaN meets the square's backward
+    # (0 * NaN); the NaNs are then put back for nanmean to skip.
+    missing = lowering(isnan)(builder, a)
+    deviation = _filled(builder, lowering(subtract)(builder, a, centre), 0.0)
+    squared = lowering(where)(builder, missing, np.asarray(np.nan, a.dtype), lowering(square)(builder, deviation))
+    return lowering(nanmean)(builder, squared, axis, keepdims)
 
 
 @op
