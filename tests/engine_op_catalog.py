@@ -97,6 +97,7 @@ BINARY = (
     "minimum",
     "power",
     "arctan2",  # float operands only
+    "nextafter",  # float operands only
     "equal",
     "not_equal",
     "less",
@@ -149,7 +150,7 @@ def binary_case(draw):
     if kind in INTEGER_BINARY:
         dt = draw(st.sampled_from(INT_DTYPES))
     else:
-        dt = draw(st.sampled_from(FLOAT_DTYPES + (INT_DTYPES if kind != "arctan2" else ())))
+        dt = draw(st.sampled_from(FLOAT_DTYPES + (INT_DTYPES if kind not in ("arctan2", "nextafter") else ())))
     fill = "positive" if dt.startswith("int") else "normal"
     return Case("binary", (Operand(a, dt, fill), Operand(b, dt, fill)), {"kind": kind})
 
@@ -157,7 +158,7 @@ def binary_case(draw):
 def binary_grad_case(draw):
     a, b = broadcast_pair(draw, draw(st.integers(0, 3)))
     dt = float_dtype(draw)
-    fwd = Case("binary", (Operand(a, dt), Operand(b, dt)), {"kind": draw(st.sampled_from(BINARY[:8]))})
+    fwd = Case("binary", (Operand(a, dt), Operand(b, dt)), {"kind": draw(st.sampled_from(BINARY[:9]))})
     (out,) = forward_output_shapes(fwd)
     return grad_of(fwd, "binary_grad", [Operand(out, dt), Operand(a, dt, "positive"), Operand(b, dt, "positive")])
 

@@ -57,11 +57,14 @@ def test_symbolic_matches_keras(name):
     args = list(spec["args"])
     inputs, feeds = [], []
     for position in spec["symbolic"]:
-        array = np.asarray(args[position])
-        x = dagnet.Input(shape=array.shape, dtype=array.dtype.name)
-        inputs.append(x)
-        feeds.append(array[None])
-        args[position] = x[0]
+        arrays = args[position] if isinstance(args[position], tuple) else (args[position],)
+        symbols = []
+        for array in map(np.asarray, arrays):  # a (real, imag) pair: two inputs
+            x = dagnet.Input(shape=array.shape, dtype=array.dtype.name)
+            inputs.append(x)
+            feeds.append(array[None])
+            symbols.append(x[0])
+        args[position] = tuple(symbols) if isinstance(args[position], tuple) else symbols[0]
     result = getattr(ops, spec["op"])(*args, **spec["kwargs"])
     results = list(result) if isinstance(result, (list, tuple)) else [result]
     model = dagnet.Model(inputs, [ops.expand_dims(r, 0) for r in results])

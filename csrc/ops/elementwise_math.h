@@ -16,6 +16,7 @@ namespace dagnet {
 template <typename T>
 DAGNET_HOST_DEVICE inline T apply_binary(BinaryKind k, T a, T b) {
   using std::atan2;
+  using std::nextafter;
   using std::pow;
   if constexpr (std::is_integral_v<T>) {  // defined for every input (ops/convert.h)
     switch (k) {
@@ -43,6 +44,7 @@ DAGNET_HOST_DEVICE inline T apply_binary(BinaryKind k, T a, T b) {
     case BinaryKind::Minimum: return a < b ? a : b;
     case BinaryKind::Power: return static_cast<T>(pow(a, b));
     case BinaryKind::Arctan2: return static_cast<T>(atan2(a, b));
+    case BinaryKind::Nextafter: return static_cast<T>(nextafter(a, b));
     case BinaryKind::BitwiseAnd:  // integer kinds: the shape rule refuses float operands
     case BinaryKind::BitwiseOr:
     case BinaryKind::BitwiseXor:

@@ -42,6 +42,7 @@ BinaryKind parse_binary(const std::string& n) {
   if (n == "minimum") return BinaryKind::Minimum;
   if (n == "power") return BinaryKind::Power;
   if (n == "arctan2") return BinaryKind::Arctan2;
+  if (n == "nextafter") return BinaryKind::Nextafter;
   if (n == "bitwise_and") return BinaryKind::BitwiseAnd;
   if (n == "bitwise_or") return BinaryKind::BitwiseOr;
   if (n == "bitwise_xor") return BinaryKind::BitwiseXor;
@@ -56,7 +57,7 @@ BinaryKind parse_binary(const std::string& n) {
   if (n == "greater") return BinaryKind::Greater;
   if (n == "greater_equal") return BinaryKind::GreaterEqual;
   fail(ErrorKind::Value, "unknown binary kind '", n,
-       "' (add, subtract, multiply, divide, maximum, minimum, power, arctan2, bitwise_and, "
+       "' (add, subtract, multiply, divide, maximum, minimum, power, arctan2, nextafter, bitwise_and, "
        "bitwise_or, bitwise_xor, left_shift, right_shift, gcd, lcm, "
        "equal, not_equal, less, less_equal, greater, greater_equal)");
 }

@@ -33,7 +33,8 @@ enum class BinaryKind {
   Maximum,
   Minimum,
   Power,
-  Arctan2,  // float operands only (the shape rule refuses integers)
+  Arctan2,    // arctan2 and nextafter: float operands only (the shape rule refuses integers)
+  Nextafter,  // no gradient (a step to the next representable value)
   BitwiseAnd,  // these six: integer operands only
   BitwiseOr,
   BitwiseXor,

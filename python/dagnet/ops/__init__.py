@@ -6,7 +6,10 @@ called while a layer is traced it emits into that graph; called on NumPy arrays 
 at once in the engine and returns NumPy.
 """
 
-from . import image as image  # keras.ops.image
+from . import (
+    image as image,  # keras.ops.image
+    linalg as linalg,  # keras.ops.linalg
+)
 from ._dispatch import convert_to_numpy, convert_to_tensor, op, shape
 from .array_extra import *  # noqa: F401,F403
 from .array_extra import __all__ as _array_extra_all
@@ -30,6 +33,8 @@ from .elementwise_extra import *  # noqa: F401,F403
 from .elementwise_extra import __all__ as _elementwise_extra_all
 from .elementwise_more import *  # noqa: F401,F403
 from .elementwise_more import __all__ as _elementwise_more_all
+from .fft_ops import *  # noqa: F401,F403
+from .fft_ops import __all__ as _fft_ops_all
 from .gather import *  # noqa: F401,F403
 from .gather import __all__ as _gather_all
 from .identity_ops import *  # noqa: F401,F403
@@ -38,10 +43,14 @@ from .inverse_trig import *  # noqa: F401,F403
 from .inverse_trig import __all__ as _inverse_trig_all
 from .layout_more import *  # noqa: F401,F403
 from .layout_more import __all__ as _layout_more_all
+from .linalg import *  # noqa: F401,F403
+from .linalg import __all__ as _linalg_all
 from .math import *  # noqa: F401,F403
 from .math import __all__ as _math_all
 from .math_more import *  # noqa: F401,F403
 from .math_more import __all__ as _math_more_all
+from .misc_extra import *  # noqa: F401,F403
+from .misc_extra import __all__ as _misc_extra_all
 from .nan_reductions import *  # noqa: F401,F403
 from .nan_reductions import __all__ as _nan_reductions_all
 from .nn import *  # noqa: F401,F403
@@ -64,9 +73,11 @@ from .sorting import __all__ as _sorting_all
 __all__ = (
     ["convert_to_numpy", "convert_to_tensor", "shape", "op"]
     + _math_all
+    + [n for n in _linalg_all if n != "norm"]
     + _math_more_all
     + _order_stats_all
     + _nn_all
+    + _misc_extra_all
     + _nan_reductions_all
     + _normalization_all
     + _scatter_ops_all
@@ -83,6 +94,7 @@ __all__ = (
     + _conv_ops_all
     + _crossentropy_all
     + _elementwise_more_all
+    + _fft_ops_all
     + _gather_all
     + _inverse_trig_all
     + _layout_more_all
