@@ -254,4 +254,28 @@ CASES = {
     "istft": case("istft", (SEQ[:, :5, :], SEQ[:, 2:7, :]), 4, 2, 4, symbolic=(0,)),
     "istft_length": case("istft", (SEQ[0, :5, :], SEQ[1, :5, :]), 3, 1, 4, length=5, window="hamming"),
     "istft_plain": case("istft", (SEQ[0, :4, :], SEQ[1, :4, :]), 4, 2, 4, window=None, center=False),
+    # pooling_extra.py
+    "adaptive_average_pool": case("adaptive_average_pool", IMG, (4, 2), symbolic=(0,)),
+    "adaptive_average_pool_1d": case("adaptive_average_pool", SEQ, 4),
+    "adaptive_max_pool": case("adaptive_max_pool", IMG, (4, 3), symbolic=(0,)),
+    "adaptive_max_pool_first": case("adaptive_max_pool", IMG.transpose(0, 3, 1, 2), 2, data_format="channels_first"),
+    "unfold": case("unfold", IMG.transpose(0, 3, 1, 2), 2, symbolic=(0,)),
+    "unfold_strided": case("unfold", IMG.transpose(0, 3, 1, 2), (2, 3), dilation=1, padding=1, stride=2),
+    "unfold_dilated": case("unfold", IMG.transpose(0, 3, 1, 2), 2, dilation=2),
+    "fold": case("fold", RNG.standard_normal((2, 12, 20)).astype("float32"), (5, 6), 2, symbolic=(0,)),
+    "fold_strided": case("fold", RNG.standard_normal((2, 6, 9)).astype("float32"), (5, 6), (2, 3), padding=1, stride=2),
+    # functional_extra.py and dynamic_shapes.py (eager-only)
+    "associative_scan": case("associative_scan", lambda a, b: a + b, X, symbolic=(1,)),
+    "associative_scan_reverse": case("associative_scan", lambda a, b: a * b, X, reverse=True, axis=1, symbolic=(1,)),
+    "vectorized_map": case("vectorized_map", lambda row: row * 2.0 + row[0], X, symbolic=(1,)),
+    "nonzero": case("nonzero", INTS, symbolic=()),
+    "unique": case("unique", np.array([3, 1, 3, 2, 1], "int32"), symbolic=()),
+    "unique_all": case(
+        "unique",
+        np.array([3, 1, 3, 2, 1], "int32"),
+        return_index=True,
+        return_inverse=True,
+        return_counts=True,
+        symbolic=(),
+    ),
 }

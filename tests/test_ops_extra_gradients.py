@@ -77,6 +77,10 @@ GRADIENT_CASES = {
     "conv_transpose": lambda x: ops.conv_transpose(image(x), ops.reshape(x[:2, :2], (2, 2, 1, 1)), strides=2),
     "max_pool": lambda x: ops.max_pool(image(x), 2, strides=1, padding="same"),
     "average_pool": lambda x: ops.average_pool(image(x), (2, 3), strides=1, padding="same"),
+    "adaptive_average_pool": lambda x: ops.adaptive_average_pool(image(x), (2, 3)),
+    "adaptive_max_pool": lambda x: ops.adaptive_max_pool(image(x), (2, 3)),
+    "unfold": lambda x: ops.unfold(ops.reshape(x, (1, 1, 3, 4)), 2, padding=1),
+    "fold": lambda x: ops.fold(ops.reshape(x, (1, 4, 3)), (2, 6), 2, stride=(1, 2)),
     "conv1d": lambda x: ops.conv(ops.reshape(x, (1, 4, 3)), ops.reshape(ops.matmul(x[:2], W), (2, 3, 1))),
 }
 
@@ -163,6 +167,12 @@ def test_argument_errors():
         ops.extract_sequences(np.ones((2, 5)), 6, 1)
     with pytest.raises(ValueError, match="nanquantile: q must be"):
         ops.nanquantile(np.ones(3), 1.5)
+    with pytest.raises(ValueError, match="adaptive_average_pool: inputs must have rank 3, 4 or 5"):
+        ops.adaptive_average_pool(np.ones((2, 3)), 2)
+    with pytest.raises(ValueError, match=r"unfold: a 6x6 window \(dilation 1x1\) does not fit"):
+        ops.unfold(np.ones((1, 1, 5, 5)), 6)
+    with pytest.raises(ValueError, match=r"fold: x must be \(N, C \* 4, 16\)"):
+        ops.fold(np.ones((1, 4, 15)), (5, 5), 2)
     with pytest.raises(ValueError, match="histogram: x must be 1-D"):
         ops.histogram(np.ones((2, 2)))
 

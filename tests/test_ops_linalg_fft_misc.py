@@ -155,3 +155,33 @@ def test_nextafter_and_rearrange_errors():
     inputs = dagnet.Input((6, 3))
     model = dagnet.Model(inputs, ops.rearrange(inputs, "b (h w) c -> b c h w", h=2))
     np.testing.assert_array_equal(model.predict(x, verbose=0), x.reshape(2, 2, 3, 3).transpose(0, 3, 1, 2))
+
+
+def test_dynamic_shape_ops_are_eager_only():
+    x = np.array([4, 1, 4, 0, 1, 7], "int32")
+    values, first, inverse, counts = ops.unique(
+        x, sorted=False, return_index=True, return_inverse=True, return_counts=True
+    )
+    np.testing.assert_array_equal(values, [4, 1, 0, 7])  # order of first appearance
+    np.testing.assert_array_equal(first, [0, 1, 3, 5])
+    np.testing.assert_array_equal(values[inverse], x)
+    np.testing.assert_array_equal(counts, [2, 2, 1, 1])
+    np.testing.assert_array_equal(ops.unique(x, size=6, fill_value=-1), [0, 1, 4, 7, -1, -1])
+    np.testing.assert_array_equal(ops.unique(x, size=2), [0, 1])
+    rows = np.array([[1, 2], [1, 2], [0, 3]])
+    np.testing.assert_array_equal(ops.unique(rows, axis=0), [[0, 3], [1, 2]])
+    symbolic = dagnet.Input((3,))
+    with pytest.raises(TypeError, match="nonzero runs eagerly only: its output shape depends on the values"):
+        ops.nonzero(symbolic)
+    with pytest.raises(TypeError, match="unique runs eagerly only"):
+        ops.unique(symbolic)
+
+
+def test_associative_scan_on_a_structure_and_symbolically():
+    x = RNG.standard_normal((4, 3)).astype("float32")
+    out = ops.associative_scan(lambda a, b: (a[0] + b[0], ops.maximum(a[1], b[1])), (x, -x))
+    np.testing.assert_allclose(out[0], np.cumsum(x, 0), rtol=1e-6)
+    np.testing.assert_allclose(out[1], np.maximum.accumulate(-x, 0))
+    inputs = dagnet.Input((3,))
+    model = dagnet.Model(inputs, ops.associative_scan(lambda a, b: a + b, inputs, reverse=True, axis=1))
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.cumsum(x[:, ::-1], 1)[:, ::-1], rtol=1e-5)

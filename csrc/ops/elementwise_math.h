@@ -43,8 +43,14 @@ DAGNET_HOST_DEVICE inline T apply_binary(BinaryKind k, T a, T b) {
     case BinaryKind::Maximum: return a > b ? a : b;
     case BinaryKind::Minimum: return a < b ? a : b;
     case BinaryKind::Power: return static_cast<T>(pow(a, b));
-    case BinaryKind::Arctan2: return static_cast<T>(atan2(a, b));
-    case BinaryKind::Nextafter: return static_cast<T>(nextafter(a, b));
+    case BinaryKind::Arctan2:
+    case BinaryKind::Nextafter:
+      // Float-only kinds (the shape rule refuses integers; no integer overloads on the device).
+      if constexpr (std::is_floating_point_v<T>) {
+        return k == BinaryKind::Arctan2 ? atan2(a, b) : nextafter(a, b);
+      } else {
+        return a;
+      }
     case BinaryKind::BitwiseAnd:  // integer kinds: the shape rule refuses float operands
     case BinaryKind::BitwiseOr:
     case BinaryKind::BitwiseXor:

@@ -27,6 +27,8 @@ from .conv_ops import *  # noqa: F401,F403
 from .conv_ops import __all__ as _conv_ops_all
 from .crossentropy import *  # noqa: F401,F403
 from .crossentropy import __all__ as _crossentropy_all
+from .dynamic_shapes import *  # noqa: F401,F403
+from .dynamic_shapes import __all__ as _dynamic_shapes_all
 from .einsum_ops import *  # noqa: F401,F403
 from .einsum_ops import __all__ as _einsum_all
 from .elementwise_extra import *  # noqa: F401,F403
@@ -35,6 +37,8 @@ from .elementwise_more import *  # noqa: F401,F403
 from .elementwise_more import __all__ as _elementwise_more_all
 from .fft_ops import *  # noqa: F401,F403
 from .fft_ops import __all__ as _fft_ops_all
+from .functional_extra import *  # noqa: F401,F403
+from .functional_extra import __all__ as _functional_extra_all
 from .gather import *  # noqa: F401,F403
 from .gather import __all__ as _gather_all
 from .identity_ops import *  # noqa: F401,F403
@@ -61,6 +65,8 @@ from .order_stats import *  # noqa: F401,F403
 from .order_stats import __all__ as _order_stats_all
 from .padding import *  # noqa: F401,F403
 from .padding import __all__ as _padding_all
+from .pooling_extra import *  # noqa: F401,F403
+from .pooling_extra import __all__ as _pooling_extra_all
 from .reductions_more import *  # noqa: F401,F403
 from .reductions_more import __all__ as _reductions_more_all
 from .scatter_ops import *  # noqa: F401,F403
@@ -95,10 +101,13 @@ __all__ = (
     + _crossentropy_all
     + _elementwise_more_all
     + _fft_ops_all
+    + _dynamic_shapes_all
+    + _functional_extra_all
     + _gather_all
     + _inverse_trig_all
     + _layout_more_all
     + _padding_all
+    + _pooling_extra_all
     + _reductions_more_all
     + _sorting_all
 )
