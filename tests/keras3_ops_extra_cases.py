@@ -278,4 +278,22 @@ CASES = {
         return_counts=True,
         symbolic=(),
     ),
+    # ctc.py
+    "ctc_loss": case(
+        "ctc_loss",
+        np.array([[1, 2, 2, 0], [3, 1, 0, 0], [2, 0, 0, 0]], "int32"),
+        RNG.standard_normal((3, 8, 4)).astype("float32"),
+        np.array([3, 2, 1], "int32"),
+        np.array([8, 6, 5], "int32"),
+        symbolic=(1,),
+    ),
+    "ctc_loss_blank_last": case(
+        "ctc_loss",
+        np.array([[0, 1, 1], [2, 2, 0]], "int32"),
+        RNG.standard_normal((2, 7, 4)).astype("float32"),
+        np.array([3, 2], "int32"),
+        np.array([7, 7], "int32"),
+        mask_index=3,
+        symbolic=(0, 1, 2, 3),
+    ),
 }

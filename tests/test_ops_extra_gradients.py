@@ -81,6 +81,12 @@ GRADIENT_CASES = {
     "adaptive_max_pool": lambda x: ops.adaptive_max_pool(image(x), (2, 3)),
     "unfold": lambda x: ops.unfold(ops.reshape(x, (1, 1, 3, 4)), 2, padding=1),
     "fold": lambda x: ops.fold(ops.reshape(x, (1, 4, 3)), (2, 6), 2, stride=(1, 2)),
+    "ctc_loss": lambda x: ops.ctc_loss(
+        np.array([[1, 2], [3, 3]], "int32"), ops.stack([x, x[::-1] * 0.5]), np.array([2, 2]), np.array([3, 3])
+    ),
+    "ctc_loss_short": lambda x: ops.ctc_loss(
+        np.array([[2, 0]], "int32"), ops.reshape(x, (1, 3, 4)), np.array([1]), np.array([2]), mask_index=3
+    ),
     "conv1d": lambda x: ops.conv(ops.reshape(x, (1, 4, 3)), ops.reshape(ops.matmul(x[:2], W), (2, 3, 1))),
 }
 
@@ -173,6 +179,8 @@ def test_argument_errors():
         ops.unfold(np.ones((1, 1, 5, 5)), 6)
     with pytest.raises(ValueError, match=r"fold: x must be \(N, C \* 4, 16\)"):
         ops.fold(np.ones((1, 4, 15)), (5, 5), 2)
+    with pytest.raises(ValueError, match="ctc_loss: mask_index 4 is not a class of 4"):
+        ops.ctc_loss(np.ones((1, 2), "int32"), np.ones((1, 3, 4)), np.array([2]), np.array([3]), mask_index=4)
     with pytest.raises(ValueError, match="histogram: x must be 1-D"):
         ops.histogram(np.ones((2, 2)))
 

@@ -27,6 +27,8 @@ from .conv_ops import *  # noqa: F401,F403
 from .conv_ops import __all__ as _conv_ops_all
 from .crossentropy import *  # noqa: F401,F403
 from .crossentropy import __all__ as _crossentropy_all
+from .ctc import *  # noqa: F401,F403
+from .ctc import __all__ as _ctc_all
 from .dynamic_shapes import *  # noqa: F401,F403
 from .dynamic_shapes import __all__ as _dynamic_shapes_all
 from .einsum_ops import *  # noqa: F401,F403
@@ -101,6 +103,7 @@ __all__ = (
     + _crossentropy_all
     + _elementwise_more_all
     + _fft_ops_all
+    + _ctc_all
     + _dynamic_shapes_all
     + _functional_extra_all
     + _gather_all
