@@ -296,4 +296,13 @@ CASES = {
         mask_index=3,
         symbolic=(0, 1, 2, 3),
     ),
+    "ctc_decode": case("ctc_decode", RNG.standard_normal((2, 6, 4)).astype("float32"), np.array([6, 4], "int32")),
+    "ctc_decode_no_merge": case(
+        "ctc_decode",
+        RNG.standard_normal((3, 7, 3)).astype("float32"),
+        np.array([7, 5, 0], "int32"),
+        merge_repeated=False,
+        mask_index=2,
+        symbolic=(0, 1),
+    ),
 }

@@ -181,6 +181,8 @@ def test_argument_errors():
         ops.fold(np.ones((1, 4, 15)), (5, 5), 2)
     with pytest.raises(ValueError, match="ctc_loss: mask_index 4 is not a class of 4"):
         ops.ctc_loss(np.ones((1, 2), "int32"), np.ones((1, 3, 4)), np.array([2]), np.array([3]), mask_index=4)
+    with pytest.raises(NotImplementedError, match="ctc_decode: only strategy='greedy' is supported"):
+        ops.ctc_decode(np.ones((1, 3, 4)), np.array([3]), strategy="beam_search")
     with pytest.raises(ValueError, match="histogram: x must be 1-D"):
         ops.histogram(np.ones((2, 2)))
 

@@ -1,8 +1,10 @@
-"""keras.ops.ctc_loss: the CTC negative log-likelihood of each target given per-step logits,
+"""keras.ops.ctc_loss and ctc_decode (greedy). ctc_loss is the CTC negative log-likelihood of each target given per-step logits,
 by the forward (alpha) recursion over the blank-extended target, unrolled over the (known)
 number of steps in log space. Every step is native elementwise, reduce and matmul nodes, so it
 runs symbolically and differentiates; lengths are tensors read at run time (steps past a
-sample's output length leave its alphas unchanged)."""
+sample's output length leave its alphas unchanged). The greedy decoder takes each step's best
+class, merges repeats, drops blanks and packs the kept labels to the left with a one-hot
+scatter: fixed shapes, so it too runs inside a graph."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ._dispatch import as_values, lowering, op
-from .array_ops import _known, one_hot
+from .array_ops import _known, cumsum, one_hot
 from .math import (
     add,
     equal,
@@ -27,13 +29,15 @@ from .math import (
     negative,
     not_equal,
     subtract,
+    sum as _sum,
     where,
 )
 from .nn import log_softmax
 from .padding import pad
-from .shape_ops import cast, expand_dims, reshape, slice_by_index, stack, transpose
+from .shape_ops import cast, concatenate, expand_dims, reshape, slice_by_index, stack, transpose
+from .sorting import argmax
 
-__all__ = ["ctc_loss"]
+__all__ = ["ctc_loss", "ctc_decode"]
 
 _NEG = -1e30  # log(0) as a finite number: no inf - inf (NaN) in the sums or their gradients
 
@@ -119,3 +123,57 @@ def ctc_loss(
         builder, lowering(where)(builder, mask, alpha, np.asarray(_NEG, work)), -1
     )
     return lowering(negative)(builder, _logsumexp(builder, [pick(last), pick(before)]))
+
+
+@op
+def ctc_decode(
+    builder: GraphBuilder,
+    inputs: TensorLike,
+    sequence_lengths: TensorLike,
+    strategy: str = "greedy",
+    beam_width: int = 100,
+    top_paths: int = 1,
+    merge_repeated: bool = True,
+    mask_index: int = 0,
+) -> Any:
+    """Greedy CTC decoding of inputs (batch, steps, classes): per step the best class, repeats
+    merged (merge_repeated), blanks (mask_index) dropped, within each sequence's length.
+    Returns (decoded (1, batch, steps) int32 padded with -1, log_probs (batch, 1)): the
+    negative sum of the best scores, as TensorFlow's greedy decoder. Only strategy='greedy'."""
+    if strategy != "greedy":
+        raise NotImplementedError(f"ctc_decode: only strategy='greedy' is supported in dagnet, got {strategy!r}")
+    if int(top_paths) != 1:
+        raise ValueError(f"ctc_decode: greedy decoding gives one path, got top_paths={top_paths}")
+    (x,) = as_values(builder, inputs)
+    if x.ndim != 3:
+        raise ValueError(f"ctc_decode: inputs must be (batch, steps, classes), got {tuple(x.shape)}")
+    work = x.dtype if x.dtype.startswith("float") else "float32"
+    x = x if x.dtype == work else lowering(cast)(builder, x, work)
+    steps = _known(x.shape[1], "the number of steps", "ctc_decode")
+    best = lowering(cast)(builder, lowering(argmax)(builder, x, -1), work)  # (batch, steps)
+    top = lowering(_max)(builder, x, -1)
+    lengths = lowering(cast)(builder, as_values(builder, sequence_lengths)[0], work)
+    valid = lowering(less)(builder, np.arange(steps, dtype=work), lowering(expand_dims)(builder, lengths, -1))
+    keep = lowering(multiply)(builder, valid, lowering(not_equal)(builder, best, np.asarray(int(mask_index), work)))
+    if merge_repeated and steps > 1:
+        previous = lowering(concatenate)(
+            builder,
+            [
+                lowering(add)(builder, lowering(slice_by_index)(builder, best, (slice(None), slice(0, 1))), -1.0),
+                lowering(slice_by_index)(builder, best, (slice(None), slice(0, steps - 1))),
+            ],
+            1,
+        )
+        keep = lowering(multiply)(builder, keep, lowering(not_equal)(builder, best, previous))
+    position = lowering(subtract)(builder, lowering(cumsum)(builder, keep, 1), 1.0)  # the slot of each kept label
+    slot = lowering(multiply)(
+        builder,
+        lowering(equal)(builder, lowering(expand_dims)(builder, position, -1), np.arange(steps, dtype=work)),
+        lowering(expand_dims)(builder, keep, -1),
+    )  # (batch, steps, slots)
+    packed = lowering(_sum)(builder, lowering(multiply)(builder, slot, lowering(expand_dims)(builder, best, -1)), 1)
+    filled = lowering(_sum)(builder, slot, 1)
+    decoded = lowering(where)(builder, filled, packed, np.asarray(-1, work))
+    decoded = lowering(expand_dims)(builder, lowering(cast)(builder, decoded, "int32"), 0)
+    score = lowering(_sum)(builder, lowering(where)(builder, valid, top, np.zeros((), work)), -1, True)
+    return decoded, lowering(negative)(builder, score)
