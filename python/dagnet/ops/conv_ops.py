@@ -5,6 +5,7 @@ kernels on every device and differentiates with them, with the kernel given as a
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,18 @@ __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_po
 
 
 def _data_format(data_format: Any) -> str:
-    from .. import backend  # backend imports ops: read at call time
-
-    return backend.standardize_data_format(data_format)
+    """`data_format` checked, or the backend's image_data_format() when None. dagnet.backend
+    sits above the ops (it imports them), so its setting is read from the loaded module."""
+    if data_format is None:
+        backend = sys.modules.get("dagnet.backend")
+        return backend.image_data_format() if backend is not None else "channels_last"
+    value = str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format}"
+        )
+    return value
 
 
 def _padding(padding: Any, op_name: str) -> str:

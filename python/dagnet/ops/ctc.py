@@ -1,10 +1,11 @@
-"""keras.ops.ctc_loss and ctc_decode (greedy). ctc_loss is the CTC negative log-likelihood of each target given per-step logits,
-by the forward (alpha) recursion over the blank-extended target, unrolled over the (known)
-number of steps in log space. Every step is native elementwise, reduce and matmul nodes, so it
-runs symbolically and differentiates; lengths are tensors read at run time (steps past a
-sample's output length leave its alphas unchanged). The greedy decoder takes each step's best
-class, merges repeats, drops blanks and packs the kept labels to the left with a one-hot
-scatter: fixed shapes, so it too runs inside a graph."""
+"""keras.ops.ctc_loss and ctc_decode (greedy). ctc_loss is the CTC negative log-likelihood
+of each target given per-step logits, by the forward (alpha) recursion over the blank-extended
+target, unrolled over the (known) number of steps in log space (keras.losses.ctc uses it too).
+Every step is native elementwise, reduce and matmul nodes, so it runs symbolically and
+differentiates; lengths are tensors read at run time (steps past a sample's output length
+leave its alphas unchanged). The greedy decoder takes each step's best class, merges repeats,
+drops blanks and packs the kept labels to the left with a one-hot scatter: fixed shapes, so
+it too runs inside a graph."""
 
 from __future__ import annotations
 
