@@ -185,3 +185,21 @@ def test_associative_scan_on_a_structure_and_symbolically():
     inputs = dagnet.Input((3,))
     model = dagnet.Model(inputs, ops.associative_scan(lambda a, b: a + b, inputs, reverse=True, axis=1))
     np.testing.assert_allclose(model.predict(x, verbose=0), np.cumsum(x[:, ::-1], 1)[:, ::-1], rtol=1e-5)
+
+
+def test_vectorize_broadcasts_loop_axes_and_keeps_core_dims():
+    x = np.arange(6.0).reshape(2, 3)
+    add_times = ops.vectorize(lambda a, b: a * b + 1.0)
+    np.testing.assert_array_equal(add_times(x, np.array([1.0, 2.0, 3.0])), x * [1.0, 2.0, 3.0] + 1.0)
+    rows_dot = ops.vectorize(lambda m, v: ops.sum(m * v, -1), signature="(m,n),(n)->(m)")
+    m = RNG.standard_normal((4, 2, 3))
+    np.testing.assert_allclose(rows_dot(m, np.arange(3.0)), m @ np.arange(3.0), rtol=1e-12)
+    scaled = ops.vectorize(lambda v, k: v * k, excluded={1})
+    np.testing.assert_array_equal(scaled(x, 2.0), x * 2.0)
+    inputs = dagnet.Input((3,))  # unrolled: the loop axes need known sizes (one sample here)
+    model = dagnet.Model(inputs, ops.vectorize(lambda v: ops.maximum(v, 0.5))(inputs[0])[None])
+    np.testing.assert_allclose(model.predict(x[:1].astype("float32"), verbose=0), np.maximum(x[:1], 0.5))
+    with pytest.raises(ValueError, match="vectorize: the loop axes must have known sizes"):
+        ops.vectorize(lambda v: v)(inputs)
+    with pytest.raises(TypeError, match="vectorize: the signature names 2 inputs, got 1"):
+        rows_dot(m)
