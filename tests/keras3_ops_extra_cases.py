@@ -305,4 +305,5 @@ CASES = {
         mask_index=2,
         symbolic=(0, 1),
     ),
+    "lu_factor": case("lu_factor", np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 10]], "float32"), symbolic=()),
 }

@@ -53,6 +53,17 @@ def test_linalg_matches_numpy():
     assert ops.linalg.inv is ops.inv
 
 
+def test_lu_factor_reconstructs_batches():
+    a = RNG.standard_normal((2, 3, 4, 4))
+    lu, pivots = ops.lu_factor(a)
+    assert lu.dtype == np.float64 and pivots.dtype == np.int32 and pivots.shape == (2, 3, 4)
+    lower = np.tril(lu, -1) + np.eye(4)
+    upper = np.triu(lu)
+    rows = np.argsort(pivots, -1)  # pivots is the inverse permutation
+    np.testing.assert_allclose(np.take_along_axis(a, rows[..., None], -2), lower @ upper, atol=1e-12)
+    assert (np.abs(np.tril(lu, -1)) <= 1 + 1e-12).all()  # partial pivoting: |L| <= 1
+
+
 def test_linalg_errors_and_symbolic_refusal():
     with pytest.raises(ValueError, match=r"inv: x must be \(\.\.\., n, n\) square matrices, got shape \(2, 3\)"):
         ops.inv(np.ones((2, 3)))

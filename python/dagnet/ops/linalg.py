@@ -1,6 +1,6 @@
 """keras.ops' linear algebra (also as ``dagnet.ops.linalg``): inv, det, slogdet, logdet, solve,
-solve_triangular, lstsq, cholesky, cholesky_inverse, qr, eigh, svd, pinv, matrix_rank (and
-norm, the graph op). The engine has no matrix-decomposition kernels, so by design these run
+solve_triangular, lstsq, cholesky, cholesky_inverse, qr, eigh, svd, pinv, matrix_rank,
+lu_factor (and norm, the graph op). The engine has no matrix-decomposition kernels, so by design these run
 eagerly only, on concrete arrays with NumPy's LAPACK (in float64, returned in the input's
 float dtype; integers give float32, as Keras's): a symbolic or traced tensor is a TypeError
 naming the op."""
@@ -17,7 +17,7 @@ from ..variables import Variable
 from .reductions_more import norm
 
 __all__ = ["inv", "det", "slogdet", "logdet", "solve", "solve_triangular", "lstsq", "cholesky"]
-__all__ += ["cholesky_inverse", "qr", "eigh", "svd", "pinv", "matrix_rank", "norm"]
+__all__ += ["cholesky_inverse", "qr", "eigh", "svd", "pinv", "matrix_rank", "lu_factor", "norm"]
 
 
 def _concrete(op_name: str, x: Any) -> np.ndarray:
@@ -156,3 +156,38 @@ def matrix_rank(x: Any, tol: Any = None) -> Any:
     if a.ndim < 2:
         raise ValueError(f"matrix_rank: x must have rank >= 2, got shape {a.shape}")
     return np.asarray(np.linalg.matrix_rank(a.astype(np.float64), tol=tol), np.int32)
+
+
+def _lu_one(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Doolittle LU with partial pivoting (the largest |pivot|, the first on ties, as LAPACK):
+    (L and U packed, the row of `a` at each position of L U)."""
+    lu = a.copy()
+    m, n = lu.shape
+    rows = np.arange(m)
+    for k in range(min(m, n)):
+        pivot = k + int(np.argmax(np.abs(lu[k:, k])))
+        if pivot != k:
+            lu[[k, pivot]] = lu[[pivot, k]]
+            rows[[k, pivot]] = rows[[pivot, k]]
+        if lu[k, k] != 0:
+            lu[k + 1 :, k] /= lu[k, k]
+            lu[k + 1 :, k + 1 :] -= np.outer(lu[k + 1 :, k], lu[k, k + 1 :])
+    return lu, rows
+
+
+def lu_factor(x: Any) -> Any:
+    """(lu, pivots) of each matrix of x: L (unit diagonal, below) and U packed in lu, with
+    a[perm] = L U for perm the inverse of `pivots` (int32; pivots[i] is the position of row i
+    of x in L U), as Keras's TensorFlow backend returns them."""
+    a = _concrete("lu_factor", x)
+    if a.ndim < 2:
+        raise ValueError(f"lu_factor: x must have rank >= 2, got shape {a.shape}")
+    flat = a.astype(np.float64).reshape((-1,) + a.shape[-2:])
+    lus, pivots = [], []
+    for matrix in flat:
+        lu, rows = _lu_one(matrix)
+        lus.append(lu)
+        pivots.append(np.argsort(rows))  # the inverse permutation
+    lu_all = np.stack(lus).reshape(a.shape)
+    piv = np.stack(pivots).reshape(a.shape[:-2] + (a.shape[-2],)).astype(np.int32)
+    return _as(_result_dtype(a), lu_all), piv
