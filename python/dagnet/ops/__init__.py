@@ -6,6 +6,9 @@ called while a layer is traced it emits into that graph; called on NumPy arrays 
 at once in the engine and returns NumPy.
 """
 
+import sys as _sys
+import types as _types
+
 from . import (
     image as image,  # keras.ops.image
     linalg as linalg,  # keras.ops.linalg
@@ -114,3 +117,11 @@ __all__ = (
     + _reductions_more_all
     + _sorting_all
 )
+
+# keras.ops.numpy: the same functions under their NumPy-style names, importable as a module.
+from ._numpy_names import NAMES as _NUMPY_NAMES  # noqa: E402
+
+numpy = _types.ModuleType("dagnet.ops.numpy", "keras.ops.numpy: dagnet.ops' NumPy-style ops.")
+numpy.__dict__.update({_name: globals()[_name] for _name in _NUMPY_NAMES})
+numpy.__all__ = list(_NUMPY_NAMES)  # type: ignore[attr-defined]
+_sys.modules["dagnet.ops.numpy"] = numpy
