@@ -320,6 +320,13 @@ def stop_gradient_case(draw):
     return Case("stop_gradient", (Operand(shape, draw(st.sampled_from(FLOAT_DTYPES + INT_DTYPES))),))
 
 
+def bitcast_case(draw):
+    shape = shape_of_rank(draw, draw(st.integers(0, 2))) + (draw(st.sampled_from([0, 2, 4])),)
+    dtypes = FLOAT_DTYPES + INT_DTYPES
+    x = Operand(shape, draw(st.sampled_from(dtypes)), known=(len(shape) - 1,))  # the last axis is rescaled
+    return Case("bitcast", (x,), {"dtype": draw(st.sampled_from(dtypes))})
+
+
 def stack_case(draw):
     shape = shape_of_rank(draw, draw(st.integers(0, 3)))
     dt = float_dtype(draw)
@@ -1035,6 +1042,7 @@ RECIPES = {
     "squeeze": squeeze_case,
     "stack": stack_case,
     "stop_gradient": stop_gradient_case,
+    "bitcast": bitcast_case,
     "sum_leading_axes": sum_leading_axes_case,
     "sum_to_shape": sum_to_shape_case,
     "transpose": transpose_case,

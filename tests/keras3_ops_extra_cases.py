@@ -306,4 +306,7 @@ CASES = {
         symbolic=(0, 1),
     ),
     "lu_factor": case("lu_factor", np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 10]], "float32"), symbolic=()),
+    "view_same_size": case("view", X, "int32"),
+    "view_wider": case("view", INTS, "float64"),
+    "view_narrower": case("view", X64, "int32"),
 }

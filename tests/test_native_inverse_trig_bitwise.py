@@ -195,3 +195,19 @@ def test_stop_gradient_freezes_weights_behind_it():
     np.testing.assert_array_equal(after[0], before[0])  # frozen kernel and bias unchanged
     np.testing.assert_array_equal(after[1], before[1])
     assert not np.allclose(after[2], before[2])  # the layer after it still trains
+
+
+def test_bitcast_matches_numpy_view():
+    x = np.random.default_rng(4).standard_normal((3, 4)).astype("float32")
+    for dtype in ("int32", "float64", "int64"):
+        (got,) = run_op("bitcast", [x], {"dtype": dtype})
+        np.testing.assert_array_equal(got, x.view(dtype))
+    (back,) = run_op("bitcast", [x.view("int64")], {"dtype": "float32"})
+    np.testing.assert_array_equal(back, x)
+    with pytest.raises(ValueError, match="the last axis holds 12 bytes, not a whole number of float64 items"):
+        run_op("bitcast", [np.ones((2, 3), "float32")], {"dtype": "float64"})
+    with pytest.raises(TypeError, match="view: dagnet tensors are float32, float64, int32 or int64"):
+        ops.view(x, "float16")
+    inputs = dagnet.Input((4,))
+    model = dagnet.Model(inputs, ops.cast(ops.view(inputs, "int32"), "float64"))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x.view("int32"))

@@ -1,5 +1,5 @@
-"""The names of keras.ops.numpy (Keras 3.15's NumPy-style ops, all of which dagnet.ops has
-but `view`): ops/__init__.py exposes them as the namespace module dagnet.ops.numpy."""
+"""The names of keras.ops.numpy (Keras 3.15's NumPy-style ops, all of which dagnet.ops has):
+ops/__init__.py exposes them as the namespace module dagnet.ops.numpy."""
 
 NAMES = """
 abs absolute add all allclose amax amin angle any append arange arccos arccosh arcsin arcsinh arctan
@@ -18,6 +18,6 @@ nanvar ndim negative nextafter nonzero not_equal ones ones_like outer pad percen
 quantile rad2deg ravel real reciprocal repeat reshape right_shift roll rot90 round searchsorted
 select sign signbit sin sinc sinh size slogdet sort split sqrt square squeeze stack std subtract sum
 swapaxes take take_along_axis tan tanh tensordot tile trace transpose trapezoid tri tril triu
-true_divide trunc unique unravel_index vander var vdot vectorize vsplit vstack where zeros
+true_divide trunc unique unravel_index vander var vdot vectorize view vsplit vstack where zeros
 zeros_like
 """.split()

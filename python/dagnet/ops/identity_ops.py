@@ -1,5 +1,5 @@
 """keras.ops that hand a tensor through: stop_gradient (the native op that autodiff treats as a
-constant), copy, array, and the complex-number views of a real tensor (real, imag, conj,
+constant), view (the native bitcast), copy, array, and the complex-number views of a real tensor (real, imag, conj,
 conjugate, isreal). dagnet has no complex dtypes, so every tensor is real: real and conj are
 x itself, imag is zeros, isreal is all ones (0/1 in x's dtype, as dagnet's other predicates)."""
 
@@ -17,7 +17,7 @@ from ._dispatch import as_values, dtype_of, emit, lowering, op
 from .array_ops import _standard_dtype
 from .shape_ops import cast, ones_like, zeros_like
 
-__all__ = ["stop_gradient", "copy", "array", "real", "imag", "conj", "conjugate", "isreal"]
+__all__ = ["stop_gradient", "copy", "array", "real", "imag", "conj", "conjugate", "isreal", "view"]
 
 
 @op
@@ -84,3 +84,16 @@ def isreal(builder: GraphBuilder, x: TensorLike) -> Any:
     """1 everywhere: every element of a real tensor is real."""
     (a,) = as_values(builder, x)
     return lowering(ones_like)(builder, a)
+
+
+@op
+def view(builder: GraphBuilder, x: TensorLike, dtype: Any = None) -> Any:
+    """x's bytes read as `dtype` (the native bitcast op; no gradient): a different item size
+    rescales the last axis, as NumPy's view (float32 (3, 4) as float64 is (3, 2))."""
+    (a,) = as_values(builder, x)
+    target = _standard_dtype(dtype) or a.dtype
+    if target == a.dtype:
+        return a
+    if target not in ("float32", "float64", "int32", "int64"):
+        raise TypeError(f"view: dagnet tensors are float32, float64, int32 or int64, got dtype {target}")
+    return emit(builder, "bitcast", [a], {"dtype": target})
