@@ -78,7 +78,16 @@ UNARY = (
     "round",
     "rsqrt",
     "erf",
+    "erfc",
+    "erfinv",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
 )
+INTEGER_BINARY = ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift", "gcd", "lcm")
 BINARY = (
     "add",
     "subtract",
@@ -87,6 +96,8 @@ BINARY = (
     "maximum",
     "minimum",
     "power",
+    "arctan2",  # float operands only
+    "nextafter",  # float operands only
     "equal",
     "not_equal",
     "less",
@@ -135,15 +146,19 @@ def broadcast_pair(draw, rank):
 
 def binary_case(draw):
     a, b = broadcast_pair(draw, draw(st.integers(0, 3)))
-    dt = draw(st.sampled_from(FLOAT_DTYPES + INT_DTYPES))
+    kind = draw(st.sampled_from(BINARY + INTEGER_BINARY))
+    if kind in INTEGER_BINARY:
+        dt = draw(st.sampled_from(INT_DTYPES))
+    else:
+        dt = draw(st.sampled_from(FLOAT_DTYPES + (INT_DTYPES if kind not in ("arctan2", "nextafter") else ())))
     fill = "positive" if dt.startswith("int") else "normal"
-    return Case("binary", (Operand(a, dt, fill), Operand(b, dt, fill)), {"kind": draw(st.sampled_from(BINARY))})
+    return Case("binary", (Operand(a, dt, fill), Operand(b, dt, fill)), {"kind": kind})
 
 
 def binary_grad_case(draw):
     a, b = broadcast_pair(draw, draw(st.integers(0, 3)))
     dt = float_dtype(draw)
-    fwd = Case("binary", (Operand(a, dt), Operand(b, dt)), {"kind": draw(st.sampled_from(BINARY[:7]))})
+    fwd = Case("binary", (Operand(a, dt), Operand(b, dt)), {"kind": draw(st.sampled_from(BINARY[:9]))})
     (out,) = forward_output_shapes(fwd)
     return grad_of(fwd, "binary_grad", [Operand(out, dt), Operand(a, dt, "positive"), Operand(b, dt, "positive")])
 
@@ -298,6 +313,18 @@ def squeeze_case(draw):
     ones = [i for i, d in enumerate(shape) if d == 1]
     attrs = {"axes": draw(st.lists(st.sampled_from(ones), unique=True))} if ones and draw(st.booleans()) else {}
     return Case("squeeze", (Operand(shape, float_dtype(draw)),), attrs)
+
+
+def stop_gradient_case(draw):
+    shape = shape_of_rank(draw, draw(st.integers(0, 3)))
+    return Case("stop_gradient", (Operand(shape, draw(st.sampled_from(FLOAT_DTYPES + INT_DTYPES))),))
+
+
+def bitcast_case(draw):
+    shape = shape_of_rank(draw, draw(st.integers(0, 2))) + (draw(st.sampled_from([0, 2, 4])),)
+    dtypes = FLOAT_DTYPES + INT_DTYPES
+    x = Operand(shape, draw(st.sampled_from(dtypes)), known=(len(shape) - 1,))  # the last axis is rescaled
+    return Case("bitcast", (x,), {"dtype": draw(st.sampled_from(dtypes))})
 
 
 def stack_case(draw):
@@ -1014,6 +1041,8 @@ RECIPES = {
     "split_like": split_like_case,
     "squeeze": squeeze_case,
     "stack": stack_case,
+    "stop_gradient": stop_gradient_case,
+    "bitcast": bitcast_case,
     "sum_leading_axes": sum_leading_axes_case,
     "sum_to_shape": sum_to_shape_case,
     "transpose": transpose_case,

@@ -1,7 +1,8 @@
 // CUDA kernels of the shape ops: reshape, reshape_like, merge_leading_axes,
-// split_leading_axes, expand_dims and squeeze keep the bytes (the planner usually binds the
-// output to the input's buffer, and then nothing moves; else one device copy), and stack
-// interleaves its inputs like a concatenation of (outer, 1, inner) pieces.
+// split_leading_axes, expand_dims, squeeze, stop_gradient and bitcast keep the bytes (the
+// planner usually binds the output to the input's buffer, and then nothing moves; else one
+// device copy), and stack interleaves its inputs like a concatenation of (outer, 1, inner)
+// pieces.
 #include "cuda/copy_support.cuh"
 #include "ops/dispatch.h"
 
@@ -20,8 +21,8 @@ void stack(const KernelContext& ctx) {
 }  // namespace
 
 void register_shape_cuda_kernels() {
-  for (const char* op :
-       {"reshape", "reshape_like", "merge_leading_axes", "split_leading_axes", "expand_dims", "squeeze"})
+  for (const char* op : {"reshape", "reshape_like", "merge_leading_axes", "split_leading_axes", "expand_dims",
+                         "squeeze", "stop_gradient", "bitcast"})
     register_kernel(op, DeviceType::CUDA, copy_if_moved);
   register_kernel("stack", DeviceType::CUDA, stack);
 }

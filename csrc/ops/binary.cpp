@@ -1,7 +1,9 @@
 // Elementwise ops with NumPy broadcasting:
-//   binary(a, b) attr kind: add subtract multiply divide maximum minimum power (and the
-//     comparisons equal not_equal less less_equal greater greater_equal, which give 0/1
-//     in the inputs' dtype and no gradient)
+//   binary(a, b) attr kind: add subtract multiply divide maximum minimum power; arctan2 and
+//     nextafter (float operands only; nextafter has no gradient); bitwise_and bitwise_or
+//     bitwise_xor left_shift right_shift gcd lcm (integer operands only, so no gradient); and
+//     the comparisons equal not_equal less less_equal greater greater_equal, which give 0/1
+//     in the inputs' dtype and no gradient
 //   where(cond, a, b): a where cond != 0 else b (cond in a's dtype)
 // Backward: binary_grad / where_grad give each operand's gradient at the output's shape,
 // then sum_to_shape(g, like) sums it over the axes that operand was broadcast along.
@@ -78,7 +80,11 @@ void register_binary_ops() {
   binary.attrs = {{"kind", AttrType::String}};
   binary.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
     ctx.require_same_dtype(0, 2);
-    cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    const BinaryKind kind = cpu::parse_binary(ctx.attrs().get_string("kind", "add"));
+    if (kind == BinaryKind::Arctan2 || kind == BinaryKind::Nextafter) ctx.require_float(0);
+    if (is_integer_only(kind))
+      ctx.require(!is_floating(ctx.dtype(0)), ctx.attrs().get_string("kind", "add"),
+                  " needs integer operands (int32 or int64), got ", dtype_name(ctx.dtype(0)));
     return {{broadcast_shapes({ctx.shape(0), ctx.shape(1)}, ctx), ctx.dtype(0)}};
   };
   binary.prepare = [](const PrepareContext& ctx) {
@@ -97,7 +103,8 @@ void register_binary_ops() {
   };
   binary.backward = [](GradBuilder& gb, const Node& node, const std::vector<ValueId>& grads) -> std::vector<ValueId> {
     auto kind = cpu::parse_binary(node.attrs.get_string("kind", "add"));
-    if (cpu::is_comparison(kind) || !is_floating(gb.spec(node.outputs[0]).dtype)) return {kNoValue, kNoValue};
+    if (cpu::is_comparison(kind) || kind == BinaryKind::Nextafter || !is_floating(gb.spec(node.outputs[0]).dtype))
+      return {kNoValue, kNoValue};
     std::vector<ValueId> full = gb.emit_multi("binary_grad", {grads[0], node.inputs[0], node.inputs[1]}, node.attrs);
     return reduce_to_operands(gb, full, node.inputs, gb.spec(node.outputs[0]).shape);
   };

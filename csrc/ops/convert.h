@@ -52,4 +52,42 @@ DAGNET_HOST_DEVICE inline T safe_div(T a, T b) {
   return a / b;
 }
 
+// Shifts defined for every count: a count outside [0, bits) shifts every bit out (0, or
+// -1 for a negative number shifted right); left shifts wrap, as NumPy's.
+template <typename T>
+DAGNET_HOST_DEVICE inline T shift_left(T a, T count) {
+  using U = std::make_unsigned_t<T>;
+  if (count < 0 || count >= static_cast<T>(sizeof(T) * 8)) return 0;
+  return static_cast<T>(static_cast<U>(static_cast<U>(a) << count));
+}
+template <typename T>
+DAGNET_HOST_DEVICE inline T shift_right(T a, T count) {
+  if (count < 0 || count >= static_cast<T>(sizeof(T) * 8)) return a < 0 ? T(-1) : T(0);
+  return static_cast<T>(a >> count);  // arithmetic: the sign bit fills in
+}
+// The greatest common divisor of |a| and |b| (0 for 0, 0), Euclid's on the magnitudes as
+// unsigned so the most negative value has one; its gcd with 0 wraps back to itself, as NumPy's.
+template <typename T>
+DAGNET_HOST_DEVICE inline T gcd_of(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  U x = a < 0 ? U(0) - static_cast<U>(a) : static_cast<U>(a);
+  U y = b < 0 ? U(0) - static_cast<U>(b) : static_cast<U>(b);
+  while (y != 0) {
+    const U r = x % y;
+    x = y;
+    y = r;
+  }
+  return static_cast<T>(x);
+}
+// |a / gcd(a, b) * b|, wrapping on overflow; 0 when either is 0.
+template <typename T>
+DAGNET_HOST_DEVICE inline T lcm_of(T a, T b) {
+  using U = std::make_unsigned_t<T>;
+  const T g = gcd_of(a, b);
+  if (g == 0) return 0;
+  const U x = a < 0 ? U(0) - static_cast<U>(a) : static_cast<U>(a);
+  const U y = b < 0 ? U(0) - static_cast<U>(b) : static_cast<U>(b);
+  return static_cast<T>(x / static_cast<U>(g) * y);
+}
+
 }  // namespace dagnet

@@ -33,6 +33,15 @@ enum class BinaryKind {
   Maximum,
   Minimum,
   Power,
+  Arctan2,    // arctan2 and nextafter: float operands only (the shape rule refuses integers)
+  Nextafter,  // no gradient (a step to the next representable value)
+  BitwiseAnd,  // these six: integer operands only
+  BitwiseOr,
+  BitwiseXor,
+  LeftShift,
+  RightShift,
+  Gcd,
+  Lcm,
   Equal,
   NotEqual,
   Less,
@@ -57,9 +66,18 @@ enum class UnaryKind {
   Floor,
   Round,
   Rsqrt,
-  Erf
+  Erf,
+  Erfc,
+  Erfinv,
+  Asin,
+  Acos,
+  Atan,
+  Asinh,
+  Acosh,
+  Atanh
 };
 BinaryKind parse_binary(const std::string& name);  // throws a Value error listing the kinds
+bool is_integer_only(BinaryKind kind);  // bitwise_*, shifts, gcd, lcm
 UnaryKind parse_unary(const std::string& name);
 
 // normalize / normalize_grad (ops/normalization_layout.h has the formulas): the normalized

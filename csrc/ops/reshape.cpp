@@ -5,6 +5,9 @@
 //   reshape_like(y, like)      y's data with like's shape (like read for its shape only)
 //   merge_leading_axes(x)      (B, T, ...) -> (B*T, ...)        TimeDistributed's fold
 //   split_leading_axes(y, like) (B*T, ...) -> (B, T, ...) with B, T from like
+//   stop_gradient(x)           x itself, a constant to autodiff (keras.ops.stop_gradient)
+//   bitcast(x)                 attr dtype: x's bytes read as dtype (keras.ops.view); a
+//                              different item size rescales the last axis, as NumPy's view
 #include <cstring>
 
 #include "ops/dispatch.h"
@@ -129,6 +132,34 @@ void register_reshape_ops() {
     return std::vector<ValueId>{gb.emit("merge_leading_axes", {grads[0]}), kNoValue};
   };
   register_op(std::move(split));
+
+  OpDef stop = shape_op("stop_gradient", 1);
+  stop.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> { return {{ctx.shape(0), ctx.dtype(0)}}; };
+  stop.backward = [](GradBuilder&, const Node&, const std::vector<ValueId>&) {
+    return std::vector<ValueId>{kNoValue};  // nothing flows back through it
+  };
+  register_op(std::move(stop));
+
+  OpDef bitcast = shape_op("bitcast", 1);
+  bitcast.attrs = {{"dtype", AttrType::String}};
+  bitcast.infer = [](const InferContext& ctx) -> std::vector<TensorSpec> {
+    const DType to = dtype_from_name(ctx.attrs().get_string("dtype", "float32"));
+    const size_t from_size = dtype_size(ctx.dtype(0)), to_size = dtype_size(to);
+    Shape out = ctx.shape(0);
+    if (from_size != to_size) {
+      ctx.require(!out.empty() && out.back() >= 0, "viewing ", dtype_name(ctx.dtype(0)), " as ", dtype_name(to),
+                  " rescales the last axis, which must be known");
+      const int64_t bytes = out.back() * static_cast<int64_t>(from_size);
+      ctx.require(bytes % static_cast<int64_t>(to_size) == 0, "the last axis holds ", bytes,
+                  " bytes, not a whole number of ", dtype_name(to), " items");
+      out.back() = bytes / static_cast<int64_t>(to_size);
+    }
+    return {{out, to}};
+  };
+  bitcast.backward = [](GradBuilder&, const Node&, const std::vector<ValueId>&) {
+    return std::vector<ValueId>{kNoValue};  // a reinterpretation of bits has no derivative
+  };
+  register_op(std::move(bitcast));
 }
 
 }  // namespace dagnet

@@ -1,5 +1,6 @@
 // unary(x) attr kind: neg exp log sqrt square abs sign reciprocal log1p expm1 softplus sin
-// cos floor round rsqrt erf. unary_grad(g, x, y) = g * f'(x) (zero for sign, floor, round).
+// cos floor round rsqrt erf erfc erfinv arcsin arccos arctan arcsinh arccosh arctanh. unary_grad(g, x, y) = g * f'(x)
+// (zero for sign, floor, round).
 #include "core/thread_pool.h"
 #include "cpu/elementwise_math.h"
 #include "ops/dispatch.h"

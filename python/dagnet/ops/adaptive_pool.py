@@ -33,9 +33,11 @@ def pool_axes(x: TensorLike, output_size: Any, data_format: str | None, mode: st
     sizes = (output_size,) * rank if isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != rank or not all(isinstance(s, int) and s > 0 for s in sizes):
         raise ValueError(f"{where}: output_size {output_size} needs {rank} positive integers for input shape {shape}")
-    # None is channels_last, as in ops.image (dagnet.backend, which knows the configured
-    # image_data_format, imports dagnet.ops); the layers pass their standardized format.
-    data_format = "channels_last" if data_format is None else str(data_format).lower()
+    if data_format is None:  # the configured default, as Keras (imported here: backend imports ops)
+        from ..backend import image_data_format
+
+        data_format = image_data_format()
+    data_format = str(data_format).lower()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(f"{where}: data_format must be 'channels_first' or 'channels_last', got {data_format!r}")
     first = 2 if data_format == "channels_first" else 1

@@ -52,6 +52,12 @@ def _unary_chain(ctx: OnnxContext, kind: str, x: str, dtype: str) -> str:
         "floor": "Floor",
         "round": "Round",  # half to even, as the engine's nearbyint
         "erf": "Erf",
+        "arcsin": "Asin",
+        "arccos": "Acos",
+        "arctan": "Atan",
+        "arcsinh": "Asinh",
+        "arccosh": "Acosh",
+        "arctanh": "Atanh",
     }
     if kind in simple:
         return ctx.op(simple[kind], [x])
@@ -64,6 +70,8 @@ def _unary_chain(ctx: OnnxContext, kind: str, x: str, dtype: str) -> str:
         return ctx.op("Sub", [ctx.op("Exp", [x]), one])
     if kind == "rsqrt":
         return ctx.op("Reciprocal", [ctx.op("Sqrt", [x])])
+    if kind == "erfc":
+        return ctx.op("Sub", [one, ctx.op("Erf", [x])])
     raise NotImplementedError(f"ONNX export: the unary op '{kind}' has no ONNX form")
 
 

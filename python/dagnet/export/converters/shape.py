@@ -23,6 +23,12 @@ def reshape_like(ctx: OnnxContext, node: NativeNode) -> list[Any]:
     return [ctx.op("Reshape", [ctx.input(node, 0), ctx.op("Shape", [ctx.input(node, 1)])])]
 
 
+@converter("stop_gradient")
+def stop_gradient(ctx: OnnxContext, node: NativeNode) -> list[Any]:
+    """Inference has no gradients: the value itself."""
+    return [ctx.op("Identity", [ctx.input(node, 0)])]
+
+
 @converter("merge_leading_axes")
 def merge_leading_axes(ctx: OnnxContext, node: NativeNode) -> list[Any]:
     """(B, T, ...) -> (B*T, ...)."""

@@ -24,6 +24,10 @@ _NOISE = (
     "draws the noise and dropout layers' numbers (rng_draw advances their counters), in training only "
     "(identity at inference): never a prediction graph"
 )
+_BITCAST = (
+    "no ONNX converter: ONNX's operator set has no reinterpretation of a tensor's bytes as another dtype "
+    "(keras.ops.view), so a model that views bits cannot be exported"
+)
 
 _GROUPS = {
     _BACKWARD: (
@@ -45,6 +49,7 @@ _GROUPS = {
     _AUGMENTATION: "random_uniform",
     _NOISE: "random_normal rng_draw",
     _IMAGE_RESAMPLING: "affine_transform",
+    _BITCAST: "bitcast",
     _LOSS: (
         "accuracy binary_crossentropy binary_crossentropy_logits categorical_crossentropy "
         "categorical_crossentropy_logits categorical_hinge cosine_similarity hinge huber kl_divergence log_cosh mae "
