@@ -1,7 +1,8 @@
 """Winograd F(2x2, 3x3) (the float32 CPU path of 3x3 stride-1 convolutions with >= 64
-channels in and out): forward (bias + activation epilogue, both data formats) and input
-gradient against a direct float64 NumPy reference, edge tiles from odd image sizes, and
-that the dispatch really takes it (and leaves float64 and other windows alone)."""
+channels in and out): forward (bias + activation epilogue, both data formats), input
+gradient and (F(3x3, 2x2)) kernel gradient against a direct float64 NumPy reference, edge
+tiles from odd image sizes, and that the dispatch really takes it (and leaves float64 and
+other windows alone)."""
 
 import conv_reference as ref
 import numpy as np
@@ -14,6 +15,10 @@ from dagnet.engine import Executor, Graph, gradients
 
 def _calls():
     return _engine.winograd_call_count()
+
+
+def _grad_kernel_calls():
+    return _engine.winograd_grad_kernel_call_count()
 
 
 def _tolerance(want):
@@ -139,10 +144,12 @@ def test_training_step_takes_winograd_and_matches_float64():
         (y,) = g.node("conv2d", [h, k2], {"padding": "valid"})
         t = g.param("t", np.ones(g.shape(y), dtype))
         (loss,) = g.node("mse", [y, t])
-        before = _calls()
+        before, before_kernel = _calls(), _grad_kernel_calls()
         results[dtype] = Executor(g, [y] + gradients(g, loss, [xi, k1, k2])).run([])
-        # float32: two forwards and two input gradients (x's and h's) run Winograd
+        # float32: two forwards and two input gradients (x's and h's) run Winograd, and
+        # both kernel gradients
         assert _calls() - before == (4 if dtype == np.float32 else 0)
+        assert _grad_kernel_calls() - before_kernel == (2 if dtype == np.float32 else 0)
     for got, want in zip(results[np.float32], results[np.float64]):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * np.abs(want).max())
 
@@ -165,3 +172,95 @@ def test_conv2d_transpose_stride_1_takes_winograd(padding):
         "conv2d_transpose", [x.transpose(0, 3, 1, 2).copy(), w, b], {**attrs, "data_format": "channels_first"}
     )
     np.testing.assert_allclose(got_cf, want.transpose(0, 3, 1, 2), rtol=0, atol=_tolerance(want))
+
+
+def _kernel_gradient_reference(x, dy, padding):
+    """dW[ky, kx] = sum over n, oy, ox of x[n, oy + ky - pt, ox + kx - pl] dy[n, oy, ox]."""
+    n, h, wd, c = x.shape
+    _, oh, ow, f = dy.shape
+    _, pt = ref.axis_window(h, 3, 1, 1, padding)
+    _, pl = ref.axis_window(wd, 3, 1, 1, padding)
+    xp = np.zeros((n, h + 4, wd + 4, c))
+    xp[:, 2 : 2 + h, 2 : 2 + wd] = x
+    dw = np.zeros((3, 3, c, f))
+    for ky in range(3):
+        for kx in range(3):
+            y0, x0 = 2 + ky - pt, 2 + kx - pl
+            dw[ky, kx] = np.einsum("nyxc,nyxf->cf", xp[:, y0 : y0 + oh, x0 : x0 + ow], dy)
+    return dw
+
+
+def _run_kernel_gradient(x, dy, filters, padding, data_format="channels_last"):
+    k = np.zeros((3, 3, x.shape[-1], filters), np.float32)  # shape only
+    attrs = {"padding": padding, "data_format": data_format}
+    if data_format == "channels_first":
+        x, dy = x.transpose(0, 3, 1, 2).copy(), dy.transpose(0, 3, 1, 2).copy()
+    (got,) = run_op("conv2d_grad_kernel", [dy, x, k], attrs)
+    return got
+
+
+@pytest.mark.parametrize(
+    "shape,filters,padding",
+    [
+        ((2, 8, 8, 64), 64, "same"),
+        ((1, 7, 9, 80), 72, "same"),  # odd sizes: edge tiles; channels not a multiple of 16
+        ((1, 7, 9, 80), 72, "valid"),
+        ((3, 5, 6, 66), 130, "valid"),
+        ((1, 3, 3, 64), 64, "valid"),  # one output pixel
+        ((2, 1, 2, 64), 65, "same"),  # thinner than a tile
+        ((3, 40, 38, 64), 67, "same"),  # 7 blocks of tiles in 4 groups of partial sums
+        ((5, 20, 18, 72), 64, "valid"),  # 3 blocks, 3 groups
+    ],
+)
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_kernel_gradient_matches_direct(shape, filters, padding, data_format):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape).astype(np.float32)
+    oh = shape[1] if padding == "same" else shape[1] - 2
+    ow = shape[2] if padding == "same" else shape[2] - 2
+    dy = rng.standard_normal((shape[0], oh, ow, filters)).astype(np.float32)
+    want = _kernel_gradient_reference(x.astype(np.float64), dy.astype(np.float64), padding)
+    before = _grad_kernel_calls()
+    got = _run_kernel_gradient(x, dy, filters, padding, data_format)
+    assert _grad_kernel_calls() == before + 1
+    # the sums run over n * oh * ow products per weight; measured ~4e-7 of the largest
+    np.testing.assert_allclose(got, want, rtol=0, atol=_tolerance(want))
+
+
+def test_kernel_gradient_does_not_depend_on_the_thread_count():
+    """Blocks and their groups of partial sums are fixed by the problem: 1 and 2 threads
+    give the same bits (7 blocks, 4 groups here)."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 40, 38, 64)).astype(np.float32)
+    dy = rng.standard_normal((3, 40, 38, 67)).astype(np.float32)
+    threads = _engine.num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            _engine.set_num_threads(n)
+            results.append(_run_kernel_gradient(x, dy, 67, "same"))
+    finally:
+        _engine.set_num_threads(threads)
+    for got in results[1:]:
+        np.testing.assert_array_equal(got, results[0])
+
+
+@pytest.mark.parametrize(
+    "dtype,shape,filters,attrs",
+    [
+        (np.float64, (1, 8, 8, 64), 64, {"padding": "same"}),
+        (np.float32, (1, 8, 8, 32), 64, {"padding": "same"}),  # too few channels in
+        (np.float32, (1, 8, 8, 64), 48, {"padding": "same"}),  # too few filters
+        (np.float32, (1, 8, 8, 64), 64, {"padding": "same", "strides": [2, 2]}),
+        (np.float32, (1, 8, 8, 64), 64, {"padding": "same", "dilation": [2, 2]}),
+    ],
+)
+def test_other_kernel_gradients_stay_direct(dtype, shape, filters, attrs):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(dtype)
+    (y,) = run_op("conv2d", [x, np.zeros((3, 3, shape[-1], filters), dtype)], attrs)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    before = _grad_kernel_calls()
+    (got,) = run_op("conv2d_grad_kernel", [dy, x, np.zeros((3, 3, shape[-1], filters), dtype)], attrs)
+    assert _grad_kernel_calls() == before
+    assert got.shape == (3, 3, shape[-1], filters)

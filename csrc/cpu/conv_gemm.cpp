@@ -173,6 +173,12 @@ void grad_input_nhwc(const ConvGeometry& g, const T* dy, const T* kernel, T* dx,
 }
 bool forward_indirect_applies(const ConvGeometry& g) { return g.groups_run_dense() || conv2d_indirect_pays(g.s); }
 
+// The forward convolution of g as Winograd sees it (its kernel gradient takes this too).
+WinogradShape winograd_shape(const ConvGeometry& g) {
+  const ConvShape& s = g.s;
+  return {s.n, s.h, s.w, s.c, s.oh, s.ow, g.filters, s.pad_top, s.pad_left};
+}
+
 bool kernel_gradient_indirect_applies(const ConvShape& s) {
   return s.n > 0 && s.groups == 1 && !s.is_pointwise() && conv2d_kernel_gradient_indirect_pays(s);
 }
@@ -194,6 +200,7 @@ int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool flo
       if (float32 && grad_input_by_phases_applies(s)) return layout + g.phase_elements();
       return layout + columns;
     case ConvPass::GradKernel:
+      if (float32 && g.runs_winograd()) return layout + conv2d_winograd_grad_kernel_scratch(winograd_shape(g));
       if (float32 && kernel_gradient_indirect_applies(s)) return layout;
       return layout + (s.is_pointwise() ? 0 : g.kernel_gradient_images_per_chunk() * s.out_spatial() * s.k());
   }
@@ -316,6 +323,10 @@ void conv_grad_kernel(const ConvGeometry& g, const T* dy, const T* x, T* d_kerne
   const int64_t fg = g.group_filters();
   if (s.n == 0) fill<T>(d_kernel, T(0), K * f);
   if constexpr (std::is_same_v<T, float>) {
+    if (g.runs_winograd()) {
+      conv2d_winograd_grad_kernel(x_nhwc, winograd_shape(g), dy_nhwc, d_kernel, scratch);
+      return;
+    }
     if (kernel_gradient_indirect_applies(s) && conv2d_kernel_gradient_indirect(x_nhwc, s, dy_nhwc, f, d_kernel)) return;
   }
   for (int64_t first = 0; first < s.n; first += chunk) {

@@ -5,7 +5,8 @@
 //   kernel grad:  d kernel = im2col(x)^T @ dy
 // float32 takes faster paths where they apply (groups == 1): the indirect GEMM that reads
 // pixels in place instead of im2col, the stride-1 input gradient as a convolution of dy
-// with the flipped kernel, the indirect kernel gradient. A transposed convolution is the
+// with the flipped kernel, the indirect kernel gradient, and Winograd for 3x3 stride-1
+// convolutions (forward and both gradients). A transposed convolution is the
 // input gradient of the convolution whose geometry it is given, plus bias and activation.
 // `scratch` holds ConvGeometry::scratch_elements() elements.
 #pragma once
@@ -21,7 +22,8 @@ namespace dagnet::cpu {
 enum class ConvPass { Forward, GradInput, GradKernel };
 
 // The scratch elements the CPU kernel of `pass` uses for this geometry: only what the path
-// it takes needs (the same predicates choose the path), at most g.scratch_elements().
+// it takes needs (the same predicates choose the path), at most g.scratch_elements() but
+// for the Winograd kernel gradient's partial sums (up to 27 x cin x cout, cpu/conv_winograd.h).
 int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool float32);
 
 template <typename T>

@@ -252,4 +252,162 @@ void conv2d_winograd(const float* x, const WinogradShape& s, const float* kernel
 
 int64_t winograd_call_count() { return g_calls.load(std::memory_order_relaxed); }
 
+// ---- The kernel gradient, Winograd F(3x3, 2x2).
+// dW[ky, kx] = sum over n, oy, ox of x[n, oy + ky - pad_top, ox + kx - pad_left] dy[n, oy, ox]
+// is, per 2x2 tile of dy (a 2x2 "filter" g) and its 4x4 input patch d, a 3x3 correlation of d
+// with g: F(3, 2) in each axis, with the same B^T as the forward (so the input tiles reuse
+// transform_input_tile) and
+//   G = [1 0; .5 .5; .5 -.5; 0 -1],  A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1]
+// (Toom-Cook at 0, 1, -1, infinity; the last row's sign moved from B^T into G). Summed over
+// tiles, M[xi] (cin x cout) = V[xi]^T U[xi] is 16 GEMMs of depth `tiles`, and
+// dW = A^T M A: 16 multiplies per (tile, cin, cout) instead of 36.
+namespace {
+
+std::atomic<int64_t> g_grad_kernel_calls{0};
+
+// The groups of blocks whose M are summed apart (each on one thread), then added in group
+// order: fixed by the problem alone, so the result does not depend on the thread count.
+// Four keep two threads (this machine) busy to within one block and the partial sums to
+// 3 x 9 x cin x cout floats of scratch.
+constexpr int64_t kMaxGradGroups = 4;
+
+// Tiles per block: V (16 x tiles x cin) and U (16 x tiles x cout) together at most about
+// 1.5 MiB (128 -> 128 channels: 96 tiles), the forward's budget; each GEMM reads 1/16 of
+// them and writes its 1/16 of M (cin x cout), which stays in cache across the blocks.
+int64_t grad_block_tiles(int64_t cin, int64_t cout) {
+  return std::max<int64_t>(16, (int64_t(3) << 17) / (16 * (cin + cout)) / 16 * 16);
+}
+
+int64_t grad_groups(const WinogradShape& s) {
+  const int64_t tiles = s.n * ((s.oh + 1) / 2) * ((s.ow + 1) / 2), per_block = grad_block_tiles(s.cin, s.cout);
+  return std::min(kMaxGradGroups, std::max<int64_t>(1, (tiles + per_block - 1) / per_block));
+}
+
+// U[xi][tile][co] = (G g G^T)[xi] of one tile's 2x2 block of dy (rows[y][x] point at its
+// pixels, or at zeros past the output's edge).
+void transform_dy_tile(const float* const rows[2][2], int64_t cout, float* u, int64_t xi_stride) {
+  float t[4][2][kChunk];
+  for (int64_t c0 = 0; c0 < cout; c0 += kChunk) {
+    const int64_t len = std::min(kChunk, cout - c0);
+    for (int x = 0; x < 2; ++x) {  // G g, column by column
+      const float *g0 = rows[0][x] + c0, *g1 = rows[1][x] + c0;
+      for (int64_t c = 0; c < len; ++c) {
+        t[0][x][c] = g0[c];
+        t[1][x][c] = 0.5f * (g0[c] + g1[c]);
+        t[2][x][c] = 0.5f * (g0[c] - g1[c]);
+        t[3][x][c] = -g1[c];
+      }
+    }
+    for (int i = 0; i < 4; ++i) {  // (G g) G^T, row by row
+      float* u0 = u + (i * 4) * xi_stride + c0;
+      float* u1 = u0 + xi_stride;
+      float* u2 = u1 + xi_stride;
+      float* u3 = u2 + xi_stride;
+      for (int64_t c = 0; c < len; ++c) {
+        u0[c] = t[i][0][c];
+        u1[c] = 0.5f * (t[i][0][c] + t[i][1][c]);
+        u2[c] = 0.5f * (t[i][0][c] - t[i][1][c]);
+        u3[c] = -t[i][1][c];
+      }
+    }
+  }
+}
+
+// dw[(k * cin + ci) * cout + co] = (A^T M A)[k] for k = ky * 3 + kx, M[xi] (cin x cout).
+void transform_grad_output(const float* m, int64_t cin, int64_t cout, float* dw) {
+  const int64_t xi_stride = cin * cout;
+  float t[3][4][kChunk];
+  for (int64_t ci = 0; ci < cin; ++ci)
+    for (int64_t c0 = 0; c0 < cout; c0 += kChunk) {
+      const int64_t len = std::min(kChunk, cout - c0);
+      for (int x = 0; x < 4; ++x) {  // A^T M, column by column
+        const float* m0 = m + x * xi_stride + ci * cout + c0;
+        const float* m1 = m0 + 4 * xi_stride;
+        const float* m2 = m1 + 4 * xi_stride;
+        const float* m3 = m2 + 4 * xi_stride;
+        for (int64_t c = 0; c < len; ++c) {
+          t[0][x][c] = m0[c] + m1[c] + m2[c];
+          t[1][x][c] = m1[c] - m2[c];
+          t[2][x][c] = m1[c] + m2[c] + m3[c];
+        }
+      }
+      for (int i = 0; i < 3; ++i) {  // (A^T M) A, row by row
+        float* w0 = dw + ((i * 3) * cin + ci) * cout + c0;
+        float* w1 = w0 + cin * cout;
+        float* w2 = w1 + cin * cout;
+        for (int64_t c = 0; c < len; ++c) {
+          w0[c] = t[i][0][c] + t[i][1][c] + t[i][2][c];
+          w1[c] = t[i][1][c] - t[i][2][c];
+          w2[c] = t[i][1][c] + t[i][2][c] + t[i][3][c];
+        }
+      }
+    }
+}
+
+}  // namespace
+
+int64_t conv2d_winograd_grad_kernel_scratch(const WinogradShape& s) {
+  return (grad_groups(s) - 1) * 9 * s.cin * s.cout;
+}
+
+void conv2d_winograd_grad_kernel(const float* x, const WinogradShape& s, const float* dy, float* d_kernel,
+                                 float* scratch) {
+  g_grad_kernel_calls.fetch_add(1, std::memory_order_relaxed);
+  const int64_t cin = s.cin, cout = s.cout, weights = 9 * cin * cout;
+  const int64_t tiles_y = (s.oh + 1) / 2, tiles_x = (s.ow + 1) / 2, tiles = s.n * tiles_y * tiles_x;
+  const int64_t per_block = grad_block_tiles(cin, cout), blocks = (tiles + per_block - 1) / per_block;
+  const int64_t groups = grad_groups(s);
+  // Group g sums blocks [g * blocks / groups, (g + 1) * blocks / groups) into its M (this
+  // thread's buffer), then writes A^T M A to d_kernel (group 0) or its partial in scratch.
+  parallel_for(groups, 1, [&](int64_t g0, int64_t g1) {
+    const int64_t v_floats = 16 * per_block * cin, u_floats = 16 * per_block * cout, m_floats = 16 * cin * cout;
+    float* v = t_tiles.ensure(static_cast<size_t>(v_floats + u_floats + m_floats + std::max(cin, cout)));
+    float* u = v + v_floats;
+    float* m = u + u_floats;
+    float* zeros = m + m_floats;  // the padding's pixels and dy past the output's edge
+    std::fill(zeros, zeros + std::max(cin, cout), 0.0f);
+    for (int64_t grp = g0; grp < g1; ++grp) {
+      const int64_t b0 = grp * blocks / groups, b1 = (grp + 1) * blocks / groups;
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t first = blk * per_block, count = std::min(per_block, tiles - first);
+        for (int64_t t = 0; t < count; ++t) {
+          const int64_t tile = first + t, image = tile / (tiles_y * tiles_x), ty = (tile / tiles_x) % tiles_y,
+                        tx = tile % tiles_x;
+          const float* rows[4][4];
+          for (int i = 0; i < 4; ++i) {
+            const int64_t iy = 2 * ty - s.pad_top + i;
+            for (int j = 0; j < 4; ++j) {
+              const int64_t ix = 2 * tx - s.pad_left + j;
+              rows[i][j] =
+                  iy >= 0 && iy < s.h && ix >= 0 && ix < s.w ? x + ((image * s.h + iy) * s.w + ix) * cin : zeros;
+            }
+          }
+          transform_input_tile(rows, cin, v + t * cin, per_block * cin);
+          const float* dy_rows[2][2];
+          for (int i = 0; i < 2; ++i)
+            for (int j = 0; j < 2; ++j) {
+              const int64_t oy = 2 * ty + i, ox = 2 * tx + j;
+              dy_rows[i][j] = oy < s.oh && ox < s.ow ? dy + ((image * s.oh + oy) * s.ow + ox) * cout : zeros;
+            }
+          transform_dy_tile(dy_rows, cout, u + t * cout, per_block * cout);
+        }
+        for (int xi = 0; xi < 16; ++xi)  // M[xi] (+)= V[xi]^T U[xi]
+          gemm<float>(true, false, cin, cout, count, v + xi * per_block * cin, cin, u + xi * per_block * cout, cout,
+                      m + xi * cin * cout, cout, blk > b0);
+      }
+      transform_grad_output(m, cin, cout, grp == 0 ? d_kernel : scratch + (grp - 1) * weights);
+    }
+  });
+  // d_kernel = the groups' sums added in group order.
+  if (groups > 1)
+    parallel_for(weights, 4096, [&](int64_t b, int64_t e) {
+      for (int64_t grp = 1; grp < groups; ++grp) {
+        const float* part = scratch + (grp - 1) * weights;
+        for (int64_t i = b; i < e; ++i) d_kernel[i] += part[i];
+      }
+    });
+}
+
+int64_t winograd_grad_kernel_call_count() { return g_grad_kernel_calls.load(std::memory_order_relaxed); }
+
 }  // namespace dagnet::cpu

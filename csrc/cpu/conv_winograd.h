@@ -9,6 +9,7 @@
 // image size: tiles past the edge read zeros and write only their valid outputs), and
 // through a flipped, channel-swapped kernel its input gradient, which is such a
 // convolution of dy.
+// Its kernel gradient runs F(3x3, 2x2) over 2x2 tiles of dy (conv2d_winograd_grad_kernel).
 #pragma once
 #include <cstdint>
 
@@ -33,5 +34,15 @@ void conv2d_winograd(const float* x, const WinogradShape& s, const float* kernel
 
 // How many convolutions conv2d_winograd has run in this process (tests check dispatch).
 int64_t winograd_call_count();
+
+// The kernel gradient of that convolution, Winograd F(3x3, 2x2): d_kernel (3, 3, cin, cout)
+// from x (n, h, w, cin) and dy (n, oh, ow, cout). `scratch` holds
+// conv2d_winograd_grad_kernel_scratch(s) floats (partial sums, added in a fixed order).
+int64_t conv2d_winograd_grad_kernel_scratch(const WinogradShape& s);
+void conv2d_winograd_grad_kernel(const float* x, const WinogradShape& s, const float* dy, float* d_kernel,
+                                 float* scratch);
+
+// How many kernel gradients conv2d_winograd_grad_kernel has run in this process.
+int64_t winograd_grad_kernel_call_count();
 
 }  // namespace dagnet::cpu

@@ -336,6 +336,8 @@ PYBIND11_MODULE(_engine, m) {
   m.attr("min_concurrent_wave_cost") = kMinConcurrentWaveCost;
   m.def("winograd_call_count", &cpu::winograd_call_count,
         "How many convolutions (forward or input gradient) ran Winograd F(2x2, 3x3) on the CPU in this process.");
+  m.def("winograd_grad_kernel_call_count", &cpu::winograd_grad_kernel_call_count,
+        "How many convolution kernel gradients ran Winograd F(3x3, 2x2) on the CPU in this process.");
   m.def("op_names", &op_names);
   m.def(
       "kernel_devices",
