@@ -12,6 +12,7 @@ from typing import Any
 from .._tracing import GraphBuilder
 from .._typing import TensorLike
 from ._dispatch import as_values, op
+from .conv_ops import _data_format as conv_data_format
 from .math import max as reduce_max, mean as reduce_mean
 from .shape_ops import concatenate, slice_by_index
 
@@ -33,10 +34,8 @@ def pool_axes(x: TensorLike, output_size: Any, data_format: str | None, mode: st
     sizes = (output_size,) * rank if isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != rank or not all(isinstance(s, int) and s > 0 for s in sizes):
         raise ValueError(f"{where}: output_size {output_size} needs {rank} positive integers for input shape {shape}")
-    if data_format is None:  # the configured default, as Keras (imported here: backend imports ops)
-        from ..backend import image_data_format
-
-        data_format = image_data_format()
+    if data_format is None:  # the configured default, as Keras
+        data_format = conv_data_format(None)
     data_format = str(data_format).lower()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(f"{where}: data_format must be 'channels_first' or 'channels_last', got {data_format!r}")
