@@ -61,29 +61,35 @@ int64_t block_tiles(int64_t cin, int64_t cout, int64_t tiles, int mr) {
 template <bool kFlipSwap>
 void transform_kernel_rows(const float* kernel, int64_t cin, int64_t cout, int nr, int64_t ci, float* u) {
   const int64_t panels = (cout + nr - 1) / nr;
-  for (int64_t co = 0; co < panels * nr; ++co) {
-    float r[4][4] = {};
-    if (co < cout) {
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    float* out[16];  // this input channel's row of each xi's panel
+    for (int xi = 0; xi < 16; ++xi) out[xi] = u + ((xi * panels + panel) * cin + ci) * nr;
+    const int64_t j = panel * nr, cols = std::min<int64_t>(nr, cout - j);
+    // One filter per iteration with nothing carried between them: vectorises over filters
+    // (the outputs never alias the kernel; ivdep spares the run-time overlap checks).
+#pragma GCC ivdep
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t co = j + c;
       float g[3][3];
       for (int ky = 0; ky < 3; ++ky)
         for (int kx = 0; kx < 3; ++kx)
           g[ky][kx] = kFlipSwap ? kernel[(((2 - ky) * 3 + (2 - kx)) * cout + co) * cin + ci]
                                 : kernel[((ky * 3 + kx) * cin + ci) * cout + co];
-      for (int i = 0; i < 4; ++i) {
-        float t[3];  // row i of G g
-        for (int kx = 0; kx < 3; ++kx)
-          t[kx] = i == 0   ? g[0][kx]
-                  : i == 1 ? 0.5f * (g[0][kx] + g[1][kx] + g[2][kx])
-                  : i == 2 ? 0.5f * (g[0][kx] - g[1][kx] + g[2][kx])
-                           : g[2][kx];
-        r[i][0] = t[0];  // (G g) G^T
-        r[i][1] = 0.5f * (t[0] + t[1] + t[2]);
-        r[i][2] = 0.5f * (t[0] - t[1] + t[2]);
-        r[i][3] = t[2];
+      float t[4][3];  // G g
+      for (int kx = 0; kx < 3; ++kx) {
+        t[0][kx] = g[0][kx];
+        t[1][kx] = 0.5f * (g[0][kx] + g[1][kx] + g[2][kx]);
+        t[2][kx] = 0.5f * (g[0][kx] - g[1][kx] + g[2][kx]);
+        t[3][kx] = g[2][kx];
+      }
+      for (int i = 0; i < 4; ++i) {  // (G g) G^T
+        out[4 * i][c] = t[i][0];
+        out[4 * i + 1][c] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+        out[4 * i + 2][c] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+        out[4 * i + 3][c] = t[i][2];
       }
     }
-    const int64_t panel = co / nr, c = co % nr;
-    for (int xi = 0; xi < 16; ++xi) u[((xi * panels + panel) * cin + ci) * nr + c] = r[xi / 4][xi % 4];
+    for (int xi = 0; xi < 16; ++xi) std::fill(out[xi] + cols, out[xi] + nr, 0.0f);  // past cout
   }
 }
 
