@@ -100,10 +100,9 @@ def test_configs_weights_and_counts_match_keras(case):
 # under its Python class, layers/grouped_query_attention; dagnet's weight files name a layer's
 # group after its class (saving/weights_h5.py), which is GroupQueryAttention so that Keras can
 # load dagnet's config.json. Until weights_h5 takes a per-class name, Keras's GQA files fail.
-_GQA_GROUP = pytest.mark.xfail(strict=True, raises=ValueError, reason="weights group grouped_query_attention")
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=_GQA_GROUP) if c.startswith("gqa") else c for c in SAVED])
+@pytest.mark.parametrize("case", SAVED)
 def test_keras_saved_file_loads_with_equal_predictions(case):
     meta = META[case]
     model = dagnet.models.load_model(os.path.join(HERE, f"{case}.keras"))

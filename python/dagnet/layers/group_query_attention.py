@@ -22,7 +22,10 @@ from .multi_head_attention import MultiHeadAttention
 
 class GroupQueryAttention(MultiHeadAttention):
     """Keras's class is GroupedQueryAttention but its files name it GroupQueryAttention (the
-    exported name); dagnet's class carries the file's name, GroupedQueryAttention is an alias."""
+    exported name); dagnet's class carries the file's name, GroupedQueryAttention is an alias.
+    Its weights group in a .weights.h5 is still named after the Python class."""
+
+    _weights_class_name = "GroupedQueryAttention"  # saving/weights_h5.py names the group by it
 
     def __init__(
         self,

@@ -55,7 +55,8 @@ def _container(items: Any, visited: set[int]) -> _Saveable:
         if isinstance(item, (list, tuple, dict)):
             base = "container"
         elif hasattr(item, "_saved_structure"):
-            base = to_snake_case(type(item).__name__)
+            # Keras names the group by its Python class, which a few exports rename.
+            base = to_snake_case(getattr(type(item), "_weights_class_name", type(item).__name__))
         else:
             continue
         n = counts.get(base, 0)
