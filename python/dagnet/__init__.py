@@ -35,6 +35,7 @@ from . import (
 )
 from ._device import device, get_device, set_device
 from ._info import devices, info
+from ._name_scope import name_scope
 from .initializers import Initializer
 from .keras_tensor import KerasTensor
 from .layers import Input, InputLayer, InputSpec, Layer
@@ -54,6 +55,7 @@ def version() -> str:
 
 
 __all__ = [
+    "name_scope",
     "Initializer",
     "Input",
     "InputLayer",
