@@ -6,6 +6,7 @@
 
 #include "core/thread_pool.h"
 #include "cpu/conv.h"
+#include "cpu/conv1d_winograd.h"
 #include "cpu/conv_indirect.h"
 #include "cpu/conv_winograd.h"
 #include "cpu/elementwise.h"
@@ -154,6 +155,11 @@ void grad_input_nhwc(const ConvGeometry& g, const T* dy, const T* kernel, T* dx,
       conv2d_winograd(dy, w, kernel, true, GemmEpilogue{}, dx, scratch);
       return;
     }
+    if (g.runs_winograd_1d()) {  // the same, along one axis
+      const Winograd1dShape w{s.n, s.ow, f, s.w, s.c, s.kw - 1 - s.pad_left, s.kw};
+      conv1d_winograd(dy, w, kernel, true, GemmEpilogue{}, dx, scratch);
+      return;
+    }
     if (grad_input_by_phases(g, dy, kernel, dx, scratch)) return;
   }
   if (s.is_pointwise()) {
@@ -192,11 +198,13 @@ int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool flo
   switch (pass) {
     case ConvPass::Forward:
       if (float32 && g.runs_winograd()) return layout + winograd_kernel;
+      if (float32 && g.runs_winograd_1d()) return layout + g.winograd_1d_kernel_elements();
       if (float32 && g.groups_run_dense()) return layout + s.taps() * s.c * g.filters;
       if (float32 && forward_indirect_applies(g)) return layout;
       return layout + columns;
     case ConvPass::GradInput:
       if (float32 && g.runs_winograd()) return layout + winograd_kernel;
+      if (float32 && g.runs_winograd_1d()) return layout + g.winograd_1d_kernel_elements();
       if (float32 && grad_input_by_phases_applies(s)) return layout + g.phase_elements();
       return layout + columns;
     case ConvPass::GradKernel:
@@ -235,12 +243,18 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
   const bool softmax = act == Activation::Softmax;
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
-  const bool winograd = fused && g.runs_winograd();
+  const bool winograd_1d = fused && g.runs_winograd_1d();
+  const bool winograd = fused && (g.runs_winograd() || winograd_1d);
   const bool indirect = fused && !winograd && forward_indirect_applies(g);
   if constexpr (fused) {
-    if (winograd) {
+    if (winograd && !winograd_1d) {
       const WinogradShape w{s.n, s.h, s.w, s.c, s.oh, s.ow, f, s.pad_top, s.pad_left};
       conv2d_winograd(x_nhwc, w, kernel, false, GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc,
+                      scratch);
+    }
+    if (winograd_1d) {
+      const Winograd1dShape w{s.n, s.w, s.c, s.ow, f, s.pad_left, s.kw};
+      conv1d_winograd(x_nhwc, w, kernel, false, GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc,
                       scratch);
     }
     if (indirect) {
