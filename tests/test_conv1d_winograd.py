@@ -1,7 +1,7 @@
 """Winograd F(4, 5) and F(4, 3) (the float32 CPU path of stride-1 1-D convolutions of 5 or
 3 taps with >= 64 channels in and out): forward (bias + activation epilogue, both data
-formats, valid/same/causal padding) and input gradient against a direct float64 NumPy
-reference, edge tiles from lengths that are not multiples of 4, the same bits at 1 and 2
+formats, valid/same/causal padding), input gradient and (F(r, 4)) kernel gradient against
+a direct float64 NumPy reference, edge tiles from lengths that are not multiples of 4, the same bits at 1 and 2
 threads, and that the dispatch really takes it (and leaves other convolutions alone)."""
 
 import conv_reference as ref
@@ -15,6 +15,10 @@ from dagnet.engine import Executor, Graph, gradients
 
 def _calls():
     return _engine.winograd_1d_call_count()
+
+
+def _grad_kernel_calls():
+    return _engine.winograd_1d_grad_kernel_call_count()
 
 
 def _tolerance(want):
@@ -172,10 +176,11 @@ def test_training_step_matches_float64():
         (y,) = g.node("conv1d", [h, k2], {"padding": "valid"})
         t = g.param("t", np.ones(g.shape(y), dtype))
         (loss,) = g.node("mse", [y, t])
-        before = _calls()
+        before, before_kernel = _calls(), _grad_kernel_calls()
         results[dtype] = Executor(g, [y] + gradients(g, loss, [xi, k1, bi, k2])).run([])
-        # float32: two forwards and two input gradients (x's and h's)
+        # float32: two forwards and two input gradients (x's and h's), both kernel gradients
         assert _calls() - before == (4 if dtype == np.float32 else 0)
+        assert _grad_kernel_calls() - before_kernel == (2 if dtype == np.float32 else 0)
     for got, want in zip(results[np.float32], results[np.float64]):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * np.abs(want).max())
 
@@ -192,3 +197,54 @@ def test_conv1d_transpose_stride_1_takes_winograd():
     assert _calls() == before + 1
     want = np.maximum(_input_gradient_reference(x.astype(np.float64), w.astype(np.float64), (2, 17, 72), "same") + b, 0)
     np.testing.assert_allclose(got, want, rtol=0, atol=_tolerance(want))
+
+
+def _run_kernel_gradient(x, dy, filters, k, padding):
+    kernel = np.zeros((k, x.shape[-1], filters), np.float32)
+    (dw,) = run_op("conv1d_grad_kernel", [dy, x, kernel], {"padding": padding})
+    return dw
+
+
+@pytest.mark.parametrize(
+    "shape,filters,k,padding",
+    [
+        ((2, 27, 64), 64, 5, "same"),
+        ((1, 30, 72), 80, 5, "valid"),  # 26 outputs: an edge tile of 2
+        ((3, 13, 66), 64, 5, "causal"),
+        ((2, 19, 64), 67, 3, "valid"),
+        ((40, 61, 64), 96, 5, "same"),  # several blocks and groups of partial sums
+    ],
+)
+def test_kernel_gradient_matches_direct(shape, filters, k, padding):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(shape).astype(np.float32)
+    ow, pl = ref.axis_window(shape[1], k, 1, 1, padding)
+    dy = rng.standard_normal((shape[0], ow, filters)).astype(np.float32)
+    before = _grad_kernel_calls()
+    got = _run_kernel_gradient(x, dy, filters, k, padding)
+    assert _grad_kernel_calls() == before + 1
+    xd, dyd = x.astype(np.float64), dy.astype(np.float64)
+    want = np.zeros((k, shape[-1], filters))
+    for kx in range(k):
+        for ox in range(ow):
+            ix = ox - pl + kx
+            if 0 <= ix < shape[1]:
+                want[kx] += xd[:, ix, :].T @ dyd[:, ox, :]
+    np.testing.assert_allclose(got, want, rtol=0, atol=_tolerance(want))
+
+
+def test_kernel_gradient_does_not_depend_on_the_thread_count():
+    """Blocks and their groups of partial sums are fixed by the problem."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((40, 61, 64)).astype(np.float32)
+    dy = rng.standard_normal((40, 61, 67)).astype(np.float32)
+    threads = _engine.num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            _engine.set_num_threads(n)
+            results.append(_run_kernel_gradient(x, dy, 67, 5, "same"))
+    finally:
+        _engine.set_num_threads(threads)
+    for got in results[1:]:
+        np.testing.assert_array_equal(got, results[0])

@@ -325,4 +325,154 @@ void conv1d_winograd(const float* x, const Winograd1dShape& s, const float* kern
 
 int64_t winograd_1d_call_count() { return g_calls.load(std::memory_order_relaxed); }
 
+// ---- The kernel gradient, Winograd F(r, 4).
+// dW[k] = sum over n, ox of x[n, ox + k - pad_left] dy[n, ox] is, per 4-output tile of dy
+// (a 4-tap "filter") and its alpha input pixels, a correlation with r outputs: F(r, 4) on
+// the same alpha = r + 3 points, whose matrices are the forward's transposed:
+//   B^T the same (so the input tiles reuse transform_input_tile), G = A^T^T (alpha x 4),
+//   A^T = G^T (r x alpha).
+// Summed over tiles, M[xi] (cin x cout) = V[xi]^T U[xi] is alpha GEMMs of depth `tiles`,
+// and dW = A^T M: alpha multiplies per (tile, cin, cout) instead of 4 r.
+namespace {
+
+std::atomic<int64_t> g_grad_kernel_calls{0};
+
+// The groups of blocks whose M are summed apart (each on one thread), then added in group
+// order: fixed by the problem alone, so the result does not depend on the thread count
+// (the 2-D path's choice: 4 groups keep two threads busy to within one block).
+constexpr int64_t kMaxGradGroups = 4;
+
+// Tiles per block: V (alpha x tiles x cin) and U (alpha x tiles x cout) together at most
+// about 1.5 MiB, whole 16-tile steps.
+int64_t grad_block_tiles(int alpha, int64_t cin, int64_t cout) {
+  return std::max<int64_t>(16, (int64_t(3) << 17) / (alpha * (cin + cout)) / 16 * 16);
+}
+
+int64_t grad_groups(const Winograd1dShape& s) {
+  const int64_t tiles = s.n * ((s.ow + kM - 1) / kM),
+                per_block = grad_block_tiles(static_cast<int>(s.r) + 3, s.cin, s.cout);
+  return std::min(kMaxGradGroups, std::max<int64_t>(1, (tiles + per_block - 1) / per_block));
+}
+
+// U[xi][tile][co] = (G g)[xi] of one tile's 4 pixels of dy (rows[i] point at them, or at
+// zeros past the output's end); G[xi][i] = the forward's A^T[i][xi].
+template <int R>
+void transform_dy_tile(const float* const rows[kM], int64_t cout, float* u, int64_t xi_stride) {
+  constexpr Transforms tr = Tables<R>::t;
+  constexpr int alpha = tr.alpha;
+  const float* in[kM];
+  float* out[alpha];
+  for (int i = 0; i < kM; ++i) in[i] = rows[i];
+  for (int xi = 0; xi < alpha; ++xi) out[xi] = u + xi * xi_stride;
+#pragma GCC ivdep
+  for (int64_t c = 0; c < cout; ++c) {
+    float g[kM];
+#pragma GCC unroll 4
+    for (int i = 0; i < kM; ++i) g[i] = in[i][c];
+#pragma GCC unroll 8
+    for (int xi = 0; xi < alpha; ++xi) {
+      float sum = 0.0f;
+#pragma GCC unroll 4
+      for (int i = 0; i < kM; ++i)
+        if (tr.at[i][xi] != 0.0f) sum += tr.at[i][xi] * g[i];
+      out[xi][c] = sum;
+    }
+  }
+}
+
+// dw[(k * cin + ci) * cout + co] = (A^T M)[k], A^T[k][xi] = the forward's G[xi][k].
+template <int R>
+void transform_grad_output(const float* m, int64_t cin, int64_t cout, float* dw) {
+  constexpr Transforms tr = Tables<R>::t;
+  constexpr int alpha = tr.alpha;
+  const int64_t plane = cin * cout;
+  const float* in[alpha];
+  float* out[R];
+  for (int xi = 0; xi < alpha; ++xi) in[xi] = m + xi * plane;
+  for (int k = 0; k < R; ++k) out[k] = dw + k * plane;
+#pragma GCC ivdep
+  for (int64_t e = 0; e < plane; ++e) {
+    float x[alpha];
+#pragma GCC unroll 8
+    for (int xi = 0; xi < alpha; ++xi) x[xi] = in[xi][e];
+#pragma GCC unroll 5
+    for (int k = 0; k < R; ++k) {
+      float sum = 0.0f;
+#pragma GCC unroll 8
+      for (int xi = 0; xi < alpha; ++xi)
+        if (tr.g[xi][k] != 0.0f) sum += tr.g[xi][k] * x[xi];
+      out[k][e] = sum;
+    }
+  }
+}
+
+template <int R>
+void run_grad_kernel(const float* x, const Winograd1dShape& s, const float* dy, float* d_kernel, float* scratch) {
+  constexpr int alpha = Tables<R>::t.alpha;
+  const int64_t cin = s.cin, cout = s.cout, weights = R * cin * cout;
+  const int64_t tiles_x = (s.ow + kM - 1) / kM, tiles = s.n * tiles_x;
+  const int64_t per_block = grad_block_tiles(alpha, cin, cout), blocks = (tiles + per_block - 1) / per_block;
+  const int64_t groups = grad_groups(s);
+  // Group g sums blocks [g * blocks / groups, (g + 1) * blocks / groups) into its M (this
+  // thread's buffer), then writes A^T M to d_kernel (group 0) or its partial in scratch.
+  parallel_for(groups, 1, [&](int64_t g0, int64_t g1) {
+    const int64_t v_floats = alpha * per_block * cin, u_floats = alpha * per_block * cout,
+                  m_floats = alpha * cin * cout;
+    float* v = t_tiles.ensure(static_cast<size_t>(v_floats + u_floats + m_floats + std::max(cin, cout)));
+    float* u = v + v_floats;
+    float* m = u + u_floats;
+    float* zeros = m + m_floats;  // the padding's pixels and dy past the output's end
+    std::fill(zeros, zeros + std::max(cin, cout), 0.0f);
+    for (int64_t grp = g0; grp < g1; ++grp) {
+      const int64_t b0 = grp * blocks / groups, b1 = (grp + 1) * blocks / groups;
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t first = blk * per_block, count = std::min(per_block, tiles - first);
+        for (int64_t t = 0; t < count; ++t) {
+          const int64_t tile = first + t, image = tile / tiles_x, tx = tile % tiles_x;
+          const float* d[alpha];
+          for (int j = 0; j < alpha; ++j) {
+            const int64_t ix = kM * tx - s.pad_left + j;
+            d[j] = ix >= 0 && ix < s.w ? x + (image * s.w + ix) * cin : zeros;
+          }
+          transform_input_tile<R>(d, cin, v + t * cin, per_block * cin);
+          const float* dy_rows[kM];
+          for (int i = 0; i < kM; ++i) {
+            const int64_t ox = kM * tx + i;
+            dy_rows[i] = ox < s.ow ? dy + (image * s.ow + ox) * cout : zeros;
+          }
+          transform_dy_tile<R>(dy_rows, cout, u + t * cout, per_block * cout);
+        }
+        for (int xi = 0; xi < alpha; ++xi)  // M[xi] (+)= V[xi]^T U[xi]
+          gemm<float>(true, false, cin, cout, count, v + xi * per_block * cin, cin, u + xi * per_block * cout, cout,
+                      m + xi * cin * cout, cout, blk > b0);
+      }
+      transform_grad_output<R>(m, cin, cout, grp == 0 ? d_kernel : scratch + (grp - 1) * weights);
+    }
+  });
+  // d_kernel = the groups' sums added in group order.
+  if (groups > 1)
+    parallel_for(weights, 4096, [&](int64_t b, int64_t e) {
+      for (int64_t grp = 1; grp < groups; ++grp) {
+        const float* part = scratch + (grp - 1) * weights;
+        for (int64_t i = b; i < e; ++i) d_kernel[i] += part[i];
+      }
+    });
+}
+
+}  // namespace
+
+int64_t conv1d_winograd_grad_kernel_scratch(const Winograd1dShape& s) {
+  return (grad_groups(s) - 1) * s.r * s.cin * s.cout;
+}
+
+void conv1d_winograd_grad_kernel(const float* x, const Winograd1dShape& s, const float* dy, float* d_kernel,
+                                 float* scratch) {
+  g_grad_kernel_calls.fetch_add(1, std::memory_order_relaxed);
+  check(s.r == 3 || s.r == 5, ErrorKind::Runtime, "1-D Winograd: only 3- and 5-tap windows");
+  if (s.r == 3) run_grad_kernel<3>(x, s, dy, d_kernel, scratch);
+  else run_grad_kernel<5>(x, s, dy, d_kernel, scratch);
+}
+
+int64_t winograd_1d_grad_kernel_call_count() { return g_grad_kernel_calls.load(std::memory_order_relaxed); }
+
 }  // namespace dagnet::cpu

@@ -10,7 +10,8 @@
 // ~4e-7), well inside the 2-D path's test tolerance.
 // Serves a 1-D convolution (or a 2-D one of height 1) with stride 1, dilation 1 and one
 // group (any padding: tiles past the edge read zeros and write only their valid outputs),
-// and through a flipped, channel-swapped kernel its input gradient.
+// and through a flipped, channel-swapped kernel its input gradient; its kernel gradient
+// runs F(r, 4) over 4-output tiles of dy (conv1d_winograd_grad_kernel).
 #pragma once
 #include <cstdint>
 
@@ -34,5 +35,15 @@ void conv1d_winograd(const float* x, const Winograd1dShape& s, const float* kern
 
 // How many convolutions conv1d_winograd has run in this process (tests check dispatch).
 int64_t winograd_1d_call_count();
+
+// The kernel gradient of that convolution, Winograd F(r, 4) on the same points:
+// d_kernel (r, cin, cout) from x (n, w, cin) and dy (n, ow, cout). `scratch` holds
+// conv1d_winograd_grad_kernel_scratch(s) floats (partial sums, added in a fixed order).
+int64_t conv1d_winograd_grad_kernel_scratch(const Winograd1dShape& s);
+void conv1d_winograd_grad_kernel(const float* x, const Winograd1dShape& s, const float* dy, float* d_kernel,
+                                 float* scratch);
+
+// How many kernel gradients conv1d_winograd_grad_kernel has run in this process.
+int64_t winograd_1d_grad_kernel_call_count();
 
 }  // namespace dagnet::cpu

@@ -185,6 +185,12 @@ WinogradShape winograd_shape(const ConvGeometry& g) {
   return {s.n, s.h, s.w, s.c, s.oh, s.ow, g.filters, s.pad_top, s.pad_left};
 }
 
+// The forward convolution of g as 1-D Winograd sees it (its kernel gradient takes this too).
+Winograd1dShape winograd_1d_shape(const ConvGeometry& g) {
+  const ConvShape& s = g.s;
+  return {s.n, s.w, s.c, s.ow, g.filters, s.pad_left, s.kw};
+}
+
 bool kernel_gradient_indirect_applies(const ConvShape& s) {
   return s.n > 0 && s.groups == 1 && !s.is_pointwise() && conv2d_kernel_gradient_indirect_pays(s);
 }
@@ -209,6 +215,7 @@ int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool flo
       return layout + columns;
     case ConvPass::GradKernel:
       if (float32 && g.runs_winograd()) return layout + conv2d_winograd_grad_kernel_scratch(winograd_shape(g));
+      if (float32 && g.runs_winograd_1d()) return layout + conv1d_winograd_grad_kernel_scratch(winograd_1d_shape(g));
       if (float32 && kernel_gradient_indirect_applies(s)) return layout;
       return layout + (s.is_pointwise() ? 0 : g.kernel_gradient_images_per_chunk() * s.out_spatial() * s.k());
   }
@@ -253,9 +260,8 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
                       scratch);
     }
     if (winograd_1d) {
-      const Winograd1dShape w{s.n, s.w, s.c, s.ow, f, s.pad_left, s.kw};
-      conv1d_winograd(x_nhwc, w, kernel, false, GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc,
-                      scratch);
+      conv1d_winograd(x_nhwc, winograd_1d_shape(g), kernel, false,
+                      GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc, scratch);
     }
     if (indirect) {
       // Indirect GEMM: the micro-kernel reads input pixels in place (no im2col buffer).
@@ -339,6 +345,10 @@ void conv_grad_kernel(const ConvGeometry& g, const T* dy, const T* x, T* d_kerne
   if constexpr (std::is_same_v<T, float>) {
     if (g.runs_winograd()) {
       conv2d_winograd_grad_kernel(x_nhwc, winograd_shape(g), dy_nhwc, d_kernel, scratch);
+      return;
+    }
+    if (g.runs_winograd_1d()) {
+      conv1d_winograd_grad_kernel(x_nhwc, winograd_1d_shape(g), dy_nhwc, d_kernel, scratch);
       return;
     }
     if (kernel_gradient_indirect_applies(s) && conv2d_kernel_gradient_indirect(x_nhwc, s, dy_nhwc, f, d_kernel)) return;

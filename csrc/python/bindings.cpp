@@ -339,6 +339,8 @@ PYBIND11_MODULE(_engine, m) {
         "How many convolutions (forward or input gradient) ran Winograd F(2x2, 3x3) on the CPU in this process.");
   m.def("winograd_1d_call_count", &cpu::winograd_1d_call_count,
         "How many 1-D convolutions ran Winograd F(4, r) on the CPU.");
+  m.def("winograd_1d_grad_kernel_call_count", &cpu::winograd_1d_grad_kernel_call_count,
+        "How many 1-D convolution kernel gradients ran Winograd F(r, 4) on the CPU.");
   m.def("winograd_grad_kernel_call_count", &cpu::winograd_grad_kernel_call_count,
         "How many convolution kernel gradients ran Winograd F(3x3, 2x2) on the CPU in this process.");
   m.def("op_names", &op_names);
