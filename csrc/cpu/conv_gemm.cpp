@@ -6,6 +6,7 @@
 
 #include "core/thread_pool.h"
 #include "cpu/conv.h"
+#include "cpu/conv1d_winograd.h"
 #include "cpu/conv_indirect.h"
 #include "cpu/conv_winograd.h"
 #include "cpu/elementwise.h"
@@ -154,6 +155,11 @@ void grad_input_nhwc(const ConvGeometry& g, const T* dy, const T* kernel, T* dx,
       conv2d_winograd(dy, w, kernel, true, GemmEpilogue{}, dx, scratch);
       return;
     }
+    if (g.runs_winograd_1d()) {  // the same, along one axis
+      const Winograd1dShape w{s.n, s.ow, f, s.w, s.c, s.kw - 1 - s.pad_left, s.kw};
+      conv1d_winograd(dy, w, kernel, true, GemmEpilogue{}, dx, scratch);
+      return;
+    }
     if (grad_input_by_phases(g, dy, kernel, dx, scratch)) return;
   }
   if (s.is_pointwise()) {
@@ -179,6 +185,12 @@ WinogradShape winograd_shape(const ConvGeometry& g) {
   return {s.n, s.h, s.w, s.c, s.oh, s.ow, g.filters, s.pad_top, s.pad_left};
 }
 
+// The forward convolution of g as 1-D Winograd sees it (its kernel gradient takes this too).
+Winograd1dShape winograd_1d_shape(const ConvGeometry& g) {
+  const ConvShape& s = g.s;
+  return {s.n, s.w, s.c, s.ow, g.filters, s.pad_left, s.kw};
+}
+
 bool kernel_gradient_indirect_applies(const ConvShape& s) {
   return s.n > 0 && s.groups == 1 && !s.is_pointwise() && conv2d_kernel_gradient_indirect_pays(s);
 }
@@ -192,15 +204,18 @@ int64_t conv_cpu_scratch_elements(const ConvGeometry& g, ConvPass pass, bool flo
   switch (pass) {
     case ConvPass::Forward:
       if (float32 && g.runs_winograd()) return layout + winograd_kernel;
+      if (float32 && g.runs_winograd_1d()) return layout + g.winograd_1d_kernel_elements();
       if (float32 && g.groups_run_dense()) return layout + s.taps() * s.c * g.filters;
       if (float32 && forward_indirect_applies(g)) return layout;
       return layout + columns;
     case ConvPass::GradInput:
       if (float32 && g.runs_winograd()) return layout + winograd_kernel;
+      if (float32 && g.runs_winograd_1d()) return layout + g.winograd_1d_kernel_elements();
       if (float32 && grad_input_by_phases_applies(s)) return layout + g.phase_elements();
       return layout + columns;
     case ConvPass::GradKernel:
       if (float32 && g.runs_winograd()) return layout + conv2d_winograd_grad_kernel_scratch(winograd_shape(g));
+      if (float32 && g.runs_winograd_1d()) return layout + conv1d_winograd_grad_kernel_scratch(winograd_1d_shape(g));
       if (float32 && kernel_gradient_indirect_applies(s)) return layout;
       return layout + (s.is_pointwise() ? 0 : g.kernel_gradient_images_per_chunk() * s.out_spatial() * s.k());
   }
@@ -235,13 +250,18 @@ void conv_forward(const ConvGeometry& g, const T* x, const T* kernel, const T* b
   const bool softmax = act == Activation::Softmax;
   // float32 applies bias and elementwise activations inside the GEMM, tile by tile.
   constexpr bool fused = std::is_same_v<T, float>;
-  const bool winograd = fused && g.runs_winograd();
+  const bool winograd_1d = fused && g.runs_winograd_1d();
+  const bool winograd = fused && (g.runs_winograd() || winograd_1d);
   const bool indirect = fused && !winograd && forward_indirect_applies(g);
   if constexpr (fused) {
-    if (winograd) {
+    if (winograd && !winograd_1d) {
       const WinogradShape w{s.n, s.h, s.w, s.c, s.oh, s.ow, f, s.pad_top, s.pad_left};
       conv2d_winograd(x_nhwc, w, kernel, false, GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc,
                       scratch);
+    }
+    if (winograd_1d) {
+      conv1d_winograd(x_nhwc, winograd_1d_shape(g), kernel, false,
+                      GemmEpilogue{bias, softmax ? Activation::Linear : act, alpha}, y_nhwc, scratch);
     }
     if (indirect) {
       // Indirect GEMM: the micro-kernel reads input pixels in place (no im2col buffer).
@@ -325,6 +345,10 @@ void conv_grad_kernel(const ConvGeometry& g, const T* dy, const T* x, T* d_kerne
   if constexpr (std::is_same_v<T, float>) {
     if (g.runs_winograd()) {
       conv2d_winograd_grad_kernel(x_nhwc, winograd_shape(g), dy_nhwc, d_kernel, scratch);
+      return;
+    }
+    if (g.runs_winograd_1d()) {
+      conv1d_winograd_grad_kernel(x_nhwc, winograd_1d_shape(g), dy_nhwc, d_kernel, scratch);
       return;
     }
     if (kernel_gradient_indirect_applies(s) && conv2d_kernel_gradient_indirect(x_nhwc, s, dy_nhwc, f, d_kernel)) return;

@@ -137,6 +137,20 @@ struct ConvGeometry {
     const auto panels = [](int64_t channels) { return (channels + 31) / 32 * 32; };
     return 16 * panels(s.c) * panels(filters);
   }
+  // The float32 CPU forward and input gradient of a 1-D window of 3 or 5 taps (a 2-D one
+  // of height 1 too) run Winograd F(4, 3) / F(4, 5) (cpu/conv1d_winograd.h): stride 1,
+  // dilation 1, one group, >= 64 channels in and out, as the 2-D path. Measured in
+  // benchmarks/NOTES.md (perf-wino-1d).
+  bool runs_winograd_1d() const {
+    return s.kd == 1 && s.d == 1 && s.kh == 1 && s.h == 1 && s.oh == 1 && (s.kw == 3 || s.kw == 5) && s.sw == 1 &&
+           s.dw == 1 && s.groups == 1 && s.c >= kWinogradMinChannels && filters >= kWinogradMinChannels && s.ow > 0 &&
+           s.n > 0;
+  }
+  // Its transformed kernel: kw + 3 points x cin x cout, both padded to whole panels (NR <= 32).
+  int64_t winograd_1d_kernel_elements() const {
+    const auto panels = [](int64_t channels) { return (channels + 31) / 32 * 32; };
+    return (s.kw + 3) * panels(s.c) * panels(filters);
+  }
   // Scratch elements of the forward and both gradients (the transposed convolution is the
   // input gradient): channels-last copies of a channels_first input and output, plus one
   // chunk of im2col columns, the phase scratch, a grouped kernel made dense or a
@@ -146,6 +160,7 @@ struct ConvGeometry {
     if (!s.is_pointwise() && s.groups == 1 && phase_elements() > elements) elements = phase_elements();
     if (groups_run_dense() && s.taps() * s.c * filters > elements) elements = s.taps() * s.c * filters;
     if (runs_winograd() && winograd_kernel_elements() > elements) elements = winograd_kernel_elements();
+    if (runs_winograd_1d() && winograd_1d_kernel_elements() > elements) elements = winograd_1d_kernel_elements();
     if (channels_first) elements += in_elements() + out_elements();
     return elements;
   }

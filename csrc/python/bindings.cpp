@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
+#include "cpu/conv1d_winograd.h"
 #include "cpu/conv_winograd.h"
 #include "graph/autodiff.h"
 #include "graph/executor.h"
@@ -336,6 +337,10 @@ PYBIND11_MODULE(_engine, m) {
   m.attr("min_concurrent_wave_cost") = kMinConcurrentWaveCost;
   m.def("winograd_call_count", &cpu::winograd_call_count,
         "How many convolutions (forward or input gradient) ran Winograd F(2x2, 3x3) on the CPU in this process.");
+  m.def("winograd_1d_call_count", &cpu::winograd_1d_call_count,
+        "How many 1-D convolutions ran Winograd F(4, r) on the CPU.");
+  m.def("winograd_1d_grad_kernel_call_count", &cpu::winograd_1d_grad_kernel_call_count,
+        "How many 1-D convolution kernel gradients ran Winograd F(r, 4) on the CPU.");
   m.def("winograd_grad_kernel_call_count", &cpu::winograd_grad_kernel_call_count,
         "How many convolution kernel gradients ran Winograd F(3x3, 2x2) on the CPU in this process.");
   m.def("op_names", &op_names);
