@@ -21,6 +21,15 @@ def _grad_kernel_calls():
     return _engine.winograd_1d_grad_kernel_call_count()
 
 
+def _batched(shape, k, padding):
+    """`shape` with enough images that the problem has the >= 256 four-output tiles below
+    which the dispatch keeps the direct path (ConvGeometry::kWinograd1dMinTiles): the edge
+    cases stay per image."""
+    ow, _ = ref.axis_window(shape[1], k, 1, 1, padding)
+    per_image = max(1, (ow + 3) // 4)
+    return (max(shape[0], -(-256 // per_image)),) + tuple(shape[1:])
+
+
 def _tolerance(want):
     # float32 rounding through the transforms (B^T entries up to 5.25 for F(4, 5)):
     # measured ~3e-6 of the largest output at 256 -> 128 channels; a wrong tap or tile is
@@ -42,6 +51,7 @@ def _tolerance(want):
 )
 @pytest.mark.parametrize("act", ["linear", "relu"])
 def test_forward_matches_direct(shape, filters, k, padding, act):
+    shape = _batched(shape, k, padding)
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape).astype(np.float32)
     w = (rng.standard_normal((k, shape[-1], filters)) * 0.1).astype(np.float32)
@@ -100,6 +110,7 @@ def _forward_and_input_gradient(x, w, padding, dtype=np.float32, data_format="ch
 def test_input_gradient_matches_direct(shape, filters, k, padding, data_format):
     if padding == "causal" and data_format == "channels_first":
         pytest.skip("Keras's causal padding is channels_last only")
+    shape = _batched(shape, k, padding)
     rng = np.random.default_rng(3)
     x = rng.standard_normal(shape)
     w = rng.standard_normal((k, shape[-1], filters)) * 0.1
@@ -122,13 +133,14 @@ def test_input_gradient_matches_direct(shape, filters, k, padding, data_format):
 @pytest.mark.parametrize(
     "dtype,shape,filters,k,attrs",
     [
-        (np.float64, (1, 20, 64), 64, 5, {"padding": "same"}),
-        (np.float32, (1, 20, 32), 64, 5, {"padding": "same"}),  # too few channels in
-        (np.float32, (1, 20, 64), 48, 5, {"padding": "same"}),  # too few filters
-        (np.float32, (1, 20, 64), 64, 5, {"padding": "same", "strides": [2]}),
-        (np.float32, (1, 20, 64), 64, 5, {"padding": "same", "dilation": [2]}),
-        (np.float32, (1, 20, 64), 64, 7, {"padding": "same"}),
-        (np.float32, (1, 20, 64), 64, 5, {"padding": "same", "groups": 2}),
+        (np.float64, (64, 20, 64), 64, 5, {"padding": "same"}),
+        (np.float32, (1, 20, 64), 64, 5, {"padding": "same"}),  # too few tiles (batch 1: 5)
+        (np.float32, (64, 20, 32), 64, 5, {"padding": "same"}),  # too few channels in
+        (np.float32, (64, 20, 64), 48, 5, {"padding": "same"}),  # too few filters
+        (np.float32, (64, 20, 64), 64, 5, {"padding": "same", "strides": [2]}),
+        (np.float32, (64, 20, 64), 64, 5, {"padding": "same", "dilation": [2]}),
+        (np.float32, (64, 20, 64), 64, 7, {"padding": "same"}),
+        (np.float32, (64, 20, 64), 64, 5, {"padding": "same", "groups": 2}),
     ],
 )
 def test_other_convolutions_stay_direct(dtype, shape, filters, k, attrs):
@@ -145,7 +157,7 @@ def test_other_convolutions_stay_direct(dtype, shape, filters, k, attrs):
 def test_same_bits_at_one_and_two_threads():
     """Blocks are fixed by the problem, so the thread count never changes a result."""
     rng = np.random.default_rng(5)
-    x = rng.standard_normal((5, 203, 96)).astype(np.float32)
+    x = rng.standard_normal((6, 203, 96)).astype(np.float32)
     w = (rng.standard_normal((5, 96, 80)) * 0.1).astype(np.float32)
     threads = _engine.num_threads()
     try:
@@ -163,7 +175,7 @@ def test_training_step_matches_float64():
     """The float32 forwards and input gradients (Winograd) of a 2-layer 1-D model agree with
     the float64 direct path, kernel gradients included."""
     rng = np.random.default_rng(6)
-    x = rng.standard_normal((2, 41, 64))
+    x = rng.standard_normal((26, 41, 64))
     w1 = rng.standard_normal((5, 64, 72)) * 0.05
     b1 = rng.standard_normal(72) * 0.1
     w2 = rng.standard_normal((3, 72, 64)) * 0.05
@@ -189,13 +201,13 @@ def test_conv1d_transpose_stride_1_takes_winograd():
     """A stride-1 5-tap transposed convolution is the input gradient of a convolution: it
     runs the same Winograd routine, then its bias and activation."""
     rng = np.random.default_rng(7)
-    x = rng.standard_normal((2, 17, 64)).astype(np.float32)
+    x = rng.standard_normal((52, 17, 64)).astype(np.float32)
     w = (rng.standard_normal((5, 72, 64)) * 0.1).astype(np.float32)  # (k, filters, input channels)
     b = rng.standard_normal(72).astype(np.float32)
     before = _calls()
     (got,) = run_op("conv1d_transpose", [x, w, b], {"padding": "same", "activation": "relu"})
     assert _calls() == before + 1
-    want = np.maximum(_input_gradient_reference(x.astype(np.float64), w.astype(np.float64), (2, 17, 72), "same") + b, 0)
+    want = np.maximum(_input_gradient_reference(x.astype(np.float64), w.astype(np.float64), (52, 17, 72), "same") + b, 0)
     np.testing.assert_allclose(got, want, rtol=0, atol=_tolerance(want))
 
 
@@ -216,6 +228,7 @@ def _run_kernel_gradient(x, dy, filters, k, padding):
     ],
 )
 def test_kernel_gradient_matches_direct(shape, filters, k, padding):
+    shape = _batched(shape, k, padding)
     rng = np.random.default_rng(8)
     x = rng.standard_normal(shape).astype(np.float32)
     ow, pl = ref.axis_window(shape[1], k, 1, 1, padding)

@@ -144,8 +144,11 @@ struct ConvGeometry {
   bool runs_winograd_1d() const {
     return s.kd == 1 && s.d == 1 && s.kh == 1 && s.h == 1 && s.oh == 1 && (s.kw == 3 || s.kw == 5) && s.sw == 1 &&
            s.dw == 1 && s.groups == 1 && s.c >= kWinogradMinChannels && filters >= kWinogradMinChannels && s.ow > 0 &&
-           s.n > 0;
+           s.n > 0 && s.n * ((s.ow + 3) / 4) >= kWinograd1dMinTiles;
   }
+  // Below this many 4-output tiles the per-call kernel transform outweighs the saved
+  // multiplies (conv1d_multi at batch 1: 3 to 124 tiles per conv).
+  static constexpr int64_t kWinograd1dMinTiles = 256;
   // Its transformed kernel: kw + 3 points x cin x cout, both padded to whole panels (NR <= 32).
   int64_t winograd_1d_kernel_elements() const {
     const auto panels = [](int64_t channels) { return (channels + 31) / 32 * 32; };
