@@ -207,7 +207,8 @@ def test_conv1d_transpose_stride_1_takes_winograd():
     before = _calls()
     (got,) = run_op("conv1d_transpose", [x, w, b], {"padding": "same", "activation": "relu"})
     assert _calls() == before + 1
-    want = np.maximum(_input_gradient_reference(x.astype(np.float64), w.astype(np.float64), (52, 17, 72), "same") + b, 0)
+    dx = _input_gradient_reference(x.astype(np.float64), w.astype(np.float64), (52, 17, 72), "same")
+    want = np.maximum(dx + b, 0)
     np.testing.assert_allclose(got, want, rtol=0, atol=_tolerance(want))
 
 
