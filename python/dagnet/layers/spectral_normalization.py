@@ -29,12 +29,6 @@ from .wrapper import Wrapper
 _EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of ops.normalize's norm
 
 
-def _stop_gradient(x: TensorLike) -> Any:
-    """x with no gradient: sum_to_shape(x, x) is the identity, and the engine gives it no backward."""
-    (y,) = x.builder.node("sum_to_shape", [x, x])
-    return y
-
-
 def _l2_normalize(x: TensorLike) -> Any:
     """Keras's normalize(x, axis=None): x * min(rsqrt(sum(x^2)), 1 / epsilon)."""
     return x * ops.minimum(ops.rsqrt(ops.sum(ops.square(x))), 1.0 / _EPSILON)
@@ -95,7 +89,7 @@ class SpectralNormalization(Wrapper):
             # Straight through: the layer sees the normalized kernel, the gradient reaches the
             # stored kernel as Keras's reaches the normalized kernel it assigned.
             kernel = b.param(self.kernel)
-            with _reading(b, self.kernel, kernel + _stop_gradient(normalized - kernel)):
+            with _reading(b, self.kernel, kernel + ops.stop_gradient(normalized - kernel)):
                 output = self.layer(inputs)
         else:
             output = self.layer(inputs)
@@ -109,7 +103,7 @@ class SpectralNormalization(Wrapper):
         for _ in range(self.power_iterations):
             v = _l2_normalize(ops.matmul(u, ops.transpose(weights)))
             u = _l2_normalize(ops.matmul(v, weights))
-        u, v = _stop_gradient(u), _stop_gradient(v)
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
         sigma = ops.matmul(ops.matmul(v, weights), ops.transpose(u))  # (1, 1)
         all_zero = ops.equal(ops.max(ops.abs(kernel)), 0.0)
         safe_sigma = ops.where(all_zero, ops.ones_like(sigma), sigma)
